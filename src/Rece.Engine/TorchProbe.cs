@@ -1,0 +1,2 @@
+namespace Rece.Engine;
+internal static class TorchProbe { }
