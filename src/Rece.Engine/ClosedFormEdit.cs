@@ -1,0 +1,96 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Rece.Engine;
+
+/// <summary>Weights of the three terms of the closed-form edit (paper Eq. 2/3).</summary>
+/// <param name="Lambda">Pull toward the current weights (lambda).</param>
+/// <param name="EraseScale">Weight of the erased pairs (s_e).</param>
+/// <param name="PreserveScale">Weight of the preserved vectors (s_p).</param>
+public sealed record EditScales(double Lambda, double EraseScale, double PreserveScale)
+{
+    public void Validate(string what)
+    {
+        if (!(Lambda > 0) || double.IsInfinity(Lambda))
+            throw new ArgumentOutOfRangeException(nameof(Lambda), $"{what}: lambda must be a positive number (got {Lambda}); it keeps the edit's linear system positive definite.");
+        if (!(EraseScale > 0) || double.IsInfinity(EraseScale))
+            throw new ArgumentOutOfRangeException(nameof(EraseScale), $"{what}: the erase scale must be a positive number (got {EraseScale}).");
+        if (!(PreserveScale >= 0) || double.IsInfinity(PreserveScale))
+            throw new ArgumentOutOfRangeException(nameof(PreserveScale), $"{what}: the preserve scale must be zero or positive (got {PreserveScale}).");
+    }
+}
+
+/// <summary>
+/// The edit as a factor of every K/V matrix: W_new = W F with F = I + U V^T (d x d, rank = number of erased vectors).
+/// </summary>
+public sealed class LowRankFactor : IDisposable
+{
+    internal LowRankFactor(Tensor u, Tensor v)
+    {
+        U = u;
+        V = v;
+    }
+
+    /// <summary>d x n, float64.</summary>
+    public Tensor U { get; }
+
+    /// <summary>d x n, float64.</summary>
+    public Tensor V { get; }
+
+    public Tensor ToDense()
+    {
+        using var scope = NewDisposeScope();
+        var dense = eye(U.shape[0], dtype: ScalarType.Float64).addmm_(U, V.t());
+        return dense.MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        U.Dispose();
+        V.Dispose();
+    }
+}
+
+/// <summary>
+/// The closed-form edit of one matrix W (paper Eq. 2/3, "replace" variant):
+/// <code>
+///   A = lambda W + s_e sum_t (W g_t) c_t^T + s_p sum_r (W r) r^T
+///   B = lambda I + s_e sum_t c_t c_t^T     + s_p sum_r r r^T
+///   W_new = A B^-1
+/// </code>
+/// A = W S with S = B + s_e (G - C)^T C, so W_new = W (I + U V^T) with U = s_e (G - C)^T and V = B^-1 C^T:
+/// one Cholesky solve with as many right-hand sides as erased vectors, shared by every matrix.
+/// </summary>
+public static class ClosedFormEdit
+{
+    /// <param name="erased">Rows c_t to erase (n x d).</param>
+    /// <param name="targets">Rows g_t, paired with <paramref name="erased"/> (n x d); each c_t is mapped to W g_t.</param>
+    /// <param name="preserveGram">sum_r r r^T of the vectors to keep (d x d), unscaled.</param>
+    public static LowRankFactor Solve(Tensor erased, Tensor targets, Tensor preserveGram, EditScales scales)
+    {
+        if (erased.ndim != 2 || !erased.shape.SequenceEqual(targets.shape))
+            throw new ArgumentException($"Erased rows {Shape(erased)} and target rows {Shape(targets)} must both be n x d.");
+        long d = erased.shape[1];
+        if (!preserveGram.shape.SequenceEqual(new[] { d, d }))
+            throw new ArgumentException($"The preserve Gram matrix must be {d} x {d}, got {Shape(preserveGram)}.");
+
+        using var scope = NewDisposeScope();
+        var c = erased.to(ScalarType.Float64);
+        var g = targets.to(ScalarType.Float64);
+        var b = c.t().mm(c).mul_(scales.EraseScale).add_(preserveGram.to(ScalarType.Float64).mul(scales.PreserveScale));
+        b.diagonal().add_(scales.Lambda);
+        var v = Linear.SolvePositiveDefinite(b, c.t());
+        var u = g.sub(c).t().mul(scales.EraseScale).contiguous();
+        return new LowRankFactor(u.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>sum_r r r^T over the rows of <paramref name="rows"/> (m x d), in float64.</summary>
+    public static Tensor GramOfRows(Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        var r = rows.to(ScalarType.Float64);
+        return r.t().mm(r).MoveToOuterDisposeScope();
+    }
+
+    private static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
+}

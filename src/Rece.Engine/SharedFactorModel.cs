@@ -1,0 +1,121 @@
+using static TorchSharp.torch;
+
+namespace Rece.Engine;
+
+/// <summary>
+/// The edited model seen through the shared factor: every edited matrix is W_l = W0_l P, so all the algorithm needs
+/// of the L matrices is G0 = sum_l W0_l^T W0_l. Keeps P, H = G0 P and K = P^T G0 P, updated by low-rank products
+/// when an edit W -> W (I + U V^T) is applied; no operation here grows with the number of U-Net layers.
+/// </summary>
+public sealed class SharedFactorModel : IDisposable
+{
+    private Tensor _p;
+    private Tensor _h;
+    private Tensor _k;
+
+    /// <param name="originalGram">G0 = sum_l W0_l^T W0_l over every edited matrix (d x d).</param>
+    public SharedFactorModel(Tensor originalGram)
+    {
+        if (originalGram.ndim != 2 || originalGram.shape[0] != originalGram.shape[1])
+            throw new ArgumentException("The Gram matrix of the original weights must be square (d x d).");
+        Gram = originalGram.to(ScalarType.Float64).contiguous();
+        Dimension = Gram.shape[0];
+        _p = eye(Dimension, dtype: ScalarType.Float64);
+        _h = Gram.clone();
+        _k = Gram.clone();
+    }
+
+    public long Dimension { get; }
+
+    /// <summary>G0, float64.</summary>
+    public Tensor Gram { get; }
+
+    /// <summary>The shared factor P (float64): W_l = W0_l P.</summary>
+    public Tensor Factor => _p;
+
+    /// <summary>Applies W -> W F for every matrix, F = I + U V^T.</summary>
+    public void Apply(LowRankFactor edit)
+    {
+        using var scope = NewDisposeScope();
+        var u = edit.U;
+        var v = edit.V;
+        // P F, H F = G0 P F, and F^T K F = K + (K U) V^T + V (K U)^T + V (U^T K U) V^T.
+        var pu = _p.mm(u);
+        var hu = _h.mm(u);
+        var ku = _k.mm(u);
+        var utku = u.t().mm(ku);
+        var newP = _p.addmm(pu, v.t());
+        var newH = _h.addmm(hu, v.t());
+        var kuvt = ku.mm(v.t());
+        var newK = _k.add(kuvt).add_(kuvt.t()).add_(v.mm(utku).mm(v.t()));
+        newK = newK.add(newK.t()).mul_(0.5);
+        Replace(ref _p, newP.MoveToOuterDisposeScope());
+        Replace(ref _h, newH.MoveToOuterDisposeScope());
+        Replace(ref _k, newK.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// RECE step 1 (paper Eq. 7/8): the embedding that best regenerates the original K/V outputs of <paramref name="concept"/>
+    /// in the current model, c' = (lambda_R I + sum_l W_l^T W_l)^-1 (sum_l W_l^T W0_l) c, for every row of <paramref name="concept"/>.
+    /// </summary>
+    /// <returns>c' rows (n x d, float64).</returns>
+    public Tensor DeriveAdversarial(Tensor concept, double regularizer)
+    {
+        if (!(regularizer > 0) || double.IsInfinity(regularizer))
+            throw new ArgumentOutOfRangeException(nameof(regularizer), $"The RECE regularizer lambda_R must be a positive number (got {regularizer}).");
+        using var scope = NewDisposeScope();
+        var c = concept.to(ScalarType.Float64);
+        var system = _k.clone();
+        system.diagonal().add_(regularizer);
+        // sum_l W_l^T W0_l c = P^T G0 c = H^T c.
+        var rhs = _h.t().mm(c.t());
+        return Linear.SolvePositiveDefinite(system, rhs).t().contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>sqrt(sum_l ||W_l c' - W0_l c||^2 / sum_l ||W0_l c||^2) over all rows.</summary>
+    public double RecoveredConceptResidual(Tensor concept, Tensor derived)
+    {
+        using var scope = NewDisposeScope();
+        var c = concept.to(ScalarType.Float64).t();
+        var difference = _p.mm(derived.to(ScalarType.Float64).t()).sub_(c);
+        return Math.Sqrt(QuadraticSum(difference) / QuadraticSum(c));
+    }
+
+    /// <summary>sqrt(sum_l ||(W_l - W0_l) r||^2 / sum_l ||W0_l r||^2) over the rows r.</summary>
+    public double PreservationDrift(Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        var r = rows.to(ScalarType.Float64).t();
+        var difference = _p.mm(r).sub_(r);
+        return Math.Sqrt(QuadraticSum(difference) / QuadraticSum(r));
+    }
+
+    /// <summary>||W - W0||_F / ||W0||_F over all edited matrices: tr((P-I)^T G0 (P-I)) / tr(G0).</summary>
+    public double RelativeWeightChange()
+    {
+        using var scope = NewDisposeScope();
+        var delta = _p.clone();
+        delta.diagonal().sub_(1.0);
+        // G0 (P - I) = H - G0.
+        var numerator = delta.mul(_h.sub(Gram)).sum().item<double>();
+        var denominator = Gram.trace().item<double>();
+        return Math.Sqrt(Math.Max(numerator, 0) / denominator);
+    }
+
+    /// <summary>sum over columns x of x^T G0 x.</summary>
+    private double QuadraticSum(Tensor columns) => columns.mul(Gram.mm(columns)).sum().item<double>();
+
+    private static void Replace(ref Tensor field, Tensor value)
+    {
+        field.Dispose();
+        field = value;
+    }
+
+    public void Dispose()
+    {
+        _p.Dispose();
+        _h.Dispose();
+        _k.Dispose();
+        Gram.Dispose();
+    }
+}

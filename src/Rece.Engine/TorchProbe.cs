@@ -1,2 +1,0 @@
-namespace Rece.Engine;
-internal static class TorchProbe { }

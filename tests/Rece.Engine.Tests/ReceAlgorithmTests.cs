@@ -1,0 +1,124 @@
+using static TorchSharp.torch;
+
+namespace Rece.Engine.Tests;
+
+public class ReceAlgorithmTests
+{
+    [Theory]
+    [InlineData(ErasureMethod.Uce, 0, 1, 0)]
+    [InlineData(ErasureMethod.Rece, 3, 1, 0)]
+    [InlineData(ErasureMethod.Rece, 2, 2, 2)]
+    public void SharedFactorEqualsThePlainPerMatrixFormula(ErasureMethod method, int epochs, int concepts, int preserveTexts)
+    {
+        var problem = new RandomProblem(seed: 11, concepts: concepts, preserveTexts: preserveTexts);
+        var parameters = new ReceParameters { Method = method, Epochs = epochs };
+
+        using var result = problem.Run(parameters);
+        var expected = PerMatrixReference.Run(problem.Original, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+
+        Assert.Equal(epochs + 2, result.Stages.Count);
+        for (int l = 0; l < expected.Count; l++)
+        {
+            var actual = problem.Original[l].mm(result.SharedFactor);
+            Assert.True(RandomProblem.RelativeError(actual, expected[l]) < 1e-9,
+                $"matrix {l}: relative error {RandomProblem.RelativeError(actual, expected[l])}");
+        }
+    }
+
+    [Fact]
+    public void MaterializedMatricesInFloat32MatchTheFloat64Factor()
+    {
+        var problem = new RandomProblem(seed: 3);
+        using var result = problem.Run(new ReceParameters());
+        var stored = FactorApplication.ToStoredPrecision(result.SharedFactor);
+        foreach (var w in problem.Original)
+        {
+            var edited = FactorApplication.Apply(w.to(ScalarType.Float32), stored);
+            Assert.Equal(ScalarType.Float32, edited.dtype);
+            Assert.True(RandomProblem.RelativeError(edited.to(ScalarType.Float64), w.mm(result.SharedFactor)) < 1e-5);
+        }
+    }
+
+    [Fact]
+    public void ReceEpochsRaiseTheRecoveredConceptResidualAboveUceAlone()
+    {
+        var problem = new RandomProblem(seed: 5, d: 32, outSizes: new[] { 40, 40, 64, 64 });
+        using var result = problem.Run(new ReceParameters { Epochs = 3 });
+
+        var residual = result.Stages.Select(s => s.RecoveredConceptResidual).ToArray();
+        Assert.Equal(new[] { "original", "uce", "rece-epoch-1", "rece-epoch-2", "rece-epoch-3" }, result.Stages.Select(s => s.Stage));
+        Assert.True(residual[0] < 0.05, $"original residual {residual[0]} should be near 0");
+        Assert.True(residual[1] > residual[0], "UCE should raise the residual");
+        for (int k = 2; k < residual.Length; k++)
+            Assert.True(residual[k] > residual[k - 1], $"epoch {k - 1} residual {residual[k]} should exceed {residual[k - 1]}");
+        Assert.Equal(0.0, result.Stages[0].RelativeWeightChange);
+        Assert.True(result.Stages[^1].RelativeWeightChange > result.Stages[1].RelativeWeightChange);
+    }
+
+    [Fact]
+    public void MeasuresEqualTheirDefinitionsOverTheMatrices()
+    {
+        var problem = new RandomProblem(seed: 8, preserveTexts: 2);
+        using var result = problem.Run(new ReceParameters { Epochs = 2 });
+        var edited = problem.Original.Select(w => w.mm(result.SharedFactor)).ToList();
+        var concept = problem.Concepts[0].ConceptEmbedding;
+
+        var derived = PerMatrixReference.Derive(edited, problem.Original, concept, 0.1);
+        double num = 0, den = 0, driftNum = 0, driftDen = 0, changeNum = 0, changeDen = 0;
+        var drift = cat(new[] { problem.Empty }.Concat(problem.Preserve).ToArray(), 0);
+        for (int l = 0; l < edited.Count; l++)
+        {
+            num += edited[l].mm(derived.t()).sub(problem.Original[l].mm(concept.t())).pow(2).sum().item<double>();
+            den += problem.Original[l].mm(concept.t()).pow(2).sum().item<double>();
+            driftNum += edited[l].sub(problem.Original[l]).mm(drift.t()).pow(2).sum().item<double>();
+            driftDen += problem.Original[l].mm(drift.t()).pow(2).sum().item<double>();
+            changeNum += edited[l].sub(problem.Original[l]).pow(2).sum().item<double>();
+            changeDen += problem.Original[l].pow(2).sum().item<double>();
+        }
+        var last = result.Stages[^1];
+        Assert.Equal(Math.Sqrt(num / den), last.RecoveredConceptResidual, 9);
+        Assert.Equal(Math.Sqrt(driftNum / driftDen), last.PreservationDrift, 9);
+        Assert.Equal(Math.Sqrt(changeNum / changeDen), last.RelativeWeightChange, 9);
+    }
+
+    [Fact]
+    public void TokenAlignmentPairsTheLastConceptTokenWithTheLastGuideToken()
+    {
+        var concept = arange(77 * 4, dtype: ScalarType.Float64).reshape(77, 4);
+        var guide = concept.neg();
+        var (erased, targets) = ReceAlgorithm.AlignTokens(new[] { new ConceptToErase("nudity", concept, 2, " ", guide, 0) });
+
+        // "nudity" is two word tokens: positions 2..76 pair with guide positions 0..74.
+        Assert.Equal(new long[] { 75, 4 }, erased.shape);
+        Assert.Equal(concept[2].data<double>().ToArray(), erased[0].data<double>().ToArray());
+        Assert.Equal(concept[76].data<double>().ToArray(), erased[74].data<double>().ToArray());
+        Assert.Equal(guide[0].data<double>().ToArray(), targets[0].data<double>().ToArray());
+        Assert.Equal(guide[74].data<double>().ToArray(), targets[74].data<double>().ToArray());
+
+        // A longer guide: f = max(k_c, k_g) = 3, so 74 pairs starting at the guide's last word token.
+        var (erased2, targets2) = ReceAlgorithm.AlignTokens(new[] { new ConceptToErase("x", concept, 1, "a b c", guide, 3) });
+        Assert.Equal(74, erased2.shape[0]);
+        Assert.Equal(concept[1].data<double>().ToArray(), erased2[0].data<double>().ToArray());
+        Assert.Equal(guide[3].data<double>().ToArray(), targets2[0].data<double>().ToArray());
+    }
+
+    [Theory]
+    [InlineData(0.0, 0.1, 0.1, "lambda")]
+    [InlineData(-1.0, 0.1, 0.1, "lambda")]
+    [InlineData(0.5, 0.0, 0.1, "regularizer")]
+    [InlineData(0.5, 0.1, -0.2, "preserve scale")]
+    public void InvalidParametersAreRefusedWithTheReason(double uceLambda, double reg, double preserveScale, string named)
+    {
+        var problem = new RandomProblem(seed: 1);
+        var parameters = new ReceParameters { UceLambda = uceLambda, Regularizer = reg, PreserveScale = preserveScale };
+        var error = Assert.ThrowsAny<ArgumentException>(() => problem.Run(parameters));
+        Assert.Contains(named, error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void NoConceptIsRefused()
+    {
+        var problem = new RandomProblem(seed: 1);
+        Assert.Throws<ArgumentException>(() => ReceAlgorithm.Run(problem.Gram, Array.Empty<ConceptToErase>(), problem.Empty, problem.Space, problem.Preserve, new ReceParameters()));
+    }
+}
