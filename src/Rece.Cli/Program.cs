@@ -1,1 +1,3 @@
-return 0;
+using Rece.Cli;
+
+return ReceCommandLine.Run(args, Console.Out, Console.Error);

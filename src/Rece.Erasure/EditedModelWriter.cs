@@ -1,0 +1,97 @@
+using System.Runtime.InteropServices;
+using Rece.Engine;
+using Rece.Models.Diffusers;
+using Rece.Models.Safetensors;
+using static TorchSharp.torch;
+
+namespace Rece.Erasure;
+
+/// <summary>A U-Net weights file written with edited K/V matrices.</summary>
+public sealed record WrittenWeights(string File, string DType, string KvSha256);
+
+/// <summary>
+/// Writes an edited diffusers folder: every component except the U-Net weights hard-linked (copied across file systems),
+/// each U-Net weights file rewritten with only its K/V matrices replaced by W0 P. Used by erase and by apply-patch, so
+/// both produce the same bytes.
+/// </summary>
+public static partial class EditedModelWriter
+{
+    /// <summary>Files left out of an edited model, with the reason (reported to the user).</summary>
+    public sealed record Skipped(string File, string Reason);
+
+    /// <param name="edits">The U-Net weights files to write, each with its original K/V matrices.</param>
+    public static IReadOnlyList<WrittenWeights> WriteUNetWeights(DiffusersModel model, string destinationRoot, Tensor storedFactor,
+        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> edits, Action<string>? log = null)
+    {
+        var written = new List<WrittenWeights>();
+        foreach (var (file, kv) in edits)
+        {
+            string relative = Path.GetRelativePath(model.Root, file.Path);
+            log?.Invoke($"writing {relative} with {kv.Tensors.Count} edited K/V matrices");
+            var replacements = new Dictionary<string, ReadOnlyMemory<byte>>();
+            for (int i = 0; i < kv.Tensors.Count; i++)
+            {
+                using var edited = FactorApplication.Apply(kv.Tensors[i], storedFactor);
+                replacements[kv.Infos[i].Name] = TorchTensors.ToBytes(edited);
+            }
+            string target = Path.Combine(destinationRoot, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            using var source = SafetensorsFile.Open(file.Path);
+            SafetensorsWriter.CopyWithReplacedTensors(source, target, replacements);
+            written.Add(new WrittenWeights(relative, kv.DType.ToString(), KvMatrices.HashOf(kv.Infos.Select(i => replacements[i.Name].ToArray()))));
+        }
+        return written;
+    }
+
+    /// <summary>
+    /// Links or copies every file of the model except the U-Net weights, which the caller writes. Weight files that would
+    /// carry the unedited U-Net (pickle or single-file checkpoints, variants not edited) are left out and listed.
+    /// </summary>
+    public static IReadOnlyList<Skipped> CopyOtherFiles(DiffusersModel model, string destinationRoot, IReadOnlyCollection<UNetWeightsFile> edited)
+    {
+        var editedPaths = edited.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        var skipped = new List<Skipped>();
+        foreach (var path in Directory.EnumerateFiles(model.Root, "*", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(model.Root, path);
+            string top = relative.Split(Path.DirectorySeparatorChar)[0];
+            if (editedPaths.Contains(path) || top == ".cache" || relative is RecePatch.FileName or ErasureReport.FileName)
+                continue;
+            if (top == DiffusersModel.UNetFolder && model.UNetWeights.Any(w => w.Path == path))
+            {
+                skipped.Add(new Skipped(relative, "a U-Net weights variant that was not edited (it would carry the concept)"));
+                continue;
+            }
+            if (model.IgnoredUNetFiles.Contains(path))
+            {
+                skipped.Add(new Skipped(relative, "pickle U-Net weights, not edited (they would carry the concept)"));
+                continue;
+            }
+            if (!relative.Contains(Path.DirectorySeparatorChar) && IsCheckpoint(relative))
+            {
+                skipped.Add(new Skipped(relative, "a single-file checkpoint, not edited (it would carry the concept)"));
+                continue;
+            }
+            string target = Path.Combine(destinationRoot, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            LinkOrCopy(path, target);
+        }
+        return skipped;
+    }
+
+    private static bool IsCheckpoint(string name) =>
+        name.EndsWith(".ckpt", StringComparison.Ordinal) || name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".bin", StringComparison.Ordinal);
+
+    /// <summary>Hard link (the files are never written in place, so sharing them is safe); copy when linking is not possible.</summary>
+    private static void LinkOrCopy(string source, string target)
+    {
+        // Hugging Face caches hold symlinks into a blob store: link the file itself, not a relative symlink that would dangle.
+        string real = File.ResolveLinkTarget(source, returnFinalTarget: true)?.FullName ?? source;
+        if (OperatingSystem.IsLinux() && Link(real, target) == 0)
+            return;
+        File.Copy(real, target);
+    }
+
+    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Link(string existing, string created);
+}

@@ -1,0 +1,23 @@
+namespace Rece.Erasure;
+
+/// <summary>Reference settings per kind of concept (erasure.md, "Presets").</summary>
+/// <param name="Guide">The text each concept is mapped to.</param>
+/// <param name="Regularizer">lambda_R of the derived embedding.</param>
+public sealed record ErasurePreset(string Name, string Guide, double Regularizer, int Epochs, string Description)
+{
+    public static readonly ErasurePreset Nudity = new("nudity", " ", 0.1, 3, "unsafe content; the guide is the empty prompt");
+    public static readonly ErasurePreset Art = new("art", "art", 1e-3, 1, "an artist's style; pass the other artists as --preserve texts");
+    public static readonly ErasurePreset Object = new("object", " ", 0.1, 1, "an object class");
+
+    public static IReadOnlyList<ErasurePreset> All { get; } = new[] { Nudity, Art, Object };
+
+    /// <summary>Used when no preset is named.</summary>
+    public static ErasurePreset Default => Object;
+
+    public static ErasurePreset Parse(string name) =>
+        All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ErasureInputException($"Unknown preset \"{name}\"; choose one of {string.Join(", ", All.Select(p => p.Name))}.");
+}
+
+/// <summary>Input the user can fix: the message names the problem and the fix. Nothing was written when it is thrown.</summary>
+public sealed class ErasureInputException(string message) : Exception(message);

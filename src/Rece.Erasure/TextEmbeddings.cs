@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using Rece.Models.TextEncoder;
+using Rece.Models.Tokenization;
+using static TorchSharp.torch;
+
+namespace Rece.Erasure;
+
+/// <summary>An encoded text: the text encoder's 77 x d output and its word-token count n(text).</summary>
+public sealed record TextEmbedding(string Text, Tensor Embedding, int WordCount);
+
+/// <summary>Tokenizes texts and runs the text encoder once per distinct token sequence, in batches.</summary>
+public static class TextEmbeddings
+{
+    public const int BatchSize = 16;
+
+    public static IReadOnlyDictionary<string, TextEmbedding> Encode(ClipTokenizer tokenizer, ClipTextEncoder encoder, IEnumerable<string> texts, Action<string>? log = null)
+    {
+        var tokenized = texts.Distinct(StringComparer.Ordinal).ToDictionary(t => t, tokenizer.Encode, StringComparer.Ordinal);
+        // "" and " " (and texts differing only in case or spacing) share token ids: encode each sequence once.
+        var distinct = tokenized.Values.Select(t => t.Ids).DistinctBy(ids => string.Join(',', ids)).ToList();
+        var byIds = new Dictionary<string, Tensor>();
+        var clock = Stopwatch.StartNew();
+        for (int start = 0; start < distinct.Count; start += BatchSize)
+        {
+            var batch = distinct.Skip(start).Take(BatchSize).ToList();
+            using var output = encoder.Encode(batch);
+            for (int i = 0; i < batch.Count; i++)
+                byIds[string.Join(',', batch[i])] = output[i].clone();
+            if (distinct.Count > BatchSize && clock.Elapsed.TotalSeconds > 1)
+            {
+                log?.Invoke($"encoded {Math.Min(start + BatchSize, distinct.Count)}/{distinct.Count} texts");
+                clock.Restart();
+            }
+        }
+        return tokenized.ToDictionary(
+            kv => kv.Key,
+            kv => new TextEmbedding(kv.Key, byIds[string.Join(',', kv.Value.Ids)], kv.Value.WordCount),
+            StringComparer.Ordinal);
+    }
+}

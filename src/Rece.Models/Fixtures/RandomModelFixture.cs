@@ -1,0 +1,210 @@
+using System.Text.Json.Nodes;
+using Rece.Models.Configuration;
+using Rece.Models.Diffusers;
+using Rece.Models.Safetensors;
+using Rece.Models.TextEncoder;
+using Rece.Models.Tokenization;
+using Rece.Models.UNet;
+using static TorchSharp.torch;
+
+namespace Rece.Models.Fixtures;
+
+public enum FixtureKind
+{
+    /// <summary>SD v1.x layout, d = 32: seconds to build and erase; the README demo and the tests.</summary>
+    Tiny,
+
+    /// <summary>SD v2.x layout (gelu text encoder, pad token "!", linear projections, per-block head dims), d = 48.</summary>
+    TinyV2,
+
+    /// <summary>The exact tensor shapes of CompVis/stable-diffusion-v1-4 (CLIP ViT-L/14 text encoder, 3.4 GB U-Net).</summary>
+    StableDiffusionV14,
+
+    /// <summary>The exact tensor shapes of stabilityai/stable-diffusion-2-1 (OpenCLIP ViT-H text encoder, d = 1024).</summary>
+    StableDiffusionV2,
+}
+
+/// <summary>
+/// Writes a Stable Diffusion model folder in the real diffusers layout with random weights and the real CLIP tokenizer
+/// files, for demos, tests and benchmarks (no real weights can be downloaded here).
+/// </summary>
+public static class RandomModelFixture
+{
+    public sealed record Spec(ClipTextConfig TextEncoder, UNetConfig UNet, string PadToken);
+
+    public static Spec For(FixtureKind kind) => kind switch
+    {
+        FixtureKind.Tiny => new Spec(
+            new ClipTextConfig { HiddenSize = 32, IntermediateSize = 64, NumAttentionHeads = 4, NumHiddenLayers = 2, ProjectionDim = 32 },
+            new UNetConfig
+            {
+                BlockOutChannels = new[] { 32, 64 }, LayersPerBlock = 2, CrossAttentionDim = 32, AttentionHeadDim = new[] { 8, 8 },
+                DownBlockTypes = new[] { UNetConfig.CrossAttnDown, UNetConfig.Down }, UpBlockTypes = new[] { UNetConfig.Up, UNetConfig.CrossAttnUp },
+                NormNumGroups = 32, SampleSize = 8,
+            },
+            "<|endoftext|>"),
+        FixtureKind.TinyV2 => new Spec(
+            new ClipTextConfig { HiddenSize = 48, IntermediateSize = 96, NumAttentionHeads = 4, NumHiddenLayers = 3, ProjectionDim = 32, HiddenAct = "gelu" },
+            new UNetConfig
+            {
+                BlockOutChannels = new[] { 32, 64 }, LayersPerBlock = 1, CrossAttentionDim = 48, AttentionHeadDim = new[] { 4, 8 },
+                DownBlockTypes = new[] { UNetConfig.CrossAttnDown, UNetConfig.CrossAttnDown }, UpBlockTypes = new[] { UNetConfig.CrossAttnUp, UNetConfig.CrossAttnUp },
+                UseLinearProjection = true, NormNumGroups = 32, SampleSize = 8,
+            },
+            "!"),
+        FixtureKind.StableDiffusionV14 => new Spec(ClipTextConfig.ClipVitL14, UNetConfig.StableDiffusionV1, "<|endoftext|>"),
+        FixtureKind.StableDiffusionV2 => new Spec(
+            ClipTextConfig.OpenClipVitH14,
+            UNetConfig.StableDiffusionV1 with { CrossAttentionDim = 1024, AttentionHeadDim = new[] { 5, 10, 20, 20 }, UseLinearProjection = true, SampleSize = 96 },
+            "!"),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <param name="directory">Created if missing; must not already hold a model.</param>
+    /// <param name="fp16Variant">Also write unet/diffusion_pytorch_model.fp16.safetensors (the same weights in half precision).</param>
+    public static void Write(string directory, FixtureKind kind, int seed = 0, bool fp16Variant = false, Action<string>? progress = null)
+    {
+        var spec = For(kind);
+        Directory.CreateDirectory(directory);
+        if (File.Exists(Path.Combine(directory, DiffusersModel.ModelIndexFile)))
+            throw new IOException($"{directory} already holds a model ({DiffusersModel.ModelIndexFile} exists).");
+        var generator = new Generator((ulong)seed);
+        bool fullSize = kind is FixtureKind.StableDiffusionV14 or FixtureKind.StableDiffusionV2;
+
+        JsonConfig.Write(Path.Combine(directory, DiffusersModel.ModelIndexFile), ModelIndex());
+        Directory.CreateDirectory(Path.Combine(directory, "scheduler"));
+        JsonConfig.Write(Path.Combine(directory, "scheduler", "scheduler_config.json"), SchedulerConfig());
+        WriteTokenizer(Path.Combine(directory, DiffusersModel.TokenizerFolder), spec.PadToken);
+
+        string textFolder = Path.Combine(directory, DiffusersModel.TextEncoderFolder);
+        Directory.CreateDirectory(textFolder);
+        JsonConfig.Write(Path.Combine(textFolder, "config.json"), spec.TextEncoder.ToJson());
+        progress?.Invoke($"writing text_encoder/model.safetensors ({spec.TextEncoder.Layout().Sum(s => s.ElementCount) / 1e6:F0}M parameters)");
+        WriteRandom(Path.Combine(textFolder, "model.safetensors"), spec.TextEncoder.Layout(), ScalarType.Float32, generator, TextEncoderInit, cheapFill: false);
+
+        string unetFolder = Path.Combine(directory, DiffusersModel.UNetFolder);
+        Directory.CreateDirectory(unetFolder);
+        JsonConfig.Write(Path.Combine(unetFolder, "config.json"), spec.UNet.ToJson());
+        var unetLayout = UNetLayout.Tensors(spec.UNet);
+        progress?.Invoke($"writing unet/diffusion_pytorch_model.safetensors ({unetLayout.Sum(s => s.ElementCount) / 1e6:F0}M parameters)");
+        // The K/V matrices are what the erasure reads: always truly random. Other full-size tensors repeat a random
+        // block, which keeps building a 3.4 GB fixture to seconds.
+        WriteRandom(Path.Combine(unetFolder, $"{DiffusersModel.UNetWeightsName}.safetensors"), unetLayout, ScalarType.Float32, generator, UNetInit, cheapFill: fullSize);
+        if (fp16Variant)
+        {
+            progress?.Invoke("writing unet/diffusion_pytorch_model.fp16.safetensors");
+            using var source = SafetensorsFile.Open(Path.Combine(unetFolder, $"{DiffusersModel.UNetWeightsName}.safetensors"));
+            SafetensorsWriter.WriteStreaming(
+                Path.Combine(unetFolder, $"{DiffusersModel.UNetWeightsName}.fp16.safetensors"),
+                source.Tensors.Select(t => new TensorHeader(t.Name, TensorDType.F16, t.Shape)).ToList(),
+                i =>
+                {
+                    using var full = TorchTensors.Read(source, source.Tensors[i]);
+                    using var half = full.to(ScalarType.Float16);
+                    return TorchTensors.ToBytes(half);
+                },
+                new Dictionary<string, string> { ["format"] = "pt" });
+        }
+    }
+
+    private static Tensor TextEncoderInit(TensorSpec spec, Generator generator)
+    {
+        if (spec.Name.Contains("layer_norm", StringComparison.Ordinal))
+            return spec.Name.EndsWith(".weight", StringComparison.Ordinal)
+                ? ones(spec.Shape).add_(randn(spec.Shape, generator: generator).mul_(0.1))
+                : randn(spec.Shape, generator: generator).mul_(0.05);
+        if (spec.Name.EndsWith(".bias", StringComparison.Ordinal))
+            return randn(spec.Shape, generator: generator).mul_(0.02);
+        double scale = spec.Name.Contains("embedding", StringComparison.Ordinal) ? 0.5 : 1.0 / Math.Sqrt(spec.Shape[^1]);
+        return randn(spec.Shape, generator: generator).mul_(scale);
+    }
+
+    private static Tensor UNetInit(TensorSpec spec, Generator generator)
+    {
+        bool norm = spec.Name.Contains("norm", StringComparison.Ordinal) && spec.Shape.Length == 1;
+        if (norm && spec.Name.EndsWith(".weight", StringComparison.Ordinal))
+            return ones(spec.Shape);
+        if (spec.Shape.Length == 1)
+            return zeros(spec.Shape);
+        long fanIn = spec.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        return randn(spec.Shape, generator: generator).mul_(1.0 / Math.Sqrt(fanIn));
+    }
+
+    private static void WriteRandom(string path, IReadOnlyList<TensorSpec> layout, ScalarType dtype, Generator generator,
+        Func<TensorSpec, Generator, Tensor> init, bool cheapFill)
+    {
+        const long blockSize = 1 << 20;
+        using var block = cheapFill ? randn(blockSize, generator: generator).mul_(0.02) : null;
+        SafetensorsWriter.WriteStreaming(
+            path,
+            layout.Select(s => new TensorHeader(s.Name, TorchTensors.ToDType(dtype), s.Shape)).ToList(),
+            i =>
+            {
+                var spec = layout[i];
+                using var scope = NewDisposeScope();
+                Tensor value = block is not null && spec.ElementCount > blockSize && !UNetLayout.IsCrossAttentionKeyOrValue(spec.Name)
+                    ? block.repeat((spec.ElementCount + blockSize - 1) / blockSize).narrow(0, 0, spec.ElementCount).reshape(spec.Shape)
+                    : init(spec, generator);
+                return TorchTensors.ToBytes(value.to(dtype));
+            },
+            new Dictionary<string, string> { ["format"] = "pt" });
+    }
+
+    private static void WriteTokenizer(string folder, string padToken)
+    {
+        Directory.CreateDirectory(folder);
+        ClipTokenizer.WriteEmbeddedVocabularyFiles(folder);
+        JsonObject Special(string content) => new()
+        {
+            ["content"] = content, ["lstrip"] = false, ["normalized"] = true, ["rstrip"] = false, ["single_word"] = false,
+        };
+        JsonConfig.Write(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
+        {
+            ["add_prefix_space"] = false,
+            ["bos_token"] = Special("<|startoftext|>"),
+            ["do_lower_case"] = true,
+            ["eos_token"] = Special("<|endoftext|>"),
+            ["errors"] = "replace",
+            ["model_max_length"] = 77,
+            ["pad_token"] = padToken,
+            ["tokenizer_class"] = "CLIPTokenizer",
+            ["unk_token"] = Special("<|endoftext|>"),
+        });
+        JsonConfig.Write(Path.Combine(folder, "special_tokens_map.json"), new JsonObject
+        {
+            ["bos_token"] = Special("<|startoftext|>"),
+            ["eos_token"] = Special("<|endoftext|>"),
+            ["pad_token"] = padToken,
+            ["unk_token"] = Special("<|endoftext|>"),
+        });
+    }
+
+    private static JsonObject ModelIndex() => new()
+    {
+        ["_class_name"] = "StableDiffusionPipeline",
+        ["_diffusers_version"] = "0.30.0",
+        ["feature_extractor"] = new JsonArray(null, null),
+        ["requires_safety_checker"] = false,
+        ["safety_checker"] = new JsonArray(null, null),
+        ["scheduler"] = new JsonArray("diffusers", "PNDMScheduler"),
+        ["text_encoder"] = new JsonArray("transformers", "CLIPTextModel"),
+        ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"),
+        ["unet"] = new JsonArray("diffusers", "UNet2DConditionModel"),
+    };
+
+    /// <summary>The scheduler config Stable Diffusion v1.x ships.</summary>
+    private static JsonObject SchedulerConfig() => new()
+    {
+        ["_class_name"] = "PNDMScheduler",
+        ["_diffusers_version"] = "0.30.0",
+        ["beta_end"] = 0.012,
+        ["beta_schedule"] = "scaled_linear",
+        ["beta_start"] = 0.00085,
+        ["clip_sample"] = false,
+        ["num_train_timesteps"] = 1000,
+        ["set_alpha_to_one"] = false,
+        ["skip_prk_steps"] = true,
+        ["steps_offset"] = 1,
+        ["trained_betas"] = null,
+    };
+}

@@ -1,0 +1,118 @@
+using Rece.Models.Safetensors;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Rece.Models.TextEncoder;
+
+/// <summary>
+/// The CLIP text transformer of Stable Diffusion (transformers' CLIPTextModel): token + position embeddings, pre-LN
+/// encoder layers with causal self-attention, final layer norm; returns last_hidden_state. Weights are held by their
+/// checkpoint names and used functionally, so loading is a strict name and shape match and nothing is initialized twice.
+/// </summary>
+public sealed class ClipTextEncoder : IDisposable
+{
+    private readonly IReadOnlyDictionary<string, Tensor> _weights;
+
+    private ClipTextEncoder(ClipTextConfig config, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        Config = config;
+        _weights = weights;
+    }
+
+    public ClipTextConfig Config { get; }
+
+    /// <summary>Builds an encoder from named float32 tensors; every tensor of <see cref="ClipTextConfig.Layout"/> must be present with its shape.</summary>
+    public static ClipTextEncoder FromWeights(ClipTextConfig config, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        foreach (var spec in config.Layout())
+        {
+            if (!weights.TryGetValue(spec.Name, out var tensor))
+                throw new ModelFormatException($"Text encoder weights lack {spec.Name}.");
+            if (!tensor.shape.SequenceEqual(spec.Shape))
+                throw new ModelFormatException($"Text encoder tensor {spec.Name} has shape {TensorShape.Format(tensor.shape)}, but the config implies {TensorShape.Format(spec.Shape)}.");
+        }
+        return new ClipTextEncoder(config, weights);
+    }
+
+    /// <summary>Loads text_encoder/config.json and its safetensors weights strictly.</summary>
+    public static ClipTextEncoder Load(string configPath, string weightsPath)
+    {
+        var config = ClipTextConfig.Load(configPath);
+        using var file = SafetensorsFile.Open(weightsPath);
+        var expected = config.Layout();
+        var expectedNames = expected.Select(s => s.Name).ToHashSet();
+        var unexpected = file.Tensors.Select(t => t.Name)
+            .Where(n => !expectedNames.Contains(n) && n != ClipTextConfig.PositionIdsBuffer).ToList();
+        if (unexpected.Count > 0)
+            throw new ModelFormatException(
+                $"{weightsPath} holds tensors a {ClipTextConfig.Architecture} with {configPath} does not have: {string.Join(", ", unexpected.Take(5))}" +
+                (unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "") + ". Is this the text encoder of another architecture?");
+        var weights = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var spec in expected)
+            {
+                if (!file.TryGet(spec.Name, out var info))
+                    throw new ModelFormatException($"{weightsPath} lacks the tensor {spec.Name} that {configPath} implies.");
+                if (!info.Shape.SequenceEqual(spec.Shape))
+                    throw new ModelFormatException(
+                        $"{weightsPath}: tensor {spec.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}.");
+                weights[spec.Name] = TorchTensors.ReadFloat32(file, info);
+            }
+        }
+        catch
+        {
+            foreach (var w in weights.Values)
+                w.Dispose();
+            throw;
+        }
+        return new ClipTextEncoder(config, weights);
+    }
+
+    /// <summary>last_hidden_state for a batch of token id rows (each of the same length, at most max_position_embeddings).</summary>
+    /// <returns>[batch, tokens, hidden_size], float32.</returns>
+    public Tensor Encode(IReadOnlyList<int[]> tokenIds)
+    {
+        if (tokenIds.Count == 0)
+            throw new ArgumentException("Nothing to encode.", nameof(tokenIds));
+        int length = tokenIds[0].Length;
+        if (length == 0 || length > Config.MaxPositionEmbeddings || tokenIds.Any(r => r.Length != length))
+            throw new ArgumentException($"Token rows must share one length between 1 and {Config.MaxPositionEmbeddings}.", nameof(tokenIds));
+        if (tokenIds.SelectMany(r => r).Any(id => id < 0 || id >= Config.VocabSize))
+            throw new ArgumentException($"Token ids must be in 0..{Config.VocabSize - 1}.", nameof(tokenIds));
+
+        using var noGrad = inference_mode();
+        using var scope = NewDisposeScope();
+        int batch = tokenIds.Count, d = Config.HiddenSize, heads = Config.NumAttentionHeads;
+        var ids = tensor(tokenIds.SelectMany(r => r).Select(i => (long)i).ToArray(), new long[] { batch, length });
+        var x = W("text_model.embeddings.token_embedding.weight").index_select(0, ids.flatten()).view(batch, length, d)
+            .add_(W("text_model.embeddings.position_embedding.weight").narrow(0, 0, length));
+        for (int i = 0; i < Config.NumHiddenLayers; i++)
+        {
+            string p = $"text_model.encoder.layers.{i}.";
+            var h = LayerNorm(x, p + "layer_norm1");
+            Tensor Heads(string proj) => Linear(h, p + "self_attn." + proj).view(batch, length, heads, Config.HeadDim).transpose(1, 2);
+            var attended = F.scaled_dot_product_attention(Heads("q_proj"), Heads("k_proj"), Heads("v_proj"), is_casual: true)
+                .transpose(1, 2).reshape(batch, length, d);
+            x = x.add_(Linear(attended, p + "self_attn.out_proj"));
+            h = Linear(LayerNorm(x, p + "layer_norm2"), p + "mlp.fc1");
+            h = Config.HiddenAct == "gelu" ? F.gelu(h) : h.mul(F.sigmoid(h.mul(1.702)));
+            x = x.add_(Linear(h, p + "mlp.fc2"));
+        }
+        return LayerNorm(x, "text_model.final_layer_norm").MoveToOuterDisposeScope();
+    }
+
+    private Tensor W(string name) => _weights[name];
+
+    private Tensor Linear(Tensor x, string prefix) => F.linear(x, W(prefix + ".weight"), W(prefix + ".bias"));
+
+    private Tensor LayerNorm(Tensor x, string prefix) =>
+        F.layer_norm(x, new long[] { Config.HiddenSize }, W(prefix + ".weight"), W(prefix + ".bias"), Config.LayerNormEps);
+
+    public void Dispose()
+    {
+        foreach (var w in _weights.Values)
+            w.Dispose();
+    }
+}

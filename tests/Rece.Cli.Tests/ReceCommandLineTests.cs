@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using Rece.Erasure;
+
+namespace Rece.Cli.Tests;
+
+public class ReceCommandLineTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "rece-cli-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public ReceCommandLineTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static (int Exit, string Out, string Err) Rece(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = ReceCommandLine.Run(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Fixture()
+    {
+        string model = Path.Combine(_root, "tiny");
+        var (exit, _, err) = Rece("fixture", "tiny", "--out", model, "--seed", "3");
+        Assert.True(exit == 0, err);
+        return model;
+    }
+
+    [Fact]
+    public void FixtureThenEraseWithJsonPrintsTheReport()
+    {
+        string model = Fixture();
+        string output = Path.Combine(_root, "erased");
+
+        var (exit, stdout, stderr) = Rece("erase", "--model", model, "--concept", "nudity", "--preset", "nudity", "--out", output, "--json");
+
+        Assert.True(exit == 0, stderr);
+        var report = ErasureReport.Parse(stdout);
+        Assert.Equal("erase", report.Command);
+        Assert.Equal(5, report.Stages.Count);
+        Assert.Contains("erasing \"nudity\" with RECE (3 epochs)", stderr);
+        Assert.Contains("rece-epoch-3", stderr);
+        Assert.True(File.Exists(Path.Combine(output, "unet", "diffusion_pytorch_model.safetensors")));
+    }
+
+    [Fact]
+    public void EveryOptionOfTheIssueIsAccepted()
+    {
+        string model = Fixture();
+        string preserve = Path.Combine(_root, "keep.txt");
+        File.WriteAllText(preserve, "a photo of a dog\n");
+        var (exit, stdout, stderr) = Rece("erase", "--model", model, "--concept", "cat", "--concept", "kitten", "--out", Path.Combine(_root, "o"),
+            "--preset", "object", "--method", "rece", "--epochs", "2", "--guide", " ", "--preserve", "a tree", "--preserve-file", preserve,
+            "--uce-lambda", "0.4", "--lambda", "0.2", "--preserve-scale", "0.3", "--reg", "0.05", "--force", "--patch-only", "--quiet");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("", stderr);
+        Assert.Contains("rece-epoch-2", stdout);
+        var report = ErasureReport.Parse(File.ReadAllText(Path.Combine(_root, "o", ErasureReport.FileName)));
+        Assert.Equal(new[] { "a tree", "a photo of a dog" }, report.Inputs.Preserve);
+        Assert.Equal((0.4, 0.2, 0.3, 0.05, 2), (report.Parameters!.UceLambda, report.Parameters.Lambda, report.Parameters.PreserveScale, report.Parameters.Regularizer, report.Parameters.Epochs));
+    }
+
+    [Fact]
+    public void ApplyPatchRebuildsTheModel()
+    {
+        string model = Fixture();
+        string patchOnly = Path.Combine(_root, "patch");
+        Assert.Equal(0, Rece("erase", "--model", model, "--concept", "nudity", "--out", patchOnly, "--patch-only", "--quiet").Exit);
+        var (exit, stdout, stderr) = Rece("apply-patch", "--model", model, "--patch", Path.Combine(patchOnly, "rece-patch.safetensors"), "--out", Path.Combine(_root, "rebuilt"));
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("wrote", stdout);
+        Assert.True(File.Exists(Path.Combine(_root, "rebuilt", "text_encoder", "model.safetensors")));
+    }
+
+    [Theory]
+    [InlineData("--concept", "", "concept is empty")]
+    [InlineData("--uce-lambda", "0", "lambda must be a positive number")]
+    [InlineData("--lambda", "-1", "lambda must be a positive number")]
+    public void BadInputExitsWith2AndAClearMessage(string option, string value, string message)
+    {
+        string model = Fixture();
+        string output = Path.Combine(_root, "never");
+        var args = new List<string> { "erase", "--model", model, "--out", output };
+        if (option != "--concept")
+            args.AddRange(new[] { "--concept", "nudity" });
+        args.AddRange(new[] { option, value });
+        var (exit, stdout, stderr) = Rece(args.ToArray());
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains(message, stderr);
+        Assert.Equal("", stdout);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void MissingRequiredOptionsAndUnknownPresetsAreParseErrors()
+    {
+        var (exit, _, stderr) = Rece("erase", "--concept", "nudity");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--model", stderr);
+        Assert.Contains("--out", stderr);
+        var preset = Rece("erase", "--model", "m", "--concept", "x", "--out", "o", "--preset", "gore");
+        Assert.NotEqual(0, preset.Exit);
+        Assert.Contains("gore", preset.Err);
+    }
+
+    [Fact]
+    public void ANonEmptyOutputNeedsForce()
+    {
+        string model = Fixture();
+        string output = Path.Combine(_root, "full");
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "x"), "x");
+        var (exit, _, stderr) = Rece("erase", "--model", model, "--concept", "nudity", "--out", output);
+        Assert.Equal(2, exit);
+        Assert.Contains("--force", stderr);
+        Assert.True(File.Exists(Path.Combine(output, "x")));
+    }
+
+    [Fact]
+    public void TheAssemblyIsNamedReceAndRunsAsItsOwnProcess()
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "rece.dll");
+        Assert.True(File.Exists(dll));
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--help");
+        using var process = Process.Start(start)!;
+        string help = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        foreach (var command in new[] { "erase", "apply-patch", "fixture" })
+            Assert.Contains(command, help);
+    }
+}

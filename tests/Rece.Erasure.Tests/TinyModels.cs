@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+using Rece.Models.Fixtures;
+
+namespace Rece.Erasure.Tests;
+
+/// <summary>Tiny fixture models, written once for all tests of the collection, plus a scratch folder per test.</summary>
+public sealed class TinyModels : IDisposable
+{
+    public TinyModels()
+    {
+        Directory.CreateDirectory(Root);
+        RandomModelFixture.Write(V1, FixtureKind.Tiny, seed: 7, fp16Variant: true);
+        RandomModelFixture.Write(OtherV1, FixtureKind.Tiny, seed: 8);
+        RandomModelFixture.Write(V2, FixtureKind.TinyV2, seed: 9);
+    }
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "rece-erasure-tests-" + Guid.NewGuid().ToString("N")[..10]);
+
+    /// <summary>SD v1.x layout with an fp16 U-Net variant.</summary>
+    public string V1 => Path.Combine(Root, "tiny-v1");
+
+    /// <summary>Same layout, other weights.</summary>
+    public string OtherV1 => Path.Combine(Root, "tiny-v1-other");
+
+    public string V2 => Path.Combine(Root, "tiny-v2");
+
+    public string NewOutput() => Path.Combine(Root, "out-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>SHA-256 of every file below a folder, by relative path.</summary>
+    public static Dictionary<string, string> HashTree(string folder) =>
+        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(folder, f), f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Root))
+            Directory.Delete(Root, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TinyModelCollection : ICollectionFixture<TinyModels>
+{
+    public const string Name = "tiny models";
+}
