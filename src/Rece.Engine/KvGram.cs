@@ -8,7 +8,8 @@ public static class KvGram
     /// <summary>
     /// Accumulates W^T W for each matrix ([out, d]) into a float64 d x d sum. Each product runs in the matrix's own
     /// precision, at least float32 (checkpoints hold float32 or less, and it is the BLAS fast path: half the time of
-    /// float64 on the full SD v1.4 set); the sum across matrices is float64.
+    /// float64 on the full SD v1.4 set); the sum across matrices is float64. Pass the matrices stacked along the rows
+    /// for speed: one large product runs far closer to the CPU's peak than 32 small ones.
     /// </summary>
     public static Tensor Compute(IEnumerable<Tensor> matrices)
     {

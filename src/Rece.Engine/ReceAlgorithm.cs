@@ -139,14 +139,16 @@ public static class ReceAlgorithm
         var userRows = preserve.Count == 0 ? zeros(0, d, dtype: ScalarType.Float64) : cat(preserve.Select(p => p.to(ScalarType.Float64)).ToArray(), 0);
         var userGram = ClosedFormEdit.GramOfRows(userRows);
         var driftRows = cat(new[] { emptyText.to(ScalarType.Float64), userRows }, 0);
+        double conceptEnergy = model.OriginalEnergy(allConcepts);
+        double driftEnergy = model.OriginalEnergy(driftRows);
 
         Tensor Measure(string stage)
         {
             var derived = model.DeriveAdversarial(allConcepts, parameters.Regularizer);
             var measures = new StageMeasures(
                 stage,
-                model.RecoveredConceptResidual(allConcepts, derived),
-                model.PreservationDrift(driftRows),
+                model.RecoveredConceptResidual(allConcepts, derived, conceptEnergy),
+                model.PreservationDrift(driftRows, driftEnergy),
                 model.RelativeWeightChange(),
                 clock.Elapsed.TotalSeconds);
             stages.Add(measures);

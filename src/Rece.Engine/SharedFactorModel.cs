@@ -48,7 +48,6 @@ public sealed class SharedFactorModel : IDisposable
         var newH = _h.addmm(hu, v.t());
         var kuvt = ku.mm(v.t());
         var newK = _k.add(kuvt).add_(kuvt.t()).add_(v.mm(utku).mm(v.t()));
-        newK = newK.add(newK.t()).mul_(0.5);
         Replace(ref _p, newP.MoveToOuterDisposeScope());
         Replace(ref _h, newH.MoveToOuterDisposeScope());
         Replace(ref _k, newK.MoveToOuterDisposeScope());
@@ -73,21 +72,30 @@ public sealed class SharedFactorModel : IDisposable
     }
 
     /// <summary>sqrt(sum_l ||W_l c' - W0_l c||^2 / sum_l ||W0_l c||^2) over all rows.</summary>
-    public double RecoveredConceptResidual(Tensor concept, Tensor derived)
+    /// <param name="originalEnergy">sum_l ||W0_l c||^2 when already known (<see cref="OriginalEnergy"/>): it does not change between stages.</param>
+    public double RecoveredConceptResidual(Tensor concept, Tensor derived, double? originalEnergy = null)
     {
         using var scope = NewDisposeScope();
         var c = concept.to(ScalarType.Float64).t();
         var difference = _p.mm(derived.to(ScalarType.Float64).t()).sub_(c);
-        return Math.Sqrt(QuadraticSum(difference) / QuadraticSum(c));
+        return Math.Sqrt(QuadraticSum(difference) / (originalEnergy ?? QuadraticSum(c)));
     }
 
     /// <summary>sqrt(sum_l ||(W_l - W0_l) r||^2 / sum_l ||W0_l r||^2) over the rows r.</summary>
-    public double PreservationDrift(Tensor rows)
+    /// <param name="originalEnergy">sum_l ||W0_l r||^2 when already known (<see cref="OriginalEnergy"/>).</param>
+    public double PreservationDrift(Tensor rows, double? originalEnergy = null)
     {
         using var scope = NewDisposeScope();
         var r = rows.to(ScalarType.Float64).t();
         var difference = _p.mm(r).sub_(r);
-        return Math.Sqrt(QuadraticSum(difference) / QuadraticSum(r));
+        return Math.Sqrt(QuadraticSum(difference) / (originalEnergy ?? QuadraticSum(r)));
+    }
+
+    /// <summary>sum_l ||W0_l x||^2 over the rows x: the denominators of the residual and the drift.</summary>
+    public double OriginalEnergy(Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        return QuadraticSum(rows.to(ScalarType.Float64).t());
     }
 
     /// <summary>||W - W0||_F / ||W0||_F over all edited matrices: tr((P-I)^T G0 (P-I)) / tr(G0).</summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Rece.Engine;
 using Rece.Models;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
@@ -9,14 +10,16 @@ namespace Rece.Erasure;
 
 /// <summary>
 /// The cross-attention key and value matrices of one U-Net weights file, read on demand (only these tensors' bytes),
-/// checked against the U-Net config, in their stored dtype, with a SHA-256 that identifies them.
+/// checked against the U-Net config, in their stored dtype, with a SHA-256 that identifies them. They are read into one
+/// stacked [sum of rows, d] tensor so that G0 is a single large matrix product; <see cref="Tensors"/> are views of it.
 /// </summary>
 public sealed class KvMatrices : IDisposable
 {
-    private KvMatrices(string file, IReadOnlyList<TensorInfo> infos, IReadOnlyList<Tensor> tensors, string sha256)
+    private KvMatrices(string file, IReadOnlyList<TensorInfo> infos, Tensor stacked, IReadOnlyList<Tensor> tensors, string sha256)
     {
         File = file;
         Infos = infos;
+        Stacked = stacked;
         Tensors = tensors;
         Sha256 = sha256;
     }
@@ -25,6 +28,10 @@ public sealed class KvMatrices : IDisposable
 
     public IReadOnlyList<TensorInfo> Infos { get; }
 
+    /// <summary>Every matrix, one after the other along the rows, in the stored dtype.</summary>
+    public Tensor Stacked { get; }
+
+    /// <summary>Each matrix, as a view of <see cref="Stacked"/>.</summary>
     public IReadOnlyList<Tensor> Tensors { get; }
 
     /// <summary>SHA-256 over the matrices' stored bytes, in layout order: the identity of what the edit reads and replaces.</summary>
@@ -59,15 +66,24 @@ public sealed class KvMatrices : IDisposable
     public static KvMatrices Read(SafetensorsFile file, UNetConfig config)
     {
         var infos = Locate(file, config);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var dtype = infos[0].DType;
+        if (infos.Any(i => i.DType != dtype))
+            throw new ModelFormatException($"{file.Path}: the K/V matrices mix dtypes ({string.Join(", ", infos.Select(i => i.DType).Distinct())}); expected one.");
+        long d = infos[0].Shape[1];
+        var stacked = empty(infos.Sum(i => i.Shape[0]), d, TorchTensors.ToScalarType(dtype));
         var tensors = new List<Tensor>(infos.Count);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long row = 0;
         foreach (var info in infos)
         {
-            var tensor = TorchTensors.Read(file, info);
-            hash.AppendData(tensor.bytes);
-            tensors.Add(tensor);
+            var view = stacked.narrow(0, row, info.Shape[0]);
+            var bytes = view.bytes;
+            file.Read(info, bytes);
+            hash.AppendData(bytes);
+            tensors.Add(view);
+            row += info.Shape[0];
         }
-        return new KvMatrices(file.Path, infos, tensors, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        return new KvMatrices(file.Path, infos, stacked, tensors, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
     public static string HashOf(IEnumerable<byte[]> tensorBytes)
@@ -81,21 +97,19 @@ public sealed class KvMatrices : IDisposable
     /// <summary>||A - B||_F / ||B||_F between these matrices and <paramref name="other"/>'s, in float32.</summary>
     public double RelativeDifference(KvMatrices other)
     {
-        double num = 0, den = 0;
-        for (int i = 0; i < Tensors.Count; i++)
-        {
-            using var scope = NewDisposeScope();
-            var a = Tensors[i].to(ScalarType.Float32);
-            var b = other.Tensors[i].to(ScalarType.Float32);
-            num += a.sub(b).pow(2).sum().item<float>();
-            den += b.pow(2).sum().item<float>();
-        }
-        return Math.Sqrt(num / Math.Max(den, double.Epsilon));
+        using var scope = NewDisposeScope();
+        var a = Stacked.to(ScalarType.Float32);
+        var b = other.Stacked.to(ScalarType.Float32);
+        return a.sub(b).norm().item<float>() / Math.Max(b.norm().item<float>(), float.Epsilon);
     }
+
+    /// <summary>G0 = sum_l W0_l^T W0_l, as one product of the stacked matrices.</summary>
+    public Tensor Gram() => KvGram.Compute(new[] { Stacked });
 
     public void Dispose()
     {
         foreach (var t in Tensors)
             t.Dispose();
+        Stacked.Dispose();
     }
 }

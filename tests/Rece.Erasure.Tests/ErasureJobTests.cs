@@ -167,7 +167,7 @@ public class ErasureJobTests(TinyModels models)
         Assert.All(report.Model.UNetFiles, f => Assert.Matches("^[0-9a-f]{64}$", f.KvSha256!));
         Assert.Matches("^[0-9a-f]{64}$", report.Outputs.Patch.Sha256);
         Assert.Equal(RecePatch.FileSha256(Path.Combine(output, RecePatch.FileName)), report.Outputs.Patch.Sha256);
-        foreach (var stage in new[] { "encodeTexts", "readKv", "gram", "erase", "erasureMath", "writePatch", "total" })
+        foreach (var stage in new[] { "encodeTexts", "readKvBackground", "gramBackground", "waitForGram", "erasureMath", "erasureMathWithGram", "writePatch", "total" })
             Assert.True(report.Timings.ContainsKey(stage), stage);
         Assert.True(report.PeakResidentBytes > 0);
         Assert.All(report.Stages, s => Assert.InRange(s.PreservationDrift, 0, 1));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Rece.Erasure;
 using Rece.Models.Fixtures;
 
 namespace Rece.Cli.Commands;
@@ -24,18 +25,18 @@ public static class FixtureCommand
         var output = new Option<string>("--out") { Description = "The folder to create.", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of the random weights.", DefaultValueFactory = _ => 0 };
         var fp16 = new Option<bool>("--fp16-variant") { Description = "Also write unet/diffusion_pytorch_model.fp16.safetensors." };
+        var force = new Option<bool>("--force") { Description = "Replace --out if it exists and is not empty." };
         var command = new Command("fixture", "Write a Stable Diffusion model folder with random weights, the real diffusers layout and the real CLIP tokenizer.")
         {
-            kind, output, seed, fp16,
+            kind, output, seed, fp16, force,
         };
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
         {
-            string directory = parse.GetRequiredValue(output);
-            if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
-                throw new Erasure.ErasureInputException($"{Path.GetFullPath(directory)} is not empty; choose a new folder for the fixture.");
             var progress = new ConsoleProgress(stderr, quiet: false);
-            RandomModelFixture.Write(directory, Kinds[parse.GetRequiredValue(kind)], parse.GetValue(seed), parse.GetValue(fp16), progress.Log);
-            stdout.WriteLine(Path.GetFullPath(directory));
+            using var folder = OutputFolder.Begin(parse.GetRequiredValue(output), parse.GetValue(force));
+            RandomModelFixture.Write(folder.TemporaryPath, Kinds[parse.GetRequiredValue(kind)], parse.GetValue(seed), parse.GetValue(fp16), progress.Log);
+            folder.Commit();
+            stdout.WriteLine(folder.Destination);
             return ReceCommandLine.Success;
         }));
         return command;
