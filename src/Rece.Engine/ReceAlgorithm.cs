@@ -97,12 +97,110 @@ public sealed class ErasureResult : IDisposable
     }
 }
 
+
 /// <summary>
-/// UCE followed by RECE epochs (erasure.md), entirely in d x d space through <see cref="SharedFactorModel"/>.
+/// UCE followed by RECE epochs (erasure.md) run one stage at a time, entirely in d x d space through
+/// <see cref="SharedFactorModel"/>. Stage 0 measures the original model, stage 1 is the UCE pass, stage 1 + k is RECE
+/// epoch k. A session can be saved after any stage (<see cref="State"/>) and resumed elsewhere with the same bits.
 /// </summary>
+public sealed class ReceSession : IDisposable
+{
+    private readonly ErasureProblem _problem;
+    private readonly SharedFactorModel _model;
+    private Tensor? _derived;
+
+    private ReceSession(ErasureProblem problem, SharedFactorModel model, int completedStage)
+    {
+        _problem = problem;
+        _model = model;
+        CompletedStage = completedStage;
+    }
+
+    /// <summary>The last stage whose edit is in the model (-1 before the original model was measured).</summary>
+    public int CompletedStage { get; private set; }
+
+    public bool IsFinished => CompletedStage >= _problem.LastStage;
+
+    /// <summary>P (float64): every edited matrix is W0_l P.</summary>
+    public Tensor Factor => _model.Factor;
+
+    /// <summary>A copy of the model state after <see cref="CompletedStage"/>.</summary>
+    public SharedFactorState State => _model.State;
+
+    /// <summary>A session on the original model; its first <see cref="Step"/> measures it (stage 0).</summary>
+    public static ReceSession Start(ErasureProblem problem) => new(problem, new SharedFactorModel(problem.Gram), -1);
+
+    /// <summary>Continues after <paramref name="completedStage"/> from the state saved then.</summary>
+    public static ReceSession Resume(ErasureProblem problem, int completedStage, SharedFactorState state)
+    {
+        if (completedStage < 0 || completedStage > problem.LastStage)
+            throw new ArgumentOutOfRangeException(nameof(completedStage), $"A saved stage must be within 0..{problem.LastStage}, got {completedStage}.");
+        return new ReceSession(problem, SharedFactorModel.Restore(problem.Gram, state), completedStage);
+    }
+
+    /// <summary>Runs the next stage and measures the model after it.</summary>
+    public StageMeasures Step()
+    {
+        if (IsFinished)
+            throw new InvalidOperationException($"All {_problem.LastStage + 1} stages have run.");
+        var clock = Stopwatch.StartNew();
+        int stage = CompletedStage + 1;
+        var parameters = _problem.Parameters;
+        if (stage == 1)
+        {
+            // UCE pass: token-aligned pairs, preserve list R = [""] + user texts.
+            using var uce = ClosedFormEdit.Solve(_problem.UceErased, _problem.UceTargets, _problem.UcePreserveGram, _problem.UceScales);
+            _model.Apply(uce);
+        }
+        else if (stage > 1)
+        {
+            // RECE epoch: erase the embeddings derived against the current model, index-aligned with the guides.
+            using var edit = ClosedFormEdit.Solve(Derived(), _problem.Guides, _problem.EpochPreserveGram, parameters.EpochScales);
+            _model.Apply(edit);
+        }
+        ReplaceDerived(null);
+        CompletedStage = stage;
+        var derived = Derived();
+        return new StageMeasures(
+            ErasureProblem.StageName(stage),
+            _model.RecoveredConceptResidual(_problem.Concepts, derived, _problem.ConceptEnergy),
+            _model.PreservationDrift(_problem.DriftRows, _problem.DriftEnergy),
+            _model.RelativeWeightChange(),
+            clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The adversarial embeddings derived against the current model (concepts stacked, 77 rows each), float64.</summary>
+    public Tensor DerivedEmbeddings() => Derived().clone();
+
+    // Derived once per model state: the measures of a stage and the next epoch's edit share it. A resumed session
+    // computes it again from the same state, with the same bits.
+    private Tensor Derived()
+    {
+        if (_derived is null)
+        {
+            _derived = _model.DeriveAdversarial(_problem.Concepts, _problem.Parameters.Regularizer);
+            _derived.DetachFromDisposeScope();
+        }
+        return _derived;
+    }
+
+    private void ReplaceDerived(Tensor? value)
+    {
+        _derived?.Dispose();
+        _derived = value;
+    }
+
+    public void Dispose()
+    {
+        ReplaceDerived(null);
+        _model.Dispose();
+    }
+}
+
+/// <summary>UCE followed by RECE epochs in one call (erasure.md).</summary>
 public static class ReceAlgorithm
 {
-    public const int ContextLength = 77;
+    public const int ContextLength = ErasureProblem.ContextLength;
 
     /// <param name="originalGram">G0 of the original K/V matrices.</param>
     /// <param name="concepts">Concepts to erase jointly.</param>
@@ -120,64 +218,21 @@ public static class ReceAlgorithm
         Action<StageMeasures>? progress = null,
         bool keepFinalDerived = false)
     {
-        if (concepts.Count == 0)
-            throw new ArgumentException("At least one concept to erase is required.", nameof(concepts));
-        parameters.Validate(preserve.Count);
-        using var model = new SharedFactorModel(originalGram);
-        long d = model.Dimension;
-        foreach (var tensor in concepts.SelectMany(c => new[] { c.ConceptEmbedding, c.GuideEmbedding }).Concat(preserve).Append(emptyText).Append(spaceText))
-        {
-            if (tensor.ndim != 2 || tensor.shape[0] != ContextLength || tensor.shape[1] != d)
-                throw new ArgumentException($"Every embedding must be {ContextLength} x {d} (the K/V input size); got [{string.Join(", ", tensor.shape)}].");
-        }
+        using var problem = new ErasureProblem(originalGram, concepts, emptyText, spaceText, preserve, parameters);
+        return Run(problem, progress, keepFinalDerived);
+    }
 
-        using var scope = NewDisposeScope();
+    public static ErasureResult Run(ErasureProblem problem, Action<StageMeasures>? progress = null, bool keepFinalDerived = false)
+    {
+        using var session = ReceSession.Start(problem);
         var stages = new List<StageMeasures>();
-        var clock = Stopwatch.StartNew();
-        var allConcepts = cat(concepts.Select(c => c.ConceptEmbedding.to(ScalarType.Float64)).ToArray(), 0);
-        var allGuides = cat(concepts.Select(c => c.GuideEmbedding.to(ScalarType.Float64)).ToArray(), 0);
-        var userRows = preserve.Count == 0 ? zeros(0, d, dtype: ScalarType.Float64) : cat(preserve.Select(p => p.to(ScalarType.Float64)).ToArray(), 0);
-        var userGram = ClosedFormEdit.GramOfRows(userRows);
-        var driftRows = cat(new[] { emptyText.to(ScalarType.Float64), userRows }, 0);
-        double conceptEnergy = model.OriginalEnergy(allConcepts);
-        double driftEnergy = model.OriginalEnergy(driftRows);
-
-        Tensor Measure(string stage)
+        while (!session.IsFinished)
         {
-            var derived = model.DeriveAdversarial(allConcepts, parameters.Regularizer);
-            var measures = new StageMeasures(
-                stage,
-                model.RecoveredConceptResidual(allConcepts, derived, conceptEnergy),
-                model.PreservationDrift(driftRows, driftEnergy),
-                model.RelativeWeightChange(),
-                clock.Elapsed.TotalSeconds);
+            var measures = session.Step();
             stages.Add(measures);
             progress?.Invoke(measures);
-            clock.Restart();
-            return derived;
         }
-
-        var derived = Measure("original");
-
-        // UCE pass: token-aligned pairs, preserve list R = [""] + user texts.
-        var (erased, targets) = AlignTokens(concepts);
-        var uceGram = userGram.add(ClosedFormEdit.GramOfRows(emptyText));
-        using (var uce = ClosedFormEdit.Solve(erased, targets, uceGram, parameters.UceScales(preserve.Count)))
-            model.Apply(uce);
-        derived = Measure("uce");
-
-        // RECE epochs: erase the derived embeddings, index-aligned with the guide; one " " per concept is preserved.
-        var epochGram = userGram.add(ClosedFormEdit.GramOfRows(spaceText).mul(concepts.Count));
-        for (int epoch = 1; epoch <= parameters.EffectiveEpochs; epoch++)
-        {
-            using (var edit = ClosedFormEdit.Solve(derived, allGuides, epochGram, parameters.EpochScales))
-                model.Apply(edit);
-            derived = Measure($"rece-epoch-{epoch}");
-        }
-
-        var factor = model.Factor.clone().MoveToOuterDisposeScope();
-        var finalDerived = keepFinalDerived ? derived.MoveToOuterDisposeScope() : null;
-        return new ErasureResult(factor, stages, finalDerived);
+        return new ErasureResult(session.Factor.clone(), stages, keepFinalDerived ? session.DerivedEmbeddings() : null);
     }
 
     /// <summary>

@@ -18,12 +18,37 @@ public sealed class SharedFactorModel : IDisposable
     {
         if (originalGram.ndim != 2 || originalGram.shape[0] != originalGram.shape[1])
             throw new ArgumentException("The Gram matrix of the original weights must be square (d x d).");
-        Gram = originalGram.to(ScalarType.Float64).contiguous();
+        Gram = originalGram.to(ScalarType.Float64).contiguous().DetachFromDisposeScope();
         Dimension = Gram.shape[0];
-        _p = eye(Dimension, dtype: ScalarType.Float64);
-        _h = Gram.clone();
-        _k = Gram.clone();
+        _p = eye(Dimension, dtype: ScalarType.Float64).DetachFromDisposeScope();
+        _h = Gram.clone().DetachFromDisposeScope();
+        _k = Gram.clone().DetachFromDisposeScope();
     }
+
+    /// <summary>Continues from a saved <see cref="State"/>: the same bits as if the model had never been saved.</summary>
+    public static SharedFactorModel Restore(Tensor originalGram, SharedFactorState state)
+    {
+        var model = new SharedFactorModel(originalGram);
+        long d = model.Dimension;
+        foreach (var (name, tensor) in new[] { ("P", state.Factor), ("H", state.GramTimesFactor), ("K", state.FactorGramFactor) })
+        {
+            if (tensor.ndim != 2 || tensor.shape[0] != d || tensor.shape[1] != d)
+            {
+                model.Dispose();
+                throw new ArgumentException($"The saved state's {name} must be {d} x {d}, got [{string.Join(", ", tensor.shape)}].");
+            }
+        }
+        Replace(ref model._p, state.Factor.to(ScalarType.Float64, copy: true).contiguous().DetachFromDisposeScope());
+        Replace(ref model._h, state.GramTimesFactor.to(ScalarType.Float64, copy: true).contiguous().DetachFromDisposeScope());
+        Replace(ref model._k, state.FactorGramFactor.to(ScalarType.Float64, copy: true).contiguous().DetachFromDisposeScope());
+        return model;
+    }
+
+    /// <summary>
+    /// A copy of P, H and K. The low-rank updates round differently from recomputing H and K from P, so a resumed run
+    /// needs all three to continue bit for bit.
+    /// </summary>
+    public SharedFactorState State => new(_p.clone(), _h.clone(), _k.clone());
 
     public long Dimension { get; }
 
@@ -48,9 +73,10 @@ public sealed class SharedFactorModel : IDisposable
         var newH = _h.addmm(hu, v.t());
         var kuvt = ku.mm(v.t());
         var newK = _k.add(kuvt).add_(kuvt.t()).add_(v.mm(utku).mm(v.t()));
-        Replace(ref _p, newP.MoveToOuterDisposeScope());
-        Replace(ref _h, newH.MoveToOuterDisposeScope());
-        Replace(ref _k, newK.MoveToOuterDisposeScope());
+        // Detached, not moved out: the model may outlive any scope its caller has open.
+        Replace(ref _p, newP.DetachFromDisposeScope());
+        Replace(ref _h, newH.DetachFromDisposeScope());
+        Replace(ref _k, newK.DetachFromDisposeScope());
     }
 
     /// <summary>
@@ -92,11 +118,7 @@ public sealed class SharedFactorModel : IDisposable
     }
 
     /// <summary>sum_l ||W0_l x||^2 over the rows x: the denominators of the residual and the drift.</summary>
-    public double OriginalEnergy(Tensor rows)
-    {
-        using var scope = NewDisposeScope();
-        return QuadraticSum(rows.to(ScalarType.Float64).t());
-    }
+    public double OriginalEnergy(Tensor rows) => Energy(Gram, rows);
 
     /// <summary>||W - W0||_F / ||W0||_F over all edited matrices: tr((P-I)^T G0 (P-I)) / tr(G0).</summary>
     public double RelativeWeightChange()
@@ -111,7 +133,16 @@ public sealed class SharedFactorModel : IDisposable
     }
 
     /// <summary>sum over columns x of x^T G0 x.</summary>
-    private double QuadraticSum(Tensor columns) => columns.mul(Gram.mm(columns)).sum().item<double>();
+    private double QuadraticSum(Tensor columns) => QuadraticSum(Gram, columns);
+
+    private static double QuadraticSum(Tensor gram, Tensor columns) => columns.mul(gram.mm(columns)).sum().item<double>();
+
+    /// <summary>sum_l ||W0_l x||^2 over the rows x, given G0.</summary>
+    public static double Energy(Tensor originalGram, Tensor rows)
+    {
+        using var scope = NewDisposeScope();
+        return QuadraticSum(originalGram.to(ScalarType.Float64), rows.to(ScalarType.Float64).t());
+    }
 
     private static void Replace(ref Tensor field, Tensor value)
     {
@@ -125,5 +156,16 @@ public sealed class SharedFactorModel : IDisposable
         _h.Dispose();
         _k.Dispose();
         Gram.Dispose();
+    }
+}
+
+/// <summary>Everything a <see cref="SharedFactorModel"/> continues from: P, H = G0 P and K = P^T G0 P (float64, d x d).</summary>
+public sealed record SharedFactorState(Tensor Factor, Tensor GramTimesFactor, Tensor FactorGramFactor) : IDisposable
+{
+    public void Dispose()
+    {
+        Factor.Dispose();
+        GramTimesFactor.Dispose();
+        FactorGramFactor.Dispose();
     }
 }

@@ -3,8 +3,6 @@ using System.Security.Cryptography;
 using Rece.Engine;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
-using Rece.Models.TextEncoder;
-using Rece.Models.Tokenization;
 using static TorchSharp.torch;
 
 namespace Rece.Erasure;
@@ -23,90 +21,22 @@ public static class ErasureJob
         OutputFolder.Check(request.OutputDirectory, request.Force, request.ModelDirectory);
         var model = timings.Time("openModel", () => DiffusersModel.Open(request.ModelDirectory));
 
-        // G0 depends only on the base model: read the K/V matrices and form it while the tokenizer and the text encoder load
-        // (mostly single-threaded I/O), so the erasure itself starts as soon as the embeddings exist.
-        var primary = model.UNetWeights[0];
-        log?.Invoke($"reading the cross-attention K/V matrices of unet/{primary.FileName} and forming G0 in the background");
-        var weightsTask = Task.Run(() => BaseWeights.Read(primary, model.UNet));
-        BaseWeights? weights = null;
-        try
-        {
-            using var scope = NewDisposeScope();
-            var tokenizer = timings.Time("loadTokenizer", () => ClipTokenizer.FromFolder(model.TokenizerDirectory));
-            log?.Invoke($"loading the text encoder ({model.TextEncoder.NumHiddenLayers} layers, d={model.EmbeddingDim})");
-            using var encoder = timings.Time("loadTextEncoder", () => ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath));
-            var texts = resolved.Concepts.Concat(resolved.Guides).Concat(resolved.Preserve).Append("").Append(" ");
-            var embeddings = timings.Time("encodeTexts", () => TextEmbeddings.Encode(tokenizer, encoder, texts, log));
-            weights = timings.Time("waitForGram", () => weightsTask.GetAwaiter().GetResult());
-            timings.Add("readKvBackground", weights.ReadSeconds);
-            timings.Add("gramBackground", weights.GramSeconds);
-            var kv = weights.Kv;
-
-            var concepts = resolved.Concepts.Select((c, i) =>
-            {
-                var concept = embeddings[c];
-                var guide = embeddings[resolved.Guides[i]];
-                return new ConceptToErase(c, concept.Embedding, concept.WordCount, guide.Text, guide.Embedding, guide.WordCount);
-            }).ToList();
-            log?.Invoke($"erasing {string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\""))} with {resolved.Parameters.Method.ToString().ToUpperInvariant()}" +
-                        (resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : ""));
-            using var result = timings.Time("erasureMath", () => ReceAlgorithm.Run(
-                weights.Gram, concepts, embeddings[""].Embedding, embeddings[" "].Embedding,
-                resolved.Preserve.Select(p => embeddings[p].Embedding).ToList(), resolved.Parameters,
-                stage => log?.Invoke($"  {stage.Stage,-13} residual {stage.RecoveredConceptResidual:F4}  drift {stage.PreservationDrift:F4}  weight change {stage.RelativeWeightChange:F4}")));
-            timings.Add("erasureMathWithGram", timings["erasureMath"] + weights.GramSeconds);
-            return Write(request, resolved, model, primary, kv, result, timings, total, log);
-        }
-        finally
-        {
-            (weights ?? TryResult(weightsTask))?.Dispose();
-        }
+        using var scope = NewDisposeScope();
+        using var loaded = LoadedBaseModel.Load(model, timings, log);
+        using var problem = loaded.CreateProblem(resolved, timings, log);
+        log?.Invoke($"erasing {string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\""))} with {resolved.Parameters.Method.ToString().ToUpperInvariant()}" +
+                    (resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : ""));
+        using var result = timings.Time("erasureMath", () => ReceAlgorithm.Run(problem,
+            stage => log?.Invoke($"  {stage.Stage,-13} residual {stage.RecoveredConceptResidual:F4}  drift {stage.PreservationDrift:F4}  weight change {stage.RelativeWeightChange:F4}")));
+        // G0 is formed in the background while the text encoder loads; this figure adds it back.
+        timings.Add("erasureMathWithGram", timings["erasureMath"] + timings["gramBackground"]);
+        return Write(request, resolved, loaded, result, timings, total, log);
     }
 
-    /// <summary>The base model's K/V matrices and their G0, with the time each took.</summary>
-    private sealed record BaseWeights(KvMatrices Kv, Tensor Gram, double ReadSeconds, double GramSeconds) : IDisposable
-    {
-        public static BaseWeights Read(UNetWeightsFile weights, Models.UNet.UNetConfig config)
-        {
-            var clock = Stopwatch.StartNew();
-            using var file = SafetensorsFile.Open(weights.Path);
-            var kv = KvMatrices.Read(file, config);
-            double read = clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            try
-            {
-                return new BaseWeights(kv, kv.Gram(), read, clock.Elapsed.TotalSeconds);
-            }
-            catch
-            {
-                kv.Dispose();
-                throw;
-            }
-        }
-
-        public void Dispose()
-        {
-            Kv.Dispose();
-            Gram.Dispose();
-        }
-    }
-
-    private static BaseWeights? TryResult(Task<BaseWeights> task)
-    {
-        try
-        {
-            task.Wait();
-            return task.Result;
-        }
-        catch (AggregateException)
-        {
-            return null; // the failure that matters is the one already propagating
-        }
-    }
-
-    private static ErasureReport Write(ErasureRequest request, ResolvedErasure resolved, DiffusersModel model, UNetWeightsFile primary, KvMatrices kv,
+    private static ErasureReport Write(ErasureRequest request, ResolvedErasure resolved, LoadedBaseModel loaded,
         ErasureResult result, StageTimer timings, Stopwatch total, Action<string>? log)
     {
+        var (model, primary, kv) = (loaded.Model, loaded.Primary, loaded.Kv);
         var factor = FactorApplication.ToStoredPrecision(result.SharedFactor);
 
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, request.ModelDirectory);
@@ -121,16 +51,8 @@ public static class ErasureJob
                 variantKv.Dispose();
         }
 
-        var description = new Dictionary<string, string>
-        {
-            ["rece.method"] = resolved.Parameters.Method.ToString().ToLowerInvariant(),
-            ["rece.concepts"] = System.Text.Json.JsonSerializer.Serialize(resolved.Concepts),
-            ["rece.base_model"] = model.Root,
-        };
-        var bases = (request.PatchOnly ? new List<(UNetWeightsFile, KvMatrices)> { (primary, kv) } : edits)
-            .Select(e => new PatchBase(Path.GetRelativePath(model.Root, e.Item1.Path), e.Item2.DType.ToString(), e.Item2.Sha256)).ToList();
         string patchPath = output.PathOf(RecePatch.FileName);
-        timings.Time("writePatch", () => new RecePatch(factor, kv.Infos.Select(i => i.Name).ToList(), bases, description).Write(patchPath));
+        timings.Time("writePatch", () => loaded.CreatePatch(factor, resolved, request.PatchOnly ? null : edits).Write(patchPath));
 
         var report = new ErasureReport
         {

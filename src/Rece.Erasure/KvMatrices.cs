@@ -70,13 +70,15 @@ public sealed class KvMatrices : IDisposable
         if (infos.Any(i => i.DType != dtype))
             throw new ModelFormatException($"{file.Path}: the K/V matrices mix dtypes ({string.Join(", ", infos.Select(i => i.DType).Distinct())}); expected one.");
         long d = infos[0].Shape[1];
-        var stacked = empty(infos.Sum(i => i.Shape[0]), d, TorchTensors.ToScalarType(dtype));
+        // Owned and disposed by this object, so kept out of any dispose scope the caller (or a thread that runs this
+        // inline while waiting for it) has open.
+        var stacked = empty(infos.Sum(i => i.Shape[0]), d, TorchTensors.ToScalarType(dtype)).DetachFromDisposeScope();
         var tensors = new List<Tensor>(infos.Count);
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long row = 0;
         foreach (var info in infos)
         {
-            var view = stacked.narrow(0, row, info.Shape[0]);
+            var view = stacked.narrow(0, row, info.Shape[0]).DetachFromDisposeScope();
             var bytes = view.bytes;
             file.Read(info, bytes);
             hash.AppendData(bytes);

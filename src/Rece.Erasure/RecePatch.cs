@@ -65,7 +65,7 @@ public sealed class RecePatch : IDisposable
             var targets = JsonSerializer.Deserialize<List<string>>(file.Metadata["rece.targets"]) ?? throw new JsonException("null");
             var bases = JsonSerializer.Deserialize<List<PatchBase>>(file.Metadata["rece.bases"]) ?? throw new JsonException("null");
             var description = file.Metadata.Where(kv => kv.Key is not ("rece.format" or "rece.targets" or "rece.bases")).ToDictionary(kv => kv.Key, kv => kv.Value);
-            return new RecePatch(TorchTensors.Read(file, info), targets, bases, description);
+            return new RecePatch(TorchTensors.Read(file, info).DetachFromDisposeScope(), targets, bases, description);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException)
         {

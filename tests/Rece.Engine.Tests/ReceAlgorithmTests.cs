@@ -26,6 +26,44 @@ public class ReceAlgorithmTests
     }
 
     [Fact]
+    public void AResumedSessionContinuesBitForBit()
+    {
+        var problem = new RandomProblem(seed: 21, preserveTexts: 2);
+        var parameters = new ReceParameters { Epochs = 3 };
+        using var erasure = new ErasureProblem(problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        using var continuous = ReceAlgorithm.Run(erasure);
+
+        // Save after every stage, drop the session, resume from the saved copy, as a pipeline worker does.
+        var stages = new List<StageMeasures>();
+        SharedFactorState? saved = null;
+        for (int stage = 0; stage <= erasure.LastStage; stage++)
+        {
+            using var session = saved is null ? ReceSession.Start(erasure) : ReceSession.Resume(erasure, stage - 1, saved);
+            stages.Add(session.Step());
+            saved?.Dispose();
+            saved = session.State;
+        }
+
+        Assert.Equal(continuous.SharedFactor.data<double>().ToArray(), saved!.Factor.data<double>().ToArray());
+        Assert.Equal(continuous.Stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift, s.RelativeWeightChange)),
+            stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift, s.RelativeWeightChange)));
+    }
+
+    [Fact]
+    public void ASessionRefusesToStepPastItsLastStageOrResumeOutsideIt()
+    {
+        var problem = new RandomProblem(seed: 4);
+        using var erasure = new ErasureProblem(problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, new ReceParameters { Method = ErasureMethod.Uce });
+        using var session = ReceSession.Start(erasure);
+        Assert.Equal("original", session.Step().Stage);
+        Assert.Equal("uce", session.Step().Stage);
+        Assert.True(session.IsFinished);
+        Assert.Throws<InvalidOperationException>(() => session.Step());
+        using var state = session.State;
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReceSession.Resume(erasure, 2, state));
+    }
+
+    [Fact]
     public void MaterializedMatricesInFloat32MatchTheFloat64Factor()
     {
         var problem = new RandomProblem(seed: 3);

@@ -58,7 +58,8 @@ public sealed class ClipTextEncoder : IDisposable
                 if (!info.Shape.SequenceEqual(spec.Shape))
                     throw new ModelFormatException(
                         $"{weightsPath}: tensor {spec.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}.");
-                weights[spec.Name] = TorchTensors.ReadFloat32(file, info);
+                // Owned by the encoder (disposed with it), not by a scope the caller has open.
+                weights[spec.Name] = TorchTensors.ReadFloat32(file, info).DetachFromDisposeScope();
             }
         }
         catch

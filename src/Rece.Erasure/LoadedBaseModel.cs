@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using Rece.Engine;
+using Rece.Models.Diffusers;
+using Rece.Models.Safetensors;
+using Rece.Models.TextEncoder;
+using Rece.Models.Tokenization;
+using Rece.Models.UNet;
+using static TorchSharp.torch;
+
+namespace Rece.Erasure;
+
+/// <summary>
+/// A base model loaded for erasing: its tokenizer and text encoder, and the cross-attention K/V matrices of its primary
+/// U-Net weights with their G0. Everything an erasure needs of the model; `rece erase` loads it once per command, a
+/// pipeline worker keeps it warm between jobs.
+/// </summary>
+public sealed class LoadedBaseModel : IDisposable
+{
+    private readonly Task<BaseWeights> _weights;
+    private bool _weightsTimed;
+
+    private LoadedBaseModel(DiffusersModel model, ClipTokenizer tokenizer, ClipTextEncoder encoder, Task<BaseWeights> weights)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+        Encoder = encoder;
+        _weights = weights;
+    }
+
+    public DiffusersModel Model { get; }
+
+    /// <summary>The U-Net weights file the erasure is computed on (full precision when present).</summary>
+    public UNetWeightsFile Primary => Model.UNetWeights[0];
+
+    public ClipTokenizer Tokenizer { get; }
+
+    public ClipTextEncoder Encoder { get; }
+
+    /// <summary>The primary file's K/V matrices, as stored.</summary>
+    public KvMatrices Kv => Weights.Kv;
+
+    /// <summary>G0 = sum_l W0_l^T W0_l (float64).</summary>
+    public Tensor Gram => Weights.Gram;
+
+    private BaseWeights Weights => _weights.GetAwaiter().GetResult();
+
+    /// <summary>The K/V matrices, G0, and how long reading and forming them took in the background.</summary>
+    private sealed record BaseWeights(KvMatrices Kv, Tensor Gram, double ReadSeconds, double GramSeconds);
+
+    /// <summary>
+    /// Loads the tokenizer and the text encoder while the K/V matrices are read and G0 formed in the background (mostly
+    /// single-threaded I/O on both sides); the background work is awaited only when G0 is first needed, after the texts
+    /// are encoded.
+    /// </summary>
+    public static LoadedBaseModel Load(DiffusersModel model, StageTimer timings, Action<string>? log = null)
+    {
+        var primary = model.UNetWeights[0];
+        log?.Invoke($"reading the cross-attention K/V matrices of unet/{primary.FileName} and forming G0 in the background");
+        var weights = Task.Run(() => ReadWeights(primary, model.UNet));
+        try
+        {
+            var tokenizer = timings.Time("loadTokenizer", () => ClipTokenizer.FromFolder(model.TokenizerDirectory));
+            log?.Invoke($"loading the text encoder ({model.TextEncoder.NumHiddenLayers} layers, d={model.EmbeddingDim})");
+            var encoder = timings.Time("loadTextEncoder", () => ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath));
+            return new LoadedBaseModel(model, tokenizer, encoder, weights);
+        }
+        catch
+        {
+            Release(weights);
+            throw;
+        }
+    }
+
+    /// <summary>Waits for the background read (recording its times once) and surfaces its error, if any.</summary>
+    public void WaitForWeights(StageTimer? timings = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var weights = Weights;
+        if (timings is null || _weightsTimed)
+            return;
+        timings.Add("waitForGram", clock.Elapsed.TotalSeconds);
+        timings.Add("readKvBackground", weights.ReadSeconds);
+        timings.Add("gramBackground", weights.GramSeconds);
+        _weightsTimed = true;
+    }
+
+    private static BaseWeights ReadWeights(UNetWeightsFile weights, UNetConfig config)
+    {
+        var clock = Stopwatch.StartNew();
+        using var file = SafetensorsFile.Open(weights.Path);
+        var kv = KvMatrices.Read(file, config);
+        double read = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        try
+        {
+            return new BaseWeights(kv, kv.Gram().DetachFromDisposeScope(), read, clock.Elapsed.TotalSeconds);
+        }
+        catch
+        {
+            kv.Dispose();
+            throw;
+        }
+    }
+
+    private static void Release(Task<BaseWeights> weights)
+    {
+        try
+        {
+            weights.Wait();
+        }
+        catch (AggregateException)
+        {
+            return; // nothing was made; an error that matters is reported by whoever waits for the weights
+        }
+        weights.Result.Kv.Dispose();
+        weights.Result.Gram.Dispose();
+    }
+
+    /// <summary>Encodes the request's texts and prepares the engine's inputs.</summary>
+    public ErasureProblem CreateProblem(ResolvedErasure resolved, StageTimer? timings = null, Action<string>? log = null)
+    {
+        using var scope = NewDisposeScope();
+        var texts = resolved.Concepts.Concat(resolved.Guides).Concat(resolved.Preserve).Append("").Append(" ");
+        var clock = Stopwatch.StartNew();
+        var embeddings = TextEmbeddings.Encode(Tokenizer, Encoder, texts, log);
+        timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds);
+        WaitForWeights(timings);
+        var concepts = resolved.Concepts.Select((c, i) =>
+        {
+            var concept = embeddings[c];
+            var guide = embeddings[resolved.Guides[i]];
+            return new ConceptToErase(c, concept.Embedding, concept.WordCount, guide.Text, guide.Embedding, guide.WordCount);
+        }).ToList();
+        return new ErasureProblem(Gram, concepts, embeddings[""].Embedding, embeddings[" "].Embedding,
+            resolved.Preserve.Select(p => embeddings[p].Embedding).ToList(), resolved.Parameters);
+    }
+
+    /// <summary>The patch that turns this base model into the one edited with <paramref name="storedFactor"/> (see <see cref="FactorApplication.ToStoredPrecision"/>).</summary>
+    public RecePatch CreatePatch(Tensor storedFactor, ResolvedErasure resolved, IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)>? bases = null) =>
+        new(storedFactor,
+            Kv.Infos.Select(i => i.Name).ToList(),
+            (bases ?? new[] { (Primary, Kv) }).Select(b => new PatchBase(Path.GetRelativePath(Model.Root, b.File.Path), b.Kv.DType.ToString(), b.Kv.Sha256)).ToList(),
+            new Dictionary<string, string>
+            {
+                ["rece.method"] = resolved.Parameters.Method.ToString().ToLowerInvariant(),
+                ["rece.concepts"] = System.Text.Json.JsonSerializer.Serialize(resolved.Concepts),
+                ["rece.base_model"] = Model.Root,
+            });
+
+    public void Dispose()
+    {
+        Encoder.Dispose();
+        Release(_weights);
+    }
+}
