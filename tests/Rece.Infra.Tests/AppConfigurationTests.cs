@@ -37,6 +37,7 @@ public sealed class AppConfigurationTests(CompiledInfra infra)
         long partitions = (long?)DurableTask?["storageProvider"]?["partitionCount"] ?? 4; // the backend's default
 
         Assert.Equal(partitions, infra.ParameterFile!["taskHubPartitionCount"]);
+        Assert.Equal(PipelineContract.TaskHubPartitions, partitions);
         Assert.Equal(partitions, (long?)infra.Template!["parameters"]!["taskHubPartitionCount"]!["defaultValue"]);
     }
 
