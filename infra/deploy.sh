@@ -17,7 +17,8 @@ usage: infra/deploy.sh --resource-group NAME [--location REGION] [--gpu-profile 
 
   --resource-group, -g  resource group to deploy into (created when missing, then --location is required)
   --location, -l        Azure region of a new resource group; it must offer serverless GPUs of the profile
-  --gpu-profile         Consumption-GPU-NC8as-T4 (default) or Consumption-GPU-NC24-A100
+  --gpu-profile         Consumption-GPU-NC8as-T4 or Consumption-GPU-NC24-A100 (default: the profile the GPU
+                        worker runs on now, Consumption-GPU-NC8as-T4 for a new deployment)
   --tag                 image tag to build and deploy (default: the git commit and the time)
 USAGE
 }
@@ -29,7 +30,7 @@ fail() {
 
 group=""
 location=""
-gpu_profile="Consumption-GPU-NC8as-T4"
+gpu_profile=""
 tag=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -44,7 +45,7 @@ done
 
 [ -n "$group" ] || { usage >&2; fail "--resource-group is required"; }
 case "$gpu_profile" in
-  Consumption-GPU-NC8as-T4 | Consumption-GPU-NC24-A100) ;;
+  "" | Consumption-GPU-NC8as-T4 | Consumption-GPU-NC24-A100) ;;
   *) fail "--gpu-profile '$gpu_profile' is not supported: use Consumption-GPU-NC8as-T4 or Consumption-GPU-NC24-A100" ;;
 esac
 command -v az >/dev/null 2>&1 || fail "the Azure CLI (az) is not installed: see https://learn.microsoft.com/cli/azure/install-azure-cli"
@@ -67,20 +68,24 @@ if [ "$(az group exists --name "$group")" != "true" ]; then
   az group create --name "$group" --location "$location" --output none
 fi
 
-# A serverless GPU profile's type cannot change in place: the templates name the profile after its type and
-# drop the old one, which Azure refuses while the worker still runs on it. The worker holds no state (jobs
-# wait in the gpu-jobs queue; a job in progress is redone by the next worker), so remove it first.
+# The GPU profile the worker runs on now, if it is deployed.
 worker="$(az deployment group show --resource-group "$group" --name rece-apps \
   --query properties.outputs.gpuWorkerAppName.value --output tsv 2>/dev/null || true)"
+current_type=""
 if [ -n "$worker" ] && az containerapp show --resource-group "$group" --name "$worker" --output none 2>/dev/null; then
   current_profile="$(az containerapp show --resource-group "$group" --name "$worker" --query properties.workloadProfileName --output tsv)"
   environment_id="$(az containerapp show --resource-group "$group" --name "$worker" --query properties.environmentId --output tsv)"
   current_type="$(az resource show --ids "$environment_id" \
     --query "properties.workloadProfiles[?name=='$current_profile'].workloadProfileType | [0]" --output tsv)"
-  if [ "$current_type" != "$gpu_profile" ]; then
-    echo "Moving the GPU worker from $current_type to $gpu_profile: removing $worker first..." >&2
-    az containerapp delete --resource-group "$group" --name "$worker" --yes --output none
-  fi
+fi
+gpu_profile="${gpu_profile:-${current_type:-Consumption-GPU-NC8as-T4}}"
+
+# A serverless GPU profile's type cannot change in place: the templates name the profile after its type and
+# drop the old one, which Azure refuses while the worker still runs on it. The worker holds no state (jobs
+# wait in the gpu-jobs queue; a job in progress is redone by the next worker), so remove it first.
+if [ -n "$current_type" ] && [ "$current_type" != "$gpu_profile" ]; then
+  echo "Moving the GPU worker from $current_type to $gpu_profile: removing $worker first..." >&2
+  az containerapp delete --resource-group "$group" --name "$worker" --yes --output none
 fi
 
 # Runs one deployment of infra/main.bicep with infra/main.bicepparam (which reads RECE_IMAGE_TAG and
