@@ -69,7 +69,7 @@ resource topicSendsToQueue 'Microsoft.Authorization/roleAssignments@2022-04-01' 
 resource requestBlobCreated 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: topic
   name: 'request-blob-created'
-  // Event Grid checks the identity may send to the queue when the subscription is created.
+  // The topic's identity must be allowed to send before the first event is delivered.
   dependsOn: [
     topicSendsToQueue
   ]
