@@ -1,0 +1,283 @@
+// RecePipeline in one Azure resource group: storage (requests, results, models, checkpoints, reports, the
+// Durable task hub), the blob-drop event route, monitoring, a managed identity with data-plane roles only,
+// the container registry, and a Container Apps environment running the Durable Functions app (CPU,
+// Consumption profile, always one replica) and the GPU workers (serverless GPU, scaled 0..N on gpu-jobs).
+// No account key, connection string or registry password is created or handed to anything.
+//
+// Deploy with infra/deploy.sh (README "Deploying to Azure"): a first pass without imageTag creates everything
+// but the two apps, `az acr build` then builds the images into the registry, and a second pass with imageTag
+// deploys the apps.
+
+targetScope = 'resourceGroup'
+
+@description('Lowercase letters and digits starting every resource name.')
+@minLength(2)
+@maxLength(8)
+param namePrefix string = 'rece'
+
+@description('Azure region of every resource (one with serverless GPUs for the chosen profile).')
+param location string = resourceGroup().location
+
+@description('Image tag of rece-functions and rece-worker in the registry. Empty: deploy everything but the two apps (the registry must exist before `az acr build`).')
+param imageTag string = ''
+
+@description('Serverless GPU profile of the workers. Changing it on a deployed environment: see README "Deploying to Azure".')
+@allowed([
+  'Consumption-GPU-NC8as-T4'
+  'Consumption-GPU-NC24-A100'
+])
+param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
+
+@description('Most GPU worker replicas at once (bounded by your serverless GPU quota).')
+@minValue(1)
+@maxValue(100)
+param gpuMaxReplicas int = 2
+
+@description('Waiting GPU jobs per worker replica before another one starts.')
+@minValue(1)
+@maxValue(100)
+param jobsPerReplica int = 1
+
+@description('Most function app replicas (at least one always runs).')
+@minValue(1)
+@maxValue(16)
+param functionAppMaxReplicas int = 1
+
+@description('Durable task hub name: letters and digits, starting with a letter. The apps read it from RECE_TASK_HUB.')
+@minLength(3)
+@maxLength(45)
+param taskHubName string = 'rece'
+
+@description('Partitions (control queues) of the task hub: must equal extensions.durableTask.storageProvider.partitionCount in host.json.')
+@minValue(1)
+@maxValue(16)
+param taskHubPartitionCount int = 4
+
+@description('Replication of the storage account.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param storageSku string = 'Standard_LRS'
+
+@description('Container registry tier.')
+@allowed([
+  'Basic'
+  'Standard'
+  'Premium'
+])
+param registrySku string = 'Basic'
+
+@description('Days Log Analytics keeps logs.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+// The names the pipeline's code uses (issue 9's contract; tests/Rece.Infra.Tests checks them against it).
+var containerNames = {
+  models: 'models'
+  requests: 'erasure-requests'
+  results: 'erasure-results'
+  checkpoints: 'checkpoints'
+  reports: 'reports'
+}
+var queueNames = {
+  gpuJobs: 'gpu-jobs'
+  // Filled by Event Grid with the BlobCreated events of request blobs (modules/events.bicep says why).
+  requestEvents: 'erasure-request-events'
+}
+
+// The Durable Task engine's Azure Storage layout for the hub; the apps would create these too.
+var hubQueueName = toLower(taskHubName)
+var taskHubQueues = concat(
+  map(range(0, taskHubPartitionCount), i => '${hubQueueName}-control-${padLeft(i, 2, '0')}'),
+  ['${hubQueueName}-workitems']
+)
+var taskHubTables = [
+  '${taskHubName}Instances'
+  '${taskHubName}History'
+  '${taskHubName}Partitions'
+]
+
+var suffix = uniqueString(resourceGroup().id, namePrefix)
+var prefix = toLower(namePrefix)
+var names = {
+  identity: '${prefix}-identity'
+  storage: take('st${prefix}${suffix}', 24)
+  registry: take('cr${prefix}${suffix}', 50)
+  workspace: '${prefix}-logs'
+  appInsights: '${prefix}-appinsights'
+  environment: '${prefix}-env'
+  storageEvents: '${prefix}-storage-events'
+  functionApp: '${prefix}-func'
+  gpuWorker: '${prefix}-gpu-worker'
+}
+
+// A serverless GPU profile's type cannot change in place, so its name follows the type: switching types adds
+// a new profile and drops the old one (deploy.sh moves the worker first).
+var gpuProfiles = {
+  'Consumption-GPU-NC8as-T4': {
+    name: 'gpu-t4'
+    cpu: 8
+    memory: '56Gi'
+  }
+  'Consumption-GPU-NC24-A100': {
+    name: 'gpu-a100'
+    cpu: 24
+    memory: '220Gi'
+  }
+}
+var gpuProfile = gpuProfiles[gpuProfileType]
+
+var deployApps = !empty(imageTag)
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: names.identity
+  location: location
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    workspaceName: names.workspace
+    appInsightsName: names.appInsights
+    retentionDays: logRetentionDays
+    publisherIdentityId: identity.id
+    publisherPrincipalId: identity.properties.principalId
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    accountName: names.storage
+    skuName: storageSku
+    containerNames: map(items(containerNames), c => c.value)
+    queueNames: concat(map(items(queueNames), q => q.value), taskHubQueues)
+    tableNames: taskHubTables
+    dataIdentityId: identity.id
+    dataPrincipalId: identity.properties.principalId
+  }
+}
+
+module events 'modules/events.bicep' = {
+  name: 'events'
+  // The account and the event queue come from the storage module; the name is passed as a plain value so
+  // what-if can predict the role assignment's name.
+  dependsOn: [
+    storage
+  ]
+  params: {
+    location: location
+    topicName: names.storageEvents
+    storageAccountName: names.storage
+    requestContainerName: containerNames.requests
+    eventQueueName: queueNames.requestEvents
+  }
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  params: {
+    location: location
+    registryName: names.registry
+    sku: registrySku
+    pullIdentityId: identity.id
+    pullPrincipalId: identity.properties.principalId
+  }
+}
+
+module environment 'modules/environment.bicep' = {
+  name: 'environment'
+  params: {
+    location: location
+    environmentName: names.environment
+    gpuProfileType: gpuProfileType
+    gpuProfileName: gpuProfile.name
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = if (deployApps) {
+  name: 'functionApp'
+  params: {
+    location: location
+    appName: names.functionApp
+    environmentId: environment.outputs.environmentId
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    registryServer: registry.outputs.loginServer
+    image: '${registry.outputs.loginServer}/rece-functions:${imageTag}'
+    storageAccountName: storage.outputs.accountName
+    taskHubName: taskHubName
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    maxReplicas: functionAppMaxReplicas
+    cpu: '1.0'
+    memory: '2Gi'
+  }
+}
+
+module gpuWorker 'modules/gpuWorker.bicep' = if (deployApps) {
+  name: 'gpuWorker'
+  params: {
+    location: location
+    appName: names.gpuWorker
+    environmentId: environment.outputs.environmentId
+    gpuProfileName: gpuProfile.name
+    cpu: gpuProfile.cpu
+    memory: gpuProfile.memory
+    identityId: identity.id
+    identityClientId: identity.properties.clientId
+    registryServer: registry.outputs.loginServer
+    image: '${registry.outputs.loginServer}/rece-worker:${imageTag}'
+    storageAccountName: storage.outputs.accountName
+    jobQueueName: queueNames.gpuJobs
+    taskHubName: taskHubName
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    maxReplicas: gpuMaxReplicas
+    jobsPerReplica: jobsPerReplica
+  }
+}
+
+@description('Base URL of the erasure API (POST {apiBaseUrl}/erasures); empty until the apps are deployed.')
+output apiBaseUrl string = deployApps ? 'https://${functionApp!.outputs.fqdn}/api' : ''
+
+@description('The storage account holding requests, results, models, checkpoints, reports and the task hub.')
+output storageAccountName string = storage.outputs.accountName
+
+@description('Blob containers by role.')
+output containerNames object = containerNames
+
+@description('Queues by role.')
+output queueNames object = queueNames
+
+@description('Durable task hub name.')
+output taskHubName string = taskHubName
+
+@description('Registry the images are built into (`az acr build --registry`).')
+output registryName string = registry.outputs.registryName
+
+@description('Login server of that registry.')
+output registryLoginServer string = registry.outputs.loginServer
+
+@description('The function app (container app) name.')
+output functionAppName string = names.functionApp
+
+@description('The GPU worker (container app) name.')
+output gpuWorkerAppName string = names.gpuWorker
+
+@description('Workload profile the GPU worker runs on.')
+output gpuProfileName string = gpuProfile.name
+
+@description('Client id of the apps\' managed identity.')
+output identityClientId string = identity.properties.clientId
+
+@description('Log Analytics workspace id (customer id) for `az monitor log-analytics query`.')
+output logAnalyticsWorkspaceId string = monitoring.outputs.workspaceCustomerId
+
+@description('Application Insights component name.')
+output appInsightsName string = monitoring.outputs.appInsightsName
