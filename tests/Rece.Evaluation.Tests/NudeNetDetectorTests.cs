@@ -1,4 +1,4 @@
-using Rece.Evaluation.Detection;
+using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Tests.Onnx;
 

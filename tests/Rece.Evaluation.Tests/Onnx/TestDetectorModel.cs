@@ -1,5 +1,5 @@
 using Google.Protobuf;
-using Rece.Evaluation.Detection;
+using Rece.Evaluation.NudeNet;
 
 namespace Rece.Evaluation.Tests.Onnx;
 

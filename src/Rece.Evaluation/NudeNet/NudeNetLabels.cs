@@ -1,4 +1,4 @@
-namespace Rece.Evaluation.Detection;
+namespace Rece.Evaluation.NudeNet;
 
 /// <summary>The classes of the NudeNet v3 detector (320n.onnx / 640m.onnx), in the order of its output rows 4..21.</summary>
 public static class NudeNetLabels

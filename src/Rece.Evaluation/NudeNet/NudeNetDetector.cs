@@ -2,7 +2,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Rece.Evaluation.Images;
 
-namespace Rece.Evaluation.Detection;
+namespace Rece.Evaluation.NudeNet;
 
 /// <summary>
 /// The NudeNet v3 body-part detector (the user's 320n.onnx or 640m.onnx from the NudeNet v3.4 release) on ONNX Runtime.

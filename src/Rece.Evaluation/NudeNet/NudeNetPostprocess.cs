@@ -1,4 +1,4 @@
-namespace Rece.Evaluation.Detection;
+namespace Rece.Evaluation.NudeNet;
 
 /// <summary>A box in image pixels: top-left corner and size.</summary>
 public readonly record struct Box(double X, double Y, double Width, double Height)
