@@ -96,9 +96,13 @@ public static class HtmlReport
         html.Append("</tbody>\n</table></section>\n");
     }
 
-    private static string Format(double? value, string format) => value is double v ? E(v.ToString(format, Invariant)) : "&ndash;";
+    private static string Format(double? value, string format) => value is double v ? E(Number(v, format)) : "&ndash;";
 
-    private static string Signed(double value, string format) => E((value > 0 ? "+" : "") + value.ToString(format, Invariant));
+    private static string Signed(double value, string format) => E((value > 0 ? "+" : "") + Number(value, format));
+
+    /// <summary>Percentages as "12.5%" (the invariant culture's "P1" puts a space before the sign).</summary>
+    private static string Number(double value, string format) =>
+        format == "P1" ? (value * 100).ToString("F1", Invariant) + "%" : value.ToString(format, Invariant);
 
     /// <summary>Horizontal grouped bars, one group per exposed class: baseline above, edited below.</summary>
     internal static string BarChart(NudityMetrics? baseline, NudityMetrics? edited)
