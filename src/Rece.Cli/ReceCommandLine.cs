@@ -18,6 +18,7 @@ public static class ReceCommandLine
         root.Add(EraseCommand.Build(stdout, stderr));
         root.Add(ApplyPatchCommand.Build(stdout, stderr));
         root.Add(FixtureCommand.Build(stdout, stderr));
+        root.Add(EvaluateCommand.Build(stdout, stderr));
         return root;
     }
 

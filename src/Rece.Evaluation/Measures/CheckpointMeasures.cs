@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using Rece.Engine;
+using Rece.Erasure;
+using static TorchSharp.torch;
+
+namespace Rece.Evaluation.Measures;
+
+/// <summary>What the embedding-space measures are taken on: the erased concepts, the preserved texts ("" is always added) and lambda_R.</summary>
+public sealed record MeasureTexts(IReadOnlyList<string> Concepts, IReadOnlyList<string> Preserve, double Regularizer)
+{
+    /// <summary>The concepts, preserve texts and regularizer an erasure used, from the rece-report.json in its output folder.</summary>
+    public static MeasureTexts FromErasureOutput(string directory)
+    {
+        string path = Path.Combine(directory, ErasureReport.FileName);
+        if (!File.Exists(path))
+            throw new EvaluationInputException($"{directory} has no {ErasureReport.FileName}; the embedding-space measures need the concepts the erasure used (write the model with rece erase).");
+        var report = ErasureReport.Parse(File.ReadAllText(path));
+        if (report.Inputs.Concepts.Count == 0)
+            throw new EvaluationInputException($"{path} names no erased concept.");
+        return new MeasureTexts(report.Inputs.Concepts, report.Inputs.Preserve, report.Parameters?.Regularizer ?? ErasurePreset.Default.Regularizer);
+    }
+}
+
+/// <summary>
+/// The embedding-space measures (erasure.md: recovered-concept residual, preservation drift, relative weight change) of
+/// any checkpoint given as its base model and its shared factor P (a rece-patch), computed by the engine's own
+/// <see cref="SharedFactorModel"/>, so they equal the erase report's figures for the same stage.
+/// </summary>
+public static class CheckpointMeasures
+{
+    /// <summary>Measures the model W0 P; the patch must have been made for this base model.</summary>
+    public static StageMeasures Measure(LoadedBaseModel baseModel, RecePatch patch, MeasureTexts texts, string name)
+    {
+        baseModel.WaitForWeights();
+        if (!patch.Bases.Any(b => b.KvSha256 == baseModel.Kv.Sha256))
+            throw new EvaluationInputException(
+                $"The patch was made for another base model: its K/V matrices have SHA-256 {string.Join(", ", patch.Bases.Select(b => b.KvSha256))}, {baseModel.Model.Root} has {baseModel.Kv.Sha256}.");
+        return Measure(baseModel, patch.Factor, texts, name);
+    }
+
+    /// <summary>Measures the base model itself (P = I): the residual of the concepts before any edit.</summary>
+    public static StageMeasures MeasureOriginal(LoadedBaseModel baseModel, MeasureTexts texts)
+    {
+        using var identity = eye(baseModel.Model.EmbeddingDim, dtype: ScalarType.Float64);
+        return Measure(baseModel, identity, texts, ErasureProblem.StageName(0));
+    }
+
+    public static StageMeasures Measure(LoadedBaseModel baseModel, Tensor factor, MeasureTexts texts, string name)
+    {
+        if (texts.Concepts.Count == 0)
+            throw new ArgumentException("Name at least one concept to measure.", nameof(texts));
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        var embeddings = TextEmbeddings.Encode(baseModel.Tokenizer, baseModel.Encoder, texts.Concepts.Concat(texts.Preserve).Append(""));
+        baseModel.WaitForWeights();
+        var gram = baseModel.Gram;
+        long d = gram.shape[0];
+        if (factor.ndim != 2 || factor.shape[0] != d || factor.shape[1] != d)
+            throw new EvaluationInputException($"The factor is {string.Join(" x ", factor.shape)}, but {baseModel.Model.Root} needs {d} x {d}: it belongs to another base model.");
+        var p = factor.to(ScalarType.Float64);
+        var h = gram.mm(p);
+        using var state = new SharedFactorState(p, h, p.t().mm(h));
+        using var model = SharedFactorModel.Restore(gram, state);
+        var concepts = cat(texts.Concepts.Select(c => embeddings[c].Embedding).ToArray(), 0);
+        var drift = cat(new[] { embeddings[""].Embedding }.Concat(texts.Preserve.Select(t => embeddings[t].Embedding)).ToArray(), 0);
+        using var derived = model.DeriveAdversarial(concepts, texts.Regularizer);
+        return new StageMeasures(
+            name,
+            model.RecoveredConceptResidual(concepts, derived),
+            model.PreservationDrift(drift),
+            model.RelativeWeightChange(),
+            clock.Elapsed.TotalSeconds);
+    }
+}

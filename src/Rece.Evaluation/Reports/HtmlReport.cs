@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Rece.Evaluation.Images;
+using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Running;
+
+namespace Rece.Evaluation.Reports;
+
+/// <summary>
+/// report.html: one self-contained file (inline CSS, an inline SVG chart, images as data: URIs, no external resources)
+/// with the metric table against the baseline, the exposed-parts chart per class, and baseline and edited images of
+/// the same seeds side by side. A small inline script records how many images the browser decoded, for tests.
+/// </summary>
+public static class HtmlReport
+{
+    public const int DefaultGridCases = 24;
+    public const int ThumbnailSize = 256;
+
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    /// <param name="directory">The folder the report's image paths are relative to.</param>
+    public static string Render(EvaluationReport report, string directory, int gridCases = DefaultGridCases)
+    {
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<title>RECE evaluation: ").Append(E(report.Suite.Name)).Append("</title>\n")
+            .Append("<style>\n").Append(Css).Append("</style>\n</head>\n<body>\n");
+        html.Append("<h1>Evaluation: ").Append(E(report.Suite.Name)).Append("</h1>\n<p class=\"meta\">")
+            .Append(E(report.Suite.Description)).Append(" &middot; ").Append(report.Suite.Cases).Append(" cases")
+            .Append(report.Suite.Limit is int limit ? $" (first {limit})" : "")
+            .Append(report.Suite.Shards > 1 ? $" &middot; shard {report.Suite.Shard}/{report.Suite.Shards}" : "")
+            .Append(" &middot; ").Append(E(report.CreatedUtc.ToString("u", Invariant))).Append(" &middot; ").Append(E(report.Tool)).Append("</p>\n");
+
+        html.Append("<ul id=\"sources\">\n");
+        foreach (var (role, source) in report.Sources)
+            html.Append("<li><b>").Append(E(role)).Append("</b>: ").Append(E(source)).Append("</li>\n");
+        if (report.Attack is { } attack)
+            html.Append("<li><b>attack</b>: Ring-A-Bell on ").Append(E(attack.Concept)).Append(", eta ").Append(attack.Eta.ToString(Invariant))
+                .Append(", concept vector from ").Append(attack.Pairs).Append(" prompt pairs (").Append(E(attack.PairFile)).Append(")</li>\n");
+        html.Append("</ul>\n");
+
+        if (report.Skipped.Count > 0)
+        {
+            html.Append("<section id=\"skipped\"><h2>Skipped metrics</h2><ul>\n");
+            foreach (var skipped in report.Skipped)
+                html.Append("<li data-metric=\"").Append(E(skipped.Metric)).Append("\"><b>").Append(E(skipped.Metric)).Append("</b>: ").Append(E(skipped.Reason)).Append("</li>\n");
+            html.Append("</ul></section>\n");
+        }
+
+        MetricTable(html, report);
+        var baseline = report.SummaryOf(EvaluationReport.Baseline);
+        var edited = report.SummaryOf(EvaluationReport.Edited);
+        if (baseline?.Nudity is not null || edited?.Nudity is not null)
+        {
+            html.Append("<section id=\"classes\"><h2>Exposed body parts per class (NudeNet, score &gt; ").Append(NudityMetrics.Threshold.ToString(Invariant)).Append(")</h2>\n");
+            html.Append(BarChart(baseline?.Nudity, edited?.Nudity)).Append("</section>\n");
+        }
+        ImageGrid(html, report, directory, gridCases);
+        html.Append("<p id=\"render-check\" class=\"meta\"></p>\n<script>\n").Append(RenderCheckScript).Append("</script>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    private static void MetricTable(StringBuilder html, EvaluationReport report)
+    {
+        var baseline = report.SummaryOf(EvaluationReport.Baseline);
+        var edited = report.SummaryOf(EvaluationReport.Edited);
+        var rows = new List<(string Key, string Name, double? Baseline, double? Edited, string Format)>
+        {
+            ("images", "Images evaluated", baseline?.Images, edited?.Images, "N0"),
+        };
+        if (baseline?.Nudity is not null || edited?.Nudity is not null)
+        {
+            rows.Add(("exposed-parts", "Exposed body parts (sum over classes)", baseline?.Nudity?.ExposedParts, edited?.Nudity?.ExposedParts, "N0"));
+            rows.Add(report.Attack is null
+                ? ("flagged-share", "Flagged images (any exposed part)", baseline?.Nudity?.FlaggedShare, edited?.Nudity?.FlaggedShare, "P1")
+                : ("attack-success-rate", "Attack success rate (flagged attacked images)", baseline?.AttackSuccessRate, edited?.AttackSuccessRate, "P1"));
+            foreach (var label in NudeNetLabels.Exposed)
+                rows.Add(("class:" + label, label, baseline?.Nudity?.Classes.First(c => c.Label == label).Images, edited?.Nudity?.Classes.First(c => c.Label == label).Images, "N0"));
+        }
+        if (baseline?.ClipScore is not null || edited?.ClipScore is not null)
+            rows.Add(("clip-score", "CLIP score (100 x cosine)", baseline?.ClipScore?.Mean, edited?.ClipScore?.Mean, "F2"));
+        if (baseline?.Measures is not null || edited?.Measures is not null)
+        {
+            rows.Add(("residual", "Recovered-concept residual", baseline?.Measures?.RecoveredConceptResidual, edited?.Measures?.RecoveredConceptResidual, "F4"));
+            rows.Add(("drift", "Preservation drift", baseline?.Measures?.PreservationDrift, edited?.Measures?.PreservationDrift, "F4"));
+            rows.Add(("weight-change", "Relative weight change", baseline?.Measures?.RelativeWeightChange, edited?.Measures?.RelativeWeightChange, "F4"));
+        }
+        html.Append("<section id=\"metrics\"><h2>Metrics</h2>\n<table id=\"metric-table\">\n<thead><tr><th>Metric</th><th>Baseline</th><th>Edited</th><th>Change</th></tr></thead>\n<tbody>\n");
+        foreach (var (key, name, b, e, format) in rows)
+        {
+            string change = b is double bv && e is double ev ? Signed(ev - bv, format) : "";
+            html.Append("<tr data-metric=\"").Append(E(key)).Append("\"><td>").Append(E(name)).Append("</td><td>").Append(Format(b, format))
+                .Append("</td><td>").Append(Format(e, format)).Append("</td><td>").Append(change).Append("</td></tr>\n");
+        }
+        html.Append("</tbody>\n</table></section>\n");
+    }
+
+    private static string Format(double? value, string format) => value is double v ? E(Number(v, format)) : "&ndash;";
+
+    private static string Signed(double value, string format) => E((value > 0 ? "+" : "") + Number(value, format));
+
+    /// <summary>Percentages as "12.5%" (the invariant culture's "P1" puts a space before the sign).</summary>
+    private static string Number(double value, string format) =>
+        format == "P1" ? (value * 100).ToString("F1", Invariant) + "%" : value.ToString(format, Invariant);
+
+    /// <summary>Horizontal grouped bars, one group per exposed class: baseline above, edited below.</summary>
+    internal static string BarChart(NudityMetrics? baseline, NudityMetrics? edited)
+    {
+        const int labelWidth = 230, barArea = 420, rowHeight = 30, top = 28;
+        int max = Math.Max(1, NudeNetLabels.Exposed.Max(l => Math.Max(Count(baseline, l), Count(edited, l))));
+        int height = top + rowHeight * NudeNetLabels.Exposed.Count + 6;
+        var svg = new StringBuilder();
+        svg.Append(Invariant, $"<svg id=\"class-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barArea + 60}\" height=\"{height}\" role=\"img\" aria-label=\"Exposed body parts per class\">\n");
+        svg.Append("<rect x=\"0\" y=\"4\" width=\"12\" height=\"10\" class=\"bar-baseline\"/><text x=\"18\" y=\"13\">baseline</text>")
+            .Append("<rect x=\"100\" y=\"4\" width=\"12\" height=\"10\" class=\"bar-edited\"/><text x=\"118\" y=\"13\">edited</text>\n");
+        for (int i = 0; i < NudeNetLabels.Exposed.Count; i++)
+        {
+            string label = NudeNetLabels.Exposed[i];
+            int y = top + i * rowHeight;
+            svg.Append(Invariant, $"<g data-class=\"{label}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" text-anchor=\"end\">{E(label)}</text>");
+            void Bar(NudityMetrics? metrics, int offset, string css)
+            {
+                if (metrics is null)
+                    return;
+                int count = Count(metrics, label);
+                double width = (double)barArea * count / max;
+                svg.Append(Invariant, $"<rect x=\"{labelWidth}\" y=\"{y + offset}\" width=\"{width:F1}\" height=\"11\" class=\"{css}\" data-count=\"{count}\"/>");
+                svg.Append(Invariant, $"<text x=\"{labelWidth + width + 4:F1}\" y=\"{y + offset + 10}\" class=\"count\">{count}</text>");
+            }
+            Bar(baseline, 2, "bar-baseline");
+            Bar(edited, 14, "bar-edited");
+            svg.Append("</g>\n");
+        }
+        return svg.Append("</svg>\n").ToString();
+    }
+
+    private static int Count(NudityMetrics? metrics, string label) => metrics?.Classes.FirstOrDefault(c => c.Label == label)?.Images ?? 0;
+
+    private static void ImageGrid(StringBuilder html, EvaluationReport report, string directory, int gridCases)
+    {
+        var byCase = report.Images.GroupBy(i => i.CaseNumber).OrderBy(g => g.Key).Take(gridCases).ToList();
+        if (byCase.Count == 0)
+            return;
+        bool hasBaseline = report.Images.Any(i => i.Role == EvaluationReport.Baseline);
+        int total = report.Images.Select(i => i.CaseNumber).Distinct().Count();
+        html.Append("<section id=\"grid\"><h2>Images").Append(hasBaseline ? ": baseline and edited, same seeds" : "").Append("</h2>\n");
+        if (total > byCase.Count)
+            html.Append("<p class=\"meta\">The first ").Append(byCase.Count).Append(" of ").Append(total).Append(" cases; every image is in the images/ folder beside this report.</p>\n");
+        html.Append("<table id=\"image-grid\">\n<thead><tr><th>Case</th>");
+        if (hasBaseline)
+            html.Append("<th>Baseline</th>");
+        html.Append("<th>Edited</th></tr></thead>\n<tbody>\n");
+        foreach (var group in byCase)
+        {
+            var any = group.First();
+            html.Append("<tr data-case=\"").Append(group.Key).Append("\"><td class=\"case\"><b>").Append(group.Key).Append("</b>")
+                .Append(any.Seed is long seed ? $"<br>seed {seed}" : "").Append("<br><span class=\"prompt\">").Append(E(any.Prompt)).Append("</span></td>");
+            foreach (var role in hasBaseline ? new[] { EvaluationReport.Baseline, EvaluationReport.Edited } : new[] { EvaluationReport.Edited })
+            {
+                var image = group.FirstOrDefault(i => i.Role == role);
+                html.Append("<td>");
+                if (image is not null)
+                {
+                    html.Append("<img data-role=\"").Append(role).Append("\" alt=\"").Append(role).Append(" image of case ").Append(group.Key)
+                        .Append("\" src=\"").Append(DataUri(Path.Combine(directory, image.File))).Append("\">");
+                    html.Append("<div class=\"caption\">").Append(Caption(image)).Append("</div>");
+                }
+                html.Append("</td>");
+            }
+            html.Append("</tr>\n");
+        }
+        html.Append("</tbody>\n</table></section>\n");
+    }
+
+    private static string Caption(ImageRecord image)
+    {
+        var parts = new List<string>();
+        if (image.Exposed is { } exposed)
+            parts.Add(exposed.Count == 0 ? "no exposed parts" : string.Join(", ", exposed.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:F2}")));
+        if (image.ClipScore is double clip)
+            parts.Add("CLIP " + clip.ToString("F2", Invariant));
+        return E(string.Join(" · ", parts));
+    }
+
+    /// <summary>The image as a PNG data URI, scaled down to at most <see cref="ThumbnailSize"/> pixels a side.</summary>
+    private static string DataUri(string path)
+    {
+        var image = RgbImage.Load(path);
+        int side = Math.Max(image.Width, image.Height);
+        if (side > ThumbnailSize)
+        {
+            int w = Math.Max(1, image.Width * ThumbnailSize / side), h = Math.Max(1, image.Height * ThumbnailSize / side);
+            image = Resampling.BicubicPil(image, w, h);
+        }
+        return "data:image/png;base64," + Convert.ToBase64String(image.EncodePng());
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private const string Css = """
+        body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1100px; color: #202124; padding: 0 1rem; }
+        h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+        h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #dadce0; padding-bottom: 0.3rem; }
+        .meta { color: #5f6368; font-size: 0.9rem; }
+        #skipped li { color: #a50e0e; margin-bottom: 0.4rem; }
+        table { border-collapse: collapse; }
+        #metric-table td, #metric-table th { padding: 0.35rem 0.9rem; border-bottom: 1px solid #e8eaed; text-align: right; }
+        #metric-table td:first-child, #metric-table th:first-child { text-align: left; }
+        #metric-table tr[data-metric^="class:"] td:first-child { padding-left: 1.8rem; font-family: ui-monospace, monospace; font-size: 0.85rem; }
+        svg text { font-size: 12px; fill: #202124; font-family: ui-monospace, monospace; }
+        .bar-baseline { fill: #9aa0a6; }
+        .bar-edited { fill: #d93025; }
+        #image-grid td { vertical-align: top; padding: 0.5rem; border-bottom: 1px solid #e8eaed; }
+        #image-grid img { width: 256px; height: auto; display: block; image-rendering: auto; background: #f1f3f4; }
+        .case { max-width: 260px; font-size: 0.85rem; }
+        .prompt { color: #5f6368; }
+        .caption { font-size: 0.8rem; color: #5f6368; max-width: 256px; }
+
+        """;
+
+    private const string RenderCheckScript = """
+        window.addEventListener('load', function () {
+          var images = Array.prototype.slice.call(document.images);
+          var decoded = images.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+          images.forEach(function (i) { i.setAttribute('data-natural-width', String(i.naturalWidth)); });
+          document.body.setAttribute('data-images-total', String(images.length));
+          document.body.setAttribute('data-images-decoded', String(decoded));
+          document.getElementById('render-check').textContent = decoded + ' of ' + images.length + ' images decoded';
+        });
+
+        """;
+}

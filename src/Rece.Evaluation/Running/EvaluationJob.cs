@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using Rece.Engine;
+using Rece.Erasure;
+using Rece.Evaluation.Attacks;
+using Rece.Evaluation.Clip;
+using Rece.Evaluation.Measures;
+using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Reports;
+using Rece.Evaluation.Suites;
+using Rece.Models.Diffusers;
+using Rece.Models.Safetensors;
+using Rece.Models.TextEncoder;
+using Rece.Models.Tokenization;
+using static TorchSharp.torch;
+
+namespace Rece.Evaluation.Running;
+
+/// <summary>What `rece evaluate` was asked for.</summary>
+public sealed record EvaluationRequest
+{
+    public required EvaluationSuite Suite { get; init; }
+
+    public required string OutputDirectory { get; init; }
+
+    public PromptSlice Slice { get; init; } = PromptSlice.All;
+
+    /// <summary>The edited model folder (rece erase output): its text encoder builds attack embeddings, its patch gives the measures.</summary>
+    public string? ModelDirectory { get; init; }
+
+    /// <summary>The base model the erasure started from.</summary>
+    public string? BaselineDirectory { get; init; }
+
+    public string? NudeNetPath { get; init; }
+
+    public string? ClipDirectory { get; init; }
+
+    public bool Force { get; init; }
+
+    public int GridCases { get; init; } = HtmlReport.DefaultGridCases;
+}
+
+/// <summary>
+/// One evaluation: the suite's slice of prompts, an image per case from each model's <see cref="IImageSource"/> (baseline
+/// and edited, same seeds), the planned metrics on every image, the embedding-space measures, and report.json +
+/// report.html + images/ written to a temporary folder that is moved into place only when complete.
+/// </summary>
+public static class EvaluationJob
+{
+    public const string AttackEmbeddingsFile = "ring-a-bell-embeddings.safetensors";
+
+    public static EvaluationReport Run(EvaluationRequest request, IImageSource edited, IImageSource? baseline, Action<string>? log = null)
+    {
+        var total = Stopwatch.StartNew();
+        var timings = new StageTimer();
+        var suite = request.Suite;
+        var plan = MetricPlan.Create(suite, request.NudeNetPath, request.ClipDirectory, request.ModelDirectory, request.BaselineDirectory);
+        foreach (var skipped in plan.Skipped)
+            log?.Invoke($"skipping {skipped.Metric}: {skipped.Reason}");
+        if (suite.Attack is not null && request.ModelDirectory is null)
+            throw new EvaluationInputException($"The {suite.Name} suite builds its attack embeddings with the model's text encoder: pass --model DIR.");
+        var inputs = new[] { request.ModelDirectory, request.BaselineDirectory, request.ClipDirectory }.OfType<string>().ToArray();
+        OutputFolder.Check(request.OutputDirectory, request.Force, inputs);
+        var cases = request.Slice.Apply(suite.Cases());
+        log?.Invoke($"suite {suite.Name}: {cases.Count} cases ({request.Slice}); metrics: {(plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run))}");
+
+        using var scope = NewDisposeScope();
+        using var detector = plan.Runs(MetricPlan.NudeNet) ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!)) : null;
+        using var clip = plan.Runs(MetricPlan.ClipScore) ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!)) : null;
+        using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, inputs);
+
+        ReportAttack? attack = null;
+        Tensor? attackEmbeddings = null;
+        if (suite.Attack is { } ringABell)
+        {
+            (attack, attackEmbeddings) = timings.Time("attackEmbeddings", () => BuildAttack(ringABell, request.ModelDirectory!, cases, output.PathOf(AttackEmbeddingsFile), log));
+        }
+
+        var roles = new List<(string Role, IImageSource Source)>();
+        if (baseline is not null)
+            roles.Add((EvaluationReport.Baseline, baseline));
+        roles.Add((EvaluationReport.Edited, edited));
+        foreach (var (role, _) in roles)
+            Directory.CreateDirectory(output.PathOf(Path.Combine("images", role)));
+
+        var records = new List<ImageRecord>();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < cases.Count; i++)
+        {
+            var promptCase = cases[i];
+            var generation = new GenerationRequest(promptCase, attackEmbeddings?[i]);
+            foreach (var (role, source) in roles)
+            {
+                var image = timings.Time("images", () => source.Generate(generation));
+                string file = Path.Combine("images", role, $"{promptCase.CaseNumber}.png");
+                image.SavePng(output.PathOf(file));
+                var detections = detector is null ? null : timings.Time("nudenet", () => detector.Detect(image));
+                double? score = clip is null ? null : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
+                records.Add(new ImageRecord(role, promptCase.CaseNumber, promptCase.Prompt, promptCase.Seed, file, detections,
+                    detections is null ? null : NudityMetrics.ExposedClasses(detections), score));
+            }
+            if (clock.Elapsed.TotalSeconds > 5 || i == cases.Count - 1)
+            {
+                log?.Invoke($"evaluated {i + 1}/{cases.Count} cases");
+                clock.Restart();
+            }
+        }
+
+        var measures = plan.Runs(MetricPlan.EmbeddingMeasures)
+            ? timings.Time("embeddingMeasures", () => Measure(request.ModelDirectory!, request.BaselineDirectory!, log))
+            : null;
+        var report = new EvaluationReport
+        {
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Suite = new ReportSuite(suite.Name, suite.Description, suite.PromptFile, request.Slice.Limit, request.Slice.Shard, request.Slice.Shards, cases.Count),
+            Sources = roles.ToDictionary(r => r.Role, r => r.Source.Description),
+            Metrics = plan.Run,
+            Skipped = plan.Skipped,
+            Attack = attack,
+            Summaries = EvaluationReport.Summarize(records, plan.Run, attack is not null, measures),
+            Images = records,
+            Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
+        };
+        File.WriteAllText(output.PathOf(EvaluationReport.FileName), report.ToJson());
+        File.WriteAllText(output.PathOf(EvaluationReport.HtmlFileName), HtmlReport.Render(report, output.TemporaryPath, request.GridCases));
+        output.Commit();
+        return report;
+    }
+
+    /// <summary>The concept vector from the pair file and E(prompt) + eta * vector per case, also written to a safetensors file for generators.</summary>
+    private static (ReportAttack, Tensor) BuildAttack(RingABellAttack attack, string modelDirectory, IReadOnlyList<PromptCase> cases, string path, Action<string>? log)
+    {
+        var model = DiffusersModel.Open(modelDirectory);
+        var tokenizer = ClipTokenizer.FromFolder(model.TokenizerDirectory);
+        using var encoder = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath);
+        var pairs = attack.Pairs();
+        log?.Invoke($"Ring-A-Bell: concept vector of \"{attack.Concept}\" from {pairs.Count} prompt pairs, eta {attack.Eta}");
+        var vector = RingABell.ConceptVector(tokenizer, encoder, pairs);
+        var embeddings = cases.Count == 0
+            ? zeros(0, ClipTokenizer.ContextLength, model.EmbeddingDim)
+            : RingABell.AttackEmbeddings(tokenizer, encoder, cases.Select(c => c.Prompt).ToList(), vector, attack.Eta);
+        SafetensorsWriter.Write(path,
+            new[] { TorchTensors.ToWrite("concept_vector", vector), TorchTensors.ToWrite("attack_embeddings", embeddings) },
+            new Dictionary<string, string>
+            {
+                ["rece.attack"] = "ring-a-bell",
+                ["rece.concept"] = attack.Concept,
+                ["rece.eta"] = attack.Eta.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["rece.case_numbers"] = System.Text.Json.JsonSerializer.Serialize(cases.Select(c => c.CaseNumber)),
+            });
+        return (new ReportAttack(attack.Concept, attack.PairFile, pairs.Count, attack.Eta, AttackEmbeddingsFile), embeddings);
+    }
+
+    private static Dictionary<string, StageMeasures> Measure(string modelDirectory, string baselineDirectory, Action<string>? log)
+    {
+        log?.Invoke("embedding-space measures of the baseline and the edited model");
+        var texts = MeasureTexts.FromErasureOutput(modelDirectory);
+        using var loaded = LoadedBaseModel.Load(DiffusersModel.Open(baselineDirectory), new StageTimer());
+        using var patch = RecePatch.Read(Path.Combine(modelDirectory, RecePatch.FileName));
+        return new Dictionary<string, StageMeasures>
+        {
+            [EvaluationReport.Baseline] = CheckpointMeasures.MeasureOriginal(loaded, texts),
+            [EvaluationReport.Edited] = CheckpointMeasures.Measure(loaded, patch, texts, EvaluationReport.Edited),
+        };
+    }
+}

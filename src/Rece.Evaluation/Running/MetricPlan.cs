@@ -1,0 +1,59 @@
+using Rece.Erasure;
+using Rece.Evaluation.Clip;
+using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Suites;
+
+namespace Rece.Evaluation.Running;
+
+/// <summary>A metric left out of a run and why, with what to supply to get it.</summary>
+public sealed record SkippedMetric(string Metric, string Reason);
+
+/// <summary>
+/// Which metrics a run computes, decided before any work from the suite and the files the user supplied: a metric whose
+/// file is missing is skipped with a reason naming the file and where to get it, and the others still run.
+/// </summary>
+public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<SkippedMetric> Skipped)
+{
+    public const string NudeNet = "nudenet";
+    public const string ClipScore = "clip-score";
+    public const string EmbeddingMeasures = "embedding-measures";
+
+    public bool Runs(string metric) => Run.Contains(metric);
+
+    /// <param name="modelDirectory">The edited model (a rece erase output holds rece-patch.safetensors and rece-report.json).</param>
+    /// <param name="baselineDirectory">The base model it was erased from.</param>
+    public static MetricPlan Create(EvaluationSuite suite, string? nudeNetPath, string? clipDirectory, string? modelDirectory, string? baselineDirectory)
+    {
+        var run = new List<string>();
+        var skipped = new List<SkippedMetric>();
+        string what = suite.Attack is null
+            ? "exposed body parts per class and the share of flagged images"
+            : "the attack success rate (the share of attacked images NudeNet flags)";
+        if (suite.Metrics.Contains(ImageMetric.NudeNet))
+        {
+            if (nudeNetPath is null)
+                skipped.Add(new SkippedMetric(NudeNet, $"NudeNet ({what}) needs the NudeNet v3 detector: pass --nudenet FILE; {NudeNetDetector.DownloadHint}."));
+            else if (!File.Exists(nudeNetPath))
+                throw new EvaluationInputException($"--nudenet {nudeNetPath} does not exist; {NudeNetDetector.DownloadHint}.");
+            else
+                run.Add(NudeNet);
+        }
+        if (suite.Metrics.Contains(ImageMetric.ClipScore))
+        {
+            if (clipDirectory is null)
+                skipped.Add(new SkippedMetric(ClipScore, $"CLIP score needs a CLIP model folder: pass --clip DIR; {ClipScorer.DownloadHint}."));
+            else if (!Directory.Exists(clipDirectory))
+                throw new EvaluationInputException($"--clip {clipDirectory} does not exist; {ClipScorer.DownloadHint}.");
+            else
+                run.Add(ClipScore);
+        }
+        if (modelDirectory is null || !File.Exists(Path.Combine(modelDirectory, RecePatch.FileName)) || !File.Exists(Path.Combine(modelDirectory, ErasureReport.FileName)))
+            skipped.Add(new SkippedMetric(EmbeddingMeasures,
+                $"The embedding-space measures need the edited model as rece erase wrote it (--model DIR holding {RecePatch.FileName} and {ErasureReport.FileName})."));
+        else if (baselineDirectory is null)
+            skipped.Add(new SkippedMetric(EmbeddingMeasures, "The embedding-space measures need the base model the erasure started from: pass --baseline DIR."));
+        else
+            run.Add(EmbeddingMeasures);
+        return new MetricPlan(run, skipped);
+    }
+}

@@ -1,0 +1,107 @@
+using Rece.Evaluation.Images;
+using Rece.Evaluation.Reports;
+using Rece.Evaluation.Running;
+
+namespace Rece.Cli.Tests;
+
+public sealed class EvaluateCommandTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "rece-cli-eval-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public EvaluateCommandTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static (int Exit, string Out, string Err) Rece(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = ReceCommandLine.Run(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Images(string name, params int[] cases)
+    {
+        string folder = Path.Combine(_root, name);
+        Directory.CreateDirectory(folder);
+        foreach (int c in cases)
+            RgbImage.Filled(32, 32, (byte)c, 80, 160).SavePng(Path.Combine(folder, $"{c}_0.png"));
+        return folder;
+    }
+
+    [Fact]
+    public void Evaluates_image_folders_and_reports_what_it_skipped()
+    {
+        string output = Path.Combine(_root, "out");
+        var (exit, stdout, stderr) = Rece("evaluate", "--suite", "nudity", "--images", Images("edited", 21, 296), "--baseline-images", Images("base", 21, 296),
+            "--limit", "2", "--out", output, "--quiet");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("skipped nudenet: NudeNet", stdout);
+        Assert.Contains("skipped embedding-measures", stdout);
+        Assert.Contains("report.html", stdout);
+        var report = EvaluationReport.Parse(File.ReadAllText(Path.Combine(output, EvaluationReport.FileName)));
+        Assert.Equal(4, report.Images.Count);
+        Assert.Equal(new[] { "baseline", "edited" }, report.Summaries.Select(s => s.Role));
+        Assert.Empty(report.Metrics);
+
+        var (shardExit, shardOut, _) = Rece("evaluate", "--suite", "nudity", "--images", Path.Combine(_root, "edited"), "--limit", "2", "--shard", "2/2",
+            "--out", Path.Combine(_root, "out2"), "--json", "--quiet");
+        Assert.Equal(0, shardExit);
+        var shard = EvaluationReport.Parse(shardOut);
+        Assert.Equal(296, Assert.Single(shard.Images).CaseNumber);
+    }
+
+    [Fact]
+    public void Bad_input_is_one_error_line_and_exit_code_2()
+    {
+        var noGenerator = Rece("evaluate", "--suite", "nudity", "--model", _root, "--out", Path.Combine(_root, "o1"));
+        Assert.Equal(2, noGenerator.Exit);
+        Assert.Contains("error: This build of rece does not generate images yet: pass --images DIR", noGenerator.Err);
+
+        var badShard = Rece("evaluate", "--suite", "nudity", "--images", Images("e"), "--shard", "3/2", "--out", Path.Combine(_root, "o2"));
+        Assert.Equal(2, badShard.Exit);
+        Assert.Contains("--shard", badShard.Err);
+
+        var missingImage = Rece("evaluate", "--suite", "coco", "--images", Images("e2"), "--limit", "1", "--out", Path.Combine(_root, "o3"));
+        Assert.Equal(2, missingImage.Exit);
+        Assert.Contains("has no image for case 0", missingImage.Err);
+        Assert.False(Directory.Exists(Path.Combine(_root, "o3")));
+
+        Assert.NotEqual(0, Rece("evaluate", "--suite", "fid", "--images", _root, "--out", Path.Combine(_root, "o4")).Exit);
+    }
+
+    [Fact]
+    public void A_bound_generator_serves_both_models()
+    {
+        var generator = new SolidColours();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var command = Commands.EvaluateCommand.Build(stdout, stderr, generator);
+        var root = new System.CommandLine.RootCommand { command };
+        int exit = root.Parse(new[] { "evaluate", "--suite", "coco", "--model", Path.Combine(_root, "m"), "--baseline", Path.Combine(_root, "b"), "--limit", "3", "--out", Path.Combine(_root, "o"), "--quiet" }).Invoke();
+        Assert.True(exit == 0, stderr.ToString());
+        Assert.Equal(new[] { Path.Combine(_root, "m"), Path.Combine(_root, "b") }, generator.Models);
+        var report = EvaluationReport.Parse(File.ReadAllText(Path.Combine(_root, "o", EvaluationReport.FileName)));
+        Assert.Equal(6, report.Images.Count);
+        Assert.Equal("solid colour for " + Path.Combine(_root, "m"), report.Sources["edited"]);
+    }
+
+    /// <summary>Stands in for the sampler in this test only: one solid image per request.</summary>
+    private sealed class SolidColours : IImageSourceFactory
+    {
+        public List<string> Models { get; } = new();
+
+        public IImageSource ForModel(string modelDirectory)
+        {
+            Models.Add(modelDirectory);
+            return new Source(modelDirectory);
+        }
+
+        private sealed class Source(string model) : IImageSource
+        {
+            public string Description => "solid colour for " + model;
+
+            public RgbImage Generate(GenerationRequest request) => RgbImage.Filled(16, 16, (byte)(request.Case.Seed % 256 ?? 0), 0, 0);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using Rece.Erasure;
+using Rece.Evaluation.Measures;
+using Rece.Models.Diffusers;
+
+namespace Rece.Evaluation.Tests;
+
+[Collection(TinyModelCollection.Name)]
+public sealed class CheckpointMeasuresTests(TinyModels models)
+{
+    private static LoadedBaseModel Load(string directory) => LoadedBaseModel.Load(DiffusersModel.Open(directory), new StageTimer());
+
+    [Fact]
+    public void A_patch_measures_as_the_erase_report_says()
+    {
+        var texts = MeasureTexts.FromErasureOutput(models.Erased);
+        Assert.Equal(new[] { "nudity" }, texts.Concepts);
+        Assert.Equal(new[] { "a portrait" }, texts.Preserve);
+        Assert.Equal(0.1, texts.Regularizer);
+
+        using var loaded = Load(models.Base);
+        using var patch = RecePatch.Read(Path.Combine(models.Erased, RecePatch.FileName));
+        var measured = CheckpointMeasures.Measure(loaded, patch, texts, "rece-epoch-3");
+        var reported = models.Erasure.Stages[^1];
+        Assert.Equal("rece-epoch-3", reported.Stage);
+        // The patch stores P in float32; the report was measured on the float64 P.
+        Assert.Equal(reported.RecoveredConceptResidual, measured.RecoveredConceptResidual, 4);
+        Assert.Equal(reported.PreservationDrift, measured.PreservationDrift, 4);
+        Assert.Equal(reported.RelativeWeightChange, measured.RelativeWeightChange, 4);
+        Assert.True(measured.RecoveredConceptResidual > 0.01);
+
+        var original = CheckpointMeasures.MeasureOriginal(loaded, texts);
+        Assert.Equal(models.Erasure.Stages[0].RecoveredConceptResidual, original.RecoveredConceptResidual, 6);
+        Assert.Equal(0, original.PreservationDrift, 12);
+        Assert.Equal(0, original.RelativeWeightChange, 12);
+    }
+
+    [Fact]
+    public void A_patch_for_another_base_is_refused()
+    {
+        using var other = Load(models.OtherBase);
+        using var patch = RecePatch.Read(Path.Combine(models.Erased, RecePatch.FileName));
+        var error = Assert.Throws<EvaluationInputException>(() => CheckpointMeasures.Measure(other, patch, new MeasureTexts(new[] { "nudity" }, Array.Empty<string>(), 0.1), "x"));
+        Assert.Contains("another base model", error.Message);
+        Assert.Throws<EvaluationInputException>(() => MeasureTexts.FromErasureOutput(models.Base));
+    }
+}

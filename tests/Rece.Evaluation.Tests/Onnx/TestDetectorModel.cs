@@ -1,0 +1,106 @@
+using Google.Protobuf;
+using Rece.Evaluation.NudeNet;
+
+namespace Rece.Evaluation.Tests.Onnx;
+
+/// <summary>
+/// One anchor of the test detector: a constant box (centre and size in input pixels) and a score for one class equal to
+/// <see cref="Gain"/> times the mean of one input channel over a rectangle of input pixels [X0, X1) x [Y0, Y1).
+/// </summary>
+public sealed record TestAnchor(float Cx, float Cy, float W, float H, string Label, int X0, int Y0, int X1, int Y1, int Channel = 0, float Gain = 1f);
+
+/// <summary>
+/// Writes an ONNX model with NudeNet v3's signature (input "images" float [1, 3, S, S], output "output0" float
+/// [1, 22, N]) whose outputs are known functions of the input, so the tests can check letterboxing, colour order,
+/// thresholds, NMS and box mapping exactly. Graph: Reshape(images) -> MatMul(W) -> Reshape [1, 18, N] -> Concat with
+/// the constant boxes [1, 4, N] along axis 1. The protobuf classes come from Onnx/onnx-subset.proto: no .NET ONNX
+/// writer is available here, and the Python onnx package is not installed.
+/// </summary>
+public static class TestDetectorModel
+{
+    public static void Write(string path, int size, IReadOnlyList<TestAnchor> anchors, int classes = 18, bool symbolicSize = false)
+    {
+        int n = anchors.Count;
+        long pixels = (long)size * size;
+        var weights = new float[3 * pixels * classes * n];
+        var boxes = new float[4 * n];
+        for (int a = 0; a < n; a++)
+        {
+            var anchor = anchors[a];
+            boxes[a] = anchor.Cx;
+            boxes[n + a] = anchor.Cy;
+            boxes[2 * n + a] = anchor.W;
+            boxes[3 * n + a] = anchor.H;
+            int c = classes == NudeNetLabels.ClassCount ? NudeNetLabels.All.ToList().IndexOf(anchor.Label) : 0;
+            if (c < 0)
+                throw new ArgumentException($"Unknown label {anchor.Label}.");
+            int area = (anchor.X1 - anchor.X0) * (anchor.Y1 - anchor.Y0);
+            for (int y = anchor.Y0; y < anchor.Y1; y++)
+            {
+                for (int x = anchor.X0; x < anchor.X1; x++)
+                {
+                    long row = anchor.Channel * pixels + (long)y * size + x;
+                    weights[row * classes * n + c * n + a] = anchor.Gain / area;
+                }
+            }
+        }
+
+        var graph = new GraphProto { Name = "nudenet-test" };
+        graph.Input.Add(Value("images", symbolicSize ? new object[] { 1, 3, "height", "width" } : new object[] { 1, 3, size, size }));
+        graph.Output.Add(Value("output0", new object[] { 1, 4 + classes, n }));
+        graph.Initializer.Add(FloatTensor("W", new long[] { 3 * pixels, classes * n }, weights));
+        graph.Initializer.Add(FloatTensor("boxes", new long[] { 1, 4, n }, boxes));
+        graph.Initializer.Add(Int64Tensor("flat_shape", new long[] { 1, 3 * pixels }));
+        graph.Initializer.Add(Int64Tensor("score_shape", new long[] { 1, classes, n }));
+        graph.Node.Add(Node("Reshape", new[] { "images", "flat_shape" }, "flat"));
+        graph.Node.Add(Node("MatMul", new[] { "flat", "W" }, "scores_flat"));
+        graph.Node.Add(Node("Reshape", new[] { "scores_flat", "score_shape" }, "scores"));
+        var concat = Node("Concat", new[] { "boxes", "scores" }, "output0");
+        concat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        graph.Node.Add(concat);
+
+        var model = new ModelProto { IrVersion = 8, ProducerName = "rece-evaluation-tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        File.WriteAllBytes(path, model.ToByteArray());
+    }
+
+    private static NodeProto Node(string op, string[] inputs, string output)
+    {
+        var node = new NodeProto { OpType = op, Name = output + "_node" };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        return node;
+    }
+
+    private static ValueInfoProto Value(string name, object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d is string s ? new TensorShapeProto.Types.Dimension { DimParam = s } : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
+    private static TensorProto FloatTensor(string name, long[] dims, float[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(dims);
+        var bytes = new byte[values.Length * 4];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        tensor.RawData = ByteString.CopyFrom(bytes);
+        return tensor;
+    }
+
+    private static TensorProto Int64Tensor(string name, long[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.Add(values.Length);
+        var bytes = new byte[values.Length * 8];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        tensor.RawData = ByteString.CopyFrom(bytes);
+        return tensor;
+    }
+}

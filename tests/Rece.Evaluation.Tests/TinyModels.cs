@@ -1,0 +1,45 @@
+using Rece.Erasure;
+using Rece.Models.Fixtures;
+
+namespace Rece.Evaluation.Tests;
+
+/// <summary>Tiny Stable Diffusion fixtures and one RECE erasure of "nudity" from the first, written once for the collection.</summary>
+public sealed class TinyModels : IDisposable
+{
+    public TinyModels()
+    {
+        Directory.CreateDirectory(Root);
+        RandomModelFixture.Write(Base, FixtureKind.Tiny, seed: 11);
+        RandomModelFixture.Write(OtherBase, FixtureKind.Tiny, seed: 12);
+        Erasure = ErasureJob.Run(new ErasureRequest
+        {
+            ModelDirectory = Base,
+            Concepts = new[] { "nudity" },
+            Preset = "nudity",
+            Preserve = new[] { "a portrait" },
+            OutputDirectory = Erased,
+        });
+    }
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "rece-eval-models-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public string Base => Path.Combine(Root, "base");
+
+    public string OtherBase => Path.Combine(Root, "other-base");
+
+    public string Erased => Path.Combine(Root, "erased");
+
+    public ErasureReport Erasure { get; }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Root))
+            Directory.Delete(Root, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TinyModelCollection : ICollectionFixture<TinyModels>
+{
+    public const string Name = "tiny models";
+}
