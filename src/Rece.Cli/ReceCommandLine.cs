@@ -18,6 +18,8 @@ public static class ReceCommandLine
         root.Add(EraseCommand.Build(stdout, stderr));
         root.Add(ApplyPatchCommand.Build(stdout, stderr));
         root.Add(FixtureCommand.Build(stdout, stderr));
+        root.Add(ServeCommand.Build(stdout, stderr));
+        root.Add(WorkerCommand.Build(stdout, stderr));
         return root;
     }
 
