@@ -14,6 +14,12 @@ public sealed record TaskHubOptions
     /// </summary>
     public TimeSpan MaxQueuePollingInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a task-hub message (an orchestration step or activity) a host took stays invisible to others; after a
+    /// host crashes its in-flight work resumes when this expires. The Durable default: 5 minutes.
+    /// </summary>
+    public TimeSpan MessageVisibilityTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Partition ownership lease length (the Durable default, 30 s).</summary>
     public TimeSpan LeaseInterval { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -37,6 +43,8 @@ public static class TaskHub
             StorageAccountClientProvider = account.ClientProvider(),
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
             LeaseInterval = options.LeaseInterval,
+            ControlQueueVisibilityTimeout = options.MessageVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = options.MessageVisibilityTimeout,
             // The table partition manager, as Durable Functions uses by default since its Azure Storage backend v2.
             UseTablePartitionManagement = true,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,

@@ -23,10 +23,12 @@ public static class ServeCommand
         var visibility = PipelineOptions.Seconds("--visibility-timeout", "Seconds a leased GPU job message stays invisible (renewed while working).", 60);
         var maxDequeue = new Option<int>("--max-dequeue") { Description = "A job message dequeued more often than this fails its run.", DefaultValueFactory = _ => 5 };
         var cache = new Option<string?>("--model-cache") { Description = $"Where models are downloaded (default: $RECE_MODEL_CACHE, else {ModelCache.DefaultRoot})." };
+        var hubVisibility = PipelineOptions.Seconds("--hub-visibility-timeout", "Seconds a task-hub message this host took stays invisible to other hosts: after a crash, in-flight orchestration steps resume when it expires (Durable default 300).", 300);
+        var lease = PipelineOptions.Seconds("--partition-lease", "Seconds a task-hub partition lease lasts before another host may take it over (Durable default 30).", 30);
         var workerId = new Option<string?>("--worker-id") { Description = "This host's name in the task hub's partition table (default: the machine name)." };
         var command = new Command("serve", "Run the erasure pipeline against a storage account: Durable orchestrations, the HTTP API, the request-blob watcher and GPU workers.")
         {
-            storage, hub, urls, workers, jobTimeout, jobAttempts, watch, polling, visibility, maxDequeue, cache, workerId,
+            storage, hub, urls, workers, jobTimeout, jobAttempts, watch, polling, visibility, maxDequeue, cache, hubVisibility, lease, workerId,
         };
         command.SetAction((parse, cancellationToken) => PipelineOptions.GuardAsync(stderr, async () =>
         {
@@ -38,7 +40,9 @@ public static class ServeCommand
             var options = new ServeOptions
             {
                 Storage = StorageAccount.Resolve(parse.GetValue(storage)),
-                TaskHub = new TaskHubOptions { Name = StorageNames.ResolveTaskHub(parse.GetValue(hub)), MaxQueuePollingInterval = pollingInterval, WorkerId = parse.GetValue(workerId) },
+                TaskHub = new TaskHubOptions { Name = StorageNames.ResolveTaskHub(parse.GetValue(hub)), MaxQueuePollingInterval = pollingInterval, WorkerId = parse.GetValue(workerId),
+                    MessageVisibilityTimeout = PipelineOptions.Positive(parse.GetValue(hubVisibility), "--hub-visibility-timeout"),
+                    LeaseInterval = PipelineOptions.Positive(parse.GetValue(lease), "--partition-lease") },
                 Urls = parse.GetRequiredValue(urls),
                 Workers = workerCount,
                 WorkerOptions = new GpuWorkerOptions
