@@ -10,6 +10,19 @@ using Rece.Storage;
 
 namespace Rece.Worker;
 
+/// <summary>Where a worker reports job results: the task hub (<see cref="TaskHubResultEvents"/>).</summary>
+public interface IJobResultEvents
+{
+    /// <summary>Raises the external event <paramref name="eventName"/> with a JSON payload on the instance.</summary>
+    Task RaiseAsync(string instanceId, string eventName, string json);
+}
+
+/// <summary>Raises results on the instance through the Durable task hub (its control queues), as any Durable client does.</summary>
+public sealed class TaskHubResultEvents(TaskHubDurableClient client) : IJobResultEvents
+{
+    public Task RaiseAsync(string instanceId, string eventName, string json) => client.RaiseSerializedEventAsync(instanceId, eventName, json);
+}
+
 public sealed record GpuWorkerOptions
 {
     /// <summary>How long a leased message stays invisible; renewed every third of it while the job runs.</summary>
@@ -34,7 +47,7 @@ public sealed record GpuWorkerOptions
 /// with the error recorded in it, until it was dequeued too often: then the job fails with that error, and the
 /// message is deleted so it never blocks the queue.
 /// </summary>
-public sealed class GpuJobWorker(StorageAccount account, TaskHubDurableClient events, ModelCache models, WarmModels warm, ComputeThread compute,
+public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events, ModelCache models, WarmModels warm, ComputeThread compute,
     GpuWorkerOptions options, Action<string>? log = null)
 {
     private readonly CheckpointStore _checkpoints = new(account);
@@ -51,7 +64,8 @@ public sealed class GpuJobWorker(StorageAccount account, TaskHubDurableClient ev
     {
         var queue = account.GpuJobs;
         var idle = TimeSpan.FromMilliseconds(50);
-        while (!cancellationToken.IsCancellationRequested && (options.MaxJobs is null || _completed < options.MaxJobs))
+        int handled = 0;
+        while (!cancellationToken.IsCancellationRequested && (options.MaxJobs is null || handled < options.MaxJobs))
         {
             QueueMessage? message;
             try
@@ -84,6 +98,7 @@ public sealed class GpuJobWorker(StorageAccount account, TaskHubDurableClient ev
             try
             {
                 await HandleAsync(message, cancellationToken);
+                handled++;
                 Interlocked.Increment(ref _completed);
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -192,7 +207,7 @@ public sealed class GpuJobWorker(StorageAccount account, TaskHubDurableClient ev
     }
 
     private Task RaiseAsync(GpuJob job, GpuJobResult result) =>
-        events.RaiseSerializedEventAsync(job.InstanceId, job.EventName, PipelineJson.Serialize(result));
+        events.RaiseAsync(job.InstanceId, job.EventName, PipelineJson.Serialize(result));
 
     /// <summary>Failures no retry can fix: bad settings, a missing or malformed model.</summary>
     private static bool IsCausedByTheRequest(Exception e) =>

@@ -22,7 +22,7 @@ public sealed class GpuWorkerPool : BackgroundService
         _warm = new WarmModels(log: log);
         var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log);
         Workers = Enumerable.Range(0, count)
-            .Select(i => new GpuJobWorker(account, Events, models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log))
+            .Select(i => new GpuJobWorker(account, new TaskHubResultEvents(Events), models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log))
             .ToList();
     }
 
