@@ -46,7 +46,8 @@ public static class ServeHost
         builder.Services.AddSingleton(account);
         builder.Services.AddSingleton(service);
         builder.Services.AddSingleton<DurableTaskClient>(new TaskHubDurableClient(service, options.TaskHub.Name));
-        builder.Services.AddSingleton<IGpuJobQueue>(new GpuJobQueue(account));
+        var jobQueue = new GpuJobQueue(account);
+        builder.Services.AddSingleton<IGpuJobQueue>(jobQueue);
         builder.Services.AddSingleton<IErasureOutputs>(new ErasureOutputs(account));
         builder.Services.AddSingleton(new ErasureIntake(account, options.Jobs));
         builder.Services.AddSingleton<ErasureApi>();
@@ -54,7 +55,17 @@ public static class ServeHost
         builder.Services.AddHostedService<RequestContainerWatcher>();
         if (options.Workers > 0)
         {
-            builder.Services.AddSingleton(sp => new GpuWorkerPool(account, options.TaskHub, options.Workers, options.WorkerOptions, options.ModelCacheRoot, sp.GetRequiredService<ILoggerFactory>()));
+            builder.Services.AddSingleton(sp =>
+            {
+                var pool = new GpuWorkerPool(account, options.TaskHub, options.Workers, options.WorkerOptions, options.ModelCacheRoot, sp.GetRequiredService<ILoggerFactory>(), service);
+                // Jobs enqueued by this process wake its own workers; jobs from elsewhere are found by polling.
+                jobQueue.Enqueued += () =>
+                {
+                    foreach (var worker in pool.Workers)
+                        worker.Wake();
+                };
+                return pool;
+            });
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GpuWorkerPool>());
         }
         configureServices?.Invoke(builder.Services);

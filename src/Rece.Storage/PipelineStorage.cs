@@ -8,8 +8,14 @@ namespace Rece.Storage;
 /// <summary>The gpu-jobs queue: one JSON message per job.</summary>
 public sealed class GpuJobQueue(StorageAccount account) : IGpuJobQueue
 {
-    public async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default) =>
+    /// <summary>Raised after a message was sent: workers in the same process poll at once instead of waiting for their next poll.</summary>
+    public event Action? Enqueued;
+
+    public async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default)
+    {
         await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job), cancellationToken);
+        Enqueued?.Invoke();
+    }
 }
 
 /// <summary>Reports, published outputs and result documents in Blob Storage.</summary>

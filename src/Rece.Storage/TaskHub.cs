@@ -47,6 +47,8 @@ public static class TaskHub
             WorkItemQueueVisibilityTimeout = options.MessageVisibilityTimeout,
             // The table partition manager, as Durable Functions uses by default since its Azure Storage backend v2.
             UseTablePartitionManagement = true,
+            // Keeps a running instance in memory between its steps instead of reloading its history (as host.json).
+            ExtendedSessionsEnabled = true,
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
             WorkerId = options.WorkerId ?? $"{Environment.MachineName}",

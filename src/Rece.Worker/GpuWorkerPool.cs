@@ -13,11 +13,14 @@ public sealed class GpuWorkerPool : BackgroundService
     private readonly ILogger _logger;
     private readonly WarmModels _warm;
 
-    public GpuWorkerPool(StorageAccount account, TaskHubOptions hub, int count, GpuWorkerOptions options, string? cacheRoot, ILoggerFactory loggerFactory)
+    /// <param name="service">The host's own task-hub service when the workers run inside it (`rece serve`): events raised
+    /// through it wake the host's orchestration dispatcher at once.</param>
+    public GpuWorkerPool(StorageAccount account, TaskHubOptions hub, int count, GpuWorkerOptions options, string? cacheRoot, ILoggerFactory loggerFactory,
+        DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null)
     {
         _logger = loggerFactory.CreateLogger("Rece.Worker");
         Action<string> log = message => _logger.LogInformation("{Message}", message);
-        var service = TaskHub.CreateService(account, hub, loggerFactory);
+        service ??= TaskHub.CreateService(account, hub, loggerFactory);
         Events = new TaskHubDurableClient(service, hub.Name);
         _warm = new WarmModels(log: log);
         var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log);
