@@ -20,6 +20,7 @@ public static class ReceCommandLine
         root.Add(FixtureCommand.Build(stdout, stderr));
         root.Add(ServeCommand.Build(stdout, stderr));
         root.Add(WorkerCommand.Build(stdout, stderr));
+        root.Add(UploadModelCommand.Build(stdout, stderr));
         return root;
     }
 
