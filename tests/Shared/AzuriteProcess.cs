@@ -39,15 +39,57 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// tools/azurite/node_modules/.bin/azurite, installed with `npm ci` from the committed package-lock.json when missing
+    /// (once, under a file lock: several test assemblies may start at the same time), so `dotnet test` works on its own.
+    /// </summary>
     public static string Executable
     {
         get
         {
-            string local = Path.Combine(RepositoryRoot, "tools", "azurite", "node_modules", ".bin", "azurite");
+            string folder = Path.Combine(RepositoryRoot, "tools", "azurite");
+            string local = Path.Combine(folder, "node_modules", ".bin", "azurite");
             if (File.Exists(local))
                 return local;
-            throw new InvalidOperationException(
-                $"Azurite is not installed at {local}: run `npm ci --prefix tools/azurite` in the repository (.ci/run does it).");
+            using (AcquireLock(folder))
+            {
+                if (File.Exists(local))
+                    return local;
+                var start = new ProcessStartInfo("npm") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (var arg in new[] { "ci", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error" })
+                    start.ArgumentList.Add(arg);
+                Process? npm;
+                try
+                {
+                    npm = Process.Start(start);
+                }
+                catch (System.ComponentModel.Win32Exception e)
+                {
+                    throw new InvalidOperationException($"Azurite is not installed at {local} and npm is not available ({e.Message}): install Node.js and run `npm ci --prefix tools/azurite`.", e);
+                }
+                var output = npm!.StandardError.ReadToEndAsync();
+                npm.StandardOutput.ReadToEnd();
+                npm.WaitForExit();
+                if (npm.ExitCode != 0 || !File.Exists(local))
+                    throw new InvalidOperationException($"`npm ci --prefix tools/azurite` failed ({npm.ExitCode}): {output.Result}");
+                return local;
+            }
+        }
+    }
+
+    private static FileStream AcquireLock(string folder)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(Path.Combine(folder, ".install.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(10))
+            {
+                Thread.Sleep(500);
+            }
         }
     }
 
