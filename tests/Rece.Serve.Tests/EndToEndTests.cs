@@ -30,7 +30,10 @@ public class EndToEndTests(AzuriteFixture azurite)
         Assert.Equal(Enumerable.Range(0, 4).Select(k => $"{result.InstanceId}/run-0/epoch-{k}/"), checkpoints.Keys.Order());
         Assert.All(checkpoints.Values, blobs => Assert.Equal(new[] { "measures.json", "rece-patch.safetensors", "state.safetensors" }, blobs));
         Assert.Equal(request, (await requestBlob.DownloadContentAsync()).Value.Content.ToString());
-        Assert.NotNull(await CreateOnlyBlobs.TryDownloadAsync(pipeline.Container(StorageNames.Reports).GetBlobClient($"{result.InstanceId}/report.json")));
+        var report = PipelineJson.Deserialize<ErasureReportDocument>((await CreateOnlyBlobs.TryDownloadAsync(pipeline.Container(StorageNames.Reports).GetBlobClient($"{result.InstanceId}/report.json")))!.ToString());
+        Assert.Equal(5, report.Runs.Single().Epochs.SelectMany(e => e.Measures).Count());
+        Assert.Equal(output.Recommended, report.Recommended);
+        Assert.Equal($"reports/{result.InstanceId}/report.json", output.Report);
 
         var status = await pipeline.WaitForAsync(result.InstanceId!, TimeSpan.FromSeconds(10));
         Assert.Equal("Completed", status.RuntimeStatus);

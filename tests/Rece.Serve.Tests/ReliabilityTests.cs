@@ -168,4 +168,29 @@ public class ReliabilityTests(AzuriteFixture azurite)
         Assert.Empty(await PipelineTestKit.ListAsync(pipeline.Container(StorageNames.Reports), id + "/"));
         Assert.Empty(await PipelineTestKit.ListAsync(pipeline.Container(StorageNames.Results), "published/cat/"));
     }
+
+    [Fact]
+    public async Task AJobDequeuedTooOftenFailsItsRunWithTheErrorRecordedAndLeavesTheQueueEmpty()
+    {
+        await using var pipeline = await PipelineHarness.CreateAsync(azurite);
+        await pipeline.StartServeAsync(workers: 0);
+        string id = await pipeline.SubmitAsync("""{ "model": "tiny", "concepts": ["cat"], "method": "uce" }""");
+        // A state blob with other bytes than the job computes: the worker may not overwrite it, so every try fails.
+        await pipeline.Container(StorageNames.Checkpoints).UploadBlobAsync($"{id}/run-0/epoch-0/state.safetensors", BinaryData.FromString("other bytes"));
+        using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(_ => { });
+        using var pool = new Rece.Worker.GpuWorkerPool(pipeline.Account, new TaskHubOptions { Name = "rece" }, 1,
+            new Rece.Worker.GpuWorkerOptions { MaxDequeueCount = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) }, Path.Combine(pipeline.Scratch, "cache"), loggers);
+        await pool.StartAsync(CancellationToken.None);
+
+        var done = await pipeline.WaitForAsync(id, TimeSpan.FromSeconds(60));
+        await pool.StopAsync(CancellationToken.None);
+
+        Assert.Equal("Failed", done.RuntimeStatus);
+        string reason = done.Output!.Value.GetString()!;
+        Assert.Contains("run-0: epoch 0: the job's message was dequeued 2 times", reason);
+        Assert.Contains("already exists with other content", reason);
+        Assert.Empty((await pipeline.Account.GpuJobs.PeekMessagesAsync()).Value);
+        var status = PipelineJson.Deserialize<ErasureProgressStatus>(done.CustomStatus!.Value.GetRawText());
+        Assert.Equal((0, 1, 1), (status.RunsCompleted, status.RunsFailed, status.RunsTotal));
+    }
 }
