@@ -32,8 +32,8 @@ public sealed record GpuWorkerOptions
     public int MaxDequeueCount { get; init; } = 5;
 
     /// <summary>
-    /// Longest wait between polls of an empty queue. Like the Durable backend's queues, the wait is a tenth of the time
-    /// the queue has been empty, up to this: prompt right after activity, cheap when idle.
+    /// Longest wait between polls of an empty queue. The wait is a tenth of the time the queue has been empty, up to
+    /// this: prompt right after activity, cheap when idle.
     /// </summary>
     public TimeSpan MaxPollingInterval { get; init; } = TimeSpan.FromSeconds(1);
 
