@@ -34,9 +34,11 @@ public static class ServeHost
 
         var account = options.Storage;
         await account.EnsureCreatedAsync(cancellationToken);
+        // The backend's own warnings (e.g. a lost lease), on stderr like the rest of the host's log.
         var loggerFactory = LoggerFactory.Create(l =>
         {
             l.AddSimpleConsole(o => o.SingleLine = true);
+            l.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             l.AddFilter(level => level >= LogLevel.Warning);
         });
         var service = TaskHub.CreateService(account, options.TaskHub, loggerFactory);

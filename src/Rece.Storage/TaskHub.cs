@@ -52,7 +52,7 @@ public static class TaskHub
             MaxConcurrentTaskActivityWorkItems = options.MaxConcurrentActivities,
             MaxConcurrentTaskOrchestrationWorkItems = options.MaxConcurrentOrchestrations,
             WorkerId = options.WorkerId ?? $"{Environment.MachineName}",
-            // Terminating an instance that already finished is refused rather than rewriting its history.
+            // Starting an instance under an id that is still running fails loudly instead of being dropped silently.
             ThrowExceptionOnInvalidDedupeStatus = true,
         };
         if (loggerFactory is not null)
