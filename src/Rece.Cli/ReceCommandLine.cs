@@ -19,6 +19,9 @@ public static class ReceCommandLine
         root.Add(ApplyPatchCommand.Build(stdout, stderr));
         root.Add(FixtureCommand.Build(stdout, stderr));
         root.Add(EvaluateCommand.Build(stdout, stderr));
+        root.Add(ServeCommand.Build(stdout, stderr));
+        root.Add(WorkerCommand.Build(stdout, stderr));
+        root.Add(UploadModelCommand.Build(stdout, stderr));
         return root;
     }
 

@@ -1,0 +1,62 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Rece.Storage;
+using Rece.Worker;
+
+namespace Rece.Cli.Commands;
+
+/// <summary>rece worker: a GPU job host on the gpu-jobs queue.</summary>
+public static class WorkerCommand
+{
+    public static Command Build(TextWriter stdout, TextWriter stderr)
+    {
+        var storage = PipelineOptions.Storage();
+        var hub = PipelineOptions.Hub();
+        var visibility = PipelineOptions.Seconds("--visibility-timeout", "Seconds a leased job message stays invisible (renewed while working).", 60);
+        var maxDequeue = new Option<int>("--max-dequeue") { Description = "A job message dequeued more often than this fails its run.", DefaultValueFactory = _ => 5 };
+        var polling = PipelineOptions.Seconds("--max-polling-interval", "Longest wait between polls of an empty gpu-jobs queue, in seconds.", 1);
+        var maxJobs = new Option<int?>("--max-jobs") { Description = "Exit after this many jobs (e.g. one job per container run); default: run until stopped." };
+        var cache = new Option<string?>("--model-cache") { Description = $"Where models are downloaded (default: $RECE_MODEL_CACHE, else {ModelCache.DefaultRoot})." };
+        var command = new Command("worker", "Run a GPU worker: erase epochs from the gpu-jobs queue, write checkpoints, report results to the task hub.")
+        {
+            storage, hub, visibility, maxDequeue, polling, maxJobs, cache,
+        };
+        command.SetAction((parse, cancellationToken) => PipelineOptions.GuardAsync(stderr, async () =>
+        {
+            var account = StorageAccount.Resolve(parse.GetValue(storage));
+            var hubOptions = new TaskHubOptions { Name = StorageNames.ResolveTaskHub(parse.GetValue(hub)) };
+            var options = new GpuWorkerOptions
+            {
+                VisibilityTimeout = PipelineOptions.Positive(parse.GetValue(visibility), "--visibility-timeout"),
+                MaxDequeueCount = parse.GetValue(maxDequeue),
+                MaxPollingInterval = PipelineOptions.Positive(parse.GetValue(polling), "--max-polling-interval"),
+                MaxJobs = parse.GetValue(maxJobs),
+            };
+            using var loggerFactory = LoggerFactory.Create(l =>
+            {
+                l.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss.fff ";
+                });
+                l.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+                l.AddFilter("DurableTask", LogLevel.Warning);
+            });
+            await account.EnsureCreatedAsync(cancellationToken);
+            stderr.WriteLine($"rece worker: storage {account.Description}, task hub {hubOptions.Name}, queue {StorageNames.GpuJobs}");
+            using var pool = new GpuWorkerPool(account, hubOptions, 1, options, parse.GetValue(cache), loggerFactory);
+            await pool.StartAsync(cancellationToken);
+            try
+            {
+                await (pool.ExecuteTask ?? Task.CompletedTask).WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await pool.StopAsync(CancellationToken.None);
+            return ReceCommandLine.Success;
+        }));
+        return command;
+    }
+}

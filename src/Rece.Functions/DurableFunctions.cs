@@ -1,0 +1,48 @@
+using Azure.Storage.Blobs;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Logging;
+using Rece.Api;
+using Rece.Orchestration;
+using Rece.Orchestration.Activities;
+using Rece.Orchestration.Jobs;
+using Rece.Storage;
+
+namespace Rece.Functions;
+
+/// <summary>The orchestrator and its light activities: each function runs the shared class of the same name.</summary>
+public sealed class DurableFunctions(IGpuJobQueue queue, IErasureOutputs outputs)
+{
+    [Function(TaskNames.ErasureOrchestrator)]
+    public Task<ErasureOutput> ErasureOrchestrator([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new Orchestration.ErasureOrchestrator().RunAsync(context, context.GetInput<ErasureInput>()!);
+
+    [Function(TaskNames.EnqueueGpuJob)]
+    public Task<string> EnqueueGpuJob([ActivityTrigger] GpuJob job) => new EnqueueGpuJobActivity(queue).RunAsync(job);
+
+    [Function(TaskNames.WriteErasureReport)]
+    public Task<ReportWritten> WriteErasureReport([ActivityTrigger] ReportWrite write) => new WriteErasureReportActivity(outputs).RunAsync(write);
+
+    [Function(TaskNames.WriteErasureResult)]
+    public Task<string> WriteErasureResult([ActivityTrigger] ResultWrite write) => new WriteErasureResultActivity(outputs).RunAsync(write);
+}
+
+/// <summary>
+/// erasure-requests/{name} (delivered by Event Grid in Azure): starts one instance per blob name and content; a
+/// malformed request gets a Failed erasure-results/{name}. The request blob is only read.
+/// </summary>
+public sealed class ErasureRequestBlobTrigger(ErasureIntake intake, ILogger<ErasureRequestBlobTrigger> logger)
+{
+    [Function(nameof(ErasureRequestBlobTrigger))]
+    public async Task Run(
+        [BlobTrigger(StorageNames.Requests + "/{name}", Source = BlobTriggerSource.EventGrid, Connection = FunctionsSettings.Connection)] BlobClient blob,
+        string name,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        var download = await blob.DownloadContentAsync(cancellationToken);
+        var result = await intake.StartFromBlobAsync(client, name, download.Value.Content, download.Value.Details.ETag.ToString(), cancellationToken);
+        logger.LogInformation("{Blob}: {Outcome} {Instance} {Errors}", name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors));
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.DurableTask;
+using Rece.Orchestration.Jobs;
+
+namespace Rece.Orchestration.Activities;
+
+/// <summary>Puts a GPU job message on the gpu-jobs queue. At-least-once: a duplicate message is harmless (the worker's writes are idempotent).</summary>
+public sealed class EnqueueGpuJobActivity(IGpuJobQueue queue) : TaskActivity<GpuJob, string>
+{
+    public override Task<string> RunAsync(TaskActivityContext context, GpuJob input) => RunAsync(input);
+
+    /// <summary>The activity's work, also called by the Functions app's activity function.</summary>
+    public async Task<string> RunAsync(GpuJob input)
+    {
+        await queue.EnqueueAsync(input);
+        return input.JobId;
+    }
+}
+
+/// <summary>Writes the report (and the published copies under the request's output prefix).</summary>
+public sealed class WriteErasureReportActivity(IErasureOutputs outputs) : TaskActivity<ReportWrite, ReportWritten>
+{
+    public override Task<ReportWritten> RunAsync(TaskActivityContext context, ReportWrite input) => RunAsync(input);
+
+    public Task<ReportWritten> RunAsync(ReportWrite input) => outputs.WriteReportAsync(input);
+}
+
+/// <summary>Writes the final status document of a blob request to erasure-results/.</summary>
+public sealed class WriteErasureResultActivity(IErasureOutputs outputs) : TaskActivity<ResultWrite, string>
+{
+    public override Task<string> RunAsync(TaskActivityContext context, ResultWrite input) => RunAsync(input);
+
+    public async Task<string> RunAsync(ResultWrite input)
+    {
+        await outputs.WriteResultAsync(input);
+        return input.Blob;
+    }
+}

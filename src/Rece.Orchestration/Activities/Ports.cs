@@ -1,0 +1,19 @@
+using Rece.Orchestration.Jobs;
+
+namespace Rece.Orchestration.Activities;
+
+/// <summary>The gpu-jobs queue, as the orchestration's activities see it (implemented over Azure Queue Storage in Rece.Storage).</summary>
+public interface IGpuJobQueue
+{
+    Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Where reports and result documents go (implemented over Blob Storage in Rece.Storage).</summary>
+public interface IErasureOutputs
+{
+    /// <summary>Writes reports/{instance}/report.json and, with an output prefix, the published copies. Idempotent.</summary>
+    Task<ReportWritten> WriteReportAsync(ReportWrite write, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes erasure-results/{blob}: the final status document of a blob request.</summary>
+    Task WriteResultAsync(ResultWrite write, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,45 @@
+using System.Text.Json.Serialization;
+
+namespace Rece.Orchestration.Jobs;
+
+/// <summary>The embedding-space measures of the model after a stage (as Rece.Engine.StageMeasures).</summary>
+public sealed record StageMeasure(
+    [property: JsonPropertyName("stage")] string Stage,
+    [property: JsonPropertyName("recoveredConceptResidual")] double RecoveredConceptResidual,
+    [property: JsonPropertyName("preservationDrift")] double PreservationDrift,
+    [property: JsonPropertyName("relativeWeightChange")] double RelativeWeightChange,
+    [property: JsonPropertyName("seconds")] double Seconds);
+
+/// <summary>A committed checkpoint: blob paths (container/name) and the measures of the stages it completed.</summary>
+public sealed record CheckpointInfo(
+    [property: JsonPropertyName("epoch")] int Epoch,
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("patch")] string Patch,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("measures")] IReadOnlyList<StageMeasure> Measures);
+
+/// <summary>The external event a worker raises on the instance when a job is done or has failed for good.</summary>
+public sealed record GpuJobResult
+{
+    [JsonPropertyName("jobId")] public required string JobId { get; init; }
+
+    [JsonPropertyName("attempt")] public required int Attempt { get; init; }
+
+    [JsonPropertyName("succeeded")] public required bool Succeeded { get; init; }
+
+    [JsonPropertyName("checkpoint")] public CheckpointInfo? Checkpoint { get; init; }
+
+    [JsonPropertyName("error")] public string? Error { get; init; }
+
+    /// <summary>Which worker did it (host name and process), for people reading the history.</summary>
+    [JsonPropertyName("worker")] public string? Worker { get; init; }
+
+    /// <summary>True when the checkpoint was already committed by an earlier delivery and only the event was raised again.</summary>
+    [JsonPropertyName("reused")] public bool Reused { get; init; }
+
+    public static GpuJobResult Success(GpuJob job, CheckpointInfo checkpoint, string worker, bool reused) =>
+        new() { JobId = job.JobId, Attempt = job.Attempt, Succeeded = true, Checkpoint = checkpoint, Worker = worker, Reused = reused };
+
+    public static GpuJobResult Failure(GpuJob job, string error, string worker) =>
+        new() { JobId = job.JobId, Attempt = job.Attempt, Succeeded = false, Error = error, Worker = worker };
+}

@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+
+namespace Rece.Orchestration.Requests;
+
+/// <summary>
+/// An erasure request as submitted by HTTP or as a blob in erasure-requests/, after field validation
+/// (<see cref="PipelineRequestParser"/>). Settings left null come from the preset.
+/// </summary>
+public sealed record PipelineRequest
+{
+    /// <summary>A folder (blob prefix) in the models container holding a diffusers model, e.g. "sd-v1-4".</summary>
+    [JsonPropertyName("model")] public required string Model { get; init; }
+
+    [JsonPropertyName("concepts")] public required IReadOnlyList<string> Concepts { get; init; }
+
+    [JsonPropertyName("preset")] public string? Preset { get; init; }
+
+    /// <summary>"rece" (UCE, then RECE epochs) or "uce".</summary>
+    [JsonPropertyName("method")] public string Method { get; init; } = "rece";
+
+    /// <summary>One guide for all concepts, or one per concept; empty: the preset's.</summary>
+    [JsonPropertyName("guide")] public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();
+
+    [JsonPropertyName("preserve")] public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
+
+    [JsonPropertyName("epochs")] public int? Epochs { get; init; }
+
+    [JsonPropertyName("reg")] public double? Reg { get; init; }
+
+    [JsonPropertyName("lambda")] public double? Lambda { get; init; }
+
+    [JsonPropertyName("eraseScale")] public double? EraseScale { get; init; }
+
+    [JsonPropertyName("preserveScale")] public double? PreserveScale { get; init; }
+
+    [JsonPropertyName("uceLambda")] public double? UceLambda { get; init; }
+
+    [JsonPropertyName("uceEraseScale")] public double? UceEraseScale { get; init; }
+
+    [JsonPropertyName("ucePreserveScale")] public double? UcePreserveScale { get; init; }
+
+    /// <summary>Optional: one erase run per combination of the listed values.</summary>
+    [JsonPropertyName("sweep")] public Sweep? Sweep { get; init; }
+
+    /// <summary>Optional prefix in the erasure-results container under which the report and each run's final patch are published.</summary>
+    [JsonPropertyName("output")] public string? Output { get; init; }
+}
+
+/// <summary>Values to sweep over; each list replaces the single setting of the same name.</summary>
+public sealed record Sweep
+{
+    [JsonPropertyName("reg")] public IReadOnlyList<double>? Reg { get; init; }
+
+    [JsonPropertyName("epochs")] public IReadOnlyList<int>? Epochs { get; init; }
+
+    [JsonPropertyName("lambda")] public IReadOnlyList<double>? Lambda { get; init; }
+
+    [JsonPropertyName("preserveScale")] public IReadOnlyList<double>? PreserveScale { get; init; }
+}

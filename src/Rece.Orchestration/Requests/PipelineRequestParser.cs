@@ -1,0 +1,306 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Rece.Orchestration.Requests;
+
+/// <summary>One problem with one field of a request.</summary>
+/// <param name="Field">A JSON path such as "sweep.reg[1]" ("$" for the document itself).</param>
+public sealed record FieldError(string Field, string Message)
+{
+    public override string ToString() => $"{Field}: {Message}";
+}
+
+/// <summary>A request that cannot start: every problem found, each naming its field.</summary>
+public sealed class RequestValidationException(IReadOnlyList<FieldError> errors)
+    : Exception("The erasure request is invalid: " + string.Join("; ", errors))
+{
+    public IReadOnlyList<FieldError> Errors { get; } = errors;
+}
+
+/// <summary>
+/// Reads a request document strictly: unknown fields, wrong types, a missing model, an empty concept list and
+/// out-of-range numbers are reported field by field, before anything starts. Checks that need storage (does the model
+/// folder exist?) are the caller's.
+/// </summary>
+public static partial class PipelineRequestParser
+{
+    public const int MaxConcepts = 64;
+    public const int MaxRuns = 64;
+    public const int MaxEpochs = 100;
+
+    private static readonly string[] Known =
+    {
+        "model", "concepts", "preset", "method", "guide", "preserve", "epochs", "reg", "lambda", "eraseScale", "preserveScale",
+        "uceLambda", "uceEraseScale", "ucePreserveScale", "sweep", "output",
+    };
+
+    private static readonly string[] KnownSweep = { "reg", "epochs", "lambda", "preserveScale" };
+
+    /// <exception cref="RequestValidationException">Anything wrong, with every problem found.</exception>
+    public static PipelineRequest Parse(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new RequestValidationException(new[] { new FieldError("$", $"not valid JSON ({e.Message})") });
+        }
+        using (document)
+            return Parse(document.RootElement);
+    }
+
+    public static PipelineRequest Parse(JsonElement root)
+    {
+        var errors = new List<FieldError>();
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new RequestValidationException(new[] { new FieldError("$", $"the request must be a JSON object, got {Kind(root)}") });
+
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!Known.Contains(property.Name, StringComparer.Ordinal))
+                errors.Add(new FieldError(property.Name, $"unknown field; the known fields are {string.Join(", ", Known)}"));
+        }
+
+        string? model = RequiredString(root, "model", errors);
+        if (model is not null && !ModelName().IsMatch(model))
+            errors.Add(new FieldError("model", $"\"{model}\" is not a folder name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"sd-v1-4\""));
+
+        var concepts = StringList(root, "concepts", errors, required: true);
+        if (concepts is not null)
+        {
+            if (concepts.Count == 0)
+                errors.Add(new FieldError("concepts", "name at least one concept to erase, e.g. [\"nudity\"]"));
+            else if (concepts.Count > MaxConcepts)
+                errors.Add(new FieldError("concepts", $"at most {MaxConcepts} concepts per request, got {concepts.Count}"));
+            for (int i = 0; i < concepts.Count; i++)
+            {
+                if (string.IsNullOrWhiteSpace(concepts[i]))
+                    errors.Add(new FieldError($"concepts[{i}]", "a concept is empty; give the text of the concept to erase"));
+            }
+            var trimmed = concepts.Select(c => c.Trim()).ToList();
+            if (trimmed.Distinct(StringComparer.Ordinal).Count() != trimmed.Count)
+                errors.Add(new FieldError("concepts", "the same concept is named twice; name each concept once"));
+            concepts = trimmed;
+        }
+
+        string? preset = OptionalString(root, "preset", errors);
+        if (preset is not null && PresetDefaults.Find(preset) is null)
+            errors.Add(new FieldError("preset", $"unknown preset \"{preset}\"; choose one of {string.Join(", ", PresetDefaults.All.Select(p => p.Name))}"));
+
+        string method = OptionalString(root, "method", errors) ?? "rece";
+        if (method is not ("rece" or "uce"))
+            errors.Add(new FieldError("method", $"unknown method \"{method}\"; choose rece (UCE, then RECE epochs) or uce (the closed-form edit only)"));
+
+        var guides = StringList(root, "guide", errors, required: false, allowSingle: true) ?? new List<string>();
+        if (concepts is { Count: > 0 } && guides.Count > 1 && guides.Count != concepts.Count)
+            errors.Add(new FieldError("guide", $"give one guide for all concepts or one per concept; got {guides.Count} guides for {concepts.Count} concepts"));
+
+        var preserve = StringList(root, "preserve", errors, required: false, allowSingle: true) ?? new List<string>();
+
+        int? epochs = OptionalInt(root, "epochs", errors, 0, MaxEpochs);
+        if (method == "uce" && epochs is > 0)
+            errors.Add(new FieldError("epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
+
+        double? reg = Positive(root, "reg", errors);
+        double? lambda = Positive(root, "lambda", errors);
+        double? eraseScale = Positive(root, "eraseScale", errors);
+        double? preserveScale = NonNegative(root, "preserveScale", errors);
+        double? uceLambda = Positive(root, "uceLambda", errors);
+        double? uceEraseScale = Positive(root, "uceEraseScale", errors);
+        double? ucePreserveScale = NonNegative(root, "ucePreserveScale", errors);
+
+        Sweep? sweep = null;
+        if (root.TryGetProperty("sweep", out var sweepElement) && sweepElement.ValueKind != JsonValueKind.Null)
+            sweep = ParseSweep(sweepElement, method, errors);
+
+        string? output = OptionalString(root, "output", errors);
+        if (output is not null && !OutputPrefix().IsMatch(output))
+            errors.Add(new FieldError("output", $"\"{output}\" is not a blob prefix; use letters, digits, '.', '_', '-' and '/' between parts, e.g. \"erasures/my-run\""));
+
+        if (errors.Count > 0)
+            throw new RequestValidationException(errors);
+
+        var request = new PipelineRequest
+        {
+            Model = model!,
+            Concepts = concepts!,
+            Preset = preset?.ToLowerInvariant(),
+            Method = method,
+            Guides = guides,
+            Preserve = preserve.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p.Trim()).ToList(),
+            Epochs = epochs,
+            Reg = reg,
+            Lambda = lambda,
+            EraseScale = eraseScale,
+            PreserveScale = preserveScale,
+            UceLambda = uceLambda,
+            UceEraseScale = uceEraseScale,
+            UcePreserveScale = ucePreserveScale,
+            Sweep = sweep,
+            Output = output?.Trim('/'),
+        };
+        int runs = Planning.ErasurePlan.Expand(request).Runs.Count;
+        if (runs > MaxRuns)
+            throw new RequestValidationException(new[] { new FieldError("sweep", $"the sweep makes {runs} runs; at most {MaxRuns} per request") });
+        return request;
+    }
+
+    private static Sweep ParseSweep(JsonElement element, string method, List<FieldError> errors)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError("sweep", $"must be an object such as {{\"reg\": [0.1, 0.01], \"epochs\": [3]}}, got {Kind(element)}"));
+            return new Sweep();
+        }
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!KnownSweep.Contains(property.Name, StringComparer.Ordinal))
+                errors.Add(new FieldError($"sweep.{property.Name}", $"cannot be swept; sweep one of {string.Join(", ", KnownSweep)}"));
+        }
+        var sweep = new Sweep
+        {
+            Reg = NumberList(element, "reg", errors, v => v > 0, "a positive number"),
+            Lambda = NumberList(element, "lambda", errors, v => v > 0, "a positive number"),
+            PreserveScale = NumberList(element, "preserveScale", errors, v => v >= 0, "zero or a positive number"),
+            Epochs = NumberList(element, "epochs", errors, v => v >= 0 && v <= MaxEpochs && v == Math.Floor(v), $"a whole number of epochs within 0..{MaxEpochs}")
+                ?.Select(v => (int)v).ToList(),
+        };
+        if (method == "uce" && sweep.Epochs is not null && sweep.Epochs.Any(e => e > 0))
+            errors.Add(new FieldError("sweep.epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
+        return sweep;
+    }
+
+    private static List<double>? NumberList(JsonElement parent, string name, List<FieldError> errors, Func<double, bool> valid, string what)
+    {
+        string field = $"sweep.{name}";
+        if (!parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+            return null;
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(new FieldError(field, $"must be a list of values, got {Kind(element)}"));
+            return null;
+        }
+        var values = new List<double>();
+        int i = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out var v) || !double.IsFinite(v) || !valid(v))
+                errors.Add(new FieldError($"{field}[{i}]", $"must be {what}, got {item.GetRawText()}"));
+            else
+                values.Add(v);
+            i++;
+        }
+        if (i == 0)
+            errors.Add(new FieldError(field, "an empty list sweeps nothing; list at least one value or leave the field out"));
+        else if (values.Distinct().Count() != values.Count)
+            errors.Add(new FieldError(field, "a value is listed twice; list each value once"));
+        return values;
+    }
+
+    private static string? RequiredString(JsonElement root, string name, List<FieldError> errors)
+    {
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(new FieldError(name, name == "model"
+                ? "missing; name the model folder in the models container, e.g. \"model\": \"sd-v1-4\""
+                : "missing"));
+            return null;
+        }
+        return StringValue(element, name, errors, requireNonEmpty: true);
+    }
+
+    private static string? OptionalString(JsonElement root, string name, List<FieldError> errors) =>
+        root.TryGetProperty(name, out var element) && element.ValueKind != JsonValueKind.Null ? StringValue(element, name, errors, requireNonEmpty: true) : null;
+
+    private static string? StringValue(JsonElement element, string field, List<FieldError> errors, bool requireNonEmpty)
+    {
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new FieldError(field, $"must be a string, got {Kind(element)}"));
+            return null;
+        }
+        var value = element.GetString()!;
+        if (requireNonEmpty && value.Trim().Length == 0)
+        {
+            errors.Add(new FieldError(field, "is empty"));
+            return null;
+        }
+        return value;
+    }
+
+    private static List<string>? StringList(JsonElement root, string name, List<FieldError> errors, bool required, bool allowSingle = false)
+    {
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+                errors.Add(new FieldError(name, name == "concepts" ? "missing; name the concepts to erase, e.g. \"concepts\": [\"nudity\"]" : "missing"));
+            return null;
+        }
+        if (allowSingle && element.ValueKind == JsonValueKind.String)
+            return new List<string> { element.GetString()! };
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(new FieldError(name, $"must be a list of strings{(allowSingle ? " or one string" : "")}, got {Kind(element)}"));
+            return null;
+        }
+        var values = new List<string>();
+        int i = 0;
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+                errors.Add(new FieldError($"{name}[{i}]", $"must be a string, got {Kind(item)}"));
+            else
+                values.Add(item.GetString()!);
+            i++;
+        }
+        return values;
+    }
+
+    private static int? OptionalInt(JsonElement root, string name, List<FieldError> errors, int min, int max)
+    {
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+            return null;
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out var value) || value < min || value > max)
+        {
+            errors.Add(new FieldError(name, $"must be a whole number within {min}..{max}, got {element.GetRawText()}"));
+            return null;
+        }
+        return value;
+    }
+
+    private static double? Positive(JsonElement root, string name, List<FieldError> errors) => Number(root, name, errors, v => v > 0, "a positive number");
+
+    private static double? NonNegative(JsonElement root, string name, List<FieldError> errors) => Number(root, name, errors, v => v >= 0, "zero or a positive number");
+
+    private static double? Number(JsonElement root, string name, List<FieldError> errors, Func<double, bool> valid, string what)
+    {
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+            return null;
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !double.IsFinite(value) || !valid(value))
+        {
+            errors.Add(new FieldError(name, $"must be {what}, got {element.GetRawText()}"));
+            return null;
+        }
+        return value;
+    }
+
+    private static string Kind(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
+
+    [GeneratedRegex(@"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")]
+    private static partial Regex OutputPrefix();
+
+    // Like OutputPrefix, but no "." or ".." folder: the name becomes a local cache path on the worker.
+    [GeneratedRegex(@"^(?!\.{1,2}(/|$))[A-Za-z0-9._-]{1,100}(/(?!\.{1,2}(/|$))[A-Za-z0-9._-]{1,100}){0,7}$")]
+    private static partial Regex ModelName();
+}

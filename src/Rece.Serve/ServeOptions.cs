@@ -1,0 +1,28 @@
+using Rece.Orchestration;
+using Rece.Storage;
+using Rece.Worker;
+
+namespace Rece.Serve;
+
+/// <summary>What `rece serve` is started with.</summary>
+public sealed record ServeOptions
+{
+    public required StorageAccount Storage { get; init; }
+
+    public required TaskHubOptions TaskHub { get; init; }
+
+    /// <summary>Kestrel URLs, e.g. "http://127.0.0.1:7071".</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:7071";
+
+    /// <summary>In-process GPU workers (0: none, the workers run elsewhere).</summary>
+    public int Workers { get; init; }
+
+    public GpuWorkerOptions WorkerOptions { get; init; } = new();
+
+    public GpuJobPolicy Jobs { get; init; } = new();
+
+    /// <summary>How often the erasure-requests container is listed for new request blobs (zero: not watched).</summary>
+    public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    public string? ModelCacheRoot { get; init; }
+}

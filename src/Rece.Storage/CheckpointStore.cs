@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text.Json.Serialization;
+using Azure.Storage.Blobs;
+using Rece.Orchestration;
+using Rece.Orchestration.Jobs;
+
+namespace Rece.Storage;
+
+/// <summary>A blob of a checkpoint, identified by content.</summary>
+public sealed record CheckpointFile(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("sha256")] string Sha256);
+
+/// <summary>measures.json: written last, it commits the checkpoint and names (with hashes) the blobs it consists of.</summary>
+public sealed record CheckpointMarker
+{
+    [JsonPropertyName("jobId")] public required string JobId { get; init; }
+    [JsonPropertyName("epoch")] public required int Epoch { get; init; }
+    [JsonPropertyName("patch")] public required CheckpointFile Patch { get; init; }
+    [JsonPropertyName("state")] public required CheckpointFile State { get; init; }
+    [JsonPropertyName("measures")] public required IReadOnlyList<StageMeasure> Measures { get; init; }
+    [JsonPropertyName("worker")] public string? Worker { get; init; }
+    [JsonPropertyName("createdTime")] public DateTimeOffset CreatedTime { get; init; }
+}
+
+/// <summary>
+/// checkpoints/{instance}/{run}/epoch-{k}/: rece-patch.safetensors and state.safetensors written create-only, then
+/// measures.json create-only as the commit marker. A checkpoint without its marker is not done (a crash between the
+/// writes leaves only blobs that the retry, computing the same bytes, takes as its own).
+/// </summary>
+public sealed class CheckpointStore(StorageAccount account)
+{
+    /// <summary>The committed checkpoint under <paramref name="prefix"/> ("checkpoints/.../epoch-k/"), or null.</summary>
+    public async Task<CheckpointMarker?> TryReadMarkerAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var path = BlobPath.Parse(prefix).Child(CheckpointLayout.Measures);
+        var content = await CreateOnlyBlobs.TryDownloadAsync(Blob(path), cancellationToken);
+        return content is null ? null : PipelineJson.Deserialize<CheckpointMarker>(content.ToString());
+    }
+
+    /// <summary>Commits a checkpoint; when another delivery of the same job committed first, returns its marker.</summary>
+    /// <returns>The committed marker and whether it was this call that committed it.</returns>
+    public async Task<(CheckpointMarker Marker, bool Committed)> CommitAsync(string prefix, string jobId, int epoch, BinaryData patch, BinaryData state,
+        IReadOnlyList<StageMeasure> measures, string worker, CancellationToken cancellationToken = default)
+    {
+        var root = BlobPath.Parse(prefix);
+        var patchPath = root.Child(CheckpointLayout.Patch);
+        var statePath = root.Child(CheckpointLayout.State);
+        await CreateOnlyBlobs.WriteAsync(Blob(patchPath), patch, "application/octet-stream", cancellationToken);
+        await CreateOnlyBlobs.WriteAsync(Blob(statePath), state, "application/octet-stream", cancellationToken);
+        var marker = new CheckpointMarker
+        {
+            JobId = jobId,
+            Epoch = epoch,
+            Patch = Describe(patchPath, patch),
+            State = Describe(statePath, state),
+            Measures = measures,
+            Worker = worker,
+            CreatedTime = DateTimeOffset.UtcNow,
+        };
+        if (await CreateOnlyBlobs.TryCreateAsync(Blob(root.Child(CheckpointLayout.Measures)), BinaryData.FromString(PipelineJson.Serialize(marker, indented: true)), "application/json", cancellationToken))
+            return (marker, true);
+        var existing = await TryReadMarkerAsync(prefix, cancellationToken)
+            ?? throw new InvalidOperationException($"{root.Child(CheckpointLayout.Measures)} exists but could not be read.");
+        if (existing.Patch.Sha256 != marker.Patch.Sha256 || existing.State.Sha256 != marker.State.Sha256)
+            throw new BlobConflictException($"{prefix} was committed with other content by {existing.Worker}.");
+        return (existing, false);
+    }
+
+    /// <summary>Reads a committed checkpoint's blob and checks it against the marker's hash.</summary>
+    public async Task<BinaryData> ReadVerifiedAsync(CheckpointFile file, CancellationToken cancellationToken = default)
+    {
+        var content = (await Blob(BlobPath.Parse(file.Path)).DownloadContentAsync(cancellationToken)).Value.Content;
+        string sha = Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span));
+        if (sha != file.Sha256)
+            throw new InvalidDataException($"{file.Path} has SHA-256 {sha}, but its checkpoint's measures.json records {file.Sha256}.");
+        return content;
+    }
+
+    public static CheckpointInfo ToInfo(string prefix, CheckpointMarker marker) =>
+        new(marker.Epoch, prefix, marker.Patch.Path, marker.State.Path, marker.Measures);
+
+    private static CheckpointFile Describe(BlobPath path, BinaryData content) =>
+        new(path.ToString(), content.ToMemory().Length, Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span)));
+
+    private BlobClient Blob(BlobPath path) => account.Container(path.Container).GetBlobClient(path.Name);
+}

@@ -1,0 +1,45 @@
+namespace Rece.Storage;
+
+/// <summary>The names a deployment and a user's scripts rely on.</summary>
+public static class StorageNames
+{
+    /// <summary>Diffusers model folders, one per prefix ("models/sd-v1-4/unet/...").</summary>
+    public const string Models = "models";
+
+    /// <summary>Request documents dropped by users; never modified by the pipeline.</summary>
+    public const string Requests = "erasure-requests";
+
+    /// <summary>One final status document per request blob, same name; and published outputs under a request's output prefix.</summary>
+    public const string Results = "erasure-results";
+
+    public const string Checkpoints = "checkpoints";
+
+    public const string Reports = "reports";
+
+    public const string GpuJobs = "gpu-jobs";
+
+    public const string DefaultTaskHub = "rece";
+
+    /// <summary>As host.json: the host and every worker must agree, since it decides which control queue an instance uses.</summary>
+    public const int PartitionCount = 4;
+
+    public static readonly string[] Containers = { Models, Requests, Results, Checkpoints, Reports };
+
+    /// <summary>The environment variable naming the storage when --storage is absent.</summary>
+    public const string StorageVariable = "RECE_STORAGE";
+
+    /// <summary>The environment variable naming the task hub when --hub is absent (also the Functions app setting).</summary>
+    public const string TaskHubVariable = "RECE_TASK_HUB";
+
+    /// <summary>--hub, else RECE_TASK_HUB, else "rece".</summary>
+    public static string ResolveTaskHub(string? option)
+    {
+        string hub = !string.IsNullOrWhiteSpace(option) ? option : Environment.GetEnvironmentVariable(TaskHubVariable) is { Length: > 0 } env ? env : DefaultTaskHub;
+        if (hub.Length is < 3 or > 45 || !char.IsAsciiLetter(hub[0]) || !hub.All(char.IsAsciiLetterOrDigit))
+            throw new StorageConfigurationException($"Task hub name \"{hub}\" is not valid: use 3-45 letters and digits, starting with a letter (Azure Storage names its queues and tables after it).");
+        return hub;
+    }
+}
+
+/// <summary>A storage setting the user can fix; the message names it.</summary>
+public sealed class StorageConfigurationException(string message) : Exception(message);

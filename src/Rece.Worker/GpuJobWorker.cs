@@ -1,0 +1,310 @@
+using System.Diagnostics;
+using Azure;
+using Azure.Storage.Queues.Models;
+using Rece.Erasure;
+using Rece.Models;
+using Rece.Orchestration;
+using Rece.Orchestration.Jobs;
+using Rece.Orchestration.Requests;
+using Rece.Storage;
+
+namespace Rece.Worker;
+
+/// <summary>Where a worker reports job results: the task hub (<see cref="TaskHubResultEvents"/>).</summary>
+public interface IJobResultEvents
+{
+    /// <summary>Raises the external event <paramref name="eventName"/> with a JSON payload on the instance.</summary>
+    Task RaiseAsync(string instanceId, string eventName, string json);
+}
+
+/// <summary>Raises results on the instance through the Durable task hub (its control queues), as any Durable client does.</summary>
+public sealed class TaskHubResultEvents(TaskHubDurableClient client) : IJobResultEvents
+{
+    public Task RaiseAsync(string instanceId, string eventName, string json) => client.RaiseSerializedEventAsync(instanceId, eventName, json);
+}
+
+public sealed record GpuWorkerOptions
+{
+    /// <summary>How long a leased message stays invisible; renewed every third of it while the job runs.</summary>
+    public TimeSpan VisibilityTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A message dequeued more often than this fails its job (its run) with the last error, and is deleted.</summary>
+    public int MaxDequeueCount { get; init; } = 5;
+
+    /// <summary>
+    /// Longest wait between polls of an empty queue. The wait is a tenth of the time the queue has been empty, up to
+    /// this: prompt right after activity, cheap when idle.
+    /// </summary>
+    public TimeSpan MaxPollingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Stop after this many jobs (for run-to-completion jobs, e.g. a Container Apps job per message); null: run until stopped.</summary>
+    public int? MaxJobs { get; init; }
+
+    public string Name { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+}
+
+/// <summary>
+/// One GPU worker: leases a job message (visibility timeout, renewed while working), erases the epoch (or finds it
+/// already committed by an earlier delivery), raises the result event on the instance through the task hub, and only
+/// then deletes the message. Errors the request caused fail the job at once; others leave the message to reappear,
+/// with the error recorded in it, until it was dequeued too often: then the job fails with that error, and the
+/// message is deleted so it never blocks the queue.
+/// </summary>
+public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events, ModelCache models, WarmModels warm, ComputeThread compute,
+    GpuWorkerOptions options, Action<string>? log = null)
+{
+    private readonly CheckpointStore _checkpoints = new(account);
+
+    /// <summary>Jobs this worker finished (successfully or not) since it started.</summary>
+    public int Completed => _completed;
+
+    private int _completed;
+
+    /// <summary>Raised when a job starts, with the job (for the benchmark and logs).</summary>
+    public event Action<GpuJob>? JobStarted;
+
+    /// <summary>Raised after a job's result was reported, with the seconds spent erasing on the compute thread (the erase itself).</summary>
+    public event Action<GpuJob, GpuJobResult, double>? JobFinished;
+
+    private double _lastComputeSeconds;
+
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+
+    /// <summary>Makes a waiting worker poll now (a job was just enqueued by this process).</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+            _wake.Release();
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var queue = account.GpuJobs;
+        var emptySince = Stopwatch.StartNew();
+        int handled = 0;
+        while (!cancellationToken.IsCancellationRequested && (options.MaxJobs is null || handled < options.MaxJobs))
+        {
+            QueueMessage? message;
+            try
+            {
+                message = (await queue.ReceiveMessageAsync(options.VisibilityTimeout, cancellationToken)).Value;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (RequestFailedException e)
+            {
+                log?.Invoke($"cannot read {StorageNames.GpuJobs}: {e.Message}");
+                message = null;
+            }
+            if (message is null)
+            {
+                var delay = TimeSpan.FromTicks(Math.Min(emptySince.Elapsed.Ticks / 10, options.MaxPollingInterval.Ticks));
+                try
+                {
+                    await _wake.WaitAsync(delay, cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                continue;
+            }
+            try
+            {
+                await HandleAsync(message, cancellationToken);
+                handled++;
+                Interlocked.Increment(ref _completed);
+                emptySince.Restart();
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // E.g. the task hub is unreachable: the message was not deleted and reappears; its job is idempotent.
+                log?.Invoke($"message {message.MessageId}: {e.GetType().Name}: {e.Message}; it reappears after its visibility timeout");
+            }
+        }
+    }
+
+    internal async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        var queue = account.GpuJobs;
+        GpuJob job;
+        try
+        {
+            job = PipelineJson.Deserialize<GpuJob>(message.MessageText);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException)
+        {
+            // Nobody to tell: without a job id there is no instance to raise a result on. Dropped so it cannot block the queue.
+            log?.Invoke($"deleting message {message.MessageId}: not a GPU job ({e.Message})");
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            return;
+        }
+
+        if (message.DequeueCount > options.MaxDequeueCount)
+        {
+            string error = $"the job's message was dequeued {message.DequeueCount} times without completing (limit {options.MaxDequeueCount}); last error: {job.LastError ?? "none recorded (the worker stopped or lost its lease)"}";
+            log?.Invoke($"{job.JobId} attempt {job.Attempt}: giving up: {error}");
+            await RaiseAsync(job, GpuJobResult.Failure(job, error, options.Name));
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            return;
+        }
+
+        var lease = new MessageLease(queue, message, options.VisibilityTimeout);
+        using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewing = lease.RenewUntilAsync(renewal.Token);
+        GpuJobResult? result = null;
+        string? retryError = null;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            JobStarted?.Invoke(job);
+            _lastComputeSeconds = 0;
+            result = await ProcessAsync(job, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the message reappears after its visibility timeout for another worker.
+        }
+        catch (Exception e) when (IsCausedByTheRequest(e))
+        {
+            result = GpuJobResult.Failure(job, e.Message, options.Name);
+        }
+        catch (Exception e)
+        {
+            retryError = $"{e.GetType().Name}: {e.Message}";
+        }
+        renewal.Cancel();
+        await renewing;
+
+        if (result is not null)
+        {
+            await RaiseAsync(job, result);
+            log?.Invoke($"{job.JobId} attempt {job.Attempt}: {(result.Succeeded ? result.Reused ? "already committed; result raised again" : "committed" : "failed: " + result.Error)} ({clock.Elapsed.TotalSeconds:F2} s)");
+            await lease.DeleteAsync();
+            JobFinished?.Invoke(job, result, _lastComputeSeconds);
+        }
+        else if (retryError is not null)
+        {
+            log?.Invoke($"{job.JobId} attempt {job.Attempt}: {retryError}; the message reappears for another try");
+            await lease.ReleaseWithErrorAsync(PipelineJson.Serialize(job with { LastError = retryError }),
+                TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount))));
+        }
+    }
+
+    /// <summary>Checks for a committed checkpoint first: a duplicate or retried delivery only raises the result again.</summary>
+    internal async Task<GpuJobResult> ProcessAsync(GpuJob job, CancellationToken cancellationToken)
+    {
+        if (job.JobKind != GpuJob.Kind)
+            throw new ErasureInputException($"This worker runs {GpuJob.Kind} jobs, not {job.JobKind}.");
+        var existing = await _checkpoints.TryReadMarkerAsync(job.Checkpoint, cancellationToken);
+        if (existing is not null)
+            return GpuJobResult.Success(job, CheckpointStore.ToInfo(job.Checkpoint, existing), options.Name, reused: true);
+
+        byte[]? previousState = null;
+        if (job.PreviousCheckpoint is not null)
+        {
+            var previous = await _checkpoints.TryReadMarkerAsync(job.PreviousCheckpoint, cancellationToken)
+                ?? throw new ErasureInputException($"The checkpoint to resume from, {job.PreviousCheckpoint}, is not committed (no {CheckpointLayout.Measures}).");
+            previousState = (await _checkpoints.ReadVerifiedAsync(previous.State, cancellationToken)).ToArray();
+        }
+        var model = await models.GetAsync(job.Model, cancellationToken);
+        string scratch = Path.Combine(Path.GetTempPath(), $"rece-job-{Guid.NewGuid():N}");
+        try
+        {
+            var made = await compute.RunAsync(() =>
+            {
+                var computeClock = Stopwatch.StartNew();
+                var checkpoint = EpochEraser.Erase(warm, model, job, previousState, scratch);
+                _lastComputeSeconds = computeClock.Elapsed.TotalSeconds;
+                return checkpoint;
+            });
+            var (marker, committed) = await _checkpoints.CommitAsync(job.Checkpoint, job.JobId, job.Epoch,
+                BinaryData.FromBytes(made.Patch), BinaryData.FromBytes(made.State), made.Measures, options.Name, cancellationToken);
+            return GpuJobResult.Success(job, CheckpointStore.ToInfo(job.Checkpoint, marker), options.Name, reused: !committed);
+        }
+        finally
+        {
+            if (Directory.Exists(scratch))
+                Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private Task RaiseAsync(GpuJob job, GpuJobResult result) =>
+        events.RaiseAsync(job.InstanceId, job.EventName, PipelineJson.Serialize(result));
+
+    /// <summary>Failures no retry can fix: bad settings, a missing or malformed model.</summary>
+    private static bool IsCausedByTheRequest(Exception e) =>
+        e is ErasureInputException or ModelFormatException or ModelNotFoundException or RequestValidationException;
+}
+
+/// <summary>A leased message: its pop receipt changes with every renewal, so deletes and updates go through here.</summary>
+internal sealed class MessageLease(Azure.Storage.Queues.QueueClient queue, QueueMessage message, TimeSpan visibility)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private string _popReceipt = message.PopReceipt;
+
+    public async Task RenewUntilAsync(CancellationToken stop)
+    {
+        while (true)
+        {
+            try
+            {
+                await Task.Delay(visibility / 3, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            await _gate.WaitAsync(CancellationToken.None);
+            try
+            {
+                var receipt = await queue.UpdateMessageAsync(message.MessageId, _popReceipt, visibilityTimeout: visibility, cancellationToken: CancellationToken.None);
+                _popReceipt = receipt.Value.PopReceipt;
+            }
+            catch (RequestFailedException)
+            {
+                return; // lost the lease: another worker may take the job; the writes are idempotent
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
+    public async Task DeleteAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await queue.DeleteMessageAsync(message.MessageId, _popReceipt);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 400)
+        {
+            // Already deleted by another delivery, or the lease moved on: nothing left to do.
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task ReleaseWithErrorAsync(string content, TimeSpan delay)
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            await queue.UpdateMessageAsync(message.MessageId, _popReceipt, content, delay);
+        }
+        catch (RequestFailedException)
+        {
+            // The lease was lost; the message reappears anyway.
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Rece.Storage;
+
+namespace Rece.Worker;
+
+/// <summary>
+/// N GPU workers in one process sharing the model cache, the warm models and the compute thread: `rece worker` runs one,
+/// `rece serve --workers N` runs N beside the orchestrations.
+/// </summary>
+public sealed class GpuWorkerPool : BackgroundService
+{
+    private readonly ILogger _logger;
+    private readonly WarmModels _warm;
+
+    /// <param name="service">The host's own task-hub service when the workers run inside it (`rece serve`): events raised
+    /// through it wake the host's orchestration dispatcher at once.</param>
+    public GpuWorkerPool(StorageAccount account, TaskHubOptions hub, int count, GpuWorkerOptions options, string? cacheRoot, ILoggerFactory loggerFactory,
+        DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null)
+    {
+        _logger = loggerFactory.CreateLogger("Rece.Worker");
+        Action<string> log = message => _logger.LogInformation("{Message}", message);
+        service ??= TaskHub.CreateService(account, hub, loggerFactory);
+        Events = new TaskHubDurableClient(service, hub.Name);
+        _warm = new WarmModels(log: log);
+        var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log);
+        Workers = Enumerable.Range(0, count)
+            .Select(i => new GpuJobWorker(account, new TaskHubResultEvents(Events), models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log))
+            .ToList();
+    }
+
+    public TaskHubDurableClient Events { get; }
+
+    public IReadOnlyList<GpuJobWorker> Workers { get; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (Workers.Count == 0)
+            return;
+        _logger.LogInformation("{Count} GPU worker(s) polling {Queue}", Workers.Count, StorageNames.GpuJobs);
+        await Task.WhenAll(Workers.Select(w => Task.Run(() => w.RunAsync(stoppingToken), CancellationToken.None)));
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        ComputeThread.Shared.RunAsync(() =>
+        {
+            _warm.Dispose();
+            return 0;
+        }).Wait(TimeSpan.FromSeconds(30));
+    }
+}

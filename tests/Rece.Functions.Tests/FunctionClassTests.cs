@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Rece.Api;
+using Rece.Orchestration;
+using Rece.Orchestration.Activities;
+using Rece.Orchestration.Jobs;
+using Rece.Storage;
+using Rece.Testing;
+
+namespace Rece.Functions.Tests;
+
+/// <summary>The functions as classes: what the host would call, with a task hub and storage in Azurite (no Functions host here).</summary>
+[Collection(AzuriteCollection.Name)]
+public class FunctionClassTests(AzuriteFixture azurite)
+{
+    private static readonly IServiceProvider Services = new ServiceCollection().AddLogging().BuildServiceProvider();
+
+    private async Task<(StorageAccount Account, ErasureIntake Intake, TaskHubDurableClient Client)> SetUpAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AzureWebJobsStorage"] = azurite.NewAccount(),
+            ["RECE_JOB_TIMEOUT_SECONDS"] = "120",
+        }).Build();
+        var account = FunctionsSettings.Storage(configuration);
+        await account.EnsureCreatedAsync();
+        await account.Container(StorageNames.Models).UploadBlobAsync("tiny/model_index.json", BinaryData.FromString("{}"));
+        var service = TaskHub.CreateService(account, new TaskHubOptions { Name = "functest" });
+        await service.CreateIfNotExistsAsync();
+        return (account, new ErasureIntake(account, FunctionsSettings.Jobs(configuration)), new TaskHubDurableClient(service, "functest"));
+    }
+
+    private static HttpRequest Request(string method, string path, string body = "")
+    {
+        var context = new DefaultHttpContext { RequestServices = Services };
+        context.Request.Method = method;
+        context.Request.Scheme = "https";
+        context.Request.Host = new HostString("rece.example");
+        context.Request.Path = path;
+        context.Request.Body = new MemoryStream(Encoding.UTF8.GetBytes(body));
+        context.Response.Body = new MemoryStream();
+        return context.Request;
+    }
+
+    private static async Task<(int Status, JsonElement Body)> Execute(IActionResult result, HttpRequest request)
+    {
+        await result.ExecuteResultAsync(new ActionContext(request.HttpContext, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+        request.HttpContext.Response.Body.Position = 0;
+        using var document = JsonDocument.Parse(request.HttpContext.Response.Body);
+        return (request.HttpContext.Response.StatusCode, document.RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task TheHttpFunctionsStartAndReportAnInstance()
+    {
+        var (account, intake, client) = await SetUpAsync();
+        var functions = new HttpFunctions(new ErasureApi(account, intake));
+
+        var post = Request("POST", "/api/erasures", """{"model": "tiny", "concepts": ["nudity"]}""");
+        var (status, links) = await Execute(await functions.StartErasure(post, client), post);
+        Assert.Equal(202, status);
+        string id = links.GetProperty("id").GetString()!;
+        Assert.Equal($"https://rece.example/api/erasures/{id}", links.GetProperty("statusQueryGetUri").GetString());
+        Assert.Equal(120, PipelineJson.Deserialize<ErasureInput>((await client.GetInstanceAsync(id, true))!.SerializedInput!).Jobs.TimeoutSeconds);
+
+        var get = Request("GET", $"/api/erasures/{id}");
+        var (getStatus, document) = await Execute(await functions.GetErasure(get, client, id), get);
+        Assert.Equal(202, getStatus);
+        Assert.Equal(id, document.GetProperty("instanceId").GetString());
+
+        var bad = Request("POST", "/api/erasures", """{"model": "tiny"}""");
+        Assert.Equal(400, (await Execute(await functions.StartErasure(bad, client), bad)).Status);
+        var list = Request("GET", "/api/erasures");
+        var (_, listed) = await Execute(await functions.ListErasures(list, client), list);
+        Assert.Equal(id, Assert.Single(listed.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString());
+        var terminate = Request("POST", $"/api/erasures/{id}/terminate");
+        await functions.TerminateErasure(terminate, client, id);
+        var purge = Request("DELETE", $"/api/erasures/{id}");
+        Assert.Equal(409, (await Execute(await functions.PurgeErasure(purge, client, id), purge)).Status);
+    }
+
+    [Fact]
+    public async Task TheBlobTriggerStartsOneInstancePerRequestBlobAndAnswersAMalformedOneWithAFailedResult()
+    {
+        var (account, intake, client) = await SetUpAsync();
+        var trigger = new ErasureRequestBlobTrigger(intake, NullLogger<ErasureRequestBlobTrigger>.Instance);
+        var requests = account.Container(StorageNames.Requests);
+        var good = requests.GetBlobClient("good.json");
+        await good.UploadAsync(BinaryData.FromString("""{"model": "tiny", "concepts": ["cat"]}"""));
+        var bad = requests.GetBlobClient("bad.json");
+        await bad.UploadAsync(BinaryData.FromString("""{"model": "tiny", "concepts": ["cat"], "reg": "high"}"""));
+
+        await trigger.Run(good, "good.json", client, CancellationToken.None);
+        await trigger.Run(good, "good.json", client, CancellationToken.None);
+        await trigger.Run(bad, "bad.json", client, CancellationToken.None);
+
+        var instances = new List<OrchestrationMetadata>();
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+            instances.Add(instance);
+        var started = Assert.Single(instances);
+        Assert.Equal("good.json", PipelineJson.Deserialize<ErasureInput>(started.SerializedInput!).Source.ResultBlob);
+        var result = PipelineJson.Deserialize<ErasureStatusDocument>((await account.Container(StorageNames.Results).GetBlobClient("bad.json").DownloadContentAsync()).Value.Content.ToString());
+        Assert.Equal("Failed", result.RuntimeStatus);
+        Assert.Equal("reg", Assert.Single(result.Errors!).Field);
+        Assert.True(await bad.ExistsAsync());
+    }
+
+    private sealed class Recorder : IGpuJobQueue, IErasureOutputs
+    {
+        public ConcurrentQueue<GpuJob> Jobs { get; } = new();
+        public DurableTaskClient? Client { get; set; }
+
+        public async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default)
+        {
+            Jobs.Enqueue(job);
+            var checkpoint = new CheckpointInfo(job.Epoch, job.Checkpoint, job.Checkpoint + CheckpointLayout.Patch, job.Checkpoint + CheckpointLayout.State,
+                new[] { new StageMeasure("uce", 0.5, 0.01, 0.1, 0.01) });
+            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, GpuJobResult.Success(job, checkpoint, "test", false), cancellationToken);
+        }
+
+        public Task<ReportWritten> WriteReportAsync(ReportWrite write, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ReportWritten("reports/x/report.json", null));
+
+        public Task WriteResultAsync(ResultWrite write, CancellationToken cancellationToken = default) => Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task TheOrchestratorAndActivityFunctionsRunTheSharedClasses()
+    {
+        var recorder = new Recorder();
+        var functions = new DurableFunctions(recorder, recorder);
+        await using var host = await DurableTaskTestHost.StartAsync(registry =>
+        {
+            registry.AddOrchestratorFunc<ErasureInput, ErasureOutput>(TaskNames.ErasureOrchestrator, (context, _) => functions.ErasureOrchestrator(context));
+            registry.AddActivityFunc<GpuJob, string>(TaskNames.EnqueueGpuJob, (_, job) => functions.EnqueueGpuJob(job));
+            registry.AddActivityFunc<ReportWrite, ReportWritten>(TaskNames.WriteErasureReport, (_, write) => functions.WriteErasureReport(write));
+            registry.AddActivityFunc<ResultWrite, string>(TaskNames.WriteErasureResult, (_, write) => functions.WriteErasureResult(write));
+        });
+        recorder.Client = host.Client;
+        var input = new ErasureInput { Request = Orchestration.Requests.PipelineRequestParser.Parse("""{"model": "m", "concepts": ["c"], "epochs": 2}""") };
+
+        string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.ErasureOrchestrator, input);
+        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(new[] { 0, 1, 2 }, recorder.Jobs.Select(j => j.Epoch));
+        Assert.EndsWith("/run-0/epoch-2/rece-patch.safetensors", PipelineJson.Deserialize<ErasureOutput>(done.SerializedOutput!).Runs[0].Patch);
+    }
+}

@@ -1,0 +1,126 @@
+using Rece.Orchestration.Jobs;
+using Rece.Orchestration.Planning;
+using Rece.Orchestration.Requests;
+
+namespace Rece.Orchestration.Tests;
+
+public class RequestAndPlanTests
+{
+    private static IReadOnlyList<FieldError> Errors(string json) => Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse(json)).Errors;
+
+    [Fact]
+    public void TheIssuesExampleIsAccepted()
+    {
+        var request = PipelineRequestParser.Parse("""
+            { "model": "sd-v1-4",                   // a folder in the models container (diffusers layout)
+              "concepts": ["nudity"], "preset": "nudity", "method": "rece",
+              "preserve": [], "guide": " ",
+              "sweep": { "reg": [0.1, 0.01], "epochs": [3] },
+              "output": "erasures/my-run" }
+            """);
+        Assert.Equal("sd-v1-4", request.Model);
+        Assert.Equal(new[] { " " }, request.Guides);
+        Assert.Equal("erasures/my-run", request.Output);
+        var plan = ErasurePlan.Expand(request);
+        Assert.Equal(new[] { "run-0", "run-1" }, plan.Runs.Select(r => r.Run));
+        Assert.Equal(new[] { 0.1, 0.01 }, plan.Runs.Select(r => r.Settings.Reg));
+        Assert.All(plan.Runs, r => Assert.Equal(3, r.Settings.Epochs));
+        Assert.Equal(0.01, plan.Runs[1].Swept["reg"]);
+        Assert.Equal(3, plan.Runs[1].Swept["epochs"]);
+    }
+
+    [Theory]
+    [InlineData("""{"concepts": ["x"]}""", "model", "missing")]
+    [InlineData("""{"model": "m", "concepts": []}""", "concepts", "at least one concept")]
+    [InlineData("""{"model": "m"}""", "concepts", "missing")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "colour": 1}""", "colour", "unknown field")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "reg": 0}""", "reg", "positive number")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "lambda": -1}""", "lambda", "positive number")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "epochs": 1000}""", "epochs", "0..100")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "epochs": 1.5}""", "epochs", "whole number")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "preset": "cats"}""", "preset", "nudity, art, object")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "method": "esd"}""", "method", "rece")]
+    [InlineData("""{"model": "../etc", "concepts": ["x"]}""", "model", "folder name")]
+    [InlineData("""{"model": "m", "concepts": ["x", " "]}""", "concepts[1]", "empty")]
+    [InlineData("""{"model": "m", "concepts": ["x", "x"]}""", "concepts", "twice")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "sweep": {"reg": [0.1, -2]}}""", "sweep.reg[1]", "positive")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "sweep": {"seed": [1]}}""", "sweep.seed", "cannot be swept")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "sweep": {"reg": []}}""", "sweep.reg", "empty list")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "method": "uce", "epochs": 2}""", "epochs", "method rece")]
+    [InlineData("""{"model": "m", "concepts": ["x", "y"], "guide": ["a", "b", "c"]}""", "guide", "one per concept")]
+    [InlineData("""{"model": 5, "concepts": ["x"]}""", "model", "must be a string")]
+    [InlineData("""[1]""", "$", "JSON object")]
+    [InlineData("""{"model": "m",""", "$", "not valid JSON")]
+    public void BadFieldsAreRejectedWithTheFieldNamed(string json, string field, string message)
+    {
+        var error = Assert.Single(Errors(json), e => e.Field == field);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void EveryProblemIsReportedAtOnce()
+    {
+        var errors = Errors("""{"concepts": [], "reg": -1, "extra": true}""");
+        Assert.Equal(new[] { "extra", "model", "concepts", "reg" }.Order(), errors.Select(e => e.Field).Order());
+    }
+
+    [Fact]
+    public void TooLargeASweepIsRejected() =>
+        Assert.Equal("sweep", Assert.Single(Errors("""{"model": "m", "concepts": ["x"], "sweep": {"reg": [1,2,3,4,5,6,7,8,9], "lambda": [1,2,3,4,5,6,7,8]}}""")).Field);
+
+    [Fact]
+    public void PresetsFillEpochsAndRegularizerAndUceMakesOnlyEpochZero()
+    {
+        var art = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["Van Gogh"], "preset": "art"}""")).Runs.Single().Settings;
+        Assert.Equal((1, 1e-3, 1), (art.Epochs, art.Reg, art.EffectiveEpochs));
+        var none = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["cat"]}""")).Runs.Single().Settings;
+        Assert.Equal(("object", 1, 0.1), (none.Preset, none.Epochs, none.Reg));
+        var uce = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["cat"], "method": "uce"}""")).Runs.Single();
+        Assert.Equal(0, uce.Settings.EffectiveEpochs);
+        Assert.Throws<ArgumentOutOfRangeException>(() => GpuJob.For("i", "m", uce, 1, 1));
+    }
+
+    [Fact]
+    public void JobIdsAndCheckpointPathsDeriveFromInstanceRunAndEpoch()
+    {
+        var run = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "sd", "concepts": ["cat"], "epochs": 2}""")).Runs[0];
+        var first = GpuJob.For("abc", "sd", run, 2, 1);
+        var again = GpuJob.For("abc", "sd", run, 2, 2);
+        Assert.Equal("abc/run-0/epoch-2", first.JobId);
+        Assert.Equal(first.JobId, again.JobId);
+        Assert.Equal(first.Checkpoint, again.Checkpoint);
+        Assert.NotEqual(first.EventName, again.EventName);
+        Assert.Equal("checkpoints/abc/run-0/epoch-2/", first.Checkpoint);
+        Assert.Equal("checkpoints/abc/run-0/epoch-1/", first.PreviousCheckpoint);
+        Assert.Null(GpuJob.For("abc", "sd", run, 0, 1).PreviousCheckpoint);
+        var roundTrip = PipelineJson.Deserialize<GpuJob>(PipelineJson.Serialize(first));
+        Assert.Equal(PipelineJson.Serialize(first), PipelineJson.Serialize(roundTrip));
+    }
+
+    private static RunOutput Run(string name, params (double Residual, double Drift)[] epochs) => new()
+    {
+        Run = name,
+        Status = RunStatus.Completed,
+        Settings = new RunSettings { Concepts = new[] { "c" }, Preset = "nudity", Method = "rece", Epochs = epochs.Length - 1, Reg = 0.1 },
+        Epochs = epochs.Select((e, k) => new CheckpointInfo(k, $"checkpoints/i/{name}/epoch-{k}/", $"checkpoints/i/{name}/epoch-{k}/rece-patch.safetensors", "s",
+            new[] { new StageMeasure(k == 0 ? "uce" : $"rece-epoch-{k}", e.Residual, e.Drift, 0.1, 0.01) })).ToList(),
+    };
+
+    [Fact]
+    public void TheRecommendationIsTheHighestResidualWithinTheDriftBudget()
+    {
+        var runs = new[]
+        {
+            Run("run-0", (0.5, 0.010), (0.7, 0.015), (0.9, 0.030)),  // epoch 2 exceeds 2x the UCE drift
+            Run("run-1", (0.5, 0.010), (0.8, 0.019)),
+        };
+        var pick = Recommendation.Choose(runs)!;
+        Assert.Equal(("run-1", 1), (pick.Run, pick.Epoch));
+        Assert.Equal("checkpoints/i/run-1/epoch-1/rece-patch.safetensors", pick.Patch);
+        Assert.Contains("2x their run's UCE drift", pick.Rule);
+
+        var failedOnly = new[] { runs[0] with { Status = RunStatus.Failed } };
+        Assert.Null(Recommendation.Choose(failedOnly));
+        Assert.Equal(0, Recommendation.Choose(new[] { Run("run-0", (0.2, 0.0), (0.9, 0.5)) })!.Epoch);
+    }
+}

@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using Rece.Erasure;
+using Rece.Models.Fixtures;
+using Rece.Orchestration;
+using Rece.Orchestration.Jobs;
+using Rece.Orchestration.Planning;
+using Rece.Orchestration.Requests;
+using Rece.Storage;
+using Rece.Testing;
+
+namespace Rece.Worker.Tests;
+
+/// <summary>The worker against Azurite, with its result events recorded instead of sent to a task hub.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly string _scratch = PipelineTestKit.TempFolder("worker");
+
+    private sealed class RecordedEvents : IJobResultEvents
+    {
+        public ConcurrentQueue<(string Instance, string Event, GpuJobResult Result)> Raised { get; } = new();
+
+        public Task RaiseAsync(string instanceId, string eventName, string json)
+        {
+            Raised.Enqueue((instanceId, eventName, PipelineJson.Deserialize<GpuJobResult>(json)));
+            return Task.CompletedTask;
+        }
+    }
+
+    private async Task<(StorageAccount Account, GpuJobWorker Worker, RecordedEvents Events, ModelCache Cache)> SetUpAsync(GpuWorkerOptions? options = null, bool upload = true)
+    {
+        var account = StorageAccount.Parse(azurite.NewAccount());
+        await account.EnsureCreatedAsync();
+        if (upload)
+        {
+            string model = Path.Combine(_scratch, "tiny");
+            if (!Directory.Exists(model))
+                RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
+            await PipelineTestKit.UploadFolderAsync(account.Container(StorageNames.Models), "tiny", model);
+        }
+        var events = new RecordedEvents();
+        var cache = new ModelCache(account, Path.Combine(_scratch, "cache-" + Guid.NewGuid().ToString("N")[..6]));
+        var worker = new GpuJobWorker(account, events, cache, Warm, ComputeThread.Shared,
+            (options ?? new GpuWorkerOptions()) with { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(5) });
+        return (account, worker, events, cache);
+    }
+
+    private static readonly WarmModels Warm = new();
+
+    private static GpuJob Job(string instance, int epoch, string model = "tiny", int epochs = 1) =>
+        GpuJob.For(instance, model, ErasurePlan.Expand(PipelineRequestParser.Parse($$"""{"model": "{{model}}", "concepts": ["nudity"], "epochs": {{epochs}}}""")).Runs[0], epoch, 1);
+
+    private static async Task RunOnceAsync(GpuJobWorker worker)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await worker.RunAsync(timeout.Token);
+    }
+
+    [Fact]
+    public async Task AJobDeliveredTwiceComputesOnceAndRaisesTheSameResultTwice()
+    {
+        var (account, worker, events, _) = await SetUpAsync();
+        var job = Job("dup", 0);
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job));
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job));
+
+        await RunOnceAsync(worker);
+        var checkpoints = account.Container(StorageNames.Checkpoints);
+        var etags = new Dictionary<string, Azure.ETag>();
+        foreach (var name in await PipelineTestKit.ListAsync(checkpoints, "dup/"))
+            etags[name] = (await checkpoints.GetBlobClient(name).GetPropertiesAsync()).Value.ETag;
+        await RunOnceAsync(worker);
+
+        var results = events.Raised.ToList();
+        Assert.Equal(2, results.Count);
+        Assert.All(results, r => Assert.Equal((job.InstanceId, job.EventName, true), (r.Instance, r.Event, r.Result.Succeeded)));
+        Assert.False(results[0].Result.Reused);
+        Assert.True(results[1].Result.Reused);
+        Assert.Equal(PipelineJson.Serialize(results[0].Result.Checkpoint), PipelineJson.Serialize(results[1].Result.Checkpoint));
+        Assert.Equal(new[] { "original", "uce" }, results[0].Result.Checkpoint!.Measures.Select(m => m.Stage));
+        foreach (var (name, etag) in etags)
+            Assert.Equal(etag, (await checkpoints.GetBlobClient(name).GetPropertiesAsync()).Value.ETag);
+        Assert.Equal(3, etags.Count);
+        Assert.Empty((await account.GpuJobs.PeekMessagesAsync()).Value);
+    }
+
+    [Fact]
+    public async Task EpochsChainedThroughCheckpointsGiveThePatchOfOneUninterruptedErase()
+    {
+        var (account, worker, events, cache) = await SetUpAsync();
+        for (int epoch = 0; epoch <= 2; epoch++)
+        {
+            await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(Job("chain", epoch, epochs: 2)));
+            await RunOnceAsync(worker);
+        }
+        Assert.All(events.Raised, e => Assert.True(e.Result.Succeeded, e.Result.Error));
+        var final = events.Raised.Last().Result.Checkpoint!;
+        string patch = Path.Combine(_scratch, "chain.safetensors");
+        await account.Container(StorageNames.Checkpoints).GetBlobClient(BlobPath.Parse(final.Patch).Name).DownloadToAsync(patch);
+
+        string local = Path.Combine(_scratch, "chain-local");
+        var report = ErasureJob.Run(new ErasureRequest
+        {
+            ModelDirectory = Path.Combine(_scratch, "tiny"), OutputDirectory = local, Concepts = new[] { "nudity" }, Epochs = 2, PatchOnly = true,
+        });
+        using var fromPipeline = RecePatch.Read(patch);
+        using var fromErase = RecePatch.Read(Path.Combine(local, RecePatch.FileName));
+        Assert.Equal(Rece.Models.Safetensors.TorchTensors.ToBytes(fromErase.Factor), Rece.Models.Safetensors.TorchTensors.ToBytes(fromPipeline.Factor));
+        Assert.Equal("models/tiny", fromPipeline.Description["rece.base_model"]);
+        Assert.Equal(report.Stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift)),
+            events.Raised.SelectMany(e => e.Result.Checkpoint!.Measures).Select(m => (m.Stage, m.RecoveredConceptResidual, m.PreservationDrift)));
+    }
+
+    [Fact]
+    public async Task AJobForAMissingModelFailsAtOnceWithTheReasonAndLeavesNoMessage()
+    {
+        var (account, worker, events, _) = await SetUpAsync(upload: false);
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(Job("missing", 0, model: "sd-v9")));
+        await account.GpuJobs.SendMessageAsync("this is not a job");
+
+        await RunOnceAsync(worker);
+        await RunOnceAsync(worker);
+
+        var failure = Assert.Single(events.Raised).Result;
+        Assert.False(failure.Succeeded);
+        Assert.Contains("has no folder sd-v9/", failure.Error);
+        Assert.Empty((await account.GpuJobs.PeekMessagesAsync()).Value);
+    }
+
+    [Fact]
+    public async Task AJobDequeuedTooOftenFailsWithTheLastErrorAndNeverBlocksTheQueue()
+    {
+        var (account, worker, events, _) = await SetUpAsync(new GpuWorkerOptions { MaxDequeueCount = 1 });
+        // A state blob with other bytes than the job computes: a conflict the worker may not overwrite (it retries).
+        var job = Job("poison", 0);
+        await account.Container(StorageNames.Checkpoints).UploadBlobAsync("poison/run-0/epoch-0/state.safetensors", BinaryData.FromString("other bytes"));
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job));
+        var other = Job("healthy", 0);
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(other));
+
+        for (int i = 0; i < 3; i++)
+            await RunOnceAsync(worker);
+
+        var raised = events.Raised.ToList();
+        Assert.True(raised.Single(r => r.Instance == "healthy").Result.Succeeded);
+        var poisoned = raised.Single(r => r.Instance == "poison").Result;
+        Assert.False(poisoned.Succeeded);
+        Assert.Contains("dequeued 2 times", poisoned.Error);
+        Assert.Contains("already exists with other content", poisoned.Error);
+        Assert.Empty((await account.GpuJobs.PeekMessagesAsync()).Value);
+        Assert.False(await account.Container(StorageNames.Checkpoints).GetBlobClient("poison/run-0/epoch-0/measures.json").ExistsAsync());
+    }
+
+    [Fact]
+    public async Task TheModelCacheDownloadsOnceAndAgainOnlyWhenABlobChanges()
+    {
+        var (account, _, _, cache) = await SetUpAsync();
+        var first = await cache.GetAsync("tiny");
+        var second = await cache.GetAsync("tiny");
+        Assert.Equal(first.Directory, second.Directory);
+        Assert.True(File.Exists(Path.Combine(first.Directory, "unet", "config.json")));
+        await account.Container(StorageNames.Models).GetBlobClient("tiny/README.md").UploadAsync(BinaryData.FromString("changed"));
+        var third = await cache.GetAsync("tiny");
+        Assert.NotEqual(first.Directory, third.Directory);
+        Assert.Empty(Directory.EnumerateDirectories(Path.GetDirectoryName(first.Directory)!, ".partial*"));
+        await Assert.ThrowsAsync<ModelNotFoundException>(() => cache.GetAsync("absent"));
+    }
+
+    [Fact]
+    public void ThePresetTableTheOrchestratorPlansWithIsTheEngines() =>
+        Assert.Equal(
+            ErasurePreset.All.Select(p => (p.Name, p.Guide, p.Regularizer, p.Epochs)),
+            PresetDefaults.All.Select(p => (p.Name, p.Guide, p.Reg, p.Epochs)));
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_scratch, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
