@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rece.Cli.Commands;
 using Rece.Erasure;
+using Rece.Generation;
 using Rece.Models;
 
 namespace Rece.Cli;
@@ -18,6 +19,7 @@ public static class ReceCommandLine
         root.Add(EraseCommand.Build(stdout, stderr));
         root.Add(ApplyPatchCommand.Build(stdout, stderr));
         root.Add(FixtureCommand.Build(stdout, stderr));
+        root.Add(GenerateCommand.Build(stdout, stderr));
         return root;
     }
 
@@ -34,7 +36,7 @@ public static class ReceCommandLine
         {
             return body();
         }
-        catch (Exception e) when (e is ErasureInputException or ModelFormatException)
+        catch (Exception e) when (e is ErasureInputException or GenerationInputException or ModelFormatException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;
