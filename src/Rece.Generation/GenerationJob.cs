@@ -61,7 +61,8 @@ public static class GenerationJob
         var clock = Stopwatch.StartNew();
         Validate(request);
         var files = pipeline?.Files ?? ModelFiles.Locate(request.ModelDirectory);
-        if (pipeline is not null && (pipeline.Files.Root != Path.GetFullPath(request.ModelDirectory) || pipeline.Precision != request.Precision))
+        static string Folder(string path) => Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        if (pipeline is not null && (Folder(pipeline.Files.Root) != Folder(request.ModelDirectory) || pipeline.Precision != request.Precision))
             throw new ArgumentException("The given pipeline was loaded from another model folder or with another precision.", nameof(pipeline));
         string output = Path.GetFullPath(request.OutputDirectory);
         CheckOutput(output, files.Root);

@@ -6,10 +6,11 @@ namespace Rece.Models.Layers;
 /// <summary>One call of a compute-heavy operator (convolution, linear layer, fused attention), recorded for the benchmark.</summary>
 /// <param name="Kind">"conv2d", "linear" or "attention".</param>
 /// <param name="InputShapes">conv2d, linear: the input; attention: query, key, value.</param>
-/// <param name="Weight">conv2d, linear: the weight the layer used (a view of the model's tensor, not a copy).</param>
+/// <param name="WeightShape">conv2d, linear: the weight's shape.</param>
+/// <param name="HasBias">conv2d, linear: whether a bias is added.</param>
 /// <param name="Stride">conv2d only.</param>
 /// <param name="Padding">conv2d only.</param>
-public sealed record OperatorCall(string Kind, long[][] InputShapes, Tensor? Weight, Tensor? Bias, long Stride = 1, long Padding = 0);
+public sealed record OperatorCall(string Kind, long[][] InputShapes, long[]? WeightShape, bool HasBias, long Stride = 1, long Padding = 0);
 
 /// <summary>
 /// The functional building blocks shared by the U-Net and the VAE, written once against diffusers' semantics. Each
@@ -26,7 +27,7 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
     {
         var w = W(prefix + ".weight");
         var b = W(prefix + ".bias");
-        trace()?.Invoke(new OperatorCall("conv2d", new[] { x.shape }, w, b, stride, padding));
+        trace()?.Invoke(new OperatorCall("conv2d", new[] { x.shape }, w.shape, true, stride, padding));
         return F.conv2d(x, w, b, strides: new[] { stride, stride }, padding: new[] { padding, padding });
     }
 
@@ -34,13 +35,13 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
 
     public Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
     {
-        trace()?.Invoke(new OperatorCall("linear", new[] { x.shape }, weight, bias));
+        trace()?.Invoke(new OperatorCall("linear", new[] { x.shape }, weight.shape, bias is not null));
         return F.linear(x, weight, bias);
     }
 
     public Tensor Attention(Tensor q, Tensor k, Tensor v)
     {
-        trace()?.Invoke(new OperatorCall("attention", new[] { q.shape, k.shape, v.shape }, null, null));
+        trace()?.Invoke(new OperatorCall("attention", new[] { q.shape, k.shape, v.shape }, null, false));
         return F.scaled_dot_product_attention(q, k, v);
     }
 

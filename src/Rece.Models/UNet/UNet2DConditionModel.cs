@@ -66,6 +66,8 @@ public sealed class UNet2DConditionModel : IDisposable
         long batch = sample.shape[0];
         if (sample.dim() != 4 || sample.shape[1] != c.InChannels)
             throw new ArgumentException($"The U-Net takes [B, {c.InChannels}, h, w] latents, got {TensorShape.Format(sample.shape)}.", nameof(sample));
+        if (sample.dtype != DType || encoderHiddenStates.dtype != DType)
+            throw new ArgumentException($"The U-Net computes in {DType}; convert the latents ({sample.dtype}) and text embeddings ({encoderHiddenStates.dtype}) first.");
         if (encoderHiddenStates.dim() != 3 || encoderHiddenStates.shape[0] != batch || encoderHiddenStates.shape[2] != c.CrossAttentionDim)
             throw new ArgumentException(
                 $"The U-Net takes [{batch}, tokens, {c.CrossAttentionDim}] text embeddings, got {TensorShape.Format(encoderHiddenStates.shape)}.", nameof(encoderHiddenStates));

@@ -41,7 +41,7 @@ public sealed record UNetConfig
 
     public bool CenterInputSample { get; init; }
 
-    /// <summary>SD 2.1 sets it so fp16 attention scores are computed in fp32; the fused attention used here never forms them in fp16.</summary>
+    /// <summary>SD 2.1 sets it so fp16 attention scores are computed in fp32; the fused attention kernel used here keeps its softmax in fp32 anyway.</summary>
     public bool UpcastAttention { get; init; }
 
     /// <summary>The SD v1.x U-Net (CompVis/stable-diffusion-v1-4).</summary>
