@@ -71,6 +71,30 @@ public class PipelineTests(TinyPipelines models)
     }
 
     [Fact]
+    public void TheUnconditionalInputIsTheEmptyPrompt()
+    {
+        // Guidance 0 leaves only the unconditional prediction: the image of the empty prompt without guidance.
+        var unconditional = Pipeline.Generate(ImageRequest.ForPrompt("a photo of a cat", 8, 0, 64, 4));
+        var emptyPrompt = Pipeline.Generate(ImageRequest.ForPrompt("", 8, 1, 64, 4));
+        int worst = unconditional.Rgb.Zip(emptyPrompt.Rgb).Max(p => Math.Abs(p.First - p.Second));
+        Assert.True(worst <= 2, $"pixel values differ by up to {worst}");
+        Assert.NotEqual(Pipeline.Generate(ImageRequest.ForPrompt("a photo of a cat", 8, 1, 64, 4)).Rgb, emptyPrompt.Rgb);
+    }
+
+    [Fact]
+    public void Fp16RunsForRealAndSaysItIsSlowOnTheCpu()
+    {
+        var log = new List<string>();
+        using var half = StableDiffusionPipeline.Load(models.V1, Precision.Fp16, log.Add);
+        Assert.Equal(ScalarType.Float16, half.UNet.DType);
+        Assert.Contains(log, l => l.Contains("fp16 on the CPU"));
+        var image = half.Generate(ImageRequest.ForPrompt("a photo of a cat", 42, 7.5, 64, 2));
+        var full = Pipeline.Generate(ImageRequest.ForPrompt("a photo of a cat", 42, 7.5, 64, 2));
+        double meanDifference = image.Rgb.Zip(full.Rgb).Average(p => Math.Abs(p.First - p.Second));
+        Assert.True(meanDifference < 8, $"fp16 and fp32 images differ by {meanDifference} on average");
+    }
+
+    [Fact]
     public void GuidanceCombinesTheTwoPredictions()
     {
         using var scope = NewDisposeScope();

@@ -22,7 +22,7 @@ public static class GenerateCommand
         var scheduler = new Option<string>("--scheduler") { Description = "lms (the reference evaluation's), ddim, euler or pndm.", DefaultValueFactory = _ => "lms" };
         scheduler.AcceptOnlyFromAmong("lms", "ddim", "euler", "pndm");
         var batch = new Option<int>("--batch") { Description = "Images per U-Net pass.", DefaultValueFactory = _ => 1 };
-        var precision = new Option<string>("--precision") { Description = "fp32, bf16 (2-3x faster on CPUs with AVX512-BF16) or fp16 (for GPUs; very slow on CPUs).", DefaultValueFactory = _ => "fp32" };
+        var precision = new Option<string>("--precision") { Description = "fp32, bf16 (about 2x faster on CPUs with AVX512-BF16) or fp16 (for GPUs; very slow on CPUs).", DefaultValueFactory = _ => "fp32" };
         precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
 
         var command = new Command("generate", "Generate images with a Stable Diffusion model (text-to-image, classifier-free guidance).")
@@ -54,7 +54,7 @@ public static class GenerateCommand
             {
                 summary = GenerationJob.Run(request,
                     p => bar.Report(p.ImagesDone, p.ImagesToDo, p.ModelCalls == 0 ? 0 : (double)p.ModelCall / p.ModelCalls,
-                        p.ModelCalls == 0 ? $"wrote {p.CurrentCases}" : $"case {p.CurrentCases}: step {p.ModelCall}/{p.ModelCalls}", itemFinished: p.ModelCalls == 0),
+                        p.ModelCalls == 0 ? $"done: case {p.CurrentCases}" : $"case {p.CurrentCases}: step {p.ModelCall}/{p.ModelCalls}", itemFinished: p.ModelCalls == 0),
                     log.Log);
             }
             finally
