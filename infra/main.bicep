@@ -43,6 +43,15 @@ param jobsPerReplica int = 1
 @maxValue(16)
 param functionAppMaxReplicas int = 1
 
+@description('Seconds the orchestrator waits for one GPU job (an erase epoch) before enqueueing it again (RECE_JOB_TIMEOUT_SECONDS).')
+@minValue(60)
+param gpuJobTimeoutSeconds int = 1800
+
+@description('Attempts per GPU job before its run fails (RECE_JOB_ATTEMPTS).')
+@minValue(1)
+@maxValue(10)
+param gpuJobAttempts int = 3
+
 @description('Durable task hub name: letters and digits, starting with a letter. The apps read it from RECE_TASK_HUB.')
 @minLength(3)
 @maxLength(45)
@@ -214,6 +223,8 @@ module functionApp 'modules/functionApp.bicep' = if (deployApps) {
     image: '${registry.outputs.loginServer}/rece-functions:${imageTag}'
     storageAccountName: storage.outputs.accountName
     taskHubName: taskHubName
+    gpuJobTimeoutSeconds: gpuJobTimeoutSeconds
+    gpuJobAttempts: gpuJobAttempts
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     maxReplicas: functionAppMaxReplicas
     cpu: '1.0'

@@ -18,6 +18,10 @@ param jobsPerReplica = 1
 // The orchestrating function app: one replica always runs.
 param functionAppMaxReplicas = 1
 
+// A GPU job (one erase epoch) not answered within the timeout is enqueued again, up to the attempts.
+param gpuJobTimeoutSeconds = 1800
+param gpuJobAttempts = 3
+
 // Must match host.json (extensions.durableTask: hubName via RECE_TASK_HUB, storageProvider.partitionCount).
 param taskHubName = 'rece'
 param taskHubPartitionCount = 4

@@ -1,11 +1,12 @@
 using Rece.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/Rece.Benchmarks -- [BENCHMARK] [options]
-// BENCHMARK: erase (the default), pipeline.
+// BENCHMARK: erase (the default), pipeline, sampler.
 var benchmarks = new Dictionary<string, Func<string[], int>>
 {
     ["erase"] = EraseBenchmark.Run,
     ["pipeline"] = PipelineBenchmark.Run,
+    ["sampler"] = SamplerBenchmark.Run,
 };
 string name = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "erase";
 if (!benchmarks.TryGetValue(name, out var run))

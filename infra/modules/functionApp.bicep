@@ -30,6 +30,12 @@ param storageAccountName string
 @description('Durable task hub name (host.json reads it from the RECE_TASK_HUB setting).')
 param taskHubName string
 
+@description('Seconds the orchestrator waits for one GPU job before enqueueing it again.')
+param gpuJobTimeoutSeconds int
+
+@description('Attempts per GPU job before its run fails.')
+param gpuJobAttempts int
+
 @description('Application Insights connection string (ingestion endpoint; the component takes Entra-authenticated telemetry only).')
 param appInsightsConnectionString string
 
@@ -112,6 +118,14 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
             }
             // The app's own clients (request and result blobs, the GPU job queue) use the same account and
             // DefaultAzureCredential, which picks the user-assigned identity by AZURE_CLIENT_ID.
+            {
+              name: 'RECE_JOB_TIMEOUT_SECONDS'
+              value: string(gpuJobTimeoutSeconds)
+            }
+            {
+              name: 'RECE_JOB_ATTEMPTS'
+              value: string(gpuJobAttempts)
+            }
             {
               name: 'RECE_STORAGE'
               value: storageAccountName

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rece.Cli.Commands;
 using Rece.Erasure;
+using Rece.Generation;
 using Rece.Models;
 
 namespace Rece.Cli;
@@ -22,6 +23,7 @@ public static class ReceCommandLine
         root.Add(ServeCommand.Build(stdout, stderr));
         root.Add(WorkerCommand.Build(stdout, stderr));
         root.Add(UploadModelCommand.Build(stdout, stderr));
+        root.Add(GenerateCommand.Build(stdout, stderr));
         return root;
     }
 
@@ -38,7 +40,7 @@ public static class ReceCommandLine
         {
             return body();
         }
-        catch (Exception e) when (e is ErasureInputException or ModelFormatException)
+        catch (Exception e) when (e is ErasureInputException or GenerationInputException or ModelFormatException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;

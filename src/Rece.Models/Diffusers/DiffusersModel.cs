@@ -24,6 +24,10 @@ public sealed partial class DiffusersModel
     public const string TokenizerFolder = "tokenizer";
     public const string UNetWeightsName = "diffusion_pytorch_model";
     public const string TextEncoderWeightsName = "model";
+    public const string VaeFolder = "vae";
+    public const string VaeWeightsName = "diffusion_pytorch_model";
+    public const string SchedulerFolder = "scheduler";
+    public const string SchedulerConfigFile = "scheduler_config.json";
 
     private const string ConvertHint =
         "Convert it to safetensors with diffusers: python -c \"from diffusers import StableDiffusionPipeline as P; " +

@@ -4,7 +4,9 @@ using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Models.TextEncoder;
 using Rece.Models.Tokenization;
+using Rece.Models.Schedulers;
 using Rece.Models.UNet;
+using Rece.Models.Vae;
 using static TorchSharp.torch;
 
 namespace Rece.Models.Fixtures;
@@ -30,7 +32,13 @@ public enum FixtureKind
 /// </summary>
 public static class RandomModelFixture
 {
-    public sealed record Spec(ClipTextConfig TextEncoder, UNetConfig UNet, string PadToken);
+    public sealed record Spec(ClipTextConfig TextEncoder, UNetConfig UNet, string PadToken, VaeConfig Vae, SchedulerConfig Scheduler);
+
+    /// <summary>A VAE with the real architecture (4 blocks: 8 pixels per latent) and few channels, so tiny images decode in milliseconds.</summary>
+    private static VaeConfig TinyVae => new() { BlockOutChannels = new[] { 32, 32, 64, 64 }, LayersPerBlock = 1, NormNumGroups = 32, SampleSize = 64 };
+
+    /// <summary>stabilityai/stable-diffusion-2-1's scheduler: the same betas, v-prediction.</summary>
+    private static SchedulerConfig V2Scheduler => SchedulerConfig.StableDiffusion with { ClassName = "DDIMScheduler", PredictionType = "v_prediction" };
 
     public static Spec For(FixtureKind kind) => kind switch
     {
@@ -42,21 +50,24 @@ public static class RandomModelFixture
                 DownBlockTypes = new[] { UNetConfig.CrossAttnDown, UNetConfig.Down }, UpBlockTypes = new[] { UNetConfig.Up, UNetConfig.CrossAttnUp },
                 NormNumGroups = 32, SampleSize = 8,
             },
-            "<|endoftext|>"),
+            "<|endoftext|>", TinyVae, SchedulerConfig.StableDiffusion),
         FixtureKind.TinyV2 => new Spec(
             new ClipTextConfig { HiddenSize = 48, IntermediateSize = 96, NumAttentionHeads = 4, NumHiddenLayers = 3, ProjectionDim = 32, HiddenAct = "gelu" },
             new UNetConfig
             {
                 BlockOutChannels = new[] { 32, 64 }, LayersPerBlock = 1, CrossAttentionDim = 48, AttentionHeadDim = new[] { 4, 8 },
                 DownBlockTypes = new[] { UNetConfig.CrossAttnDown, UNetConfig.CrossAttnDown }, UpBlockTypes = new[] { UNetConfig.CrossAttnUp, UNetConfig.CrossAttnUp },
-                UseLinearProjection = true, NormNumGroups = 32, SampleSize = 8,
+                UseLinearProjection = true, NormNumGroups = 32, SampleSize = 8, UpcastAttention = true,
             },
-            "!"),
-        FixtureKind.StableDiffusionV14 => new Spec(ClipTextConfig.ClipVitL14, UNetConfig.StableDiffusionV1, "<|endoftext|>"),
+            "!", TinyVae, V2Scheduler),
+        FixtureKind.StableDiffusionV14 => new Spec(ClipTextConfig.ClipVitL14, UNetConfig.StableDiffusionV1, "<|endoftext|>", VaeConfig.StableDiffusion, SchedulerConfig.StableDiffusion),
         FixtureKind.StableDiffusionV2 => new Spec(
             ClipTextConfig.OpenClipVitH14,
-            UNetConfig.StableDiffusionV1 with { CrossAttentionDim = 1024, AttentionHeadDim = new[] { 5, 10, 20, 20 }, UseLinearProjection = true, SampleSize = 96 },
-            "!"),
+            UNetConfig.StableDiffusionV1 with
+            {
+                CrossAttentionDim = 1024, AttentionHeadDim = new[] { 5, 10, 20, 20 }, UseLinearProjection = true, SampleSize = 96, UpcastAttention = true,
+            },
+            "!", VaeConfig.StableDiffusion with { SampleSize = 768 }, V2Scheduler),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -71,9 +82,9 @@ public static class RandomModelFixture
         var generator = new Generator((ulong)seed);
         bool fullSize = kind is FixtureKind.StableDiffusionV14 or FixtureKind.StableDiffusionV2;
 
-        JsonConfig.Write(Path.Combine(directory, DiffusersModel.ModelIndexFile), ModelIndex());
-        Directory.CreateDirectory(Path.Combine(directory, "scheduler"));
-        JsonConfig.Write(Path.Combine(directory, "scheduler", "scheduler_config.json"), SchedulerConfig());
+        JsonConfig.Write(Path.Combine(directory, DiffusersModel.ModelIndexFile), ModelIndex(spec.Scheduler.ClassName));
+        Directory.CreateDirectory(Path.Combine(directory, DiffusersModel.SchedulerFolder));
+        JsonConfig.Write(Path.Combine(directory, DiffusersModel.SchedulerFolder, DiffusersModel.SchedulerConfigFile), spec.Scheduler.ToJson());
         WriteTokenizer(Path.Combine(directory, DiffusersModel.TokenizerFolder), spec.PadToken);
 
         string textFolder = Path.Combine(directory, DiffusersModel.TextEncoderFolder);
@@ -90,6 +101,14 @@ public static class RandomModelFixture
         // The K/V matrices are what the erasure reads: always truly random. Other full-size tensors repeat a random
         // block, which keeps building a 3.4 GB fixture to seconds.
         WriteRandom(Path.Combine(unetFolder, $"{DiffusersModel.UNetWeightsName}.safetensors"), unetLayout, ScalarType.Float32, generator, UNetInit, cheapFill: fullSize);
+
+        string vaeFolder = Path.Combine(directory, DiffusersModel.VaeFolder);
+        Directory.CreateDirectory(vaeFolder);
+        JsonConfig.Write(Path.Combine(vaeFolder, "config.json"), spec.Vae.ToJson());
+        var vaeLayout = VaeLayout.Tensors(spec.Vae);
+        progress?.Invoke($"writing vae/diffusion_pytorch_model.safetensors ({vaeLayout.Sum(s => s.ElementCount) / 1e6:F0}M parameters)");
+        WriteRandom(Path.Combine(vaeFolder, $"{DiffusersModel.VaeWeightsName}.safetensors"), vaeLayout, ScalarType.Float32, generator, UNetInit, cheapFill: fullSize);
+
         if (fp16Variant)
         {
             progress?.Invoke("writing unet/diffusion_pytorch_model.fp16.safetensors");
@@ -179,32 +198,17 @@ public static class RandomModelFixture
         });
     }
 
-    private static JsonObject ModelIndex() => new()
+    private static JsonObject ModelIndex(string schedulerClass) => new()
     {
         ["_class_name"] = "StableDiffusionPipeline",
         ["_diffusers_version"] = "0.30.0",
         ["feature_extractor"] = new JsonArray(null, null),
         ["requires_safety_checker"] = false,
         ["safety_checker"] = new JsonArray(null, null),
-        ["scheduler"] = new JsonArray("diffusers", "PNDMScheduler"),
+        ["scheduler"] = new JsonArray("diffusers", schedulerClass),
         ["text_encoder"] = new JsonArray("transformers", "CLIPTextModel"),
         ["tokenizer"] = new JsonArray("transformers", "CLIPTokenizer"),
         ["unet"] = new JsonArray("diffusers", "UNet2DConditionModel"),
-    };
-
-    /// <summary>The scheduler config Stable Diffusion v1.x ships.</summary>
-    private static JsonObject SchedulerConfig() => new()
-    {
-        ["_class_name"] = "PNDMScheduler",
-        ["_diffusers_version"] = "0.30.0",
-        ["beta_end"] = 0.012,
-        ["beta_schedule"] = "scaled_linear",
-        ["beta_start"] = 0.00085,
-        ["clip_sample"] = false,
-        ["num_train_timesteps"] = 1000,
-        ["set_alpha_to_one"] = false,
-        ["skip_prk_steps"] = true,
-        ["steps_offset"] = 1,
-        ["trained_betas"] = null,
+        ["vae"] = new JsonArray("diffusers", "AutoencoderKL"),
     };
 }

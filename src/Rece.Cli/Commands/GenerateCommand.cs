@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Rece.Generation;
+using Rece.Models.Schedulers;
+
+namespace Rece.Cli.Commands;
+
+/// <summary>rece generate: Stable Diffusion images from a prompt or a prompt CSV, with a manifest; resumable and shardable.</summary>
+public static class GenerateCommand
+{
+    public static Command Build(TextWriter stdout, TextWriter stderr)
+    {
+        var model = new Option<string>("--model") { Description = "The Stable Diffusion model folder (diffusers layout, with vae/ and scheduler/); only read.", Required = true };
+        var prompt = new Option<string?>("--prompt") { Description = "One prompt; its image is 0.png." };
+        var prompts = new Option<string?>("--prompts") { Description = "A CSV with a \"prompt\" column; case_number, evaluation_seed, evaluation_guidance, sd_image_width/height are honoured per row." };
+        var limit = new Option<int?>("--limit") { Description = "Only the first N rows of --prompts." };
+        var shard = new Option<string?>("--shard") { Description = "I/N: only rows whose position (after --limit) is I modulo N (0 <= I < N)." };
+        var output = new Option<string>("--out") { Description = "Output folder: {case_number}.png, manifest*.jsonl, generation.json. Existing images are skipped.", Required = true };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 50 };
+        var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (rows without evaluation_guidance).", DefaultValueFactory = _ => 7.5 };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the initial noise (rows without evaluation_seed).", DefaultValueFactory = _ => 0 };
+        var size = new Option<int?>("--size") { Description = "Width and height in pixels (rows without sd_image_width/height); default: the model's native size (512 for SD v1.x)." };
+        var scheduler = new Option<string>("--scheduler") { Description = "lms (the reference evaluation's), ddim, euler or pndm.", DefaultValueFactory = _ => "lms" };
+        scheduler.AcceptOnlyFromAmong("lms", "ddim", "euler", "pndm");
+        var batch = new Option<int>("--batch") { Description = "Images per U-Net pass.", DefaultValueFactory = _ => 1 };
+        var precision = new Option<string>("--precision") { Description = "fp32, bf16 (about 2x faster on CPUs with AVX512-BF16) or fp16 (for GPUs; very slow on CPUs).", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+
+        var command = new Command("generate", "Generate images with a Stable Diffusion model (text-to-image, classifier-free guidance).")
+        {
+            model, prompt, prompts, limit, shard, output, steps, guidance, seed, size, scheduler, batch, precision,
+        };
+        command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
+        {
+            var log = new ConsoleProgress(stderr, quiet: false);
+            var bar = ProgressBar.ForConsole(stderr);
+            var request = new GenerationJobRequest
+            {
+                ModelDirectory = parse.GetRequiredValue(model),
+                Prompt = parse.GetValue(prompt),
+                PromptsCsv = parse.GetValue(prompts),
+                Limit = parse.GetValue(limit),
+                Shard = parse.GetValue(shard) is { } s ? Shard.Parse(s) : null,
+                OutputDirectory = parse.GetRequiredValue(output),
+                Steps = parse.GetValue(steps),
+                Guidance = parse.GetValue(guidance),
+                Seed = parse.GetValue(seed),
+                Size = parse.GetValue(size),
+                Scheduler = Enum.Parse<SchedulerKind>(parse.GetValue(scheduler)!, ignoreCase: true),
+                Batch = parse.GetValue(batch),
+                Precision = Precisions.Parse(parse.GetValue(precision)!),
+            };
+            GenerationSummary summary;
+            try
+            {
+                summary = GenerationJob.Run(request,
+                    p => bar.Report(p.ImagesDone, p.ImagesToDo, p.ModelCalls == 0 ? 0 : (double)p.ModelCall / p.ModelCalls,
+                        p.ModelCalls == 0 ? $"done: case {p.CurrentCases}" : $"case {p.CurrentCases}: step {p.ModelCall}/{p.ModelCalls}", itemFinished: p.ModelCalls == 0),
+                    log.Log);
+            }
+            finally
+            {
+                bar.Finish();
+            }
+            stdout.WriteLine($"wrote {summary.Generated} image(s), skipped {summary.Skipped} existing, to {summary.OutputDirectory} (manifest {Path.GetFileName(summary.ManifestPath)}, model {summary.ModelHash[..12]}) in {summary.Seconds:F1} s");
+            return ReceCommandLine.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,102 @@
+using Rece.Generation;
+
+namespace Rece.Cli.Tests;
+
+public class GenerateCommandTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "rece-cli-generate-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public GenerateCommandTests() => Directory.CreateDirectory(_root);
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static (int Exit, string Out, string Err) Rece(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = ReceCommandLine.Run(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    private string Fixture()
+    {
+        string model = Path.Combine(_root, "tiny");
+        var (exit, _, err) = Rece("fixture", "tiny", "--out", model, "--seed", "3");
+        Assert.True(exit == 0, err);
+        return model;
+    }
+
+    [Fact]
+    public void EveryOptionOfTheIssueIsAcceptedAndImagesAreWritten()
+    {
+        string model = Fixture();
+        string csv = Path.Combine(_root, "prompts.csv");
+        File.WriteAllText(csv, "case_number,prompt,evaluation_seed\n4,a cat,1\n5,a dog,2\n6,a car,3\n");
+        string output = Path.Combine(_root, "images");
+
+        var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "0/2", "--out", output,
+            "--steps", "3", "--guidance", "6", "--seed", "9", "--size", "64", "--scheduler", "euler", "--batch", "2", "--precision", "fp32");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("wrote 2 image(s), skipped 0 existing", stdout);
+        Assert.Contains("2/2 images 100%", stderr); // the progress bar (a line per batch when stderr is not a terminal)
+        Assert.Equal(new[] { "4.png", "6.png" }, Directory.GetFiles(output, "*.png").Select(Path.GetFileName).Order());
+        var entries = GenerationManifest.ReadFolder(output);
+        Assert.All(entries, e => Assert.Equal(("euler", 3, 6.0), (e.Scheduler, e.Steps, e.Guidance)));
+
+        (exit, stdout, _) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "0/2", "--out", output,
+            "--steps", "3", "--guidance", "6", "--seed", "9", "--size", "64", "--scheduler", "euler", "--batch", "2");
+        Assert.Equal(0, exit);
+        Assert.Contains("wrote 0 image(s), skipped 2 existing", stdout);
+    }
+
+    [Fact]
+    public void ASinglePromptUsesTheDefaults()
+    {
+        string model = Fixture();
+        var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompt", "a photo of a cat", "--out", Path.Combine(_root, "one"), "--steps", "2");
+        Assert.True(exit == 0, stderr);
+        var entry = GenerationManifest.ReadFolder(Path.Combine(_root, "one")).Single();
+        Assert.Equal(("0.png", 0UL, 7.5, 64, "lms", "fp32"), (entry.File, entry.Seed, entry.Guidance, entry.Width, entry.Scheduler, entry.Precision));
+        Assert.Contains("wrote 1 image(s)", stdout);
+    }
+
+    [Theory]
+    [InlineData("--shard", "2/2", "must be I/N")]
+    [InlineData("--steps", "0", "--steps must be between 1 and 1000")]
+    [InlineData("--limit", "0", "--limit must be at least 1")]
+    [InlineData("--batch", "0", "--batch must be at least 1")]
+    public void BadInputExitsWith2AndAClearMessage(string option, string value, string message)
+    {
+        string model = Fixture();
+        string csv = Path.Combine(_root, "p.csv");
+        File.WriteAllText(csv, "prompt\na\n");
+        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--out", Path.Combine(_root, "x"), option, value);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: ", stderr);
+        Assert.Contains(message, stderr);
+        Assert.False(Directory.Exists(Path.Combine(_root, "x")));
+    }
+
+    [Fact]
+    public void AModelWithoutAVaeIsAClearError()
+    {
+        string model = Fixture();
+        Directory.Delete(Path.Combine(model, "vae"), recursive: true);
+        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompt", "a", "--out", Path.Combine(_root, "x"));
+        Assert.Equal(2, exit);
+        Assert.Contains("error: ", stderr);
+        Assert.Contains("lacks the vae/ folder", stderr);
+    }
+
+    [Fact]
+    public void APromptCsvWithoutAPromptColumnIsAClearError()
+    {
+        string model = Fixture();
+        string csv = Path.Combine(_root, "bad.csv");
+        File.WriteAllText(csv, "text\na\n");
+        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--out", Path.Combine(_root, "x"));
+        Assert.Equal(2, exit);
+        Assert.Contains("has no \"prompt\" column", stderr);
+    }
+}

@@ -1,0 +1,39 @@
+using Rece.Models.Fixtures;
+
+namespace Rece.Generation.Tests;
+
+/// <summary>Tiny fixture models (SD v1.x and v2.x layouts, with VAE and scheduler) written and loaded once for a collection.</summary>
+public sealed class TinyPipelines : IDisposable
+{
+    public TinyPipelines()
+    {
+        Directory.CreateDirectory(Root);
+        RandomModelFixture.Write(V1, FixtureKind.Tiny, seed: 7);
+        RandomModelFixture.Write(V2, FixtureKind.TinyV2, seed: 9);
+        Pipeline = StableDiffusionPipeline.Load(V1);
+    }
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "rece-generation-tests-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public string V1 => Path.Combine(Root, "tiny-v1");
+
+    public string V2 => Path.Combine(Root, "tiny-v2");
+
+    /// <summary>The SD v1.x-layout model, loaded in fp32.</summary>
+    public StableDiffusionPipeline Pipeline { get; }
+
+    public string NewFolder() => Path.Combine(Root, "out-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        Pipeline.Dispose();
+        if (Directory.Exists(Root))
+            Directory.Delete(Root, recursive: true);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class TinyPipelineCollection : ICollectionFixture<TinyPipelines>
+{
+    public const string Name = "tiny pipelines";
+}
