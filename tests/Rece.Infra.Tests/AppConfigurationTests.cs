@@ -72,4 +72,20 @@ public sealed class AppConfigurationTests(CompiledInfra infra)
                 Assert.Equal((string?)value, settings[name]);
         }
     }
+
+    [Fact]
+    public void TheIdentityBasedSettingsTheSampleDocumentsAreTheOnesDeployed()
+    {
+        var settings = Settings(new Deployment(infra.Main()).FunctionApp);
+        var documented = JsonNode.Parse(Repo.Read("local.settings.sample.json"))!["IdentityBasedValues"]!.AsObject()
+            .Where(p => !p.Key.StartsWith("//", StringComparison.Ordinal)).ToList();
+
+        Assert.NotEmpty(documented);
+        foreach (var (name, value) in documented)
+        {
+            Assert.True(settings.ContainsKey(name), $"local.settings.sample.json documents {name} for Azure, the function app in Azure does not set it.");
+            if (!((string?)value)!.StartsWith('<'))
+                Assert.Equal((string?)value, settings[name]);
+        }
+    }
 }
