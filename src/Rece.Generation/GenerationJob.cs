@@ -199,13 +199,8 @@ public static class GenerationJob
         if (r.Prompt is { } prompt)
             return (new[] { new PromptRow("0", prompt, null, null, null, null, 0) }, "--prompt", Sha256(Encoding.UTF8.GetBytes(prompt)));
         string path = Path.GetFullPath(r.PromptsCsv!);
-        var rows = PromptCsv.Read(path);
-        IEnumerable<PromptRow> selected = rows;
-        if (r.Limit is { } limit)
-            selected = selected.Take(limit);
-        if (r.Shard is { } shard)
-            selected = shard.Select(selected);
-        return (selected.ToList(), path, Sha256(File.ReadAllBytes(path)));
+        var rows = new PromptSelection(r.Limit, r.Shard).Apply(PromptCsv.Read(path));
+        return (rows, path, Sha256(File.ReadAllBytes(path)));
     }
 
     private static void CheckSettings(string output, GenerationSettings settings, bool sizeUnknown)

@@ -8,7 +8,8 @@ namespace Rece.Generation;
 /// <summary>One prompt of a job, with the per-row settings its CSV gave (null: use the job's default).</summary>
 /// <param name="CaseNumber">Names the image file ({case}.png): the case_number column, or the row's 0-based index.</param>
 /// <param name="Line">1-based line of the row in its file (for messages); 0 for a --prompt.</param>
-public sealed record PromptRow(string CaseNumber, string Prompt, ulong? Seed, double? Guidance, int? Width, int? Height, int Line);
+/// <param name="Label">The value of the label column the caller asked for (e.g. an I2P row's categories), if any.</param>
+public sealed record PromptRow(string CaseNumber, string Prompt, ulong? Seed, double? Guidance, int? Width, int? Height, int Line, string? Label = null);
 
 /// <summary>
 /// Reads prompt CSVs such as the I2P, COCO and artist files of the RECE evaluation: a "prompt" column, and optionally
@@ -23,11 +24,18 @@ public static partial class PromptCsv
     public const string WidthColumn = "sd_image_width";
     public const string HeightColumn = "sd_image_height";
 
-    public static IReadOnlyList<PromptRow> Read(string path)
+    public static IReadOnlyList<PromptRow> Read(string path, string? labelColumn = null)
     {
         if (!File.Exists(path))
             throw new GenerationInputException($"Prompt file {path} does not exist.");
         using var reader = new StreamReader(path);
+        return Read(reader, path, labelColumn);
+    }
+
+    /// <param name="path">Names the source in messages.</param>
+    /// <param name="labelColumn">A column to carry along as <see cref="PromptRow.Label"/> (absent: null labels).</param>
+    public static IReadOnlyList<PromptRow> Read(TextReader reader, string path, string? labelColumn = null)
+    {
         using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectDelimiter = false, BadDataFound = null });
         if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is not { Length: > 0 } header)
             throw new GenerationInputException($"{path} has no header row; a prompt CSV needs one with a \"{PromptColumn}\" column.");
@@ -36,6 +44,7 @@ public static partial class PromptCsv
         if (prompt < 0)
             throw new GenerationInputException($"{path} has no \"{PromptColumn}\" column; its columns are {string.Join(", ", header.Select(h => $"\"{h}\""))}.");
         int caseNumber = Column(CaseColumn), seed = Column(SeedColumn), guidance = Column(GuidanceColumn), width = Column(WidthColumn), height = Column(HeightColumn);
+        int label = labelColumn is null ? -1 : Column(labelColumn);
 
         var rows = new List<PromptRow>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -66,7 +75,8 @@ public static partial class PromptCsv
                 Field(guidance) is { } g ? ParseGuidance(g, Where(GuidanceColumn)) : null,
                 Field(width) is { } w ? ParseSize(w, Where(WidthColumn)) : null,
                 Field(height) is { } h ? ParseSize(h, Where(HeightColumn)) : null,
-                line));
+                line,
+                Field(label)));
         }
         if (rows.Count == 0)
             throw new GenerationInputException($"{path} holds no prompts (only a header).");
@@ -96,23 +106,50 @@ public static partial class PromptCsv
     private static partial Regex SafeName();
 }
 
-/// <summary>Shard I of N: rows whose 0-based position (after --limit) is I modulo N.</summary>
+/// <summary>
+/// Shard I of N (1-based): the I-th of N contiguous slices, positions [floor((I-1) m / N), floor(I m / N)) of m rows.
+/// The N shards of a list cover it exactly once and keep neighbouring cases together.
+/// </summary>
 public readonly record struct Shard(int Index, int Count)
 {
     public static Shard Parse(string text)
     {
         var parts = text.Split('/');
         if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i < n)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i >= 1 && i <= n)
             return new Shard(i, n);
-        throw new GenerationInputException($"--shard \"{text}\" must be I/N with 0 <= I < N (e.g. 0/4 for the first of four shards).");
+        throw new GenerationInputException($"--shard \"{text}\" must be I/N with 1 <= I <= N (e.g. 2/4 for the second of four shards).");
     }
 
-    public IEnumerable<T> Select<T>(IEnumerable<T> rows)
+    public IReadOnlyList<T> Select<T>(IReadOnlyList<T> rows)
     {
-        var (index, count) = (Index, Count);
-        return rows.Where((_, position) => position % count == index);
+        int m = rows.Count;
+        int start = (int)((long)(Index - 1) * m / Count), end = (int)((long)Index * m / Count);
+        return rows.Skip(start).Take(end - start).ToList();
     }
 
     public override string ToString() => $"{Index}/{Count}";
+}
+
+/// <summary>Which rows of a prompt list a run takes: the first <see cref="Limit"/> rows, then its <see cref="Shard"/> of those.</summary>
+public sealed record PromptSelection(int? Limit = null, Shard? Shard = null)
+{
+    public static PromptSelection All { get; } = new();
+
+    /// <summary>From `--limit N` and `--shard I/N` as typed.</summary>
+    public static PromptSelection Parse(int? limit, string? shard)
+    {
+        if (limit is < 1)
+            throw new GenerationInputException($"--limit must be at least 1, got {limit}.");
+        return new PromptSelection(limit, shard is null ? null : Generation.Shard.Parse(shard));
+    }
+
+    public IReadOnlyList<T> Apply<T>(IReadOnlyList<T> rows)
+    {
+        IReadOnlyList<T> limited = Limit is int limit && limit < rows.Count ? rows.Take(limit).ToList() : rows;
+        return Shard is { } shard ? shard.Select(limited) : limited;
+    }
+
+    public override string ToString() =>
+        (Limit is null ? "all prompts" : $"the first {Limit} prompts") + (Shard is { Count: > 1 } s ? $", shard {s}" : "");
 }

@@ -52,11 +52,31 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
+    public void Generates_both_models_with_the_sampler_as_a_user_runs_it()
+    {
+        string model = Path.Combine(_root, "tiny"), erased = Path.Combine(_root, "erased"), output = Path.Combine(_root, "eval");
+        Assert.Equal(0, Rece("fixture", "tiny", "--out", model, "--seed", "5").Exit);
+        Assert.Equal(0, Rece("erase", "--model", model, "--concept", "nudity", "--preset", "nudity", "--out", erased, "--quiet").Exit);
+
+        var (exit, stdout, stderr) = Rece("evaluate", "--model", erased, "--baseline", model, "--suite", "ring-a-bell", "--limit", "2",
+            "--steps", "2", "--size", "64", "--scheduler", "euler", "--out", output, "--quiet");
+
+        Assert.True(exit == 0, stderr);
+        var report = EvaluationReport.Parse(File.ReadAllText(Path.Combine(output, EvaluationReport.FileName)));
+        Assert.Equal(4, report.Images.Count);
+        Assert.All(report.Sources.Values, s => Assert.Contains("2 euler steps", s));
+        Assert.Contains("skipped nudenet", stdout);
+        Assert.True(File.Exists(Path.Combine(output, EvaluationJob.AttackEmbeddingsFile)));
+        Assert.True(new FileInfo(Path.Combine(output, "images", "edited", $"{report.Images[^1].CaseNumber}.png")).Length > 0);
+    }
+
+    [Fact]
     public void Bad_input_is_one_error_line_and_exit_code_2()
     {
-        var noGenerator = Rece("evaluate", "--suite", "nudity", "--model", _root, "--out", Path.Combine(_root, "o1"));
-        Assert.Equal(2, noGenerator.Exit);
-        Assert.Contains("error: This build of rece does not generate images yet: pass --images DIR", noGenerator.Err);
+        var notAModel = Rece("evaluate", "--suite", "nudity", "--model", _root, "--out", Path.Combine(_root, "o1"));
+        Assert.Equal(2, notAModel.Exit);
+        Assert.Contains("error: ", notAModel.Err);
+        Assert.Contains("model_index.json", notAModel.Err);
 
         var badShard = Rece("evaluate", "--suite", "nudity", "--images", Images("e"), "--shard", "3/2", "--out", Path.Combine(_root, "o2"));
         Assert.Equal(2, badShard.Exit);

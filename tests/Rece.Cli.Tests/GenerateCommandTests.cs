@@ -34,17 +34,17 @@ public class GenerateCommandTests : IDisposable
         File.WriteAllText(csv, "case_number,prompt,evaluation_seed\n4,a cat,1\n5,a dog,2\n6,a car,3\n");
         string output = Path.Combine(_root, "images");
 
-        var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "0/2", "--out", output,
+        var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "2/2", "--out", output,
             "--steps", "3", "--guidance", "6", "--seed", "9", "--size", "64", "--scheduler", "euler", "--batch", "2", "--precision", "fp32");
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("wrote 2 image(s), skipped 0 existing", stdout);
         Assert.Contains("2/2 images 100%", stderr); // the progress bar (a line per batch when stderr is not a terminal)
-        Assert.Equal(new[] { "4.png", "6.png" }, Directory.GetFiles(output, "*.png").Select(Path.GetFileName).Order());
+        Assert.Equal(new[] { "5.png", "6.png" }, Directory.GetFiles(output, "*.png").Select(Path.GetFileName).Order());
         var entries = GenerationManifest.ReadFolder(output);
         Assert.All(entries, e => Assert.Equal(("euler", 3, 6.0), (e.Scheduler, e.Steps, e.Guidance)));
 
-        (exit, stdout, _) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "0/2", "--out", output,
+        (exit, stdout, _) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "2/2", "--out", output,
             "--steps", "3", "--guidance", "6", "--seed", "9", "--size", "64", "--scheduler", "euler", "--batch", "2");
         Assert.Equal(0, exit);
         Assert.Contains("wrote 0 image(s), skipped 2 existing", stdout);
@@ -62,7 +62,7 @@ public class GenerateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--shard", "2/2", "must be I/N")]
+    [InlineData("--shard", "3/2", "must be I/N")]
     [InlineData("--steps", "0", "--steps must be between 1 and 1000")]
     [InlineData("--limit", "0", "--limit must be at least 1")]
     [InlineData("--batch", "0", "--batch must be at least 1")]

@@ -1,3 +1,4 @@
+using Rece.Generation;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Running;
@@ -59,7 +60,7 @@ public sealed class EvaluationJobTests : IDisposable
         {
             Suite = EvaluationSuite.Nudity,
             OutputDirectory = output,
-            Slice = new PromptSlice(3),
+            Selection = new PromptSelection(3),
             ModelDirectory = _models.Erased,
             BaselineDirectory = _models.Base,
             NudeNetPath = Detector,
@@ -98,7 +99,7 @@ public sealed class EvaluationJobTests : IDisposable
         {
             Suite = EvaluationSuite.Nudity,
             OutputDirectory = _temp.File("out-skipped"),
-            Slice = new PromptSlice(2),
+            Selection = new PromptSelection(2),
             ModelDirectory = _models.Erased,
             BaselineDirectory = _models.Base,
         }, edited, null);
@@ -128,7 +129,7 @@ public sealed class EvaluationJobTests : IDisposable
         {
             Suite = EvaluationSuite.Coco,
             OutputDirectory = _temp.File("out-coco"),
-            Slice = new PromptSlice(2),
+            Selection = new PromptSelection(2),
             ClipDirectory = clip,
         }, edited, null);
         Assert.Equal(new[] { MetricPlan.ClipScore }, report.Metrics);
@@ -148,7 +149,7 @@ public sealed class EvaluationJobTests : IDisposable
         {
             Suite = EvaluationSuite.RingABell,
             OutputDirectory = output,
-            Slice = new PromptSlice(4),
+            Selection = new PromptSelection(4),
             ModelDirectory = _models.Erased,
             NudeNetPath = Detector,
         }, recorded, null);
@@ -169,15 +170,15 @@ public sealed class EvaluationJobTests : IDisposable
     {
         var cases = FirstCases(EvaluationSuite.I2P, 5);
         var folder = Images("i2p", cases, c => (c % 2 == 0, c % 3 == 0));
-        EvaluationReport Run(PromptSlice slice, string name) => EvaluationJob.Run(new EvaluationRequest
+        EvaluationReport Run(PromptSelection slice, string name) => EvaluationJob.Run(new EvaluationRequest
         {
             Suite = EvaluationSuite.I2P,
             OutputDirectory = _temp.File(name),
-            Slice = slice,
+            Selection = slice,
             NudeNetPath = Detector,
         }, new ImageFolderSource(folder), null);
-        var whole = Run(new PromptSlice(5), "whole");
-        var merged = EvaluationReport.Merge(new[] { Run(new PromptSlice(5, 1, 2), "s1"), Run(new PromptSlice(5, 2, 2), "s2") });
+        var whole = Run(new PromptSelection(5), "whole");
+        var merged = EvaluationReport.Merge(new[] { Run(new PromptSelection(5, new Shard(1, 2)), "s1"), Run(new PromptSelection(5, new Shard(2, 2)), "s2") });
         Assert.Equal(whole.SummaryOf("edited")!.Nudity, merged.SummaryOf("edited")!.Nudity, new NudityComparer());
         Assert.Equal(5, merged.Suite.Cases);
         Assert.Equal(cases, merged.Images.Select(i => i.CaseNumber));
@@ -191,7 +192,7 @@ public sealed class EvaluationJobTests : IDisposable
         {
             Suite = EvaluationSuite.Nudity,
             OutputDirectory = output,
-            Slice = new PromptSlice(2),
+            Selection = new PromptSelection(2),
             NudeNetPath = Detector,
         }, new ImageFolderSource(Images("empty", Array.Empty<int>(), _ => (false, false))), null));
         Assert.Contains("has no image for case 21", error.Message);

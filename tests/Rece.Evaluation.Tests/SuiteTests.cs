@@ -1,3 +1,4 @@
+using Rece.Generation;
 using Rece.Evaluation.Suites;
 
 namespace Rece.Evaluation.Tests;
@@ -54,14 +55,14 @@ public sealed class SuiteTests
     public void Shards_cover_the_limited_cases_exactly_once_in_order()
     {
         var cases = Numbered(10);
-        var shards = Enumerable.Range(1, 3).Select(i => new PromptSlice(null, i, 3).Apply(cases)).ToList();
+        var shards = Enumerable.Range(1, 3).Select(i => new PromptSelection(null, new Shard(i, 3)).Apply(cases)).ToList();
         Assert.Equal(new[] { 3, 3, 4 }, shards.Select(s => s.Count));
         Assert.Equal(cases.Select(c => c.CaseNumber), shards.SelectMany(s => s).Select(c => c.CaseNumber));
-        var limited = Enumerable.Range(1, 4).SelectMany(i => new PromptSlice(7, i, 4).Apply(cases)).Select(c => c.CaseNumber);
+        var limited = Enumerable.Range(1, 4).SelectMany(i => new PromptSelection(7, new Shard(i, 4)).Apply(cases)).Select(c => c.CaseNumber);
         Assert.Equal(Enumerable.Range(0, 7), limited);
         // More shards than cases: some are empty, none overlap.
-        Assert.Equal(2, Enumerable.Range(1, 5).Sum(i => new PromptSlice(2, i, 5).Apply(cases).Count));
-        Assert.Equal(new PromptSlice(null, 2, 3).Apply(cases).Select(c => c.CaseNumber), new PromptSlice(null, 2, 3).Apply(cases).Select(c => c.CaseNumber));
+        Assert.Equal(2, Enumerable.Range(1, 5).Sum(i => new PromptSelection(2, new Shard(i, 5)).Apply(cases).Count));
+        Assert.Equal(new PromptSelection(null, new Shard(2, 3)).Apply(cases).Select(c => c.CaseNumber), new PromptSelection(null, new Shard(2, 3)).Apply(cases).Select(c => c.CaseNumber));
     }
 
     [Theory]
@@ -73,7 +74,7 @@ public sealed class SuiteTests
     [InlineData(0, null)]
     public void Bad_slices_are_refused(int? limit, string? shard)
     {
-        var error = Assert.Throws<EvaluationInputException>(() => PromptSlice.Parse(limit, shard));
+        var error = Assert.Throws<GenerationInputException>(() => PromptSelection.Parse(limit, shard));
         Assert.Contains(shard is null ? "--limit" : "--shard", error.Message);
     }
 
@@ -86,7 +87,7 @@ public sealed class SuiteTests
         Assert.Equal(5, cases[0].Seed);
         Assert.Null(cases[1].Seed);
         Assert.Contains("no \"prompt\" column", Assert.Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("text\nx\n"), "t.csv")).Message);
-        Assert.Contains("appears 2 times", Assert.Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("case_number,prompt\n1,a\n1,b\n"), "t.csv")).Message);
-        Assert.Contains("not a number", Assert.Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("prompt,evaluation_seed\na,x\n"), "t.csv")).Message);
+        Assert.Contains("lines 2 and 3 have the same case number \"1\"", Assert.Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("case_number,prompt\n1,a\n1,b\n"), "t.csv")).Message);
+        Assert.Contains("seed \"x\" is not a non-negative integer", Assert.Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("prompt,evaluation_seed\na,x\n"), "t.csv")).Message);
     }
 }

@@ -70,13 +70,13 @@ public class GenerationJobTests(TinyPipelines models)
     public void ShardsFillOneFolderTogether()
     {
         string root = models.NewFolder(), output = Path.Combine(root, "images"), csv = WriteCsv(root);
-        var first = GenerationJob.Run(Request(csv, output) with { Shard = new Shard(0, 2) }, pipeline: models.Pipeline);
-        var second = GenerationJob.Run(Request(csv, output) with { Shard = new Shard(1, 2) }, pipeline: models.Pipeline);
+        var first = GenerationJob.Run(Request(csv, output) with { Shard = new Shard(1, 2) }, pipeline: models.Pipeline);
+        var second = GenerationJob.Run(Request(csv, output) with { Shard = new Shard(2, 2) }, pipeline: models.Pipeline);
 
         Assert.Equal((2, 2), (first.Generated, second.Generated));
-        Assert.EndsWith("manifest.shard-0-of-2.jsonl", first.ManifestPath);
+        Assert.EndsWith("manifest.shard-1-of-2.jsonl", first.ManifestPath);
         Assert.Equal(new[] { "10", "11", "12", "13" }, GenerationManifest.ReadFolder(output).Select(e => e.CaseNumber));
-        Assert.Equal(new[] { "10", "12" }, File.ReadLines(first.ManifestPath).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("caseNumber").GetString()));
+        Assert.Equal(new[] { "10", "11" }, File.ReadLines(first.ManifestPath).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("caseNumber").GetString()));
     }
 
     [Fact]

@@ -58,12 +58,15 @@ public class PromptCsvTests : IDisposable
     }
 
     [Fact]
-    public void ShardsSplitRowsByPosition()
+    public void ShardsAreContiguousOneBasedSlicesThatCoverTheRowsOnce()
     {
-        var shard = Shard.Parse("1/3");
-        Assert.Equal(new[] { 1, 4, 7 }, shard.Select(Enumerable.Range(0, 9)));
-        Assert.Equal(new[] { 0, 1, 2 }, Shard.Parse("0/1").Select(Enumerable.Range(0, 3)));
-        foreach (var bad in new[] { "3/3", "1", "a/2", "-1/2", "0/0" })
+        var rows = Enumerable.Range(0, 10).ToList();
+        Assert.Equal(new[] { 3, 4, 5 }, Shard.Parse("2/3").Select(rows));
+        Assert.Equal(rows, Enumerable.Range(1, 3).SelectMany(i => new Shard(i, 3).Select(rows)));
+        Assert.Equal(rows, Shard.Parse("1/1").Select(rows));
+        Assert.Equal(new[] { 0, 1 }, new PromptSelection(7, Shard.Parse("1/3")).Apply(rows)); // rows 0..6: [0, 7/3)
+        Assert.Equal(2, Enumerable.Range(1, 5).Sum(i => new PromptSelection(2, new Shard(i, 5)).Apply(rows).Count));
+        foreach (var bad in new[] { "0/3", "4/3", "1", "a/2", "-1/2", "0/0" })
             Assert.Contains("must be I/N", Assert.Throws<GenerationInputException>(() => Shard.Parse(bad)).Message);
     }
 }

@@ -4,16 +4,19 @@ using Rece.Evaluation;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Running;
 using Rece.Evaluation.Suites;
+using Rece.Generation;
+using Rece.Models.Schedulers;
 
 namespace Rece.Cli.Commands;
 
 /// <summary>
 /// rece evaluate: a suite's metrics for an edited model against its baseline, with report.json and report.html. Images
-/// come from <paramref name="generator"/> (the Stable Diffusion sampler, bound by the caller) or from folders of images
-/// made earlier (--images / --baseline-images).
+/// are generated from --model / --baseline by the Stable Diffusion sampler (same seeds for both), or read from folders
+/// of images made earlier (--images / --baseline-images).
 /// </summary>
 public static class EvaluateCommand
 {
+    /// <param name="generator">Replaces the sampler (tests); null: the Stable Diffusion sampler with the command's settings.</param>
     public static Command Build(TextWriter stdout, TextWriter stderr, IImageSourceFactory? generator = null)
     {
         var model = new Option<string?>("--model") { Description = "The edited model folder (rece erase output): generates the images, builds attack embeddings, gives the embedding-space measures." };
@@ -27,56 +30,67 @@ public static class EvaluateCommand
         var output = new Option<string>("--out") { Description = "The folder to write: report.json, report.html, images/.", Required = true };
         var images = new Option<string?>("--images") { Description = "Evaluate these images as the edited model's instead of generating them: one file per case, named by case number (12.png or 12_0.png)." };
         var baselineImages = new Option<string?>("--baseline-images") { Description = "The baseline's images, named as --images." };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps per generated image.", DefaultValueFactory = _ => 50 };
+        var size = new Option<int?>("--size") { Description = "Generate every image at this size (default: the prompt row's size when the suite gives one, else the model's native size)." };
+        var scheduler = new Option<string>("--scheduler") { Description = "lms (the reference evaluation's), ddim, euler or pndm.", DefaultValueFactory = _ => "lms" };
+        scheduler.AcceptOnlyFromAmong("lms", "ddim", "euler", "pndm");
+        var precision = new Option<string>("--precision") { Description = "fp32, fp16 or bf16 (U-Net and VAE).", DefaultValueFactory = _ => "fp32" };
+        precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists and is not empty." };
         var json = new Option<bool>("--json") { Description = "Print report.json on stdout." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var command = new Command("evaluate", "Measure an erasure: NudeNet exposed parts, CLIP score, Ring-A-Bell attack success and the embedding-space measures, against the baseline.")
         {
-            model, baseline, suite, nudenet, clip, limit, shard, output, images, baselineImages, force, json, quiet,
+            model, baseline, suite, nudenet, clip, limit, shard, output, images, baselineImages, steps, size, scheduler, precision, force, json, quiet,
         };
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
         {
+            var disposables = new List<IDisposable>();
             try
             {
                 var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
                 string? modelDir = parse.GetValue(model), baselineDir = parse.GetValue(baseline);
-                var edited = Source(parse.GetValue(images), modelDir, "--images", "--model", generator)
-                    ?? throw new EvaluationInputException("Name the model to evaluate: --model DIR, or --images DIR with its images.");
-                var reference = Source(parse.GetValue(baselineImages), baselineDir, "--baseline-images", "--baseline", generator);
                 var request = new EvaluationRequest
                 {
                     Suite = EvaluationSuite.Parse(parse.GetRequiredValue(suite)),
                     OutputDirectory = parse.GetRequiredValue(output),
-                    Slice = PromptSlice.Parse(parse.GetValue(limit), parse.GetValue(shard)),
+                    Selection = PromptSelection.Parse(parse.GetValue(limit), parse.GetValue(shard)),
                     ModelDirectory = modelDir,
                     BaselineDirectory = baselineDir,
                     NudeNetPath = parse.GetValue(nudenet),
                     ClipDirectory = parse.GetValue(clip),
                     Force = parse.GetValue(force),
                 };
+                var sampler = generator ?? new GeneratorImageSourceFactory(
+                    new SamplerSettings(parse.GetValue(steps), Enum.Parse<SchedulerKind>(parse.GetRequiredValue(scheduler), ignoreCase: true),
+                        Precisions.Parse(parse.GetRequiredValue(precision)), Size: parse.GetValue(size)),
+                    progress.Log);
+                IImageSource? Source(string? imageFolder, string? modelDirectory)
+                {
+                    var source = imageFolder is not null ? new ImageFolderSource(imageFolder) : modelDirectory is null ? null : sampler.ForModel(modelDirectory);
+                    if (source is IDisposable owned)
+                        disposables.Add(owned);
+                    return source;
+                }
+                var edited = Source(parse.GetValue(images), modelDir)
+                    ?? throw new EvaluationInputException("Name the model to evaluate: --model DIR, or --images DIR with its images.");
+                var reference = Source(parse.GetValue(baselineImages), baselineDir);
                 var report = EvaluationJob.Run(request, edited, reference, progress.Log);
                 Print(report, stdout, parse.GetValue(json), request.OutputDirectory);
                 return ReceCommandLine.Success;
             }
-            catch (EvaluationInputException e)
+            catch (Exception e) when (e is EvaluationInputException or GenerationInputException)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return ReceCommandLine.BadInput;
             }
+            finally
+            {
+                foreach (var owned in disposables)
+                    owned.Dispose();
+            }
         }));
         return command;
-    }
-
-    /// <summary>Images of one model: a folder when given, else generated from the model folder when a generator is bound.</summary>
-    private static IImageSource? Source(string? imageFolder, string? modelDirectory, string imagesOption, string modelOption, IImageSourceFactory? generator)
-    {
-        if (imageFolder is not null)
-            return new ImageFolderSource(imageFolder);
-        if (modelDirectory is null)
-            return null;
-        return generator?.ForModel(modelDirectory)
-            ?? throw new EvaluationInputException(
-                $"This build of rece does not generate images yet: pass {imagesOption} DIR with the images of {modelDirectory}, one per case named by case number ({modelOption} then only serves the measures and attack embeddings).");
     }
 
     private static void Print(EvaluationReport report, TextWriter stdout, bool json, string folder)

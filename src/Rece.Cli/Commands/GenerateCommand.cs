@@ -13,7 +13,7 @@ public static class GenerateCommand
         var prompt = new Option<string?>("--prompt") { Description = "One prompt; its image is 0.png." };
         var prompts = new Option<string?>("--prompts") { Description = "A CSV with a \"prompt\" column; case_number, evaluation_seed, evaluation_guidance, sd_image_width/height are honoured per row." };
         var limit = new Option<int?>("--limit") { Description = "Only the first N rows of --prompts." };
-        var shard = new Option<string?>("--shard") { Description = "I/N: only rows whose position (after --limit) is I modulo N (0 <= I < N)." };
+        var shard = new Option<string?>("--shard") { Description = "I/N: the I-th of N contiguous slices of the (limited) rows, 1-based (2/4: the second quarter)." };
         var output = new Option<string>("--out") { Description = "Output folder: {case_number}.png, manifest*.jsonl, generation.json. Existing images are skipped.", Required = true };
         var steps = new Option<int>("--steps") { Description = "Denoising steps.", DefaultValueFactory = _ => 50 };
         var guidance = new Option<double>("--guidance") { Description = "Classifier-free guidance scale (rows without evaluation_guidance).", DefaultValueFactory = _ => 7.5 };

@@ -7,6 +7,7 @@ using Rece.Evaluation.Measures;
 using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Suites;
+using Rece.Generation;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Models.TextEncoder;
@@ -22,7 +23,7 @@ public sealed record EvaluationRequest
 
     public required string OutputDirectory { get; init; }
 
-    public PromptSlice Slice { get; init; } = PromptSlice.All;
+    public PromptSelection Selection { get; init; } = PromptSelection.All;
 
     /// <summary>The edited model folder (rece erase output): its text encoder builds attack embeddings, its patch gives the measures.</summary>
     public string? ModelDirectory { get; init; }
@@ -60,8 +61,8 @@ public static class EvaluationJob
             throw new EvaluationInputException($"The {suite.Name} suite builds its attack embeddings with the model's text encoder: pass --model DIR.");
         var inputs = new[] { request.ModelDirectory, request.BaselineDirectory, request.ClipDirectory }.OfType<string>().ToArray();
         OutputFolder.Check(request.OutputDirectory, request.Force, inputs);
-        var cases = request.Slice.Apply(suite.Cases());
-        log?.Invoke($"suite {suite.Name}: {cases.Count} cases ({request.Slice}); metrics: {(plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run))}");
+        var cases = request.Selection.Apply(suite.Cases());
+        log?.Invoke($"suite {suite.Name}: {cases.Count} cases ({request.Selection}); metrics: {(plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run))}");
 
         using var scope = NewDisposeScope();
         using var detector = plan.Runs(MetricPlan.NudeNet) ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!)) : null;
@@ -111,7 +112,7 @@ public static class EvaluationJob
         var report = new EvaluationReport
         {
             CreatedUtc = DateTimeOffset.UtcNow,
-            Suite = new ReportSuite(suite.Name, suite.Description, suite.PromptFile, request.Slice.Limit, request.Slice.Shard, request.Slice.Shards, cases.Count),
+            Suite = new ReportSuite(suite.Name, suite.Description, suite.PromptFile, request.Selection.Limit, request.Selection.Shard?.Index ?? 1, request.Selection.Shard?.Count ?? 1, cases.Count),
             Sources = roles.ToDictionary(r => r.Role, r => r.Source.Description),
             Metrics = plan.Run,
             Skipped = plan.Skipped,
