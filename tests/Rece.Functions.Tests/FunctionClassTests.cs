@@ -119,8 +119,9 @@ public class FunctionClassTests(AzuriteFixture azurite)
         public ConcurrentQueue<GpuJob> Jobs { get; } = new();
         public DurableTaskClient? Client { get; set; }
 
-        public async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default)
+        public async Task EnqueueAsync(IGpuJobMessage message, CancellationToken cancellationToken = default)
         {
+            var job = (GpuJob)message;
             Jobs.Enqueue(job);
             var checkpoint = new CheckpointInfo(job.Epoch, job.Checkpoint, job.Checkpoint + CheckpointLayout.Patch, job.Checkpoint + CheckpointLayout.State,
                 new[] { new StageMeasure("uce", 0.5, 0.01, 0.1, 0.01) });
