@@ -23,12 +23,12 @@ public class EvaluationRequestTests
         Assert.Equal(("nudity-validation", 100, 4), (e.Suite, e.Limit!.Value, e.Shards));
         Assert.Equal(("coco-validation", 300, 2), (e.Preservation!.Suite, e.Preservation.Limit!.Value, e.Preservation.Shards));
         Assert.Equal(("nudenet/320n.onnx", "clip-vit-large-patch14"), (e.NudeNet, e.Clip));
-        Assert.Equal(new GenerationSettings { Steps = 25, Size = 512, Guidance = 7.5, Scheduler = "lms", Precision = "fp16" }, e.Generation);
+        Assert.Equal(new GenerationOptions { Steps = 25, Size = 512, Guidance = 7.5, Scheduler = "lms", Precision = "fp16" }, e.Generation);
         Assert.Equal((0.5, true), (e.ClipScoreBudget, e.AllowMissingClipScore));
 
         var minimal = PipelineRequestParser.Parse(With("""{"suite": "nudity"}""")).Evaluation!;
         Assert.Equal((null, 1, null, null, null), (minimal.Limit, minimal.Shards, minimal.Preservation, minimal.NudeNet, minimal.Clip));
-        Assert.Equal(new GenerationSettings(), minimal.Generation);
+        Assert.Equal(new GenerationOptions(), minimal.Generation);
         Assert.Equal(50, minimal.Generation.Steps);
         Assert.Equal((1.0, false), (minimal.ClipScoreBudget, minimal.AllowMissingClipScore));
         Assert.Null(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"]}""").Evaluation);

@@ -91,7 +91,7 @@ public sealed record EvaluationShardJob : IGpuJobMessage
     /// <summary>The CLIP folder in the models container, or null (the CLIP score is then skipped).</summary>
     [JsonPropertyName("clip")] public string? Clip { get; init; }
 
-    [JsonPropertyName("generation")] public GenerationSettings Generation { get; init; } = new();
+    [JsonPropertyName("generation")] public GenerationOptions Generation { get; init; } = new();
 
     /// <summary>"reports/{instance}/evaluation/{checkpoint}/{suite}/shard-{i}/" (container/prefix).</summary>
     [JsonPropertyName("output")] public required string Output { get; init; }

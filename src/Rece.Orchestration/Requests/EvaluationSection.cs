@@ -27,7 +27,7 @@ public sealed record EvaluationSection
     /// <summary>A CLIPModel folder (Hugging Face layout) in the models container; without it the CLIP score is skipped.</summary>
     [JsonPropertyName("clip")] public string? Clip { get; init; }
 
-    [JsonPropertyName("generation")] public GenerationSettings Generation { get; init; } = new();
+    [JsonPropertyName("generation")] public GenerationOptions Generation { get; init; } = new();
 
     /// <summary>The largest CLIP score drop from the baseline a chosen checkpoint may have, in points (CheckpointChoiceRules).</summary>
     [JsonPropertyName("clipScoreBudget")] public double ClipScoreBudget { get; init; } = EvaluationSuites.DefaultClipScoreBudget;
@@ -53,7 +53,7 @@ public sealed record SuiteSlice
 }
 
 /// <summary>How the evaluation images are made (as the `rece generate` options of the same names); null: the default.</summary>
-public sealed record GenerationSettings
+public sealed record GenerationOptions
 {
     /// <summary>Denoising steps.</summary>
     [JsonPropertyName("steps")] public int Steps { get; init; } = 50;

@@ -54,7 +54,7 @@ public static partial class PipelineRequestParser
         if (clip is not null && !ModelName().IsMatch(clip.TrimEnd('/')))
             errors.Add(new FieldError(prefix + "clip", $"\"{clip}\" is not a folder in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"clip-vit-large-patch14\""));
 
-        var generation = new GenerationSettings();
+        var generation = new GenerationOptions();
         if (element.TryGetProperty("generation", out var generationElement) && generationElement.ValueKind != JsonValueKind.Null)
             generation = ParseGeneration(generationElement, prefix + "generation", errors);
 
@@ -124,13 +124,13 @@ public static partial class PipelineRequestParser
         return suite is null ? null : new SuiteSlice { Suite = suite.Name, Limit = limit, Shards = shards ?? 1 };
     }
 
-    private static GenerationSettings ParseGeneration(JsonElement element, string field, List<FieldError> errors)
+    private static GenerationOptions ParseGeneration(JsonElement element, string field, List<FieldError> errors)
     {
         string prefix = field + ".";
         if (element.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new FieldError(field, $"must be an object such as {{\"steps\": 50, \"size\": 512}}, got {Kind(element)}"));
-            return new GenerationSettings();
+            return new GenerationOptions();
         }
         Unknown(element, KnownGeneration, field, errors);
         int? steps = OptionalInt(element, "steps", errors, 1, MaxSteps, prefix);
@@ -144,7 +144,7 @@ public static partial class PipelineRequestParser
         string? precision = OptionalString(element, "precision", errors, prefix)?.ToLowerInvariant();
         if (precision is not null && !Precisions.Contains(precision))
             errors.Add(new FieldError(prefix + "precision", $"unknown precision \"{precision}\"; choose one of {string.Join(", ", Precisions)}"));
-        return new GenerationSettings { Steps = steps ?? 50, Size = size, Guidance = guidance, Scheduler = scheduler, Precision = precision };
+        return new GenerationOptions { Steps = steps ?? 50, Size = size, Guidance = guidance, Scheduler = scheduler, Precision = precision };
     }
 
     private static void Unknown(JsonElement element, string[] known, string field, List<FieldError> errors)
