@@ -58,6 +58,22 @@ public sealed class ErasureIntake(StorageAccount account, GpuJobPolicy jobs)
         return new IntakeResult(IntakeOutcome.Started, id, Array.Empty<FieldError>());
     }
 
+    /// <summary>Starts the request blob an event names; a blob deleted since the event is ignored.</summary>
+    public async Task<IntakeResult> StartFromBlobNameAsync(DurableTaskClient client, string blobName, CancellationToken cancellationToken = default)
+    {
+        var blob = account.Container(StorageNames.Requests).GetBlobClient(blobName);
+        Azure.Response<BlobDownloadResult> download;
+        try
+        {
+            download = await blob.DownloadContentAsync(cancellationToken);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            return new IntakeResult(IntakeOutcome.Ignored, null, Array.Empty<FieldError>(), $"{StorageNames.Requests}/{blobName} no longer exists");
+        }
+        return await StartFromBlobAsync(client, blobName, download.Value.Content, download.Value.Details.ETag.ToString(), cancellationToken);
+    }
+
     public async Task<IntakeResult> StartFromBlobAsync(DurableTaskClient client, string blobName, BinaryData content, string? etag, CancellationToken cancellationToken = default)
     {
         if (!blobName.EndsWith(".json", StringComparison.OrdinalIgnoreCase))

@@ -52,3 +52,25 @@ public sealed class ErasureRequestBlobTrigger(ErasureIntake intake, ILogger<Eras
         logger.LogInformation("{Blob}: {Outcome} {Instance} {Errors}", name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors));
     }
 }
+
+/// <summary>
+/// The Event Grid BlobCreated events of request blobs, as the deployment delivers them (a storage queue: no function keys
+/// in the deployment; infra/modules/events.bicep). Each named blob goes the way of <see cref="ErasureRequestBlobTrigger"/>,
+/// so an event delivered twice, or an event and the blob trigger for the same blob, start one instance. A message that is
+/// not an Event Grid event fails and, after the host's retries, lands in the poison queue.
+/// </summary>
+public sealed class ErasureRequestEventTrigger(ErasureIntake intake, ILogger<ErasureRequestEventTrigger> logger)
+{
+    [Function(nameof(ErasureRequestEventTrigger))]
+    public async Task Run(
+        [QueueTrigger(StorageNames.RequestEvents, Connection = FunctionsSettings.Connection)] string message,
+        [DurableClient] DurableTaskClient client,
+        CancellationToken cancellationToken)
+    {
+        foreach (var name in RequestBlobEvents.RequestBlobNames(message))
+        {
+            var result = await intake.StartFromBlobNameAsync(client, name, cancellationToken);
+            logger.LogInformation("{Blob}: {Outcome} {Instance} {Errors} {Note}", name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors), result.Note);
+        }
+    }
+}

@@ -47,8 +47,10 @@ public sealed class CheckpointStore(StorageAccount account)
         var root = BlobPath.Parse(prefix);
         var patchPath = root.Child(CheckpointLayout.Patch);
         var statePath = root.Child(CheckpointLayout.State);
-        await CreateOnlyBlobs.WriteAsync(Blob(patchPath), patch, "application/octet-stream", cancellationToken);
-        await CreateOnlyBlobs.WriteAsync(Blob(statePath), state, "application/octet-stream", cancellationToken);
+        // Independent blobs: written at once; only the marker must come after both.
+        await Task.WhenAll(
+            CreateOnlyBlobs.WriteAsync(Blob(patchPath), patch, "application/octet-stream", cancellationToken),
+            CreateOnlyBlobs.WriteAsync(Blob(statePath), state, "application/octet-stream", cancellationToken));
         var marker = new CheckpointMarker
         {
             JobId = jobId,

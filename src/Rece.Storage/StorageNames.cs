@@ -18,6 +18,12 @@ public static class StorageNames
 
     public const string GpuJobs = "gpu-jobs";
 
+    /// <summary>
+    /// In Azure, Event Grid delivers the BlobCreated events of request blobs here (infra/modules/events.bicep says why a
+    /// queue and not the blob trigger's webhook); the function app's queue trigger starts the instances.
+    /// </summary>
+    public const string RequestEvents = "erasure-request-events";
+
     public const string DefaultTaskHub = "rece";
 
     /// <summary>As host.json: the host and every worker must agree, since it decides which control queue an instance uses.</summary>

@@ -32,10 +32,14 @@ public sealed record GpuWorkerOptions
     public int MaxDequeueCount { get; init; } = 5;
 
     /// <summary>
-    /// Longest wait between polls of an empty queue. The wait is a tenth of the time the queue has been empty, up to
-    /// this: prompt right after activity, cheap when idle.
+    /// Longest wait between polls of an empty queue. The wait is a thirtieth of the time the queue has been empty, up to
+    /// this: a run's next job (or a new request's first, after seconds of quiet) is picked up within about 0.1 s, while a
+    /// worker idle for minutes polls once a second (in Azure, KEDA removes idle GPU replicas anyway).
     /// </summary>
     public TimeSpan MaxPollingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The wait between polls of an empty queue is this share of how long it has been empty.</summary>
+    public const int IdleBackoffDivisor = 30;
 
     /// <summary>Stop after this many jobs (for run-to-completion jobs, e.g. a Container Apps job per message); null: run until stopped.</summary>
     public int? MaxJobs { get; init; }
@@ -103,7 +107,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             }
             if (message is null)
             {
-                var delay = TimeSpan.FromTicks(Math.Min(emptySince.Elapsed.Ticks / 10, options.MaxPollingInterval.Ticks));
+                var delay = TimeSpan.FromTicks(Math.Min(emptySince.Elapsed.Ticks / GpuWorkerOptions.IdleBackoffDivisor, options.MaxPollingInterval.Ticks));
                 try
                 {
                     await _wake.WaitAsync(delay, cancellationToken);
@@ -233,14 +237,17 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     {
         if (job.JobKind != GpuJob.Kind)
             throw new ErasureInputException($"This worker runs {GpuJob.Kind} jobs, not {job.JobKind}.");
-        var existing = await _checkpoints.TryReadMarkerAsync(job.Checkpoint, cancellationToken);
-        if (existing is not null)
+        // Both markers at once: the common case (a new epoch) needs the previous one, a redelivery only its own.
+        var existingRead = _checkpoints.TryReadMarkerAsync(job.Checkpoint, cancellationToken);
+        var previousRead = job.PreviousCheckpoint is null ? Task.FromResult<CheckpointMarker?>(null) : _checkpoints.TryReadMarkerAsync(job.PreviousCheckpoint, cancellationToken);
+        await Task.WhenAll(existingRead, previousRead);
+        if (await existingRead is { } existing)
             return GpuJobResult.Success(job, CheckpointStore.ToInfo(job.Checkpoint, existing), options.Name, reused: true);
 
         byte[]? previousState = null;
         if (job.PreviousCheckpoint is not null)
         {
-            var previous = await _checkpoints.TryReadMarkerAsync(job.PreviousCheckpoint, cancellationToken)
+            var previous = await previousRead
                 ?? throw new ErasureInputException($"The checkpoint to resume from, {job.PreviousCheckpoint}, is not committed (no {CheckpointLayout.Measures}).");
             previousState = (await _checkpoints.ReadVerifiedAsync(previous.State, cancellationToken)).ToArray();
         }

@@ -114,6 +114,27 @@ public class FunctionClassTests(AzuriteFixture azurite)
         Assert.True(await bad.ExistsAsync());
     }
 
+    [Fact]
+    public async Task TheEventGridQueueTriggerStartsTheRequestBlobsItsEventsName()
+    {
+        var (account, intake, client) = await SetUpAsync();
+        var trigger = new ErasureRequestEventTrigger(intake, NullLogger<ErasureRequestEventTrigger>.Instance);
+        await account.Container(StorageNames.Requests).GetBlobClient("team/good.json").UploadAsync(BinaryData.FromString("""{"model": "tiny", "concepts": ["cat"]}"""));
+        static string Created(string blob) =>
+            $$"""{"subject":"/blobServices/default/containers/erasure-requests/blobs/{{blob}}","eventType":"Microsoft.Storage.BlobCreated","data":{ } }""";
+
+        await trigger.Run(Created("team/good.json"), client, CancellationToken.None);
+        await trigger.Run(Convert.ToBase64String(Encoding.UTF8.GetBytes(Created("team/good.json"))), client, CancellationToken.None);
+        await trigger.Run(Created("deleted-since.json"), client, CancellationToken.None);
+        await Assert.ThrowsAsync<FormatException>(() => trigger.Run("garbage", client, CancellationToken.None));
+
+        var instances = new List<OrchestrationMetadata>();
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+            instances.Add(instance);
+        var started = Assert.Single(instances);
+        Assert.Equal("team/good.json", PipelineJson.Deserialize<ErasureInput>(started.SerializedInput!).Source.ResultBlob);
+    }
+
     private sealed class Recorder : IGpuJobQueue, IErasureOutputs
     {
         public ConcurrentQueue<GpuJob> Jobs { get; } = new();

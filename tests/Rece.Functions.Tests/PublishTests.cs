@@ -40,7 +40,7 @@ public sealed class PublishTests : IDisposable
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "functions.metadata")));
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
         Assert.Equal(
-            new[] { "EnqueueEvaluationReport", "EnqueueEvaluationShard", "EnqueueGpuJob", "ErasureOrchestrator", "ErasureRequestBlobTrigger", "GetErasure", "ListErasures", "PurgeErasure", "RaiseErasureEvent", "StartErasure", "TerminateErasure", "WriteErasureReport", "WriteErasureResult" },
+            new[] { "EnqueueEvaluationReport", "EnqueueEvaluationShard", "EnqueueGpuJob", "ErasureOrchestrator", "ErasureRequestBlobTrigger", "ErasureRequestEventTrigger", "GetErasure", "ListErasures", "PurgeErasure", "RaiseErasureEvent", "StartErasure", "TerminateErasure", "WriteErasureReport", "WriteErasureResult" },
             functions.Keys.Order(StringComparer.Ordinal));
         Assert.All(functions.Values, f => Assert.Equal("Rece.Functions.dll", f.GetProperty("scriptFile").GetString()));
 
@@ -63,6 +63,10 @@ public sealed class PublishTests : IDisposable
         Assert.Equal(("blobTrigger", "erasure-requests/{name}", "EventGrid", "AzureWebJobsStorage"),
             (blob.GetProperty("type").GetString(), blob.GetProperty("path").GetString(), blob.GetProperty("source").GetString(), blob.GetProperty("connection").GetString()));
         Assert.True(HasClient("ErasureRequestBlobTrigger"));
+        var events = Trigger("ErasureRequestEventTrigger");
+        Assert.Equal(("queueTrigger", "erasure-request-events", "AzureWebJobsStorage"),
+            (events.GetProperty("type").GetString(), events.GetProperty("queueName").GetString(), events.GetProperty("connection").GetString()));
+        Assert.True(HasClient("ErasureRequestEventTrigger"));
         Assert.Equal("orchestrationTrigger", Trigger("ErasureOrchestrator").GetProperty("type").GetString());
         foreach (var activity in new[] { "EnqueueGpuJob", "EnqueueEvaluationShard", "EnqueueEvaluationReport", "WriteErasureReport", "WriteErasureResult" })
             Assert.Equal("activityTrigger", Trigger(activity).GetProperty("type").GetString());
@@ -71,10 +75,12 @@ public sealed class PublishTests : IDisposable
         var loaded = extensions.RootElement.GetProperty("extensions").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
         Assert.Contains("DurableTask", loaded);
         Assert.Contains("AzureStorageBlobs", loaded);
+        Assert.Contains("AzureStorageQueues", loaded);
         foreach (var extension in extensions.RootElement.GetProperty("extensions").EnumerateArray())
             Assert.True(File.Exists(Path.Combine(_output, extension.GetProperty("hintPath").GetString()!)), extension.GetProperty("hintPath").GetString());
 
         using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "host.json")));
+        Assert.Equal("none", host.RootElement.GetProperty("extensions").GetProperty("queues").GetProperty("messageEncoding").GetString());
         var durable = host.RootElement.GetProperty("extensions").GetProperty("durableTask");
         Assert.Equal("%RECE_TASK_HUB%", durable.GetProperty("hubName").GetString());
         Assert.Equal("AzureStorage", durable.GetProperty("storageProvider").GetProperty("type").GetString());

@@ -13,16 +13,17 @@ public class MessageLeaseTests(AzuriteFixture azurite)
         await account.EnsureCreatedAsync();
         var queue = account.GpuJobs;
         await queue.SendMessageAsync("job");
-        var visibility = TimeSpan.FromSeconds(1);
+        // Renewed every third of it: a stall of two thirds (1.3 s) on a loaded machine would be needed to lose it.
+        var visibility = TimeSpan.FromSeconds(2);
         var message = (await queue.ReceiveMessageAsync(visibility)).Value;
         var lease = new MessageLease(queue, message, visibility);
         using var stop = new CancellationTokenSource();
         var renewing = lease.RenewUntilAsync(stop.Token);
 
-        // Three visibility timeouts of "work": without renewal the message would be visible again after one.
+        // Over two visibility timeouts of "work": without renewal the message would be visible again after one.
         for (int i = 0; i < 6; i++)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(500));
+            await Task.Delay(TimeSpan.FromMilliseconds(750));
             Assert.Null((await queue.ReceiveMessageAsync(TimeSpan.FromSeconds(30))).Value);
         }
         stop.Cancel();

@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 namespace Rece.Testing;
 
 /// <summary>
-/// Azurite (the Azure Storage emulator, installed by .ci/run into tools/azurite from npm) on 127.0.0.1 with free ports,
+/// Azurite (the Azure Storage emulator, installed into tools/azurite by tools/install-test-dependencies.sh) on 127.0.0.1 with free ports,
 /// a temporary --location and --disableTelemetry, stopped by its process id. It declares its own storage accounts
 /// (AZURITE_ACCOUNTS) so that each user of it gets a storage account of its own. Used by the tests and the benchmark.
 /// </summary>
@@ -39,57 +39,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// tools/azurite/node_modules/.bin/azurite, installed with `npm ci` from the committed package-lock.json when missing
-    /// (once, under a file lock: several test assemblies may start at the same time), so `dotnet test` works on its own.
-    /// </summary>
+    /// <summary>tools/azurite/node_modules/.bin/azurite, as tools/install-test-dependencies.sh installs it (the README's test command runs it first).</summary>
     public static string Executable
     {
         get
         {
-            string folder = Path.Combine(RepositoryRoot, "tools", "azurite");
-            string local = Path.Combine(folder, "node_modules", ".bin", "azurite");
-            if (File.Exists(local))
-                return local;
-            using (AcquireLock(folder))
-            {
-                if (File.Exists(local))
-                    return local;
-                var start = new ProcessStartInfo("npm") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (var arg in new[] { "ci", "--prefix", folder, "--no-audit", "--no-fund", "--loglevel=error" })
-                    start.ArgumentList.Add(arg);
-                Process? npm;
-                try
-                {
-                    npm = Process.Start(start);
-                }
-                catch (System.ComponentModel.Win32Exception e)
-                {
-                    throw new InvalidOperationException($"Azurite is not installed at {local} and npm is not available ({e.Message}): install Node.js and run `npm ci --prefix tools/azurite`.", e);
-                }
-                var output = npm!.StandardError.ReadToEndAsync();
-                npm.StandardOutput.ReadToEnd();
-                npm.WaitForExit();
-                if (npm.ExitCode != 0 || !File.Exists(local))
-                    throw new InvalidOperationException($"`npm ci --prefix tools/azurite` failed ({npm.ExitCode}): {output.Result}");
-                return local;
-            }
-        }
-    }
-
-    private static FileStream AcquireLock(string folder)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(Path.Combine(folder, ".install.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(10))
-            {
-                Thread.Sleep(500);
-            }
+            string local = Path.Combine(RepositoryRoot, "tools", "azurite", "node_modules", ".bin", "azurite");
+            return File.Exists(local)
+                ? local
+                : throw new InvalidOperationException($"Azurite is not installed at {local}: run `bash tools/install-test-dependencies.sh` (the README's test command does).");
         }
     }
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rece.Models;
+using Rece.Models.Clip;
+using Rece.Models.Configuration;
 using Rece.Models.TextEncoder;
 
 namespace Rece.Evaluation.Clip;
@@ -24,6 +26,26 @@ public sealed record ClipVisionConfig
 
     /// <summary>Patches plus the class token.</summary>
     public int Positions => GridSize * GridSize + 1;
+
+    /// <summary>A CLIPModel's "vision_config" (transformers' defaults for absent fields).</summary>
+    public static ClipVisionConfig Read(JsonConfig json)
+    {
+        var defaults = new ClipVisionConfig();
+        var config = new ClipVisionConfig
+        {
+            HiddenSize = json.Int("hidden_size", defaults.HiddenSize),
+            IntermediateSize = json.Int("intermediate_size", defaults.IntermediateSize),
+            NumAttentionHeads = json.Int("num_attention_heads", defaults.NumAttentionHeads),
+            NumHiddenLayers = json.Int("num_hidden_layers", defaults.NumHiddenLayers),
+            NumChannels = json.Int("num_channels", defaults.NumChannels),
+            ImageSize = json.Int("image_size", defaults.ImageSize),
+            PatchSize = json.Int("patch_size", defaults.PatchSize),
+            HiddenAct = json.String("hidden_act", defaults.HiddenAct),
+            LayerNormEps = json.Double("layer_norm_eps", defaults.LayerNormEps),
+        };
+        config.Validate(json.Path);
+        return config;
+    }
 
     public void Validate(string source)
     {
@@ -51,23 +73,7 @@ public sealed record ClipVisionConfig
             new("vision_model.pre_layrnorm.weight", new[] { d }),
             new("vision_model.pre_layrnorm.bias", new[] { d }),
         };
-        for (int i = 0; i < NumHiddenLayers; i++)
-        {
-            string p = $"vision_model.encoder.layers.{i}.";
-            foreach (var proj in new[] { "q_proj", "k_proj", "v_proj", "out_proj" })
-            {
-                specs.Add(new($"{p}self_attn.{proj}.weight", new[] { d, d }));
-                specs.Add(new($"{p}self_attn.{proj}.bias", new[] { d }));
-            }
-            specs.Add(new($"{p}layer_norm1.weight", new[] { d }));
-            specs.Add(new($"{p}layer_norm1.bias", new[] { d }));
-            specs.Add(new($"{p}mlp.fc1.weight", new[] { ff, d }));
-            specs.Add(new($"{p}mlp.fc1.bias", new[] { ff }));
-            specs.Add(new($"{p}mlp.fc2.weight", new[] { d, ff }));
-            specs.Add(new($"{p}mlp.fc2.bias", new[] { d }));
-            specs.Add(new($"{p}layer_norm2.weight", new[] { d }));
-            specs.Add(new($"{p}layer_norm2.bias", new[] { d }));
-        }
+        specs.AddRange(ClipTransformer.LayerSpecs("vision_model.encoder.layers.", NumHiddenLayers, d, ff));
         specs.Add(new("vision_model.post_layernorm.weight", new[] { d }));
         specs.Add(new("vision_model.post_layernorm.bias", new[] { d }));
         return specs;
@@ -123,53 +129,14 @@ public sealed record ClipModelConfig(ClipTextConfig Text, ClipVisionConfig Visio
 
     public static ClipModelConfig Load(string path)
     {
-        if (!File.Exists(path))
-            throw new ModelFormatException($"Missing file {path}.");
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new ModelFormatException($"{path} must hold a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new ModelFormatException($"{path} is not valid JSON: {e.Message}");
-        }
-        var architectures = root["architectures"] is JsonArray list ? list.Select(a => a?.ToString()).ToList() : new List<string?>();
-        if (architectures.Count > 0 && !architectures.Contains(Architecture))
+        var json = JsonConfig.Load(path);
+        var architectures = json.Strings("architectures", new[] { Architecture });
+        if (!architectures.Contains(Architecture))
             throw new ModelFormatException($"{path} describes {string.Join(", ", architectures)}, not a {Architecture}: the CLIP score needs a full CLIP model (e.g. openai/clip-vit-large-patch14).");
-        var text = Section(root, "text_config", path);
-        var vision = Section(root, "vision_config", path);
-        var reader = new FieldReader(path);
-        var textConfig = new ClipTextConfig
-        {
-            VocabSize = reader.Int(text, "text_config", "vocab_size", 49408),
-            HiddenSize = reader.Int(text, "text_config", "hidden_size", 512),
-            IntermediateSize = reader.Int(text, "text_config", "intermediate_size", 2048),
-            NumAttentionHeads = reader.Int(text, "text_config", "num_attention_heads", 8),
-            NumHiddenLayers = reader.Int(text, "text_config", "num_hidden_layers", 12),
-            MaxPositionEmbeddings = reader.Int(text, "text_config", "max_position_embeddings", 77),
-            HiddenAct = reader.String(text, "text_config", "hidden_act", "quick_gelu"),
-            LayerNormEps = reader.Double(text, "text_config", "layer_norm_eps", 1e-5),
-            ProjectionDim = reader.Int(text, "text_config", "projection_dim", 512),
-        };
-        textConfig.Validate(path + " (text_config)");
-        var visionConfig = new ClipVisionConfig
-        {
-            HiddenSize = reader.Int(vision, "vision_config", "hidden_size", 768),
-            IntermediateSize = reader.Int(vision, "vision_config", "intermediate_size", 3072),
-            NumAttentionHeads = reader.Int(vision, "vision_config", "num_attention_heads", 12),
-            NumHiddenLayers = reader.Int(vision, "vision_config", "num_hidden_layers", 12),
-            NumChannels = reader.Int(vision, "vision_config", "num_channels", 3),
-            ImageSize = reader.Int(vision, "vision_config", "image_size", 224),
-            PatchSize = reader.Int(vision, "vision_config", "patch_size", 32),
-            HiddenAct = reader.String(vision, "vision_config", "hidden_act", "quick_gelu"),
-            LayerNormEps = reader.Double(vision, "vision_config", "layer_norm_eps", 1e-5),
-        };
-        visionConfig.Validate(path + " (vision_config)");
-        int projection = reader.Int(root, "", "projection_dim", 512);
+        int projection = json.Int("projection_dim", 512);
         if (projection <= 0)
             throw new ModelFormatException($"{path}: projection_dim must be positive.");
-        return new ClipModelConfig(textConfig, visionConfig, projection);
+        return new ClipModelConfig(ClipTextConfig.Read(json.Section("text_config")), ClipVisionConfig.Read(json.Section("vision_config")), projection);
     }
 
     public JsonObject ToJson()
@@ -185,36 +152,5 @@ public sealed record ClipModelConfig(ClipTextConfig Text, ClipVisionConfig Visio
             ["text_config"] = text,
             ["vision_config"] = Vision.ToJson(),
         };
-    }
-
-    private static JsonObject Section(JsonObject root, string name, string path) => root[name] switch
-    {
-        JsonObject section => section,
-        null => new JsonObject(),
-        _ => throw new ModelFormatException($"{path}: \"{name}\" must be an object."),
-    };
-
-    private sealed class FieldReader(string path)
-    {
-        public int Int(JsonObject obj, string section, string field, int fallback) => Read(obj, section, field, fallback, n => n.GetValue<int>(), "an integer");
-
-        public double Double(JsonObject obj, string section, string field, double fallback) => Read(obj, section, field, fallback, n => n.GetValue<double>(), "a number");
-
-        public string String(JsonObject obj, string section, string field, string fallback) => Read(obj, section, field, fallback, n => n.GetValue<string>(), "a string");
-
-        private T Read<T>(JsonObject obj, string section, string field, T fallback, Func<JsonNode, T> convert, string expected)
-        {
-            if (!obj.TryGetPropertyValue(field, out var node) || node is null)
-                return fallback;
-            try
-            {
-                return convert(node);
-            }
-            catch (Exception e) when (e is InvalidOperationException or FormatException)
-            {
-                string where = section.Length > 0 ? $"{section}.{field}" : field;
-                throw new ModelFormatException($"{path}: \"{where}\" must be {expected}, got {node.ToJsonString()}.");
-            }
-        }
     }
 }

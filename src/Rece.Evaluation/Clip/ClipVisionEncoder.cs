@@ -1,4 +1,5 @@
 using Rece.Models;
+using Rece.Models.Clip;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -55,28 +56,14 @@ public sealed class ClipVisionEncoder : IDisposable
         var cls = W("vision_model.embeddings.class_embedding").view(1, 1, d).expand(batch, 1, d);
         var x = cat(new[] { cls, patches }, 1).add(W("vision_model.embeddings.position_embedding.weight"));
         x = LayerNorm(x, "vision_model.pre_layrnorm");
-        for (int i = 0; i < Config.NumHiddenLayers; i++)
-        {
-            string p = $"vision_model.encoder.layers.{i}.";
-            var h = LayerNorm(x, p + "layer_norm1");
-            Tensor Heads(string proj) => Linear(h, p + "self_attn." + proj).view(batch, positions, heads, Config.HeadDim).transpose(1, 2);
-            var attended = F.scaled_dot_product_attention(Heads("q_proj"), Heads("k_proj"), Heads("v_proj"))
-                .transpose(1, 2).reshape(batch, positions, d);
-            x = x.add(Linear(attended, p + "self_attn.out_proj"));
-            h = Linear(LayerNorm(x, p + "layer_norm2"), p + "mlp.fc1");
-            h = Config.HiddenAct == "gelu" ? F.gelu(h) : h.mul(F.sigmoid(h.mul(1.702)));
-            x = x.add(Linear(h, p + "mlp.fc2"));
-        }
+        x = ClipTransformer.Encode(x, W, "vision_model.encoder.layers.", Config.NumHiddenLayers, (int)heads, Config.HiddenAct, Config.LayerNormEps, causal: false);
         var pooled = LayerNorm(x.select(1, 0), "vision_model.post_layernorm");
         return pooled.matmul(W(ProjectionName).t()).MoveToOuterDisposeScope();
     }
 
     private Tensor W(string name) => _weights[name];
 
-    private Tensor Linear(Tensor x, string prefix) => F.linear(x, W(prefix + ".weight"), W(prefix + ".bias"));
-
-    private Tensor LayerNorm(Tensor x, string prefix) =>
-        F.layer_norm(x, new long[] { Config.HiddenSize }, W(prefix + ".weight"), W(prefix + ".bias"), Config.LayerNormEps);
+    private Tensor LayerNorm(Tensor x, string prefix) => ClipTransformer.LayerNorm(x, W, prefix, Config.LayerNormEps);
 
     public void Dispose()
     {

@@ -41,6 +41,14 @@ public sealed class JsonConfig
 
     public bool Has(string field) => Root.TryGetPropertyValue(field, out var value) && value is not null;
 
+    /// <summary>A nested object (e.g. a CLIPModel's "text_config"), read like a file of its own; absent: an empty one.</summary>
+    public JsonConfig Section(string field) => Root[field] switch
+    {
+        JsonObject section => new JsonConfig($"{Path} ({field})", section),
+        null => new JsonConfig($"{Path} ({field})", new JsonObject()),
+        _ => throw new ModelFormatException($"{Path}: \"{field}\" must be an object."),
+    };
+
     public int Int(string field, int? fallback = null) => Read(field, fallback.HasValue, fallback.GetValueOrDefault(), n => n.GetValue<int>(), "an integer");
 
     public double Double(string field, double? fallback = null) => Read(field, fallback.HasValue, fallback.GetValueOrDefault(), n => n.GetValue<double>(), "a number");

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Rece.Models.Clip;
 using Rece.Models.Configuration;
 
 namespace Rece.Models.TextEncoder;
@@ -32,26 +33,29 @@ public sealed record ClipTextConfig
 
     public int HeadDim => HiddenSize / NumAttentionHeads;
 
-    public static ClipTextConfig Load(string path)
+    public static ClipTextConfig Load(string path) => Read(JsonConfig.Load(path));
+
+    /// <summary>A CLIPTextConfig: a text_encoder/config.json, or a CLIPModel's "text_config" (transformers' defaults for absent sizes).</summary>
+    public static ClipTextConfig Read(JsonConfig json)
     {
-        var json = JsonConfig.Load(path);
         var architectures = json.Strings("architectures", new[] { Architecture });
         if (!architectures.Contains(Architecture))
             throw new ModelFormatException(
-                $"{path}: unknown text encoder architecture {string.Join(", ", architectures)}; this tool supports {Architecture} (Stable Diffusion v1.x and v2.x).");
+                $"{json.Path}: unknown text encoder architecture {string.Join(", ", architectures)}; this tool supports {Architecture} (Stable Diffusion v1.x and v2.x).");
+        var defaults = new ClipTextConfig();
         var config = new ClipTextConfig
         {
-            VocabSize = json.Int("vocab_size", 49408),
-            HiddenSize = json.Int("hidden_size"),
-            IntermediateSize = json.Int("intermediate_size"),
-            NumAttentionHeads = json.Int("num_attention_heads"),
-            NumHiddenLayers = json.Int("num_hidden_layers"),
-            MaxPositionEmbeddings = json.Int("max_position_embeddings", 77),
-            HiddenAct = json.String("hidden_act", "quick_gelu"),
-            LayerNormEps = json.Double("layer_norm_eps", 1e-5),
-            ProjectionDim = json.Int("projection_dim", 512),
+            VocabSize = json.Int("vocab_size", defaults.VocabSize),
+            HiddenSize = json.Int("hidden_size", defaults.HiddenSize),
+            IntermediateSize = json.Int("intermediate_size", defaults.IntermediateSize),
+            NumAttentionHeads = json.Int("num_attention_heads", defaults.NumAttentionHeads),
+            NumHiddenLayers = json.Int("num_hidden_layers", defaults.NumHiddenLayers),
+            MaxPositionEmbeddings = json.Int("max_position_embeddings", defaults.MaxPositionEmbeddings),
+            HiddenAct = json.String("hidden_act", defaults.HiddenAct),
+            LayerNormEps = json.Double("layer_norm_eps", defaults.LayerNormEps),
+            ProjectionDim = json.Int("projection_dim", defaults.ProjectionDim),
         };
-        config.Validate(path);
+        config.Validate(json.Path);
         return config;
     }
 
@@ -100,23 +104,7 @@ public sealed record ClipTextConfig
             new("text_model.embeddings.token_embedding.weight", new[] { (long)VocabSize, d }),
             new("text_model.embeddings.position_embedding.weight", new[] { (long)MaxPositionEmbeddings, d }),
         };
-        for (int i = 0; i < NumHiddenLayers; i++)
-        {
-            string p = $"text_model.encoder.layers.{i}.";
-            foreach (var proj in new[] { "q_proj", "k_proj", "v_proj", "out_proj" })
-            {
-                specs.Add(new($"{p}self_attn.{proj}.weight", new[] { d, d }));
-                specs.Add(new($"{p}self_attn.{proj}.bias", new[] { d }));
-            }
-            specs.Add(new($"{p}layer_norm1.weight", new[] { d }));
-            specs.Add(new($"{p}layer_norm1.bias", new[] { d }));
-            specs.Add(new($"{p}mlp.fc1.weight", new[] { ff, d }));
-            specs.Add(new($"{p}mlp.fc1.bias", new[] { ff }));
-            specs.Add(new($"{p}mlp.fc2.weight", new[] { d, ff }));
-            specs.Add(new($"{p}mlp.fc2.bias", new[] { d }));
-            specs.Add(new($"{p}layer_norm2.weight", new[] { d }));
-            specs.Add(new($"{p}layer_norm2.bias", new[] { d }));
-        }
+        specs.AddRange(ClipTransformer.LayerSpecs("text_model.encoder.layers.", NumHiddenLayers, d, ff));
         specs.Add(new("text_model.final_layer_norm.weight", new[] { d }));
         specs.Add(new("text_model.final_layer_norm.bias", new[] { d }));
         return specs;

@@ -1,7 +1,7 @@
+using Rece.Models.Clip;
 using Rece.Models.Safetensors;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Rece.Models.TextEncoder;
 
@@ -89,27 +89,13 @@ public sealed class ClipTextEncoder : IDisposable
         var ids = tensor(tokenIds.SelectMany(r => r).Select(i => (long)i).ToArray(), new long[] { batch, length });
         var x = W("text_model.embeddings.token_embedding.weight").index_select(0, ids.flatten()).view(batch, length, d)
             .add_(W("text_model.embeddings.position_embedding.weight").narrow(0, 0, length));
-        for (int i = 0; i < Config.NumHiddenLayers; i++)
-        {
-            string p = $"text_model.encoder.layers.{i}.";
-            var h = LayerNorm(x, p + "layer_norm1");
-            Tensor Heads(string proj) => Linear(h, p + "self_attn." + proj).view(batch, length, heads, Config.HeadDim).transpose(1, 2);
-            var attended = F.scaled_dot_product_attention(Heads("q_proj"), Heads("k_proj"), Heads("v_proj"), is_casual: true)
-                .transpose(1, 2).reshape(batch, length, d);
-            x = x.add_(Linear(attended, p + "self_attn.out_proj"));
-            h = Linear(LayerNorm(x, p + "layer_norm2"), p + "mlp.fc1");
-            h = Config.HiddenAct == "gelu" ? F.gelu(h) : h.mul(F.sigmoid(h.mul(1.702)));
-            x = x.add_(Linear(h, p + "mlp.fc2"));
-        }
+        x = ClipTransformer.Encode(x, W, "text_model.encoder.layers.", Config.NumHiddenLayers, heads, Config.HiddenAct, Config.LayerNormEps, causal: true);
         return LayerNorm(x, "text_model.final_layer_norm").MoveToOuterDisposeScope();
     }
 
     private Tensor W(string name) => _weights[name];
 
-    private Tensor Linear(Tensor x, string prefix) => F.linear(x, W(prefix + ".weight"), W(prefix + ".bias"));
-
-    private Tensor LayerNorm(Tensor x, string prefix) =>
-        F.layer_norm(x, new long[] { Config.HiddenSize }, W(prefix + ".weight"), W(prefix + ".bias"), Config.LayerNormEps);
+    private Tensor LayerNorm(Tensor x, string prefix) => ClipTransformer.LayerNorm(x, W, prefix, Config.LayerNormEps);
 
     public void Dispose()
     {
