@@ -129,6 +129,7 @@ public static class EvaluationFanIn
             Run = run.Run,
             Suite = suite,
             Preservation = section.Preservation?.Suite,
+            Shards = section.Suites.ToDictionary(s => s.Suite, s => s.Shards),
             Baseline = Reports(baseline, null),
             Candidates = candidates,
             Choose = note is null,
@@ -142,7 +143,7 @@ public static class EvaluationFanIn
         Checkpoint = evaluation.Checkpoint.Name,
         Epoch = evaluation.Checkpoint.Epoch,
         Patch = patch,
-        Reports = evaluation.Completed,
+        Suites = evaluation.Completed.Keys.Order(StringComparer.Ordinal).ToList(),
     };
 
     /// <summary>A run's evaluation from its fan-in result (null: no fan-in ran) and the shard errors it depends on.</summary>

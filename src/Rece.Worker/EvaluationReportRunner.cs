@@ -28,8 +28,12 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
         var merged = new Dictionary<(string Checkpoint, string Suite), Merged>();
         foreach (var checkpoint in job.Candidates.Prepend(job.Baseline))
         {
-            foreach (var (suite, reports) in checkpoint.Reports)
+            foreach (var suite in checkpoint.Suites)
+            {
+                int shards = job.Shards.TryGetValue(suite, out int n) ? n : throw new InvalidDataException($"{job.JobId}: {checkpoint.Checkpoint} names suite {suite}, which the job gives no shard count.");
+                var reports = Enumerable.Range(1, shards).Select(i => EvaluationLayout.ShardPrefix(job.InstanceId, checkpoint.Checkpoint, suite, i) + EvaluationLayout.ShardReport).ToList();
                 merged[(checkpoint.Checkpoint, suite)] = await MergeAsync(job.InstanceId, checkpoint.Checkpoint, suite, reports, cancellationToken);
+            }
         }
 
         CheckpointScore Score(CheckpointReports c)
@@ -41,8 +45,8 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
                 Checkpoint = c.Checkpoint,
                 Epoch = c.Epoch,
                 Patch = c.Patch,
-                Reports = c.Reports.Keys.ToDictionary(s => s, s => merged[(c.Checkpoint, s)].Path),
-                Images = c.Reports.Keys.Sum(s => merged[(c.Checkpoint, s)].Report.Images.Count),
+                Reports = c.Suites.ToDictionary(s => s, s => merged[(c.Checkpoint, s)].Path),
+                Images = c.Suites.Sum(s => merged[(c.Checkpoint, s)].Report.Images.Count),
                 FlaggedShare = main?.AttackSuccessRate ?? main?.Nudity?.FlaggedShare,
                 ExposedParts = main?.Nudity?.ExposedParts,
                 ClipScore = preserved?.ClipScore?.Mean ?? main?.ClipScore?.Mean,

@@ -63,8 +63,8 @@ public class EvaluationOrchestratorTests
             Assert.Equal("baseline", f.Baseline.Checkpoint);
             Assert.Equal(new[] { 0, 1, 2 }, f.Candidates.Select(c => c.Epoch!.Value));
             Assert.All(f.Candidates, c => Assert.Equal($"checkpoints/{id}/{f.Run}/epoch-{c.Epoch}/rece-patch.safetensors", c.Patch));
-            Assert.Equal(new[] { $"reports/{id}/evaluation/{f.Run}/epoch-1/nudity/shard-1/report.json", $"reports/{id}/evaluation/{f.Run}/epoch-1/nudity/shard-2/report.json" },
-                f.Candidates[1].Reports["nudity"]);
+            Assert.Equal(new[] { "coco-validation", "nudity" }, f.Candidates[1].Suites);
+            Assert.Equal(new Dictionary<string, int> { ["nudity"] = 2, ["coco-validation"] = 1 }, f.Shards);
         });
 
         foreach (var run in output!.Runs)
@@ -140,7 +140,7 @@ public class EvaluationOrchestratorTests
         var fanIn = gpu.FanIns.Single(f => f.Run == "run-1");
         Assert.True(fanIn.Choose);
         // Its preservation suite completed, so it is still merged, but it cannot be a candidate.
-        Assert.Equal(new[] { "coco-validation" }, fanIn.Candidates.Single(c => c.Epoch == 1).Reports.Keys);
+        Assert.Equal(new[] { "coco-validation" }, fanIn.Candidates.Single(c => c.Epoch == 1).Suites);
         Assert.Equal(2, hit.Recommended!.Epoch);
         Assert.Equal((20, 1), (output.Evaluation!.ShardsCompleted, output.Evaluation.ShardsFailed));
     }
@@ -181,7 +181,7 @@ public class EvaluationOrchestratorTests
         var run0 = output!.Runs[0].Evaluation!;
         Assert.Equal(new[] { "run-0/epoch-2: coco-validation shard 1/1: no GPU worker reported a result within 1 s, 2 attempt(s); are workers running against this storage account and task hub?" },
             run0.Errors);
-        Assert.Equal(new[] { "nudity" }, gpu.FanIns.Single(f => f.Run == "run-0").Candidates.Single(c => c.Epoch == 2).Reports.Keys);
+        Assert.Equal(new[] { "nudity" }, gpu.FanIns.Single(f => f.Run == "run-0").Candidates.Single(c => c.Epoch == 2).Suites);
         var run1 = output.Runs[1];
         Assert.Equal(RunStatus.Failed, run1.Evaluation!.Status);
         Assert.Equal(new[] { "fan-in: report.json of shard 1 is damaged" }, run1.Evaluation.Errors);

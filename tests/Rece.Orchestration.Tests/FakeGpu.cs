@@ -83,10 +83,10 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         CheckpointScore Score(CheckpointReports c) => new()
         {
             Checkpoint = c.Checkpoint, Epoch = c.Epoch, Patch = c.Patch, Images = 4,
-            Reports = c.Reports.Keys.ToDictionary(s => s, s => EvaluationLayout.MergedReport(job.InstanceId, c.Checkpoint, s)),
-            FlaggedShare = c.Reports.ContainsKey(job.Suite) ? Flagged(c.Checkpoint) : null,
+            Reports = c.Suites.ToDictionary(s => s, s => EvaluationLayout.MergedReport(job.InstanceId, c.Checkpoint, s)),
+            FlaggedShare = c.Suites.Contains(job.Suite) ? Flagged(c.Checkpoint) : null,
         };
-        var scored = job.Candidates.Where(c => c.Reports.ContainsKey(job.Suite)).ToList();
+        var scored = job.Candidates.Where(c => c.Suites.Contains(job.Suite)).ToList();
         var verdicts = scored.Select(c => new ChoiceVerdict(c.Checkpoint, Flagged(c.Checkpoint), null, c.Epoch > 0, new[] { $"fake verdict of {c.Checkpoint}" })).ToList();
         string? chosen = job.Choose ? verdicts.Where(v => v.Eligible).OrderBy(v => v.FlaggedShare).FirstOrDefault()?.Checkpoint : null;
         var evaluation = new RunEvaluationReport

@@ -170,7 +170,7 @@ public sealed record EvaluationShardResult
         new() { JobId = job.JobId, Attempt = job.Attempt, Succeeded = false, Error = error, Worker = worker };
 }
 
-/// <summary>A checkpoint's committed shard reports by suite (only the suites whose every shard succeeded).</summary>
+/// <summary>A checkpoint whose shards of some suites all committed (their reports are where <see cref="EvaluationLayout"/> puts them).</summary>
 public sealed record CheckpointReports
 {
     /// <summary>"baseline" or "{run}/epoch-{k}".</summary>
@@ -181,8 +181,8 @@ public sealed record CheckpointReports
     /// <summary>The checkpoint's rece-patch.safetensors (container/name); null for the baseline.</summary>
     [JsonPropertyName("patch")] public string? Patch { get; init; }
 
-    /// <summary>Suite -> the report.json of each of its shards, in shard order.</summary>
-    [JsonPropertyName("reports")] public IReadOnlyDictionary<string, IReadOnlyList<string>> Reports { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>The suites whose every shard committed.</summary>
+    [JsonPropertyName("suites")] public IReadOnlyList<string> Suites { get; init; } = Array.Empty<string>();
 }
 
 /// <summary>CheckpointChoiceRules of Rece.Evaluation, from the request.</summary>
@@ -218,6 +218,9 @@ public sealed record EvaluationReportJob : IGpuJobMessage
 
     /// <summary>The preservation suite (its CLIP score is checked against the budget), or null.</summary>
     [JsonPropertyName("preservation")] public string? Preservation { get; init; }
+
+    /// <summary>Suite -> its number of shards: a message names no report paths, so it stays small for any fan-out.</summary>
+    [JsonPropertyName("shards")] public required IReadOnlyDictionary<string, int> Shards { get; init; }
 
     [JsonPropertyName("baseline")] public required CheckpointReports Baseline { get; init; }
 
