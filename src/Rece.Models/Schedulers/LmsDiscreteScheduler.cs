@@ -7,41 +7,14 @@ namespace Rece.Models.Schedulers;
 /// multistep update x += sum_k c_k d_(i-k) over up to 4 past derivatives, where c_k integrates the Lagrange basis
 /// polynomial of the past sigmas over [sigma_i, sigma_(i+1)] (exactly, by Gauss-Legendre; diffusers uses scipy's quad).
 /// </summary>
-public sealed class LmsDiscreteScheduler : Scheduler
+public sealed class LmsDiscreteScheduler(SchedulerConfig config, int steps) : SigmaScheduler(config, steps)
 {
     public const int Order = 4;
-    private readonly SigmaSchedule _sigmas;
     private readonly List<Tensor> _derivatives = new();
-
-    public LmsDiscreteScheduler(SchedulerConfig config, int steps) : base(config, steps) =>
-        _sigmas = SigmaSchedule.Create(config, Schedule, steps);
-
-    public override IReadOnlyList<double> Timesteps => _sigmas.Timesteps;
-
-    public IReadOnlyList<double> Sigmas => _sigmas.Sigmas;
-
-    public override double InitNoiseSigma => _sigmas.InitNoiseSigma;
-
-    public override double ModelInputScale(int index) => 1 / Math.Sqrt(Sigmas[index] * Sigmas[index] + 1);
 
     public override Tensor Step(Tensor modelOutput, int index, Tensor sample)
     {
-        double sigma = Sigmas[index];
-        using (var scope = NewDisposeScope())
-        {
-            // epsilon: x0 = x - sigma eps, so d = eps; v: x0 = -sigma/sqrt(sigma^2+1) v + x/(sigma^2+1).
-            Tensor derivative;
-            if (Config.PredictionType == "v_prediction")
-            {
-                var original = modelOutput.mul(-sigma / Math.Sqrt(sigma * sigma + 1)).add_(sample.div(sigma * sigma + 1));
-                derivative = sample.sub(original).div_(sigma);
-            }
-            else
-            {
-                derivative = sample.sub(sample.sub(modelOutput.mul(sigma))).div_(sigma);
-            }
-            _derivatives.Add(derivative.DetachFromDisposeScope());
-        }
+        _derivatives.Add(Derivative(modelOutput, index, sample).DetachFromDisposeScope());
         if (_derivatives.Count > Order)
         {
             _derivatives[0].Dispose();

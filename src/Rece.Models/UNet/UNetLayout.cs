@@ -13,66 +13,39 @@ public static class UNetLayout
 
     public static IReadOnlyList<TensorSpec> Tensors(UNetConfig config)
     {
-        var specs = new List<TensorSpec>();
-        void Add(string name, params long[] shape) => specs.Add(new TensorSpec(name, shape));
-        void Conv(string prefix, long outC, long inC, long kernel)
-        {
-            Add(prefix + ".weight", outC, inC, kernel, kernel);
-            Add(prefix + ".bias", outC);
-        }
-        void Linear(string prefix, long outF, long inF, bool bias = true)
-        {
-            Add(prefix + ".weight", outF, inF);
-            if (bias)
-                Add(prefix + ".bias", outF);
-        }
-        void Norm(string prefix, long c)
-        {
-            Add(prefix + ".weight", c);
-            Add(prefix + ".bias", c);
-        }
-        void ResNet(string prefix, long inC, long outC)
-        {
-            Norm(prefix + ".norm1", inC);
-            Conv(prefix + ".conv1", outC, inC, 3);
-            Linear(prefix + ".time_emb_proj", outC, config.TimeEmbedDim);
-            Norm(prefix + ".norm2", outC);
-            Conv(prefix + ".conv2", outC, outC, 3);
-            if (inC != outC)
-                Conv(prefix + ".conv_shortcut", outC, inC, 1);
-        }
+        var layout = new TensorLayoutBuilder();
         void Transformer(string prefix, long c)
         {
-            Norm(prefix + ".norm", c);
+            layout.Norm(prefix + ".norm", c);
             if (config.UseLinearProjection)
-                Linear(prefix + ".proj_in", c, c);
+                layout.Linear(prefix + ".proj_in", c, c);
             else
-                Conv(prefix + ".proj_in", c, c, 1);
+                layout.Conv(prefix + ".proj_in", c, c, 1);
             string block = prefix + ".transformer_blocks.0";
-            Norm(block + ".norm1", c);
-            Linear(block + ".attn1.to_q", c, c, bias: false);
-            Linear(block + ".attn1.to_k", c, c, bias: false);
-            Linear(block + ".attn1.to_v", c, c, bias: false);
-            Linear(block + ".attn1.to_out.0", c, c);
-            Norm(block + ".norm2", c);
-            Linear(block + ".attn2.to_q", c, c, bias: false);
-            Linear(block + ".attn2.to_k", c, config.CrossAttentionDim, bias: false);
-            Linear(block + ".attn2.to_v", c, config.CrossAttentionDim, bias: false);
-            Linear(block + ".attn2.to_out.0", c, c);
-            Norm(block + ".norm3", c);
-            Linear(block + ".ff.net.0.proj", c * 8, c);
-            Linear(block + ".ff.net.2", c, c * 4);
+            layout.Norm(block + ".norm1", c);
+            layout.Linear(block + ".attn1.to_q", c, c, bias: false);
+            layout.Linear(block + ".attn1.to_k", c, c, bias: false);
+            layout.Linear(block + ".attn1.to_v", c, c, bias: false);
+            layout.Linear(block + ".attn1.to_out.0", c, c);
+            layout.Norm(block + ".norm2", c);
+            layout.Linear(block + ".attn2.to_q", c, c, bias: false);
+            layout.Linear(block + ".attn2.to_k", c, config.CrossAttentionDim, bias: false);
+            layout.Linear(block + ".attn2.to_v", c, config.CrossAttentionDim, bias: false);
+            layout.Linear(block + ".attn2.to_out.0", c, c);
+            layout.Norm(block + ".norm3", c);
+            layout.Linear(block + ".ff.net.0.proj", c * 8, c);
+            layout.Linear(block + ".ff.net.2", c, c * 4);
             if (config.UseLinearProjection)
-                Linear(prefix + ".proj_out", c, c);
+                layout.Linear(prefix + ".proj_out", c, c);
             else
-                Conv(prefix + ".proj_out", c, c, 1);
+                layout.Conv(prefix + ".proj_out", c, c, 1);
         }
 
         var channels = config.BlockOutChannels;
         int blocks = channels.Length, last = blocks - 1;
-        Conv("conv_in", channels[0], config.InChannels, 3);
-        Linear("time_embedding.linear_1", config.TimeEmbedDim, channels[0]);
-        Linear("time_embedding.linear_2", config.TimeEmbedDim, config.TimeEmbedDim);
+        layout.Conv("conv_in", channels[0], config.InChannels, 3);
+        layout.Linear("time_embedding.linear_1", config.TimeEmbedDim, channels[0]);
+        layout.Linear("time_embedding.linear_2", config.TimeEmbedDim, config.TimeEmbedDim);
 
         long output = channels[0];
         for (int i = 0; i < blocks; i++)
@@ -82,18 +55,18 @@ public static class UNetLayout
             bool attention = config.DownBlockTypes[i] == UNetConfig.CrossAttnDown;
             for (int j = 0; j < config.LayersPerBlock; j++)
             {
-                ResNet($"down_blocks.{i}.resnets.{j}", j == 0 ? input : output, output);
+                layout.ResNet($"down_blocks.{i}.resnets.{j}", j == 0 ? input : output, output, config.TimeEmbedDim);
                 if (attention)
                     Transformer($"down_blocks.{i}.attentions.{j}", output);
             }
             if (i != last)
-                Conv($"down_blocks.{i}.downsamplers.0.conv", output, output, 3);
+                layout.Conv($"down_blocks.{i}.downsamplers.0.conv", output, output, 3);
         }
 
         long mid = channels[last];
-        ResNet("mid_block.resnets.0", mid, mid);
+        layout.ResNet("mid_block.resnets.0", mid, mid, config.TimeEmbedDim);
         Transformer("mid_block.attentions.0", mid);
-        ResNet("mid_block.resnets.1", mid, mid);
+        layout.ResNet("mid_block.resnets.1", mid, mid, config.TimeEmbedDim);
 
         var reversed = channels.Reverse().ToArray();
         output = reversed[0];
@@ -107,17 +80,17 @@ public static class UNetLayout
             {
                 long skip = j == config.LayersPerBlock ? input : output;
                 long resnetIn = j == 0 ? previous : output;
-                ResNet($"up_blocks.{i}.resnets.{j}", resnetIn + skip, output);
+                layout.ResNet($"up_blocks.{i}.resnets.{j}", resnetIn + skip, output, config.TimeEmbedDim);
                 if (attention)
                     Transformer($"up_blocks.{i}.attentions.{j}", output);
             }
             if (i != last)
-                Conv($"up_blocks.{i}.upsamplers.0.conv", output, output, 3);
+                layout.Conv($"up_blocks.{i}.upsamplers.0.conv", output, output, 3);
         }
 
-        Norm("conv_norm_out", channels[0]);
-        Conv("conv_out", config.OutChannels, channels[0], 3);
-        return specs;
+        layout.Norm("conv_norm_out", channels[0]);
+        layout.Conv("conv_out", config.OutChannels, channels[0], 3);
+        return layout.Specs;
     }
 
     /// <summary>The cross-attention key and value matrices, in checkpoint order of the layout.</summary>
