@@ -21,6 +21,12 @@ public sealed class DurableFunctions(IGpuJobQueue queue, IErasureOutputs outputs
     [Function(TaskNames.EnqueueGpuJob)]
     public Task<string> EnqueueGpuJob([ActivityTrigger] GpuJob job) => new EnqueueGpuJobActivity(queue).RunAsync(job);
 
+    [Function(TaskNames.EnqueueEvaluationShard)]
+    public Task<string> EnqueueEvaluationShard([ActivityTrigger] EvaluationShardJob job) => new EnqueueEvaluationShardActivity(queue).RunAsync(job);
+
+    [Function(TaskNames.EnqueueEvaluationReport)]
+    public Task<string> EnqueueEvaluationReport([ActivityTrigger] EvaluationReportJob job) => new EnqueueEvaluationReportActivity(queue).RunAsync(job);
+
     [Function(TaskNames.WriteErasureReport)]
     public Task<ReportWritten> WriteErasureReport([ActivityTrigger] ReportWrite write) => new WriteErasureReportActivity(outputs).RunAsync(write);
 

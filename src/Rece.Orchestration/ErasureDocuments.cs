@@ -61,6 +61,12 @@ public sealed record RunOutput
 
     [JsonPropertyName("error")] public string? Error { get; init; }
 
+    /// <summary>With an evaluation section: every checkpoint's image results and the run's checkpoint choice.</summary>
+    [JsonPropertyName("evaluation")] public RunEvaluation? Evaluation { get; init; }
+
+    /// <summary>With an evaluation section: the checkpoint the run's evaluation chose, with its patch and the reasons.</summary>
+    [JsonPropertyName("recommended")] public RecommendedCheckpoint? Recommended { get; init; }
+
     [JsonIgnore] public bool Completed => Status == RunStatus.Completed;
 }
 
@@ -77,7 +83,14 @@ public sealed record RecommendedCheckpoint(
     [property: JsonPropertyName("checkpoint")] string Checkpoint,
     [property: JsonPropertyName("patch")] string Patch,
     [property: JsonPropertyName("rule")] string Rule,
-    [property: JsonPropertyName("reason")] string Reason);
+    [property: JsonPropertyName("reason")] string Reason)
+{
+    /// <summary>The checks the checkpoint passed (image evaluation only).</summary>
+    [JsonPropertyName("reasons")] public IReadOnlyList<string>? Reasons { get; init; }
+
+    /// <summary>"{run}/epoch-{k}", as evaluation reports name checkpoints.</summary>
+    [JsonIgnore] public string CheckpointName => EvaluationLayout.CheckpointName(Run, Epoch);
+}
 
 /// <summary>The orchestration output.</summary>
 public sealed record ErasureOutput
@@ -91,6 +104,9 @@ public sealed record ErasureOutput
 
     /// <summary>Copies under the request's output prefix, when it named one.</summary>
     [JsonPropertyName("published")] public PublishedOutputs? Published { get; init; }
+
+    /// <summary>With an evaluation section: what was evaluated and how it went (each run's results are in its evaluation).</summary>
+    [JsonPropertyName("evaluation")] public InstanceEvaluation? Evaluation { get; init; }
 }
 
 public sealed record PublishedOutputs(
@@ -114,6 +130,8 @@ public sealed record ErasureReportDocument
 
     /// <summary>Where the checkpoints are (container/prefix).</summary>
     [JsonPropertyName("checkpoints")] public required string Checkpoints { get; init; }
+
+    [JsonPropertyName("evaluation")] public InstanceEvaluation? Evaluation { get; init; }
 }
 
 /// <summary>

@@ -10,6 +10,8 @@ public static class TaskNames
 {
     public const string ErasureOrchestrator = nameof(ErasureOrchestrator);
     public const string EnqueueGpuJob = nameof(EnqueueGpuJob);
+    public const string EnqueueEvaluationShard = nameof(EnqueueEvaluationShard);
+    public const string EnqueueEvaluationReport = nameof(EnqueueEvaluationReport);
     public const string WriteErasureReport = nameof(WriteErasureReport);
     public const string WriteErasureResult = nameof(WriteErasureResult);
 }
@@ -17,8 +19,11 @@ public static class TaskNames
 /// <summary>
 /// One erasure request = one instance. Fans out one run per sweep combination in parallel; chains each run's epochs
 /// (UCE = epoch 0, then each RECE epoch) as GPU jobs whose results (checkpoint blob paths and measures) are external
-/// events kept in the instance history, so a restarted host replays to the last finished epoch and continues there;
-/// fans in a report with a recommended checkpoint. Deterministic: time comes from the context only, no I/O here.
+/// events kept in the instance history, so a restarted host replays to the last finished epoch and continues there.
+/// With an evaluation section, every checkpoint (the original model once, then each epoch's as soon as it is
+/// committed) is evaluated in shard jobs, and each completed run gets a fan-in job that merges its shards and chooses its
+/// checkpoint from the images. Fans in a report with a recommended checkpoint. Deterministic: time comes from the
+/// context only, no I/O here.
 /// </summary>
 public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, ErasureOutput>
 {
@@ -31,12 +36,32 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
             throw new ArgumentException("The orchestration needs an ErasureInput with a request.");
         var started = context.CurrentUtcDateTime;
         var plan = ErasurePlan.Expand(input.Request);
-        var progress = new ErasureProgress(plan);
+        var evaluation = input.Request.Evaluation is { } section ? EvaluationPlan.Create(plan, section) : null;
+        var progress = new ErasureProgress(plan, evaluation);
         context.SetCustomStatus(progress.Snapshot());
         try
         {
-            var runs = await Task.WhenAll(plan.Runs.Select((run, index) => EraseRunAsync(context, input, run, index, progress)));
+            // The original model does not wait for any erase: its shards start with the instance.
+            var baseline = evaluation is null ? null : EvaluateCheckpointAsync(context, input, evaluation, EvaluationPlan.BaselineCheckpoint, progress);
+            var runs = await Task.WhenAll(plan.Runs.Select((run, index) => EraseAndEvaluateRunAsync(context, input, run, index, evaluation, baseline, progress)));
             var recommended = Recommendation.Choose(runs);
+            InstanceEvaluation? instanceEvaluation = null;
+            if (evaluation is not null)
+            {
+                recommended = EvaluationFanIn.Recommend(runs, recommended);
+                var baselineResult = await baseline!;
+                var status = progress.Snapshot().Evaluation!;
+                instanceEvaluation = new InstanceEvaluation
+                {
+                    Suites = evaluation.Suites,
+                    Checkpoints = evaluation.Checkpoints.Count,
+                    ShardsCompleted = status.ShardsCompleted,
+                    ShardsFailed = status.ShardsFailed,
+                    Reports = EvaluationLayout.InstancePrefix(context.InstanceId) + "evaluation/",
+                    Skipped = runs.SelectMany(r => r.Evaluation?.Skipped ?? Array.Empty<MetricSkip>()).Concat(baselineResult.Skipped).DistinctBy(s => s.Metric).ToList(),
+                    Errors = baselineResult.Errors,
+                };
+            }
             var report = new ErasureReportDocument
             {
                 InstanceId = context.InstanceId,
@@ -46,11 +71,12 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
                 Runs = runs,
                 Recommended = recommended,
                 Checkpoints = CheckpointLayout.InstancePrefix(context.InstanceId),
+                Evaluation = instanceEvaluation,
             };
             var written = await context.CallActivityAsync<ReportWritten>(TaskNames.WriteErasureReport, new ReportWrite(report, input.Request.Output), LightActivity);
             if (runs.All(r => !r.Completed))
                 throw new ErasureFailedException("Every run failed: " + string.Join("; ", runs.Select(r => $"{r.Run}: {r.Error}")));
-            var output = new ErasureOutput { Runs = runs, Recommended = recommended, Report = written.Report, Published = written.Published };
+            var output = new ErasureOutput { Runs = runs, Recommended = recommended, Report = written.Report, Published = written.Published, Evaluation = instanceEvaluation };
             await WriteResultAsync(context, input, started, "Completed", ErasureStatusDocument.Element(output), progress);
             return output;
         }
@@ -61,13 +87,81 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
         }
     }
 
+    /// <summary>A run's erase, its checkpoints' evaluations (each started as soon as its checkpoint is committed), then its fan-in.</summary>
+    private static async Task<RunOutput> EraseAndEvaluateRunAsync(TaskOrchestrationContext context, ErasureInput input, RunPlan run, int index,
+        EvaluationPlan? evaluation, Task<CheckpointEvaluation>? baseline, ErasureProgress progress)
+    {
+        var evaluations = new List<Task<CheckpointEvaluation>>();
+        var output = await EraseRunAsync(context, input, run, index, progress, checkpoint =>
+        {
+            if (evaluation is not null)
+                evaluations.Add(EvaluateCheckpointAsync(context, input, evaluation, EvaluationPlan.CheckpointOf(run.Run, checkpoint.Epoch), progress));
+        });
+        if (evaluation is null)
+            return output;
+        if (!output.Completed)
+        {
+            // Epochs never made are never evaluated, and a failed run gets no fan-in (its shards still finish).
+            progress.Drop((run.Settings.EffectiveEpochs + 1 - evaluations.Count) * evaluation.ShardsPerCheckpoint, 1);
+            context.SetCustomStatus(progress.Snapshot());
+        }
+        var checkpoints = await Task.WhenAll(evaluations);
+        var baselineResult = await baseline!;
+        if (!output.Completed)
+            return output with { Evaluation = EvaluationFanIn.RunEvaluation(null, "no checkpoint chosen: the run failed", baselineResult, checkpoints, Array.Empty<string>()) };
+
+        var (first, note, excluded) = EvaluationFanIn.ReportJob(context.InstanceId, output, evaluation.Section, baselineResult, checkpoints, attempt: 1);
+        EvaluationReportResult? result = null;
+        if (first is not null)
+        {
+            result = await GpuJobAsync(context, input.Jobs, TaskNames.EnqueueEvaluationReport,
+                attempt => first with { Attempt = attempt, EventName = EvaluationReportJob.EventNameOf(run.Run, attempt) },
+                (attempt, error) => EvaluationReportResult.Failure(first with { Attempt = attempt }, error, "") with { Worker = null });
+            progress.ReportDone();
+        }
+        else
+        {
+            progress.Drop(0, 1);
+        }
+        context.SetCustomStatus(progress.Snapshot());
+        var evaluated = output with { Evaluation = EvaluationFanIn.RunEvaluation(result, note, baselineResult, checkpoints, excluded) };
+        return evaluated with { Recommended = EvaluationFanIn.Recommend(evaluated, evaluation.Section) };
+    }
+
+    /// <summary>One checkpoint's shard jobs, in parallel, folded when all have reported.</summary>
+    private static async Task<CheckpointEvaluation> EvaluateCheckpointAsync(TaskOrchestrationContext context, ErasureInput input, EvaluationPlan evaluation,
+        EvaluationCheckpoint checkpoint, ErasureProgress progress)
+    {
+        // Fixed before the first attempt: every attempt of a shard writes the same report.
+        var created = context.CurrentUtcDateTime;
+        var shards = evaluation.ShardsOf(checkpoint);
+        var results = await Task.WhenAll(shards.Select(async shard =>
+        {
+            var result = await GpuJobAsync(context, input.Jobs, TaskNames.EnqueueEvaluationShard,
+                attempt => evaluation.Job(context.InstanceId, input.Request.Model, shard, attempt, created),
+                (attempt, error) => EvaluationShardResult.Failure(evaluation.Job(context.InstanceId, input.Request.Model, shard, attempt, created), error, "") with { Worker = null });
+            progress.ShardDone(result.Succeeded && result.Shard is not null);
+            context.SetCustomStatus(progress.Snapshot());
+            return (shard, result);
+        }));
+        return EvaluationFanIn.Fold(checkpoint, results);
+    }
+
     /// <summary>The run's epochs in order, each a GPU job resumed from the previous epoch's checkpoint.</summary>
-    private static async Task<RunOutput> EraseRunAsync(TaskOrchestrationContext context, ErasureInput input, RunPlan run, int index, ErasureProgress progress)
+    private static async Task<RunOutput> EraseRunAsync(TaskOrchestrationContext context, ErasureInput input, RunPlan run, int index, ErasureProgress progress,
+        Action<CheckpointInfo> committed)
     {
         var checkpoints = new List<CheckpointInfo>();
         for (int epoch = 0; epoch <= run.Settings.EffectiveEpochs; epoch++)
         {
-            var result = await GpuJobAsync(context, input, run, epoch, attempt => Report(context, progress, index, epoch, "Running", attempt));
+            int k = epoch;
+            var result = await GpuJobAsync(context, input.Jobs, TaskNames.EnqueueGpuJob,
+                attempt =>
+                {
+                    Report(context, progress, index, k, "Running", attempt);
+                    return GpuJob.For(context.InstanceId, input.Request.Model, run, k, attempt);
+                },
+                (attempt, error) => new GpuJobResult { JobId = GpuJob.IdOf(context.InstanceId, run.Run, k), Attempt = attempt, Succeeded = false, Error = error });
             if (!result.Succeeded || result.Checkpoint is null)
             {
                 Report(context, progress, index, epoch, RunStatus.Failed, result.Attempt);
@@ -78,6 +172,7 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
                 };
             }
             checkpoints.Add(result.Checkpoint);
+            committed(result.Checkpoint);
         }
         Report(context, progress, index, run.Settings.EffectiveEpochs, RunStatus.Completed, 0);
         return new RunOutput
@@ -88,34 +183,31 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
     }
 
     /// <summary>
-    /// Enqueues the job and waits for its result event, with a durable timer as timeout; on timeout the job is enqueued
-    /// again (next attempt, its own event name) up to the policy's attempts. A late or duplicate event of an earlier
-    /// attempt stays unconsumed: it cannot be mistaken for the current attempt's result.
+    /// Any GPU job: enqueues it through <paramref name="enqueueActivity"/> and waits for its result event, with a durable
+    /// timer as timeout; on timeout the job is enqueued again (next attempt, its own event name) up to the policy's
+    /// attempts. A late or duplicate event of an earlier attempt stays unconsumed: it cannot be mistaken for the current
+    /// attempt's result. A failure the worker reports is final (it reports only failures a retry cannot fix).
     /// </summary>
-    internal static async Task<GpuJobResult> GpuJobAsync(TaskOrchestrationContext context, ErasureInput input, RunPlan run, int epoch, Action<int> onAttempt)
+    /// <param name="jobFor">The job message of an attempt (1-based).</param>
+    /// <param name="noResult">The result when no attempt reported one: (attempts made, why).</param>
+    internal static async Task<TResult> GpuJobAsync<TJob, TResult>(TaskOrchestrationContext context, GpuJobPolicy policy, string enqueueActivity,
+        Func<int, TJob> jobFor, Func<int, string, TResult> noResult) where TJob : IGpuJobMessage
     {
-        var policy = input.Jobs;
         int attempts = Math.Max(1, policy.MaxAttempts);
         for (int attempt = 1; attempt <= attempts; attempt++)
         {
-            var job = GpuJob.For(context.InstanceId, input.Request.Model, run, epoch, attempt);
-            onAttempt(attempt);
-            await context.CallActivityAsync(TaskNames.EnqueueGpuJob, job, LightActivity);
+            var job = jobFor(attempt);
+            await context.CallActivityAsync(enqueueActivity, job, LightActivity);
             using var cancel = new CancellationTokenSource();
-            var resultTask = context.WaitForExternalEvent<GpuJobResult>(job.EventName, cancel.Token);
+            var resultTask = context.WaitForExternalEvent<TResult>(job.EventName, cancel.Token);
             var timeout = context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(policy.TimeoutSeconds), cancel.Token);
             var winner = await Task.WhenAny(resultTask, timeout);
             cancel.Cancel();
             if (winner == resultTask)
                 return await resultTask;
         }
-        return new GpuJobResult
-        {
-            JobId = GpuJob.IdOf(context.InstanceId, run.Run, epoch),
-            Attempt = attempts,
-            Succeeded = false,
-            Error = string.Create(CultureInfo.InvariantCulture, $"no GPU worker reported a result within {policy.TimeoutSeconds} s, {attempts} attempt(s); are workers running against this storage account and task hub?"),
-        };
+        return noResult(attempts, string.Create(CultureInfo.InvariantCulture,
+            $"no GPU worker reported a result within {policy.TimeoutSeconds} s, {attempts} attempt(s); are workers running against this storage account and task hub?"));
     }
 
     private static void Report(TaskOrchestrationContext context, ErasureProgress progress, int index, int epoch, string state, int attempt)

@@ -22,6 +22,8 @@ public static class ShimRegistration
             new Creator<TaskOrchestration>(TaskNames.ErasureOrchestrator, () => factory.CreateOrchestration(TaskNames.ErasureOrchestrator, new ErasureOrchestrator(), parent: null)));
         worker.AddTaskActivities(
             new Creator<TaskActivity>(TaskNames.EnqueueGpuJob, () => factory.CreateActivity(TaskNames.EnqueueGpuJob, new EnqueueGpuJobActivity(queue))),
+            new Creator<TaskActivity>(TaskNames.EnqueueEvaluationShard, () => factory.CreateActivity(TaskNames.EnqueueEvaluationShard, new EnqueueEvaluationShardActivity(queue))),
+            new Creator<TaskActivity>(TaskNames.EnqueueEvaluationReport, () => factory.CreateActivity(TaskNames.EnqueueEvaluationReport, new EnqueueEvaluationReportActivity(queue))),
             new Creator<TaskActivity>(TaskNames.WriteErasureReport, () => factory.CreateActivity(TaskNames.WriteErasureReport, new WriteErasureReportActivity(outputs))),
             new Creator<TaskActivity>(TaskNames.WriteErasureResult, () => factory.CreateActivity(TaskNames.WriteErasureResult, new WriteErasureResultActivity(outputs))));
     }

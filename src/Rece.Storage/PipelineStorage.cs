@@ -11,9 +11,9 @@ public sealed class GpuJobQueue(StorageAccount account) : IGpuJobQueue
     /// <summary>Raised after a message was sent: workers in the same process poll at once instead of waiting for their next poll.</summary>
     public event Action? Enqueued;
 
-    public async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default)
+    public async Task EnqueueAsync(IGpuJobMessage job, CancellationToken cancellationToken = default)
     {
-        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job), cancellationToken);
+        await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job), cancellationToken);
         Enqueued?.Invoke();
     }
 }

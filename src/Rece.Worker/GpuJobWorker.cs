@@ -48,16 +48,19 @@ public sealed record GpuWorkerOptions
 }
 
 /// <summary>
-/// One GPU worker: leases a job message (visibility timeout, renewed while working), erases the epoch (or finds it
-/// already committed by an earlier delivery), raises the result event on the instance through the task hub, and only
-/// then deletes the message. Errors the request caused fail the job at once; others leave the message to reappear,
-/// with the error recorded in it, until it was dequeued too often: then the job fails with that error, and the
-/// message is deleted so it never blocks the queue.
+/// One GPU worker: leases a job message (visibility timeout, renewed while working), runs the job (erases an epoch,
+/// evaluates a shard, or merges a run's evaluation; or finds it already committed by an earlier delivery), raises the
+/// result event on the instance through the task hub, and only then deletes the message. Errors the request caused
+/// fail the job at once; others leave the message to reappear, with the error recorded in it, until it was dequeued
+/// too often: then the job fails with that error, and the message is deleted so it never blocks the queue.
 /// </summary>
+/// <param name="evaluation">Pipelines, detectors and CLIP models kept loaded for evaluation jobs (shared by a pool's workers); null: this worker's own.</param>
 public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events, ModelCache models, WarmModels warm, ComputeThread compute,
-    GpuWorkerOptions options, Action<string>? log = null)
+    GpuWorkerOptions options, Action<string>? log = null, WarmEvaluation? evaluation = null)
 {
     private readonly CheckpointStore _checkpoints = new(account);
+    private readonly EvaluationShardRunner _shards = new(account, models, evaluation ?? new WarmEvaluation(log: log), compute, options.Name, log);
+    private readonly EvaluationReportRunner _fanIns = new(account, options.Name, log);
 
     /// <summary>Jobs this worker finished (successfully or not) since it started.</summary>
     public int Completed => _completed;
@@ -133,10 +136,10 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     internal async Task HandleAsync(QueueMessage message, CancellationToken cancellationToken)
     {
         var queue = account.GpuJobs;
-        GpuJob job;
+        IGpuJobMessage job;
         try
         {
-            job = PipelineJson.Deserialize<GpuJob>(message.MessageText);
+            job = GpuJobMessages.Parse(message.MessageText);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException)
         {
@@ -150,7 +153,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         {
             string error = $"the job's message was dequeued {message.DequeueCount} times without completing (limit {options.MaxDequeueCount}); last error: {job.LastError ?? "none recorded (the worker stopped or lost its lease)"}";
             log?.Invoke($"{job.JobId} attempt {job.Attempt}: giving up: {error}");
-            await RaiseAsync(job, GpuJobResult.Failure(job, error, options.Name));
+            await RaiseAsync(job, job.Failure(error, options.Name));
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
             return;
         }
@@ -158,12 +161,13 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         var lease = new MessageLease(queue, message, options.VisibilityTimeout);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewing = lease.RenewUntilAsync(renewal.Token);
-        GpuJobResult? result = null;
+        object? result = null;
         string? retryError = null;
         var clock = Stopwatch.StartNew();
         try
         {
-            JobStarted?.Invoke(job);
+            if (job is GpuJob erase)
+                JobStarted?.Invoke(erase);
             _lastComputeSeconds = 0;
             result = await ProcessAsync(job, cancellationToken);
         }
@@ -173,7 +177,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         }
         catch (Exception e) when (IsCausedByTheRequest(e))
         {
-            result = GpuJobResult.Failure(job, e.Message, options.Name);
+            result = job.Failure(e.Message, options.Name);
         }
         catch (Exception e)
         {
@@ -185,15 +189,46 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         if (result is not null)
         {
             await RaiseAsync(job, result);
-            log?.Invoke($"{job.JobId} attempt {job.Attempt}: {(result.Succeeded ? result.Reused ? "already committed; result raised again" : "committed" : "failed: " + result.Error)} ({clock.Elapsed.TotalSeconds:F2} s)");
+            log?.Invoke($"{job.JobId} attempt {job.Attempt}: {Describe(result)} ({clock.Elapsed.TotalSeconds:F2} s)");
             await lease.DeleteAsync();
-            JobFinished?.Invoke(job, result, _lastComputeSeconds);
+            if (job is GpuJob erase && result is GpuJobResult erased)
+                JobFinished?.Invoke(erase, erased, _lastComputeSeconds);
         }
         else if (retryError is not null)
         {
             log?.Invoke($"{job.JobId} attempt {job.Attempt}: {retryError}; the message reappears for another try");
-            await lease.ReleaseWithErrorAsync(PipelineJson.Serialize(job with { LastError = retryError }),
+            await lease.ReleaseWithErrorAsync(GpuJobMessages.Serialize(job.WithLastError(retryError)),
                 TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount))));
+        }
+    }
+
+    private static string Describe(object result)
+    {
+        var (succeeded, reused, error) = result switch
+        {
+            GpuJobResult r => (r.Succeeded, r.Reused, r.Error),
+            EvaluationShardResult r => (r.Succeeded, r.Reused, r.Error),
+            EvaluationReportResult r => (r.Succeeded, r.Reused, r.Error),
+            _ => (false, false, result.GetType().Name),
+        };
+        return succeeded ? reused ? "already committed; result raised again" : "committed" : "failed: " + error;
+    }
+
+    /// <summary>The job of the message's kind; its result event.</summary>
+    internal async Task<object> ProcessAsync(IGpuJobMessage job, CancellationToken cancellationToken)
+    {
+        switch (job)
+        {
+            case GpuJob erase:
+                return await ProcessAsync(erase, cancellationToken);
+            case EvaluationShardJob shard:
+                var result = await _shards.RunAsync(shard, cancellationToken);
+                _lastComputeSeconds = _shards.LastComputeSeconds;
+                return result;
+            case EvaluationReportJob fanIn:
+                return await _fanIns.RunAsync(fanIn, cancellationToken);
+            default:
+                throw new ErasureInputException($"This worker does not run {job.JobKind} jobs.");
         }
     }
 
@@ -238,12 +273,13 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         }
     }
 
-    private Task RaiseAsync(GpuJob job, GpuJobResult result) =>
-        events.RaiseAsync(job.InstanceId, job.EventName, PipelineJson.Serialize(result));
+    private Task RaiseAsync(IGpuJobMessage job, object result) =>
+        events.RaiseAsync(job.InstanceId, job.EventName, GpuJobMessages.SerializeResult(result));
 
-    /// <summary>Failures no retry can fix: bad settings, a missing or malformed model.</summary>
+    /// <summary>Failures no retry can fix: bad settings, a missing or malformed model, a model that cannot make images.</summary>
     private static bool IsCausedByTheRequest(Exception e) =>
-        e is ErasureInputException or ModelFormatException or ModelNotFoundException or RequestValidationException;
+        e is ErasureInputException or ModelFormatException or ModelNotFoundException or RequestValidationException
+            or Rece.Evaluation.EvaluationInputException or Rece.Generation.GenerationInputException;
 }
 
 /// <summary>A leased message: its pop receipt changes with every renewal, so deletes and updates go through here.</summary>

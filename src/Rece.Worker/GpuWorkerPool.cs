@@ -5,13 +5,14 @@ using Rece.Storage;
 namespace Rece.Worker;
 
 /// <summary>
-/// N GPU workers in one process sharing the model cache, the warm models and the compute thread: `rece worker` runs one,
+/// N GPU workers in one process sharing the model cache, the warm models (erasure and evaluation) and the compute thread: `rece worker` runs one,
 /// `rece serve --workers N` runs N beside the orchestrations.
 /// </summary>
 public sealed class GpuWorkerPool : BackgroundService
 {
     private readonly ILogger _logger;
     private readonly WarmModels _warm;
+    private readonly WarmEvaluation _evaluation;
 
     /// <param name="service">The host's own task-hub service when the workers run inside it (`rece serve`): events raised
     /// through it wake the host's orchestration dispatcher at once.</param>
@@ -23,9 +24,10 @@ public sealed class GpuWorkerPool : BackgroundService
         service ??= TaskHub.CreateService(account, hub, loggerFactory);
         Events = new TaskHubDurableClient(service, hub.Name);
         _warm = new WarmModels(log: log);
+        _evaluation = new WarmEvaluation(log: log);
         var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log);
         Workers = Enumerable.Range(0, count)
-            .Select(i => new GpuJobWorker(account, new TaskHubResultEvents(Events), models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log))
+            .Select(i => new GpuJobWorker(account, new TaskHubResultEvents(Events), models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log, _evaluation))
             .ToList();
     }
 
@@ -47,6 +49,7 @@ public sealed class GpuWorkerPool : BackgroundService
         ComputeThread.Shared.RunAsync(() =>
         {
             _warm.Dispose();
+            _evaluation.Dispose();
             return 0;
         }).Wait(TimeSpan.FromSeconds(30));
     }

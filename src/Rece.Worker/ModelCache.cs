@@ -80,6 +80,43 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
             gate.Release();
         }
     }
+
+    /// <summary>
+    /// One file of the models container (e.g. a detector's ONNX file), cached like the folders: keyed by its ETag,
+    /// downloaded once under a temporary name and renamed into place.
+    /// </summary>
+    /// <exception cref="ModelNotFoundException">No such blob.</exception>
+    public async Task<string> GetFileAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var blob = account.Container(StorageNames.Models).GetBlobClient(name);
+        Azure.ETag etag;
+        try
+        {
+            etag = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 404)
+        {
+            throw new ModelNotFoundException($"The models container has no blob {name}.");
+        }
+        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{name} {etag}")))[..16];
+        string directory = Path.Combine(Root, ".files", name.Replace('/', '_'), key);
+        string path = Path.Combine(directory, Path.GetFileName(name));
+        if (File.Exists(path))
+            return path;
+        Directory.CreateDirectory(directory);
+        string partial = path + $".partial-{Guid.NewGuid():N}";
+        try
+        {
+            await blob.DownloadToAsync(partial, new BlobDownloadToOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+            File.Move(partial, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(partial))
+                File.Delete(partial);
+        }
+        return path;
+    }
 }
 
 /// <summary>The job names a model folder the models container does not have.</summary>

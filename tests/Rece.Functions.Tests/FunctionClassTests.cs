@@ -89,6 +89,30 @@ public class FunctionClassTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task TheEvaluationActivityFunctionsPutTheirJobsOnTheGpuQueueAsTheWorkerReadsThem()
+    {
+        var (account, _, _) = await SetUpAsync();
+        var functions = new DurableFunctions(new GpuJobQueue(account), new ErasureOutputs(account));
+        var request = Orchestration.Requests.PipelineRequestParser.Parse("""{"model": "tiny", "concepts": ["nudity"], "method": "uce", "evaluation": {"suite": "nudity", "limit": 2, "shards": 2}}""");
+        var plan = Orchestration.Planning.EvaluationPlan.Create(Orchestration.Planning.ErasurePlan.Expand(request), request.Evaluation!);
+        var shard = plan.Job("inst", "tiny", plan.ShardsOf(plan.Checkpoints[1])[1], 1, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var fanIn = new EvaluationReportJob
+        {
+            JobId = EvaluationReportJob.IdOf("inst", "run-0"), InstanceId = "inst", Attempt = 1, EventName = EvaluationReportJob.EventNameOf("run-0", 1), Run = "run-0",
+            Suite = "nudity", Shards = new Dictionary<string, int> { ["nudity"] = 2 }, Baseline = new CheckpointReports { Checkpoint = "baseline" }, Candidates = Array.Empty<CheckpointReports>(), Choose = false,
+            Rules = new ChoiceRules(1.0, false),
+        };
+
+        Assert.Equal("inst/evaluation/run-0/epoch-0/nudity/shard-2", await functions.EnqueueEvaluationShard(shard));
+        Assert.Equal("inst/evaluation/run-0/choice", await functions.EnqueueEvaluationReport(fanIn));
+
+        var messages = (await account.GpuJobs.ReceiveMessagesAsync(10)).Value.Select(m => GpuJobMessages.Parse(m.MessageText)).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Equal(PipelineJson.Serialize(shard), PipelineJson.Serialize(Assert.IsType<EvaluationShardJob>(messages[0])));
+        Assert.Equal(PipelineJson.Serialize(fanIn), PipelineJson.Serialize(Assert.IsType<EvaluationReportJob>(messages[1])));
+    }
+
+    [Fact]
     public async Task TheBlobTriggerStartsOneInstancePerRequestBlobAndAnswersAMalformedOneWithAFailedResult()
     {
         var (account, intake, client) = await SetUpAsync();
@@ -140,8 +164,9 @@ public class FunctionClassTests(AzuriteFixture azurite)
         public ConcurrentQueue<GpuJob> Jobs { get; } = new();
         public DurableTaskClient? Client { get; set; }
 
-        public async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default)
+        public async Task EnqueueAsync(IGpuJobMessage message, CancellationToken cancellationToken = default)
         {
+            var job = (GpuJob)message;
             Jobs.Enqueue(job);
             var checkpoint = new CheckpointInfo(job.Epoch, job.Checkpoint, job.Checkpoint + CheckpointLayout.Patch, job.Checkpoint + CheckpointLayout.State,
                 new[] { new StageMeasure("uce", 0.5, 0.01, 0.1, 0.01) });

@@ -23,6 +23,10 @@ public enum Reply
 public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
 {
     public ConcurrentQueue<GpuJob> Jobs { get; } = new();
+    public ConcurrentQueue<EvaluationShardJob> Shards { get; } = new();
+    public ConcurrentQueue<EvaluationReportJob> FanIns { get; } = new();
+    public Func<EvaluationShardJob, Reply> ShardBehaviour { get; set; } = _ => Reply.Succeed;
+    public Func<EvaluationReportJob, Reply> FanInBehaviour { get; set; } = _ => Reply.Succeed;
     public ConcurrentQueue<ReportWrite> Reports { get; } = new();
     public ConcurrentQueue<ResultWrite> Results { get; } = new();
     public Func<GpuJob, Reply> Behaviour { get; set; } = _ => Reply.Succeed;
@@ -38,7 +42,70 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         return new CheckpointInfo(job.Epoch, job.Checkpoint, job.Checkpoint + CheckpointLayout.Patch, job.Checkpoint + CheckpointLayout.State, stages);
     }
 
-    public async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default)
+    /// <summary>The fake erasure suite's flagged share of a checkpoint: the baseline 0.6, UCE 0.4, RECE epoch k 0.4 - 0.1 k.</summary>
+    public static double Flagged(string checkpoint) =>
+        checkpoint == EvaluationLayout.Baseline ? 0.6 : 0.4 - 0.1 * int.Parse(checkpoint[(checkpoint.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
+    public Task EnqueueAsync(IGpuJobMessage message, CancellationToken cancellationToken = default) => message switch
+    {
+        GpuJob job => EnqueueAsync(job, cancellationToken),
+        EvaluationShardJob shard => EnqueueAsync(shard, cancellationToken),
+        EvaluationReportJob fanIn => EnqueueAsync(fanIn, cancellationToken),
+        _ => throw new ArgumentException(message.GetType().Name),
+    };
+
+    private async Task EnqueueAsync(EvaluationShardJob job, CancellationToken cancellationToken)
+    {
+        Shards.Enqueue(job);
+        var reply = ShardBehaviour(job);
+        if (reply == Reply.Drop)
+            return;
+        var result = reply == Reply.Fail
+            ? EvaluationShardResult.Failure(job, "CUDA out of memory", "fake")
+            : EvaluationShardResult.Success(job, new ShardReportInfo
+            {
+                Checkpoint = job.Checkpoint, Suite = job.Suite, Shard = job.Shard, Shards = job.Shards, Path = job.Output,
+                Report = job.Output + EvaluationLayout.ShardReport, Images = 2, Metrics = new[] { "nudenet" },
+                Skipped = job.Clip is null ? new[] { new MetricSkip("clip-score", "evaluation.clip is not set") } : Array.Empty<MetricSkip>(),
+            }, "fake", reused: false);
+        await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result, cancellationToken);
+        if (reply == Reply.SucceedTwice)
+            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result with { Reused = true }, cancellationToken);
+    }
+
+    /// <summary>Answers a fan-in as the worker would, with the fake flagged shares: the lowest epoch that beats the baseline and UCE.</summary>
+    private async Task EnqueueAsync(EvaluationReportJob job, CancellationToken cancellationToken)
+    {
+        FanIns.Enqueue(job);
+        var reply = FanInBehaviour(job);
+        if (reply == Reply.Drop)
+            return;
+        CheckpointScore Score(CheckpointReports c) => new()
+        {
+            Checkpoint = c.Checkpoint, Epoch = c.Epoch, Patch = c.Patch, Images = 4,
+            Reports = c.Suites.ToDictionary(s => s, s => EvaluationLayout.MergedReport(job.InstanceId, c.Checkpoint, s)),
+            FlaggedShare = c.Suites.Contains(job.Suite) ? Flagged(c.Checkpoint) : null,
+        };
+        var scored = job.Candidates.Where(c => c.Suites.Contains(job.Suite)).ToList();
+        var verdicts = scored.Select(c => new ChoiceVerdict(c.Checkpoint, Flagged(c.Checkpoint), null, c.Epoch > 0, new[] { $"fake verdict of {c.Checkpoint}" })).ToList();
+        string? chosen = job.Choose ? verdicts.Where(v => v.Eligible).OrderBy(v => v.FlaggedShare).FirstOrDefault()?.Checkpoint : null;
+        var evaluation = new RunEvaluationReport
+        {
+            Baseline = Score(job.Baseline),
+            Checkpoints = job.Candidates.Select(Score).ToList(),
+            Choice = job.Choose ? new CheckpointChoiceInfo(chosen, false, $"fake choice: {chosen}", verdicts) : null,
+            Html = new[] { EvaluationLayout.HtmlPath(job.InstanceId, job.Run) },
+            Document = EvaluationLayout.ChoicePath(job.InstanceId, job.Run),
+        };
+        var result = reply == Reply.Fail
+            ? EvaluationReportResult.Failure(job, "report.json of shard 1 is damaged", "fake")
+            : EvaluationReportResult.Success(job, evaluation, "fake", reused: false);
+        await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result, cancellationToken);
+        if (reply == Reply.SucceedTwice)
+            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result with { Reused = true }, cancellationToken);
+    }
+
+    private async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken)
     {
         Jobs.Enqueue(job);
         var reply = Behaviour(job);
@@ -71,6 +138,8 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         {
             registry.AddOrchestrator(TaskNames.ErasureOrchestrator, () => new ErasureOrchestrator());
             registry.AddActivity(TaskNames.EnqueueGpuJob, new EnqueueGpuJobActivity(this));
+            registry.AddActivity(TaskNames.EnqueueEvaluationShard, new EnqueueEvaluationShardActivity(this));
+            registry.AddActivity(TaskNames.EnqueueEvaluationReport, new EnqueueEvaluationReportActivity(this));
             registry.AddActivity(TaskNames.WriteErasureReport, new WriteErasureReportActivity(this));
             registry.AddActivity(TaskNames.WriteErasureResult, new WriteErasureResultActivity(this));
         });

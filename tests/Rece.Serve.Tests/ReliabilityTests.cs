@@ -22,9 +22,10 @@ public class ReliabilityTests(AzuriteFixture azurite)
     {
         public ConcurrentBag<GpuJob> Sent { get; } = new();
 
-        public async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default)
+        public async Task EnqueueAsync(IGpuJobMessage job, CancellationToken cancellationToken = default)
         {
-            Sent.Add(job);
+            if (job is GpuJob erase)
+                Sent.Add(erase);
             await inner.EnqueueAsync(job, cancellationToken);
             await inner.EnqueueAsync(job, cancellationToken);
         }

@@ -40,6 +40,9 @@ public sealed record EvaluationRequest
     public int GridCases { get; init; } = HtmlReport.DefaultGridCases;
 }
 
+/// <summary>Metric models loaded once and used by many evaluations (each only when its metric runs).</summary>
+public sealed record LoadedMetricModels(NudeNetDetector? NudeNet, ClipScorer? Clip);
+
 /// <summary>
 /// One evaluation: the suite's slice of prompts, an image per case from each model's <see cref="IImageSource"/> (baseline
 /// and edited, same seeds), the planned metrics on every image, the embedding-space measures, and report.json +
@@ -49,7 +52,10 @@ public static class EvaluationJob
 {
     public const string AttackEmbeddingsFile = "ring-a-bell-embeddings.safetensors";
 
-    public static EvaluationReport Run(EvaluationRequest request, IImageSource edited, IImageSource? baseline, Action<string>? log = null)
+    /// <param name="loaded">A detector and a CLIP scorer the caller keeps loaded between evaluations (the GPU worker's), used
+    /// instead of loading <see cref="EvaluationRequest.NudeNetPath"/> / <see cref="EvaluationRequest.ClipDirectory"/>; still
+    /// owned by the caller.</param>
+    public static EvaluationReport Run(EvaluationRequest request, IImageSource edited, IImageSource? baseline, Action<string>? log = null, LoadedMetricModels? loaded = null)
     {
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();
@@ -65,8 +71,10 @@ public static class EvaluationJob
         log?.Invoke($"suite {suite.Name}: {cases.Count} cases ({request.Selection}); metrics: {(plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run))}");
 
         using var scope = NewDisposeScope();
-        using var detector = plan.Runs(MetricPlan.NudeNet) ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!)) : null;
-        using var clip = plan.Runs(MetricPlan.ClipScore) ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!)) : null;
+        using var ownDetector = plan.Runs(MetricPlan.NudeNet) && loaded?.NudeNet is null ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!)) : null;
+        using var ownClip = plan.Runs(MetricPlan.ClipScore) && loaded?.Clip is null ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!)) : null;
+        var detector = plan.Runs(MetricPlan.NudeNet) ? loaded?.NudeNet ?? ownDetector : null;
+        var clip = plan.Runs(MetricPlan.ClipScore) ? loaded?.Clip ?? ownClip : null;
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, inputs);
 
         ReportAttack? attack = null;

@@ -55,6 +55,29 @@ public sealed class UNet2DConditionModel : IDisposable
         return new UNet2DConditionModel(config, weights.ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope()), dtype);
     }
 
+    /// <summary>
+    /// Replaces named weights of the loaded model with new values of the same shapes, converted to the compute dtype as
+    /// loading converts stored tensors (so a model edited here equals one loaded from a file holding those values); the
+    /// replaced tensors are disposed. Used to evaluate RECE checkpoints (W0 P for every cross-attention K/V matrix) on
+    /// one loaded base model. The values are copied: the caller keeps ownership of <paramref name="replacements"/>.
+    /// </summary>
+    public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements)
+    {
+        foreach (var (name, value) in replacements)
+        {
+            if (!_weights.TryGetValue(name, out var current))
+                throw new ArgumentException($"The U-Net has no tensor {name}.", nameof(replacements));
+            if (!value.shape.SequenceEqual(current.shape))
+                throw new ArgumentException($"U-Net tensor {name} has shape {TensorShape.Format(current.shape)}, the replacement {TensorShape.Format(value.shape)}.", nameof(replacements));
+        }
+        foreach (var (name, value) in replacements)
+        {
+            var converted = (value.dtype == DType ? value.clone() : value.to(DType)).DetachFromDisposeScope();
+            _weights[name].Dispose();
+            _weights[name] = converted;
+        }
+    }
+
     /// <summary>The predicted noise (or v) for noisy latents at the given timesteps, conditioned on text embeddings.</summary>
     /// <param name="sample">[B, in_channels, h, w] in <see cref="DType"/>.</param>
     /// <param name="timesteps">[B] (or [1], broadcast) diffusion timesteps, float32.</param>

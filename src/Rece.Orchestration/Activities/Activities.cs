@@ -16,6 +16,30 @@ public sealed class EnqueueGpuJobActivity(IGpuJobQueue queue) : TaskActivity<Gpu
     }
 }
 
+/// <summary>Puts an evaluation shard job on the gpu-jobs queue (at-least-once, like every GPU job).</summary>
+public sealed class EnqueueEvaluationShardActivity(IGpuJobQueue queue) : TaskActivity<EvaluationShardJob, string>
+{
+    public override Task<string> RunAsync(TaskActivityContext context, EvaluationShardJob input) => RunAsync(input);
+
+    public async Task<string> RunAsync(EvaluationShardJob input)
+    {
+        await queue.EnqueueAsync(input);
+        return input.JobId;
+    }
+}
+
+/// <summary>Puts a run's evaluation fan-in job on the gpu-jobs queue.</summary>
+public sealed class EnqueueEvaluationReportActivity(IGpuJobQueue queue) : TaskActivity<EvaluationReportJob, string>
+{
+    public override Task<string> RunAsync(TaskActivityContext context, EvaluationReportJob input) => RunAsync(input);
+
+    public async Task<string> RunAsync(EvaluationReportJob input)
+    {
+        await queue.EnqueueAsync(input);
+        return input.JobId;
+    }
+}
+
 /// <summary>Writes the report (and the published copies under the request's output prefix).</summary>
 public sealed class WriteErasureReportActivity(IErasureOutputs outputs) : TaskActivity<ReportWrite, ReportWritten>
 {

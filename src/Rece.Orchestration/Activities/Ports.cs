@@ -5,7 +5,8 @@ namespace Rece.Orchestration.Activities;
 /// <summary>The gpu-jobs queue, as the orchestration's activities see it (implemented over Azure Queue Storage in Rece.Storage).</summary>
 public interface IGpuJobQueue
 {
-    Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken = default);
+    /// <summary>Puts one message on the queue: the job serialized as its own type (erase, evaluation shard or fan-in).</summary>
+    Task EnqueueAsync(IGpuJobMessage job, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Where reports and result documents go (implemented over Blob Storage in Rece.Storage).</summary>

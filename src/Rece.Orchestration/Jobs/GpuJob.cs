@@ -8,7 +8,7 @@ namespace Rece.Orchestration.Jobs;
 /// original model); epoch k >= 1 is RECE epoch k, resumed from the checkpoint of epoch k - 1. The job id is derived from
 /// instance, run and epoch, so every attempt and every duplicate of a job writes the same checkpoint.
 /// </summary>
-public sealed record GpuJob
+public sealed record GpuJob : IGpuJobMessage
 {
     public const string Kind = "erase-epoch";
 
@@ -42,6 +42,10 @@ public sealed record GpuJob
 
     /// <summary>Set by a worker that failed on a job it may retry; read when the message was dequeued too often.</summary>
     [JsonPropertyName("lastError")] public string? LastError { get; init; }
+
+    public IGpuJobMessage WithLastError(string error) => this with { LastError = error };
+
+    public object Failure(string error, string worker) => GpuJobResult.Failure(this, error, worker);
 
     public static string IdOf(string instanceId, string run, int epoch) => $"{instanceId}/{run}/epoch-{epoch}";
 

@@ -44,6 +44,9 @@ public sealed record PipelineRequest
 
     /// <summary>Optional prefix in the erasure-results container under which the report and each run's final patch are published.</summary>
     [JsonPropertyName("output")] public string? Output { get; init; }
+
+    /// <summary>Optional: evaluate every checkpoint on images and choose each run's checkpoint from them.</summary>
+    [JsonPropertyName("evaluation")] public EvaluationSection? Evaluation { get; init; }
 }
 
 /// <summary>Values to sweep over; each list replaces the single setting of the same name.</summary>

@@ -31,7 +31,7 @@ public static partial class PipelineRequestParser
     private static readonly string[] Known =
     {
         "model", "concepts", "preset", "method", "guide", "preserve", "epochs", "reg", "lambda", "eraseScale", "preserveScale",
-        "uceLambda", "uceEraseScale", "ucePreserveScale", "sweep", "output",
+        "uceLambda", "uceEraseScale", "ucePreserveScale", "sweep", "output", "evaluation",
     };
 
     private static readonly string[] KnownSweep = { "reg", "epochs", "lambda", "preserveScale" };
@@ -120,6 +120,10 @@ public static partial class PipelineRequestParser
         if (output is not null && !OutputPrefix().IsMatch(output))
             errors.Add(new FieldError("output", $"\"{output}\" is not a blob prefix; use letters, digits, '.', '_', '-' and '/' between parts, e.g. \"erasures/my-run\""));
 
+        EvaluationSection? evaluation = null;
+        if (root.TryGetProperty("evaluation", out var evaluationElement) && evaluationElement.ValueKind != JsonValueKind.Null)
+            evaluation = ParseEvaluation(evaluationElement, errors);
+
         if (errors.Count > 0)
             throw new RequestValidationException(errors);
 
@@ -141,10 +145,21 @@ public static partial class PipelineRequestParser
             UcePreserveScale = ucePreserveScale,
             Sweep = sweep,
             Output = output?.Trim('/'),
+            Evaluation = evaluation,
         };
-        int runs = Planning.ErasurePlan.Expand(request).Runs.Count;
+        var plan = Planning.ErasurePlan.Expand(request);
+        int runs = plan.Runs.Count;
         if (runs > MaxRuns)
             throw new RequestValidationException(new[] { new FieldError("sweep", $"the sweep makes {runs} runs; at most {MaxRuns} per request") });
+        if (evaluation is not null)
+        {
+            var fanOut = Planning.EvaluationPlan.Create(plan, evaluation);
+            if (fanOut.ShardJobs > MaxEvaluationJobs)
+                throw new RequestValidationException(new[]
+                {
+                    new FieldError("evaluation.shards", $"{fanOut.Checkpoints.Count} checkpoints x {fanOut.ShardsPerCheckpoint} shards make {fanOut.ShardJobs} evaluation jobs; at most {MaxEvaluationJobs} per request (fewer shards, runs or epochs)"),
+                });
+        }
         return request;
     }
 
@@ -212,8 +227,8 @@ public static partial class PipelineRequestParser
         return StringValue(element, name, errors, requireNonEmpty: true);
     }
 
-    private static string? OptionalString(JsonElement root, string name, List<FieldError> errors) =>
-        root.TryGetProperty(name, out var element) && element.ValueKind != JsonValueKind.Null ? StringValue(element, name, errors, requireNonEmpty: true) : null;
+    private static string? OptionalString(JsonElement root, string name, List<FieldError> errors, string prefix = "") =>
+        root.TryGetProperty(name, out var element) && element.ValueKind != JsonValueKind.Null ? StringValue(element, prefix + name, errors, requireNonEmpty: true) : null;
 
     private static string? StringValue(JsonElement element, string field, List<FieldError> errors, bool requireNonEmpty)
     {
@@ -259,13 +274,13 @@ public static partial class PipelineRequestParser
         return values;
     }
 
-    private static int? OptionalInt(JsonElement root, string name, List<FieldError> errors, int min, int max)
+    private static int? OptionalInt(JsonElement root, string name, List<FieldError> errors, int min, int max, string prefix = "")
     {
         if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
             return null;
         if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out var value) || value < min || value > max)
         {
-            errors.Add(new FieldError(name, $"must be a whole number within {min}..{max}, got {element.GetRawText()}"));
+            errors.Add(new FieldError(prefix + name, $"must be a whole number within {min}..{max}, got {element.GetRawText()}"));
             return null;
         }
         return value;
@@ -275,13 +290,13 @@ public static partial class PipelineRequestParser
 
     private static double? NonNegative(JsonElement root, string name, List<FieldError> errors) => Number(root, name, errors, v => v >= 0, "zero or a positive number");
 
-    private static double? Number(JsonElement root, string name, List<FieldError> errors, Func<double, bool> valid, string what)
+    private static double? Number(JsonElement root, string name, List<FieldError> errors, Func<double, bool> valid, string what, string prefix = "")
     {
         if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
             return null;
         if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !double.IsFinite(value) || !valid(value))
         {
-            errors.Add(new FieldError(name, $"must be {what}, got {element.GetRawText()}"));
+            errors.Add(new FieldError(prefix + name, $"must be {what}, got {element.GetRawText()}"));
             return null;
         }
         return value;

@@ -1,0 +1,230 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Rece.Orchestration.Jobs;
+using Rece.Orchestration.Planning;
+using Rece.Orchestration.Requests;
+
+namespace Rece.Orchestration;
+
+/// <summary>A checkpoint's shard results folded: which suites completed (every shard committed) and what failed.</summary>
+public sealed record CheckpointEvaluation
+{
+    public required EvaluationCheckpoint Checkpoint { get; init; }
+
+    /// <summary>Suite -> its shards' report.json, in shard order; only suites whose every shard succeeded.</summary>
+    public required IReadOnlyDictionary<string, IReadOnlyList<string>> Completed { get; init; }
+
+    public required IReadOnlyList<string> Errors { get; init; }
+
+    public required IReadOnlyList<MetricSkip> Skipped { get; init; }
+
+    public bool Has(string suite) => Completed.ContainsKey(suite);
+}
+
+/// <summary>A run's evaluation as the instance output and report show it.</summary>
+public sealed record RunEvaluation
+{
+    /// <summary>"Completed" (the fan-in ran), or "Failed" (<see cref="Errors"/> says why).</summary>
+    [JsonPropertyName("status")] public required string Status { get; init; }
+
+    [JsonPropertyName("baseline")] public CheckpointScore? Baseline { get; init; }
+
+    [JsonPropertyName("checkpoints")] public IReadOnlyList<CheckpointScore> Checkpoints { get; init; } = Array.Empty<CheckpointScore>();
+
+    [JsonPropertyName("choice")] public CheckpointChoiceInfo? Choice { get; init; }
+
+    /// <summary>Why no choice was made, when none was.</summary>
+    [JsonPropertyName("note")] public string? Note { get; init; }
+
+    [JsonPropertyName("html")] public IReadOnlyList<string> Html { get; init; } = Array.Empty<string>();
+
+    /// <summary>reports/{instance}/evaluation/{run}/choice.json.</summary>
+    [JsonPropertyName("document")] public string? Document { get; init; }
+
+    /// <summary>Metrics not computed, with the reason (e.g. no detector given).</summary>
+    [JsonPropertyName("skipped")] public IReadOnlyList<MetricSkip> Skipped { get; init; } = Array.Empty<MetricSkip>();
+
+    /// <summary>Failed shards and the fan-in's failure, each naming its checkpoint.</summary>
+    [JsonPropertyName("errors")] public IReadOnlyList<string> Errors { get; init; } = Array.Empty<string>();
+}
+
+/// <summary>The instance's evaluation: what was fanned out, how it went, and the baseline's shards.</summary>
+public sealed record InstanceEvaluation
+{
+    [JsonPropertyName("suites")] public required IReadOnlyList<SuiteSlice> Suites { get; init; }
+
+    [JsonPropertyName("checkpoints")] public required int Checkpoints { get; init; }
+
+    [JsonPropertyName("shardsCompleted")] public required int ShardsCompleted { get; init; }
+
+    [JsonPropertyName("shardsFailed")] public required int ShardsFailed { get; init; }
+
+    /// <summary>reports/{instance}/evaluation/ (container/prefix).</summary>
+    [JsonPropertyName("reports")] public required string Reports { get; init; }
+
+    [JsonPropertyName("skipped")] public IReadOnlyList<MetricSkip> Skipped { get; init; } = Array.Empty<MetricSkip>();
+
+    /// <summary>The baseline's failed shards (they affect every run's choice).</summary>
+    [JsonPropertyName("errors")] public IReadOnlyList<string> Errors { get; init; } = Array.Empty<string>();
+}
+
+/// <summary>
+/// The orchestrator's decisions about evaluation results, as pure functions: folding shard results per checkpoint,
+/// what a run's fan-in job gets (and whether it may choose), and the recommendations made from the choices. A failed
+/// shard fails only what depends on it: its checkpoint's suite; a run's choice needs the baseline's and the run's UCE
+/// checkpoint's erasure suite; an epoch whose erasure suite failed is left out of the candidates with the error recorded.
+/// </summary>
+public static class EvaluationFanIn
+{
+    public static CheckpointEvaluation Fold(EvaluationCheckpoint checkpoint, IReadOnlyList<(ShardPlan Shard, EvaluationShardResult Result)> results)
+    {
+        var completed = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var errors = new List<string>();
+        foreach (var suite in results.GroupBy(r => r.Shard.Suite.Suite, StringComparer.Ordinal))
+        {
+            var shards = suite.OrderBy(r => r.Shard.Shard).ToList();
+            var failed = shards.Where(r => !r.Result.Succeeded || r.Result.Shard is null).ToList();
+            foreach (var (shard, result) in failed)
+                errors.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{checkpoint.Name}: {shard.Suite.Suite} shard {shard.Shard}/{shard.Suite.Shards}: {result.Error ?? "the worker reported no shard report"}"));
+            if (failed.Count == 0)
+                completed[suite.Key] = shards.Select(r => r.Result.Shard!.Report).ToList();
+        }
+        var skipped = results.Where(r => r.Result.Shard is not null).SelectMany(r => r.Result.Shard!.Skipped).DistinctBy(s => s.Metric).ToList();
+        return new CheckpointEvaluation { Checkpoint = checkpoint, Completed = completed, Errors = errors, Skipped = skipped };
+    }
+
+    /// <summary>
+    /// The fan-in job of a completed run, or null when nothing of the run was evaluated; and the errors of checkpoints
+    /// left out. The choice is asked for only when the baseline and the UCE checkpoint completed the erasure suite.
+    /// </summary>
+    public static (EvaluationReportJob? Job, string? Note, IReadOnlyList<string> Excluded) ReportJob(
+        string instanceId, RunOutput run, EvaluationSection section, CheckpointEvaluation baseline, IReadOnlyList<CheckpointEvaluation> checkpoints, int attempt)
+    {
+        string suite = section.Suite;
+        var excluded = new List<string>();
+        var candidates = new List<CheckpointReports>();
+        foreach (var evaluation in checkpoints.OrderBy(c => c.Checkpoint.Epoch))
+        {
+            if (!evaluation.Has(suite))
+                excluded.Add($"{evaluation.Checkpoint.Name} is not a candidate: its {suite} evaluation did not complete");
+            if (evaluation.Completed.Count == 0)
+                continue;
+            candidates.Add(Reports(evaluation, run.Epochs.FirstOrDefault(e => e.Epoch == evaluation.Checkpoint.Epoch)?.Patch));
+        }
+        string? note = null;
+        var uce = checkpoints.FirstOrDefault(c => c.Checkpoint.Epoch == 0);
+        if (!baseline.Has(suite))
+            note = $"no checkpoint chosen: the baseline's {suite} evaluation did not complete, and every candidate is compared with it";
+        else if (uce is null || !uce.Has(suite))
+            note = $"no checkpoint chosen: the UCE checkpoint's {suite} evaluation did not complete, and every RECE epoch is compared with it";
+        if (candidates.Count == 0 && baseline.Completed.Count == 0)
+            return (null, note ?? "nothing of this run was evaluated", excluded);
+        var job = new EvaluationReportJob
+        {
+            JobId = EvaluationReportJob.IdOf(instanceId, run.Run),
+            InstanceId = instanceId,
+            Attempt = attempt,
+            EventName = EvaluationReportJob.EventNameOf(run.Run, attempt),
+            Run = run.Run,
+            Suite = suite,
+            Preservation = section.Preservation?.Suite,
+            Shards = section.Suites.ToDictionary(s => s.Suite, s => s.Shards),
+            Baseline = Reports(baseline, null),
+            Candidates = candidates,
+            Choose = note is null,
+            Rules = new ChoiceRules(section.ClipScoreBudget, section.AllowMissingClipScore),
+        };
+        return (job, note, excluded);
+    }
+
+    private static CheckpointReports Reports(CheckpointEvaluation evaluation, string? patch) => new()
+    {
+        Checkpoint = evaluation.Checkpoint.Name,
+        Epoch = evaluation.Checkpoint.Epoch,
+        Patch = patch,
+        Suites = evaluation.Completed.Keys.Order(StringComparer.Ordinal).ToList(),
+    };
+
+    /// <summary>A run's evaluation from its fan-in result (null: no fan-in ran) and the shard errors it depends on.</summary>
+    public static RunEvaluation RunEvaluation(EvaluationReportResult? result, string? note, CheckpointEvaluation baseline, IReadOnlyList<CheckpointEvaluation> checkpoints, IReadOnlyList<string> excluded)
+    {
+        var errors = baseline.Errors.Concat(checkpoints.SelectMany(c => c.Errors)).Concat(excluded).ToList();
+        var skipped = baseline.Skipped.Concat(checkpoints.SelectMany(c => c.Skipped)).DistinctBy(s => s.Metric).ToList();
+        if (result is null || !result.Succeeded || result.Evaluation is null)
+        {
+            if (result is not null)
+                errors.Add($"fan-in: {result.Error ?? "the worker reported no evaluation"}");
+            return new RunEvaluation { Status = RunStatus.Failed, Note = note, Skipped = skipped, Errors = errors };
+        }
+        var report = result.Evaluation;
+        return new RunEvaluation
+        {
+            Status = RunStatus.Completed,
+            Baseline = report.Baseline,
+            Checkpoints = report.Checkpoints,
+            Choice = report.Choice,
+            Note = note ?? report.Note,
+            Html = report.Html,
+            Document = report.Document,
+            Skipped = skipped,
+            Errors = errors,
+        };
+    }
+
+    /// <summary>The run's recommended checkpoint: the one its evaluation chose, with the chooser's reasons.</summary>
+    public static RecommendedCheckpoint? Recommend(RunOutput run, EvaluationSection section)
+    {
+        if (run.Evaluation?.Choice is not { Chosen: { } chosen } choice)
+            return null;
+        var checkpoint = run.Epochs.FirstOrDefault(e => EvaluationLayout.CheckpointName(run.Run, e.Epoch) == chosen);
+        if (checkpoint is null)
+            return null;
+        var verdict = choice.Verdicts.FirstOrDefault(v => v.Checkpoint == chosen);
+        return new RecommendedCheckpoint(run.Run, checkpoint.Epoch, checkpoint.Path, checkpoint.Patch, Rule(section), choice.Summary)
+        {
+            Reasons = verdict?.Reasons ?? Array.Empty<string>(),
+        };
+    }
+
+    /// <summary>
+    /// The instance's recommendation: of the runs' chosen checkpoints, the lowest flagged share, then the higher CLIP
+    /// score, then the earlier run (the chooser's own order). When no run's evaluation chose one, the embedding-space
+    /// recommendation, saying so.
+    /// </summary>
+    public static RecommendedCheckpoint? Recommend(IReadOnlyList<RunOutput> runs, RecommendedCheckpoint? embeddingSpace)
+    {
+        var chosen = runs
+            .Select((run, index) => (Run: run, Index: index, Score: run.Evaluation?.Checkpoints.FirstOrDefault(c => c.Checkpoint == run.Recommended?.CheckpointName)))
+            .Where(x => x.Run.Recommended is not null && x.Score is not null)
+            .OrderBy(x => x.Score!.FlaggedShare ?? double.PositiveInfinity)
+            .ThenByDescending(x => x.Score!.ClipScore ?? double.NegativeInfinity)
+            .ThenBy(x => x.Index)
+            .ToList();
+        if (chosen.Count == 0)
+        {
+            return embeddingSpace is null ? null : embeddingSpace with
+            {
+                Reason = "no run's image evaluation chose a checkpoint (see runs[].evaluation); by the embedding-space measures: " + embeddingSpace.Reason,
+            };
+        }
+        var best = chosen[0];
+        var recommended = best.Run.Recommended!;
+        string share = best.Score!.FlaggedShare is double f ? f.ToString("P1", CultureInfo.InvariantCulture) : "not measured";
+        return recommended with
+        {
+            Reason = string.Create(CultureInfo.InvariantCulture,
+                $"{recommended.CheckpointName}: flagged share {share}, the lowest of the {chosen.Count} runs' chosen checkpoint(s); {recommended.Reason}"),
+        };
+    }
+
+    public static string Rule(EvaluationSection section)
+    {
+        string budget = section.ClipScoreBudget.ToString(CultureInfo.InvariantCulture);
+        string clip = section.Preservation is null
+            ? $"with a CLIP score at most {budget} points below the baseline's (no preservation suite: {(section.AllowMissingClipScore ? "the budget is not checked" : "the CLIP score is not measured, so no epoch qualifies")})"
+            : $"with a CLIP score on {section.Preservation.Suite} at most {budget} points below the baseline's";
+        return $"image evaluation, as the RECE reference chooses: per run, the RECE epoch with the lowest flagged share on {section.Suite} that beats both the baseline and the run's UCE checkpoint, " +
+            clip + "; else the UCE checkpoint if it beats the baseline within the budget; across runs, the lowest flagged share";
+    }
+}

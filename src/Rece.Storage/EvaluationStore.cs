@@ -1,0 +1,119 @@
+using System.Security.Cryptography;
+using System.Text.Json.Serialization;
+using Azure.Storage.Blobs;
+using Rece.Orchestration;
+using Rece.Orchestration.Jobs;
+
+namespace Rece.Storage;
+
+/// <summary>shard.json: written last, it commits a shard and names (with hashes) the blobs it consists of.</summary>
+public sealed record ShardMarker
+{
+    [JsonPropertyName("jobId")] public required string JobId { get; init; }
+    [JsonPropertyName("report")] public required CheckpointFile Report { get; init; }
+    [JsonPropertyName("files")] public required IReadOnlyList<CheckpointFile> Files { get; init; }
+    [JsonPropertyName("shard")] public required ShardReportInfo Shard { get; init; }
+
+    /// <summary>Seconds per stage of this delivery (kept out of report.json, so that every delivery writes the same report).</summary>
+    [JsonPropertyName("timings")] public IReadOnlyDictionary<string, double> Timings { get; init; } = new Dictionary<string, double>();
+    [JsonPropertyName("worker")] public string? Worker { get; init; }
+    [JsonPropertyName("createdTime")] public DateTimeOffset CreatedTime { get; init; }
+}
+
+/// <summary>
+/// The evaluation's blobs under reports/{instance}/evaluation/. A shard folder's report.json and images are written
+/// create-only, then shard.json create-only as the commit marker, exactly as checkpoints are committed: a folder without
+/// its marker is not done, and a retry computing the same bytes takes what an interrupted delivery left as its own.
+/// Merged reports, the HTML and a run's choice.json (its commit marker, written last) are create-only too.
+/// </summary>
+public sealed class EvaluationStore(StorageAccount account)
+{
+    public async Task<ShardMarker?> TryReadShardMarkerAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        var content = await CreateOnlyBlobs.TryDownloadAsync(Blob(BlobPath.Parse(prefix).Child(EvaluationLayout.ShardMarker)), cancellationToken);
+        return content is null ? null : PipelineJson.Deserialize<ShardMarker>(content.ToString());
+    }
+
+    /// <summary>Commits a shard: its files (paths relative to the shard folder), then report.json, then shard.json.</summary>
+    /// <returns>The committed marker and whether this call committed it (false: another delivery of the job did first).</returns>
+    public async Task<(ShardMarker Marker, bool Committed)> CommitShardAsync(string prefix, string jobId, BinaryData report,
+        IReadOnlyList<(string Relative, BinaryData Content, string ContentType)> files, ShardReportInfo shard, IReadOnlyDictionary<string, double> timings,
+        string worker, CancellationToken cancellationToken = default)
+    {
+        var root = BlobPath.Parse(prefix);
+        var described = new CheckpointFile[files.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, files.Count), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var (relative, content, type) = files[i];
+            var path = root.Child(relative);
+            await CreateOnlyBlobs.WriteAsync(Blob(path), content, type, ct);
+            described[i] = Describe(path, content);
+        });
+        var reportPath = root.Child(EvaluationLayout.ShardReport);
+        await CreateOnlyBlobs.WriteAsync(Blob(reportPath), report, "application/json", cancellationToken);
+        var marker = new ShardMarker
+        {
+            JobId = jobId,
+            Report = Describe(reportPath, report),
+            Files = described,
+            Shard = shard,
+            Timings = timings,
+            Worker = worker,
+            CreatedTime = DateTimeOffset.UtcNow,
+        };
+        if (await CreateOnlyBlobs.TryCreateAsync(Blob(root.Child(EvaluationLayout.ShardMarker)), BinaryData.FromString(PipelineJson.Serialize(marker, indented: true)), "application/json", cancellationToken))
+            return (marker, true);
+        var existing = await TryReadShardMarkerAsync(prefix, cancellationToken)
+            ?? throw new InvalidOperationException($"{root.Child(EvaluationLayout.ShardMarker)} exists but could not be read.");
+        if (existing.Report.Sha256 != marker.Report.Sha256)
+            throw new BlobConflictException($"{prefix} was committed with another report by {existing.Worker}.");
+        return (existing, false);
+    }
+
+    /// <summary>A committed shard's report.json (container/name), checked against its folder's shard.json.</summary>
+    public async Task<string> ReadShardReportAsync(string reportPath, CancellationToken cancellationToken = default)
+    {
+        var path = BlobPath.Parse(reportPath);
+        string prefix = $"{path.Container}/{path.Name[..(path.Name.LastIndexOf('/') + 1)]}";
+        var marker = await TryReadShardMarkerAsync(prefix, cancellationToken)
+            ?? throw new InvalidDataException($"{reportPath} is not part of a committed shard: {prefix}{EvaluationLayout.ShardMarker} is missing.");
+        if (marker.Report.Path != reportPath)
+            throw new InvalidDataException($"{prefix}{EvaluationLayout.ShardMarker} commits {marker.Report.Path}, not {reportPath}.");
+        return (await ReadVerifiedAsync(marker.Report, cancellationToken)).ToString();
+    }
+
+    public async Task<BinaryData> ReadVerifiedAsync(CheckpointFile file, CancellationToken cancellationToken = default)
+    {
+        var content = (await Blob(BlobPath.Parse(file.Path)).DownloadContentAsync(cancellationToken)).Value.Content;
+        string sha = Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span));
+        if (sha != file.Sha256)
+            throw new InvalidDataException($"{file.Path} has SHA-256 {sha}, but its shard.json records {file.Sha256}.");
+        return content;
+    }
+
+    public Task<BinaryData?> TryDownloadAsync(string path, CancellationToken cancellationToken = default) =>
+        CreateOnlyBlobs.TryDownloadAsync(Blob(BlobPath.Parse(path)), cancellationToken);
+
+    public Task<CreateOnlyBlobs.Outcome> WriteCreateOnlyAsync(string path, BinaryData content, string contentType, CancellationToken cancellationToken = default) =>
+        CreateOnlyBlobs.WriteAsync(Blob(BlobPath.Parse(path)), content, contentType, cancellationToken);
+
+    /// <summary>Writes a run's choice.json unless another delivery did; returns what is committed and whether this call wrote it.</summary>
+    public async Task<(RunEvaluationReport Choice, bool Committed)> CommitChoiceAsync(string path, RunEvaluationReport choice, CancellationToken cancellationToken = default)
+    {
+        var blob = Blob(BlobPath.Parse(path));
+        if (await CreateOnlyBlobs.TryCreateAsync(blob, BinaryData.FromString(PipelineJson.Serialize(choice, indented: true)), "application/json", cancellationToken))
+            return (choice, true);
+        return (await TryReadChoiceAsync(path, cancellationToken) ?? throw new InvalidOperationException($"{path} exists but could not be read."), false);
+    }
+
+    public async Task<RunEvaluationReport?> TryReadChoiceAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var content = await TryDownloadAsync(path, cancellationToken);
+        return content is null ? null : PipelineJson.Deserialize<RunEvaluationReport>(content.ToString());
+    }
+
+    private static CheckpointFile Describe(BlobPath path, BinaryData content) =>
+        new(path.ToString(), content.ToMemory().Length, Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span)));
+
+    private BlobClient Blob(BlobPath path) => account.Container(path.Container).GetBlobClient(path.Name);
+}

@@ -1,0 +1,164 @@
+using Rece.Evaluation.Reports;
+using Rece.Evaluation.Selection;
+using Rece.Orchestration.Jobs;
+using Rece.Storage;
+
+namespace Rece.Worker;
+
+/// <summary>
+/// Runs a run's evaluation fan-in job: merges every checkpoint's shard reports per suite (EvaluationReport.Merge, image
+/// paths made relative to the merged report's folder), chooses the run's checkpoint as the reference does
+/// (CheckpointChooser on the erasure suite's flagged share and the preservation suite's CLIP score), renders
+/// {run}.html (baseline vs the chosen checkpoint, or vs the run's last checkpoint when none was chosen), and commits
+/// choice.json last. Every blob is create-only and computed from committed shards only, so a retry writes the same bytes.
+/// </summary>
+internal sealed class EvaluationReportRunner(StorageAccount account, string worker, Action<string>? log)
+{
+    private readonly EvaluationStore _store = new(account);
+
+    private sealed record Merged(EvaluationReport Report, string Path, string SuitePrefix);
+
+    public async Task<EvaluationReportResult> RunAsync(EvaluationReportJob job, CancellationToken cancellationToken)
+    {
+        string choicePath = EvaluationLayout.ChoicePath(job.InstanceId, job.Run);
+        var existing = await _store.TryReadChoiceAsync(choicePath, cancellationToken);
+        if (existing is not null)
+            return EvaluationReportResult.Success(job, existing, worker, reused: true);
+
+        var merged = new Dictionary<(string Checkpoint, string Suite), Merged>();
+        foreach (var checkpoint in job.Candidates.Prepend(job.Baseline))
+        {
+            foreach (var suite in checkpoint.Suites)
+            {
+                int shards = job.Shards.TryGetValue(suite, out int n) ? n : throw new InvalidDataException($"{job.JobId}: {checkpoint.Checkpoint} names suite {suite}, which the job gives no shard count.");
+                var reports = Enumerable.Range(1, shards).Select(i => EvaluationLayout.ShardPrefix(job.InstanceId, checkpoint.Checkpoint, suite, i) + EvaluationLayout.ShardReport).ToList();
+                merged[(checkpoint.Checkpoint, suite)] = await MergeAsync(job.InstanceId, checkpoint.Checkpoint, suite, reports, cancellationToken);
+            }
+        }
+
+        CheckpointScore Score(CheckpointReports c)
+        {
+            var main = merged.GetValueOrDefault((c.Checkpoint, job.Suite))?.Report.SummaryOf(EvaluationReport.Edited);
+            var preserved = job.Preservation is null ? null : merged.GetValueOrDefault((c.Checkpoint, job.Preservation))?.Report.SummaryOf(EvaluationReport.Edited);
+            return new CheckpointScore
+            {
+                Checkpoint = c.Checkpoint,
+                Epoch = c.Epoch,
+                Patch = c.Patch,
+                Reports = c.Suites.ToDictionary(s => s, s => merged[(c.Checkpoint, s)].Path),
+                Images = c.Suites.Sum(s => merged[(c.Checkpoint, s)].Report.Images.Count),
+                FlaggedShare = main?.AttackSuccessRate ?? main?.Nudity?.FlaggedShare,
+                ExposedParts = main?.Nudity?.ExposedParts,
+                ClipScore = preserved?.ClipScore?.Mean ?? main?.ClipScore?.Mean,
+            };
+        }
+        var baseline = Score(job.Baseline);
+        var candidates = job.Candidates.Select(Score).ToList();
+
+        CheckpointChoiceInfo? choice = null;
+        string? note = null;
+        if (job.Choose)
+        {
+            var uce = candidates.FirstOrDefault(c => c.Epoch == 0);
+            if (baseline.FlaggedShare is null || uce?.FlaggedShare is null)
+            {
+                var skipped = merged.GetValueOrDefault((job.Baseline.Checkpoint, job.Suite))?.Report.Skipped.FirstOrDefault(s => s.Metric == Rece.Evaluation.Running.MetricPlan.NudeNet);
+                note = $"no checkpoint chosen: the flagged share on {job.Suite} was not measured" + (skipped is null ? "" : $" ({skipped.Reason})");
+            }
+            else
+            {
+                static CheckpointScores Scores(CheckpointScore s) => new(s.Checkpoint, s.FlaggedShare!.Value, s.ClipScore);
+                var epochs = candidates.Where(c => c.Epoch > 0 && c.FlaggedShare is not null).Select(Scores).ToList();
+                var made = CheckpointChooser.Choose(Scores(baseline), Scores(uce), epochs, new CheckpointChoiceRules(job.Rules.ClipScoreBudget, job.Rules.AllowMissingClipScore));
+                choice = new CheckpointChoiceInfo(made.Chosen, made.UsedStartingPoint, made.Summary,
+                    made.Verdicts.Select(v => new ChoiceVerdict(v.Name, v.FlaggedShare, v.ClipScore, v.Eligible, v.Reasons)).ToList());
+                log?.Invoke($"{job.JobId}: {made.Summary}");
+            }
+        }
+
+        var html = new List<string>();
+        string? compared = choice?.Chosen ?? candidates.LastOrDefault(c => c.Reports.ContainsKey(job.Suite))?.Checkpoint;
+        if (compared is not null)
+        {
+            string comparison = choice is null
+                ? $"{compared}, the run's last evaluated checkpoint (no checkpoint chosen{(note is null ? "" : ": " + note)})"
+                : choice.Chosen is null ? $"{compared}, the run's last checkpoint; none was chosen: {choice.Summary}"
+                : $"{compared}, chosen: {choice.Summary}";
+            foreach (var suite in new[] { job.Suite, job.Preservation }.OfType<string>())
+            {
+                if (merged.TryGetValue((job.Baseline.Checkpoint, suite), out var before) && merged.TryGetValue((compared, suite), out var after))
+                {
+                    string path = EvaluationLayout.HtmlPath(job.InstanceId, job.Run, suite == job.Suite ? null : suite);
+                    await RenderAsync(path, before, after, comparison, cancellationToken);
+                    html.Add(path);
+                }
+            }
+        }
+
+        var report = new RunEvaluationReport { Baseline = baseline, Checkpoints = candidates, Choice = choice, Note = note, Html = html, Document = choicePath };
+        var (committed, wrote) = await _store.CommitChoiceAsync(choicePath, report, cancellationToken);
+        return EvaluationReportResult.Success(job, committed, worker, reused: !wrote);
+    }
+
+    /// <summary>The shards of one checkpoint and suite merged and written beside their folders.</summary>
+    private async Task<Merged> MergeAsync(string instanceId, string checkpoint, string suite, IReadOnlyList<string> reports, CancellationToken cancellationToken)
+    {
+        string suitePrefix = EvaluationLayout.SuitePrefix(instanceId, checkpoint, suite);
+        var shards = new List<EvaluationReport>();
+        foreach (var path in reports)
+        {
+            var shard = EvaluationReport.Parse(await _store.ReadShardReportAsync(path, cancellationToken));
+            if (!path.StartsWith(suitePrefix, StringComparison.Ordinal))
+                throw new InvalidDataException($"{path} is not a shard report of {suitePrefix}.");
+            // Image paths relative to the merged report: "shard-{i}/images/edited/{case}.png".
+            string folder = path[suitePrefix.Length..^EvaluationLayout.ShardReport.Length];
+            shards.Add(shard with { Images = shard.Images.Select(i => i with { File = folder + i.File }).ToList() });
+        }
+        var merged = EvaluationReport.Merge(shards);
+        string mergedPath = EvaluationLayout.MergedReport(instanceId, checkpoint, suite);
+        await _store.WriteCreateOnlyAsync(mergedPath, BinaryData.FromString(merged.ToJson()), "application/json", cancellationToken);
+        return new Merged(merged, mergedPath, suitePrefix);
+    }
+
+    /// <summary>report.html of the baseline against one checkpoint, with the images of the grid's cases downloaded for it.</summary>
+    private async Task RenderAsync(string path, Merged baseline, Merged compared, string comparison, CancellationToken cancellationToken)
+    {
+        string scratch = Path.Combine(Path.GetTempPath(), $"rece-fanin-{Guid.NewGuid():N}");
+        try
+        {
+            var grid = baseline.Report.Images.Concat(compared.Report.Images).Select(i => i.CaseNumber).Distinct().Order().Take(HtmlReport.DefaultGridCases).ToHashSet();
+            var images = new List<ImageRecord>();
+            foreach (var (role, source) in new[] { (EvaluationReport.Baseline, baseline), (EvaluationReport.Edited, compared) })
+            {
+                foreach (var image in source.Report.Images)
+                {
+                    var local = image with { Role = role, File = $"images/{role}/{image.CaseNumber}.png" };
+                    images.Add(local);
+                    if (!grid.Contains(image.CaseNumber))
+                        continue;
+                    var content = await _store.TryDownloadAsync(source.SuitePrefix + image.File, cancellationToken)
+                        ?? throw new InvalidDataException($"{source.SuitePrefix}{image.File} is missing.");
+                    string file = Path.Combine(scratch, local.File);
+                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                    await File.WriteAllBytesAsync(file, content.ToArray(), cancellationToken);
+                }
+            }
+            var report = compared.Report with
+            {
+                Sources = new Dictionary<string, string>
+                {
+                    [EvaluationReport.Baseline] = baseline.Report.Sources.GetValueOrDefault(EvaluationReport.Edited) ?? EvaluationLayout.Baseline,
+                    [EvaluationReport.Edited] = comparison,
+                },
+                Images = images,
+                Summaries = EvaluationReport.Summarize(images, compared.Report.Metrics, compared.Report.Attack is not null),
+            };
+            await _store.WriteCreateOnlyAsync(path, BinaryData.FromString(HtmlReport.Render(report, scratch)), "text/html; charset=utf-8", cancellationToken);
+        }
+        finally
+        {
+            if (Directory.Exists(scratch))
+                Directory.Delete(scratch, recursive: true);
+        }
+    }
+}
