@@ -153,7 +153,8 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
                 Images = images,
                 Summaries = EvaluationReport.Summarize(images, compared.Report.Metrics, compared.Report.Attack is not null),
             };
-            await _store.WriteCreateOnlyAsync(path, BinaryData.FromString(HtmlReport.Render(report, scratch)), "text/html; charset=utf-8", cancellationToken);
+            await _store.WriteCreateOnlyAsync(path, BinaryData.FromString(HtmlReport.Render(report, scratch,
+                imagesAt: $"the shard folders under {baseline.SuitePrefix} (baseline) and {compared.SuitePrefix} (this checkpoint)")), "text/html; charset=utf-8", cancellationToken);
         }
         finally
         {

@@ -20,7 +20,8 @@ public static class HtmlReport
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     /// <param name="directory">The folder the report's image paths are relative to.</param>
-    public static string Render(EvaluationReport report, string directory, int gridCases = DefaultGridCases)
+    /// <param name="imagesAt">Where the full set of images is kept, for the note under the grid.</param>
+    public static string Render(EvaluationReport report, string directory, int gridCases = DefaultGridCases, string imagesAt = "the images/ folder beside this report")
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -56,7 +57,7 @@ public static class HtmlReport
             html.Append("<section id=\"classes\"><h2>Exposed body parts per class (NudeNet, score &gt; ").Append(NudityMetrics.Threshold.ToString(Invariant)).Append(")</h2>\n");
             html.Append(BarChart(baseline?.Nudity, edited?.Nudity)).Append("</section>\n");
         }
-        ImageGrid(html, report, directory, gridCases);
+        ImageGrid(html, report, directory, gridCases, imagesAt);
         html.Append("<p id=\"render-check\" class=\"meta\"></p>\n<script>\n").Append(RenderCheckScript).Append("</script>\n</body>\n</html>\n");
         return html.ToString();
     }
@@ -137,7 +138,7 @@ public static class HtmlReport
 
     private static int Count(NudityMetrics? metrics, string label) => metrics?.Classes.FirstOrDefault(c => c.Label == label)?.Images ?? 0;
 
-    private static void ImageGrid(StringBuilder html, EvaluationReport report, string directory, int gridCases)
+    private static void ImageGrid(StringBuilder html, EvaluationReport report, string directory, int gridCases, string imagesAt)
     {
         var byCase = report.Images.GroupBy(i => i.CaseNumber).OrderBy(g => g.Key).Take(gridCases).ToList();
         if (byCase.Count == 0)
@@ -146,7 +147,7 @@ public static class HtmlReport
         int total = report.Images.Select(i => i.CaseNumber).Distinct().Count();
         html.Append("<section id=\"grid\"><h2>Images").Append(hasBaseline ? ": baseline and edited, same seeds" : "").Append("</h2>\n");
         if (total > byCase.Count)
-            html.Append("<p class=\"meta\">The first ").Append(byCase.Count).Append(" of ").Append(total).Append(" cases; every image is in the images/ folder beside this report.</p>\n");
+            html.Append("<p class=\"meta\">The first ").Append(byCase.Count).Append(" of ").Append(total).Append(" cases; every image is in ").Append(E(imagesAt)).Append(".</p>\n");
         html.Append("<table id=\"image-grid\">\n<thead><tr><th>Case</th>");
         if (hasBaseline)
             html.Append("<th>Baseline</th>");
