@@ -200,7 +200,7 @@ public sealed class SafetensorsFile : IDisposable
         return values;
     }
 
-    internal void ReadRange(long offset, Span<byte> destination)
+    private void ReadRange(long offset, Span<byte> destination)
     {
         while (destination.Length > 0)
         {
@@ -211,8 +211,6 @@ public sealed class SafetensorsFile : IDisposable
             offset += read;
         }
     }
-
-    internal SafeFileHandle Handle => _handle;
 
     public override string ToString() => Path;
 

@@ -10,8 +10,6 @@ namespace Rece.Models.Safetensors;
 /// </summary>
 public static class SafetensorsWriter
 {
-    private const int CopyBufferSize = 16 << 20;
-
     public static void Write(string path, IReadOnlyList<TensorToWrite> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         foreach (var t in tensors)
@@ -44,7 +42,9 @@ public static class SafetensorsWriter
 
     /// <summary>
     /// Copies <paramref name="source"/> with some tensors' bytes replaced (same byte length). The header is copied verbatim
-    /// (metadata, order, dtypes and offsets unchanged) and every other byte is identical.
+    /// (metadata, order, dtypes and offsets unchanged) and every other byte is identical. The unchanged bytes are copied by
+    /// the kernel (File.Copy: copy_file_range, or a reflink where the file system has them), then only the replaced ranges
+    /// are written: a 3.4 GB U-Net never passes through this process.
     /// </summary>
     public static void CopyWithReplacedTensors(SafetensorsFile source, string destinationPath, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> replacements)
     {
@@ -56,29 +56,28 @@ public static class SafetensorsWriter
             return (Info: info, Data: r.Value);
         }).OrderBy(r => r.Info.Begin).ToList();
 
-        WriteAtomically(destinationPath, source.FileLength, stream =>
+        string partial = destinationPath + ".partial";
+        try
         {
-            WritePrefix(stream, source.HeaderJson.Span);
-            var buffer = new byte[Math.Min(CopyBufferSize, Math.Max(source.FileLength, 1))];
-            long position = source.DataStart;
-            void CopyUntil(long end)
+            File.Copy(source.Path, partial, overwrite: true);
+            using (var handle = File.OpenHandle(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
             {
-                while (position < end)
-                {
-                    int count = (int)Math.Min(buffer.Length, end - position);
-                    source.ReadRange(position, buffer.AsSpan(0, count));
-                    stream.Write(buffer, 0, count);
-                    position += count;
-                }
+                // The copy must be of the file that was parsed: same length and the same header bytes.
+                var header = new byte[source.DataStart];
+                if (RandomAccess.GetLength(handle) != source.FileLength || RandomAccess.Read(handle, header, 0) != header.Length
+                    || !header.AsSpan(8).SequenceEqual(source.HeaderJson.Span))
+                    throw new IOException($"{source.Path} changed while it was being copied; run the command again.");
+                foreach (var (info, data) in ordered)
+                    RandomAccess.Write(handle, data.Span, source.DataStart + info.Begin);
+                RandomAccess.FlushToDisk(handle);
             }
-            foreach (var (info, data) in ordered)
-            {
-                CopyUntil(source.DataStart + info.Begin);
-                stream.Write(data.Span);
-                position += data.Length;
-            }
-            CopyUntil(source.FileLength);
-        });
+            File.Move(partial, destinationPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(partial);
+            throw;
+        }
     }
 
     private static void WritePrefix(Stream stream, ReadOnlySpan<byte> header)
