@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
 using System.Text.Json.Serialization;
-using Azure.Storage.Blobs;
 using Rece.Orchestration;
 using Rece.Orchestration.Jobs;
 
@@ -31,13 +29,11 @@ public sealed record CheckpointMarker
 /// </summary>
 public sealed class CheckpointStore(StorageAccount account)
 {
+    private readonly CommittedBlobs _blobs = new(account);
+
     /// <summary>The committed checkpoint under <paramref name="prefix"/> ("checkpoints/.../epoch-k/"), or null.</summary>
-    public async Task<CheckpointMarker?> TryReadMarkerAsync(string prefix, CancellationToken cancellationToken = default)
-    {
-        var path = BlobPath.Parse(prefix).Child(CheckpointLayout.Measures);
-        var content = await CreateOnlyBlobs.TryDownloadAsync(Blob(path), cancellationToken);
-        return content is null ? null : PipelineJson.Deserialize<CheckpointMarker>(content.ToString());
-    }
+    public Task<CheckpointMarker?> TryReadMarkerAsync(string prefix, CancellationToken cancellationToken = default) =>
+        _blobs.TryReadAsync<CheckpointMarker>(BlobPath.Parse(prefix).Child(CheckpointLayout.Measures), cancellationToken);
 
     /// <summary>Commits a checkpoint; when another delivery of the same job committed first, returns its marker.</summary>
     /// <returns>The committed marker and whether it was this call that committed it.</returns>
@@ -49,42 +45,27 @@ public sealed class CheckpointStore(StorageAccount account)
         var statePath = root.Child(CheckpointLayout.State);
         // Independent blobs: written at once; only the marker must come after both.
         await Task.WhenAll(
-            CreateOnlyBlobs.WriteAsync(Blob(patchPath), patch, "application/octet-stream", cancellationToken),
-            CreateOnlyBlobs.WriteAsync(Blob(statePath), state, "application/octet-stream", cancellationToken));
+            CreateOnlyBlobs.WriteAsync(_blobs.Blob(patchPath), patch, "application/octet-stream", cancellationToken),
+            CreateOnlyBlobs.WriteAsync(_blobs.Blob(statePath), state, "application/octet-stream", cancellationToken));
         var marker = new CheckpointMarker
         {
             JobId = jobId,
             Epoch = epoch,
-            Patch = Describe(patchPath, patch),
-            State = Describe(statePath, state),
+            Patch = CommittedBlobs.Describe(patchPath, patch),
+            State = CommittedBlobs.Describe(statePath, state),
             Measures = measures,
             Worker = worker,
             CreatedTime = DateTimeOffset.UtcNow,
         };
-        if (await CreateOnlyBlobs.TryCreateAsync(Blob(root.Child(CheckpointLayout.Measures)), BinaryData.FromString(PipelineJson.Serialize(marker, indented: true)), "application/json", cancellationToken))
-            return (marker, true);
-        var existing = await TryReadMarkerAsync(prefix, cancellationToken)
-            ?? throw new InvalidOperationException($"{root.Child(CheckpointLayout.Measures)} exists but could not be read.");
-        if (existing.Patch.Sha256 != marker.Patch.Sha256 || existing.State.Sha256 != marker.State.Sha256)
-            throw new BlobConflictException($"{prefix} was committed with other content by {existing.Worker}.");
-        return (existing, false);
+        return await _blobs.CommitAsync(root.Child(CheckpointLayout.Measures), marker,
+            existing => existing.Patch.Sha256 == marker.Patch.Sha256 && existing.State.Sha256 == marker.State.Sha256,
+            existing => $"{root} was committed with other content by {existing.Worker}.", cancellationToken);
     }
 
     /// <summary>Reads a committed checkpoint's blob and checks it against the marker's hash.</summary>
-    public async Task<BinaryData> ReadVerifiedAsync(CheckpointFile file, CancellationToken cancellationToken = default)
-    {
-        var content = (await Blob(BlobPath.Parse(file.Path)).DownloadContentAsync(cancellationToken)).Value.Content;
-        string sha = Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span));
-        if (sha != file.Sha256)
-            throw new InvalidDataException($"{file.Path} has SHA-256 {sha}, but its checkpoint's measures.json records {file.Sha256}.");
-        return content;
-    }
+    public Task<BinaryData> ReadVerifiedAsync(CheckpointFile file, CancellationToken cancellationToken = default) =>
+        _blobs.ReadVerifiedAsync(file, "checkpoint's " + CheckpointLayout.Measures, cancellationToken);
 
     public static CheckpointInfo ToInfo(string prefix, CheckpointMarker marker) =>
         new(marker.Epoch, prefix, marker.Patch.Path, marker.State.Path, marker.Measures);
-
-    private static CheckpointFile Describe(BlobPath path, BinaryData content) =>
-        new(path.ToString(), content.ToMemory().Length, Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span)));
-
-    private BlobClient Blob(BlobPath path) => account.Container(path.Container).GetBlobClient(path.Name);
 }

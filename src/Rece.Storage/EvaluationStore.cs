@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
 using System.Text.Json.Serialization;
-using Azure.Storage.Blobs;
 using Rece.Orchestration;
 using Rece.Orchestration.Jobs;
 
@@ -28,11 +26,10 @@ public sealed record ShardMarker
 /// </summary>
 public sealed class EvaluationStore(StorageAccount account)
 {
-    public async Task<ShardMarker?> TryReadShardMarkerAsync(string prefix, CancellationToken cancellationToken = default)
-    {
-        var content = await CreateOnlyBlobs.TryDownloadAsync(Blob(BlobPath.Parse(prefix).Child(EvaluationLayout.ShardMarker)), cancellationToken);
-        return content is null ? null : PipelineJson.Deserialize<ShardMarker>(content.ToString());
-    }
+    private readonly CommittedBlobs _blobs = new(account);
+
+    public Task<ShardMarker?> TryReadShardMarkerAsync(string prefix, CancellationToken cancellationToken = default) =>
+        _blobs.TryReadAsync<ShardMarker>(BlobPath.Parse(prefix).Child(EvaluationLayout.ShardMarker), cancellationToken);
 
     /// <summary>Commits a shard: its files (paths relative to the shard folder), then report.json, then shard.json.</summary>
     /// <returns>The committed marker and whether this call committed it (false: another delivery of the job did first).</returns>
@@ -46,28 +43,24 @@ public sealed class EvaluationStore(StorageAccount account)
         {
             var (relative, content, type) = files[i];
             var path = root.Child(relative);
-            await CreateOnlyBlobs.WriteAsync(Blob(path), content, type, ct);
-            described[i] = Describe(path, content);
+            await CreateOnlyBlobs.WriteAsync(_blobs.Blob(path), content, type, ct);
+            described[i] = CommittedBlobs.Describe(path, content);
         });
         var reportPath = root.Child(EvaluationLayout.ShardReport);
-        await CreateOnlyBlobs.WriteAsync(Blob(reportPath), report, "application/json", cancellationToken);
+        await CreateOnlyBlobs.WriteAsync(_blobs.Blob(reportPath), report, "application/json", cancellationToken);
         var marker = new ShardMarker
         {
             JobId = jobId,
-            Report = Describe(reportPath, report),
+            Report = CommittedBlobs.Describe(reportPath, report),
             Files = described,
             Shard = shard,
             Timings = timings,
             Worker = worker,
             CreatedTime = DateTimeOffset.UtcNow,
         };
-        if (await CreateOnlyBlobs.TryCreateAsync(Blob(root.Child(EvaluationLayout.ShardMarker)), BinaryData.FromString(PipelineJson.Serialize(marker, indented: true)), "application/json", cancellationToken))
-            return (marker, true);
-        var existing = await TryReadShardMarkerAsync(prefix, cancellationToken)
-            ?? throw new InvalidOperationException($"{root.Child(EvaluationLayout.ShardMarker)} exists but could not be read.");
-        if (existing.Report.Sha256 != marker.Report.Sha256)
-            throw new BlobConflictException($"{prefix} was committed with another report by {existing.Worker}.");
-        return (existing, false);
+        return await _blobs.CommitAsync(root.Child(EvaluationLayout.ShardMarker), marker,
+            existing => existing.Report.Sha256 == marker.Report.Sha256,
+            existing => $"{prefix} was committed with another report by {existing.Worker}.", cancellationToken);
     }
 
     /// <summary>A committed shard's report.json (container/name), checked against its folder's shard.json.</summary>
@@ -82,38 +75,20 @@ public sealed class EvaluationStore(StorageAccount account)
         return (await ReadVerifiedAsync(marker.Report, cancellationToken)).ToString();
     }
 
-    public async Task<BinaryData> ReadVerifiedAsync(CheckpointFile file, CancellationToken cancellationToken = default)
-    {
-        var content = (await Blob(BlobPath.Parse(file.Path)).DownloadContentAsync(cancellationToken)).Value.Content;
-        string sha = Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span));
-        if (sha != file.Sha256)
-            throw new InvalidDataException($"{file.Path} has SHA-256 {sha}, but its shard.json records {file.Sha256}.");
-        return content;
-    }
+    public Task<BinaryData> ReadVerifiedAsync(CheckpointFile file, CancellationToken cancellationToken = default) =>
+        _blobs.ReadVerifiedAsync(file, EvaluationLayout.ShardMarker, cancellationToken);
 
     public Task<BinaryData?> TryDownloadAsync(string path, CancellationToken cancellationToken = default) =>
-        CreateOnlyBlobs.TryDownloadAsync(Blob(BlobPath.Parse(path)), cancellationToken);
+        CreateOnlyBlobs.TryDownloadAsync(_blobs.Blob(BlobPath.Parse(path)), cancellationToken);
 
     public Task<CreateOnlyBlobs.Outcome> WriteCreateOnlyAsync(string path, BinaryData content, string contentType, CancellationToken cancellationToken = default) =>
-        CreateOnlyBlobs.WriteAsync(Blob(BlobPath.Parse(path)), content, contentType, cancellationToken);
+        CreateOnlyBlobs.WriteAsync(_blobs.Blob(BlobPath.Parse(path)), content, contentType, cancellationToken);
 
     /// <summary>Writes a run's choice.json unless another delivery did; returns what is committed and whether this call wrote it.</summary>
-    public async Task<(RunEvaluationReport Choice, bool Committed)> CommitChoiceAsync(string path, RunEvaluationReport choice, CancellationToken cancellationToken = default)
-    {
-        var blob = Blob(BlobPath.Parse(path));
-        if (await CreateOnlyBlobs.TryCreateAsync(blob, BinaryData.FromString(PipelineJson.Serialize(choice, indented: true)), "application/json", cancellationToken))
-            return (choice, true);
-        return (await TryReadChoiceAsync(path, cancellationToken) ?? throw new InvalidOperationException($"{path} exists but could not be read."), false);
-    }
+    /// <remarks>Any committed choice stands: a run's choice is final once written.</remarks>
+    public Task<(RunEvaluationReport Choice, bool Committed)> CommitChoiceAsync(string path, RunEvaluationReport choice, CancellationToken cancellationToken = default) =>
+        _blobs.CommitAsync(BlobPath.Parse(path), choice, _ => true, _ => "", cancellationToken);
 
-    public async Task<RunEvaluationReport?> TryReadChoiceAsync(string path, CancellationToken cancellationToken = default)
-    {
-        var content = await TryDownloadAsync(path, cancellationToken);
-        return content is null ? null : PipelineJson.Deserialize<RunEvaluationReport>(content.ToString());
-    }
-
-    private static CheckpointFile Describe(BlobPath path, BinaryData content) =>
-        new(path.ToString(), content.ToMemory().Length, Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span)));
-
-    private BlobClient Blob(BlobPath path) => account.Container(path.Container).GetBlobClient(path.Name);
+    public Task<RunEvaluationReport?> TryReadChoiceAsync(string path, CancellationToken cancellationToken = default) =>
+        _blobs.TryReadAsync<RunEvaluationReport>(BlobPath.Parse(path), cancellationToken);
 }
