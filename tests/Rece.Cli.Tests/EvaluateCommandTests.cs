@@ -4,25 +4,11 @@ using Rece.Evaluation.Running;
 
 namespace Rece.Cli.Tests;
 
-public sealed class EvaluateCommandTests : IDisposable
+public sealed class EvaluateCommandTests : CommandLineTest
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "rece-cli-eval-" + Guid.NewGuid().ToString("N")[..8]);
-
-    public EvaluateCommandTests() => Directory.CreateDirectory(_root);
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private static (int Exit, string Out, string Err) Rece(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = ReceCommandLine.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
     private string Images(string name, params int[] cases)
     {
-        string folder = Path.Combine(_root, name);
+        string folder = Path.Combine(Root, name);
         Directory.CreateDirectory(folder);
         foreach (int c in cases)
             RgbImage.Filled(32, 32, (byte)c, 80, 160).SavePng(Path.Combine(folder, $"{c}_0.png"));
@@ -32,7 +18,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [Fact]
     public void Evaluates_image_folders_and_reports_what_it_skipped()
     {
-        string output = Path.Combine(_root, "out");
+        string output = Path.Combine(Root, "out");
         var (exit, stdout, stderr) = Rece("evaluate", "--suite", "nudity", "--images", Images("edited", 21, 296), "--baseline-images", Images("base", 21, 296),
             "--limit", "2", "--out", output, "--quiet");
         Assert.True(exit == 0, stderr);
@@ -44,8 +30,8 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal(new[] { "baseline", "edited" }, report.Summaries.Select(s => s.Role));
         Assert.Empty(report.Metrics);
 
-        var (shardExit, shardOut, _) = Rece("evaluate", "--suite", "nudity", "--images", Path.Combine(_root, "edited"), "--limit", "2", "--shard", "2/2",
-            "--out", Path.Combine(_root, "out2"), "--json", "--quiet");
+        var (shardExit, shardOut, _) = Rece("evaluate", "--suite", "nudity", "--images", Path.Combine(Root, "edited"), "--limit", "2", "--shard", "2/2",
+            "--out", Path.Combine(Root, "out2"), "--json", "--quiet");
         Assert.Equal(0, shardExit);
         var shard = EvaluationReport.Parse(shardOut);
         Assert.Equal(296, Assert.Single(shard.Images).CaseNumber);
@@ -54,8 +40,7 @@ public sealed class EvaluateCommandTests : IDisposable
     [Fact]
     public void Generates_both_models_with_the_sampler_as_a_user_runs_it()
     {
-        string model = Path.Combine(_root, "tiny"), erased = Path.Combine(_root, "erased"), output = Path.Combine(_root, "eval");
-        Assert.Equal(0, Rece("fixture", "tiny", "--out", model, "--seed", "5").Exit);
+        string model = Fixture(), erased = Path.Combine(Root, "erased"), output = Path.Combine(Root, "eval");
         Assert.Equal(0, Rece("erase", "--model", model, "--concept", "nudity", "--preset", "nudity", "--out", erased, "--quiet").Exit);
 
         var (exit, stdout, stderr) = Rece("evaluate", "--model", erased, "--baseline", model, "--suite", "ring-a-bell", "--limit", "2",
@@ -73,21 +58,21 @@ public sealed class EvaluateCommandTests : IDisposable
     [Fact]
     public void Bad_input_is_one_error_line_and_exit_code_2()
     {
-        var notAModel = Rece("evaluate", "--suite", "nudity", "--model", _root, "--out", Path.Combine(_root, "o1"));
+        var notAModel = Rece("evaluate", "--suite", "nudity", "--model", Root, "--out", Path.Combine(Root, "o1"));
         Assert.Equal(2, notAModel.Exit);
         Assert.Contains("error: ", notAModel.Err);
         Assert.Contains("model_index.json", notAModel.Err);
 
-        var badShard = Rece("evaluate", "--suite", "nudity", "--images", Images("e"), "--shard", "3/2", "--out", Path.Combine(_root, "o2"));
+        var badShard = Rece("evaluate", "--suite", "nudity", "--images", Images("e"), "--shard", "3/2", "--out", Path.Combine(Root, "o2"));
         Assert.Equal(2, badShard.Exit);
         Assert.Contains("--shard", badShard.Err);
 
-        var missingImage = Rece("evaluate", "--suite", "coco", "--images", Images("e2"), "--limit", "1", "--out", Path.Combine(_root, "o3"));
+        var missingImage = Rece("evaluate", "--suite", "coco", "--images", Images("e2"), "--limit", "1", "--out", Path.Combine(Root, "o3"));
         Assert.Equal(2, missingImage.Exit);
         Assert.Contains("has no image for case 0", missingImage.Err);
-        Assert.False(Directory.Exists(Path.Combine(_root, "o3")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "o3")));
 
-        Assert.NotEqual(0, Rece("evaluate", "--suite", "fid", "--images", _root, "--out", Path.Combine(_root, "o4")).Exit);
+        Assert.NotEqual(0, Rece("evaluate", "--suite", "fid", "--images", Root, "--out", Path.Combine(Root, "o4")).Exit);
     }
 
     [Fact]
@@ -98,12 +83,12 @@ public sealed class EvaluateCommandTests : IDisposable
         var stderr = new StringWriter();
         var command = Commands.EvaluateCommand.Build(stdout, stderr, generator);
         var root = new System.CommandLine.RootCommand { command };
-        int exit = root.Parse(new[] { "evaluate", "--suite", "coco", "--model", Path.Combine(_root, "m"), "--baseline", Path.Combine(_root, "b"), "--limit", "3", "--out", Path.Combine(_root, "o"), "--quiet" }).Invoke();
+        int exit = root.Parse(new[] { "evaluate", "--suite", "coco", "--model", Path.Combine(Root, "m"), "--baseline", Path.Combine(Root, "b"), "--limit", "3", "--out", Path.Combine(Root, "o"), "--quiet" }).Invoke();
         Assert.True(exit == 0, stderr.ToString());
-        Assert.Equal(new[] { Path.Combine(_root, "m"), Path.Combine(_root, "b") }, generator.Models);
-        var report = EvaluationReport.Parse(File.ReadAllText(Path.Combine(_root, "o", EvaluationReport.FileName)));
+        Assert.Equal(new[] { Path.Combine(Root, "m"), Path.Combine(Root, "b") }, generator.Models);
+        var report = EvaluationReport.Parse(File.ReadAllText(Path.Combine(Root, "o", EvaluationReport.FileName)));
         Assert.Equal(6, report.Images.Count);
-        Assert.Equal("solid colour for " + Path.Combine(_root, "m"), report.Sources["edited"]);
+        Assert.Equal("solid colour for " + Path.Combine(Root, "m"), report.Sources["edited"]);
     }
 
     /// <summary>Stands in for the sampler in this test only: one solid image per request.</summary>

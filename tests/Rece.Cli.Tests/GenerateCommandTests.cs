@@ -2,37 +2,15 @@ using Rece.Generation;
 
 namespace Rece.Cli.Tests;
 
-public class GenerateCommandTests : IDisposable
+public class GenerateCommandTests : CommandLineTest
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "rece-cli-generate-" + Guid.NewGuid().ToString("N")[..8]);
-
-    public GenerateCommandTests() => Directory.CreateDirectory(_root);
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private static (int Exit, string Out, string Err) Rece(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = ReceCommandLine.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
-    private string Fixture()
-    {
-        string model = Path.Combine(_root, "tiny");
-        var (exit, _, err) = Rece("fixture", "tiny", "--out", model, "--seed", "3");
-        Assert.True(exit == 0, err);
-        return model;
-    }
-
     [Fact]
     public void EveryOptionOfTheIssueIsAcceptedAndImagesAreWritten()
     {
         string model = Fixture();
-        string csv = Path.Combine(_root, "prompts.csv");
+        string csv = Path.Combine(Root, "prompts.csv");
         File.WriteAllText(csv, "case_number,prompt,evaluation_seed\n4,a cat,1\n5,a dog,2\n6,a car,3\n");
-        string output = Path.Combine(_root, "images");
+        string output = Path.Combine(Root, "images");
 
         var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "2/2", "--out", output,
             "--steps", "3", "--guidance", "6", "--seed", "9", "--size", "64", "--scheduler", "euler", "--batch", "2", "--precision", "fp32");
@@ -54,9 +32,9 @@ public class GenerateCommandTests : IDisposable
     public void ASinglePromptUsesTheDefaults()
     {
         string model = Fixture();
-        var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompt", "a photo of a cat", "--out", Path.Combine(_root, "one"), "--steps", "2");
+        var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompt", "a photo of a cat", "--out", Path.Combine(Root, "one"), "--steps", "2");
         Assert.True(exit == 0, stderr);
-        var entry = GenerationManifest.ReadFolder(Path.Combine(_root, "one")).Single();
+        var entry = GenerationManifest.ReadFolder(Path.Combine(Root, "one")).Single();
         Assert.Equal(("0.png", 0UL, 7.5, 64, "lms", "fp32"), (entry.File, entry.Seed, entry.Guidance, entry.Width, entry.Scheduler, entry.Precision));
         Assert.Contains("wrote 1 image(s)", stdout);
     }
@@ -69,13 +47,13 @@ public class GenerateCommandTests : IDisposable
     public void BadInputExitsWith2AndAClearMessage(string option, string value, string message)
     {
         string model = Fixture();
-        string csv = Path.Combine(_root, "p.csv");
+        string csv = Path.Combine(Root, "p.csv");
         File.WriteAllText(csv, "prompt\na\n");
-        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--out", Path.Combine(_root, "x"), option, value);
+        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--out", Path.Combine(Root, "x"), option, value);
         Assert.Equal(2, exit);
         Assert.StartsWith("error: ", stderr);
         Assert.Contains(message, stderr);
-        Assert.False(Directory.Exists(Path.Combine(_root, "x")));
+        Assert.False(Directory.Exists(Path.Combine(Root, "x")));
     }
 
     [Fact]
@@ -83,7 +61,7 @@ public class GenerateCommandTests : IDisposable
     {
         string model = Fixture();
         Directory.Delete(Path.Combine(model, "vae"), recursive: true);
-        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompt", "a", "--out", Path.Combine(_root, "x"));
+        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompt", "a", "--out", Path.Combine(Root, "x"));
         Assert.Equal(2, exit);
         Assert.Contains("error: ", stderr);
         Assert.Contains("lacks the vae/ folder", stderr);
@@ -93,9 +71,9 @@ public class GenerateCommandTests : IDisposable
     public void APromptCsvWithoutAPromptColumnIsAClearError()
     {
         string model = Fixture();
-        string csv = Path.Combine(_root, "bad.csv");
+        string csv = Path.Combine(Root, "bad.csv");
         File.WriteAllText(csv, "text\na\n");
-        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--out", Path.Combine(_root, "x"));
+        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--out", Path.Combine(Root, "x"));
         Assert.Equal(2, exit);
         Assert.Contains("has no \"prompt\" column", stderr);
     }

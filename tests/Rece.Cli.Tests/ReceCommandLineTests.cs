@@ -3,35 +3,13 @@ using Rece.Erasure;
 
 namespace Rece.Cli.Tests;
 
-public class ReceCommandLineTests : IDisposable
+public class ReceCommandLineTests : CommandLineTest
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "rece-cli-" + Guid.NewGuid().ToString("N")[..8]);
-
-    public ReceCommandLineTests() => Directory.CreateDirectory(_root);
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    private static (int Exit, string Out, string Err) Rece(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = ReceCommandLine.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
-
-    private string Fixture()
-    {
-        string model = Path.Combine(_root, "tiny");
-        var (exit, _, err) = Rece("fixture", "tiny", "--out", model, "--seed", "3");
-        Assert.True(exit == 0, err);
-        return model;
-    }
-
     [Fact]
     public void FixtureThenEraseWithJsonPrintsTheReport()
     {
         string model = Fixture();
-        string output = Path.Combine(_root, "erased");
+        string output = Path.Combine(Root, "erased");
 
         var (exit, stdout, stderr) = Rece("erase", "--model", model, "--concept", "nudity", "--preset", "nudity", "--out", output, "--json");
 
@@ -48,15 +26,15 @@ public class ReceCommandLineTests : IDisposable
     public void EveryOptionOfTheIssueIsAccepted()
     {
         string model = Fixture();
-        string preserve = Path.Combine(_root, "keep.txt");
+        string preserve = Path.Combine(Root, "keep.txt");
         File.WriteAllText(preserve, "a photo of a dog\n");
-        var (exit, stdout, stderr) = Rece("erase", "--model", model, "--concept", "cat", "--concept", "kitten", "--out", Path.Combine(_root, "o"),
+        var (exit, stdout, stderr) = Rece("erase", "--model", model, "--concept", "cat", "--concept", "kitten", "--out", Path.Combine(Root, "o"),
             "--preset", "object", "--method", "rece", "--epochs", "2", "--guide", " ", "--preserve", "a tree", "--preserve-file", preserve,
             "--uce-lambda", "0.4", "--lambda", "0.2", "--preserve-scale", "0.3", "--reg", "0.05", "--force", "--patch-only", "--quiet");
         Assert.True(exit == 0, stderr);
         Assert.Equal("", stderr);
         Assert.Contains("rece-epoch-2", stdout);
-        var report = ErasureReport.Parse(File.ReadAllText(Path.Combine(_root, "o", ErasureReport.FileName)));
+        var report = ErasureReport.Parse(File.ReadAllText(Path.Combine(Root, "o", ErasureReport.FileName)));
         Assert.Equal(new[] { "a tree", "a photo of a dog" }, report.Inputs.Preserve);
         Assert.Equal((0.4, 0.2, 0.3, 0.05, 2), (report.Parameters!.UceLambda, report.Parameters.Lambda, report.Parameters.PreserveScale, report.Parameters.Regularizer, report.Parameters.Epochs));
     }
@@ -65,12 +43,12 @@ public class ReceCommandLineTests : IDisposable
     public void ApplyPatchRebuildsTheModel()
     {
         string model = Fixture();
-        string patchOnly = Path.Combine(_root, "patch");
+        string patchOnly = Path.Combine(Root, "patch");
         Assert.Equal(0, Rece("erase", "--model", model, "--concept", "nudity", "--out", patchOnly, "--patch-only", "--quiet").Exit);
-        var (exit, stdout, stderr) = Rece("apply-patch", "--model", model, "--patch", Path.Combine(patchOnly, "rece-patch.safetensors"), "--out", Path.Combine(_root, "rebuilt"));
+        var (exit, stdout, stderr) = Rece("apply-patch", "--model", model, "--patch", Path.Combine(patchOnly, "rece-patch.safetensors"), "--out", Path.Combine(Root, "rebuilt"));
         Assert.True(exit == 0, stderr);
         Assert.Contains("wrote", stdout);
-        Assert.True(File.Exists(Path.Combine(_root, "rebuilt", "text_encoder", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(Root, "rebuilt", "text_encoder", "model.safetensors")));
     }
 
     [Theory]
@@ -80,7 +58,7 @@ public class ReceCommandLineTests : IDisposable
     public void BadInputExitsWith2AndAClearMessage(string option, string value, string message)
     {
         string model = Fixture();
-        string output = Path.Combine(_root, "never");
+        string output = Path.Combine(Root, "never");
         var args = new List<string> { "erase", "--model", model, "--out", output };
         if (option != "--concept")
             args.AddRange(new[] { "--concept", "nudity" });
@@ -109,7 +87,7 @@ public class ReceCommandLineTests : IDisposable
     public void ANonEmptyOutputNeedsForce()
     {
         string model = Fixture();
-        string output = Path.Combine(_root, "full");
+        string output = Path.Combine(Root, "full");
         Directory.CreateDirectory(output);
         File.WriteAllText(Path.Combine(output, "x"), "x");
         var (exit, _, stderr) = Rece("erase", "--model", model, "--concept", "nudity", "--out", output);
