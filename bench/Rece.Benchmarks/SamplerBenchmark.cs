@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Rece.Generation;
+using Rece.Models.Devices;
 using Rece.Models.Fixtures;
 using Rece.Models.Layers;
 using Rece.Models.Schedulers;
@@ -16,7 +17,10 @@ namespace Rece.Benchmarks;
 /// strictly): seconds per denoising step (LMS, guidance 7.5, so the U-Net runs on a batch of 2) and the VAE decode at each
 /// size, the per-image time extrapolated to 50 steps, and the raw cost of the step's big operators (every convolution,
 /// linear layer and fused attention of one U-Net call, recorded by the model and timed in isolation with the same shapes
-/// as the model's, random values) with the ratio of the two. Options: [--work DIR] [--sizes 256,512] [--rounds N] [--precision fp32|bf16]
+/// as the model's, random values) with the ratio of the two. Options: [--work DIR] [--sizes 256,512] [--rounds N]
+/// [--device auto|cpu|cuda|cuda:N] [--precision auto|fp32|fp16|bf16] (auto: fp16 on CUDA, fp32 on the CPU).
+/// On a CUDA device every timing waits for the device's queue, and each operator alone is timed over a burst of calls
+/// (launch-bound kernels of microseconds would otherwise measure the wait, not the kernel).
 /// </summary>
 public static class SamplerBenchmark
 {
@@ -25,7 +29,9 @@ public static class SamplerBenchmark
         var work = Path.GetFullPath(Argument(args, "--work") ?? ".bench");
         var sizes = (Argument(args, "--sizes") ?? "256,512").Split(',').Select(int.Parse).ToArray();
         int rounds = int.Parse(Argument(args, "--rounds") ?? "3");
-        var precision = Precisions.Parse(Argument(args, "--precision") ?? "fp32");
+        var device = ComputeDevice.Resolve(Argument(args, "--device"));
+        var precision = Precisions.Resolve(Argument(args, "--precision"), device);
+        Console.Error.WriteLine($"device: {device}");
         if (rounds < 1)
             throw new ArgumentException("--rounds must be at least 1.");
 
@@ -41,31 +47,36 @@ public static class SamplerBenchmark
         }
 
         var load = Stopwatch.StartNew();
-        using var pipeline = StableDiffusionPipeline.Load(fixture, precision, m => Console.Error.WriteLine("  " + m));
+        using var pipeline = StableDiffusionPipeline.Load(fixture, precision, m => Console.Error.WriteLine("  " + m), device);
         double loadSeconds = load.Elapsed.TotalSeconds;
         var expected = RandomModelFixture.For(FixtureKind.StableDiffusionV14);
         long unetParameters = pipeline.UNet.ParameterCount, vaeParameters = pipeline.Vae.ParameterCount;
         long textParameters = expected.TextEncoder.Layout().Sum(s => s.ElementCount);
         if (unetParameters != UNetLayout.Tensors(expected.UNet).Sum(s => s.ElementCount) || vaeParameters != VaeLayout.Tensors(expected.Vae).Sum(s => s.ElementCount))
             throw new InvalidOperationException("The loaded model does not have the SD v1.4 parameter counts.");
-        Console.WriteLine($"SD v1.4-shaped fixture loaded strictly in {loadSeconds:F1} s ({precision.Name()}): U-Net {unetParameters / 1e6:F2}M, VAE {vaeParameters / 1e6:F2}M, " +
+        Console.WriteLine($"SD v1.4-shaped fixture loaded strictly in {loadSeconds:F1} s ({precision.Name()} on {device}): U-Net {unetParameters / 1e6:F2}M, VAE {vaeParameters / 1e6:F2}M, " +
             $"text encoder {textParameters / 1e6:F2}M parameters, every tensor with its real name and shape; {get_num_threads()} threads");
 
         using var conditioning = pipeline.EncodePrompts(new[] { "a photograph of an astronaut riding a horse" });
         var results = new List<object>();
         Console.WriteLine();
         Console.WriteLine($"{"size",5} {"first step",11} {"step",8} {"median",8} {"big ops",8} {"ratio",6} {"decode",8} {"image (50 steps)",17}");
+        // On a GPU a step takes milliseconds: a run of steps is timed and divided, so the run's set-up (noise, scheduler)
+        // is shared as in a 50-step image; on the CPU one step is seconds and is timed alone.
+        int stepsPerTiming = device.IsCuda ? 10 : 1;
         foreach (int size in sizes)
         {
             // The machine is shared: steps and operator rounds alternate, and the fastest of each counts on both sides.
             double TimeStep()
             {
+                device.Synchronize();
                 var clock = Stopwatch.StartNew();
-                pipeline.Denoise(conditioning, new ulong[] { 1 }, new[] { 7.5 }, size, size, 1, SchedulerKind.Lms).Dispose();
-                return clock.Elapsed.TotalSeconds;
+                pipeline.Denoise(conditioning, new ulong[] { 1 }, new[] { 7.5 }, size, size, stepsPerTiming, SchedulerKind.Lms).Dispose();
+                device.Synchronize();
+                return clock.Elapsed.TotalSeconds / stepsPerTiming;
             }
             double firstStep = TimeStep(); // creates the kernels for these shapes
-            var census = new OperatorCensus(pipeline, conditioning, size);
+            var census = new OperatorCensus(pipeline, conditioning, size, device);
             var stepTimes = new List<double>();
             for (int round = 0; round < rounds; round++)
             {
@@ -79,18 +90,21 @@ public static class SamplerBenchmark
             var decodeClock = Stopwatch.StartNew();
             using (var latents = pipeline.Denoise(conditioning, new ulong[] { 1 }, new[] { 7.5 }, size, size, 1, SchedulerKind.Lms))
             {
+                device.Synchronize();
                 decodeClock.Restart();
                 pipeline.Decode(latents).Dispose();
+                device.Synchronize();
             }
             double decodeSeconds = decodeClock.Elapsed.TotalSeconds;
             double ratio = step / opSeconds;
-            double encodeSeconds = TimeTextEncoder(pipeline);
+            double encodeSeconds = TimeTextEncoder(pipeline, device);
             double image = 50 * step + decodeSeconds + encodeSeconds;
-            Console.WriteLine($"{size,5} {firstStep,10:F2}s {step,7:F2}s {medianStep,7:F2}s {opSeconds,7:F2}s {ratio,5:F2}x {decodeSeconds,7:F2}s {image,10:F0} s ({image / 60:F1} min)");
-            Console.WriteLine($"      big ops per step: {string.Join(", ", breakdown.Select(b => $"{b.Kind} {b.Calls} calls {b.Seconds:F2} s"))}");
+            string f = step < 0.1 ? "F4" : "F2";
+            Console.WriteLine($"{size,5} {firstStep.ToString(f),10}s {step.ToString(f),7}s {medianStep.ToString(f),7}s {opSeconds.ToString(f),7}s {ratio,5:F2}x {decodeSeconds.ToString(f),7}s {image,10:F1} s ({image / 60:F1} min)");
+            Console.WriteLine($"      big ops per step: {string.Join(", ", breakdown.Select(b => $"{b.Kind} {b.Calls} calls {b.Seconds.ToString(f)} s"))}");
             results.Add(new
             {
-                size, precision = precision.Name(), rounds, firstStepSeconds = firstStep, stepSeconds = step, medianStepSeconds = medianStep, stepSecondsAll = stepTimes,
+                size, precision = precision.Name(), device = device.Info, rounds, stepsPerTiming, firstStepSeconds = firstStep, stepSeconds = step, medianStepSeconds = medianStep, stepSecondsAll = stepTimes,
                 bigOperatorSeconds = opSeconds, ratio, breakdown, decodeSeconds, textEncoderSeconds = encodeSeconds, imageSeconds50Steps = image,
             });
         }
@@ -101,7 +115,7 @@ public static class SamplerBenchmark
         Console.WriteLine("image: 50 steps extrapolated from the fastest step, plus one VAE decode and the text encoder.");
         File.WriteAllText(Path.Combine(work, "sampler-results.json"), JsonSerializer.Serialize(new
         {
-            machine = new { Environment.ProcessorCount, threads = get_num_threads(), os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
+            machine = new { Environment.ProcessorCount, threads = get_num_threads(), os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, device = device.Info },
             loadSeconds, parameters = new { unet = unetParameters, vae = vaeParameters, textEncoder = textParameters }, results,
         }, new JsonSerializerOptions { WriteIndented = true }));
         return 0;
@@ -118,29 +132,33 @@ public static class SamplerBenchmark
     {
         private readonly (OperatorCall Call, int Count, Func<Tensor> Run)[] _distinct;
         private readonly double[] _best;
+        private readonly ComputeDevice _device;
+        private readonly int _burst;
         private bool _warm;
 
-        public OperatorCensus(StableDiffusionPipeline pipeline, Tensor conditioning, int size)
+        public OperatorCensus(StableDiffusionPipeline pipeline, Tensor conditioning, int size, ComputeDevice device)
         {
+            _device = device;
+            _burst = device.IsCuda ? 20 : 1;
             var calls = new List<OperatorCall>();
             var unet = pipeline.UNet;
             using var inference = inference_mode();
             using (var scope = NewDisposeScope())
             {
                 long latent = size / pipeline.Vae.Config.ScaleFactor;
-                var sample = randn(2, 4, latent, latent).to(unet.DType);
+                var sample = randn(2, 4, latent, latent).to(unet.DType, device.Torch);
                 var context = cat(new[] { conditioning, conditioning }, 0).to(unet.DType);
                 unet.OperatorTrace = calls.Add;
                 try
                 {
-                    unet.Forward(sample, tensor(new float[] { 999, 999 }), context).Dispose();
+                    unet.Forward(sample, tensor(new float[] { 999, 999 }).to(device.Torch), context).Dispose();
                 }
                 finally
                 {
                     unet.OperatorTrace = null;
                 }
             }
-            _distinct = calls.GroupBy(Signature).Select(g => (g.First(), g.Count(), Prepare(g.First(), unet.DType))).ToArray();
+            _distinct = calls.GroupBy(Signature).Select(g => (g.First(), g.Count(), Prepare(g.First(), unet.DType, device))).ToArray();
             _best = Enumerable.Repeat(double.MaxValue, _distinct.Length).ToArray();
         }
 
@@ -151,9 +169,12 @@ public static class SamplerBenchmark
             {
                 if (!_warm)
                     _distinct[i].Run().Dispose();
+                _device.Synchronize();
                 var clock = Stopwatch.StartNew();
-                _distinct[i].Run().Dispose();
-                _best[i] = Math.Min(_best[i], clock.Elapsed.TotalSeconds);
+                for (int k = 0; k < _burst; k++)
+                    _distinct[i].Run().Dispose();
+                _device.Synchronize();
+                _best[i] = Math.Min(_best[i], clock.Elapsed.TotalSeconds / _burst);
             }
             _warm = true;
         }
@@ -169,13 +190,13 @@ public static class SamplerBenchmark
     private static string Signature(OperatorCall c) =>
         $"{c.Kind}|{string.Join(";", c.InputShapes.Select(s => string.Join("x", s)))}|{(c.WeightShape is null ? "" : string.Join("x", c.WeightShape))}|{c.HasBias}|{c.Stride}|{c.Padding}";
 
-    private static Func<Tensor> Prepare(OperatorCall call, ScalarType dtype)
+    private static Func<Tensor> Prepare(OperatorCall call, ScalarType dtype, ComputeDevice device)
     {
         // Owned by the census for the whole run.
         using var keep = NewDisposeScope();
-        var inputs = call.InputShapes.Select(s => randn(s).to(dtype)).ToArray();
-        var weight = call.WeightShape is { } shape ? randn(shape).mul_(0.02).to(dtype) : null;
-        var bias = call.HasBias ? randn(call.WeightShape![0]).to(dtype) : null;
+        var inputs = call.InputShapes.Select(s => randn(s).to(dtype, device.Torch)).ToArray();
+        var weight = call.WeightShape is { } shape ? randn(shape).mul_(0.02).to(dtype, device.Torch) : null;
+        var bias = call.HasBias ? randn(call.WeightShape![0]).to(dtype, device.Torch) : null;
         foreach (var t in inputs.Append(weight).Append(bias).OfType<Tensor>())
             t.DetachFromDisposeScope();
         return call.Kind switch
@@ -186,10 +207,11 @@ public static class SamplerBenchmark
         };
     }
 
-    private static double TimeTextEncoder(StableDiffusionPipeline pipeline)
+    private static double TimeTextEncoder(StableDiffusionPipeline pipeline, ComputeDevice device)
     {
         var clock = Stopwatch.StartNew();
         pipeline.EncodePrompts(new[] { "a photograph of an astronaut riding a horse" }).Dispose();
+        device.Synchronize();
         return clock.Elapsed.TotalSeconds;
     }
 

@@ -3,6 +3,7 @@ using Rece.Cli.Commands;
 using Rece.Erasure;
 using Rece.Generation;
 using Rece.Models;
+using Rece.Models.Devices;
 
 namespace Rece.Cli;
 
@@ -40,7 +41,7 @@ public static class ReceCommandLine
         {
             return body();
         }
-        catch (Exception e) when (e is ErasureInputException or GenerationInputException or ModelFormatException)
+        catch (Exception e) when (e is ErasureInputException or GenerationInputException or ModelFormatException or DeviceUnavailableException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;

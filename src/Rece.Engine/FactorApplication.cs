@@ -11,7 +11,7 @@ public static class FactorApplication
     /// </summary>
     public static Tensor ToStoredPrecision(Tensor factor) => factor.to(ScalarType.Float32).contiguous();
 
-    /// <summary>W0 P in float32, returned in W0's own dtype.</summary>
+    /// <summary>W0 P in float32 on W0's device, returned in W0's own dtype.</summary>
     public static Tensor Apply(Tensor original, Tensor storedFactor)
     {
         if (storedFactor.dtype != ScalarType.Float32)
@@ -20,7 +20,7 @@ public static class FactorApplication
             throw new ArgumentException($"A [{string.Join(", ", original.shape)}] matrix cannot be multiplied by a {storedFactor.shape[0]} x {storedFactor.shape[1]} factor.");
         using var scope = NewDisposeScope();
         var w = original.dtype == ScalarType.Float32 ? original : original.to(ScalarType.Float32);
-        var edited = w.mm(storedFactor);
+        var edited = w.mm(storedFactor.device_type == w.device_type && storedFactor.device_index == w.device_index ? storedFactor : storedFactor.to(w.device));
         return (edited.dtype == original.dtype ? edited : edited.to(original.dtype)).MoveToOuterDisposeScope();
     }
 }

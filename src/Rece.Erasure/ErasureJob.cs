@@ -22,7 +22,9 @@ public static class ErasureJob
         var model = timings.Time("openModel", () => DiffusersModel.Open(request.ModelDirectory));
 
         using var scope = NewDisposeScope();
-        using var loaded = LoadedBaseModel.Load(model, timings, log);
+        var device = request.Device ?? Rece.Models.Devices.ComputeDevice.Cpu;
+        log?.Invoke($"device: {device}");
+        using var loaded = LoadedBaseModel.Load(model, timings, log, device);
         using var problem = loaded.CreateProblem(resolved, timings, log);
         log?.Invoke($"erasing {string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\""))} with {resolved.Parameters.Method.ToString().ToUpperInvariant()}" +
                     (resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : ""));
@@ -65,6 +67,7 @@ public static class ErasureJob
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
             Outputs = new ReportOutputs(output.Destination, new ReportFile(RecePatch.FileName, new FileInfo(patchPath).Length, RecePatch.FileSha256(patchPath)), written, skipped, request.PatchOnly),
             PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
+            Device = loaded.Device.Info,
         };
         File.WriteAllText(output.PathOf(ErasureReport.FileName), report.ToJson());
         output.Commit();

@@ -33,6 +33,9 @@ public sealed record ErasureReport
 
     public long PeakResidentBytes { get; init; }
 
+    /// <summary>Where the text encoder ran and G0 was formed (the erase math runs on the CPU in float64).</summary>
+    public Rece.Models.Devices.DeviceInfo? Device { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static ErasureReport Parse(string json) =>

@@ -45,6 +45,9 @@ public sealed record ErasureRequest
 
     /// <summary>Write only the patch and the report, not the edited model.</summary>
     public bool PatchOnly { get; init; }
+
+    /// <summary>Where the text encoder runs and G0 is formed; null: the CPU.</summary>
+    public Rece.Models.Devices.ComputeDevice? Device { get; init; }
 }
 
 /// <summary>A request with the preset applied and every input checked: what the job runs.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Rece.Engine;
+using Rece.Models.Devices;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Models.TextEncoder;
@@ -19,15 +20,23 @@ public sealed class LoadedBaseModel : IDisposable
     private readonly Task<BaseWeights> _weights;
     private bool _weightsTimed;
 
-    private LoadedBaseModel(DiffusersModel model, ClipTokenizer tokenizer, ClipTextEncoder encoder, Task<BaseWeights> weights)
+    private LoadedBaseModel(DiffusersModel model, ComputeDevice device, ClipTokenizer tokenizer, ClipTextEncoder encoder, Task<BaseWeights> weights)
     {
         Model = model;
+        Device = device;
         Tokenizer = tokenizer;
         Encoder = encoder;
         _weights = weights;
     }
 
     public DiffusersModel Model { get; }
+
+    /// <summary>
+    /// Where the text encoder runs and G0 is formed. The erase math itself (d x d Cholesky solves in float64, 0.2 s for SD
+    /// v1.4 on two CPU cores) stays on the CPU: GPUs other than data-centre parts run float64 at 1/32 to 1/64 of their
+    /// float32 rate, so it would not be faster there, and it keeps the algorithm's results independent of the device.
+    /// </summary>
+    public ComputeDevice Device { get; }
 
     /// <summary>The U-Net weights file the erasure is computed on (full precision when present).</summary>
     public UNetWeightsFile Primary => Model.UNetWeights[0];
@@ -52,17 +61,19 @@ public sealed class LoadedBaseModel : IDisposable
     /// single-threaded I/O on both sides); the background work is awaited only when G0 is first needed, after the texts
     /// are encoded.
     /// </summary>
-    public static LoadedBaseModel Load(DiffusersModel model, StageTimer timings, Action<string>? log = null)
+    /// <param name="device">Where the text encoder runs and G0 is formed (default: the CPU).</param>
+    public static LoadedBaseModel Load(DiffusersModel model, StageTimer timings, Action<string>? log = null, ComputeDevice? device = null)
     {
+        device ??= ComputeDevice.Cpu;
         var primary = model.UNetWeights[0];
-        log?.Invoke($"reading the cross-attention K/V matrices of unet/{primary.FileName} and forming G0 in the background");
-        var weights = Task.Run(() => ReadWeights(primary, model.UNet));
+        log?.Invoke($"reading the cross-attention K/V matrices of unet/{primary.FileName} and forming G0 on {device.Name} in the background");
+        var weights = Task.Run(() => ReadWeights(primary, model.UNet, device));
         try
         {
             var tokenizer = timings.Time("loadTokenizer", () => ClipTokenizer.FromFolder(model.TokenizerDirectory));
             log?.Invoke($"loading the text encoder ({model.TextEncoder.NumHiddenLayers} layers, d={model.EmbeddingDim})");
-            var encoder = timings.Time("loadTextEncoder", () => ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath));
-            return new LoadedBaseModel(model, tokenizer, encoder, weights);
+            var encoder = timings.Time("loadTextEncoder", () => ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath, device.Torch));
+            return new LoadedBaseModel(model, device, tokenizer, encoder, weights);
         }
         catch
         {
@@ -84,16 +95,21 @@ public sealed class LoadedBaseModel : IDisposable
         _weightsTimed = true;
     }
 
-    private static BaseWeights ReadWeights(UNetWeightsFile weights, UNetConfig config)
+    private static BaseWeights ReadWeights(UNetWeightsFile weights, UNetConfig config, ComputeDevice device)
     {
         var clock = Stopwatch.StartNew();
         using var file = SafetensorsFile.Open(weights.Path);
+        // The stored matrices stay in host memory: their hash identifies the base, and the edited file is written from them.
         var kv = KvMatrices.Read(file, config);
         double read = clock.Elapsed.TotalSeconds;
         clock.Restart();
         try
         {
-            return new BaseWeights(kv, kv.Gram().DetachFromDisposeScope(), read, clock.Elapsed.TotalSeconds);
+            if (device.IsCpu)
+                return new BaseWeights(kv, kv.Gram().DetachFromDisposeScope(), read, clock.Elapsed.TotalSeconds);
+            using var scope = NewDisposeScope();
+            var gram = HostTensors.CopyToHost(KvGram.Compute(new[] { kv.Stacked.to(device.Torch) }));
+            return new BaseWeights(kv, gram.DetachFromDisposeScope(), read, clock.Elapsed.TotalSeconds);
         }
         catch
         {

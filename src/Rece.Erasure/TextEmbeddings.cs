@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Rece.Models.Devices;
 using Rece.Models.TextEncoder;
 using Rece.Models.Tokenization;
 using static TorchSharp.torch;
@@ -8,7 +9,10 @@ namespace Rece.Erasure;
 /// <summary>An encoded text: the text encoder's 77 x d output and its word-token count n(text).</summary>
 public sealed record TextEmbedding(string Text, Tensor Embedding, int WordCount);
 
-/// <summary>Tokenizes texts and runs the text encoder once per distinct token sequence, in batches.</summary>
+/// <summary>
+/// Tokenizes texts and runs the text encoder (on its device) once per distinct token sequence, in batches; the embeddings
+/// come back to host memory, where the erase math runs.
+/// </summary>
 public static class TextEmbeddings
 {
     public const int BatchSize = 16;
@@ -25,7 +29,7 @@ public static class TextEmbeddings
             var batch = distinct.Skip(start).Take(BatchSize).ToList();
             using var output = encoder.Encode(batch);
             for (int i = 0; i < batch.Count; i++)
-                byIds[string.Join(',', batch[i])] = output[i].clone();
+                byIds[string.Join(',', batch[i])] = HostTensors.CopyToHost(output[i]);
             if (distinct.Count > BatchSize && clock.Elapsed.TotalSeconds > 1)
             {
                 log?.Invoke($"encoded {Math.Min(start + BatchSize, distinct.Count)}/{distinct.Count} texts");

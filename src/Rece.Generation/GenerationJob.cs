@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Rece.Models.Devices;
 using Rece.Models.Schedulers;
 
 namespace Rece.Generation;
@@ -36,10 +37,14 @@ public sealed record GenerationJobRequest
 
     public SchedulerKind Scheduler { get; init; } = SchedulerKind.Lms;
 
-    /// <summary>Images per U-Net pass (rows of the same size are batched in file order).</summary>
-    public int Batch { get; init; } = 1;
+    /// <summary>Images per U-Net pass (rows of the same size are batched in file order); null: the device's default (<see cref="GenerationBatch"/>).</summary>
+    public int? Batch { get; init; }
 
-    public Precision Precision { get; init; } = Precision.Fp32;
+    /// <summary>Null: the device's default (fp16 on CUDA, fp32 on the CPU).</summary>
+    public Precision? Precision { get; init; }
+
+    /// <summary>Where to compute; null: the CPU.</summary>
+    public ComputeDevice? Device { get; init; }
 }
 
 /// <summary>Progress of a job: after each U-Net call and each written batch.</summary>
@@ -61,14 +66,17 @@ public static class GenerationJob
         var clock = Stopwatch.StartNew();
         Validate(request);
         var files = pipeline?.Files ?? ModelFiles.Locate(request.ModelDirectory);
+        var device = pipeline?.Device ?? request.Device ?? ComputeDevice.Cpu;
+        var precision = request.Precision ?? pipeline?.Precision ?? Precisions.DefaultFor(device);
         static string Folder(string path) => Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
-        if (pipeline is not null && (Folder(pipeline.Files.Root) != Folder(request.ModelDirectory) || pipeline.Precision != request.Precision))
-            throw new ArgumentException("The given pipeline was loaded from another model folder or with another precision.", nameof(pipeline));
+        if (pipeline is not null && (Folder(pipeline.Files.Root) != Folder(request.ModelDirectory) || pipeline.Precision != precision
+                                     || (request.Device is not null && request.Device.Name != pipeline.Device.Name)))
+            throw new ArgumentException("The given pipeline was loaded from another model folder, with another precision or on another device.", nameof(pipeline));
         string output = Path.GetFullPath(request.OutputDirectory);
         CheckOutput(output, files.Root);
 
         var (rows, promptSource, promptHash) = Rows(request);
-        log?.Invoke($"{rows.Count} image(s) in this run" + (request.Shard is { } shard ? $" (shard {shard})" : ""));
+        log?.Invoke($"{rows.Count} image(s) in this run" + (request.Shard is { } shard ? $" (shard {shard})" : "") + $" on {device}, {precision.Name()}");
         // Hash the model's files while it loads: the settings check needs the hash before the first image is written.
         var fingerprintTask = Task.Run(() => ModelFingerprint.Compute(files.Root, files.All));
 
@@ -79,7 +87,7 @@ public static class GenerationJob
             log?.Invoke($"{skipped} image(s) already in {output}: skipped");
 
         bool ownsPipeline = pipeline is null && pending.Count > 0;
-        var loaded = pipeline ?? (pending.Count > 0 ? StableDiffusionPipeline.Load(files, request.Precision, log) : null);
+        var loaded = pipeline ?? (pending.Count > 0 ? StableDiffusionPipeline.Load(files, precision, log, device) : null);
         try
         {
             var fingerprint = fingerprintTask.GetAwaiter().GetResult();
@@ -91,7 +99,8 @@ public static class GenerationJob
                 ModelFiles = fingerprint.Files,
                 Steps = request.Steps,
                 Scheduler = Scheduler.Name(request.Scheduler),
-                Precision = request.Precision.Name(),
+                Precision = precision.Name(),
+                Device = device.Info,
                 DefaultSeed = request.Seed,
                 DefaultGuidance = request.Guidance,
                 DefaultSize = defaultSize,
@@ -106,9 +115,12 @@ public static class GenerationJob
 
             foreach (var r in pending)
                 CheckRowSize(r, request, loaded);
+            int batchSize = request.Batch ?? GenerationBatch.DefaultFor(device, defaultSize, defaultSize, precision, device.FreeMemoryBytes());
+            if (request.Batch is null && batchSize > 1)
+                log?.Invoke($"{batchSize} images per U-Net pass (the device's default; --batch N to choose)");
             using var manifest = GenerationManifest.Open(manifestPath);
             int done = 0;
-            foreach (var batch in Batches(pending, request, loaded.DefaultSize))
+            foreach (var batch in Batches(pending, batchSize, request.Size, loaded.DefaultSize))
             {
                 string cases = string.Join(", ", batch.Select(r => r.CaseNumber));
                 var requests = batch.Select(r => new ImageRequest
@@ -140,6 +152,7 @@ public static class GenerationJob
                         Precision = settings.Precision,
                         ModelHash = fingerprint.Hash,
                         BatchSize = batch.Count,
+                        Device = device.Info.ToString(),
                         Seconds = new Dictionary<string, double>
                         {
                             ["textEncoder"] = Math.Round(image.Timings.TextEncoder, 4),
@@ -228,13 +241,13 @@ public static class GenerationJob
         }
     }
 
-    private static IEnumerable<List<PromptRow>> Batches(IReadOnlyList<PromptRow> rows, GenerationJobRequest request, int nativeSize)
+    private static IEnumerable<List<PromptRow>> Batches(IReadOnlyList<PromptRow> rows, int batchSize, int? size, int nativeSize)
     {
         var batch = new List<PromptRow>();
-        (int, int) Size(PromptRow r) => (r.Width ?? request.Size ?? nativeSize, r.Height ?? request.Size ?? nativeSize);
+        (int, int) Size(PromptRow r) => (r.Width ?? size ?? nativeSize, r.Height ?? size ?? nativeSize);
         foreach (var row in rows)
         {
-            if (batch.Count == request.Batch || (batch.Count > 0 && Size(batch[0]) != Size(row)))
+            if (batch.Count == batchSize || (batch.Count > 0 && Size(batch[0]) != Size(row)))
             {
                 yield return batch;
                 batch = new List<PromptRow>();

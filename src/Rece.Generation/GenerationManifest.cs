@@ -20,6 +20,9 @@ public sealed record ManifestEntry
     public required string ModelHash { get; init; }
     public required int BatchSize { get; init; }
 
+    /// <summary>The device that made the image ("cuda:0 (NVIDIA H200, 139.8 GiB)"); absent in manifests of earlier versions.</summary>
+    public string? Device { get; init; }
+
     /// <summary>Seconds spent on this image: textEncoder, denoise, decode, total (a batch's time shared equally), and per U-Net call.</summary>
     public required IReadOnlyDictionary<string, double> Seconds { get; init; }
 }
@@ -136,6 +139,10 @@ public sealed record GenerationSettings
 
     /// <summary>SHA-256 of the prompt file's bytes, or of the --prompt text.</summary>
     public required string PromptsSha256 { get; init; }
+
+    /// <summary>The device of the latest run into the folder (informative: images of one folder may come from several devices,
+    /// as from several batch sizes; each manifest line names its own).</summary>
+    public Rece.Models.Devices.DeviceInfo? Device { get; init; }
 
     /// <summary>The fields that must agree with an existing folder, with their values.</summary>
     public IEnumerable<(string Name, string Value)> Decisive() => new[]

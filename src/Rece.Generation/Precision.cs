@@ -1,3 +1,4 @@
+using Rece.Models.Devices;
 using static TorchSharp.torch;
 
 namespace Rece.Generation;
@@ -22,10 +23,22 @@ public static class Precisions
 
     public static string Name(this Precision precision) => precision.ToString().ToLowerInvariant();
 
+    /// <summary>The value of --precision that picks the device's default.</summary>
+    public const string Auto = "auto";
+
     public static Precision Parse(string text) =>
         Enum.TryParse<Precision>(text, ignoreCase: true, out var p) && Enum.IsDefined(p)
             ? p
             : throw new GenerationInputException($"Unknown precision \"{text}\"; choose fp32, fp16 or bf16.");
+
+    /// <summary>
+    /// A --precision value on a device: <c>auto</c> (or null) is fp16 on CUDA, what the reference evaluation samples in and
+    /// twice the speed at half the memory, and fp32 on the CPU, where libtorch has no fast fp16 kernels.
+    /// </summary>
+    public static Precision Resolve(string? text, ComputeDevice device) =>
+        text is null || text.Equals(Auto, StringComparison.OrdinalIgnoreCase) ? DefaultFor(device) : Parse(text);
+
+    public static Precision DefaultFor(ComputeDevice device) => device.IsCuda ? Precision.Fp16 : Precision.Fp32;
 
     /// <summary>
     /// libtorch has no fast half-precision convolution for x86 CPUs without AVX512-FP16: fp16 runs correctly but, measured on

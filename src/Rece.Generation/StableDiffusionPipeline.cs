@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Rece.Models;
+using Rece.Models.Devices;
 using Rece.Models.Schedulers;
 using Rece.Models.TextEncoder;
 using Rece.Models.Tokenization;
@@ -19,11 +20,12 @@ public sealed class StableDiffusionPipeline : IDisposable
 {
     private readonly Tensor _emptyPromptEmbedding;
 
-    private StableDiffusionPipeline(ModelFiles files, Precision precision, ClipTokenizer tokenizer, ClipTextEncoder textEncoder,
+    private StableDiffusionPipeline(ModelFiles files, Precision precision, ComputeDevice device, ClipTokenizer tokenizer, ClipTextEncoder textEncoder,
         UNet2DConditionModel unet, AutoencoderKL vae, SchedulerConfig schedulerConfig)
     {
         Files = files;
         Precision = precision;
+        Device = device;
         Tokenizer = tokenizer;
         TextEncoder = textEncoder;
         UNet = unet;
@@ -35,6 +37,10 @@ public sealed class StableDiffusionPipeline : IDisposable
     public ModelFiles Files { get; }
 
     public Precision Precision { get; }
+
+    /// <summary>Where every component computes: weights, latents, scheduler state and guidance live there; only the
+    /// 8-bit images come back (the initial noise is drawn on the CPU generator and moved, so seeds mean the same everywhere).</summary>
+    public ComputeDevice Device { get; }
 
     public ClipTokenizer Tokenizer { get; }
 
@@ -55,19 +61,20 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <summary>d: the width of a text embedding row (768 for SD v1.x, 1024 for SD v2.x).</summary>
     public int EmbeddingDim => UNet.Config.CrossAttentionDim;
 
-    /// <summary>Loads every component strictly (see <see cref="ModelFiles"/>), the U-Net and VAE in <paramref name="precision"/>.</summary>
-    public static StableDiffusionPipeline Load(string modelDirectory, Precision precision = Precision.Fp32, Action<string>? log = null) =>
-        Load(ModelFiles.Locate(modelDirectory), precision, log);
+    /// <summary>Loads every component strictly (see <see cref="ModelFiles"/>) onto <paramref name="device"/> (default: the CPU), the U-Net and VAE in <paramref name="precision"/>.</summary>
+    public static StableDiffusionPipeline Load(string modelDirectory, Precision precision = Precision.Fp32, Action<string>? log = null, ComputeDevice? device = null) =>
+        Load(ModelFiles.Locate(modelDirectory), precision, log, device);
 
-    public static StableDiffusionPipeline Load(ModelFiles files, Precision precision = Precision.Fp32, Action<string>? log = null)
+    public static StableDiffusionPipeline Load(ModelFiles files, Precision precision = Precision.Fp32, Action<string>? log = null, ComputeDevice? device = null)
     {
+        device ??= ComputeDevice.Cpu;
         var dtype = precision.ToScalarType();
-        if (precision == Precision.Fp16)
+        if (precision == Precision.Fp16 && device.IsCpu)
             log?.Invoke("warning: " + Precisions.Fp16OnCpuWarning);
         var schedulerConfig = SchedulerConfig.Load(files.SchedulerConfig);
         var model = files.Model;
         log?.Invoke($"loading the U-Net ({Path.GetRelativePath(model.Root, files.UNetWeights)}, {precision.Name()}) in the background");
-        var unetTask = Task.Run(() => UNet2DConditionModel.Load(files.UNetConfig, files.UNetWeights, dtype));
+        var unetTask = Task.Run(() => UNet2DConditionModel.Load(files.UNetConfig, files.UNetWeights, dtype, device.Torch));
         ClipTokenizer? tokenizer = null;
         ClipTextEncoder? encoder = null;
         AutoencoderKL? vae = null;
@@ -75,14 +82,14 @@ public sealed class StableDiffusionPipeline : IDisposable
         {
             tokenizer = ClipTokenizer.FromFolder(model.TokenizerDirectory);
             log?.Invoke($"loading the text encoder ({model.TextEncoder.NumHiddenLayers} layers, d={model.EmbeddingDim})");
-            encoder = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath);
+            encoder = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath, device.Torch);
             log?.Invoke($"loading the VAE ({Path.GetRelativePath(model.Root, files.VaeWeights)})");
-            vae = AutoencoderKL.Load(files.VaeConfig, files.VaeWeights, dtype);
+            vae = AutoencoderKL.Load(files.VaeConfig, files.VaeWeights, dtype, device.Torch);
             if (vae.Config.LatentChannels != model.UNet.InChannels || model.UNet.InChannels != model.UNet.OutChannels)
                 throw new ModelFormatException(
                     $"{model.Root}: the VAE's latent_channels ({vae.Config.LatentChannels}) and the U-Net's in/out channels ({model.UNet.InChannels}/{model.UNet.OutChannels}) differ; the components do not belong together (inpainting and depth models are not supported).");
             var unet = unetTask.GetAwaiter().GetResult();
-            return new StableDiffusionPipeline(files, precision, tokenizer, encoder, unet, vae, schedulerConfig);
+            return new StableDiffusionPipeline(files, precision, device, tokenizer, encoder, unet, vae, schedulerConfig);
         }
         catch
         {
@@ -101,11 +108,11 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>CLIP last_hidden_state of prompts, as diffusers encodes them (padded to 77 tokens, truncated at 75 words).</summary>
-    /// <returns>[prompts, 77, d], float32.</returns>
+    /// <returns>[prompts, 77, d], float32, on <see cref="Device"/>.</returns>
     public Tensor EncodePrompts(IReadOnlyList<string> prompts) =>
         TextEncoder.Encode(prompts.Select(p => Tokenizer.Encode(p).Ids).ToList());
 
-    /// <returns>[77, d], float32: the conditioning of one prompt, e.g. to modify and pass back as <see cref="ImageRequest.Embedding"/>.</returns>
+    /// <returns>[77, d], float32 on <see cref="Device"/>: the conditioning of one prompt, e.g. to modify and pass back as <see cref="ImageRequest.Embedding"/>.</returns>
     public Tensor EncodePrompt(string prompt)
     {
         using var batch = EncodePrompts(new[] { prompt });
@@ -151,6 +158,7 @@ public sealed class StableDiffusionPipeline : IDisposable
                 calls = total;
                 onModelCall?.Invoke(done, total);
             });
+        Device.Synchronize();
         double denoiseSeconds = clock.Elapsed.TotalSeconds;
 
         clock.Restart();
@@ -172,8 +180,8 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// The denoising loop: initial noise from the seeds, then for each scheduler timestep one U-Net call on the
     /// unconditional (empty prompt) and conditional halves, guidance, and the scheduler update.
     /// </summary>
-    /// <param name="conditioning">[B, 77, d] float32.</param>
-    /// <returns>The final latents [B, latent channels, height/f, width/f], float32 (scaled as the U-Net sees them).</returns>
+    /// <param name="conditioning">[B, 77, d] float32, on any device (moved to <see cref="Device"/>).</param>
+    /// <returns>The final latents [B, latent channels, height/f, width/f], float32 on <see cref="Device"/> (scaled as the U-Net sees them).</returns>
     public Tensor Denoise(Tensor conditioning, IReadOnlyList<ulong> seeds, IReadOnlyList<double> guidance, int width, int height, int steps,
         SchedulerKind schedulerKind, Action<int, int>? onModelCall = null)
     {
@@ -189,10 +197,12 @@ public sealed class StableDiffusionPipeline : IDisposable
         using var scope = NewDisposeScope();
         var dtype = UNet.DType;
         bool guided = ClassifierFreeGuidance.Needed(guidance);
+        var device = Device.Torch;
+        conditioning = conditioning.to(device);
         var context = (guided ? cat(new[] { _emptyPromptEmbedding.expand(batch, -1, -1), conditioning }, 0) : conditioning).to(dtype);
-        var scale = tensor(guidance.ToArray()).to(ScalarType.Float32).view(batch, 1, 1, 1);
+        var scale = tensor(guidance.ToArray()).to(ScalarType.Float32, device).view(batch, 1, 1, 1);
         int factor = Vae.Config.ScaleFactor;
-        var latents = InitialNoise.Draw(seeds, UNet.Config.InChannels, height / factor, width / factor).mul_(scheduler.InitNoiseSigma);
+        var latents = InitialNoise.Draw(seeds, UNet.Config.InChannels, height / factor, width / factor).to(device).mul_(scheduler.InitNoiseSigma);
         var timesteps = scheduler.Timesteps;
         for (int i = 0; i < timesteps.Count; i++)
         {
@@ -200,7 +210,7 @@ public sealed class StableDiffusionPipeline : IDisposable
             var input = latents.mul(scheduler.ModelInputScale(i));
             if (guided)
                 input = cat(new[] { input, input }, 0);
-            var t = full(new[] { input.shape[0] }, timesteps[i], ScalarType.Float32);
+            var t = full(new[] { input.shape[0] }, timesteps[i], ScalarType.Float32, device: device);
             var prediction = UNet.Forward(input.to(dtype), t, context).to(ScalarType.Float32);
             if (guided)
             {
@@ -216,21 +226,21 @@ public sealed class StableDiffusionPipeline : IDisposable
     }
 
     /// <summary>Latents to images in [0, 1]: the VAE decode, then (x / 2 + 0.5) clamped, as diffusers' image processor.</summary>
-    /// <returns>[B, 3, H, W], float32.</returns>
+    /// <returns>[B, 3, H, W], float32 on <see cref="Device"/>.</returns>
     public Tensor Decode(Tensor latents)
     {
         using var inference = inference_mode();
         using var scope = NewDisposeScope();
-        var images = Vae.Decode(latents).to(ScalarType.Float32).div_(2).add_(0.5).clamp_(0, 1);
+        var images = Vae.Decode(latents.to(Device.Torch)).to(ScalarType.Float32).div_(2).add_(0.5).clamp_(0, 1);
         return images.MoveToOuterDisposeScope();
     }
 
-    /// <summary>[1, 3, H, W] in [0, 1] to 8-bit RGB bytes (round(x * 255), as diffusers' numpy_to_pil).</summary>
+    /// <summary>[1, 3, H, W] in [0, 1] on any device to 8-bit RGB bytes (round(x * 255), as diffusers' numpy_to_pil): only these come back to the host.</summary>
     public static byte[] ToRgbBytes(Tensor image)
     {
         using var scope = NewDisposeScope();
         var bytes = image[0].mul(255).round_().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
-        return bytes.bytes.ToArray();
+        return HostTensors.ToHost(bytes).bytes.ToArray();
     }
 
     private Tensor Conditioning(IReadOnlyList<ImageRequest> requests)
@@ -251,7 +261,7 @@ public sealed class StableDiffusionPipeline : IDisposable
             if (row.dim() != 2 || row.shape[0] != ClipTokenizer.ContextLength || row.shape[1] != EmbeddingDim || !row.is_floating_point())
                 throw new ArgumentException(
                     $"An embedding must be a floating-point [{ClipTokenizer.ContextLength}, {EmbeddingDim}] tensor (the text encoder's output for this model), got {TensorShape.Format(e.shape)}.");
-            rows.Add(row.to(ScalarType.Float32));
+            rows.Add(row.to(ScalarType.Float32, Device.Torch));
         }
         return stack(rows, 0);
     }

@@ -7,6 +7,7 @@ using Rece.Evaluation.Reports;
 using Rece.Evaluation.Running;
 using Rece.Evaluation.Suites;
 using Rece.Generation;
+using Rece.Models.Devices;
 using Rece.Models.Schedulers;
 using Rece.Orchestration.Jobs;
 using Rece.Storage;
@@ -38,7 +39,7 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
         try
         {
             suite = EvaluationSuite.Parse(job.Suite);
-            sampler = Sampler(job.Generation);
+            sampler = Sampler(job.Generation, warm.Device);
         }
         catch (Exception e) when (e is Rece.Evaluation.EvaluationInputException or GenerationInputException or ArgumentException)
         {
@@ -122,6 +123,7 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
                     ModelDirectory = suite.Attack is null ? null : model.Directory,
                     NudeNetPath = nudeNet,
                     ClipDirectory = clip,
+                    Device = warm.Device,
                 };
                 var made = EvaluationJob.Run(request, source, baseline: null, log, loaded);
                 return (made, clock.Elapsed.TotalSeconds);
@@ -137,6 +139,8 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
                 Skipped = report.Skipped.Where(s => s.Metric != MetricPlan.EmbeddingMeasures)
                     .Select(s => reasons.TryGetValue(s.Metric, out var reason) ? s with { Reason = reason } : s).ToList(),
                 Timings = new Dictionary<string, double>(),
+                Device = null,
+                Detector = null,
             };
             var files = new List<(string, BinaryData, string)>();
             foreach (var image in stored.Images)
@@ -169,14 +173,17 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
         }
     }
 
-    internal static SamplerSettings Sampler(Rece.Orchestration.Requests.GenerationOptions generation)
+    /// <param name="device">The worker's device: it picks the precision when the request names none (fp16 on CUDA).</param>
+    internal static SamplerSettings Sampler(Rece.Orchestration.Requests.GenerationOptions generation, ComputeDevice? device = null)
     {
+        device ??= ComputeDevice.Cpu;
         var settings = new SamplerSettings(
             generation.Steps,
             generation.Scheduler is null ? SchedulerKind.Lms : Enum.Parse<SchedulerKind>(generation.Scheduler, ignoreCase: true),
-            generation.Precision is null ? Precision.Fp32 : Precisions.Parse(generation.Precision),
+            Precisions.Resolve(generation.Precision, device),
             generation.Guidance ?? 7.5,
-            Size: generation.Size);
+            Size: generation.Size,
+            Device: device);
         settings.Validate();
         return settings;
     }

@@ -3,6 +3,7 @@ using Azure;
 using Azure.Storage.Queues.Models;
 using Rece.Erasure;
 using Rece.Models;
+using Rece.Models.Devices;
 using Rece.Orchestration;
 using Rece.Orchestration.Jobs;
 using Rece.Orchestration.Requests;
@@ -45,6 +46,9 @@ public sealed record GpuWorkerOptions
     public int? MaxJobs { get; init; }
 
     public string Name { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}";
+
+    /// <summary>Where the jobs compute (models are loaded there); every result names it.</summary>
+    public ComputeDevice Device { get; init; } = ComputeDevice.Cpu;
 }
 
 /// <summary>
@@ -59,8 +63,11 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     GpuWorkerOptions options, Action<string>? log = null, WarmEvaluation? evaluation = null)
 {
     private readonly CheckpointStore _checkpoints = new(account);
-    private readonly EvaluationShardRunner _shards = new(account, models, evaluation ?? new WarmEvaluation(log: log), compute, options.Name, log);
+    private readonly EvaluationShardRunner _shards = new(account, models, evaluation ?? new WarmEvaluation(log: log, device: options.Device), compute, options.Name, log);
     private readonly EvaluationReportRunner _fanIns = new(account, options.Name, log);
+
+    /// <summary>Where this worker's jobs compute.</summary>
+    public ComputeDevice Device => options.Device;
 
     /// <summary>Jobs this worker finished (successfully or not) since it started.</summary>
     public int Completed => _completed;
@@ -274,7 +281,16 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     }
 
     private Task RaiseAsync(IGpuJobMessage job, object result) =>
-        events.RaiseAsync(job.InstanceId, job.EventName, GpuJobMessages.SerializeResult(result));
+        events.RaiseAsync(job.InstanceId, job.EventName, GpuJobMessages.SerializeResult(WithDevice(result, options.Device.Info.ToString())));
+
+    /// <summary>The result stamped with the hardware that did the work, so the instance history shows it.</summary>
+    internal static object WithDevice(object result, string device) => result switch
+    {
+        GpuJobResult r => r with { Device = device },
+        EvaluationShardResult r => r with { Device = device },
+        EvaluationReportResult r => r with { Device = device },
+        _ => result,
+    };
 
     /// <summary>Failures no retry can fix: bad settings, a missing or malformed model, a model that cannot make images.</summary>
     private static bool IsCausedByTheRequest(Exception e) =>

@@ -23,8 +23,8 @@ public sealed class GpuWorkerPool : BackgroundService
         Action<string> log = message => _logger.LogInformation("{Message}", message);
         service ??= TaskHub.CreateService(account, hub, loggerFactory);
         Events = new TaskHubDurableClient(service, hub.Name);
-        _warm = new WarmModels(log: log);
-        _evaluation = new WarmEvaluation(log: log);
+        _warm = new WarmModels(log: log, device: options.Device);
+        _evaluation = new WarmEvaluation(log: log, device: options.Device);
         var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log);
         Workers = Enumerable.Range(0, count)
             .Select(i => new GpuJobWorker(account, new TaskHubResultEvents(Events), models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log, _evaluation))
@@ -39,7 +39,7 @@ public sealed class GpuWorkerPool : BackgroundService
     {
         if (Workers.Count == 0)
             return;
-        _logger.LogInformation("{Count} GPU worker(s) polling {Queue}", Workers.Count, StorageNames.GpuJobs);
+        _logger.LogInformation("{Count} GPU worker(s) polling {Queue} on {Device}", Workers.Count, StorageNames.GpuJobs, Workers[0].Device);
         await Task.WhenAll(Workers.Select(w => Task.Run(() => w.RunAsync(stoppingToken), CancellationToken.None)));
     }
 

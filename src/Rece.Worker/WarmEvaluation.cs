@@ -3,6 +3,7 @@ using Rece.Erasure;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
 using Rece.Generation;
+using Rece.Models.Devices;
 using Rece.Models.Safetensors;
 using static TorchSharp.torch;
 
@@ -16,12 +17,32 @@ namespace Rece.Worker;
 /// </summary>
 internal sealed class WarmPipeline : IDisposable
 {
+    private readonly Tensor? _deviceStacked;
+    private readonly IReadOnlyList<Tensor> _deviceKv;
+
     public WarmPipeline(CachedModel source, Precision precision, StableDiffusionPipeline pipeline, KvMatrices baseKv)
     {
         Source = source;
         Precision = precision;
         Pipeline = pipeline;
         BaseKv = baseKv;
+        // W0 P is formed where the U-Net lives, so a checkpoint swap moves only the 2.4 MB factor to the device.
+        if (pipeline.Device.IsCpu)
+        {
+            _deviceKv = baseKv.Tensors;
+        }
+        else
+        {
+            _deviceStacked = baseKv.Stacked.to(pipeline.Device.Torch).DetachFromDisposeScope();
+            long row = 0;
+            var views = new List<Tensor>();
+            foreach (var t in baseKv.Tensors)
+            {
+                views.Add(_deviceStacked.narrow(0, row, t.shape[0]).DetachFromDisposeScope());
+                row += t.shape[0];
+            }
+            _deviceKv = views;
+        }
     }
 
     public CachedModel Source { get; }
@@ -52,7 +73,7 @@ internal sealed class WarmPipeline : IDisposable
         using var scope = NewDisposeScope();
         var replacements = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int i = 0; i < BaseKv.Tensors.Count; i++)
-            replacements[BaseKv.Infos[i].Name] = patch is null ? BaseKv.Tensors[i] : FactorApplication.Apply(BaseKv.Tensors[i], patch.Factor);
+            replacements[BaseKv.Infos[i].Name] = patch is null ? _deviceKv[i] : FactorApplication.Apply(_deviceKv[i], patch.Factor);
         Applied = "(changing)";
         Pipeline.UNet.ReplaceWeights(replacements);
         Applied = patch is null ? null : patchSha256;
@@ -61,6 +82,12 @@ internal sealed class WarmPipeline : IDisposable
     public void Dispose()
     {
         Pipeline.Dispose();
+        if (_deviceStacked is not null)
+        {
+            foreach (var view in _deviceKv)
+                view.Dispose();
+            _deviceStacked.Dispose();
+        }
         BaseKv.Dispose();
     }
 }
@@ -70,7 +97,8 @@ internal sealed class WarmPipeline : IDisposable
 /// is a K/V swap on its base's pipeline), NudeNet detectors and CLIP scorers, least recently used evicted first. Used on
 /// the <see cref="ComputeThread"/> only.
 /// </summary>
-public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity = 2, Action<string>? log = null) : IDisposable
+/// <param name="device">Where pipelines, CLIP and NudeNet run; default: the CPU. One pipeline per base model stays resident there.</param>
+public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity = 2, Action<string>? log = null, ComputeDevice? device = null) : IDisposable
 {
     private readonly LinkedList<WarmPipeline> _pipelines = new();
     private readonly LinkedList<(string Path, NudeNetDetector Detector)> _detectors = new();
@@ -92,7 +120,7 @@ public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity 
             _pipelines.RemoveLast();
         }
         log?.Invoke($"loading {source.Name} ({source.Key}) for image generation ({precision.Name()})");
-        var pipeline = StableDiffusionPipeline.Load(source.Directory, precision, log);
+        var pipeline = StableDiffusionPipeline.Load(source.Directory, precision, log, Device);
         try
         {
             using var file = SafetensorsFile.Open(pipeline.Files.UNetWeights);
@@ -107,9 +135,12 @@ public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity 
         return warm;
     }
 
-    public NudeNetDetector Detector(string path) => Get(_detectors, path, () => NudeNetDetector.Load(path));
+    /// <summary>Where the pipelines, detectors and CLIP scorers are loaded.</summary>
+    public ComputeDevice Device { get; } = device ?? ComputeDevice.Cpu;
 
-    public ClipScorer Clip(string directory) => Get(_clips, directory, () => ClipScorer.Load(directory));
+    public NudeNetDetector Detector(string path) => Get(_detectors, path, () => NudeNetDetector.Load(path, device: Device));
+
+    public ClipScorer Clip(string directory) => Get(_clips, directory, () => ClipScorer.Load(directory, Device.Torch));
 
     private T Get<T>(LinkedList<(string Key, T Value)> cache, string key, Func<T> load) where T : IDisposable
     {

@@ -1,4 +1,5 @@
 using Rece.Erasure;
+using Rece.Models.Devices;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Orchestration;
@@ -63,7 +64,8 @@ internal sealed class WarmModel : IDisposable
 /// Loaded models (and the erasure problems prepared on them) kept between jobs, least recently used evicted first.
 /// Used on the <see cref="ComputeThread"/> only.
 /// </summary>
-public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, Action<string>? log = null) : IDisposable
+/// <param name="device">Where the text encoder runs and G0 is formed; default: the CPU.</param>
+public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, Action<string>? log = null, ComputeDevice? device = null) : IDisposable
 {
     private readonly LinkedList<WarmModel> _models = new();
 
@@ -75,7 +77,7 @@ public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, A
         {
             log?.Invoke($"loading {source.Name} ({source.Key})");
             var diffusers = DiffusersModel.Open(source.Directory);
-            var loaded = LoadedBaseModel.Load(diffusers, new StageTimer(), log);
+            var loaded = LoadedBaseModel.Load(diffusers, new StageTimer(), log, device);
             try
             {
                 model = new WarmModel(source, loaded, Bases(diffusers, loaded, log));

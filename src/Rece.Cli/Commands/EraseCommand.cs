@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rece.Engine;
 using Rece.Erasure;
+using Rece.Models.Devices;
 
 namespace Rece.Cli.Commands;
 
@@ -32,15 +33,17 @@ public static class EraseCommand
         var patchOnly = new Option<bool>("--patch-only") { Description = "Write only rece-patch.safetensors and rece-report.json (rebuild the model later with apply-patch)." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
+        var device = DeviceOptions.Device();
 
         var command = new Command("erase", "Erase concepts from a model's cross-attention keys and values (UCE + RECE).")
         {
             model, concepts, output, preset, method, epochs, guides, preserve, preserveFile, preserveColumn,
-            uceLambda, uceEraseScale, ucePreserveScale, lambda, eraseScale, preserveScale, reg, force, patchOnly, json, quiet,
+            uceLambda, uceEraseScale, ucePreserveScale, lambda, eraseScale, preserveScale, reg, force, patchOnly, json, quiet, device,
         };
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
         {
             var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
+            var computeDevice = ComputeDevice.Resolve(parse.GetValue(device));
             var request = new ErasureRequest
             {
                 ModelDirectory = parse.GetRequiredValue(model),
@@ -62,6 +65,7 @@ public static class EraseCommand
                 Regularizer = parse.GetValue(reg),
                 Force = parse.GetValue(force),
                 PatchOnly = parse.GetValue(patchOnly),
+                Device = computeDevice,
             };
             var report = ErasureJob.Run(request, progress.Log);
             ReportPrinter.Print(report, stdout, parse.GetValue(json));

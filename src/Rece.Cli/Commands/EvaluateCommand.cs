@@ -34,14 +34,16 @@ public static class EvaluateCommand
         var size = new Option<int?>("--size") { Description = "Generate every image at this size (default: the prompt row's size when the suite gives one, else the model's native size)." };
         var scheduler = new Option<string>("--scheduler") { Description = "lms (the reference evaluation's), ddim, euler or pndm.", DefaultValueFactory = _ => "lms" };
         scheduler.AcceptOnlyFromAmong("lms", "ddim", "euler", "pndm");
-        var precision = new Option<string>("--precision") { Description = "fp32, fp16 or bf16 (U-Net and VAE).", DefaultValueFactory = _ => "fp32" };
-        precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+        var precision = DeviceOptions.Precision("the U-Net and the VAE");
+        DeviceOptions.AcceptPrecisions(precision);
+        var device = DeviceOptions.Device();
+        var batch = DeviceOptions.Batch();
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists and is not empty." };
         var json = new Option<bool>("--json") { Description = "Print report.json on stdout." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var command = new Command("evaluate", "Measure an erasure: NudeNet exposed parts, CLIP score, Ring-A-Bell attack success and the embedding-space measures, against the baseline.")
         {
-            model, baseline, suite, nudenet, clip, limit, shard, output, images, baselineImages, steps, size, scheduler, precision, force, json, quiet,
+            model, baseline, suite, nudenet, clip, limit, shard, output, images, baselineImages, steps, size, scheduler, precision, device, batch, force, json, quiet,
         };
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
         {
@@ -49,6 +51,7 @@ public static class EvaluateCommand
             try
             {
                 var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
+                var computeDevice = DeviceOptions.Resolve(parse.GetValue(device), progress.Log);
                 string? modelDir = parse.GetValue(model), baselineDir = parse.GetValue(baseline);
                 var request = new EvaluationRequest
                 {
@@ -60,10 +63,11 @@ public static class EvaluateCommand
                     NudeNetPath = parse.GetValue(nudenet),
                     ClipDirectory = parse.GetValue(clip),
                     Force = parse.GetValue(force),
+                    Device = computeDevice,
                 };
                 var sampler = generator ?? new GeneratorImageSourceFactory(
                     new SamplerSettings(parse.GetValue(steps), Enum.Parse<SchedulerKind>(parse.GetRequiredValue(scheduler), ignoreCase: true),
-                        Precisions.Parse(parse.GetRequiredValue(precision)), Size: parse.GetValue(size)),
+                        Precisions.Resolve(parse.GetValue(precision), computeDevice), Size: parse.GetValue(size), Device: computeDevice, Batch: parse.GetValue(batch)),
                     progress.Log);
                 IImageSource? Source(string? imageFolder, string? modelDirectory)
                 {

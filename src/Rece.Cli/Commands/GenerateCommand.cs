@@ -21,17 +21,19 @@ public static class GenerateCommand
         var size = new Option<int?>("--size") { Description = "Width and height in pixels (rows without sd_image_width/height); default: the model's native size (512 for SD v1.x)." };
         var scheduler = new Option<string>("--scheduler") { Description = "lms (the reference evaluation's), ddim, euler or pndm.", DefaultValueFactory = _ => "lms" };
         scheduler.AcceptOnlyFromAmong("lms", "ddim", "euler", "pndm");
-        var batch = new Option<int>("--batch") { Description = "Images per U-Net pass.", DefaultValueFactory = _ => 1 };
-        var precision = new Option<string>("--precision") { Description = "fp32, bf16 (about 2x faster on CPUs with AVX512-BF16) or fp16 (for GPUs; very slow on CPUs).", DefaultValueFactory = _ => "fp32" };
-        precision.AcceptOnlyFromAmong("fp32", "fp16", "bf16");
+        var batch = DeviceOptions.Batch();
+        var precision = DeviceOptions.Precision("the U-Net and the VAE");
+        DeviceOptions.AcceptPrecisions(precision);
+        var device = DeviceOptions.Device();
 
         var command = new Command("generate", "Generate images with a Stable Diffusion model (text-to-image, classifier-free guidance).")
         {
-            model, prompt, prompts, limit, shard, output, steps, guidance, seed, size, scheduler, batch, precision,
+            model, prompt, prompts, limit, shard, output, steps, guidance, seed, size, scheduler, batch, precision, device,
         };
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
         {
             var log = new ConsoleProgress(stderr, quiet: false);
+            var computeDevice = DeviceOptions.Resolve(parse.GetValue(device), log.Log);
             var bar = ProgressBar.ForConsole(stderr);
             var request = new GenerationJobRequest
             {
@@ -47,7 +49,8 @@ public static class GenerateCommand
                 Size = parse.GetValue(size),
                 Scheduler = Enum.Parse<SchedulerKind>(parse.GetValue(scheduler)!, ignoreCase: true),
                 Batch = parse.GetValue(batch),
-                Precision = Precisions.Parse(parse.GetValue(precision)!),
+                Precision = Precisions.Resolve(parse.GetValue(precision), computeDevice),
+                Device = computeDevice,
             };
             GenerationSummary summary;
             try

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using Rece.Orchestration;
 using Rece.Serve;
+using Rece.Models.Devices;
 using Rece.Storage;
 using Rece.Worker;
 
@@ -26,9 +27,11 @@ public static class ServeCommand
         var hubVisibility = PipelineOptions.Seconds("--hub-visibility-timeout", "Seconds a task-hub message this host took stays invisible to other hosts: after a crash, in-flight orchestration steps resume when it expires (Durable default 300).", 300);
         var lease = PipelineOptions.Seconds("--partition-lease", "Seconds a task-hub partition lease lasts before another host may take it over (Durable default 30).", 30);
         var workerId = new Option<string?>("--worker-id") { Description = "This host's name in the task hub's partition table (default: the machine name)." };
+        var device = DeviceOptions.Device();
+        device.Description += " Used by the in-process GPU workers (--workers N).";
         var command = new Command("serve", "Run the erasure pipeline against a storage account: Durable orchestrations, the HTTP API, the request-blob watcher and GPU workers.")
         {
-            storage, hub, urls, workers, jobTimeout, jobAttempts, watch, polling, visibility, maxDequeue, cache, hubVisibility, lease, workerId,
+            storage, hub, urls, workers, jobTimeout, jobAttempts, watch, polling, visibility, maxDequeue, cache, hubVisibility, lease, workerId, device,
         };
         command.SetAction((parse, cancellationToken) => PipelineOptions.GuardAsync(stderr, async () =>
         {
@@ -36,6 +39,7 @@ public static class ServeCommand
             if (workerCount < 0)
                 throw new ArgumentOutOfRangeException("--workers", $"--workers must be 0 or more, got {workerCount}.");
             var pollingInterval = PipelineOptions.Positive(parse.GetValue(polling), "--max-polling-interval");
+            var computeDevice = workerCount > 0 ? WorkerDevice.Choose(parse.GetValue(device), ComputeDevice.BuildFlavour) : ComputeDevice.Cpu;
             double watchSeconds = parse.GetValue(watch);
             var options = new ServeOptions
             {
@@ -50,12 +54,13 @@ public static class ServeCommand
                     VisibilityTimeout = PipelineOptions.Positive(parse.GetValue(visibility), "--visibility-timeout"),
                     MaxDequeueCount = parse.GetValue(maxDequeue),
                     MaxPollingInterval = pollingInterval,
+                    Device = computeDevice,
                 },
                 Jobs = new GpuJobPolicy { TimeoutSeconds = (int)Math.Ceiling(PipelineOptions.Positive(parse.GetValue(jobTimeout), "--job-timeout").TotalSeconds), MaxAttempts = Math.Max(1, parse.GetValue(jobAttempts)) },
                 WatchInterval = watchSeconds > 0 ? TimeSpan.FromSeconds(watchSeconds) : TimeSpan.Zero,
                 ModelCacheRoot = parse.GetValue(cache),
             };
-            stderr.WriteLine($"rece serve: storage {options.Storage.Description}, task hub {options.TaskHub.Name}, {workerCount} GPU worker(s)");
+            stderr.WriteLine($"rece serve: storage {options.Storage.Description}, task hub {options.TaskHub.Name}, {workerCount} GPU worker(s)" + (workerCount > 0 ? $" on {computeDevice}" : ""));
             await using var app = await ServeHost.BuildAsync(options, cancellationToken: cancellationToken);
             await app.StartAsync(cancellationToken);
             stderr.WriteLine($"rece serve: listening on {options.Urls} (POST /api/erasures; watching {StorageNames.Requests}/)");

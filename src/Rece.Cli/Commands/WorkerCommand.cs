@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Rece.Models.Devices;
 using Rece.Storage;
 using Rece.Worker;
 
@@ -18,12 +19,16 @@ public static class WorkerCommand
         var polling = PipelineOptions.Seconds("--max-polling-interval", "Longest wait between polls of an empty gpu-jobs queue, in seconds.", 1);
         var maxJobs = new Option<int?>("--max-jobs") { Description = "Exit after this many jobs (e.g. one job per container run); default: run until stopped." };
         var cache = new Option<string?>("--model-cache") { Description = $"Where models are downloaded (default: $RECE_MODEL_CACHE, else {ModelCache.DefaultRoot})." };
+        var device = DeviceOptions.Device();
+        device.Description += " A worker built with the CUDA libtorch refuses to start without a CUDA device unless told --device cpu.";
         var command = new Command("worker", "Run a GPU worker: erase epochs from the gpu-jobs queue, write checkpoints, report results to the task hub.")
         {
-            storage, hub, visibility, maxDequeue, polling, maxJobs, cache,
+            storage, hub, visibility, maxDequeue, polling, maxJobs, cache, device,
         };
         command.SetAction((parse, cancellationToken) => PipelineOptions.GuardAsync(stderr, async () =>
         {
+            var computeDevice = WorkerDevice.Choose(parse.GetValue(device), ComputeDevice.BuildFlavour);
+            stderr.WriteLine($"rece worker: device {computeDevice}");
             var account = StorageAccount.Resolve(parse.GetValue(storage));
             var hubOptions = new TaskHubOptions { Name = StorageNames.ResolveTaskHub(parse.GetValue(hub)) };
             var options = new GpuWorkerOptions
@@ -32,6 +37,7 @@ public static class WorkerCommand
                 MaxDequeueCount = parse.GetValue(maxDequeue),
                 MaxPollingInterval = PipelineOptions.Positive(parse.GetValue(polling), "--max-polling-interval"),
                 MaxJobs = parse.GetValue(maxJobs),
+                Device = computeDevice,
             };
             using var loggerFactory = LoggerFactory.Create(l =>
             {

@@ -1,5 +1,7 @@
 using Rece.Evaluation.Images;
 using Rece.Models;
+using Rece.Models.Devices;
+using Rece.Models.Loading;
 using Rece.Models.Safetensors;
 using Rece.Models.TextEncoder;
 using Rece.Models.Tokenization;
@@ -45,7 +47,8 @@ public sealed class ClipScorer : IDisposable
 
     public string Directory { get; }
 
-    public static ClipScorer Load(string directory)
+    /// <summary>Loads the model's towers in float32 on <paramref name="device"/> (the sampler's, so images need not move; default: the CPU).</summary>
+    public static ClipScorer Load(string directory, Device? device = null)
     {
         if (!System.IO.Directory.Exists(directory))
             throw new EvaluationInputException($"CLIP model folder {directory} does not exist; {DownloadHint}.");
@@ -81,7 +84,7 @@ public sealed class ClipScorer : IDisposable
                         throw new ModelFormatException($"{weightsPath} lacks the tensor {spec.Name} that {configPath} implies.");
                     if (!info.Shape.SequenceEqual(spec.Shape))
                         throw new ModelFormatException($"{weightsPath}: tensor {spec.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}.");
-                    weights[spec.Name] = TorchTensors.ReadFloat32(file, info).DetachFromDisposeScope();
+                    weights[spec.Name] = StrictWeights.ToDevice(TorchTensors.ReadFloat32(file, info), ScalarType.Float32, device).DetachFromDisposeScope();
                 }
             }
             var textNames = config.Text.Layout().Select(s => s.Name).ToHashSet();
@@ -106,8 +109,8 @@ public sealed class ClipScorer : IDisposable
         var tokenized = prompts.Select(Tokenizer.Encode).ToList();
         var hidden = Text.Encode(tokenized.Select(t => t.Ids).ToList());
         // The EOS token follows the kept word tokens (transformers pools at the argmax id, the first EOS).
-        var eos = tensor(tokenized.Select(t => (long)t.WordCount + 1).ToArray());
-        var pooled = hidden[arange(prompts.Count), eos];
+        var eos = tensor(tokenized.Select(t => (long)t.WordCount + 1).ToArray()).to(hidden.device);
+        var pooled = hidden[arange(prompts.Count, device: hidden.device), eos];
         return pooled.matmul(_textProjection.t()).MoveToOuterDisposeScope();
     }
 
@@ -117,7 +120,7 @@ public sealed class ClipScorer : IDisposable
         using var scope = NewDisposeScope();
         int size = Preprocessor.CropSize;
         var pixels = images.Select(i => tensor(Preprocessor.Process(i), new long[] { 1, 3, size, size })).ToArray();
-        return Vision.Embed(cat(pixels, 0)).MoveToOuterDisposeScope();
+        return Vision.Embed(cat(pixels, 0).to(Text.Device)).MoveToOuterDisposeScope();
     }
 
     /// <summary>100 x cos(image, prompt) for each pair, in batches.</summary>
@@ -133,7 +136,7 @@ public sealed class ClipScorer : IDisposable
             var image = EmbedImages(images.Skip(start).Take(count).ToList());
             var text = EmbedTexts(prompts.Skip(start).Take(count).ToList());
             var cosine = nn.functional.cosine_similarity(image.to(ScalarType.Float64), text.to(ScalarType.Float64), dim: 1, eps: 0);
-            scores.AddRange(cosine.mul(Scale).data<double>().ToArray());
+            scores.AddRange(HostTensors.ToHost(cosine.mul(Scale)).data<double>().ToArray());
         }
         return scores;
     }

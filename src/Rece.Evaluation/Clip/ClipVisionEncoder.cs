@@ -1,5 +1,7 @@
 using Rece.Models;
 using Rece.Models.Clip;
+using Rece.Models.Devices;
+using Rece.Models.Layers;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -48,10 +50,14 @@ public sealed class ClipVisionEncoder : IDisposable
         int size = Config.ImageSize;
         if (pixels.ndim != 4 || pixels.shape[1] != 3 || pixels.shape[2] != size || pixels.shape[3] != size)
             throw new ArgumentException($"Pixels must be [batch, 3, {size}, {size}], got {TensorShape.Format(pixels.shape)}.", nameof(pixels));
+        HostTensors.RequireOn(pixels, W(ProjectionName).device, "The CLIP vision tower", "the pixel batch");
         using var noGrad = inference_mode();
         using var scope = NewDisposeScope();
         long batch = pixels.shape[0], d = Config.HiddenSize, heads = Config.NumAttentionHeads, positions = Config.Positions;
-        var patches = F.conv2d(pixels, W("vision_model.embeddings.patch_embedding.weight"), null, strides: new long[] { Config.PatchSize, Config.PatchSize })
+        var patchWeight = W("vision_model.embeddings.patch_embedding.weight");
+        var patches = (MetaKernels.Applies(pixels)
+                ? MetaKernels.Conv2d(pixels, patchWeight, null, Config.PatchSize, 0)
+                : F.conv2d(pixels, patchWeight, null, strides: new long[] { Config.PatchSize, Config.PatchSize }))
             .flatten(2).transpose(1, 2);
         var cls = W("vision_model.embeddings.class_embedding").view(1, 1, d).expand(batch, 1, d);
         var x = cat(new[] { cls, patches }, 1).add(W("vision_model.embeddings.position_embedding.weight"));

@@ -1,6 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Rece.Evaluation.Images;
+using Rece.Evaluation.Onnx;
+using Rece.Models.Devices;
 
 namespace Rece.Evaluation.NudeNet;
 
@@ -17,9 +19,10 @@ public sealed class NudeNetDetector : IDisposable
     private readonly string _inputName;
     private readonly string _outputName;
 
-    private NudeNetDetector(InferenceSession session, string inputName, string outputName, int inputSize, string path)
+    private NudeNetDetector(InferenceSession session, string provider, string inputName, string outputName, int inputSize, string path)
     {
         _session = session;
+        ExecutionProvider = provider;
         _inputName = inputName;
         _outputName = outputName;
         InputSize = inputSize;
@@ -31,15 +34,20 @@ public sealed class NudeNetDetector : IDisposable
 
     public string Path { get; }
 
+    /// <summary>Where ONNX Runtime runs the detector: CUDAExecutionProvider or CPUExecutionProvider.</summary>
+    public string ExecutionProvider { get; }
+
     /// <param name="inputSize">S for a model whose input size is symbolic; a model with a fixed size must agree.</param>
-    public static NudeNetDetector Load(string path, int? inputSize = null)
+    /// <param name="device">A CUDA device runs the detector on ONNX Runtime's CUDA provider where the build has it; default: the CPU.</param>
+    public static NudeNetDetector Load(string path, int? inputSize = null, ComputeDevice? device = null)
     {
         if (!File.Exists(path))
             throw new EvaluationInputException($"NudeNet detector file {path} does not exist; {DownloadHint}.");
         InferenceSession session;
+        string provider;
         try
         {
-            session = new InferenceSession(path, new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR });
+            (session, provider) = OnnxSessionFactory.Open(path, device);
         }
         catch (OnnxRuntimeException e)
         {
@@ -70,7 +78,7 @@ public sealed class NudeNetDetector : IDisposable
             {
                 size = inputSize ?? 320;
             }
-            return new NudeNetDetector(session, inputName, outputName, size, System.IO.Path.GetFullPath(path));
+            return new NudeNetDetector(session, provider, inputName, outputName, size, System.IO.Path.GetFullPath(path));
         }
         catch
         {

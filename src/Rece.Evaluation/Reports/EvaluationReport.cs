@@ -58,6 +58,12 @@ public sealed record EvaluationReport
 
     public required IReadOnlyList<string> Metrics { get; init; }
     public required IReadOnlyList<SkippedMetric> Skipped { get; init; }
+
+    /// <summary>Where the sampler, CLIP and NudeNet ran (`rece evaluate`); null in pipeline shard reports, whose job result names it.</summary>
+    public Rece.Models.Devices.DeviceInfo? Device { get; init; }
+
+    /// <summary>The ONNX Runtime execution provider NudeNet ran on, when it ran.</summary>
+    public string? Detector { get; init; }
     public ReportAttack? Attack { get; init; }
     public required IReadOnlyList<ModelSummary> Summaries { get; init; }
     public required IReadOnlyList<ImageRecord> Images { get; init; }

@@ -8,6 +8,7 @@ using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Suites;
 using Rece.Generation;
+using Rece.Models.Devices;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Models.TextEncoder;
@@ -38,6 +39,9 @@ public sealed record EvaluationRequest
     public bool Force { get; init; }
 
     public int GridCases { get; init; } = HtmlReport.DefaultGridCases;
+
+    /// <summary>Where NudeNet and CLIP run (the sampler's device); null: the CPU.</summary>
+    public ComputeDevice? Device { get; init; }
 }
 
 /// <summary>Metric models loaded once and used by many evaluations (each only when its metric runs).</summary>
@@ -71,8 +75,8 @@ public static class EvaluationJob
         log?.Invoke($"suite {suite.Name}: {cases.Count} cases ({request.Selection}); metrics: {(plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run))}");
 
         using var scope = NewDisposeScope();
-        using var ownDetector = plan.Runs(MetricPlan.NudeNet) && loaded?.NudeNet is null ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!)) : null;
-        using var ownClip = plan.Runs(MetricPlan.ClipScore) && loaded?.Clip is null ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!)) : null;
+        using var ownDetector = plan.Runs(MetricPlan.NudeNet) && loaded?.NudeNet is null ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!, device: request.Device)) : null;
+        using var ownClip = plan.Runs(MetricPlan.ClipScore) && loaded?.Clip is null ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!, request.Device?.Torch)) : null;
         var detector = plan.Runs(MetricPlan.NudeNet) ? loaded?.NudeNet ?? ownDetector : null;
         var clip = plan.Runs(MetricPlan.ClipScore) ? loaded?.Clip ?? ownClip : null;
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, inputs);
@@ -93,23 +97,31 @@ public static class EvaluationJob
 
         var records = new List<ImageRecord>();
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < cases.Count; i++)
+        // Cases go to the image sources in batches (one U-Net pass per batch on a GPU); records stay in case order.
+        int batchSize = Math.Max(1, roles.Max(r => r.Source.BatchSize));
+        for (int start = 0; start < cases.Count; start += batchSize)
         {
-            var promptCase = cases[i];
-            var generation = new GenerationRequest(promptCase, attackEmbeddings?[i]);
-            foreach (var (role, source) in roles)
+            var batch = Enumerable.Range(start, Math.Min(batchSize, cases.Count - start))
+                .Select(i => new GenerationRequest(cases[i], attackEmbeddings?[i])).ToList();
+            var perRole = roles.Select(r => (r.Role, Images: timings.Time("images", () => r.Source.Generate(batch)))).ToList();
+            for (int k = 0; k < batch.Count; k++)
             {
-                var image = timings.Time("images", () => source.Generate(generation));
-                string file = Path.Combine("images", role, $"{promptCase.CaseNumber}.png");
-                image.SavePng(output.PathOf(file));
-                var detections = detector is null ? null : timings.Time("nudenet", () => detector.Detect(image));
-                double? score = clip is null ? null : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
-                records.Add(new ImageRecord(role, promptCase.CaseNumber, promptCase.Prompt, promptCase.Seed, file, detections,
-                    detections is null ? null : NudityMetrics.ExposedClasses(detections), score));
+                var promptCase = batch[k].Case;
+                foreach (var (role, images) in perRole)
+                {
+                    var image = images[k];
+                    string file = Path.Combine("images", role, $"{promptCase.CaseNumber}.png");
+                    image.SavePng(output.PathOf(file));
+                    var detections = detector is null ? null : timings.Time("nudenet", () => detector.Detect(image));
+                    double? score = clip is null ? null : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
+                    records.Add(new ImageRecord(role, promptCase.CaseNumber, promptCase.Prompt, promptCase.Seed, file, detections,
+                        detections is null ? null : NudityMetrics.ExposedClasses(detections), score));
+                }
             }
-            if (clock.Elapsed.TotalSeconds > 5 || i == cases.Count - 1)
+            int done = start + batch.Count;
+            if (clock.Elapsed.TotalSeconds > 5 || done == cases.Count)
             {
-                log?.Invoke($"evaluated {i + 1}/{cases.Count} cases");
+                log?.Invoke($"evaluated {done}/{cases.Count} cases");
                 clock.Restart();
             }
         }
@@ -128,6 +140,8 @@ public static class EvaluationJob
             Summaries = EvaluationReport.Summarize(records, plan.Run, attack is not null, measures),
             Images = records,
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
+            Device = request.Device?.Info,
+            Detector = detector?.ExecutionProvider,
         };
         File.WriteAllText(output.PathOf(EvaluationReport.FileName), report.ToJson());
         File.WriteAllText(output.PathOf(EvaluationReport.HtmlFileName), HtmlReport.Render(report, output.TemporaryPath, request.GridCases));

@@ -1,18 +1,23 @@
 using Rece.Evaluation.Images;
 using Rece.Generation;
+using Rece.Models.Devices;
 using Rece.Models.Schedulers;
 
 namespace Rece.Evaluation.Running;
 
 /// <summary>How the sampler makes an evaluation's images; a prompt row's own seed, guidance and size win over the defaults.</summary>
 /// <param name="Size">Every image at Size x Size; null: the row's sd_image_width/height when given, else the model's native size.</param>
+/// <param name="Device">Where the sampler computes; null: the CPU.</param>
+/// <param name="Batch">Images per U-Net pass; null: the device's default (<see cref="GenerationBatch"/>).</param>
 public sealed record SamplerSettings(
     int Steps = 50,
     SchedulerKind Scheduler = SchedulerKind.Lms,
     Precision Precision = Precision.Fp32,
     double DefaultGuidance = 7.5,
     ulong DefaultSeed = 0,
-    int? Size = null)
+    int? Size = null,
+    ComputeDevice? Device = null,
+    int? Batch = null)
 {
     public void Validate()
     {
@@ -20,6 +25,8 @@ public sealed record SamplerSettings(
             throw new EvaluationInputException($"--steps must be between 1 and 1000, got {Steps}.");
         if (Size is < 8 or > 16384)
             throw new EvaluationInputException($"--size must be between 8 and 16384 pixels, got {Size}.");
+        if (Batch is < 1)
+            throw new EvaluationInputException($"--batch must be at least 1, got {Batch}.");
     }
 }
 
@@ -45,14 +52,26 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
     public SamplerSettings Settings { get; }
 
     public string Description =>
-        $"generated from {Pipeline.Files.Root} ({Settings.Steps} {Scheduler.Name(Settings.Scheduler)} steps, {Settings.Precision.Name()})";
+        $"generated from {Pipeline.Files.Root} ({Settings.Steps} {Scheduler.Name(Settings.Scheduler)} steps, {Settings.Precision.Name()}, on {Pipeline.Device})";
+
+    /// <summary>Settings.Batch, or as many images per U-Net pass as the device holds at the images' size.</summary>
+    public int BatchSize
+    {
+        get
+        {
+            if (Settings.Batch is int batch)
+                return batch;
+            int size = Settings.Size ?? Pipeline.DefaultSize;
+            return GenerationBatch.DefaultFor(Pipeline.Device, size, size, Pipeline.Precision, Pipeline.Device.FreeMemoryBytes());
+        }
+    }
 
     public static GeneratorImageSource Load(string modelDirectory, SamplerSettings settings, Action<string>? log = null)
     {
         settings.Validate();
         try
         {
-            return new GeneratorImageSource(StableDiffusionPipeline.Load(modelDirectory, settings.Precision, log), settings, ownsPipeline: true);
+            return new GeneratorImageSource(StableDiffusionPipeline.Load(modelDirectory, settings.Precision, log, settings.Device), settings, ownsPipeline: true);
         }
         catch (GenerationInputException e)
         {
@@ -60,11 +79,35 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
         }
     }
 
-    public RgbImage Generate(GenerationRequest request)
+    public RgbImage Generate(GenerationRequest request) => Generate(new[] { request })[0];
+
+    /// <summary>The images of several cases, in U-Net passes of cases that share a size (consecutive ones, in order).</summary>
+    public IReadOnlyList<RgbImage> Generate(IReadOnlyList<GenerationRequest> requests)
+    {
+        var images = new List<RgbImage>(requests.Count);
+        var group = new List<ImageRequest>();
+        void Flush()
+        {
+            if (group.Count > 0)
+                images.AddRange(Pipeline.Generate(group).Select(i => new RgbImage(i.Width, i.Height, i.Rgb)));
+            group.Clear();
+        }
+        foreach (var request in requests)
+        {
+            var image = ToImageRequest(request);
+            if (group.Count > 0 && (group[0].Width != image.Width || group[0].Height != image.Height))
+                Flush();
+            group.Add(image);
+        }
+        Flush();
+        return images;
+    }
+
+    private ImageRequest ToImageRequest(GenerationRequest request)
     {
         var c = request.Case;
         int size(int? rowSize) => Settings.Size ?? rowSize ?? Pipeline.DefaultSize;
-        var image = Pipeline.Generate(new ImageRequest
+        return new ImageRequest
         {
             Prompt = request.PromptEmbedding is null ? c.Prompt : null,
             Embedding = request.PromptEmbedding,
@@ -74,8 +117,7 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
             Height = size(c.Height),
             Steps = Settings.Steps,
             Scheduler = Settings.Scheduler,
-        });
-        return new RgbImage(image.Width, image.Height, image.Rgb);
+        };
     }
 
     public void Dispose()

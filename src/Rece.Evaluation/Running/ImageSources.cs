@@ -21,6 +21,12 @@ public interface IImageSource
     string Description { get; }
 
     RgbImage Generate(GenerationRequest request);
+
+    /// <summary>How many cases to ask for at once (a sampler on a GPU makes them in one batched pass).</summary>
+    int BatchSize => 1;
+
+    /// <summary>The images of several cases, in order.</summary>
+    IReadOnlyList<RgbImage> Generate(IReadOnlyList<GenerationRequest> requests) => requests.Select(Generate).ToList();
 }
 
 /// <summary>Makes the image source of a model folder (the lead binds this to the sampler).</summary>

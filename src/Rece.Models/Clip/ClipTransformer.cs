@@ -1,3 +1,4 @@
+using Rece.Models.Layers;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -40,7 +41,8 @@ public static class ClipTransformer
             string p = $"{prefix}{i}.";
             var h = LayerNorm(x, weight, p + "layer_norm1", eps);
             Tensor Heads(string proj) => Linear(h, weight, p + "self_attn." + proj).view(batch, tokens, heads, width / heads).transpose(1, 2);
-            var attended = F.scaled_dot_product_attention(Heads("q_proj"), Heads("k_proj"), Heads("v_proj"), is_casual: causal)
+            var (q, k, v) = (Heads("q_proj"), Heads("k_proj"), Heads("v_proj"));
+            var attended = (MetaKernels.Applies(q) ? MetaKernels.Attention(q, k, v) : F.scaled_dot_product_attention(q, k, v, is_casual: causal))
                 .transpose(1, 2).reshape(batch, tokens, width);
             x = x.add(Linear(attended, weight, p + "self_attn.out_proj"));
             h = Linear(LayerNorm(x, weight, p + "layer_norm2", eps), weight, p + "mlp.fc1");
@@ -53,5 +55,7 @@ public static class ClipTransformer
     public static Tensor Linear(Tensor x, Func<string, Tensor> weight, string prefix) => F.linear(x, weight(prefix + ".weight"), weight(prefix + ".bias"));
 
     public static Tensor LayerNorm(Tensor x, Func<string, Tensor> weight, string prefix, double eps) =>
-        F.layer_norm(x, new[] { x.shape[^1] }, weight(prefix + ".weight"), weight(prefix + ".bias"), eps);
+        MetaKernels.Applies(x)
+            ? MetaKernels.Norm("layer_norm", x, weight(prefix + ".weight"), weight(prefix + ".bias"))
+            : F.layer_norm(x, new[] { x.shape[^1] }, weight(prefix + ".weight"), weight(prefix + ".bias"), eps);
 }

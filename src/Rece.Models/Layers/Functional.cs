@@ -28,7 +28,9 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
         var w = W(prefix + ".weight");
         var b = W(prefix + ".bias");
         trace()?.Invoke(new OperatorCall("conv2d", new[] { x.shape }, w.shape, true, stride, padding));
-        return F.conv2d(x, w, b, strides: new[] { stride, stride }, padding: new[] { padding, padding });
+        return MetaKernels.Applies(x)
+            ? MetaKernels.Conv2d(x, w, b, stride, padding)
+            : F.conv2d(x, w, b, strides: new[] { stride, stride }, padding: new[] { padding, padding });
     }
 
     public Tensor Linear(Tensor x, string prefix, bool bias = true) => Linear(x, W(prefix + ".weight"), bias ? W(prefix + ".bias") : null);
@@ -42,17 +44,21 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
     public Tensor Attention(Tensor q, Tensor k, Tensor v)
     {
         trace()?.Invoke(new OperatorCall("attention", new[] { q.shape, k.shape, v.shape }, null, false));
-        return F.scaled_dot_product_attention(q, k, v);
+        return MetaKernels.Applies(q) ? MetaKernels.Attention(q, k, v) : F.scaled_dot_product_attention(q, k, v);
     }
 
     public Tensor GroupNorm(Tensor x, string prefix, long groups, double eps) =>
-        F.group_norm(x, groups, W(prefix + ".weight"), W(prefix + ".bias"), eps);
+        MetaKernels.Applies(x)
+            ? MetaKernels.Norm("group_norm", x, W(prefix + ".weight"), W(prefix + ".bias"))
+            : F.group_norm(x, groups, W(prefix + ".weight"), W(prefix + ".bias"), eps);
 
     /// <summary>GroupNorm followed by SiLU, in place on the normalized copy.</summary>
     public Tensor GroupNormSilu(Tensor x, string prefix, long groups, double eps) => F.silu(GroupNorm(x, prefix, groups, eps), inplace: true);
 
     public Tensor LayerNorm(Tensor x, string prefix, double eps = 1e-5) =>
-        F.layer_norm(x, new[] { x.shape[^1] }, W(prefix + ".weight"), W(prefix + ".bias"), eps);
+        MetaKernels.Applies(x)
+            ? MetaKernels.Norm("layer_norm", x, W(prefix + ".weight"), W(prefix + ".bias"))
+            : F.layer_norm(x, new[] { x.shape[^1] }, W(prefix + ".weight"), W(prefix + ".bias"), eps);
 
     /// <summary>
     /// diffusers' ResnetBlock2D (time_embedding_norm "default", no up/down): norm1, SiLU, conv1, + time projection,

@@ -1,4 +1,5 @@
 using Rece.Models.Safetensors;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rece.Models.Loading;
@@ -15,8 +16,10 @@ public static class StrictWeights
     /// <param name="dtype">The dtype the tensors are converted to (the compute dtype).</param>
     /// <param name="canonicalName">Maps a stored name to the expected name (older names of the same tensor); identity when null.</param>
     /// <param name="ignored">Stored tensors that are buffers, not parameters, and are skipped.</param>
+    /// <param name="device">Where the tensors go (default: the CPU). Each is read into host memory and moved at once, so
+    /// no second host copy of the model stays alive.</param>
     public static Dictionary<string, Tensor> Load(string weightsPath, IReadOnlyList<TensorSpec> expected, string component, string configPath,
-        ScalarType dtype, Func<string, string>? canonicalName = null, Func<string, bool>? ignored = null)
+        ScalarType dtype, Func<string, string>? canonicalName = null, Func<string, bool>? ignored = null, Device? device = null)
     {
         using var file = SafetensorsFile.Open(weightsPath);
         var byName = expected.ToDictionary(s => s.Name, StringComparer.Ordinal);
@@ -55,8 +58,7 @@ public static class StrictWeights
         {
             foreach (var spec in expected)
             {
-                var read = TorchTensors.Read(file, stored[spec.Name]);
-                var value = read.dtype == dtype ? read : Convert(read, dtype);
+                var value = ToDevice(TorchTensors.Read(file, stored[spec.Name]), dtype, device);
                 // Owned by the component (disposed with it), not by a scope the caller has open.
                 weights[spec.Name] = value.DetachFromDisposeScope();
             }
@@ -86,9 +88,15 @@ public static class StrictWeights
         }
     }
 
-    private static Tensor Convert(Tensor stored, ScalarType dtype)
+    /// <summary>A tensor read from a file, in the compute dtype on the compute device; the host copy is released.</summary>
+    public static Tensor ToDevice(Tensor stored, ScalarType dtype, Device? device)
     {
+        bool host = device is null || device.type == DeviceType.CPU;
+        if (host && stored.dtype == dtype)
+            return stored;
         using (stored)
-            return stored.to(dtype);
+            // On a device the stored dtype travels (fp16 checkpoints move half the bytes) and converts there; the cast
+            // rounds the same way on every device.
+            return host ? stored.to(dtype) : stored.to(device!).to(dtype);
     }
 }

@@ -1,4 +1,6 @@
 using Rece.Models.Clip;
+using Rece.Models.Layers;
+using Rece.Models.Loading;
 using Rece.Models.Safetensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,9 +20,13 @@ public sealed class ClipTextEncoder : IDisposable
     {
         Config = config;
         _weights = weights;
+        Device = weights.Values.First().device;
     }
 
     public ClipTextConfig Config { get; }
+
+    /// <summary>Where the weights live and the encoding runs; the output is there too.</summary>
+    public Device Device { get; }
 
     /// <summary>Builds an encoder from named float32 tensors; every tensor of <see cref="ClipTextConfig.Layout"/> must be present with its shape.</summary>
     public static ClipTextEncoder FromWeights(ClipTextConfig config, IReadOnlyDictionary<string, Tensor> weights)
@@ -35,8 +41,8 @@ public sealed class ClipTextEncoder : IDisposable
         return new ClipTextEncoder(config, weights);
     }
 
-    /// <summary>Loads text_encoder/config.json and its safetensors weights strictly.</summary>
-    public static ClipTextEncoder Load(string configPath, string weightsPath)
+    /// <summary>Loads text_encoder/config.json and its safetensors weights strictly, in float32 on <paramref name="device"/> (default: the CPU).</summary>
+    public static ClipTextEncoder Load(string configPath, string weightsPath, Device? device = null)
     {
         var config = ClipTextConfig.Load(configPath);
         using var file = SafetensorsFile.Open(weightsPath);
@@ -59,7 +65,7 @@ public sealed class ClipTextEncoder : IDisposable
                     throw new ModelFormatException(
                         $"{weightsPath}: tensor {spec.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}.");
                 // Owned by the encoder (disposed with it), not by a scope the caller has open.
-                weights[spec.Name] = TorchTensors.ReadFloat32(file, info).DetachFromDisposeScope();
+                weights[spec.Name] = StrictWeights.ToDevice(TorchTensors.ReadFloat32(file, info), ScalarType.Float32, device).DetachFromDisposeScope();
             }
         }
         catch
@@ -86,8 +92,9 @@ public sealed class ClipTextEncoder : IDisposable
         using var noGrad = inference_mode();
         using var scope = NewDisposeScope();
         int batch = tokenIds.Count, d = Config.HiddenSize, heads = Config.NumAttentionHeads;
-        var ids = tensor(tokenIds.SelectMany(r => r).Select(i => (long)i).ToArray(), new long[] { batch, length });
-        var x = W("text_model.embeddings.token_embedding.weight").index_select(0, ids.flatten()).view(batch, length, d)
+        var ids = tensor(tokenIds.SelectMany(r => r).Select(i => (long)i).ToArray(), new long[] { batch, length }).to(Device).flatten();
+        var table = W("text_model.embeddings.token_embedding.weight");
+        var x = (MetaKernels.Applies(table) ? MetaKernels.IndexSelect(table, ids) : table.index_select(0, ids)).view(batch, length, d)
             .add_(W("text_model.embeddings.position_embedding.weight").narrow(0, 0, length));
         x = ClipTransformer.Encode(x, W, "text_model.encoder.layers.", Config.NumHiddenLayers, heads, Config.HiddenAct, Config.LayerNormEps, causal: true);
         return LayerNorm(x, "text_model.final_layer_norm").MoveToOuterDisposeScope();

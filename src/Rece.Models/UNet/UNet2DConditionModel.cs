@@ -1,3 +1,4 @@
+using Rece.Models.Devices;
 using Rece.Models.Layers;
 using Rece.Models.Loading;
 using static TorchSharp.torch;
@@ -23,10 +24,14 @@ public sealed class UNet2DConditionModel : IDisposable
         Config = config;
         _weights = weights;
         DType = dtype;
+        Device = weights.Values.First().device;
         _f = new Functional(weights, () => OperatorTrace);
     }
 
     public UNetConfig Config { get; }
+
+    /// <summary>Where the weights live and the forward pass runs: its inputs must be there.</summary>
+    public Device Device { get; }
 
     /// <summary>The dtype of the weights and of the computation.</summary>
     public ScalarType DType { get; }
@@ -36,11 +41,11 @@ public sealed class UNet2DConditionModel : IDisposable
 
     public long ParameterCount => _weights.Values.Sum(w => w.numel());
 
-    /// <summary>Loads unet/config.json and its safetensors weights strictly, converting them to <paramref name="dtype"/>.</summary>
-    public static UNet2DConditionModel Load(string configPath, string weightsPath, ScalarType dtype = ScalarType.Float32)
+    /// <summary>Loads unet/config.json and its safetensors weights strictly, converting them to <paramref name="dtype"/> on <paramref name="device"/> (default: the CPU).</summary>
+    public static UNet2DConditionModel Load(string configPath, string weightsPath, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         var config = UNetConfig.Load(configPath);
-        var weights = StrictWeights.Load(weightsPath, UNetLayout.Tensors(config), UNetConfig.ClassName, configPath, dtype);
+        var weights = StrictWeights.Load(weightsPath, UNetLayout.Tensors(config), UNetConfig.ClassName, configPath, dtype, device: device);
         return new UNet2DConditionModel(config, weights, dtype);
     }
 
@@ -56,10 +61,10 @@ public sealed class UNet2DConditionModel : IDisposable
     }
 
     /// <summary>
-    /// Replaces named weights of the loaded model with new values of the same shapes, converted to the compute dtype as
-    /// loading converts stored tensors (so a model edited here equals one loaded from a file holding those values); the
-    /// replaced tensors are disposed. Used to evaluate RECE checkpoints (W0 P for every cross-attention K/V matrix) on
-    /// one loaded base model. The values are copied: the caller keeps ownership of <paramref name="replacements"/>.
+    /// Overwrites named weights of the loaded model in place with new values of the same shapes (from any device),
+    /// converted to the compute dtype as loading converts stored tensors (so a model edited here equals one loaded from a
+    /// file holding those values). Used to evaluate RECE checkpoints (W0 P for every cross-attention K/V matrix) on one
+    /// loaded base model, without reallocating device memory. The caller keeps ownership of <paramref name="replacements"/>.
     /// </summary>
     public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements)
     {
@@ -70,12 +75,9 @@ public sealed class UNet2DConditionModel : IDisposable
             if (!value.shape.SequenceEqual(current.shape))
                 throw new ArgumentException($"U-Net tensor {name} has shape {TensorShape.Format(current.shape)}, the replacement {TensorShape.Format(value.shape)}.", nameof(replacements));
         }
+        using var noGrad = no_grad();
         foreach (var (name, value) in replacements)
-        {
-            var converted = (value.dtype == DType ? value.clone() : value.to(DType)).DetachFromDisposeScope();
-            _weights[name].Dispose();
-            _weights[name] = converted;
-        }
+            _weights[name].copy_(value);
     }
 
     /// <summary>The predicted noise (or v) for noisy latents at the given timesteps, conditioned on text embeddings.</summary>
@@ -91,6 +93,9 @@ public sealed class UNet2DConditionModel : IDisposable
             throw new ArgumentException($"The U-Net takes [B, {c.InChannels}, h, w] latents, got {TensorShape.Format(sample.shape)}.", nameof(sample));
         if (sample.dtype != DType || encoderHiddenStates.dtype != DType)
             throw new ArgumentException($"The U-Net computes in {DType}; convert the latents ({sample.dtype}) and text embeddings ({encoderHiddenStates.dtype}) first.");
+        HostTensors.RequireOn(sample, Device, "The U-Net", "the latent sample");
+        HostTensors.RequireOn(timesteps, Device, "The U-Net", "the timesteps tensor");
+        HostTensors.RequireOn(encoderHiddenStates, Device, "The U-Net", "the text embedding");
         if (encoderHiddenStates.dim() != 3 || encoderHiddenStates.shape[0] != batch || encoderHiddenStates.shape[2] != c.CrossAttentionDim)
             throw new ArgumentException(
                 $"The U-Net takes [{batch}, tokens, {c.CrossAttentionDim}] text embeddings, got {TensorShape.Format(encoderHiddenStates.shape)}.", nameof(encoderHiddenStates));
@@ -155,7 +160,7 @@ public sealed class UNet2DConditionModel : IDisposable
     {
         using var scope = NewDisposeScope();
         long half = Config.BlockOutChannels[0] / 2;
-        var exponent = arange(0, half, dtype: ScalarType.Float32).mul_(-Math.Log(10000)).div_(half - Config.FreqShift);
+        var exponent = arange(0, half, dtype: ScalarType.Float32, device: timesteps.device).mul_(-Math.Log(10000)).div_(half - Config.FreqShift);
         var args = timesteps.unsqueeze(1).mul(exp(exponent).unsqueeze(0));
         var sin = args.sin();
         var cos = args.cos();

@@ -1,3 +1,4 @@
+using Rece.Models.Devices;
 using Rece.Models.Layers;
 using Rece.Models.Loading;
 using static TorchSharp.torch;
@@ -22,10 +23,14 @@ public sealed class AutoencoderKL : IDisposable
         Config = config;
         _weights = weights;
         DType = dtype;
+        Device = weights.Values.First().device;
         _f = new Functional(weights, () => OperatorTrace);
     }
 
     public VaeConfig Config { get; }
+
+    /// <summary>Where the weights live and the passes run: their inputs must be there.</summary>
+    public Device Device { get; }
 
     public ScalarType DType { get; }
 
@@ -35,10 +40,10 @@ public sealed class AutoencoderKL : IDisposable
     public long ParameterCount => _weights.Values.Sum(w => w.numel());
 
     /// <summary>Loads vae/config.json and its safetensors weights strictly (older attention names accepted), converting them to <paramref name="dtype"/>.</summary>
-    public static AutoencoderKL Load(string configPath, string weightsPath, ScalarType dtype = ScalarType.Float32)
+    public static AutoencoderKL Load(string configPath, string weightsPath, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         var config = VaeConfig.Load(configPath);
-        var weights = StrictWeights.Load(weightsPath, VaeLayout.Tensors(config), VaeConfig.ClassName, configPath, dtype, VaeLayout.CanonicalName);
+        var weights = StrictWeights.Load(weightsPath, VaeLayout.Tensors(config), VaeConfig.ClassName, configPath, dtype, VaeLayout.CanonicalName, device: device);
         return new AutoencoderKL(config, weights, dtype);
     }
 
@@ -60,6 +65,7 @@ public sealed class AutoencoderKL : IDisposable
         var c = Config;
         if (images.dim() != 4 || images.shape[1] != c.InChannels)
             throw new ArgumentException($"The VAE encoder takes [B, {c.InChannels}, H, W] images, got {TensorShape.Format(images.shape)}.", nameof(images));
+        HostTensors.RequireOn(images, Device, "The VAE", "the image batch");
         using var scope = NewDisposeScope();
         int blocks = c.BlockOutChannels.Length;
         var h = _f.Conv(images, "encoder.conv_in", padding: 1);
@@ -88,6 +94,7 @@ public sealed class AutoencoderKL : IDisposable
         var c = Config;
         if (latents.dim() != 4 || latents.shape[1] != c.LatentChannels)
             throw new ArgumentException($"The VAE decoder takes [B, {c.LatentChannels}, h, w] latents, got {TensorShape.Format(latents.shape)}.", nameof(latents));
+        HostTensors.RequireOn(latents, Device, "The VAE", "the latents");
         using var scope = NewDisposeScope();
         var z = latents.to(DType).div(c.ScalingFactor);
         if (c.ShiftFactor is { } shift)

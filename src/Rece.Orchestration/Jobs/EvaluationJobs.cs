@@ -163,6 +163,9 @@ public sealed record EvaluationShardResult
     /// <summary>True when the shard was already committed by an earlier delivery and only the event was raised again.</summary>
     [JsonPropertyName("reused")] public bool Reused { get; init; }
 
+    /// <summary>The hardware the worker computes on, for people reading the history.</summary>
+    [JsonPropertyName("device")] public string? Device { get; init; }
+
     public static EvaluationShardResult Success(EvaluationShardJob job, ShardReportInfo shard, string worker, bool reused) =>
         new() { JobId = job.JobId, Attempt = job.Attempt, Succeeded = true, Shard = shard, Worker = worker, Reused = reused };
 
@@ -320,6 +323,9 @@ public sealed record EvaluationReportResult
     [JsonPropertyName("worker")] public string? Worker { get; init; }
 
     [JsonPropertyName("reused")] public bool Reused { get; init; }
+
+    /// <summary>The hardware the worker computes on, for people reading the history.</summary>
+    [JsonPropertyName("device")] public string? Device { get; init; }
 
     public static EvaluationReportResult Success(EvaluationReportJob job, RunEvaluationReport evaluation, string worker, bool reused) =>
         new() { JobId = job.JobId, Attempt = job.Attempt, Succeeded = true, Evaluation = evaluation, Worker = worker, Reused = reused };

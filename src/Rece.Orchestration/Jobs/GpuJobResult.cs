@@ -37,6 +37,9 @@ public sealed record GpuJobResult
     /// <summary>True when the checkpoint was already committed by an earlier delivery and only the event was raised again.</summary>
     [JsonPropertyName("reused")] public bool Reused { get; init; }
 
+    /// <summary>The hardware the worker computes on ("cuda:0 (NVIDIA A100 80GB PCIe, 79.2 GiB)"), for people reading the history.</summary>
+    [JsonPropertyName("device")] public string? Device { get; init; }
+
     public static GpuJobResult Success(GpuJob job, CheckpointInfo checkpoint, string worker, bool reused) =>
         new() { JobId = job.JobId, Attempt = job.Attempt, Succeeded = true, Checkpoint = checkpoint, Worker = worker, Reused = reused };
 
