@@ -33,8 +33,12 @@ public sealed class ContainerImageTests(CompiledInfra infra)
 
         Assert.Matches(@"dotnet publish src/Rece\.Cli/Rece\.Cli\.csproj\b[^\n]*-p:TorchDevice=cuda", Regex.Replace(dockerfile, @"\\\r?\n", " "));
         var final = FinalStage(dockerfile);
-        Assert.StartsWith("FROM mcr.microsoft.com/dotnet/aspnet:10.0", final[0], StringComparison.Ordinal);
-        Assert.Equal(["/app/rece", "worker"], ExecForm(final.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal))));
+        // NudeNet's ONNX Runtime CUDA provider needs the CUDA 13 runtime and cuDNN 9; the .NET runtime comes from the ASP.NET image.
+        Assert.Matches(@"^FROM nvidia/cuda:13\.\d+\.\d+-cudnn-runtime-", final[0]);
+        Assert.Contains(final, l => l == "COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet");
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS dotnet", dockerfile, StringComparison.Ordinal);
+        // A replica without a GPU refuses jobs rather than run them at CPU speed.
+        Assert.Equal(["/app/rece", "worker", "--device", "cuda"], ExecForm(final.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal))));
     }
 
     [Fact]

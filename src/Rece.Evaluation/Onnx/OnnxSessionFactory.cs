@@ -16,24 +16,27 @@ public static class OnnxSessionFactory
     /// <summary>Whether this process's ONNX Runtime has the CUDA execution provider.</summary>
     public static bool CudaProviderAvailable => OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider);
 
-    /// <returns>The session and the execution provider it runs on.</returns>
+    /// <returns>The session and the execution provider it runs on ("CPUExecutionProvider (CUDA provider unavailable: ...)"
+    /// when the CUDA provider was wanted but could not start, e.g. without the CUDA 13 and cuDNN 9 runtime libraries).</returns>
     /// <exception cref="OnnxRuntimeException">The file is not a model ONNX Runtime can load.</exception>
     public static (InferenceSession Session, string Provider) Open(string path, ComputeDevice? device)
     {
-        var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
-        try
+        string? cudaProblem = null;
+        if (device?.IsCuda == true && CudaProviderAvailable)
         {
-            string provider = CpuProvider;
-            if (device?.IsCuda == true && CudaProviderAvailable)
+            using var cuda = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+            try
             {
-                options.AppendExecutionProvider_CUDA(device.Torch.index);
-                provider = CudaProvider;
+                cuda.AppendExecutionProvider_CUDA(device.Torch.index);
+                return (new InferenceSession(path, cuda), CudaProvider);
             }
-            return (new InferenceSession(path, options), provider);
+            catch (OnnxRuntimeException e) when (File.Exists(path) && !e.Message.Contains("protobuf", StringComparison.OrdinalIgnoreCase))
+            {
+                // The provider's libraries are missing or the driver is too old: the detector still runs, on the CPU, and says so.
+                cudaProblem = e.Message.Split('\n')[0].Trim();
+            }
         }
-        finally
-        {
-            options.Dispose();
-        }
+        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        return (new InferenceSession(path, options), cudaProblem is null ? CpuProvider : $"{CpuProvider} (CUDA provider unavailable: {cudaProblem})");
     }
 }
