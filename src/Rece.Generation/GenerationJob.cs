@@ -72,6 +72,7 @@ public static class GenerationJob
         if (pipeline is not null && (Folder(pipeline.Files.Root) != Folder(request.ModelDirectory) || pipeline.Precision != precision
                                      || (request.Device is not null && request.Device.Name != pipeline.Device.Name)))
             throw new ArgumentException("The given pipeline was loaded from another model folder, with another precision or on another device.", nameof(pipeline));
+        log?.Invoke($"device: {device}");
         string output = Path.GetFullPath(request.OutputDirectory);
         CheckOutput(output, files.Root);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Rece.Generation;
+using Rece.Models.Devices;
 using Rece.Models.Schedulers;
 
 namespace Rece.Cli.Commands;
@@ -33,7 +34,8 @@ public static class GenerateCommand
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
         {
             var log = new ConsoleProgress(stderr, quiet: false);
-            var computeDevice = DeviceOptions.Resolve(parse.GetValue(device), log.Log);
+            // Logged by the job once the request is valid, so a bad option's error is the first line.
+            var computeDevice = ComputeDevice.Resolve(parse.GetValue(device));
             var bar = ProgressBar.ForConsole(stderr);
             var request = new GenerationJobRequest
             {

@@ -27,15 +27,18 @@ public static class WorkerCommand
         };
         command.SetAction((parse, cancellationToken) => PipelineOptions.GuardAsync(stderr, async () =>
         {
-            var computeDevice = WorkerDevice.Choose(parse.GetValue(device), ComputeDevice.BuildFlavour);
-            stderr.WriteLine($"rece worker: device {computeDevice}");
             var account = StorageAccount.Resolve(parse.GetValue(storage));
             var hubOptions = new TaskHubOptions { Name = StorageNames.ResolveTaskHub(parse.GetValue(hub)) };
+            var visibilityTimeout = PipelineOptions.Positive(parse.GetValue(visibility), "--visibility-timeout");
+            var pollingInterval = PipelineOptions.Positive(parse.GetValue(polling), "--max-polling-interval");
+            // After the settings are checked, so a bad setting's error is the first line.
+            var computeDevice = WorkerDevice.Choose(parse.GetValue(device), ComputeDevice.BuildFlavour);
+            stderr.WriteLine($"rece worker: device {computeDevice}");
             var options = new GpuWorkerOptions
             {
-                VisibilityTimeout = PipelineOptions.Positive(parse.GetValue(visibility), "--visibility-timeout"),
+                VisibilityTimeout = visibilityTimeout,
                 MaxDequeueCount = parse.GetValue(maxDequeue),
-                MaxPollingInterval = PipelineOptions.Positive(parse.GetValue(polling), "--max-polling-interval"),
+                MaxPollingInterval = pollingInterval,
                 MaxJobs = parse.GetValue(maxJobs),
                 Device = computeDevice,
             };
