@@ -41,6 +41,9 @@ public sealed class ErasureIntake(StorageAccount account, GpuJobPolicy jobs)
         {
             return (null, e.Errors);
         }
+        // Published outputs belong to the instance that wrote them: a new instance never replaces them.
+        if (request.Output is { Length: > 0 } output && await new ErasureOutputs(account).PublisherOfAsync(output, cancellationToken) is { } publisher)
+            return (null, new[] { new FieldError("output", $"{StorageNames.Results}/{output}/ already holds the outputs of instance {publisher}; choose another output prefix, or purge that instance with ?deleteOutputs=true first") });
         var models = account.Container(StorageNames.Models);
         await foreach (var _ in models.GetBlobsAsync(new GetBlobsOptions { Prefix = request.Model.TrimEnd('/') + "/" }, cancellationToken))
             return (request, Array.Empty<FieldError>());

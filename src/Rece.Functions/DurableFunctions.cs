@@ -32,6 +32,9 @@ public sealed class DurableFunctions(IGpuJobQueue queue, IErasureOutputs outputs
 
     [Function(TaskNames.WriteErasureResult)]
     public Task<string> WriteErasureResult([ActivityTrigger] ResultWrite write) => new WriteErasureResultActivity(outputs).RunAsync(write);
+
+    [Function(TaskNames.VerifyCheckpoint)]
+    public Task<CheckpointVerdict> VerifyCheckpoint([ActivityTrigger] CheckpointCheck check) => new VerifyCheckpointActivity(outputs).RunAsync(check);
 }
 
 /// <summary>

@@ -14,6 +14,7 @@ public static class TaskNames
     public const string EnqueueEvaluationReport = nameof(EnqueueEvaluationReport);
     public const string WriteErasureReport = nameof(WriteErasureReport);
     public const string WriteErasureResult = nameof(WriteErasureResult);
+    public const string VerifyCheckpoint = nameof(VerifyCheckpoint);
 }
 
 /// <summary>
@@ -24,6 +25,13 @@ public static class TaskNames
 /// committed) is evaluated in shard jobs, and each completed run gets a fan-in job that merges its shards and chooses its
 /// checkpoint from the images. Fans in a report with a recommended checkpoint. Deterministic: time comes from the
 /// context only, no I/O here.
+/// <para>
+/// Versioning: a change to what this orchestrator schedules (activities, events, timers, their order) breaks the replay
+/// of instances started by the previous code. Such a change is rolled out under a new task hub name (RECE_TASK_HUB /
+/// --task-hub; the Bicep parameter taskHubName): instances in flight finish on the old hub with the old build's workers,
+/// new requests start on the new hub, and the old hub is deleted once it is empty. Changes that only add optional JSON
+/// fields replay unchanged.
+/// </para>
 /// </summary>
 public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, ErasureOutput>
 {
@@ -116,7 +124,8 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
         {
             result = await GpuJobAsync(context, input.Jobs, TaskNames.EnqueueEvaluationReport,
                 attempt => first with { Attempt = attempt, EventName = EvaluationReportJob.EventNameOf(run.Run, attempt) },
-                (attempt, error) => EvaluationReportResult.Failure(first with { Attempt = attempt }, error, "") with { Worker = null });
+                (attempt, error) => EvaluationReportResult.Failure(first with { Attempt = attempt }, error, "") with { Worker = null },
+                (job, result) => Task.FromResult(Checked(result, ResultChecks.Problem(job, result))));
             progress.ReportDone();
         }
         else
@@ -139,7 +148,8 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
         {
             var result = await GpuJobAsync(context, input.Jobs, TaskNames.EnqueueEvaluationShard,
                 attempt => evaluation.Job(context.InstanceId, input.Request.Model, shard, attempt, created),
-                (attempt, error) => EvaluationShardResult.Failure(evaluation.Job(context.InstanceId, input.Request.Model, shard, attempt, created), error, "") with { Worker = null });
+                (attempt, error) => EvaluationShardResult.Failure(evaluation.Job(context.InstanceId, input.Request.Model, shard, attempt, created), error, "") with { Worker = null },
+                (job, result) => Task.FromResult(Checked(result, ResultChecks.Problem(job, result))));
             progress.ShardDone(result.Succeeded && result.Shard is not null);
             context.SetCustomStatus(progress.Snapshot());
             return (shard, result);
@@ -161,7 +171,8 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
                     Report(context, progress, index, k, "Running", attempt);
                     return GpuJob.For(context.InstanceId, input.Request.Model, run, k, attempt);
                 },
-                (attempt, error) => new GpuJobResult { JobId = GpuJob.IdOf(context.InstanceId, run.Run, k), Attempt = attempt, Succeeded = false, Error = error });
+                (attempt, error) => new GpuJobResult { JobId = GpuJob.IdOf(context.InstanceId, run.Run, k), Attempt = attempt, Succeeded = false, Error = error },
+                (job, result) => AcceptCheckpointAsync(context, job, result));
             if (!result.Succeeded || result.Checkpoint is null)
             {
                 Report(context, progress, index, epoch, RunStatus.Failed, result.Attempt);
@@ -183,31 +194,94 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
     }
 
     /// <summary>
-    /// Any GPU job: enqueues it through <paramref name="enqueueActivity"/> and waits for its result event, with a durable
-    /// timer as timeout; on timeout the job is enqueued again (next attempt, its own event name) up to the policy's
-    /// attempts. A late or duplicate event of an earlier attempt stays unconsumed: it cannot be mistaken for the current
-    /// attempt's result. A failure the worker reports is final (it reports only failures a retry cannot fix).
+    /// Any GPU job: enqueues it through <paramref name="enqueueActivity"/> and waits for its result event. The attempt's
+    /// timeout starts when a worker claims the job (its claim event) and restarts with each heartbeat, so jobs waiting in
+    /// the queue behind others never time out; a job nobody claims within the queue timeout fails. After a timeout the
+    /// job is enqueued again (next attempt, its own event names) up to the policy's attempts; workers drop the superseded
+    /// attempt's message. A late or duplicate event of an earlier attempt stays unconsumed. A result that is not the job's
+    /// own (<paramref name="accept"/> says why) is ignored: the real one may still come. A failure the worker reports is
+    /// final unless it says it is retryable.
     /// </summary>
     /// <param name="jobFor">The job message of an attempt (1-based).</param>
     /// <param name="noResult">The result when no attempt reported one: (attempts made, why).</param>
+    /// <param name="accept">The result as accepted (possibly corrected from storage), or null and the reason it is refused.</param>
     internal static async Task<TResult> GpuJobAsync<TJob, TResult>(TaskOrchestrationContext context, GpuJobPolicy policy, string enqueueActivity,
-        Func<int, TJob> jobFor, Func<int, string, TResult> noResult) where TJob : IGpuJobMessage
+        Func<int, TJob> jobFor, Func<int, string, TResult> noResult, Func<TJob, TResult, Task<(TResult? Accepted, string? Problem)>> accept)
+        where TJob : IGpuJobMessage where TResult : class, IGpuJobResult
     {
         int attempts = Math.Max(1, policy.MaxAttempts);
+        var reasons = new List<string>();
         for (int attempt = 1; attempt <= attempts; attempt++)
         {
             var job = jobFor(attempt);
             await context.CallActivityAsync(enqueueActivity, job, LightActivity);
+            var (result, claimed, rejected) = await AwaitResultAsync(context, policy, job, accept);
+            if (rejected is not null)
+                reasons.Add($"attempt {attempt}: ignored a result that is not the job's own ({rejected})");
+            if (result is not null)
+            {
+                if (result.Succeeded || !result.Retryable || attempt == attempts)
+                    return result;
+                reasons.Add($"attempt {attempt}: {result.Error}");
+                continue;
+            }
+            if (!claimed)
+            {
+                reasons.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"attempt {attempt}: no GPU worker claimed the job within {policy.QueueTimeoutSeconds} s; are workers running against this storage account and task hub?"));
+                return noResult(attempt, string.Join("; ", reasons));
+            }
+            reasons.Add(string.Create(CultureInfo.InvariantCulture, $"attempt {attempt}: the worker that claimed it gave no sign of life for {policy.TimeoutSeconds} s"));
+        }
+        return noResult(attempts, string.Join("; ", reasons));
+    }
+
+    /// <summary>One attempt: waits for the claim (queue timeout), then for the result with the job timeout restarted by every heartbeat.</summary>
+    private static async Task<(TResult? Result, bool Claimed, string? Rejected)> AwaitResultAsync<TJob, TResult>(TaskOrchestrationContext context, GpuJobPolicy policy,
+        TJob job, Func<TJob, TResult, Task<(TResult? Accepted, string? Problem)>> accept) where TJob : IGpuJobMessage where TResult : class
+    {
+        bool claimed = false;
+        string? rejected = null;
+        var deadline = context.CurrentUtcDateTime.AddSeconds(policy.QueueTimeoutSeconds);
+        while (true)
+        {
             using var cancel = new CancellationTokenSource();
             var resultTask = context.WaitForExternalEvent<TResult>(job.EventName, cancel.Token);
-            var timeout = context.CreateTimer(context.CurrentUtcDateTime.AddSeconds(policy.TimeoutSeconds), cancel.Token);
-            var winner = await Task.WhenAny(resultTask, timeout);
+            var claimTask = context.WaitForExternalEvent<JobClaim>(JobClaim.EventNameOf(job.EventName), cancel.Token);
+            var timer = context.CreateTimer(deadline, cancel.Token);
+            await Task.WhenAny(resultTask, claimTask, timer);
             cancel.Cancel();
-            if (winner == resultTask)
-                return await resultTask;
+            // Both events may have arrived together: neither is dropped for the other.
+            if (claimTask.IsCompletedSuccessfully)
+            {
+                claimed = true;
+                deadline = context.CurrentUtcDateTime.AddSeconds(policy.TimeoutSeconds);
+            }
+            if (resultTask.IsCompletedSuccessfully)
+            {
+                var (accepted, problem) = await accept(job, resultTask.Result);
+                if (accepted is not null)
+                    return (accepted, true, rejected);
+                rejected = problem;
+                continue;
+            }
+            if (!claimTask.IsCompletedSuccessfully)
+                return (null, claimed, rejected);
         }
-        return noResult(attempts, string.Create(CultureInfo.InvariantCulture,
-            $"no GPU worker reported a result within {policy.TimeoutSeconds} s, {attempts} attempt(s); are workers running against this storage account and task hub?"));
+    }
+
+    private static (TResult? Accepted, string? Problem) Checked<TResult>(TResult result, string? problem) where TResult : class =>
+        problem is null ? (result, null) : (null, problem);
+
+    /// <summary>An erase result counts only with the job's own committed checkpoint; its measures are taken from the marker, not the event.</summary>
+    private static async Task<(GpuJobResult? Accepted, string? Problem)> AcceptCheckpointAsync(TaskOrchestrationContext context, GpuJob job, GpuJobResult result)
+    {
+        if (ResultChecks.Problem(job, result) is { } problem)
+            return (null, problem);
+        if (!result.Succeeded)
+            return (result, null);
+        var verdict = await context.CallActivityAsync<CheckpointVerdict>(TaskNames.VerifyCheckpoint, new CheckpointCheck(job.JobId, job.Checkpoint), LightActivity);
+        return verdict.Checkpoint is { } committed ? (result with { Checkpoint = committed }, null) : (null, verdict.Problem ?? "the checkpoint is not committed");
     }
 
     private static void Report(TaskOrchestrationContext context, ErasureProgress progress, int index, int epoch, string state, int attempt)

@@ -25,7 +25,8 @@ public static class ShimRegistration
             new Creator<TaskActivity>(TaskNames.EnqueueEvaluationShard, () => factory.CreateActivity(TaskNames.EnqueueEvaluationShard, new EnqueueEvaluationShardActivity(queue))),
             new Creator<TaskActivity>(TaskNames.EnqueueEvaluationReport, () => factory.CreateActivity(TaskNames.EnqueueEvaluationReport, new EnqueueEvaluationReportActivity(queue))),
             new Creator<TaskActivity>(TaskNames.WriteErasureReport, () => factory.CreateActivity(TaskNames.WriteErasureReport, new WriteErasureReportActivity(outputs))),
-            new Creator<TaskActivity>(TaskNames.WriteErasureResult, () => factory.CreateActivity(TaskNames.WriteErasureResult, new WriteErasureResultActivity(outputs))));
+            new Creator<TaskActivity>(TaskNames.WriteErasureResult, () => factory.CreateActivity(TaskNames.WriteErasureResult, new WriteErasureResultActivity(outputs))),
+            new Creator<TaskActivity>(TaskNames.VerifyCheckpoint, () => factory.CreateActivity(TaskNames.VerifyCheckpoint, new VerifyCheckpointActivity(outputs))));
     }
 
     private sealed class Creator<T> : ObjectCreator<T>

@@ -11,7 +11,7 @@ namespace Rece.Storage;
 /// </summary>
 internal sealed class CommittedBlobs(StorageAccount account)
 {
-    public BlobClient Blob(BlobPath path) => account.Container(path.Container).GetBlobClient(path.Name);
+    public BlobClient Blob(BlobPath path) => account.Blob(path);
 
     public static CheckpointFile Describe(BlobPath path, BinaryData content) =>
         new(path.ToString(), content.ToMemory().Length, Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span)));

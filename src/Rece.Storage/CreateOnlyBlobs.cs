@@ -38,7 +38,8 @@ public static class CreateOnlyBlobs
     }
 
     /// <summary>Writes only when absent; returns false when the blob was already there (its content is left as it was).</summary>
-    public static async Task<bool> TryCreateAsync(BlobClient blob, BinaryData content, string contentType, CancellationToken cancellationToken = default)
+    public static async Task<bool> TryCreateAsync(BlobClient blob, BinaryData content, string contentType, CancellationToken cancellationToken = default,
+        IDictionary<string, string>? metadata = null)
     {
         try
         {
@@ -46,6 +47,7 @@ public static class CreateOnlyBlobs
             {
                 Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
                 HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+                Metadata = metadata,
             }, cancellationToken);
             return true;
         }

@@ -44,6 +44,24 @@ public sealed class StorageAccount
 
     public BlobContainerClient Container(string name) => Blobs.GetBlobContainerClient(name);
 
+    /// <summary>
+    /// The one way the pipeline addresses a blob: the name is checked (<see cref="BlobPath.CheckName"/>) and the client's
+    /// resolved URI must lie inside the container's, so no name from a request or a result reaches another container.
+    /// </summary>
+    /// <exception cref="FormatException">The name, as resolved, leaves the container.</exception>
+    public BlobClient Blob(BlobPath path)
+    {
+        BlobPath.CheckName(path.Name);
+        var container = Container(path.Container);
+        var client = container.GetBlobClient(path.Name);
+        string root = container.Uri.AbsolutePath.TrimEnd('/') + "/";
+        if (!client.Uri.AbsolutePath.StartsWith(root, StringComparison.Ordinal) || client.Uri.AbsolutePath.Length == root.Length)
+            throw new FormatException($"The blob name \"{path.Name}\" resolves to {client.Uri.AbsolutePath}, outside {root}.");
+        return client;
+    }
+
+    public BlobClient Blob(string container, string name) => Blob(new BlobPath(container, name));
+
     public QueueClient GpuJobs => Queues.GetQueueClient(StorageNames.GpuJobs);
 
     /// <summary>The value of --storage, else RECE_STORAGE.</summary>

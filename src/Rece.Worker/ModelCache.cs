@@ -11,14 +11,26 @@ public sealed record CachedModel(string Name, string Directory, string Key);
 
 /// <summary>
 /// Local copies of models/{name}/ folders, keyed by the blobs' names and ETags: a changed or added blob gives a new key
-/// (and a fresh download), an unchanged model is downloaded once per machine. Each copy is downloaded under a temporary
-/// name and renamed into place when complete.
+/// (and a fresh download), an unchanged model is downloaded once per machine. Each blob is downloaded pinned to the ETag
+/// it was listed with (If-Match), so a model replaced mid-download never mixes two versions under one key; each copy is
+/// downloaded under a temporary name and renamed into place when complete. The cache is bounded: after a download the
+/// least recently used copies are deleted until it fits <see cref="MaxBytes"/> (the copy in use is never deleted).
 /// </summary>
-public sealed class ModelCache(StorageAccount account, string root, Action<string>? log = null)
+/// <param name="maxBytes">Default: $RECE_MODEL_CACHE_MAX_GB gigabytes, else 100 GB.</param>
+public sealed class ModelCache(StorageAccount account, string root, Action<string>? log = null, long? maxBytes = null)
 {
+    public const string MaxGigabytesVariable = "RECE_MODEL_CACHE_MAX_GB";
+
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
 
     public string Root { get; } = root;
+
+    public long MaxBytes { get; } = maxBytes ?? DefaultMaxBytes;
+
+    public static long DefaultMaxBytes =>
+        double.TryParse(Environment.GetEnvironmentVariable(MaxGigabytesVariable), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var gb) && gb > 0
+            ? (long)(gb * 1e9)
+            : 100_000_000_000;
 
     public static string DefaultRoot =>
         Environment.GetEnvironmentVariable("RECE_MODEL_CACHE") is { Length: > 0 } configured ? configured
@@ -38,7 +50,7 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
         string safeName = name.Replace('/', '_');
         string directory = Path.Combine(Root, safeName, key);
         if (Directory.Exists(directory))
-            return new CachedModel(name, directory, key);
+            return Used(new CachedModel(name, directory, key));
 
         var gate = _locks.GetOrAdd(directory, _ => new SemaphoreSlim(1, 1));
         await gate.WaitAsync(cancellationToken);
@@ -57,7 +69,7 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
                         continue;
                     string target = Path.Combine(partial, relative);
                     Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    await container.GetBlobClient(blob.Name).DownloadToAsync(target, cancellationToken);
+                    await DownloadPinnedAsync(account.Blob(StorageNames.Models, blob.Name), target, blob.Properties.ETag, cancellationToken);
                 }
                 try
                 {
@@ -73,7 +85,8 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
                 if (Directory.Exists(partial))
                     Directory.Delete(partial, recursive: true);
             }
-            return new CachedModel(name, directory, key);
+            Evict(keep: directory);
+            return Used(new CachedModel(name, directory, key));
         }
         finally
         {
@@ -88,7 +101,7 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
     /// <exception cref="ModelNotFoundException">No such blob.</exception>
     public async Task<string> GetFileAsync(string name, CancellationToken cancellationToken = default)
     {
-        var blob = account.Container(StorageNames.Models).GetBlobClient(name);
+        var blob = account.Blob(StorageNames.Models, name);
         Azure.ETag etag;
         try
         {
@@ -102,12 +115,15 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
         string directory = Path.Combine(Root, ".files", name.Replace('/', '_'), key);
         string path = Path.Combine(directory, Path.GetFileName(name));
         if (File.Exists(path))
+        {
+            Touch(directory);
             return path;
+        }
         Directory.CreateDirectory(directory);
         string partial = path + $".partial-{Guid.NewGuid():N}";
         try
         {
-            await blob.DownloadToAsync(partial, new BlobDownloadToOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+            await DownloadPinnedAsync(blob, partial, etag, cancellationToken);
             File.Move(partial, path, overwrite: true);
         }
         finally
@@ -115,7 +131,86 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
             if (File.Exists(partial))
                 File.Delete(partial);
         }
+        Evict(keep: directory);
+        Touch(directory);
         return path;
+    }
+
+    /// <exception cref="IOException">The blob changed since it was listed: the job is retried and lists the new version.</exception>
+    private static async Task DownloadPinnedAsync(Azure.Storage.Blobs.BlobClient blob, string target, Azure.ETag? etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await blob.DownloadToAsync(target, new BlobDownloadToOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+        }
+        catch (Azure.RequestFailedException e) when (e.Status == 412)
+        {
+            throw new IOException($"{blob.BlobContainerName}/{blob.Name} changed while the model was downloaded; the job is retried with the new version.", e);
+        }
+    }
+
+    private static CachedModel Used(CachedModel model)
+    {
+        Touch(model.Directory);
+        return model;
+    }
+
+    /// <summary>The copy's last use, for eviction: its folder's modification time.</summary>
+    private static void Touch(string directory)
+    {
+        try
+        {
+            Directory.SetLastWriteTimeUtc(directory, DateTime.UtcNow);
+        }
+        catch (IOException)
+        {
+            // Deleted meanwhile by another process's eviction: the next use downloads it again.
+        }
+    }
+
+    /// <summary>The cached copies (model folders and single files), each with its size and last use.</summary>
+    public IReadOnlyList<(string Directory, long Bytes, DateTime LastUsed)> Entries()
+    {
+        if (!Directory.Exists(Root))
+            return Array.Empty<(string, long, DateTime)>();
+        var entries = new List<(string, long, DateTime)>();
+        // Folders: Root/{model}/{key}/; single files: Root/.files/{name}/{key}/{file}.
+        var groups = Directory.EnumerateDirectories(Root).SelectMany(g => Path.GetFileName(g) == ".files" ? Directory.EnumerateDirectories(g) : new[] { g });
+        foreach (var group in groups)
+        {
+            foreach (var entry in Directory.EnumerateDirectories(group))
+            {
+                if (Path.GetFileName(entry).StartsWith(".partial-", StringComparison.Ordinal))
+                    continue;
+                long bytes = new DirectoryInfo(entry).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+                entries.Add((entry, bytes, Directory.GetLastWriteTimeUtc(entry)));
+            }
+        }
+        return entries;
+    }
+
+    /// <summary>Deletes least recently used copies until the cache fits <see cref="MaxBytes"/>; <paramref name="keep"/> stays.</summary>
+    private void Evict(string keep)
+    {
+        var entries = Entries().OrderBy(e => e.LastUsed).ToList();
+        long total = entries.Sum(e => e.Bytes);
+        foreach (var (directory, bytes, _) in entries)
+        {
+            if (total <= MaxBytes)
+                break;
+            if (Path.GetFullPath(directory) == Path.GetFullPath(keep))
+                continue;
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+                total -= bytes;
+                log?.Invoke($"model cache over {MaxBytes / 1e9:F1} GB: deleted the least recently used copy {directory} ({bytes / 1e6:F1} MB)");
+            }
+            catch (IOException)
+            {
+                // In use or already gone: the next eviction tries again.
+            }
+        }
     }
 }
 

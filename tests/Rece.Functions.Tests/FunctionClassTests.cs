@@ -177,6 +177,10 @@ public class FunctionClassTests(AzuriteFixture azurite)
             Task.FromResult(new ReportWritten("reports/x/report.json", null));
 
         public Task WriteResultAsync(ResultWrite write, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public Task<CheckpointVerdict> VerifyCheckpointAsync(CheckpointCheck check, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new CheckpointVerdict(new CheckpointInfo(0, check.Checkpoint, check.Checkpoint + CheckpointLayout.Patch, check.Checkpoint + CheckpointLayout.State,
+                new[] { new StageMeasure("uce", 0.5, 0.01, 0.1, 0.01) }), null));
     }
 
     [Fact]
@@ -190,6 +194,7 @@ public class FunctionClassTests(AzuriteFixture azurite)
             registry.AddActivityFunc<GpuJob, string>(TaskNames.EnqueueGpuJob, (_, job) => functions.EnqueueGpuJob(job));
             registry.AddActivityFunc<ReportWrite, ReportWritten>(TaskNames.WriteErasureReport, (_, write) => functions.WriteErasureReport(write));
             registry.AddActivityFunc<ResultWrite, string>(TaskNames.WriteErasureResult, (_, write) => functions.WriteErasureResult(write));
+            registry.AddActivityFunc<CheckpointCheck, CheckpointVerdict>(TaskNames.VerifyCheckpoint, (_, check) => functions.VerifyCheckpoint(check));
         });
         recorder.Client = host.Client;
         var input = new ErasureInput { Request = Orchestration.Requests.PipelineRequestParser.Parse("""{"model": "m", "concepts": ["c"], "epochs": 2}""") };

@@ -80,7 +80,7 @@ public class ErasureOrchestratorTests
         var failed = output.Runs[1];
         Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Null(failed.Patch);
-        Assert.Contains("epoch 1: no GPU worker reported a result within 1 s, 2 attempt(s)", failed.Error);
+        Assert.Contains("epoch 1: attempt 1: the worker that claimed it gave no sign of life for 1 s; attempt 2: the worker that claimed it gave no sign of life for 1 s", failed.Error);
         Assert.Single(failed.Epochs);
         Assert.Equal(2, gpu.Jobs.Count(j => j.Run == "run-1" && j.Epoch == 1));
         Assert.Equal("run-0", output.Recommended!.Run);

@@ -179,7 +179,7 @@ public class EvaluationOrchestratorTests
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         Assert.Equal(new[] { 1, 2 }, gpu.Shards.Where(s => s.Checkpoint == "run-0/epoch-2" && s.Suite == "coco-validation").Select(s => s.Attempt).Order());
         var run0 = output!.Runs[0].Evaluation!;
-        Assert.Equal(new[] { "run-0/epoch-2: coco-validation shard 1/1: no GPU worker reported a result within 1 s, 2 attempt(s); are workers running against this storage account and task hub?" },
+        Assert.Equal(new[] { "run-0/epoch-2: coco-validation shard 1/1: attempt 1: the worker that claimed it gave no sign of life for 1 s; attempt 2: the worker that claimed it gave no sign of life for 1 s" },
             run0.Errors);
         Assert.Equal(new[] { "nudity" }, gpu.FanIns.Single(f => f.Run == "run-0").Candidates.Single(c => c.Epoch == 2).Suites);
         var run1 = output.Runs[1];

@@ -12,8 +12,17 @@ public enum Reply
 {
     Succeed,
     SucceedTwice,
+    /// <summary>Claimed, then lost (the worker died): the attempt times out.</summary>
     Drop,
     Fail,
+    /// <summary>Never claimed: no worker takes it.</summary>
+    Unclaimed,
+    /// <summary>Waits in the queue for 3 s (behind other jobs), then is claimed and succeeds.</summary>
+    QueuedLong,
+    /// <summary>Claimed, then failed retryably (the message was dequeued too often).</summary>
+    FailRetryable,
+    /// <summary>Claimed; a forged success naming another blob arrives first, then the real result.</summary>
+    ForgedThenSucceed,
 }
 
 /// <summary>
@@ -54,11 +63,20 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         _ => throw new ArgumentException(message.GetType().Name),
     };
 
+    /// <summary>The claim a worker raises when it takes a job; false when the reply says nobody takes it.</summary>
+    private async Task<bool> ClaimAsync(IGpuJobMessage job, Reply reply, CancellationToken cancellationToken)
+    {
+        if (reply == Reply.Unclaimed)
+            return false;
+        await Client!.RaiseEventAsync(job.InstanceId, JobClaim.EventNameOf(job.EventName), new JobClaim { JobId = job.JobId, Attempt = job.Attempt, Worker = "fake" }, cancellationToken);
+        return reply != Reply.Drop;
+    }
+
     private async Task EnqueueAsync(EvaluationShardJob job, CancellationToken cancellationToken)
     {
         Shards.Enqueue(job);
         var reply = ShardBehaviour(job);
-        if (reply == Reply.Drop)
+        if (!await ClaimAsync(job, reply, cancellationToken))
             return;
         var result = reply == Reply.Fail
             ? EvaluationShardResult.Failure(job, "CUDA out of memory", "fake")
@@ -78,7 +96,7 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
     {
         FanIns.Enqueue(job);
         var reply = FanInBehaviour(job);
-        if (reply == Reply.Drop)
+        if (!await ClaimAsync(job, reply, cancellationToken))
             return;
         CheckpointScore Score(CheckpointReports c) => new()
         {
@@ -109,11 +127,36 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
     {
         Jobs.Enqueue(job);
         var reply = Behaviour(job);
-        if (reply == Reply.Drop)
+        if (reply == Reply.QueuedLong)
+        {
+            // The enqueue activity returns at once; a worker takes the message later.
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                await AnswerAsync(job, Reply.Succeed, CancellationToken.None);
+            }, CancellationToken.None);
             return;
-        var result = reply == Reply.Fail
-            ? GpuJobResult.Failure(job, "the model folder models/x has no unet/config.json", "fake")
-            : GpuJobResult.Success(job, CheckpointOf(job), "fake", reused: false);
+        }
+        await AnswerAsync(job, reply, cancellationToken);
+    }
+
+    private async Task AnswerAsync(GpuJob job, Reply reply, CancellationToken cancellationToken)
+    {
+        if (!await ClaimAsync(job, reply, cancellationToken))
+            return;
+        if (reply == Reply.ForgedThenSucceed)
+        {
+            var forged = CheckpointOf(job) with { Patch = "azure-webjobs-secrets/host.json" };
+            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, GpuJobResult.Success(job, forged, "forger", reused: false), cancellationToken);
+        }
+        if (reply is not (Reply.Fail or Reply.FailRetryable) && !Uncommitted.Contains(job.JobId))
+            Committed[job.JobId] = CheckpointOf(job);
+        var result = reply switch
+        {
+            Reply.Fail => GpuJobResult.Failure(job, "the model folder models/x has no unet/config.json", "fake"),
+            Reply.FailRetryable => GpuJobResult.Failure(job, "dequeued 6 times without completing", "fake") with { Retryable = true },
+            _ => GpuJobResult.Success(job, CheckpointOf(job), "fake", reused: false),
+        };
         await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result, cancellationToken);
         if (reply == Reply.SucceedTwice)
             await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result with { Reused = true }, cancellationToken);
@@ -131,6 +174,17 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         return Task.CompletedTask;
     }
 
+    /// <summary>Checkpoints the fake committed: one per job answered with success (a forged result names one it did not).</summary>
+    public ConcurrentDictionary<string, CheckpointInfo> Committed { get; } = new();
+
+    /// <summary>Jobs answered with a success whose checkpoint the fake does not commit (a broken or lying worker).</summary>
+    public ConcurrentBag<string> Uncommitted { get; } = new();
+
+    public Task<CheckpointVerdict> VerifyCheckpointAsync(CheckpointCheck check, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Committed.TryGetValue(check.JobId, out var checkpoint)
+            ? new CheckpointVerdict(checkpoint, null)
+            : new CheckpointVerdict(null, $"{check.Checkpoint} has no measures.json: nothing is committed there"));
+
     /// <summary>A test host running the real orchestrator and activities over this fake.</summary>
     public async Task<DurableTaskTestHost> StartAsync()
     {
@@ -142,6 +196,7 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
             registry.AddActivity(TaskNames.EnqueueEvaluationReport, new EnqueueEvaluationReportActivity(this));
             registry.AddActivity(TaskNames.WriteErasureReport, new WriteErasureReportActivity(this));
             registry.AddActivity(TaskNames.WriteErasureResult, new WriteErasureResultActivity(this));
+            registry.AddActivity(TaskNames.VerifyCheckpoint, new VerifyCheckpointActivity(this));
         });
         Client = host.Client;
         return host;

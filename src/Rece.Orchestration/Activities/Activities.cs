@@ -59,3 +59,11 @@ public sealed class WriteErasureResultActivity(IErasureOutputs outputs) : TaskAc
         return input.Blob;
     }
 }
+
+/// <summary>Checks, before a run goes on, that an erase result's checkpoint is the job's own and committed.</summary>
+public sealed class VerifyCheckpointActivity(IErasureOutputs outputs) : TaskActivity<CheckpointCheck, CheckpointVerdict>
+{
+    public override Task<CheckpointVerdict> RunAsync(TaskActivityContext context, CheckpointCheck input) => RunAsync(input);
+
+    public Task<CheckpointVerdict> RunAsync(CheckpointCheck input) => outputs.VerifyCheckpointAsync(input);
+}

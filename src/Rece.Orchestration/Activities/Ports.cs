@@ -17,4 +17,7 @@ public interface IErasureOutputs
 
     /// <summary>Writes erasure-results/{blob}: the final status document of a blob request.</summary>
     Task WriteResultAsync(ResultWrite write, CancellationToken cancellationToken = default);
+
+    /// <summary>The job's committed checkpoint as its marker records it (the marker's job id, the layout's paths, the blobs' hashes checked), or why not.</summary>
+    Task<CheckpointVerdict> VerifyCheckpointAsync(CheckpointCheck check, CancellationToken cancellationToken = default);
 }

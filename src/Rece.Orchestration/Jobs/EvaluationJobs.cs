@@ -146,7 +146,7 @@ public sealed record ShardReportInfo
 }
 
 /// <summary>The external event a worker raises when a shard is done or has failed for good.</summary>
-public sealed record EvaluationShardResult
+public sealed record EvaluationShardResult : IGpuJobResult
 {
     [JsonPropertyName("jobId")] public required string JobId { get; init; }
 
@@ -162,6 +162,9 @@ public sealed record EvaluationShardResult
 
     /// <summary>True when the shard was already committed by an earlier delivery and only the event was raised again.</summary>
     [JsonPropertyName("reused")] public bool Reused { get; init; }
+
+    /// <summary>A failure another attempt may fix (the message was dequeued too often); the orchestrator enqueues the next attempt.</summary>
+    [JsonPropertyName("retryable")] public bool Retryable { get; init; }
 
     /// <summary>The hardware the worker computes on, for people reading the history.</summary>
     [JsonPropertyName("device")] public string? Device { get; init; }
@@ -308,7 +311,7 @@ public sealed record RunEvaluationReport
 }
 
 /// <summary>The external event a worker raises when a run's fan-in is done or has failed for good.</summary>
-public sealed record EvaluationReportResult
+public sealed record EvaluationReportResult : IGpuJobResult
 {
     [JsonPropertyName("jobId")] public required string JobId { get; init; }
 
@@ -323,6 +326,9 @@ public sealed record EvaluationReportResult
     [JsonPropertyName("worker")] public string? Worker { get; init; }
 
     [JsonPropertyName("reused")] public bool Reused { get; init; }
+
+    /// <summary>A failure another attempt may fix (the message was dequeued too often); the orchestrator enqueues the next attempt.</summary>
+    [JsonPropertyName("retryable")] public bool Retryable { get; init; }
 
     /// <summary>The hardware the worker computes on, for people reading the history.</summary>
     [JsonPropertyName("device")] public string? Device { get; init; }

@@ -19,7 +19,7 @@ public sealed record CheckpointInfo(
     [property: JsonPropertyName("measures")] IReadOnlyList<StageMeasure> Measures);
 
 /// <summary>The external event a worker raises on the instance when a job is done or has failed for good.</summary>
-public sealed record GpuJobResult
+public sealed record GpuJobResult : IGpuJobResult
 {
     [JsonPropertyName("jobId")] public required string JobId { get; init; }
 
@@ -36,6 +36,9 @@ public sealed record GpuJobResult
 
     /// <summary>True when the checkpoint was already committed by an earlier delivery and only the event was raised again.</summary>
     [JsonPropertyName("reused")] public bool Reused { get; init; }
+
+    /// <summary>A failure another attempt may fix (the message was dequeued too often); the orchestrator enqueues the next attempt.</summary>
+    [JsonPropertyName("retryable")] public bool Retryable { get; init; }
 
     /// <summary>The hardware the worker computes on ("cuda:0 (NVIDIA A100 80GB PCIe, 79.2 GiB)"), for people reading the history.</summary>
     [JsonPropertyName("device")] public string? Device { get; init; }

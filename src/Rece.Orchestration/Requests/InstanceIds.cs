@@ -26,6 +26,12 @@ public static partial class InstanceIds
         return $"blob-{stem}-{digest}";
     }
 
+    /// <summary>The longest id either host gives ("blob-" + 60 + "-" + 16 hex digits).</summary>
+    public const int MaxLength = 82;
+
+    /// <summary>An id of <see cref="MaxLength"/> characters, for sizing messages before an instance exists.</summary>
+    internal static string LongestExample { get; } = new('x', MaxLength);
+
     /// <summary>A new HTTP request's instance.</summary>
     public static string New() => Guid.NewGuid().ToString("N");
 

@@ -28,6 +28,15 @@ public static partial class PipelineRequestParser
     public const int MaxRuns = 64;
     public const int MaxEpochs = 100;
 
+    /// <summary>
+    /// The longest job message the request may produce: Azure Queue Storage takes 64 KiB per message, and the job's
+    /// texts travel in every message, so a request whose texts would not fit is refused here instead of failing later.
+    /// </summary>
+    public const int MaxJobMessageBytes = 48 * 1024;
+
+    /// <summary>One concept, guide or preserve text: a prompt, not a document.</summary>
+    public const int MaxTextLength = 1000;
+
     private static readonly string[] Known =
     {
         "model", "concepts", "preset", "method", "guide", "preserve", "epochs", "reg", "lambda", "eraseScale", "preserveScale",
@@ -66,7 +75,7 @@ public static partial class PipelineRequestParser
 
         string? model = RequiredString(root, "model", errors);
         if (model is not null && !ModelName().IsMatch(model))
-            errors.Add(new FieldError("model", $"\"{model}\" is not a folder name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"sd-v1-4\""));
+            errors.Add(new FieldError("model", $"\"{Printable(model)}\" is not a folder name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"sd-v1-4\""));
 
         var concepts = StringList(root, "concepts", errors, required: true);
         if (concepts is not null)
@@ -99,6 +108,9 @@ public static partial class PipelineRequestParser
             errors.Add(new FieldError("guide", $"give one guide for all concepts or one per concept; got {guides.Count} guides for {concepts.Count} concepts"));
 
         var preserve = StringList(root, "preserve", errors, required: false, allowSingle: true) ?? new List<string>();
+        CheckLengths("concepts", concepts, errors);
+        CheckLengths("guide", guides, errors);
+        CheckLengths("preserve", preserve, errors);
 
         int? epochs = OptionalInt(root, "epochs", errors, 0, MaxEpochs);
         if (method == "uce" && epochs is > 0)
@@ -117,8 +129,8 @@ public static partial class PipelineRequestParser
             sweep = ParseSweep(sweepElement, method, errors);
 
         string? output = OptionalString(root, "output", errors);
-        if (output is not null && !OutputPrefix().IsMatch(output))
-            errors.Add(new FieldError("output", $"\"{output}\" is not a blob prefix; use letters, digits, '.', '_', '-' and '/' between parts, e.g. \"erasures/my-run\""));
+        if (output is not null && !OutputPrefix().IsMatch(output.Trim('/')))
+            errors.Add(new FieldError("output", $"\"{Printable(output)}\" is not a blob prefix inside erasure-results; use letters, digits, '.', '_', '-' and '/' between parts, no \".\" or \"..\" part, e.g. \"erasures/my-run\""));
 
         EvaluationSection? evaluation = null;
         if (root.TryGetProperty("evaluation", out var evaluationElement) && evaluationElement.ValueKind != JsonValueKind.Null)
@@ -147,10 +159,17 @@ public static partial class PipelineRequestParser
             Output = output?.Trim('/'),
             Evaluation = evaluation,
         };
-        var plan = Planning.ErasurePlan.Expand(request);
-        int runs = plan.Runs.Count;
+        // Counted before expanding: the product of a few long lists would otherwise build millions of runs first.
+        long runs = SweepRuns(sweep);
         if (runs > MaxRuns)
             throw new RequestValidationException(new[] { new FieldError("sweep", $"the sweep makes {runs} runs; at most {MaxRuns} per request") });
+        var plan = Planning.ErasurePlan.Expand(request);
+        int messageBytes = LongestJobMessage(plan, request.Model);
+        if (messageBytes > MaxJobMessageBytes)
+            throw new RequestValidationException(new[]
+            {
+                new FieldError("preserve", $"the request's texts make job messages of {messageBytes} bytes; at most {MaxJobMessageBytes} (the queue's 64 KiB message limit, encoded); send fewer or shorter concept, guide and preserve texts"),
+            });
         if (evaluation is not null)
         {
             var fanOut = Planning.EvaluationPlan.Create(plan, evaluation);
@@ -161,6 +180,48 @@ public static partial class PipelineRequestParser
                 });
         }
         return request;
+    }
+
+    /// <summary>Runs the sweep makes (1 without one); saturates at long.MaxValue instead of overflowing.</summary>
+    public static long SweepRuns(Sweep? sweep)
+    {
+        long runs = 1;
+        foreach (int count in new[] { sweep?.Reg?.Count, sweep?.Epochs?.Count, sweep?.Lambda?.Count, sweep?.PreserveScale?.Count }.OfType<int>())
+        {
+            try
+            {
+                runs = checked(runs * Math.Max(1, count));
+            }
+            catch (OverflowException)
+            {
+                return long.MaxValue;
+            }
+        }
+        return runs;
+    }
+
+    /// <summary>The serialized size of the run's last-epoch erase job, the longest message the request makes (all carry the same texts).</summary>
+    private static int LongestJobMessage(Planning.ErasurePlan plan, string model) => plan.Runs
+        .Select(run => System.Text.Encoding.UTF8.GetByteCount(Jobs.GpuJobMessages.Serialize(
+            Jobs.GpuJob.For(InstanceIds.LongestExample, model, run, run.Settings.EffectiveEpochs, attempt: 1))))
+        .DefaultIfEmpty(0).Max();
+
+    private static void CheckLengths(string field, IReadOnlyList<string>? texts, List<FieldError> errors)
+    {
+        for (int i = 0; texts is not null && i < texts.Count; i++)
+        {
+            if (texts[i].Length > MaxTextLength)
+                errors.Add(new FieldError($"{field}[{i}]", $"is {texts[i].Length} characters long; at most {MaxTextLength}"));
+            else if (texts[i].Any(char.IsControl))
+                errors.Add(new FieldError($"{field}[{i}]", "contains a control character; give plain text on one line"));
+        }
+    }
+
+    /// <summary>A user's value as shown in an error: control characters escaped, long values cut.</summary>
+    private static string Printable(string value)
+    {
+        var text = string.Concat(value.Take(120).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return value.Length > 120 ? text + "..." : text;
     }
 
     private static Sweep ParseSweep(JsonElement element, string method, List<FieldError> errors)
@@ -196,6 +257,11 @@ public static partial class PipelineRequestParser
         if (element.ValueKind != JsonValueKind.Array)
         {
             errors.Add(new FieldError(field, $"must be a list of values, got {Kind(element)}"));
+            return null;
+        }
+        if (element.GetArrayLength() > MaxRuns)
+        {
+            errors.Add(new FieldError(field, $"lists {element.GetArrayLength()} values; a request makes at most {MaxRuns} runs"));
             return null;
         }
         var values = new List<double>();
@@ -312,7 +378,8 @@ public static partial class PipelineRequestParser
         _ => "null",
     };
 
-    [GeneratedRegex(@"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")]
+    // No "." or ".." part: the Storage SDK resolves them, and the prefix must stay inside erasure-results.
+    [GeneratedRegex(@"^(?!\.{1,2}(/|$))[A-Za-z0-9._-]{1,200}(/(?!\.{1,2}(/|$))[A-Za-z0-9._-]{1,200}){0,15}$")]
     private static partial Regex OutputPrefix();
 
     // Like OutputPrefix, but no "." or ".." folder: the name becomes a local cache path on the worker.
