@@ -14,6 +14,8 @@ public sealed class GpuJobQueue(StorageAccount account) : IGpuJobQueue
 
     public async Task EnqueueAsync(IGpuJobMessage job, CancellationToken cancellationToken = default)
     {
+        // Recorded first: once the new attempt's message exists, every worker can tell the old one is superseded.
+        await new JobAttempts(account).RecordAsync(job, cancellationToken);
         await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job), cancellationToken);
         Enqueued?.Invoke();
     }

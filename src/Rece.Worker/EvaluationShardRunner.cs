@@ -133,6 +133,8 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
             // What every delivery of this job writes identically: fixed creation time, sources named by blob, no timings.
             var stored = report with
             {
+                // No build or worker identity in content: a delivery retried by a redeployed build writes the same bytes.
+                Tool = "rece",
                 CreatedUtc = new DateTimeOffset(DateTime.SpecifyKind(job.CreatedTime, DateTimeKind.Utc)),
                 Sources = new Dictionary<string, string> { [EvaluationReport.Edited] = Describe(job, patchFile, sampler) },
                 // The pipeline measures every checkpoint in the embedding space when it erases (measures.json): not an evaluation metric here.

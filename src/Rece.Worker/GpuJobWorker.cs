@@ -14,14 +14,26 @@ namespace Rece.Worker;
 /// <summary>Where a worker reports job results: the task hub (<see cref="TaskHubResultEvents"/>).</summary>
 public interface IJobResultEvents
 {
-    /// <summary>Raises the external event <paramref name="eventName"/> with a JSON payload on the instance.</summary>
+    /// <summary>Raises the external event <paramref name="eventName"/> with a JSON payload on the instance (a job's result).</summary>
     Task RaiseAsync(string instanceId, string eventName, string json);
+
+    /// <summary>Raises a job's claim or heartbeat (<see cref="JobClaim"/>): the orchestrator's timeout for the job restarts.</summary>
+    Task ClaimAsync(string instanceId, JobClaim claim, string resultEventName);
+
+    /// <summary>False when the instance is finished (completed, failed, terminated) or gone: its jobs are dropped, not run.</summary>
+    Task<bool> IsRunningAsync(string instanceId);
 }
 
 /// <summary>Raises results on the instance through the Durable task hub (its control queues), as any Durable client does.</summary>
 public sealed class TaskHubResultEvents(TaskHubDurableClient client) : IJobResultEvents
 {
     public Task RaiseAsync(string instanceId, string eventName, string json) => client.RaiseSerializedEventAsync(instanceId, eventName, json);
+
+    public Task ClaimAsync(string instanceId, JobClaim claim, string resultEventName) =>
+        client.RaiseSerializedEventAsync(instanceId, JobClaim.EventNameOf(resultEventName), PipelineJson.Serialize(claim));
+
+    public async Task<bool> IsRunningAsync(string instanceId) =>
+        await client.GetInstanceAsync(instanceId) is { IsCompleted: false };
 }
 
 public sealed record GpuWorkerOptions
@@ -49,6 +61,9 @@ public sealed record GpuWorkerOptions
 
     /// <summary>Where the jobs compute (models are loaded there); every result names it.</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Cpu;
+
+    /// <summary>How often a running job raises its claim again, so the orchestrator's job timeout (default 30 min) measures silence, not length.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>
@@ -63,6 +78,8 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     GpuWorkerOptions options, Action<string>? log = null, WarmEvaluation? evaluation = null)
 {
     private readonly CheckpointStore _checkpoints = new(account);
+    private readonly EvaluationStore _evaluationStore = new(account);
+    private readonly JobAttempts _attempts = new(account);
     private readonly EvaluationShardRunner _shards = new(account, models, evaluation ?? new WarmEvaluation(log: log, device: options.Device), compute, options.Name, log);
     private readonly EvaluationReportRunner _fanIns = new(account, options.Name, log);
 
@@ -156,11 +173,21 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             return;
         }
 
+        // Work nobody waits for any more: the instance finished (or was terminated), or a later attempt replaced this one.
+        if (await DropReasonAsync(job, cancellationToken) is { } drop)
+        {
+            log?.Invoke($"{job.JobId} attempt {job.Attempt}: dropped: {drop}");
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
+            return;
+        }
+
         if (message.DequeueCount > options.MaxDequeueCount)
         {
+            // A delivery that committed but could not raise its event: the committed result is the answer, not a failure.
+            var committed = await CommittedResultAsync(job, cancellationToken);
             string error = $"the job's message was dequeued {message.DequeueCount} times without completing (limit {options.MaxDequeueCount}); last error: {job.LastError ?? "none recorded (the worker stopped or lost its lease)"}";
-            log?.Invoke($"{job.JobId} attempt {job.Attempt}: giving up: {error}");
-            await RaiseAsync(job, job.Failure(error, options.Name));
+            log?.Invoke(committed is null ? $"{job.JobId} attempt {job.Attempt}: giving up (another attempt may follow): {error}" : $"{job.JobId} attempt {job.Attempt}: already committed; result raised again");
+            await RaiseAsync(job, committed ?? Retryable(job.Failure(error, options.Name)));
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
             return;
         }
@@ -168,6 +195,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         var lease = new MessageLease(queue, message, options.VisibilityTimeout);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewing = lease.RenewUntilAsync(renewal.Token);
+        var heartbeat = HeartbeatAsync(job, renewal.Token);
         object? result = null;
         string? retryError = null;
         var clock = Stopwatch.StartNew();
@@ -192,6 +220,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         }
         renewal.Cancel();
         await renewing;
+        await heartbeat;
 
         if (result is not null)
         {
@@ -208,6 +237,58 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
                 TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount))));
         }
     }
+
+    private async Task<string?> DropReasonAsync(IGpuJobMessage job, CancellationToken cancellationToken)
+    {
+        if (!await events.IsRunningAsync(job.InstanceId))
+            return $"instance {job.InstanceId} is no longer running";
+        int latest = await _attempts.LatestAsync(job, cancellationToken);
+        return latest > job.Attempt ? $"superseded by attempt {latest}" : null;
+    }
+
+    /// <summary>Claims the job (the orchestrator's timeout starts now, not at enqueue), then raises the claim again every heartbeat interval.</summary>
+    private async Task HeartbeatAsync(IGpuJobMessage job, CancellationToken stop)
+    {
+        var claim = new JobClaim { JobId = job.JobId, Attempt = job.Attempt, Worker = options.Name, Device = options.Device.Info.ToString() };
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await events.ClaimAsync(job.InstanceId, claim, job.EventName);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The result still counts without a claim; the next heartbeat tries again.
+                log?.Invoke($"{job.JobId} attempt {job.Attempt}: could not raise its claim: {e.Message}");
+            }
+            try
+            {
+                await Task.Delay(options.HeartbeatInterval, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>The result of a job an earlier delivery already committed, or null.</summary>
+    private async Task<object?> CommittedResultAsync(IGpuJobMessage job, CancellationToken cancellationToken) => job switch
+    {
+        GpuJob erase when await _checkpoints.TryReadMarkerAsync(erase.Checkpoint, cancellationToken) is { } marker =>
+            GpuJobResult.Success(erase, CheckpointStore.ToInfo(erase.Checkpoint, marker), options.Name, reused: true),
+        EvaluationShardJob shard when await _evaluationStore.TryReadShardMarkerAsync(shard.Output, cancellationToken) is { } marker =>
+            EvaluationShardResult.Success(shard, marker.Shard, options.Name, reused: true),
+        _ => null,
+    };
+
+    private static object Retryable(object failure) => failure switch
+    {
+        GpuJobResult r => r with { Retryable = true },
+        EvaluationShardResult r => r with { Retryable = true },
+        EvaluationReportResult r => r with { Retryable = true },
+        _ => failure,
+    };
 
     private static string Describe(object result)
     {

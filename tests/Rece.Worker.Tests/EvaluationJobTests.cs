@@ -97,6 +97,19 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
     {
         public ConcurrentQueue<(string Event, string Json)> Raised { get; } = new();
 
+        public ConcurrentQueue<JobClaim> Claims { get; } = new();
+
+        /// <summary>Instances the fake task hub reports finished: their jobs are dropped.</summary>
+        public ConcurrentBag<string> Finished { get; } = new();
+
+        public Task ClaimAsync(string instanceId, JobClaim claim, string resultEventName)
+        {
+            Claims.Enqueue(claim);
+            return Task.CompletedTask;
+        }
+
+        public Task<bool> IsRunningAsync(string instanceId) => Task.FromResult(!Finished.Contains(instanceId));
+
         public Task RaiseAsync(string instanceId, string eventName, string json)
         {
             Raised.Enqueue((eventName, json));

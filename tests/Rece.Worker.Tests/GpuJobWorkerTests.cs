@@ -20,6 +20,19 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
     {
         public ConcurrentQueue<(string Instance, string Event, GpuJobResult Result)> Raised { get; } = new();
 
+        public ConcurrentQueue<JobClaim> Claims { get; } = new();
+
+        /// <summary>Instances the fake task hub reports finished: their jobs are dropped.</summary>
+        public ConcurrentBag<string> Finished { get; } = new();
+
+        public Task ClaimAsync(string instanceId, JobClaim claim, string resultEventName)
+        {
+            Claims.Enqueue(claim);
+            return Task.CompletedTask;
+        }
+
+        public Task<bool> IsRunningAsync(string instanceId) => Task.FromResult(!Finished.Contains(instanceId));
+
         public Task RaiseAsync(string instanceId, string eventName, string json)
         {
             Raised.Enqueue((instanceId, eventName, PipelineJson.Deserialize<GpuJobResult>(json)));
@@ -164,6 +177,88 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         Assert.NotEqual(first.Directory, third.Directory);
         Assert.Empty(Directory.EnumerateDirectories(Path.GetDirectoryName(first.Directory)!, ".partial*"));
         await Assert.ThrowsAsync<ModelNotFoundException>(() => cache.GetAsync("absent"));
+    }
+
+    [Fact]
+    public async Task JobsOfAFinishedInstanceAndSupersededAttemptsAreDroppedWithoutComputing()
+    {
+        var (account, worker, events, _) = await SetUpAsync();
+        events.Finished.Add("terminated");
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(Job("terminated", 0)));
+        var old = Job("retried", 0);
+        // The orchestrator timed attempt 1 out and enqueued attempt 2: attempt 1's message must not be computed again.
+        await new JobAttempts(account).RecordAsync(old with { Attempt = 2 });
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(old));
+
+        await RunOnceAsync(worker);
+        await RunOnceAsync(worker);
+
+        Assert.Empty(events.Raised);
+        Assert.Empty(events.Claims);
+        Assert.Empty((await account.GpuJobs.PeekMessagesAsync()).Value);
+        Assert.Empty(await PipelineTestKit.ListAsync(account.Container(StorageNames.Checkpoints), "terminated/"));
+        Assert.DoesNotContain(await PipelineTestKit.ListAsync(account.Container(StorageNames.Checkpoints), "retried/"), n => n.EndsWith(".safetensors", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AWorkerClaimsAJobBeforeItsResultSoTheTimeoutStartsWhenTheWorkStarts()
+    {
+        var (account, worker, events, _) = await SetUpAsync();
+        var job = Job("claimed", 0);
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job));
+        await RunOnceAsync(worker);
+
+        var claim = Assert.Single(events.Claims);
+        Assert.Equal((job.JobId, 1), (claim.JobId, claim.Attempt));
+        Assert.Equal("GpuJobStarted." + job.EventName, JobClaim.EventNameOf(job.EventName));
+        Assert.True(Assert.Single(events.Raised).Result.Succeeded);
+    }
+
+    [Fact]
+    public async Task ACommittedJobDequeuedTooOftenRaisesItsResultAndAnUncommittedOneARetryableFailure()
+    {
+        var (account, worker, events, _) = await SetUpAsync();
+        var job = Job("committed", 0);
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job));
+        await RunOnceAsync(worker);
+        var first = Assert.Single(events.Raised).Result;
+
+        // The same message again, as if its event had never been raised, past the dequeue limit.
+        var (_, limited, limitedEvents, _) = await SetUpAsync(new GpuWorkerOptions { MaxDequeueCount = 0 }, upload: false);
+        var limitedWorker = new GpuJobWorker(account, limitedEvents, new ModelCache(account, Path.Combine(_scratch, "cache-limited")), Warm, ComputeThread.Shared,
+            new GpuWorkerOptions { MaxDequeueCount = 0, MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(5) });
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job));
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(Job("never-committed", 0)));
+        await RunOnceAsync(limitedWorker);
+        await RunOnceAsync(limitedWorker);
+
+        var again = limitedEvents.Raised.Single(r => r.Instance == "committed").Result;
+        Assert.True(again.Succeeded);
+        Assert.True(again.Reused);
+        Assert.Equal(PipelineJson.Serialize(first.Checkpoint), PipelineJson.Serialize(again.Checkpoint));
+        var failed = limitedEvents.Raised.Single(r => r.Instance == "never-committed").Result;
+        Assert.False(failed.Succeeded);
+        Assert.True(failed.Retryable);
+        _ = limited;
+    }
+
+    [Fact]
+    public async Task TheModelCacheDeletesTheLeastRecentlyUsedCopyWhenOverItsBound()
+    {
+        var (account, _, _, _) = await SetUpAsync();
+        string root = Path.Combine(_scratch, "bounded-" + Guid.NewGuid().ToString("N")[..6]);
+        var probe = await new ModelCache(account, root + "-probe").GetAsync("tiny");
+        long one = new DirectoryInfo(probe.Directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        var cache = new ModelCache(account, root, maxBytes: one + one / 2);
+
+        var first = await cache.GetAsync("tiny");
+        await account.Container(StorageNames.Models).GetBlobClient("tiny/README.md").UploadAsync(BinaryData.FromString("a new version"));
+        var second = await cache.GetAsync("tiny");
+
+        Assert.NotEqual(first.Directory, second.Directory);
+        Assert.False(Directory.Exists(first.Directory));
+        Assert.True(File.Exists(Path.Combine(second.Directory, "unet", "config.json")));
+        Assert.True(cache.Entries().Sum(e => e.Bytes) <= cache.MaxBytes);
     }
 
     [Fact]
