@@ -41,7 +41,7 @@ public static class ReceCommandLine
         {
             return body();
         }
-        catch (Exception e) when (e is ErasureInputException or GenerationInputException or ModelFormatException or DeviceUnavailableException)
+        catch (Exception e) when (e is ErasureInputException or GenerationInputException or ModelFormatException or DeviceUnavailableException or Rece.Engine.IllPosedErasureException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;

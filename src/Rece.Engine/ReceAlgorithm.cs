@@ -128,7 +128,12 @@ public sealed class ReceSession : IDisposable
     public SharedFactorState State => _model.State;
 
     /// <summary>A session on the original model; its first <see cref="Step"/> measures it (stage 0).</summary>
-    public static ReceSession Start(ErasureProblem problem) => new(problem, new SharedFactorModel(problem.Gram), -1);
+    public static ReceSession Start(ErasureProblem problem)
+    {
+        if (!isfinite(problem.Gram).all().item<bool>())
+            throw new IllPosedErasureException("The model's cross-attention K/V weights are not finite (NaN or infinite values, or too large to square in float64); the model folder is damaged.");
+        return new(problem, new SharedFactorModel(problem.Gram), -1);
+    }
 
     /// <summary>Continues after <paramref name="completedStage"/> from the state saved then.</summary>
     public static ReceSession Resume(ErasureProblem problem, int completedStage, SharedFactorState state)
@@ -159,6 +164,10 @@ public sealed class ReceSession : IDisposable
             _model.Apply(edit);
         }
         ReplaceDerived(null);
+        // A NaN or an overflow would otherwise flow silently into the patch.
+        if (!isfinite(_model.Factor).all().item<bool>())
+            throw new IllPosedErasureException(
+                $"The {ErasureProblem.StageName(stage)} edit made non-finite weights: the settings overflow float64 (scales too large, or lambda / the regularizer too small), or the model's weights are not finite. Use settings nearer the presets'.");
         CompletedStage = stage;
         var derived = Derived();
         return new StageMeasures(

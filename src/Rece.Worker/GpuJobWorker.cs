@@ -375,7 +375,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
 
     /// <summary>Failures no retry can fix: bad settings, a missing or malformed model, a model that cannot make images.</summary>
     private static bool IsCausedByTheRequest(Exception e) =>
-        e is ErasureInputException or ModelFormatException or ModelNotFoundException or RequestValidationException
+        e is ErasureInputException or ModelFormatException or ModelNotFoundException or RequestValidationException or Rece.Engine.IllPosedErasureException
             or Rece.Evaluation.EvaluationInputException or Rece.Generation.GenerationInputException;
 }
 

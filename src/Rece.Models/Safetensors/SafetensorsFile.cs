@@ -152,7 +152,15 @@ public sealed class SafetensorsFile : IDisposable
             throw new ModelFormatException($"{path}: tensor {name} has a negative dimension in {TensorShape.Format(shape)}.");
         if (begin < 0 || end < begin)
             throw new ModelFormatException($"{path}: tensor {name} has invalid data_offsets [{begin}, {end}].");
-        long expected = checked(shape.Aggregate(1L, (a, b) => a * b) * TensorDTypes.ElementSize(dtype));
+        long expected;
+        try
+        {
+            expected = checked(shape.Aggregate(1L, (a, b) => a * b) * TensorDTypes.ElementSize(dtype));
+        }
+        catch (OverflowException)
+        {
+            throw new ModelFormatException($"{path}: tensor {name} has the shape {TensorShape.Format(shape)}, whose size overflows; the file is damaged.");
+        }
         if (end - begin != expected)
             throw new ModelFormatException(
                 $"{path}: tensor {name} ({dtype} {TensorShape.Format(shape)}) needs {expected} bytes but its data_offsets span {end - begin}.");
