@@ -68,6 +68,61 @@ public class RequestAndPlanTests
     public void TooLargeASweepIsRejected() =>
         Assert.Equal("sweep", Assert.Single(Errors("""{"model": "m", "concepts": ["x"], "sweep": {"reg": [1,2,3,4,5,6,7,8,9], "lambda": [1,2,3,4,5,6,7,8]}}""")).Field);
 
+    [Theory]
+    [InlineData("../models/tiny/evil")]
+    [InlineData("erasures/../../reports/x")]
+    [InlineData("a/./b")]
+    [InlineData("a\\b")]
+    [InlineData("a/\u0001/b")]
+    [InlineData("..")]
+    public void AnOutputPrefixThatCouldLeaveItsContainerIsRejected(string output)
+    {
+        string json = $$"""{"model": "m", "concepts": ["x"], "output": {{System.Text.Json.JsonSerializer.Serialize(output)}}}""";
+        Assert.Contains("no \".\" or \"..\" part", Assert.Single(Errors(json), e => e.Field == "output").Message);
+    }
+
+    [Fact]
+    public void AGoodOutputPrefixIsKeptWithoutItsSlashes() =>
+        Assert.Equal("erasures/my-run.v2", PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"], "output": "/erasures/my-run.v2/"}""").Output);
+
+    [Fact]
+    public void LongSweepListsAreRejectedBeforeAnyRunIsBuilt()
+    {
+        // Three lists of 120 values would have built 1.7 million runs before the cap said no.
+        string list = "[" + string.Join(", ", Enumerable.Range(1, 120)) + "]";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var errors = Errors("{\"model\": \"m\", \"concepts\": [\"x\"], \"sweep\": {\"reg\": " + list + ", \"lambda\": " + list + ", \"preserveScale\": " + list + "}}");
+        Assert.Equal(new[] { "sweep.lambda", "sweep.preserveScale", "sweep.reg" }, errors.Select(e => e.Field).Order());
+        Assert.All(errors, e => Assert.Contains("lists 120 values", e.Message));
+        Assert.Equal(long.MaxValue, PipelineRequestParser.SweepRuns(new Sweep { Reg = new double[int.MaxValue / 1024 + 1], Lambda = new double[int.MaxValue / 1024 + 1], PreserveScale = new double[int.MaxValue / 1024 + 1] }));
+    }
+
+    [Fact]
+    public void ASweepWhoseProductIsTooLargeIsRejectedWithItsCount()
+    {
+        string five = "[1, 2, 3, 4, 5]";
+        var error = Assert.Single(Errors("{\"model\": \"m\", \"concepts\": [\"x\"], \"sweep\": {\"reg\": " + five + ", \"lambda\": " + five + ", \"preserveScale\": " + five + "}}"));
+        Assert.Equal("sweep", error.Field);
+        Assert.Contains("makes 125 runs", error.Message);
+    }
+
+    [Fact]
+    public void APreserveListTooLongForAJobMessageIsRejectedAtValidation()
+    {
+        // 78 KB of preserve texts: accepted before, then the job failed when its message passed the queue's 64 KiB.
+        var preserve = Enumerable.Range(0, 2000).Select(i => $"a preserved prompt number {i} of the long list").ToList();
+        string json = $$"""{"model": "m", "concepts": ["x"], "preserve": {{System.Text.Json.JsonSerializer.Serialize(preserve)}}}""";
+        var error = Assert.Single(Errors(json));
+        Assert.Equal("preserve", error.Field);
+        Assert.Contains("queue's 64 KiB message limit", error.Message);
+        var fits = preserve.Take(200).ToList();
+        Assert.Equal(200, PipelineRequestParser.Parse($$"""{"model": "m", "concepts": ["x"], "preserve": {{System.Text.Json.JsonSerializer.Serialize(fits)}}}""").Preserve.Count);
+    }
+
+    [Fact]
+    public void AConceptLongerThanAPromptIsRejected() =>
+        Assert.Contains("at most 1000", Assert.Single(Errors($$"""{"model": "m", "concepts": ["{{new string('x', 1001)}}"]}"""), e => e.Field == "concepts[0]").Message);
+
     [Fact]
     public void PresetsFillEpochsAndRegularizerAndUceMakesOnlyEpochZero()
     {
