@@ -40,7 +40,7 @@ public sealed class PublishTests : IDisposable
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "functions.metadata")));
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!, f => f.Clone());
         Assert.Equal(
-            new[] { "EnqueueEvaluationReport", "EnqueueEvaluationShard", "EnqueueGpuJob", "ErasureOrchestrator", "ErasureRequestBlobTrigger", "ErasureRequestEventTrigger", "GetErasure", "ListErasures", "PurgeErasure", "RaiseErasureEvent", "StartErasure", "TerminateErasure", "WriteErasureReport", "WriteErasureResult" },
+            new[] { "EnqueueEvaluationReport", "EnqueueEvaluationShard", "EnqueueGpuJob", "ErasureOrchestrator", "ErasureRequestBlobTrigger", "ErasureRequestEventTrigger", "GetErasure", "ListErasures", "PurgeErasure", "RaiseErasureEvent", "StartErasure", "TerminateErasure", "VerifyCheckpoint", "WriteErasureReport", "WriteErasureResult" },
             functions.Keys.Order(StringComparer.Ordinal));
         Assert.All(functions.Values, f => Assert.Equal("Rece.Functions.dll", f.GetProperty("scriptFile").GetString()));
 
@@ -68,7 +68,7 @@ public sealed class PublishTests : IDisposable
             (events.GetProperty("type").GetString(), events.GetProperty("queueName").GetString(), events.GetProperty("connection").GetString()));
         Assert.True(HasClient("ErasureRequestEventTrigger"));
         Assert.Equal("orchestrationTrigger", Trigger("ErasureOrchestrator").GetProperty("type").GetString());
-        foreach (var activity in new[] { "EnqueueGpuJob", "EnqueueEvaluationShard", "EnqueueEvaluationReport", "WriteErasureReport", "WriteErasureResult" })
+        foreach (var activity in new[] { "EnqueueGpuJob", "EnqueueEvaluationShard", "EnqueueEvaluationReport", "WriteErasureReport", "WriteErasureResult", "VerifyCheckpoint" })
             Assert.Equal("activityTrigger", Trigger(activity).GetProperty("type").GetString());
 
         using var extensions = JsonDocument.Parse(File.ReadAllText(Path.Combine(_output, "extensions.json")));
