@@ -18,7 +18,7 @@ param jobsPerReplica = 1
 // The orchestrating function app: one replica always runs.
 param functionAppMaxReplicas = 1
 
-// A GPU job (one erase epoch) not answered within the timeout is enqueued again, up to the attempts.
+// A claimed GPU job (one erase epoch or evaluation shard) silent for the timeout (no result, no heartbeat) is enqueued again, up to the attempts; the time a job waits in the queue does not count.
 param gpuJobTimeoutSeconds = 1800
 param gpuJobAttempts = 3
 

@@ -28,7 +28,7 @@ public static class TaskNames
 /// <para>
 /// Versioning: a change to what this orchestrator schedules (activities, events, timers, their order) breaks the replay
 /// of instances started by the previous code. Such a change is rolled out under a new task hub name (RECE_TASK_HUB /
-/// --task-hub; the Bicep parameter taskHubName): instances in flight finish on the old hub with the old build's workers,
+/// --hub; the Bicep parameter taskHubName): instances in flight finish on the old hub with the old build's workers,
 /// new requests start on the new hub, and the old hub is deleted once it is empty. Changes that only add optional JSON
 /// fields replay unchanged.
 /// </para>
