@@ -32,6 +32,10 @@ public sealed class ErasureIntake(StorageAccount account, GpuJobPolicy jobs)
     /// <summary>Validates a request and checks that its model folder exists.</summary>
     public async Task<(PipelineRequest? Request, IReadOnlyList<FieldError> Errors)> ValidateAsync(string json, CancellationToken cancellationToken = default)
     {
+        // The parser reads strings with JsonElement.GetString, which throws (a 500) on an escaped lone surrogate such as
+        // "\ud800"; such text is refused here first, by field, as the parser would refuse anything else.
+        if (BrokenUnicode(json) is { } broken)
+            return (null, new[] { broken });
         PipelineRequest request;
         try
         {
@@ -45,6 +49,61 @@ public sealed class ErasureIntake(StorageAccount account, GpuJobPolicy jobs)
         await foreach (var _ in models.GetBlobsAsync(new GetBlobsOptions { Prefix = request.Model.TrimEnd('/') + "/" }, cancellationToken))
             return (request, Array.Empty<FieldError>());
         return (null, new[] { new FieldError("model", $"the models container has no folder \"{request.Model}/\"; upload the diffusers model to {StorageNames.Models}/{request.Model}/ first") });
+    }
+
+    /// <summary>The first property name or string value of the document that is not valid UTF-16 (an escaped lone surrogate); null when there is none or the text is not JSON (the parser says so).</summary>
+    private static FieldError? BrokenUnicode(string json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        using (document)
+            return Walk(document.RootElement, "$");
+
+        static FieldError? Walk(JsonElement element, string path)
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    return Readable(() => element.GetString(), path);
+                case JsonValueKind.Array:
+                    int index = 0;
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        if (Walk(item, $"{path}[{index++}]") is { } inner)
+                            return inner;
+                    }
+                    return null;
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        if ((Readable(() => property.Name, path) ?? Walk(property.Value, path == "$" ? property.Name : $"{path}.{property.Name}")) is { } inner)
+                            return inner;
+                    }
+                    return null;
+                default:
+                    return null;
+            }
+        }
+
+        static FieldError? Readable(Func<string?> read, string path)
+        {
+            try
+            {
+                _ = read();
+                return null;
+            }
+            catch (InvalidOperationException)
+            {
+                return new FieldError(path, "holds an escaped lone surrogate (e.g. \\ud800): the text is not valid Unicode");
+            }
+        }
     }
 
     public async Task<IntakeResult> StartFromHttpAsync(DurableTaskClient client, string body, CancellationToken cancellationToken = default)
