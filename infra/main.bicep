@@ -1,6 +1,6 @@
 // RecePipeline in one Azure resource group: storage (requests, results, models, checkpoints, reports, the
-// Durable task hub), the blob-drop event route, monitoring, a managed identity with data-plane roles only,
-// the container registry, and a Container Apps environment running the Durable Functions app (CPU,
+// Durable task hub), the blob-drop event route, monitoring, one managed identity per app with data roles on
+// just the containers, queues and tables that app's code touches (never the account), the container registry, and a Container Apps environment running the Durable Functions app (CPU,
 // Consumption profile, always one replica) and the GPU workers (serverless GPU, scaled 0..N on gpu-jobs).
 // No account key, connection string or registry password is created or handed to anything.
 //
@@ -84,6 +84,12 @@ param registrySku string = 'Basic'
 @maxValue(730)
 param logRetentionDays int = 30
 
+@description('Public IP ranges (CIDR) allowed to reach the storage account; with this or allowedSubnetIds set, every other network is denied. Include the apps\' outbound addresses (docs/security.md). Empty: any network, identity still required.')
+param allowedIpRanges array = []
+
+@description('Virtual network subnets (resource ids, Microsoft.Storage service endpoint on) allowed to reach the storage account, e.g. the Container Apps environment\'s subnet.')
+param allowedSubnetIds array = []
+
 // The names the pipeline's code uses (issue 9's contract; tests/Rece.Infra.Tests checks them against it).
 var containerNames = {
   models: 'models'
@@ -109,11 +115,71 @@ var taskHubTables = [
   '${taskHubName}History'
   '${taskHubName}Partitions'
 ]
+// The engine's blob containers (large message payloads, partition leases) and the Functions host's app lease.
+var taskHubContainers = [
+  '${hubQueueName}-largemessages'
+  '${hubQueueName}-leases'
+  '${hubQueueName}-applease'
+]
+// The Functions host's own: locks and blob receipts, function keys (AzureWebJobsSecretStorageType=blob).
+var functionsHostContainers = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+// Where the host moves a request-event message that failed five times.
+var requestEventsPoisonQueue = '${queueNames.requestEvents}-poison'
+
+// What each app's code touches (src/Rece.Storage/StorageNames.cs and the classes using it), and so all it may reach.
+// Functions app (internet-facing; the orchestrator and the HTTP API):
+//   requests: read (ErasureIntake); models: read (ValidateAsync lists the model folder);
+//   results: write (result documents, published copies); reports: write (the erasure report);
+//   checkpoints: write (DELETE ...?deleteOutputs=true deletes them; publishing copies patches out of them);
+//   gpu-jobs: send only (EnqueueGpuJob); erasure-request-events (+ poison): process (the queue trigger);
+//   the task hub's queues, tables and containers, and the host's containers: it runs the hub.
+// GPU worker (runs untrusted model files):
+//   models: read; checkpoints and reports: write (epoch checkpoints, evaluation shards and reports);
+//   gpu-jobs: process (receive, renew, delete; KEDA reads its length);
+//   the task hub: its results are events, and the Durable client creates the hub's queues, tables and containers
+//   if missing before it sends one, so it holds the same hub grants; nothing of requests or results.
+var functionAppAccess = {
+  containers: concat(
+    [
+      { name: containerNames.requests, role: 'read' }
+      { name: containerNames.models, role: 'read' }
+      { name: containerNames.results, role: 'write' }
+      { name: containerNames.reports, role: 'write' }
+      { name: containerNames.checkpoints, role: 'write' }
+    ],
+    map(concat(taskHubContainers, functionsHostContainers), c => { name: c, role: 'write' })
+  )
+  queues: concat(
+    [
+      { name: queueNames.gpuJobs, role: 'send' }
+      { name: queueNames.requestEvents, role: 'process' }
+      { name: requestEventsPoisonQueue, role: 'process' }
+    ],
+    map(taskHubQueues, q => { name: q, role: 'process' })
+  )
+  tables: taskHubTables
+}
+var gpuWorkerAccess = {
+  containers: concat(
+    [
+      { name: containerNames.models, role: 'read' }
+      { name: containerNames.checkpoints, role: 'write' }
+      { name: containerNames.reports, role: 'write' }
+    ],
+    map(taskHubContainers, c => { name: c, role: 'write' })
+  )
+  queues: concat([{ name: queueNames.gpuJobs, role: 'process' }], map(taskHubQueues, q => { name: q, role: 'process' }))
+  tables: taskHubTables
+}
 
 var suffix = uniqueString(resourceGroup().id, namePrefix)
 var prefix = toLower(namePrefix)
 var names = {
-  identity: '${prefix}-identity'
+  functionAppIdentity: '${prefix}-func-identity'
+  gpuWorkerIdentity: '${prefix}-worker-identity'
   storage: take('st${prefix}${suffix}', 24)
   registry: take('cr${prefix}${suffix}', 50)
   workspace: '${prefix}-logs'
@@ -142,10 +208,27 @@ var gpuProfile = gpuProfiles[gpuProfileType]
 
 var deployApps = !empty(imageTag)
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
-  name: names.identity
+// One identity per app: the internet-facing Functions app and the GPU worker (which loads model files) share nothing.
+resource functionAppIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: names.functionAppIdentity
   location: location
 }
+
+resource gpuWorkerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: names.gpuWorkerIdentity
+  location: location
+}
+
+var appIdentities = [
+  {
+    id: functionAppIdentity.id
+    principalId: functionAppIdentity.properties.principalId
+  }
+  {
+    id: gpuWorkerIdentity.id
+    principalId: gpuWorkerIdentity.properties.principalId
+  }
+]
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -154,8 +237,7 @@ module monitoring 'modules/monitoring.bicep' = {
     workspaceName: names.workspace
     appInsightsName: names.appInsights
     retentionDays: logRetentionDays
-    publisherIdentityId: identity.id
-    publisherPrincipalId: identity.properties.principalId
+    publishers: appIdentities
   }
 }
 
@@ -165,11 +247,41 @@ module storage 'modules/storage.bicep' = {
     location: location
     accountName: names.storage
     skuName: storageSku
-    containerNames: map(items(containerNames), c => c.value)
-    queueNames: concat(map(items(queueNames), q => q.value), taskHubQueues)
+    containerNames: concat(map(items(containerNames), c => c.value), taskHubContainers, functionsHostContainers)
+    queueNames: concat(map(items(queueNames), q => q.value), [requestEventsPoisonQueue], taskHubQueues)
     tableNames: taskHubTables
-    dataIdentityId: identity.id
-    dataPrincipalId: identity.properties.principalId
+    allowedIpRanges: allowedIpRanges
+    allowedSubnetIds: allowedSubnetIds
+  }
+}
+
+module functionAppStorageAccess 'modules/storageAccess.bicep' = {
+  name: 'functionAppStorageAccess'
+  dependsOn: [
+    storage
+  ]
+  params: {
+    accountName: names.storage
+    identityId: functionAppIdentity.id
+    principalId: functionAppIdentity.properties.principalId
+    containers: functionAppAccess.containers
+    queues: functionAppAccess.queues
+    tables: functionAppAccess.tables
+  }
+}
+
+module gpuWorkerStorageAccess 'modules/storageAccess.bicep' = {
+  name: 'gpuWorkerStorageAccess'
+  dependsOn: [
+    storage
+  ]
+  params: {
+    accountName: names.storage
+    identityId: gpuWorkerIdentity.id
+    principalId: gpuWorkerIdentity.properties.principalId
+    containers: gpuWorkerAccess.containers
+    queues: gpuWorkerAccess.queues
+    tables: gpuWorkerAccess.tables
   }
 }
 
@@ -195,8 +307,7 @@ module registry 'modules/registry.bicep' = {
     location: location
     registryName: names.registry
     sku: registrySku
-    pullIdentityId: identity.id
-    pullPrincipalId: identity.properties.principalId
+    pullers: appIdentities
   }
 }
 
@@ -217,8 +328,8 @@ module functionApp 'modules/functionApp.bicep' = if (deployApps) {
     location: location
     appName: names.functionApp
     environmentId: environment.outputs.environmentId
-    identityId: identity.id
-    identityClientId: identity.properties.clientId
+    identityId: functionAppIdentity.id
+    identityClientId: functionAppIdentity.properties.clientId
     registryServer: registry.outputs.loginServer
     image: '${registry.outputs.loginServer}/rece-functions:${imageTag}'
     storageAccountName: storage.outputs.accountName
@@ -241,8 +352,8 @@ module gpuWorker 'modules/gpuWorker.bicep' = if (deployApps) {
     gpuProfileName: gpuProfile.name
     cpu: gpuProfile.cpu
     memory: gpuProfile.memory
-    identityId: identity.id
-    identityClientId: identity.properties.clientId
+    identityId: gpuWorkerIdentity.id
+    identityClientId: gpuWorkerIdentity.properties.clientId
     registryServer: registry.outputs.loginServer
     image: '${registry.outputs.loginServer}/rece-worker:${imageTag}'
     storageAccountName: storage.outputs.accountName
@@ -284,8 +395,11 @@ output gpuWorkerAppName string = names.gpuWorker
 @description('Workload profile the GPU worker runs on.')
 output gpuProfileName string = gpuProfile.name
 
-@description('Client id of the apps\' managed identity.')
-output identityClientId string = identity.properties.clientId
+@description('Client id of the Functions app\'s managed identity.')
+output functionAppIdentityClientId string = functionAppIdentity.properties.clientId
+
+@description('Client id of the GPU worker\'s managed identity.')
+output gpuWorkerIdentityClientId string = gpuWorkerIdentity.properties.clientId
 
 @description('Log Analytics workspace id (customer id) for `az monitor log-analytics query`.')
 output logAnalyticsWorkspaceId string = monitoring.outputs.workspaceCustomerId

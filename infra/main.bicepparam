@@ -29,3 +29,7 @@ param taskHubPartitionCount = 4
 param storageSku = 'Standard_LRS'
 param registrySku = 'Basic'
 param logRetentionDays = 30
+
+// Storage firewall (docs/security.md): comma-separated CIDR ranges in RECE_ALLOWED_IP_RANGES, e.g. the Container
+// Apps environment's outbound addresses and your own; empty: any network (every request is still authenticated).
+param allowedIpRanges = empty(readEnvironmentVariable('RECE_ALLOWED_IP_RANGES', '')) ? [] : split(readEnvironmentVariable('RECE_ALLOWED_IP_RANGES', ''), ',')

@@ -17,11 +17,8 @@ param appInsightsName string
 @maxValue(730)
 param retentionDays int
 
-@description('Resource id of the apps\' managed identity (names the role assignment).')
-param publisherIdentityId string
-
-@description('Principal id of that identity: publishes telemetry to Application Insights.')
-param publisherPrincipalId string
+@description('The apps\' managed identities, [{ id, principalId }]: each publishes telemetry to Application Insights (the id names its role assignment).')
+param publishers array
 
 var monitoringMetricsPublisherRoleId = '3913510d-42f4-4e42-8a64-420c390055eb'
 
@@ -53,15 +50,17 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 // Entra-authenticated ingestion (APPLICATIONINSIGHTS_AUTHENTICATION_STRING in the apps) needs this role,
 // on this component only.
-resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, publisherIdentityId, monitoringMetricsPublisherRoleId)
-  scope: appInsights
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisherRoleId)
-    principalId: publisherPrincipalId
-    principalType: 'ServicePrincipal'
+resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for publisher in publishers: {
+    name: guid(appInsights.id, publisher.id, monitoringMetricsPublisherRoleId)
+    scope: appInsights
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisherRoleId)
+      principalId: publisher.principalId
+      principalType: 'ServicePrincipal'
+    }
   }
-}
+]
 
 output workspaceId string = workspace.id
 output workspaceCustomerId string = workspace.properties.customerId

@@ -17,11 +17,8 @@ param registryName string
 ])
 param sku string
 
-@description('Resource id of the apps\' managed identity (names the role assignment).')
-param pullIdentityId string
-
-@description('Principal id of that identity: may pull images from this registry.')
-param pullPrincipalId string
+@description('The apps\' managed identities, [{ id, principalId }]: each may pull images from this registry (the id names its role assignment).')
+param pullers array
 
 var acrPullRoleId = '7f951dda-4ed3-4680-a7ca-43fe172d538d'
 
@@ -38,15 +35,17 @@ resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
   }
 }
 
-resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(registry.id, pullIdentityId, acrPullRoleId)
-  scope: registry
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPullRoleId)
-    principalId: pullPrincipalId
-    principalType: 'ServicePrincipal'
+resource pull 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for puller in pullers: {
+    name: guid(registry.id, puller.id, acrPullRoleId)
+    scope: registry
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', acrPullRoleId)
+      principalId: puller.principalId
+      principalType: 'ServicePrincipal'
+    }
   }
-}
+]
 
 output registryName string = registry.name
 output loginServer string = registry.properties.loginServer

@@ -1,7 +1,9 @@
 // The pipeline's storage account: request, result, model, checkpoint and report containers, the GPU job
 // queue, the request-event queue Event Grid fills, and the Durable task hub's tables and queues. Shared-key
 // access is off: every client (the Functions host, the Durable Task engine, `rece worker`, KEDA, Event Grid)
-// authenticates with a managed identity, so no account key or connection string exists to leak.
+// authenticates with a managed identity, so no account key or connection string exists to leak. No identity gets
+// a role on the whole account: modules/storageAccess.bicep grants each app its containers, queues and tables.
+// Network: with allowedIpRanges or allowedSubnetIds set, everything else is denied (docs/security.md).
 
 @description('Azure region of the account.')
 param location string
@@ -29,19 +31,15 @@ param queueNames array
 @description('Tables to create.')
 param tableNames array
 
-@description('Resource id of the apps\' managed identity (names the role assignments).')
-param dataIdentityId string
+@description('Public IP ranges (CIDR, e.g. 203.0.113.0/24) allowed to reach the account. Empty, with allowedSubnetIds empty too: any network (authentication still required).')
+param allowedIpRanges array = []
 
-@description('Principal id of that identity: gets blob, queue and table data access on this account only.')
-param dataPrincipalId string
+@description('Resource ids of virtual network subnets (with the Microsoft.Storage service endpoint) allowed to reach the account.')
+param allowedSubnetIds array = []
 
-// Least-privilege data roles: read/write data, no management plane, no key listing, no ACL changes
-// (Contributor, not Owner). The Durable task hub needs all three services, the apps create its artefacts.
-var dataRoleIds = {
-  blobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-  queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-  tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
-}
+// Any rule turns the firewall on: what no rule names is denied. Trusted Azure services (Event Grid delivering
+// to the request-event queue with its managed identity) pass either way.
+var restrictNetwork = !empty(allowedIpRanges) || !empty(allowedSubnetIds)
 
 resource account 'Microsoft.Storage/storageAccounts@2025-08-01' = {
   name: accountName
@@ -59,6 +57,18 @@ resource account 'Microsoft.Storage/storageAccounts@2025-08-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: restrictNetwork ? 'Deny' : 'Allow'
+      bypass: 'AzureServices'
+      ipRules: map(allowedIpRanges, range => {
+        value: range
+        action: 'Allow'
+      })
+      virtualNetworkRules: map(allowedSubnetIds, subnet => {
+        id: subnet
+        action: 'Allow'
+      })
+    }
   }
 }
 
@@ -109,18 +119,6 @@ resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-08-
   for name in tableNames: {
     parent: tableService
     name: name
-  }
-]
-
-resource dataRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in items(dataRoleIds): {
-    name: guid(account.id, dataIdentityId, roleId.value)
-    scope: account
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId.value)
-      principalId: dataPrincipalId
-      principalType: 'ServicePrincipal'
-    }
   }
 ]
 

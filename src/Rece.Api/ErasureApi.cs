@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Rece.Orchestration;
+using Rece.Orchestration.Jobs;
 using Rece.Orchestration.Requests;
 using Rece.Storage;
 
@@ -34,10 +35,13 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
 
     public async Task<IResult> StartAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken = default)
     {
-        if (request.ContentLength is > 1 << 20)
-            return Problem(413, "Request too large", "An erasure request is a small JSON document (at most 1 MiB).");
+        if (request.ContentLength is > BoundedBody.MaxBytes)
+            return TooLarge("An erasure request");
+        var bytes = await BoundedBody.ReadAsync(request.Body, BoundedBody.MaxBytes, cancellationToken);
+        if (bytes is null)
+            return TooLarge("An erasure request");
         string body;
-        using (var reader = new StreamReader(request.Body))
+        using (var reader = new StreamReader(new MemoryStream(bytes)))
             body = await reader.ReadToEndAsync(cancellationToken);
         var result = await intake.StartFromHttpAsync(client, body, cancellationToken);
         if (result.Outcome == IntakeOutcome.Rejected)
@@ -144,17 +148,31 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
     }
 
     /// <summary>POST /api/erasures/{id}/events/{eventName}: raises an event with the JSON body (the Durable sendEventPostUri).</summary>
+    /// <remarks>
+    /// The names the pipeline raises itself (<see cref="PipelineEvents.IsInternal"/>) are refused before anything else:
+    /// the orchestrator takes a GPU job's result from its event, so this route must not be a way to forge one.
+    /// </remarks>
     public async Task<IResult> RaiseEventAsync(HttpRequest request, DurableTaskClient client, string id, string eventName, CancellationToken cancellationToken = default)
     {
+        if (EventNameProblem(eventName) is { } problem)
+            return Invalid(new[] { new FieldError("eventName", problem) });
+        if (PipelineEvents.IsInternal(eventName))
+            return Problem(StatusCodes.Status403Forbidden, "Reserved event name",
+                $"\"{eventName}\" is an event the pipeline raises itself (names starting {string.Join(", ", PipelineEvents.InternalPrefixes)}); only GPU workers deliver those, never this route.");
+        if (request.ContentLength is > BoundedBody.MaxBytes)
+            return TooLarge("An event body");
         var metadata = await client.GetInstanceAsync(id, cancellationToken);
         if (metadata is null)
             return NotFound(id);
         if (metadata.IsCompleted)
             return Problem(StatusCodes.Status410Gone, "Already finished", $"Instance {id} is {metadata.RuntimeStatus}; it takes no more events.");
+        var bytes = await BoundedBody.ReadAsync(request.Body, BoundedBody.MaxBytes, cancellationToken);
+        if (bytes is null)
+            return TooLarge("An event body");
         JsonElement? payload = null;
         try
         {
-            using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: cancellationToken);
+            using var document = JsonDocument.Parse(bytes);
             payload = document.RootElement.Clone();
         }
         catch (JsonException e)
@@ -230,6 +248,25 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
             detail: string.Join("; ", errors.Select(e => e.ToString())),
             statusCode: StatusCodes.Status400BadRequest,
             extensions: new Dictionary<string, object?> { ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList() });
+
+    /// <summary>Event names: the Durable contract puts no bound on them, the task hub stores each in its history.</summary>
+    public const int MaxEventNameLength = 128;
+
+    /// <summary>Why an event name is not acceptable on the public route; null when it is.</summary>
+    public static string? EventNameProblem(string eventName)
+    {
+        if (eventName.Length is 0 or > MaxEventNameLength)
+            return $"must be 1 to {MaxEventNameLength} characters, got {eventName.Length}";
+        foreach (char c in eventName)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+                return "may hold only ASCII letters, digits, '.', '-' and '_'";
+        }
+        return null;
+    }
+
+    private static IResult TooLarge(string what) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", $"{what} is a small JSON document (at most {BoundedBody.MaxBytes / 1024 / 1024} MiB).");
 
     private static IResult NotFound(string id) => Problem(StatusCodes.Status404NotFound, "No such instance", $"The task hub has no erasure instance \"{id}\".");
 

@@ -17,23 +17,30 @@ public static class RequestBlobEvents
 
     /// <summary>The request blob names (relative to the request container) that the message announces.</summary>
     /// <exception cref="FormatException">The message is neither JSON nor Base64 of JSON.</exception>
-    public static IReadOnlyList<string> RequestBlobNames(string message)
+    public static IReadOnlyList<string> RequestBlobNames(string message) => RequestBlobs(message).Select(b => b.Name).ToList();
+
+    /// <summary>The request blobs the message announces, with the size its event gives (data.contentLength), so a blob too large to be a request is refused unread.</summary>
+    /// <exception cref="FormatException">The message is neither JSON nor Base64 of JSON.</exception>
+    public static IReadOnlyList<AnnouncedBlob> RequestBlobs(string message)
     {
         using var document = Parse(message);
         var events = document.RootElement.ValueKind == JsonValueKind.Array
             ? document.RootElement.EnumerateArray().ToList()
             : new List<JsonElement> { document.RootElement };
-        var names = new List<string>();
+        var blobs = new List<AnnouncedBlob>();
         foreach (var e in events)
         {
             if (e.ValueKind != JsonValueKind.Object
-                || !e.TryGetProperty("eventType", out var type) || type.GetString() != BlobCreated
-                || !e.TryGetProperty("subject", out var subject) || subject.GetString() is not { } text
+                || !e.TryGetProperty("eventType", out var type) || type.ValueKind != JsonValueKind.String || type.GetString() != BlobCreated
+                || !e.TryGetProperty("subject", out var subject) || subject.ValueKind != JsonValueKind.String || subject.GetString() is not { } text
                 || !text.StartsWith(SubjectPrefix, StringComparison.Ordinal) || text.Length == SubjectPrefix.Length)
                 continue;
-            names.Add(text[SubjectPrefix.Length..]);
+            long? length = e.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                && data.TryGetProperty("contentLength", out var size) && size.ValueKind == JsonValueKind.Number && size.TryGetInt64(out long bytes)
+                ? bytes : null;
+            blobs.Add(new AnnouncedBlob(text[SubjectPrefix.Length..], length));
         }
-        return names;
+        return blobs;
     }
 
     private static JsonDocument Parse(string message)

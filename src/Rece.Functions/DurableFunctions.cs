@@ -39,9 +39,10 @@ public sealed class DurableFunctions(IGpuJobQueue queue, IErasureOutputs outputs
 
 /// <summary>
 /// erasure-requests/{name} (delivered by Event Grid in Azure): starts one instance per blob name and content; a
-/// malformed request gets a Failed erasure-results/{name}. The request blob is only read.
+/// malformed request gets a Failed erasure-results/{name}. The request blob is only read, and only after its name and
+/// size passed (a blob over 1 MiB is refused from its properties, unread).
 /// </summary>
-public sealed class ErasureRequestBlobTrigger(ErasureIntake intake, ILogger<ErasureRequestBlobTrigger> logger)
+public sealed partial class ErasureRequestBlobTrigger(ErasureIntake intake, ILogger<ErasureRequestBlobTrigger> logger)
 {
     [Function(nameof(ErasureRequestBlobTrigger))]
     public async Task Run(
@@ -50,19 +51,24 @@ public sealed class ErasureRequestBlobTrigger(ErasureIntake intake, ILogger<Eras
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        var download = await blob.DownloadContentAsync(cancellationToken);
-        var result = await intake.StartFromBlobAsync(client, name, download.Value.Content, download.Value.Details.ETag.ToString(), cancellationToken);
-        logger.LogInformation("{Blob}: {Outcome} {Instance} {Errors}", name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors));
+        // The bound client is left unread: the intake looks at the blob's name and properties before its content.
+        var result = await intake.StartFromBlobNameAsync(client, name, cancellationToken);
+        Started(logger, name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors), result.Note);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome} {Instance} {Errors} {Note}")]
+    private static partial void Started(ILogger logger, string blob, IntakeOutcome outcome, string? instance, string errors, string? note);
 }
 
 /// <summary>
 /// The Event Grid BlobCreated events of request blobs, as the deployment delivers them (a storage queue: no function keys
 /// in the deployment; infra/modules/events.bicep). Each named blob goes the way of <see cref="ErasureRequestBlobTrigger"/>,
-/// so an event delivered twice, or an event and the blob trigger for the same blob, start one instance. A message that is
-/// not an Event Grid event fails and, after the host's retries, lands in the poison queue.
+/// so an event delivered twice, or an event and the blob trigger for the same blob, start one instance; the event's
+/// contentLength refuses a blob too large to be a request without reading it. A message that is not an Event Grid event
+/// fails and, after the host's retries, lands in the poison queue. Each blob of a message is tried even when one before
+/// it failed; the message then fails as a whole, so the failed blobs are retried (the others start nothing twice).
 /// </summary>
-public sealed class ErasureRequestEventTrigger(ErasureIntake intake, ILogger<ErasureRequestEventTrigger> logger)
+public sealed partial class ErasureRequestEventTrigger(ErasureIntake intake, ILogger<ErasureRequestEventTrigger> logger)
 {
     [Function(nameof(ErasureRequestEventTrigger))]
     public async Task Run(
@@ -70,10 +76,27 @@ public sealed class ErasureRequestEventTrigger(ErasureIntake intake, ILogger<Era
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)
     {
-        foreach (var name in RequestBlobEvents.RequestBlobNames(message))
+        var failures = new List<Exception>();
+        foreach (var blob in RequestBlobEvents.RequestBlobs(message))
         {
-            var result = await intake.StartFromBlobNameAsync(client, name, cancellationToken);
-            logger.LogInformation("{Blob}: {Outcome} {Instance} {Errors} {Note}", name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors), result.Note);
+            try
+            {
+                var result = await intake.StartFromBlobNameAsync(client, blob.Name, cancellationToken, blob.ContentLength);
+                Started(logger, blob.Name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors), result.Note);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                BlobFailed(logger, e, blob.Name);
+                failures.Add(e);
+            }
         }
+        if (failures.Count > 0)
+            throw new AggregateException($"{failures.Count} request blob(s) of the event message failed; the message is retried", failures);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome} {Instance} {Errors} {Note}")]
+    private static partial void Started(ILogger logger, string blob, IntakeOutcome outcome, string? instance, string errors, string? note);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Blob}: the request could not be taken; the other blobs of the message go on")]
+    private static partial void BlobFailed(ILogger logger, Exception exception, string blob);
 }

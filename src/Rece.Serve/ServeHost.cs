@@ -15,9 +15,12 @@ namespace Rece.Serve;
 public static class ServeHost
 {
     /// <summary>Creates missing containers, queues and the task hub, then returns the (not yet started) application.</summary>
+    /// <exception cref="ServeConfigurationException">A non-loopback URL without an API key, or a key too short.</exception>
     /// <param name="configureServices">Runs last: an embedding host may replace a service (e.g. wrap the job queue).</param>
     public static async Task<WebApplication> BuildAsync(ServeOptions options, Action<ILoggingBuilder>? logging = null, Action<IServiceCollection>? configureServices = null, CancellationToken cancellationToken = default)
     {
+        // Before anything is created: an unauthenticated public API must not even touch the storage account.
+        ApiKeyGuard.Validate(options.Urls, options.ApiKey);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.ClearProviders();
@@ -72,6 +75,7 @@ public static class ServeHost
         }
         configureServices?.Invoke(builder.Services);
         var app = builder.Build();
+        app.UseApiKey(options.ApiKey);
         app.MapErasureApi();
         return app;
     }

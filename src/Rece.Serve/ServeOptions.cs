@@ -25,4 +25,7 @@ public sealed record ServeOptions
     public TimeSpan WatchInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     public string? ModelCacheRoot { get; init; }
+
+    /// <summary>The secret every API request carries in the <see cref="ApiKeyGuard.Header"/> header; required unless <see cref="Urls"/> are all loopback.</summary>
+    public string? ApiKey { get; init; }
 }

@@ -37,4 +37,24 @@ public class RequestBlobEventsTests
         Assert.Throws<FormatException>(() => RequestBlobEvents.RequestBlobNames("not an event"));
         Assert.Throws<FormatException>(() => RequestBlobEvents.RequestBlobNames("{ broken"));
     }
+
+    [Fact]
+    public void TheEventsContentLengthComesWithTheName()
+    {
+        string sized = $$$"""{"subject":"{{{Request}}}big.json","eventType":"{{{RequestBlobEvents.BlobCreated}}}","data":{"contentLength": 5242880}}""";
+        Assert.Equal(new[] { new AnnouncedBlob("big.json", 5_242_880) }, RequestBlobEvents.RequestBlobs(sized));
+        Assert.Equal(new[] { new AnnouncedBlob("x.json", null) }, RequestBlobEvents.RequestBlobs(Event(Request + "x.json")));
+    }
+
+    [Theory]
+    [InlineData("""{"eventType": 7, "subject": "/blobServices/default/containers/erasure-requests/blobs/a.json"}""")]
+    [InlineData("""{"eventType": "Microsoft.Storage.BlobCreated", "subject": ["a"]}""")]
+    [InlineData("""{"eventType": "Microsoft.Storage.BlobCreated", "subject": "/blobServices/default/containers/erasure-requests/blobs/a.json", "data": {"contentLength": "huge"}}""")]
+    [InlineData("""[1, "two", null, {"eventType": null}]""")]
+    public void EventsWithFieldsOfTheWrongTypeAreSkippedNotThrown(string message)
+    {
+        var blobs = RequestBlobEvents.RequestBlobs(message);
+        Assert.All(blobs, b => Assert.Null(b.ContentLength));
+        Assert.True(blobs.Count <= 1);
+    }
 }

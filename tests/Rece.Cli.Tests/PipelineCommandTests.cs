@@ -43,4 +43,27 @@ public class PipelineCommandTests
         Assert.Contains("pass --storage", err);
         Assert.Contains("RECE_STORAGE", err);
     }
+
+    [Theory]
+    [InlineData("--urls", "http://0.0.0.0:7071")]
+    [InlineData("--urls", "http://*:7071", "--api-key", "short")]
+    public void ServeOffLoopbackWithoutAKeyRefusesToStartAndSaysWhatToSet(params string[] args)
+    {
+        string? saved = Environment.GetEnvironmentVariable("RECE_API_KEY");
+        Environment.SetEnvironmentVariable("RECE_API_KEY", null);
+        (int exit, string err) = (0, "");
+        try
+        {
+            (exit, err) = Rece(["serve", "--storage", "UseDevelopmentStorage=true", .. args]);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("RECE_API_KEY", saved);
+        }
+        Assert.Equal(ReceCommandLine.BadInput, exit);
+        Assert.StartsWith("error: ", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Contains("--api-key", err);
+        Assert.Contains("RECE_API_KEY", err);
+    }
 }

@@ -159,6 +159,60 @@ public class FunctionClassTests(AzuriteFixture azurite)
         Assert.Equal("team/good.json", PipelineJson.Deserialize<ErasureInput>(started.SerializedInput!).Source.ResultBlob);
     }
 
+    /// <summary>A body with no Content-Length (chunked) of <paramref name="length"/> spaces, read through the Functions route.</summary>
+    private static HttpRequest Chunked(string path, int length)
+    {
+        var request = Request("POST", path);
+        request.Body = new MemoryStream(Encoding.ASCII.GetBytes(new string(' ', length)));
+        Assert.Null(request.ContentLength);
+        return request;
+    }
+
+    [Fact]
+    public async Task TheHttpFunctionsCapChunkedBodiesAndRefuseForgedJobResults()
+    {
+        var (account, intake, client) = await SetUpAsync();
+        var functions = new HttpFunctions(new ErasureApi(account, intake));
+
+        var big = Chunked("/api/erasures", 5 << 20);
+        Assert.Equal(413, (await Execute(await functions.StartErasure(big, client), big)).Status);
+        var post = Request("POST", "/api/erasures", """{"model": "tiny", "concepts": ["nudity"]}""");
+        string id = (await Execute(await functions.StartErasure(post, client), post)).Body.GetProperty("id").GetString()!;
+        string forgedName = GpuJob.EventNameOf("run-0", 0, 1);
+        var forged = Request("POST", $"/api/erasures/{id}/events/{forgedName}", """{"succeeded": true}""");
+        var (status, problem) = await Execute(await functions.RaiseErasureEvent(forged, client, id, forgedName), forged);
+        Assert.Equal(403, status);
+        Assert.Equal("Reserved event name", problem.GetProperty("title").GetString());
+        var bigEvent = Chunked($"/api/erasures/{id}/events/approve", 5 << 20);
+        Assert.Equal(413, (await Execute(await functions.RaiseErasureEvent(bigEvent, client, id, "approve"), bigEvent)).Status);
+    }
+
+    [Fact]
+    public async Task TheQueueTriggerRefusesAnAnnouncedTooLargeBlobUnreadAndTriesEveryBlobOfAMessage()
+    {
+        var (account, intake, client) = await SetUpAsync();
+        var trigger = new ErasureRequestEventTrigger(intake, NullLogger<ErasureRequestEventTrigger>.Instance);
+        await account.Container(StorageNames.Requests).GetBlobClient("good.json").UploadAsync(BinaryData.FromString("""{"model": "tiny", "concepts": ["cat"]}"""));
+        await account.Container(StorageNames.Requests).GetBlobClient("fails.json").UploadAsync(BinaryData.FromString("""{"model": "tiny"}"""));
+        // fails.json's Failed result cannot be written over a leased blob: taking it throws.
+        var blocked = account.Container(StorageNames.Results).GetBlobClient("fails.json");
+        await blocked.UploadAsync(BinaryData.FromString("{}"));
+        await Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlobLeaseClient(blocked).AcquireAsync(TimeSpan.FromSeconds(-1));
+        static string Created(string blob, long length) =>
+            $$$"""{"subject":"/blobServices/default/containers/erasure-requests/blobs/{{{blob}}}","eventType":"Microsoft.Storage.BlobCreated","data":{"contentLength": {{{length}}}}}""";
+        string message = $"[{Created("huge.json", 5L << 20)},{Created("fails.json", 17)},{Created("good.json", 38)}]";
+
+        await Assert.ThrowsAsync<AggregateException>(() => trigger.Run(message, client, CancellationToken.None));
+
+        var huge = PipelineJson.Deserialize<ErasureStatusDocument>((await account.Container(StorageNames.Results).GetBlobClient("huge.json").DownloadContentAsync()).Value.Content.ToString());
+        Assert.Equal("Failed", huge.RuntimeStatus);
+        Assert.Contains("not read", Assert.Single(huge.Errors!).Message);
+        var instances = new List<OrchestrationMetadata>();
+        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+            instances.Add(instance);
+        Assert.Equal("good.json", PipelineJson.Deserialize<ErasureInput>(Assert.Single(instances).SerializedInput!).Source.ResultBlob);
+    }
+
     private sealed class Recorder : IGpuJobQueue, IErasureOutputs
     {
         public ConcurrentQueue<GpuJob> Jobs { get; } = new();

@@ -26,7 +26,7 @@ public sealed class AppsTests(CompiledInfra infra)
     {
         var deployment = new Deployment(infra.Main());
         var settings = Settings(deployment.FunctionApp);
-        string clientId = $"reference({deployment.IdentityId}, '2024-11-30').clientId";
+        string clientId = $"reference({deployment.FunctionAppIdentityId}, '2024-11-30').clientId";
 
         Assert.Equal("dotnet-isolated", settings["FUNCTIONS_WORKER_RUNTIME"]);
         Assert.Equal(Text(deployment.StorageAccount.Name), Text(settings["AzureWebJobsStorage__accountName"]));
@@ -36,19 +36,19 @@ public sealed class AppsTests(CompiledInfra infra)
         Assert.Equal(Text(deployment.StorageAccount.Name), Text(settings[PipelineContract.StorageSetting]));
         Assert.Equal(PipelineContract.TaskHub, settings[PipelineContract.TaskHubSetting]);
         Assert.Equal("blob", settings["AzureWebJobsSecretStorageType"]);
-        Assert.Equal(deployment.IdentityId, Assert.Single(Obj(deployment.FunctionApp.Get("identity.userAssignedIdentities")).Keys));
+        Assert.Equal(deployment.FunctionAppIdentityId, Assert.Single(Obj(deployment.FunctionApp.Get("identity.userAssignedIdentities")).Keys));
     }
 
     [Fact]
     public void BothAppsSendTelemetryWithEntraAuthentication()
     {
         var deployment = new Deployment(infra.Main());
-        string clientId = $"reference({deployment.IdentityId}, '2024-11-30').clientId";
         var appInsights = deployment.One("Microsoft.Insights/components");
         Assert.Equal(true, appInsights.Get("properties.DisableLocalAuth"));
 
-        foreach (var app in new[] { deployment.FunctionApp, deployment.GpuWorker })
+        foreach (var (app, identityId) in new[] { (deployment.FunctionApp, deployment.FunctionAppIdentityId), (deployment.GpuWorker, deployment.GpuWorkerIdentityId) })
         {
+            string clientId = $"reference({identityId}, '2024-11-30').clientId";
             var settings = Settings(app);
             Assert.Equal($"format('ClientId={{0}};Authorization=AAD', {clientId})", Text(settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]));
             Assert.Equal(
@@ -72,15 +72,15 @@ public sealed class AppsTests(CompiledInfra infra)
         Assert.Equal(Text(deployment.StorageAccount.Name), Text(queue["accountName"]));
         Assert.Equal(infra.Main().Parameter("jobsPerReplica"), queue["queueLength"]);
         // KEDA authenticates as the app's user-assigned identity; no auth secret.
-        Assert.Equal(deployment.IdentityId, Text(queue["identity"]));
+        Assert.Equal(deployment.GpuWorkerIdentityId, Text(queue["identity"]));
         Assert.False(queue.ContainsKey("auth"));
-        Assert.Equal(deployment.IdentityId, Assert.Single(Obj(worker.Get("identity.userAssignedIdentities")).Keys));
+        Assert.Equal(deployment.GpuWorkerIdentityId, Assert.Single(Obj(worker.Get("identity.userAssignedIdentities")).Keys));
         Assert.Null(worker.Raw("properties.configuration.ingress"));
 
         var settings = Settings(worker);
         Assert.Equal(Text(deployment.StorageAccount.Name), Text(settings[PipelineContract.StorageSetting]));
         Assert.Equal(PipelineContract.TaskHub, settings[PipelineContract.TaskHubSetting]);
-        Assert.Equal($"reference({deployment.IdentityId}, '2024-11-30').clientId", Text(settings[PipelineContract.ClientIdSetting]));
+        Assert.Equal($"reference({deployment.GpuWorkerIdentityId}, '2024-11-30').clientId", Text(settings[PipelineContract.ClientIdSetting]));
     }
 
     [Fact]
@@ -114,11 +114,11 @@ public sealed class AppsTests(CompiledInfra infra)
         var deployment = new Deployment(infra.Main());
         string loginServer = Text(new Unresolved("reference", [new Unresolved("resourceId", ["Microsoft.ContainerRegistry/registries", deployment.Registry.Name]), "2025-11-01"]).Member("loginServer"));
 
-        foreach (var (app, image) in new[] { (deployment.FunctionApp, PipelineContract.FunctionsImage), (deployment.GpuWorker, PipelineContract.WorkerImage) })
+        foreach (var (app, image, identityId) in new[] { (deployment.FunctionApp, PipelineContract.FunctionsImage, deployment.FunctionAppIdentityId), (deployment.GpuWorker, PipelineContract.WorkerImage, deployment.GpuWorkerIdentityId) })
         {
             var registry = Obj(Assert.Single(List(app.Get("properties.configuration.registries"))));
             Assert.Equal(loginServer, Text(registry["server"]));
-            Assert.Equal(deployment.IdentityId, Text(registry["identity"]));
+            Assert.Equal(identityId, Text(registry["identity"]));
             var container = Obj(Assert.Single(List(app.Get("properties.template.containers"))));
             Assert.Equal($"format('{{0}}/{image}:{{1}}', {loginServer}, 'test-tag')", Text(container["image"]));
         }

@@ -25,8 +25,17 @@ internal sealed class Deployment(ArmScope main)
 
     public ArmResource GpuWorker => Resources.Single(r => r.Type == "Microsoft.App/containerApps" && r.Get("kind") is not "functionapp");
 
-    /// <summary>The id main.bicep gives the apps' user-assigned identity.</summary>
-    public string IdentityId => ArmValues.Render(new Unresolved("resourceId", ["Microsoft.ManagedIdentity/userAssignedIdentities", Main.Variable("names") is Dictionary<string, object?> names ? names["identity"] : null]));
+    /// <summary>The id main.bicep gives the Functions app's user-assigned identity.</summary>
+    public string FunctionAppIdentityId => IdentityIdOf("functionAppIdentity");
+
+    /// <summary>The id main.bicep gives the GPU worker's user-assigned identity.</summary>
+    public string GpuWorkerIdentityId => IdentityIdOf("gpuWorkerIdentity");
+
+    /// <summary>How a role assignment names the principal of an identity.</summary>
+    public static string PrincipalOf(string identityId) => $"reference({identityId}, '2024-11-30').principalId";
+
+    private string IdentityIdOf(string key) =>
+        ArmValues.Render(new Unresolved("resourceId", ["Microsoft.ManagedIdentity/userAssignedIdentities", Main.Variable("names") is Dictionary<string, object?> names ? names[key] : null]));
 
     /// <summary>The single container's settings of a container app, name -> evaluated value.</summary>
     public static Dictionary<string, object?> Settings(ArmResource app)

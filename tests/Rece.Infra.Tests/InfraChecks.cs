@@ -9,12 +9,17 @@ namespace Rece.Infra.Tests;
 /// </summary>
 internal static class InfraChecks
 {
-    /// <summary>Built-in role ids the deployment may assign, and the resource type each must be scoped to.</summary>
+    /// <summary>
+    /// Built-in role ids the deployment may assign, and the resource type each must be scoped to. Storage data roles
+    /// go on one container, queue or table, never the account (issue 17: an account-wide role let the internet-facing
+    /// app reach everything).
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string> AllowedRoles = new Dictionary<string, string>
     {
-        ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = "Microsoft.Storage/storageAccounts", // Storage Blob Data Contributor
-        ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Microsoft.Storage/storageAccounts", // Storage Queue Data Contributor
-        ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Microsoft.Storage/storageAccounts", // Storage Table Data Contributor
+        ["ba92f5b4-2d11-453d-a403-e96b0029c9fe"] = "Microsoft.Storage/storageAccounts/blobServices/containers", // Storage Blob Data Contributor
+        ["2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"] = "Microsoft.Storage/storageAccounts/blobServices/containers", // Storage Blob Data Reader
+        ["974c5e8b-45b9-4653-ba55-5f855dd0fb88"] = "Microsoft.Storage/storageAccounts/queueServices/queues", // Storage Queue Data Contributor
+        ["0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"] = "Microsoft.Storage/storageAccounts/tableServices/tables", // Storage Table Data Contributor
         ["c6a89b2d-59bc-44d0-9896-0f6e12d7b80a"] = "Microsoft.Storage/storageAccounts/queueServices/queues", // Storage Queue Data Message Sender
         ["7f951dda-4ed3-4680-a7ca-43fe172d538d"] = "Microsoft.ContainerRegistry/registries", // AcrPull
         ["3913510d-42f4-4e42-8a64-420c390055eb"] = "Microsoft.Insights/components", // Monitoring Metrics Publisher

@@ -53,7 +53,7 @@ public sealed class PipelineHarness : IAsyncDisposable
     }
 
     /// <summary>Starts `rece serve` in this process (as the command does).</summary>
-    public async Task StartServeAsync(int workers, Action<IServiceCollection>? services = null, GpuJobPolicy? jobs = null)
+    public async Task StartServeAsync(int workers, Action<IServiceCollection>? services = null, GpuJobPolicy? jobs = null, string? apiKey = null)
     {
         int port = AzuriteFixture.FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
@@ -68,6 +68,7 @@ public sealed class PipelineHarness : IAsyncDisposable
             WorkerOptions = new GpuWorkerOptions { VisibilityTimeout = TimeSpan.FromSeconds(10) },
             Jobs = jobs ?? new GpuJobPolicy(),
             ModelCacheRoot = Path.Combine(Scratch, "cache"),
+            ApiKey = apiKey,
         };
         App = await ServeHost.BuildAsync(options, configureServices: services);
         await App.StartAsync();

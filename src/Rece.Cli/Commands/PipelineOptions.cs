@@ -27,6 +27,11 @@ internal static class PipelineOptions
             stderr.WriteLine($"error: {e.Message}");
             return ReceCommandLine.BadInput;
         }
+        catch (Rece.Serve.ServeConfigurationException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ReceCommandLine.BadInput;
+        }
         catch (Rece.Models.Devices.DeviceUnavailableException e)
         {
             stderr.WriteLine($"error: {e.Message}");

@@ -27,14 +27,22 @@ public static class ServeCommand
         var hubVisibility = PipelineOptions.Seconds("--hub-visibility-timeout", "Seconds a task-hub message this host took stays invisible to other hosts: after a crash, in-flight orchestration steps resume when it expires (Durable default 300).", 300);
         var lease = PipelineOptions.Seconds("--partition-lease", "Seconds a task-hub partition lease lasts before another host may take it over (Durable default 30).", 30);
         var workerId = new Option<string?>("--worker-id") { Description = "This host's name in the task hub's partition table (default: the machine name)." };
+        var apiKey = new Option<string?>(ApiKeyGuard.Option)
+        {
+            Description = $"The secret clients send in the {ApiKeyGuard.Header} header (default: ${ApiKeyGuard.Variable}, which keeps it off the command line). Required unless --urls are all loopback; once set, required on every request.",
+        };
         var device = DeviceOptions.Device();
         device.Description += " Used by the in-process GPU workers (--workers N).";
         var command = new Command("serve", "Run the erasure pipeline against a storage account: Durable orchestrations, the HTTP API, the request-blob watcher and GPU workers.")
         {
-            storage, hub, urls, workers, jobTimeout, jobAttempts, watch, polling, visibility, maxDequeue, cache, hubVisibility, lease, workerId, device,
+            storage, hub, urls, workers, jobTimeout, jobAttempts, watch, polling, visibility, maxDequeue, cache, hubVisibility, lease, workerId, device, apiKey,
         };
         command.SetAction((parse, cancellationToken) => PipelineOptions.GuardAsync(stderr, async () =>
         {
+            string? key = parse.GetValue(apiKey) is { Length: > 0 } given ? given
+                : Environment.GetEnvironmentVariable(ApiKeyGuard.Variable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+            // First: a public binding without a key is refused before any other setting is even looked at.
+            ApiKeyGuard.Validate(parse.GetRequiredValue(urls), key);
             int workerCount = parse.GetValue(workers);
             if (workerCount < 0)
                 throw new ArgumentOutOfRangeException("--workers", $"--workers must be 0 or more, got {workerCount}.");
@@ -59,11 +67,12 @@ public static class ServeCommand
                 Jobs = new GpuJobPolicy { TimeoutSeconds = (int)Math.Ceiling(PipelineOptions.Positive(parse.GetValue(jobTimeout), "--job-timeout").TotalSeconds), MaxAttempts = Math.Max(1, parse.GetValue(jobAttempts)) },
                 WatchInterval = watchSeconds > 0 ? TimeSpan.FromSeconds(watchSeconds) : TimeSpan.Zero,
                 ModelCacheRoot = parse.GetValue(cache),
+                ApiKey = key,
             };
             stderr.WriteLine($"rece serve: storage {options.Storage.Description}, task hub {options.TaskHub.Name}, {workerCount} GPU worker(s)" + (workerCount > 0 ? $" on {computeDevice}" : ""));
             await using var app = await ServeHost.BuildAsync(options, cancellationToken: cancellationToken);
             await app.StartAsync(cancellationToken);
-            stderr.WriteLine($"rece serve: listening on {options.Urls} (POST /api/erasures; watching {StorageNames.Requests}/)");
+            stderr.WriteLine($"rece serve: listening on {options.Urls} (POST /api/erasures{(key is null ? ", no API key: loopback only" : $", {ApiKeyGuard.Header} required")}; watching {StorageNames.Requests}/)");
             await app.WaitForShutdownAsync(cancellationToken);
             return ReceCommandLine.Success;
         }));

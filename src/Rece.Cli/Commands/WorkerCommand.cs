@@ -52,7 +52,11 @@ public static class WorkerCommand
                 l.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
                 l.AddFilter("DurableTask", LogLevel.Warning);
             });
-            await account.EnsureCreatedAsync(cancellationToken);
+            // Only what a worker writes: in Azure its identity may create nothing else (infra/main.bicep scopes its roles to
+            // these, models read-only), so creating erasure-requests or erasure-results here would be refused.
+            foreach (var container in new[] { StorageNames.Checkpoints, StorageNames.Reports })
+                await account.Container(container).CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await account.GpuJobs.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
             stderr.WriteLine($"rece worker: storage {account.Description}, task hub {hubOptions.Name}, queue {StorageNames.GpuJobs}");
             using var pool = new GpuWorkerPool(account, hubOptions, 1, options, parse.GetValue(cache), loggerFactory);
             await pool.StartAsync(cancellationToken);
