@@ -120,6 +120,10 @@ public class RequestAndPlanTests
     }
 
     [Fact]
+    public void AnEscapedLoneSurrogateIsAFieldErrorNotACrash() =>
+        Assert.Contains("not valid text", Assert.Single(Errors("""{"model": "m", "concepts": ["\ud800"]}"""), e => e.Field == "concepts[0]").Message);
+
+    [Fact]
     public void AConceptLongerThanAPromptIsRejected() =>
         Assert.Contains("at most 1000", Assert.Single(Errors($$"""{"model": "m", "concepts": ["{{new string('x', 1001)}}"]}"""), e => e.Field == "concepts[0]").Message);
 

@@ -303,7 +303,11 @@ public static partial class PipelineRequestParser
             errors.Add(new FieldError(field, $"must be a string, got {Kind(element)}"));
             return null;
         }
-        var value = element.GetString()!;
+        if (Text(element) is not { } value)
+        {
+            errors.Add(new FieldError(field, "is not valid text (an escaped lone surrogate such as \\ud800); send UTF-8 text"));
+            return null;
+        }
         if (requireNonEmpty && value.Trim().Length == 0)
         {
             errors.Add(new FieldError(field, "is empty"));
@@ -321,7 +325,7 @@ public static partial class PipelineRequestParser
             return null;
         }
         if (allowSingle && element.ValueKind == JsonValueKind.String)
-            return new List<string> { element.GetString()! };
+            return StringValue(element, name, errors, requireNonEmpty: false) is { } single ? new List<string> { single } : null;
         if (element.ValueKind != JsonValueKind.Array)
         {
             errors.Add(new FieldError(name, $"must be a list of strings{(allowSingle ? " or one string" : "")}, got {Kind(element)}"));
@@ -331,10 +335,8 @@ public static partial class PipelineRequestParser
         int i = 0;
         foreach (var item in element.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String)
-                errors.Add(new FieldError($"{name}[{i}]", $"must be a string, got {Kind(item)}"));
-            else
-                values.Add(item.GetString()!);
+            if (StringValue(item, $"{name}[{i}]", errors, requireNonEmpty: false) is { } value)
+                values.Add(value);
             i++;
         }
         return values;
@@ -366,6 +368,19 @@ public static partial class PipelineRequestParser
             return null;
         }
         return value;
+    }
+
+    /// <summary>The string, or null when it is not valid UTF-16 (JSON escapes can encode a lone surrogate, which GetString refuses).</summary>
+    private static string? Text(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static string Kind(JsonElement element) => element.ValueKind switch
