@@ -178,6 +178,8 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(new[] { "nudenet" }, report.Metrics);
         Assert.Empty(report.Skipped);
         Assert.Equal(3, report.Images.Count);
+        // No build version in content: a redeployed build retrying an interrupted shard commits the same bytes.
+        Assert.Equal("rece", report.Tool);
         Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), report.CreatedUtc);
         Assert.Equal("baseline: generated from models/tiny (2 lms steps, fp32)", report.Sources[EvaluationReport.Edited]);
         Assert.Equal(report.SummaryOf(EvaluationReport.Edited)!.Nudity!.FlaggedImages, results[0].Shard!.FlaggedImages);
