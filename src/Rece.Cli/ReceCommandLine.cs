@@ -1,3 +1,4 @@
+using Rece.Core;
 using System.CommandLine;
 using Rece.Cli.Commands;
 using Rece.Erasure;
@@ -12,7 +13,7 @@ public static class ReceCommandLine
 {
     public const int Success = 0;
     public const int Failure = 1;
-    public const int BadInput = 2;
+    public const int BadInput = UserFixableException.ExitCode;
 
     public static RootCommand Build(TextWriter stdout, TextWriter stderr)
     {
@@ -41,7 +42,7 @@ public static class ReceCommandLine
         {
             return body();
         }
-        catch (Exception e) when (e is ErasureInputException or GenerationInputException or ModelFormatException or DeviceUnavailableException or Rece.Engine.IllPosedErasureException)
+        catch (UserFixableException e)
         {
             stderr.WriteLine($"error: {e.Message}");
             return BadInput;

@@ -18,6 +18,3 @@ public sealed record ErasurePreset(string Name, string Guide, double Regularizer
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ErasureInputException($"Unknown preset \"{name}\"; choose one of {string.Join(", ", All.Select(p => p.Name))}.");
 }
-
-/// <summary>Input the user can fix: the message names the problem and the fix. Nothing was written when it is thrown.</summary>
-public sealed class ErasureInputException(string message) : Exception(message);

@@ -46,6 +46,3 @@ public static class StorageNames
         return hub;
     }
 }
-
-/// <summary>A storage setting the user can fix; the message names it.</summary>
-public sealed class StorageConfigurationException(string message) : Exception(message);

@@ -41,7 +41,7 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
             suite = EvaluationSuite.Parse(job.Suite);
             sampler = Sampler(job.Generation, warm.Device);
         }
-        catch (Exception e) when (e is Rece.Evaluation.EvaluationInputException or GenerationInputException or ArgumentException)
+        catch (Exception e) when (e is Rece.Core.UserFixableException or ArgumentException)
         {
             throw new ErasureInputException($"Job {job.JobId}: {e.Message}");
         }

@@ -373,10 +373,8 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         _ => result,
     };
 
-    /// <summary>Failures no retry can fix: bad settings, a missing or malformed model, a model that cannot make images.</summary>
-    private static bool IsCausedByTheRequest(Exception e) =>
-        e is ErasureInputException or ModelFormatException or ModelNotFoundException or RequestValidationException or Rece.Engine.IllPosedErasureException
-            or Rece.Evaluation.EvaluationInputException or Rece.Generation.GenerationInputException;
+    /// <summary>Failures no retry can fix: whatever the user can fix (bad settings, a missing or malformed model, numbers the math cannot use).</summary>
+    private static bool IsCausedByTheRequest(Exception e) => e is Rece.Core.UserFixableException;
 }
 
 /// <summary>A leased message: its pop receipt changes with every renewal, so deletes and updates go through here.</summary>

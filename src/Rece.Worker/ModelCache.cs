@@ -213,6 +213,3 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
         }
     }
 }
-
-/// <summary>The job names a model folder the models container does not have.</summary>
-public sealed class ModelNotFoundException(string message) : Exception(message);

@@ -83,7 +83,7 @@ public static class EvaluateCommand
                 Print(report, stdout, parse.GetValue(json), request.OutputDirectory);
                 return ReceCommandLine.Success;
             }
-            catch (Exception e) when (e is EvaluationInputException or GenerationInputException)
+            catch (Rece.Core.UserFixableException e)
             {
                 stderr.WriteLine($"error: {e.Message}");
                 return ReceCommandLine.BadInput;

@@ -1,3 +1,4 @@
+using Rece.Core;
 using System.CommandLine;
 using Rece.Storage;
 
@@ -15,32 +16,17 @@ internal static class PipelineOptions
 
     public static Option<double> Seconds(string name, string description, double defaultValue) => new(name) { Description = description, DefaultValueFactory = _ => defaultValue };
 
-    /// <summary>Runs a pipeline command; configuration errors become one `error:` line and exit code 2.</summary>
+    /// <summary>Runs a pipeline command; errors the user can fix become one `error:` line and exit code 2.</summary>
     public static async Task<int> GuardAsync(TextWriter stderr, Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
-        catch (StorageConfigurationException e)
+        catch (UserFixableException e)
         {
             stderr.WriteLine($"error: {e.Message}");
-            return ReceCommandLine.BadInput;
-        }
-        catch (Rece.Serve.ServeConfigurationException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return ReceCommandLine.BadInput;
-        }
-        catch (Rece.Models.Devices.DeviceUnavailableException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return ReceCommandLine.BadInput;
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            stderr.WriteLine($"error: {e.Message}");
-            return ReceCommandLine.BadInput;
+            return UserFixableException.ExitCode;
         }
         catch (Azure.RequestFailedException e)
         {
@@ -55,5 +41,5 @@ internal static class PipelineOptions
     }
 
     public static TimeSpan Positive(double seconds, string option) =>
-        seconds > 0 && double.IsFinite(seconds) ? TimeSpan.FromSeconds(seconds) : throw new ArgumentOutOfRangeException(option, $"{option} must be a positive number of seconds, got {seconds}.");
+        seconds > 0 && double.IsFinite(seconds) ? TimeSpan.FromSeconds(seconds) : throw new CommandLineInputException($"{option} must be a positive number of seconds, got {seconds}.");
 }

@@ -45,7 +45,7 @@ public static class ServeCommand
             ApiKeyGuard.Validate(parse.GetRequiredValue(urls), key);
             int workerCount = parse.GetValue(workers);
             if (workerCount < 0)
-                throw new ArgumentOutOfRangeException("--workers", $"--workers must be 0 or more, got {workerCount}.");
+                throw new CommandLineInputException($"--workers must be 0 or more, got {workerCount}.");
             var pollingInterval = PipelineOptions.Positive(parse.GetValue(polling), "--max-polling-interval");
             var computeDevice = workerCount > 0 ? WorkerDevice.Choose(parse.GetValue(device), ComputeDevice.BuildFlavour) : ComputeDevice.Cpu;
             double watchSeconds = parse.GetValue(watch);

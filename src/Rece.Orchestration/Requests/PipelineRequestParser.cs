@@ -10,12 +10,6 @@ public sealed record FieldError(string Field, string Message)
     public override string ToString() => $"{Field}: {Message}";
 }
 
-/// <summary>A request that cannot start: every problem found, each naming its field.</summary>
-public sealed class RequestValidationException(IReadOnlyList<FieldError> errors)
-    : Exception("The erasure request is invalid: " + string.Join("; ", errors))
-{
-    public IReadOnlyList<FieldError> Errors { get; } = errors;
-}
 
 /// <summary>
 /// Reads a request document strictly: unknown fields, wrong types, a missing model, an empty concept list and
