@@ -40,7 +40,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Azurite's well-known development account, on the ports chosen above.
-storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFTsBcUNDd5FEhK5jW+Q==;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
+storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$blob_port/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$queue_port/devstoreaccount1;TableEndpoint=http://127.0.0.1:$table_port/devstoreaccount1;"
 
 echo "== building rece (Release)"
 dotnet build src/Rece.Cli -c Release --nologo -v quiet
@@ -65,7 +65,8 @@ echo "== rece upload-model"
 rece upload-model --storage "$storage" --model "$work/tiny-sd" --name tiny
 
 echo "== rece serve --workers 1 (log: $work/serve.log)"
-rece serve --storage "$storage" --urls "http://127.0.0.1:$api_port" --workers 1 >"$work/serve.log" 2>&1 &
+# Started directly (not through the rece function, which would run in a subshell) so that $! is its own process id.
+dotnet "$rece_dll" serve --storage "$storage" --urls "http://127.0.0.1:$api_port" --workers 1 >"$work/serve.log" 2>&1 &
 serve_pid=$!
 for _ in $(seq 1 300); do
   curl -s -o /dev/null "$api/erasures" && break
