@@ -17,7 +17,7 @@ public enum ErasureMethod
 /// <param name="GuideWords">n(guide).</param>
 public sealed record ConceptToErase(string Concept, Tensor ConceptEmbedding, int ConceptWords, string Guide, Tensor GuideEmbedding, int GuideWords);
 
-/// <summary>Every setting of the algorithm (defaults: the reference code, see erasure.md).</summary>
+/// <summary>Every setting of the algorithm (defaults: the reference code, see docs/algorithm.md).</summary>
 public sealed record ReceParameters
 {
     public ErasureMethod Method { get; init; } = ErasureMethod.Rece;
@@ -64,7 +64,7 @@ public sealed record ReceParameters
     }
 }
 
-/// <summary>Embedding-space measures of the model at the end of a stage (erasure.md, "cheap, no images").</summary>
+/// <summary>Embedding-space measures of the model at the end of a stage (docs/algorithm.md, "cheap, no images").</summary>
 /// <param name="Stage">"original", "uce", or "rece-epoch-k".</param>
 /// <param name="RecoveredConceptResidual">Share of the concepts' original K/V signal that the best regularized adversarial embedding cannot reproduce in this model (higher: more thorough erasure).</param>
 /// <param name="PreservationDrift">Relative change of the K/V outputs of the preserved texts ("" and the user's texts).</param>
@@ -99,7 +99,7 @@ public sealed class ErasureResult : IDisposable
 
 
 /// <summary>
-/// UCE followed by RECE epochs (erasure.md) run one stage at a time, entirely in d x d space through
+/// UCE followed by RECE epochs (docs/algorithm.md) run one stage at a time, entirely in d x d space through
 /// <see cref="SharedFactorModel"/>. Stage 0 measures the original model, stage 1 is the UCE pass, stage 1 + k is RECE
 /// epoch k. A session can be saved after any stage (<see cref="State"/>) and resumed elsewhere with the same bits.
 /// </summary>
@@ -206,7 +206,7 @@ public sealed class ReceSession : IDisposable
     }
 }
 
-/// <summary>UCE followed by RECE epochs in one call (erasure.md).</summary>
+/// <summary>UCE followed by RECE epochs in one call (docs/algorithm.md).</summary>
 public static class ReceAlgorithm
 {
     public const int ContextLength = ErasureProblem.ContextLength;

@@ -1,6 +1,6 @@
 namespace Rece.Erasure;
 
-/// <summary>Reference settings per kind of concept (erasure.md, "Presets").</summary>
+/// <summary>Reference settings per kind of concept (docs/algorithm.md, "Presets").</summary>
 /// <param name="Guide">The text each concept is mapped to.</param>
 /// <param name="Regularizer">lambda_R of the derived embedding.</param>
 public sealed record ErasurePreset(string Name, string Guide, double Regularizer, int Epochs, string Description)

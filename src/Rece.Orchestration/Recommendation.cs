@@ -4,7 +4,7 @@ using Rece.Orchestration.Jobs;
 namespace Rece.Orchestration;
 
 /// <summary>
-/// Which checkpoint to recommend before any image is evaluated, from the embedding-space measures alone (erasure.md):
+/// Which checkpoint to recommend before any image is evaluated, from the embedding-space measures alone (docs/algorithm.md):
 /// among every committed checkpoint of every completed run, those whose preservation drift is at most
 /// <see cref="DriftBudget"/> times the drift of their own run's UCE checkpoint (epoch 0) are eligible; the one with the
 /// highest recovered-concept residual wins (ties: lower drift, then the earlier run, then the earlier epoch). RECE

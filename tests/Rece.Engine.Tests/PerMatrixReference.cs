@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Rece.Engine.Tests;
 
 /// <summary>
-/// erasure.md written out the plain way: every matrix edited on its own, sums over layers done explicitly.
+/// docs/algorithm.md written out the plain way: every matrix edited on its own, sums over layers done explicitly.
 /// The oracle the shared-factor implementation is checked against.
 /// </summary>
 internal static class PerMatrixReference

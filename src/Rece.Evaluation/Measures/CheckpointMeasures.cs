@@ -22,7 +22,7 @@ public sealed record MeasureTexts(IReadOnlyList<string> Concepts, IReadOnlyList<
 }
 
 /// <summary>
-/// The embedding-space measures (erasure.md: recovered-concept residual, preservation drift, relative weight change) of
+/// The embedding-space measures (docs/algorithm.md: recovered-concept residual, preservation drift, relative weight change) of
 /// any checkpoint given as its base model and its shared factor P (a rece-patch), computed by the engine's own
 /// <see cref="SharedFactorModel"/>, so they equal the erase report's figures for the same stage.
 /// </summary>
