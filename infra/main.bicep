@@ -4,7 +4,7 @@
 // Consumption profile, always one replica) and the GPU workers (serverless GPU, scaled 0..N on gpu-jobs).
 // No account key, connection string or registry password is created or handed to anything.
 //
-// Deploy with infra/deploy.sh (README "Deploying to Azure"): a first pass without imageTag creates everything
+// Deploy with infra/deploy.sh (docs/deploy.md): a first pass without imageTag creates everything
 // but the two apps, `az acr build` then builds the images into the registry, and a second pass with imageTag
 // deploys the apps.
 
@@ -21,7 +21,7 @@ param location string = resourceGroup().location
 @description('Image tag of rece-functions and rece-worker in the registry. Empty: deploy everything but the two apps (the registry must exist before `az acr build`).')
 param imageTag string = ''
 
-@description('Serverless GPU profile of the workers. Changing it on a deployed environment: see README "Deploying to Azure".')
+@description('Serverless GPU profile of the workers. Changing it on a deployed environment: see docs/deploy.md.')
 @allowed([
   'Consumption-GPU-NC8as-T4'
   'Consumption-GPU-NC24-A100'

@@ -6,7 +6,7 @@ using static Rece.Infra.Tests.Deployment;
 namespace Rece.Infra.Tests;
 
 /// <summary>
-/// No container engine runs on this machine, so the images are not built here (README "Deploying to Azure");
+/// No container engine runs on this machine, so the images are not built here (docs/deploy.md);
 /// these tests hold the Dockerfiles, the deploy script and the templates to one another.
 /// </summary>
 [Collection(InfraCollection.Name)]
