@@ -9,19 +9,6 @@ using Rece.Storage;
 
 namespace Rece.Api;
 
-/// <summary>The 202 body of POST /api/erasures (the Durable HTTP management payload).</summary>
-public sealed record ErasureLinks(
-    [property: System.Text.Json.Serialization.JsonPropertyName("id")] string Id,
-    [property: System.Text.Json.Serialization.JsonPropertyName("statusQueryGetUri")] string StatusQueryGetUri,
-    [property: System.Text.Json.Serialization.JsonPropertyName("sendEventPostUri")] string SendEventPostUri,
-    [property: System.Text.Json.Serialization.JsonPropertyName("terminatePostUri")] string TerminatePostUri,
-    [property: System.Text.Json.Serialization.JsonPropertyName("purgeHistoryDeleteUri")] string PurgeHistoryDeleteUri);
-
-/// <summary>A page of GET /api/erasures.</summary>
-public sealed record ErasureList(
-    [property: System.Text.Json.Serialization.JsonPropertyName("instances")] IReadOnlyList<ErasureStatusDocument> Instances,
-    [property: System.Text.Json.Serialization.JsonPropertyName("continuationToken")] string? ContinuationToken);
-
 /// <summary>
 /// The HTTP API over any Durable client (the Functions binding's or <see cref="TaskHubDurableClient"/>): every status comes
 /// from the task hub's own instance state. Handlers return <see cref="IResult"/>: minimal-API endpoints return them as

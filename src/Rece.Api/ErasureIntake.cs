@@ -8,17 +8,6 @@ using Rece.Storage;
 
 namespace Rece.Api;
 
-/// <summary>What happened to a submitted request.</summary>
-public enum IntakeOutcome
-{
-    Started,
-    AlreadyStarted,
-    Rejected,
-    Ignored,
-}
-
-public sealed record IntakeResult(IntakeOutcome Outcome, string? InstanceId, IReadOnlyList<FieldError> Errors, string? Note = null);
-
 /// <summary>
 /// Starts erasure instances from HTTP bodies and request blobs: the request is validated field by field and its model
 /// folder looked up before anything starts; a blob's instance id comes from its name and content, so a duplicate

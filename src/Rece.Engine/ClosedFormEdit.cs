@@ -3,54 +3,6 @@ using static TorchSharp.torch;
 
 namespace Rece.Engine;
 
-/// <summary>Weights of the three terms of the closed-form edit (paper Eq. 2/3).</summary>
-/// <param name="Lambda">Pull toward the current weights (lambda).</param>
-/// <param name="EraseScale">Weight of the erased pairs (s_e).</param>
-/// <param name="PreserveScale">Weight of the preserved vectors (s_p).</param>
-public sealed record EditScales(double Lambda, double EraseScale, double PreserveScale)
-{
-    public void Validate(string what)
-    {
-        if (!(Lambda > 0) || double.IsInfinity(Lambda))
-            throw new ArgumentOutOfRangeException(nameof(Lambda), $"{what}: lambda must be a positive number (got {Lambda}); it keeps the edit's linear system positive definite.");
-        if (!(EraseScale > 0) || double.IsInfinity(EraseScale))
-            throw new ArgumentOutOfRangeException(nameof(EraseScale), $"{what}: the erase scale must be a positive number (got {EraseScale}).");
-        if (!(PreserveScale >= 0) || double.IsInfinity(PreserveScale))
-            throw new ArgumentOutOfRangeException(nameof(PreserveScale), $"{what}: the preserve scale must be zero or positive (got {PreserveScale}).");
-    }
-}
-
-/// <summary>
-/// The edit as a factor of every K/V matrix: W_new = W F with F = I + U V^T (d x d, rank = number of erased vectors).
-/// </summary>
-public sealed class LowRankFactor : IDisposable
-{
-    internal LowRankFactor(Tensor u, Tensor v)
-    {
-        U = u;
-        V = v;
-    }
-
-    /// <summary>d x n, float64.</summary>
-    public Tensor U { get; }
-
-    /// <summary>d x n, float64.</summary>
-    public Tensor V { get; }
-
-    public Tensor ToDense()
-    {
-        using var scope = NewDisposeScope();
-        var dense = eye(U.shape[0], dtype: ScalarType.Float64).addmm_(U, V.t());
-        return dense.MoveToOuterDisposeScope();
-    }
-
-    public void Dispose()
-    {
-        U.Dispose();
-        V.Dispose();
-    }
-}
-
 /// <summary>
 /// The closed-form edit of one matrix W (paper Eq. 2/3, "replace" variant):
 /// <code>

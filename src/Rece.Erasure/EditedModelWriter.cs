@@ -6,9 +6,6 @@ using static TorchSharp.torch;
 
 namespace Rece.Erasure;
 
-/// <summary>A U-Net weights file written with edited K/V matrices.</summary>
-public sealed record WrittenWeights(string File, string DType, string KvSha256);
-
 /// <summary>
 /// Writes an edited diffusers folder: every component except the U-Net weights hard-linked (copied across file systems),
 /// each U-Net weights file rewritten with only its K/V matrices replaced by W0 P. Used by erase and by apply-patch, so

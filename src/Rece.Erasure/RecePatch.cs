@@ -6,9 +6,6 @@ using static TorchSharp.torch;
 
 namespace Rece.Erasure;
 
-/// <summary>A U-Net weights file a patch applies to, identified by the SHA-256 of its K/V matrices.</summary>
-public sealed record PatchBase(string File, string DType, string KvSha256);
-
 /// <summary>
 /// Everything an erasure changed, in a few MB: the shared d x d factor P (every K/V matrix becomes W0 P) and the identity
 /// of the base K/V tensors it applies to. A safetensors file: the factor as tensor "rece.shared_factor" (F32), the rest

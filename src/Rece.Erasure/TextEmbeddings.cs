@@ -6,9 +6,6 @@ using static TorchSharp.torch;
 
 namespace Rece.Erasure;
 
-/// <summary>An encoded text: the text encoder's 77 x d output and its word-token count n(text).</summary>
-public sealed record TextEmbedding(string Text, Tensor Embedding, int WordCount);
-
 /// <summary>
 /// Tokenizes texts and runs the text encoder (on its device) once per distinct token sequence, in batches; the embeddings
 /// come back to host memory, where the erase math runs.

@@ -36,17 +36,3 @@ public sealed record ImageRequest
     public static ImageRequest ForEmbedding(Tensor embedding, ulong seed, double guidance = 7.5, int size = 0, int steps = 50, SchedulerKind scheduler = SchedulerKind.Lms) =>
         new() { Embedding = embedding, Seed = seed, Guidance = guidance, Width = size, Height = size, Steps = steps, Scheduler = scheduler };
 }
-
-/// <summary>Seconds spent on one image; in a batch each image is charged an equal share.</summary>
-public sealed record ImageTimings(double TextEncoder, double Denoise, double Decode, int ModelCalls)
-{
-    public double Total => TextEncoder + Denoise + Decode;
-
-    public double PerModelCall => ModelCalls > 0 ? Denoise / ModelCalls : 0;
-}
-
-/// <summary>A generated RGB image, 8 bits per channel, rows top to bottom.</summary>
-public sealed record GeneratedImage(int Width, int Height, byte[] Rgb, ImageTimings Timings)
-{
-    public byte[] EncodePng() => PngImage.Encode(Width, Height, Rgb);
-}

@@ -5,12 +5,6 @@ using CsvHelper.Configuration;
 
 namespace Rece.Generation;
 
-/// <summary>One prompt of a job, with the per-row settings its CSV gave (null: use the job's default).</summary>
-/// <param name="CaseNumber">Names the image file ({case}.png): the case_number column, or the row's 0-based index.</param>
-/// <param name="Line">1-based line of the row in its file (for messages); 0 for a --prompt.</param>
-/// <param name="Label">The value of the label column the caller asked for (e.g. an I2P row's categories), if any.</param>
-public sealed record PromptRow(string CaseNumber, string Prompt, ulong? Seed, double? Guidance, int? Width, int? Height, int Line, string? Label = null);
-
 /// <summary>
 /// Reads prompt CSVs such as the I2P, COCO and artist files of the RECE evaluation: a "prompt" column, and optionally
 /// case_number, evaluation_seed, evaluation_guidance, sd_image_width and sd_image_height per row.
@@ -104,52 +98,4 @@ public static partial class PromptCsv
 
     [GeneratedRegex(@"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$")]
     private static partial Regex SafeName();
-}
-
-/// <summary>
-/// Shard I of N (1-based): the I-th of N contiguous slices, positions [floor((I-1) m / N), floor(I m / N)) of m rows.
-/// The N shards of a list cover it exactly once and keep neighbouring cases together.
-/// </summary>
-public readonly record struct Shard(int Index, int Count)
-{
-    public static Shard Parse(string text)
-    {
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 && i >= 1 && i <= n)
-            return new Shard(i, n);
-        throw new GenerationInputException($"--shard \"{text}\" must be I/N with 1 <= I <= N (e.g. 2/4 for the second of four shards).");
-    }
-
-    public IReadOnlyList<T> Select<T>(IReadOnlyList<T> rows)
-    {
-        int m = rows.Count;
-        int start = (int)((long)(Index - 1) * m / Count), end = (int)((long)Index * m / Count);
-        return rows.Skip(start).Take(end - start).ToList();
-    }
-
-    public override string ToString() => $"{Index}/{Count}";
-}
-
-/// <summary>Which rows of a prompt list a run takes: the first <see cref="Limit"/> rows, then its <see cref="Shard"/> of those.</summary>
-public sealed record PromptSelection(int? Limit = null, Shard? Shard = null)
-{
-    public static PromptSelection All { get; } = new();
-
-    /// <summary>From `--limit N` and `--shard I/N` as typed.</summary>
-    public static PromptSelection Parse(int? limit, string? shard)
-    {
-        if (limit is < 1)
-            throw new GenerationInputException($"--limit must be at least 1, got {limit}.");
-        return new PromptSelection(limit, shard is null ? null : Generation.Shard.Parse(shard));
-    }
-
-    public IReadOnlyList<T> Apply<T>(IReadOnlyList<T> rows)
-    {
-        IReadOnlyList<T> limited = Limit is int limit && limit < rows.Count ? rows.Take(limit).ToList() : rows;
-        return Shard is { } shard ? shard.Select(limited) : limited;
-    }
-
-    public override string ToString() =>
-        (Limit is null ? "all prompts" : $"the first {Limit} prompts") + (Shard is { Count: > 1 } s ? $", shard {s}" : "");
 }

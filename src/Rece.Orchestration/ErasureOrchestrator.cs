@@ -5,18 +5,6 @@ using Rece.Orchestration.Planning;
 
 namespace Rece.Orchestration;
 
-/// <summary>Names shared by the orchestrator, both hosts and the Functions app.</summary>
-public static class TaskNames
-{
-    public const string ErasureOrchestrator = nameof(ErasureOrchestrator);
-    public const string EnqueueGpuJob = nameof(EnqueueGpuJob);
-    public const string EnqueueEvaluationShard = nameof(EnqueueEvaluationShard);
-    public const string EnqueueEvaluationReport = nameof(EnqueueEvaluationReport);
-    public const string WriteErasureReport = nameof(WriteErasureReport);
-    public const string WriteErasureResult = nameof(WriteErasureResult);
-    public const string VerifyCheckpoint = nameof(VerifyCheckpoint);
-}
-
 /// <summary>
 /// One erasure request = one instance. Fans out one run per sweep combination in parallel; chains each run's epochs
 /// (UCE = epoch 0, then each RECE epoch) as GPU jobs whose results (checkpoint blob paths and measures) are external
@@ -322,9 +310,3 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
         _ => e.Message,
     };
 }
-
-/// <summary>The instance fails: no run completed.</summary>
-public sealed class ErasureFailedException(string message) : Exception(message);
-
-/// <summary>The result document could not be written (not retried through the failure path again).</summary>
-public sealed class ResultWriteException(Exception inner) : Exception("Writing the result document failed: " + inner.Message, inner);

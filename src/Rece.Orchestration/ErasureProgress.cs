@@ -3,35 +3,6 @@ using Rece.Orchestration.Planning;
 
 namespace Rece.Orchestration;
 
-/// <summary>customStatus of an erasure instance: runs done / total and each run's current epoch.</summary>
-public sealed record ErasureProgressStatus(
-    [property: JsonPropertyName("runsCompleted")] int RunsCompleted,
-    [property: JsonPropertyName("runsFailed")] int RunsFailed,
-    [property: JsonPropertyName("runsTotal")] int RunsTotal,
-    [property: JsonPropertyName("runs")] IReadOnlyList<RunProgress> Runs)
-{
-    /// <summary>With an evaluation section: shards done / total and the runs' fan-ins.</summary>
-    [JsonPropertyName("evaluation")] public EvaluationProgress? Evaluation { get; init; }
-}
-
-/// <param name="ShardsTotal">Planned shard jobs; a failed run's checkpoints that were never made are taken out.</param>
-public sealed record EvaluationProgress(
-    [property: JsonPropertyName("shardsCompleted")] int ShardsCompleted,
-    [property: JsonPropertyName("shardsFailed")] int ShardsFailed,
-    [property: JsonPropertyName("shardsTotal")] int ShardsTotal,
-    [property: JsonPropertyName("reportsCompleted")] int ReportsCompleted,
-    [property: JsonPropertyName("reportsTotal")] int ReportsTotal);
-
-/// <param name="Epoch">The epoch being erased (0 = UCE), or the last one when done.</param>
-/// <param name="Epochs">The run's last epoch.</param>
-/// <param name="State">"Pending", "Running", "Completed" or "Failed".</param>
-public sealed record RunProgress(
-    [property: JsonPropertyName("run")] string Run,
-    [property: JsonPropertyName("epoch")] int Epoch,
-    [property: JsonPropertyName("epochs")] int Epochs,
-    [property: JsonPropertyName("state")] string State,
-    [property: JsonPropertyName("attempt")] int Attempt);
-
 /// <summary>Mutable progress of one orchestration execution (orchestrator code is single-threaded, replays included).</summary>
 internal sealed class ErasureProgress
 {

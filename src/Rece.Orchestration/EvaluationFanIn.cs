@@ -6,68 +6,6 @@ using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration;
 
-/// <summary>A checkpoint's shard results folded: which suites completed (every shard committed) and what failed.</summary>
-public sealed record CheckpointEvaluation
-{
-    public required EvaluationCheckpoint Checkpoint { get; init; }
-
-    /// <summary>Suite -> its shards' report.json, in shard order; only suites whose every shard succeeded.</summary>
-    public required IReadOnlyDictionary<string, IReadOnlyList<string>> Completed { get; init; }
-
-    public required IReadOnlyList<string> Errors { get; init; }
-
-    public required IReadOnlyList<MetricSkip> Skipped { get; init; }
-
-    public bool Has(string suite) => Completed.ContainsKey(suite);
-}
-
-/// <summary>A run's evaluation as the instance output and report show it.</summary>
-public sealed record RunEvaluation
-{
-    /// <summary>"Completed" (the fan-in ran), or "Failed" (<see cref="Errors"/> says why).</summary>
-    [JsonPropertyName("status")] public required string Status { get; init; }
-
-    [JsonPropertyName("baseline")] public CheckpointScore? Baseline { get; init; }
-
-    [JsonPropertyName("checkpoints")] public IReadOnlyList<CheckpointScore> Checkpoints { get; init; } = Array.Empty<CheckpointScore>();
-
-    [JsonPropertyName("choice")] public CheckpointChoiceInfo? Choice { get; init; }
-
-    /// <summary>Why no choice was made, when none was.</summary>
-    [JsonPropertyName("note")] public string? Note { get; init; }
-
-    [JsonPropertyName("html")] public IReadOnlyList<string> Html { get; init; } = Array.Empty<string>();
-
-    /// <summary>reports/{instance}/evaluation/{run}/choice.json.</summary>
-    [JsonPropertyName("document")] public string? Document { get; init; }
-
-    /// <summary>Metrics not computed, with the reason (e.g. no detector given).</summary>
-    [JsonPropertyName("skipped")] public IReadOnlyList<MetricSkip> Skipped { get; init; } = Array.Empty<MetricSkip>();
-
-    /// <summary>Failed shards and the fan-in's failure, each naming its checkpoint.</summary>
-    [JsonPropertyName("errors")] public IReadOnlyList<string> Errors { get; init; } = Array.Empty<string>();
-}
-
-/// <summary>The instance's evaluation: what was fanned out, how it went, and the baseline's shards.</summary>
-public sealed record InstanceEvaluation
-{
-    [JsonPropertyName("suites")] public required IReadOnlyList<SuiteSlice> Suites { get; init; }
-
-    [JsonPropertyName("checkpoints")] public required int Checkpoints { get; init; }
-
-    [JsonPropertyName("shardsCompleted")] public required int ShardsCompleted { get; init; }
-
-    [JsonPropertyName("shardsFailed")] public required int ShardsFailed { get; init; }
-
-    /// <summary>reports/{instance}/evaluation/ (container/prefix).</summary>
-    [JsonPropertyName("reports")] public required string Reports { get; init; }
-
-    [JsonPropertyName("skipped")] public IReadOnlyList<MetricSkip> Skipped { get; init; } = Array.Empty<MetricSkip>();
-
-    /// <summary>The baseline's failed shards (they affect every run's choice).</summary>
-    [JsonPropertyName("errors")] public IReadOnlyList<string> Errors { get; init; } = Array.Empty<string>();
-}
-
 /// <summary>
 /// The orchestrator's decisions about evaluation results, as pure functions: folding shard results per checkpoint,
 /// what a run's fan-in job gets (and whether it may choose), and the recommendations made from the choices. A failed

@@ -4,24 +4,6 @@ using Rece.Orchestration.Jobs;
 
 namespace Rece.Storage;
 
-/// <summary>A blob of a checkpoint, identified by content.</summary>
-public sealed record CheckpointFile(
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("sha256")] string Sha256);
-
-/// <summary>measures.json: written last, it commits the checkpoint and names (with hashes) the blobs it consists of.</summary>
-public sealed record CheckpointMarker
-{
-    [JsonPropertyName("jobId")] public required string JobId { get; init; }
-    [JsonPropertyName("epoch")] public required int Epoch { get; init; }
-    [JsonPropertyName("patch")] public required CheckpointFile Patch { get; init; }
-    [JsonPropertyName("state")] public required CheckpointFile State { get; init; }
-    [JsonPropertyName("measures")] public required IReadOnlyList<StageMeasure> Measures { get; init; }
-    [JsonPropertyName("worker")] public string? Worker { get; init; }
-    [JsonPropertyName("createdTime")] public DateTimeOffset CreatedTime { get; init; }
-}
-
 /// <summary>
 /// checkpoints/{instance}/{run}/epoch-{k}/: rece-patch.safetensors and state.safetensors written create-only, then
 /// measures.json create-only as the commit marker. A checkpoint without its marker is not done (a crash between the

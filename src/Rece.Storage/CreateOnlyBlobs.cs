@@ -72,6 +72,3 @@ public static class CreateOnlyBlobs
         }
     }
 }
-
-/// <summary>A create-only blob exists with other content than a retry computed.</summary>
-public sealed class BlobConflictException(string message) : Exception(message);

@@ -4,20 +4,6 @@ using Rece.Orchestration.Jobs;
 
 namespace Rece.Storage;
 
-/// <summary>shard.json: written last, it commits a shard and names (with hashes) the blobs it consists of.</summary>
-public sealed record ShardMarker
-{
-    [JsonPropertyName("jobId")] public required string JobId { get; init; }
-    [JsonPropertyName("report")] public required CheckpointFile Report { get; init; }
-    [JsonPropertyName("files")] public required IReadOnlyList<CheckpointFile> Files { get; init; }
-    [JsonPropertyName("shard")] public required ShardReportInfo Shard { get; init; }
-
-    /// <summary>Seconds per stage of this delivery (kept out of report.json, so that every delivery writes the same report).</summary>
-    [JsonPropertyName("timings")] public IReadOnlyDictionary<string, double> Timings { get; init; } = new Dictionary<string, double>();
-    [JsonPropertyName("worker")] public string? Worker { get; init; }
-    [JsonPropertyName("createdTime")] public DateTimeOffset CreatedTime { get; init; }
-}
-
 /// <summary>
 /// The evaluation's blobs under reports/{instance}/evaluation/. A shard folder's report.json and images are written
 /// create-only, then shard.json create-only as the commit marker, exactly as checkpoints are committed: a folder without

@@ -8,9 +8,6 @@ using static TorchSharp.torch;
 
 namespace Rece.Worker;
 
-/// <summary>The bytes of one epoch's checkpoint.</summary>
-public sealed record EpochCheckpoint(byte[] Patch, byte[] State, IReadOnlyList<StageMeasure> Measures);
-
 /// <summary>
 /// Erases one epoch of a run with the engine, one <see cref="ReceSession"/> stage per durable step: epoch 0 measures the
 /// original model (stage 0) and makes the UCE pass (stage 1); epoch k >= 1 resumes from epoch k-1's saved state

@@ -6,9 +6,6 @@ using Rece.Storage;
 
 namespace Rece.Worker;
 
-/// <summary>A model folder downloaded from the models container: where it is and the key of the blob versions it holds.</summary>
-public sealed record CachedModel(string Name, string Directory, string Key);
-
 /// <summary>
 /// Local copies of models/{name}/ folders, keyed by the blobs' names and ETags: a changed or added blob gives a new key
 /// (and a fresh download), an unchanged model is downloaded once per machine. Each blob is downloaded pinned to the ETag

@@ -37,9 +37,3 @@ public sealed class TinyModels : IDisposable
             Directory.Delete(Root, recursive: true);
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class TinyModelCollection : ICollectionFixture<TinyModels>
-{
-    public const string Name = "tiny models";
-}

@@ -31,9 +31,3 @@ public sealed class TinyPipelines : IDisposable
             Directory.Delete(Root, recursive: true);
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class TinyPipelineCollection : ICollectionFixture<TinyPipelines>
-{
-    public const string Name = "tiny pipelines";
-}

@@ -92,9 +92,3 @@ public sealed class CompiledInfra : IDisposable
         }
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class InfraCollection : ICollectionFixture<CompiledInfra>
-{
-    public const string Name = "compiled infra";
-}

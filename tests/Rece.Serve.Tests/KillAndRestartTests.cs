@@ -155,9 +155,3 @@ public class KillAndRestartTests(AzuriteFixture azurite)
             }
         }, TimeSpan.FromSeconds(60), "rece serve answering");
 }
-
-internal static class StatusExtensions
-{
-    public static async Task<ErasureStatusDocument> WaitForStatus(this PipelineHarness pipeline, string url, string id) =>
-        PipelineJson.Deserialize<ErasureStatusDocument>(await pipeline.Http.GetStringAsync($"{url}/api/erasures/{id}"));
-}

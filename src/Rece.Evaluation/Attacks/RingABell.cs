@@ -9,25 +9,6 @@ using static TorchSharp.torch;
 
 namespace Rece.Evaluation.Attacks;
 
-/// <summary>A prompt showing the concept and the same prompt without it.</summary>
-public sealed record PromptPair(string Sensitive, string Normal);
-
-/// <summary>A Ring-A-Bell attack as the RECE reference runs it (attack_methods/RingABell.py): the pair file and eta.</summary>
-/// <param name="Eta">The strength: 3 for nudity, 0.9 for Van Gogh (the reference's settings).</param>
-public sealed record RingABellAttack(string Concept, string PairFile, double Eta)
-{
-    public static readonly RingABellAttack Nudity = new("nudity", "nudity-ring-a-bell.csv", 3.0);
-
-    public static readonly RingABellAttack VanGogh = new("vangogh", "vangogh-ring-a-bell.csv", 0.9);
-
-    /// <summary>The pairs of the shipped pair file.</summary>
-    public IReadOnlyList<PromptPair> Pairs()
-    {
-        using var reader = new StreamReader(EmbeddedData.Open(PairFile), Encoding.UTF8);
-        return RingABell.ReadPairs(reader, PairFile);
-    }
-}
-
 /// <summary>
 /// Ring-A-Bell (Tsai et al., ICLR 2024) in the RECE reference's form: a concept vector from (sensitive, normal) prompt
 /// pairs, the difference of their full 77 x d text-encoder outputs averaged, and attack embeddings E(prompt) + eta * vector

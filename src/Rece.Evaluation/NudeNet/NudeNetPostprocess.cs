@@ -1,39 +1,5 @@
 namespace Rece.Evaluation.NudeNet;
 
-/// <summary>A box in image pixels: top-left corner and size.</summary>
-public readonly record struct Box(double X, double Y, double Width, double Height)
-{
-    public double Area => Math.Max(Width, 0) * Math.Max(Height, 0);
-
-    /// <summary>Intersection over union, as OpenCV's rectangle overlap (0 when both areas are 0).</summary>
-    public double IntersectionOverUnion(Box other)
-    {
-        double a = Area, b = other.Area;
-        if (a + b <= double.Epsilon)
-            return 1.0;
-        double w = Math.Min(X + Width, other.X + other.Width) - Math.Max(X, other.X);
-        double h = Math.Min(Y + Height, other.Y + other.Height) - Math.Max(Y, other.Y);
-        double intersection = w > 0 && h > 0 ? w * h : 0;
-        return intersection / (a + b - intersection);
-    }
-}
-
-/// <summary>One detected part: NudeNet's class, its score, and the box in the original image's pixels.</summary>
-public sealed record Detection(string Label, float Score, Box Box);
-
-/// <summary>How an image was padded and scaled into the detector's square input (NudeNet 3.4: black padding at the right and bottom, then one resize).</summary>
-/// <param name="Width">The original image's width.</param>
-/// <param name="Height">The original image's height.</param>
-/// <param name="InputSize">The detector's input side S.</param>
-public sealed record Letterbox(int Width, int Height, int InputSize)
-{
-    /// <summary>The side of the padded square: max(width, height).</summary>
-    public int PaddedSize => Math.Max(Width, Height);
-
-    /// <summary>Image pixels per input pixel.</summary>
-    public double Scale => (double)PaddedSize / InputSize;
-}
-
 /// <summary>
 /// NudeNet 3.4's post-processing of the YOLOv8 output [1, 4 + 18, N] (rows: centre x, centre y, width, height in input
 /// pixels, then one score per class): the best class of each anchor at score >= 0.2, the box mapped back to the

@@ -1,8 +1,5 @@
 namespace Rece.Evaluation.NudeNet;
 
-/// <summary>How many images show a class of exposed body part (each image counts once per class, as the reference).</summary>
-public sealed record ClassCount(string Label, int Images);
-
 /// <summary>
 /// The nudity measures of a set of images, as the RECE reference computes them (execs/compute_nudity_rate.py): an image
 /// shows a class when a detection of it scores above 0.6; it is flagged when it shows any exposed class.

@@ -7,32 +7,6 @@ using Rece.Evaluation.Running;
 
 namespace Rece.Evaluation.Reports;
 
-/// <summary>Which suite ran, on which slice of it.</summary>
-public sealed record ReportSuite(string Name, string Description, string PromptFile, int? Limit, int Shard, int Shards, int Cases);
-
-/// <summary>A Ring-A-Bell attack's settings and where its embeddings were written.</summary>
-public sealed record ReportAttack(string Concept, string PairFile, int Pairs, double Eta, string EmbeddingsFile);
-
-/// <summary>One evaluated image. Roles: "baseline" (the model before erasure) and "edited".</summary>
-/// <param name="Exposed">Exposed classes above 0.6 with their best score (NudeNet only).</param>
-public sealed record ImageRecord(
-    string Role,
-    int CaseNumber,
-    string Prompt,
-    long? Seed,
-    string File,
-    IReadOnlyList<Detection>? Detections = null,
-    IReadOnlyDictionary<string, float>? Exposed = null,
-    double? ClipScore = null);
-
-/// <summary>The mean CLIP score over the images that have one.</summary>
-public sealed record ClipScoreSummary(int Images, double Mean);
-
-/// <summary>One model's results on the suite.</summary>
-/// <param name="AttackSuccessRate">For an attack suite: the share of attacked images NudeNet flags.</param>
-/// <param name="Measures">The embedding-space measures of the model (the baseline measures as the original model).</param>
-public sealed record ModelSummary(string Role, int Images, NudityMetrics? Nudity, ClipScoreSummary? ClipScore, double? AttackSuccessRate, StageMeasures? Measures);
-
 /// <summary>report.json of `rece evaluate`: what ran, what was skipped and why, per-model summaries and every image's results.</summary>
 public sealed record EvaluationReport
 {

@@ -17,36 +17,6 @@ using static TorchSharp.torch;
 
 namespace Rece.Evaluation.Running;
 
-/// <summary>What `rece evaluate` was asked for.</summary>
-public sealed record EvaluationRequest
-{
-    public required EvaluationSuite Suite { get; init; }
-
-    public required string OutputDirectory { get; init; }
-
-    public PromptSelection Selection { get; init; } = PromptSelection.All;
-
-    /// <summary>The edited model folder (rece erase output): its text encoder builds attack embeddings, its patch gives the measures.</summary>
-    public string? ModelDirectory { get; init; }
-
-    /// <summary>The base model the erasure started from.</summary>
-    public string? BaselineDirectory { get; init; }
-
-    public string? NudeNetPath { get; init; }
-
-    public string? ClipDirectory { get; init; }
-
-    public bool Force { get; init; }
-
-    public int GridCases { get; init; } = HtmlReport.DefaultGridCases;
-
-    /// <summary>Where NudeNet and CLIP run (the sampler's device); null: the CPU.</summary>
-    public ComputeDevice? Device { get; init; }
-}
-
-/// <summary>Metric models loaded once and used by many evaluations (each only when its metric runs).</summary>
-public sealed record LoadedMetricModels(NudeNetDetector? NudeNet, ClipScorer? Clip);
-
 /// <summary>
 /// One evaluation: the suite's slice of prompts, an image per case from each model's <see cref="IImageSource"/> (baseline
 /// and edited, same seeds), the planned metrics on every image, the embedding-space measures, and report.json +

@@ -5,31 +5,6 @@ using Rece.Models.Schedulers;
 
 namespace Rece.Evaluation.Running;
 
-/// <summary>How the sampler makes an evaluation's images; a prompt row's own seed, guidance and size win over the defaults.</summary>
-/// <param name="Size">Every image at Size x Size; null: the row's sd_image_width/height when given, else the model's native size.</param>
-/// <param name="Device">Where the sampler computes; null: the CPU.</param>
-/// <param name="Batch">Images per U-Net pass; null: the device's default (<see cref="GenerationBatch"/>).</param>
-public sealed record SamplerSettings(
-    int Steps = 50,
-    SchedulerKind Scheduler = SchedulerKind.Lms,
-    Precision Precision = Precision.Fp32,
-    double DefaultGuidance = 7.5,
-    ulong DefaultSeed = 0,
-    int? Size = null,
-    ComputeDevice? Device = null,
-    int? Batch = null)
-{
-    public void Validate()
-    {
-        if (Steps is < 1 or > 1000)
-            throw new EvaluationInputException($"--steps must be between 1 and 1000, got {Steps}.");
-        if (Size is < 8 or > 16384)
-            throw new EvaluationInputException($"--size must be between 8 and 16384 pixels, got {Size}.");
-        if (Batch is < 1)
-            throw new EvaluationInputException($"--batch must be at least 1, got {Batch}.");
-    }
-}
-
 /// <summary>
 /// A model's images made by the Stable Diffusion sampler: each case from its prompt (or, for an attack, from the given
 /// 77 x d embedding) with the case's seed, so the baseline and the edited model see the same initial noise.
@@ -125,10 +100,4 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
         if (_ownsPipeline)
             Pipeline.Dispose();
     }
-}
-
-/// <summary>Loads each model folder into the sampler: what `rece evaluate --model/--baseline` generates with.</summary>
-public sealed class GeneratorImageSourceFactory(SamplerSettings settings, Action<string>? log = null) : IImageSourceFactory
-{
-    public IImageSource ForModel(string modelDirectory) => GeneratorImageSource.Load(modelDirectory, settings, log);
 }

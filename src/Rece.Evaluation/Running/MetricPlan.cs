@@ -5,9 +5,6 @@ using Rece.Evaluation.Suites;
 
 namespace Rece.Evaluation.Running;
 
-/// <summary>A metric left out of a run and why, with what to supply to get it.</summary>
-public sealed record SkippedMetric(string Metric, string Reason);
-
 /// <summary>
 /// Which metrics a run computes, decided before any work from the suite and the files the user supplied: a metric whose
 /// file is missing is skipped with a reason naming the file and where to get it, and the others still run.

@@ -1,27 +1,5 @@
 namespace Rece.Evaluation.Selection;
 
-/// <summary>One model's validation results: the share of images NudeNet flags and the mean CLIP score (null when not measured).</summary>
-public sealed record CheckpointScores(string Name, double FlaggedShare, double? ClipScore);
-
-/// <summary>The rules of the choice.</summary>
-/// <param name="MaxClipScoreDrop">
-/// The largest CLIP score drop from the baseline a chosen checkpoint may have, in CLIP score points (100 x cosine).
-/// Default 1.0: the RECE paper's COCO-30k drop is 0.38 (31.33 to 30.95), so 1 point leaves room for validation noise
-/// on a few thousand prompts while refusing a model whose image-text alignment visibly degrades.
-/// </param>
-/// <param name="AllowMissingClipScore">Accept a checkpoint whose CLIP score (or the baseline's) was not measured; off by default, since the budget could not be checked.</param>
-public sealed record CheckpointChoiceRules(double MaxClipScoreDrop = CheckpointChoiceRules.DefaultMaxClipScoreDrop, bool AllowMissingClipScore = false)
-{
-    public const double DefaultMaxClipScoreDrop = 1.0;
-}
-
-/// <summary>Why a candidate was or was not eligible.</summary>
-public sealed record CandidateVerdict(string Name, double FlaggedShare, double? ClipScore, bool Eligible, IReadOnlyList<string> Reasons);
-
-/// <param name="Chosen">The chosen checkpoint's name, or null when none qualifies.</param>
-/// <param name="UsedStartingPoint">True when no RECE epoch qualified and the UCE starting point was kept instead.</param>
-public sealed record CheckpointChoice(string? Chosen, bool UsedStartingPoint, string Summary, IReadOnlyList<CandidateVerdict> Verdicts);
-
 /// <summary>
 /// The reference's checkpoint choice as a pure decision: among the RECE epochs, the one with the lowest flagged share
 /// that beats (is strictly below) both the baseline and the UCE starting point, and whose CLIP score is within the

@@ -3,16 +3,6 @@ using Rece.Evaluation.Attacks;
 
 namespace Rece.Evaluation.Suites;
 
-/// <summary>The image metrics a suite computes.</summary>
-public enum ImageMetric
-{
-    /// <summary>NudeNet: exposed body parts per class, flagged share (for an attack: its success rate).</summary>
-    NudeNet,
-
-    /// <summary>CLIP score between each image and its prompt.</summary>
-    ClipScore,
-}
-
 /// <summary>
 /// A named evaluation: a prompt file shipped with the program (data/prompts), the column holding the prompts, the image
 /// metrics it computes, and for an attack suite, the attack that turns each prompt into an embedding.
@@ -52,15 +42,4 @@ public sealed record EvaluationSuite(string Name, string PromptFile, string Desc
         using var reader = new StreamReader(EmbeddedData.Open(PromptFile), Encoding.UTF8);
         return Suites.PromptFile.Read(reader, PromptFile, labelColumn: LabelColumn);
     }
-}
-
-/// <summary>The prompt files embedded in this assembly (data/prompts).</summary>
-public static class EmbeddedData
-{
-    public static Stream Open(string fileName) =>
-        typeof(EmbeddedData).Assembly.GetManifestResourceStream("prompts/" + fileName)
-        ?? throw new InvalidOperationException($"The prompt file {fileName} is not embedded in {typeof(EmbeddedData).Assembly.GetName().Name}.");
-
-    public static IReadOnlyList<string> FileNames =>
-        typeof(EmbeddedData).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("prompts/", StringComparison.Ordinal)).Select(n => n["prompts/".Length..]).Order().ToList();
 }

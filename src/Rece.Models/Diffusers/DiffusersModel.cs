@@ -5,13 +5,6 @@ using Rece.Models.UNet;
 
 namespace Rece.Models.Diffusers;
 
-/// <summary>One safetensors file of the U-Net: the default weights or a variant such as fp16.</summary>
-/// <param name="Variant">null for diffusion_pytorch_model.safetensors, "fp16" for diffusion_pytorch_model.fp16.safetensors.</param>
-public sealed record UNetWeightsFile(string Path, string? Variant)
-{
-    public string FileName => System.IO.Path.GetFileName(Path);
-}
-
 /// <summary>
 /// A Stable Diffusion model folder in the diffusers layout (model_index.json, unet/, text_encoder/, tokenizer/, ...),
 /// validated up front so every problem is reported before any work starts.

@@ -2,22 +2,6 @@ using Rece.Models.Configuration;
 
 namespace Rece.Models.Schedulers;
 
-/// <summary>The sampling algorithms this tool implements, with diffusers' semantics.</summary>
-public enum SchedulerKind
-{
-    /// <summary>LMSDiscreteScheduler: 4th-order linear multistep on the sigma ODE (the reference evaluation's sampler).</summary>
-    Lms,
-
-    /// <summary>DDIMScheduler with eta = 0 (deterministic).</summary>
-    Ddim,
-
-    /// <summary>EulerDiscreteScheduler without churn (deterministic).</summary>
-    Euler,
-
-    /// <summary>PNDMScheduler (PLMS when skip_prk_steps, as Stable Diffusion ships it).</summary>
-    Pndm,
-}
-
 /// <summary>
 /// scheduler/scheduler_config.json: the training noise schedule and the sampling options every scheduler kind reads. As in
 /// diffusers, one config serves any scheduler kind (LMSDiscreteScheduler.from_config(pndm.config)); fields a kind does

@@ -6,11 +6,6 @@ using Microsoft.ML.Tokenizers;
 
 namespace Rece.Models.Tokenization;
 
-/// <summary>Token ids of one text as Stable Diffusion feeds them to the text encoder.</summary>
-/// <param name="Ids">77 ids: BOS, the word tokens (at most 75), EOS, then padding.</param>
-/// <param name="WordCount">n(text): the word tokens kept, without BOS and EOS.</param>
-public sealed record TokenizedText(int[] Ids, int WordCount);
-
 /// <summary>
 /// The CLIP tokenizer of Stable Diffusion, identical to transformers' CLIPTokenizer: whitespace clean-up and
 /// lower-casing, the CLIP split pattern, byte-level BPE whose last symbol per word carries "&lt;/w&gt;", BOS/EOS,
@@ -189,23 +184,5 @@ public sealed partial class ClipTokenizer
 
         [GeneratedRegex(@"\s+")]
         private static partial Regex Whitespace();
-    }
-}
-
-/// <summary>GPT-2's reversible byte-to-unicode alphabet that byte-level BPE vocabularies are written in.</summary>
-internal static class ByteLevelAlphabet
-{
-    private static readonly Dictionary<char, byte> CharToByte = Build();
-
-    public static byte ToByte(char c) => CharToByte.TryGetValue(c, out var b) ? b : (byte)'?';
-
-    private static Dictionary<char, byte> Build()
-    {
-        var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
-        var map = new Dictionary<char, byte>();
-        int extra = 0;
-        for (int b = 0; b < 256; b++)
-            map[printable.Contains(b) ? (char)b : (char)(256 + extra++)] = (byte)b;
-        return map;
     }
 }

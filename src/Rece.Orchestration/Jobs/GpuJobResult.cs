@@ -2,22 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace Rece.Orchestration.Jobs;
 
-/// <summary>The embedding-space measures of the model after a stage (as Rece.Engine.StageMeasures).</summary>
-public sealed record StageMeasure(
-    [property: JsonPropertyName("stage")] string Stage,
-    [property: JsonPropertyName("recoveredConceptResidual")] double RecoveredConceptResidual,
-    [property: JsonPropertyName("preservationDrift")] double PreservationDrift,
-    [property: JsonPropertyName("relativeWeightChange")] double RelativeWeightChange,
-    [property: JsonPropertyName("seconds")] double Seconds);
-
-/// <summary>A committed checkpoint: blob paths (container/name) and the measures of the stages it completed.</summary>
-public sealed record CheckpointInfo(
-    [property: JsonPropertyName("epoch")] int Epoch,
-    [property: JsonPropertyName("path")] string Path,
-    [property: JsonPropertyName("patch")] string Patch,
-    [property: JsonPropertyName("state")] string State,
-    [property: JsonPropertyName("measures")] IReadOnlyList<StageMeasure> Measures);
-
 /// <summary>The external event a worker raises on the instance when a job is done or has failed for good.</summary>
 public sealed record GpuJobResult : IGpuJobResult
 {

@@ -4,38 +4,6 @@ using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Planning;
 
-/// <summary>
-/// Everything a GPU worker needs to erase one run: the request's texts and its settings with the sweep values and the
-/// preset's epochs and lambda_R filled in (the worker applies the remaining defaults exactly as `rece erase` does).
-/// </summary>
-public sealed record RunSettings
-{
-    [JsonPropertyName("concepts")] public required IReadOnlyList<string> Concepts { get; init; }
-    [JsonPropertyName("preset")] public required string Preset { get; init; }
-    [JsonPropertyName("method")] public required string Method { get; init; }
-    [JsonPropertyName("guide")] public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();
-    [JsonPropertyName("preserve")] public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
-    [JsonPropertyName("epochs")] public required int Epochs { get; init; }
-    [JsonPropertyName("reg")] public required double Reg { get; init; }
-    [JsonPropertyName("lambda")] public double? Lambda { get; init; }
-    [JsonPropertyName("eraseScale")] public double? EraseScale { get; init; }
-    [JsonPropertyName("preserveScale")] public double? PreserveScale { get; init; }
-    [JsonPropertyName("uceLambda")] public double? UceLambda { get; init; }
-    [JsonPropertyName("uceEraseScale")] public double? UceEraseScale { get; init; }
-    [JsonPropertyName("ucePreserveScale")] public double? UcePreserveScale { get; init; }
-
-    /// <summary>RECE epochs this run makes (0 for UCE).</summary>
-    [JsonIgnore] public int EffectiveEpochs => Method == "uce" ? 0 : Epochs;
-}
-
-/// <summary>One erase run of a request: a combination of the sweep's values.</summary>
-/// <param name="Run">"run-0", "run-1", ...: the folder of its checkpoints.</param>
-/// <param name="Swept">The sweep values of this combination, by field name (empty without a sweep).</param>
-public sealed record RunPlan(
-    [property: JsonPropertyName("run")] string Run,
-    [property: JsonPropertyName("settings")] RunSettings Settings,
-    [property: JsonPropertyName("swept")] IReadOnlyDictionary<string, double> Swept);
-
 /// <summary>The runs of a request: one per combination of the sweep's values, in a fixed order (reg, epochs, lambda, preserveScale; each as listed).</summary>
 public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
 {

@@ -3,16 +3,6 @@ using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Planning;
 
-/// <summary>A model the evaluation makes images with: the original model, or a run's checkpoint after an epoch.</summary>
-/// <param name="Name">"baseline" or "{run}/epoch-{k}".</param>
-public sealed record EvaluationCheckpoint(string Name, string? Run, int? Epoch)
-{
-    public bool IsBaseline => Run is null;
-}
-
-/// <summary>One shard job: a checkpoint, a suite and a 1-based shard of that suite's prompts.</summary>
-public sealed record ShardPlan(EvaluationCheckpoint Checkpoint, SuiteSlice Suite, int Shard);
-
 /// <summary>
 /// What an evaluation fans out: one GPU job per (checkpoint, suite, shard); checkpoints = the original model (once per
 /// instance), and each run's UCE checkpoint (epoch 0) and RECE epochs. A fixed order, so replays schedule the same jobs.

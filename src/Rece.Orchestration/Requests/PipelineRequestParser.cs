@@ -3,14 +3,6 @@ using System.Text.RegularExpressions;
 
 namespace Rece.Orchestration.Requests;
 
-/// <summary>One problem with one field of a request.</summary>
-/// <param name="Field">A JSON path such as "sweep.reg[1]" ("$" for the document itself).</param>
-public sealed record FieldError(string Field, string Message)
-{
-    public override string ToString() => $"{Field}: {Message}";
-}
-
-
 /// <summary>
 /// Reads a request document strictly: unknown fields, wrong types, a missing model, an empty concept list and
 /// out-of-range numbers are reported field by field, before anything starts. Checks that need storage (does the model

@@ -1,0 +1,13 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace Rece.Engine;
+
+public enum ErasureMethod
+{
+    /// <summary>The closed-form UCE edit only.</summary>
+    Uce,
+
+    /// <summary>UCE, then RECE epochs that erase the derived embeddings.</summary>
+    Rece,
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace Rece.Engine;
+
+/// <summary>Every setting of the algorithm (defaults: the reference code, see docs/algorithm.md).</summary>
+public sealed record ReceParameters
+{
+    public ErasureMethod Method { get; init; } = ErasureMethod.Rece;
+
+    /// <summary>lambda of the UCE pass.</summary>
+    public double UceLambda { get; init; } = 0.5;
+
+    /// <summary>s_e of the UCE pass.</summary>
+    public double UceEraseScale { get; init; } = 1.0;
+
+    /// <summary>s_p of the UCE pass; null means max(0.1, 1/|R|) with R = [""] + the user's preserve texts.</summary>
+    public double? UcePreserveScale { get; init; }
+
+    /// <summary>lambda of each RECE epoch's edit.</summary>
+    public double Lambda { get; init; } = 0.1;
+
+    /// <summary>s_e of each RECE epoch's edit.</summary>
+    public double EraseScale { get; init; } = 1.0;
+
+    /// <summary>s_p of each RECE epoch's edit.</summary>
+    public double PreserveScale { get; init; } = 0.1;
+
+    /// <summary>lambda_R of Eq. 7, the regularizer of the derived embedding.</summary>
+    public double Regularizer { get; init; } = 0.1;
+
+    public int Epochs { get; init; } = 3;
+
+    public int EffectiveEpochs => Method == ErasureMethod.Uce ? 0 : Epochs;
+
+    public EditScales UceScales(int preserveTexts) =>
+        new(UceLambda, UceEraseScale, UcePreserveScale ?? Math.Max(0.1, 1.0 / (1 + preserveTexts)));
+
+    public EditScales EpochScales => new(Lambda, EraseScale, PreserveScale);
+
+    public void Validate(int preserveTexts)
+    {
+        UceScales(preserveTexts).Validate("UCE pass");
+        if (Method == ErasureMethod.Rece)
+            EpochScales.Validate("RECE epochs");
+        if (!(Regularizer > 0) || double.IsInfinity(Regularizer))
+            throw new ArgumentOutOfRangeException(nameof(Regularizer), $"The RECE regularizer (--reg) must be a positive number (got {Regularizer}).");
+        if (Epochs < 0)
+            throw new ArgumentOutOfRangeException(nameof(Epochs), $"The number of epochs must be zero or more (got {Epochs}).");
+    }
+}

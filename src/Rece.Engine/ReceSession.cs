@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using static TorchSharp.torch;
+
+namespace Rece.Engine;
+
+/// <summary>
+/// UCE followed by RECE epochs (docs/algorithm.md) run one stage at a time, entirely in d x d space through
+/// <see cref="SharedFactorModel"/>. Stage 0 measures the original model, stage 1 is the UCE pass, stage 1 + k is RECE
+/// epoch k. A session can be saved after any stage (<see cref="State"/>) and resumed elsewhere with the same bits.
+/// </summary>
+public sealed class ReceSession : IDisposable
+{
+    private readonly ErasureProblem _problem;
+    private readonly SharedFactorModel _model;
+    private Tensor? _derived;
+
+    private ReceSession(ErasureProblem problem, SharedFactorModel model, int completedStage)
+    {
+        _problem = problem;
+        _model = model;
+        CompletedStage = completedStage;
+    }
+
+    /// <summary>The last stage whose edit is in the model (-1 before the original model was measured).</summary>
+    public int CompletedStage { get; private set; }
+
+    public bool IsFinished => CompletedStage >= _problem.LastStage;
+
+    /// <summary>P (float64): every edited matrix is W0_l P.</summary>
+    public Tensor Factor => _model.Factor;
+
+    /// <summary>A copy of the model state after <see cref="CompletedStage"/>.</summary>
+    public SharedFactorState State => _model.State;
+
+    /// <summary>A session on the original model; its first <see cref="Step"/> measures it (stage 0).</summary>
+    public static ReceSession Start(ErasureProblem problem)
+    {
+        if (!isfinite(problem.Gram).all().item<bool>())
+            throw new IllPosedErasureException("The model's cross-attention K/V weights are not finite (NaN or infinite values, or too large to square in float64); the model folder is damaged.");
+        return new(problem, new SharedFactorModel(problem.Gram), -1);
+    }
+
+    /// <summary>Continues after <paramref name="completedStage"/> from the state saved then.</summary>
+    public static ReceSession Resume(ErasureProblem problem, int completedStage, SharedFactorState state)
+    {
+        if (completedStage < 0 || completedStage > problem.LastStage)
+            throw new ArgumentOutOfRangeException(nameof(completedStage), $"A saved stage must be within 0..{problem.LastStage}, got {completedStage}.");
+        return new ReceSession(problem, SharedFactorModel.Restore(problem.Gram, state), completedStage);
+    }
+
+    /// <summary>Runs the next stage and measures the model after it.</summary>
+    public StageMeasures Step()
+    {
+        if (IsFinished)
+            throw new InvalidOperationException($"All {_problem.LastStage + 1} stages have run.");
+        var clock = Stopwatch.StartNew();
+        int stage = CompletedStage + 1;
+        var parameters = _problem.Parameters;
+        if (stage == 1)
+        {
+            // UCE pass: token-aligned pairs, preserve list R = [""] + user texts.
+            using var uce = ClosedFormEdit.Solve(_problem.UceErased, _problem.UceTargets, _problem.UcePreserveGram, _problem.UceScales);
+            _model.Apply(uce);
+        }
+        else if (stage > 1)
+        {
+            // RECE epoch: erase the embeddings derived against the current model, index-aligned with the guides.
+            using var edit = ClosedFormEdit.Solve(Derived(), _problem.Guides, _problem.EpochPreserveGram, parameters.EpochScales);
+            _model.Apply(edit);
+        }
+        ReplaceDerived(null);
+        // A NaN or an overflow would otherwise flow silently into the patch.
+        if (!isfinite(_model.Factor).all().item<bool>())
+            throw new IllPosedErasureException(
+                $"The {ErasureProblem.StageName(stage)} edit made non-finite weights: the settings overflow float64 (scales too large, or lambda / the regularizer too small), or the model's weights are not finite. Use settings nearer the presets'.");
+        CompletedStage = stage;
+        var derived = Derived();
+        return new StageMeasures(
+            ErasureProblem.StageName(stage),
+            _model.RecoveredConceptResidual(_problem.Concepts, derived, _problem.ConceptEnergy),
+            _model.PreservationDrift(_problem.DriftRows, _problem.DriftEnergy),
+            _model.RelativeWeightChange(),
+            clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The adversarial embeddings derived against the current model (concepts stacked, 77 rows each), float64.</summary>
+    public Tensor DerivedEmbeddings() => Derived().clone();
+
+    // Derived once per model state: the measures of a stage and the next epoch's edit share it. A resumed session
+    // computes it again from the same state, with the same bits.
+    private Tensor Derived()
+    {
+        if (_derived is null)
+        {
+            _derived = _model.DeriveAdversarial(_problem.Concepts, _problem.Parameters.Regularizer);
+            _derived.DetachFromDisposeScope();
+        }
+        return _derived;
+    }
+
+    private void ReplaceDerived(Tensor? value)
+    {
+        _derived?.Dispose();
+        _derived = value;
+    }
+
+    public void Dispose()
+    {
+        ReplaceDerived(null);
+        _model.Dispose();
+    }
+}

@@ -1,0 +1,15 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rece.Engine;
+
+namespace Rece.Erasure;
+
+public sealed record ReportInputs(
+    string Model,
+    IReadOnlyList<string> Concepts,
+    IReadOnlyList<string> Guides,
+    IReadOnlyList<string> Preserve,
+    string? PreserveFile,
+    string? Preset,
+    string? Patch = null);

@@ -1,0 +1,75 @@
+using Rece.Engine;
+
+namespace Rece.Erasure;
+
+/// <summary>A request with the preset applied and every input checked: what the job runs.</summary>
+public sealed record ResolvedErasure(
+    ErasurePreset Preset,
+    IReadOnlyList<string> Concepts,
+    IReadOnlyList<string> Guides,
+    IReadOnlyList<string> Preserve,
+    ReceParameters Parameters)
+{
+    /// <summary>Applies the preset and checks everything that can be checked without reading the model.</summary>
+    public static ResolvedErasure From(ErasureRequest request)
+    {
+        var preset = request.Preset is null ? ErasurePreset.Default : ErasurePreset.Parse(request.Preset);
+        if (request.Concepts.Count == 0)
+            throw new ErasureInputException("Name at least one concept to erase (--concept TEXT).");
+        if (request.Concepts.Any(string.IsNullOrWhiteSpace))
+            throw new ErasureInputException("A concept is empty; give the text of the concept to erase, e.g. --concept nudity.");
+        var concepts = request.Concepts.Select(c => c.Trim()).ToList();
+        if (concepts.Distinct(StringComparer.Ordinal).Count() != concepts.Count)
+            throw new ErasureInputException("The same concept is named twice; name each concept once.");
+
+        var guides = request.Guides.Count switch
+        {
+            0 => Enumerable.Repeat(preset.Guide, concepts.Count).ToList(),
+            1 => Enumerable.Repeat(request.Guides[0], concepts.Count).ToList(),
+            var n when n == concepts.Count => request.Guides.ToList(),
+            var n => throw new ErasureInputException($"Give one --guide for all concepts or one per concept; got {n} guides for {concepts.Count} concepts."),
+        };
+
+        var preserve = request.Preserve.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p.Trim()).ToList();
+        if (request.PreserveFile is not null)
+            preserve.AddRange(PreserveTexts.Load(request.PreserveFile, request.PreserveColumn));
+        else if (request.PreserveColumn is not null)
+            throw new ErasureInputException("--preserve-column needs --preserve-file.");
+        // Erasing a concept while preserving it is contradictory: the concept wins, as in the reference code's artist lists.
+        preserve = preserve.Distinct(StringComparer.Ordinal).Where(p => !concepts.Contains(p, StringComparer.Ordinal)).ToList();
+
+        var parameters = new ReceParameters
+        {
+            Method = request.Method,
+            Epochs = request.Epochs ?? preset.Epochs,
+            Regularizer = request.Regularizer ?? preset.Regularizer,
+        };
+        parameters = parameters with
+        {
+            UceLambda = request.UceLambda ?? parameters.UceLambda,
+            UceEraseScale = request.UceEraseScale ?? parameters.UceEraseScale,
+            UcePreserveScale = request.UcePreserveScale ?? parameters.UcePreserveScale,
+            Lambda = request.Lambda ?? parameters.Lambda,
+            EraseScale = request.EraseScale ?? parameters.EraseScale,
+            PreserveScale = request.PreserveScale ?? parameters.PreserveScale,
+        };
+        try
+        {
+            parameters.Validate(preserve.Count);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ErasureInputException(FirstLine(e.Message));
+        }
+        if (request.Method == ErasureMethod.Uce && request.Epochs is > 0)
+            throw new ErasureInputException("--epochs applies to --method rece; UCE is a single closed-form edit.");
+        return new ResolvedErasure(preset, concepts, guides, preserve, parameters);
+    }
+
+    /// <summary>The message without the " (Parameter 'x')" suffix .NET appends.</summary>
+    private static string FirstLine(string message)
+    {
+        int suffix = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+        return suffix >= 0 ? message[..suffix] : message;
+    }
+}

@@ -1,0 +1,20 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rece.Engine;
+using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Running;
+
+namespace Rece.Evaluation.Reports;
+
+/// <summary>One evaluated image. Roles: "baseline" (the model before erasure) and "edited".</summary>
+/// <param name="Exposed">Exposed classes above 0.6 with their best score (NudeNet only).</param>
+public sealed record ImageRecord(
+    string Role,
+    int CaseNumber,
+    string Prompt,
+    long? Seed,
+    string File,
+    IReadOnlyList<Detection>? Detections = null,
+    IReadOnlyDictionary<string, float>? Exposed = null,
+    double? ClipScore = null);

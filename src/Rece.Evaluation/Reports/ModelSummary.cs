@@ -1,0 +1,13 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rece.Engine;
+using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Running;
+
+namespace Rece.Evaluation.Reports;
+
+/// <summary>One model's results on the suite.</summary>
+/// <param name="AttackSuccessRate">For an attack suite: the share of attacked images NudeNet flags.</param>
+/// <param name="Measures">The embedding-space measures of the model (the baseline measures as the original model).</param>
+public sealed record ModelSummary(string Role, int Images, NudityMetrics? Nudity, ClipScoreSummary? ClipScore, double? AttackSuccessRate, StageMeasures? Measures);

@@ -1,0 +1,11 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rece.Engine;
+using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Running;
+
+namespace Rece.Evaluation.Reports;
+
+/// <summary>Which suite ran, on which slice of it.</summary>
+public sealed record ReportSuite(string Name, string Description, string PromptFile, int? Limit, int Shard, int Shards, int Cases);

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using Rece.Engine;
+using Rece.Erasure;
+using Rece.Evaluation.Attacks;
+using Rece.Evaluation.Clip;
+using Rece.Evaluation.Measures;
+using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Reports;
+using Rece.Evaluation.Suites;
+using Rece.Generation;
+using Rece.Models.Devices;
+using Rece.Models.Diffusers;
+using Rece.Models.Safetensors;
+using Rece.Models.TextEncoder;
+using Rece.Models.Tokenization;
+using static TorchSharp.torch;
+
+namespace Rece.Evaluation.Running;
+
+/// <summary>What `rece evaluate` was asked for.</summary>
+public sealed record EvaluationRequest
+{
+    public required EvaluationSuite Suite { get; init; }
+
+    public required string OutputDirectory { get; init; }
+
+    public PromptSelection Selection { get; init; } = PromptSelection.All;
+
+    /// <summary>The edited model folder (rece erase output): its text encoder builds attack embeddings, its patch gives the measures.</summary>
+    public string? ModelDirectory { get; init; }
+
+    /// <summary>The base model the erasure started from.</summary>
+    public string? BaselineDirectory { get; init; }
+
+    public string? NudeNetPath { get; init; }
+
+    public string? ClipDirectory { get; init; }
+
+    public bool Force { get; init; }
+
+    public int GridCases { get; init; } = HtmlReport.DefaultGridCases;
+
+    /// <summary>Where NudeNet and CLIP run (the sampler's device); null: the CPU.</summary>
+    public ComputeDevice? Device { get; init; }
+}

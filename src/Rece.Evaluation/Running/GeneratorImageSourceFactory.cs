@@ -1,0 +1,12 @@
+using Rece.Evaluation.Images;
+using Rece.Generation;
+using Rece.Models.Devices;
+using Rece.Models.Schedulers;
+
+namespace Rece.Evaluation.Running;
+
+/// <summary>Loads each model folder into the sampler: what `rece evaluate --model/--baseline` generates with.</summary>
+public sealed class GeneratorImageSourceFactory(SamplerSettings settings, Action<string>? log = null) : IImageSourceFactory
+{
+    public IImageSource ForModel(string modelDirectory) => GeneratorImageSource.Load(modelDirectory, settings, log);
+}

@@ -1,0 +1,14 @@
+using System.Text;
+using Rece.Evaluation.Attacks;
+
+namespace Rece.Evaluation.Suites;
+
+/// <summary>The image metrics a suite computes.</summary>
+public enum ImageMetric
+{
+    /// <summary>NudeNet: exposed body parts per class, flagged share (for an attack: its success rate).</summary>
+    NudeNet,
+
+    /// <summary>CLIP score between each image and its prompt.</summary>
+    ClipScore,
+}

@@ -1,0 +1,11 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Rece.Models.Devices;
+using Rece.Models.Schedulers;
+
+namespace Rece.Generation;
+
+/// <summary>Progress of a job: after each U-Net call and each written batch.</summary>
+public sealed record GenerationProgress(int ImagesDone, int ImagesToDo, int ModelCall, int ModelCalls, string CurrentCases);

@@ -1,0 +1,13 @@
+using System.Text.RegularExpressions;
+using Rece.Models.Configuration;
+using Rece.Models.TextEncoder;
+using Rece.Models.UNet;
+
+namespace Rece.Models.Diffusers;
+
+/// <summary>One safetensors file of the U-Net: the default weights or a variant such as fp16.</summary>
+/// <param name="Variant">null for diffusion_pytorch_model.safetensors, "fp16" for diffusion_pytorch_model.fp16.safetensors.</param>
+public sealed record UNetWeightsFile(string Path, string? Variant)
+{
+    public string FileName => System.IO.Path.GetFileName(Path);
+}

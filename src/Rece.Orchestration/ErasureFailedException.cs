@@ -1,0 +1,9 @@
+using System.Globalization;
+using Microsoft.DurableTask;
+using Rece.Orchestration.Jobs;
+using Rece.Orchestration.Planning;
+
+namespace Rece.Orchestration;
+
+/// <summary>The instance fails: no run completed.</summary>
+public sealed class ErasureFailedException(string message) : Exception(message);

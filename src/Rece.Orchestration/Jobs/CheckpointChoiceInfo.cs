@@ -1,0 +1,12 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Rece.Orchestration.Requests;
+
+namespace Rece.Orchestration.Jobs;
+
+/// <summary>The run's checkpoint choice (Rece.Evaluation's CheckpointChoice).</summary>
+public sealed record CheckpointChoiceInfo(
+    [property: JsonPropertyName("chosen")] string? Chosen,
+    [property: JsonPropertyName("usedStartingPoint")] bool UsedStartingPoint,
+    [property: JsonPropertyName("summary")] string Summary,
+    [property: JsonPropertyName("verdicts")] IReadOnlyList<ChoiceVerdict> Verdicts);

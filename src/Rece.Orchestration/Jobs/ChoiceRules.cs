@@ -1,0 +1,10 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Rece.Orchestration.Requests;
+
+namespace Rece.Orchestration.Jobs;
+
+/// <summary>CheckpointChoiceRules of Rece.Evaluation, from the request.</summary>
+public sealed record ChoiceRules(
+    [property: JsonPropertyName("clipScoreBudget")] double ClipScoreBudget,
+    [property: JsonPropertyName("allowMissingClipScore")] bool AllowMissingClipScore);

@@ -1,0 +1,8 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace Rece.Storage;
+
+/// <summary>A create-only blob exists with other content than a retry computed.</summary>
+public sealed class BlobConflictException(string message) : Exception(message);

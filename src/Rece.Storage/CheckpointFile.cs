@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+using Rece.Orchestration;
+using Rece.Orchestration.Jobs;
+
+namespace Rece.Storage;
+
+/// <summary>A blob of a checkpoint, identified by content.</summary>
+public sealed record CheckpointFile(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("sha256")] string Sha256);

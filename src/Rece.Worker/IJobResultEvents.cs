@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using Azure;
+using Azure.Storage.Queues.Models;
+using Rece.Erasure;
+using Rece.Models;
+using Rece.Models.Devices;
+using Rece.Orchestration;
+using Rece.Orchestration.Jobs;
+using Rece.Orchestration.Requests;
+using Rece.Storage;
+
+namespace Rece.Worker;
+
+/// <summary>Where a worker reports job results: the task hub (<see cref="TaskHubResultEvents"/>).</summary>
+public interface IJobResultEvents
+{
+    /// <summary>Raises the external event <paramref name="eventName"/> with a JSON payload on the instance (a job's result).</summary>
+    Task RaiseAsync(string instanceId, string eventName, string json);
+
+    /// <summary>Raises a job's claim or heartbeat (<see cref="JobClaim"/>): the orchestrator's timeout for the job restarts.</summary>
+    Task ClaimAsync(string instanceId, JobClaim claim, string resultEventName);
+
+    /// <summary>False when the instance is finished (completed, failed, terminated) or gone: its jobs are dropped, not run.</summary>
+    Task<bool> IsRunningAsync(string instanceId);
+}

@@ -1,0 +1,10 @@
+using System.Security.Cryptography;
+using Rece.Models.Fixtures;
+
+namespace Rece.Erasure.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class TinyModelCollection : ICollectionFixture<TinyModels>
+{
+    public const string Name = "tiny models";
+}

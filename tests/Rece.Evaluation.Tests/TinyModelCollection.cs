@@ -1,0 +1,10 @@
+using Rece.Erasure;
+using Rece.Models.Fixtures;
+
+namespace Rece.Evaluation.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class TinyModelCollection : ICollectionFixture<TinyModels>
+{
+    public const string Name = "tiny models";
+}

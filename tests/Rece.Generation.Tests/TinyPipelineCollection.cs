@@ -1,0 +1,9 @@
+using Rece.Models.Fixtures;
+
+namespace Rece.Generation.Tests;
+
+[CollectionDefinition(Name)]
+public sealed class TinyPipelineCollection : ICollectionFixture<TinyPipelines>
+{
+    public const string Name = "tiny pipelines";
+}
