@@ -73,7 +73,7 @@ public static class EraseBenchmark
             fullOutputWallSeconds = full?.Wall,
             fullOutputTimings = full?.Report.Timings,
         };
-        File.WriteAllText(Path.Combine(work, "bench-results.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(Path.Combine(work, "bench-results.json"), JsonSerializer.Serialize(summary, BenchmarkJson.Indented));
         return 0;
 
         (double Wall, ErasureReport Report) Erase(string output, bool patchOnly)

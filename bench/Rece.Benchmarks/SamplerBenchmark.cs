@@ -117,7 +117,7 @@ public static class SamplerBenchmark
         {
             machine = new { Environment.ProcessorCount, threads = get_num_threads(), os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, device = device.Info },
             loadSeconds, parameters = new { unet = unetParameters, vae = vaeParameters, textEncoder = textParameters }, results,
-        }, new JsonSerializerOptions { WriteIndented = true }));
+        }, BenchmarkJson.Indented));
         return 0;
     }
 

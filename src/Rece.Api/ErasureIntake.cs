@@ -122,7 +122,7 @@ public sealed class ErasureIntake(StorageAccount account, GpuJobPolicy jobs)
     /// follows). The name and size are checked before any content is read: <paramref name="announcedLength"/> (an Event
     /// Grid event's contentLength) refuses a large blob without a single request, otherwise the blob's properties do.
     /// </summary>
-    public async Task<IntakeResult> StartFromBlobNameAsync(DurableTaskClient client, string blobName, CancellationToken cancellationToken = default, long? announcedLength = null)
+    public async Task<IntakeResult> StartFromBlobNameAsync(DurableTaskClient client, string blobName, long? announcedLength = null, CancellationToken cancellationToken = default)
     {
         if (NameRefusal(blobName) is { } refused)
             return refused;

@@ -44,8 +44,8 @@ public sealed record ReceParameters
         if (Method == ErasureMethod.Rece)
             EpochScales.Validate("RECE epochs");
         if (!(Regularizer > 0) || double.IsInfinity(Regularizer))
-            throw new ArgumentOutOfRangeException(nameof(Regularizer), $"The RECE regularizer (--reg) must be a positive number (got {Regularizer}).");
+            throw new IllPosedErasureException($"The RECE regularizer (--reg) must be a positive number (got {Regularizer}).");
         if (Epochs < 0)
-            throw new ArgumentOutOfRangeException(nameof(Epochs), $"The number of epochs must be zero or more (got {Epochs}).");
+            throw new IllPosedErasureException($"The number of epochs must be zero or more (got {Epochs}).");
     }
 }

@@ -57,7 +57,7 @@ public sealed record ResolvedErasure(
         {
             parameters.Validate(preserve.Count);
         }
-        catch (ArgumentOutOfRangeException e)
+        catch (Rece.Engine.IllPosedErasureException e)
         {
             throw new ErasureInputException(FirstLine(e.Message));
         }

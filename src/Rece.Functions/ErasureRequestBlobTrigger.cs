@@ -1,3 +1,4 @@
+using Rece.Orchestration.Requests;
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -26,10 +27,10 @@ public sealed partial class ErasureRequestBlobTrigger(ErasureIntake intake, ILog
         CancellationToken cancellationToken)
     {
         // The bound client is left unread: the intake looks at the blob's name and properties before its content.
-        var result = await intake.StartFromBlobNameAsync(client, name, cancellationToken);
-        Started(logger, name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors), result.Note);
+        var result = await intake.StartFromBlobNameAsync(client, name, cancellationToken: cancellationToken);
+        Started(logger, name, result.Outcome, result.InstanceId, result.Errors, result.Note);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome} {Instance} {Errors} {Note}")]
-    private static partial void Started(ILogger logger, string blob, IntakeOutcome outcome, string? instance, string errors, string? note);
+    private static partial void Started(ILogger logger, string blob, IntakeOutcome outcome, string? instance, IReadOnlyList<FieldError> errors, string? note);
 }

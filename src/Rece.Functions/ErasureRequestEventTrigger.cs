@@ -1,3 +1,4 @@
+using Rece.Orchestration.Requests;
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -32,8 +33,8 @@ public sealed partial class ErasureRequestEventTrigger(ErasureIntake intake, ILo
         {
             try
             {
-                var result = await intake.StartFromBlobNameAsync(client, blob.Name, cancellationToken, blob.ContentLength);
-                Started(logger, blob.Name, result.Outcome, result.InstanceId, string.Join("; ", result.Errors), result.Note);
+                var result = await intake.StartFromBlobNameAsync(client, blob.Name, blob.ContentLength, cancellationToken);
+                Started(logger, blob.Name, result.Outcome, result.InstanceId, result.Errors, result.Note);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -46,7 +47,7 @@ public sealed partial class ErasureRequestEventTrigger(ErasureIntake intake, ILo
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome} {Instance} {Errors} {Note}")]
-    private static partial void Started(ILogger logger, string blob, IntakeOutcome outcome, string? instance, string errors, string? note);
+    private static partial void Started(ILogger logger, string blob, IntakeOutcome outcome, string? instance, IReadOnlyList<FieldError> errors, string? note);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Blob}: the request could not be taken; the other blobs of the message go on")]
     private static partial void BlobFailed(ILogger logger, Exception exception, string blob);

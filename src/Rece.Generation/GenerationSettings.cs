@@ -10,6 +10,8 @@ namespace Rece.Generation;
 /// </summary>
 public sealed record GenerationSettings
 {
+    private static readonly JsonSerializerOptions Indented = new(GenerationManifest.Json) { WriteIndented = true };
+
     public const string FileName = "generation.json";
 
     public required string ModelHash { get; init; }
@@ -60,7 +62,7 @@ public sealed record GenerationSettings
     {
         string path = System.IO.Path.Combine(directory, FileName);
         string temporary = path + $".partial-{Guid.NewGuid():N}";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, new JsonSerializerOptions(GenerationManifest.Json) { WriteIndented = true }) + "\n");
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Indented) + "\n");
         File.Move(temporary, path, overwrite: true);
     }
 }

@@ -9,6 +9,8 @@ namespace Rece.Generation;
 /// </summary>
 public sealed record ModelFiles(DiffusersModel Model, string UNetWeights, string VaeConfig, string VaeWeights, string SchedulerConfig)
 {
+    private static readonly string[] VaeVariants = { "", ".fp16" };
+
     public string Root => Model.Root;
 
     public string UNetConfig => Model.UNetConfigPath;
@@ -41,7 +43,7 @@ public sealed record ModelFiles(DiffusersModel Model, string UNetWeights, string
         string vaeConfig = Path.Combine(vae, "config.json");
         if (!File.Exists(vaeConfig))
             throw new ModelFormatException($"Missing file {vaeConfig}.");
-        string? vaeWeights = new[] { "", ".fp16" }.Select(v => Path.Combine(vae, $"{DiffusersModel.VaeWeightsName}{v}.safetensors")).FirstOrDefault(File.Exists);
+        string? vaeWeights = VaeVariants.Select(v => Path.Combine(vae, $"{DiffusersModel.VaeWeightsName}{v}.safetensors")).FirstOrDefault(File.Exists);
         if (vaeWeights is null)
         {
             if (Directory.EnumerateFiles(vae, "*.bin").Any())

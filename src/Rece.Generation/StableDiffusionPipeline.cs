@@ -18,6 +18,8 @@ namespace Rece.Generation;
 /// </summary>
 public sealed class StableDiffusionPipeline : IDisposable
 {
+    private static readonly string[] EmptyPrompt = { "" };
+
     private readonly Tensor _emptyPromptEmbedding;
 
     private StableDiffusionPipeline(ModelFiles files, Precision precision, ComputeDevice device, ClipTokenizer tokenizer, ClipTextEncoder textEncoder,
@@ -31,7 +33,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         UNet = unet;
         Vae = vae;
         SchedulerConfig = schedulerConfig;
-        _emptyPromptEmbedding = EncodePrompts(new[] { "" }).DetachFromDisposeScope();
+        _emptyPromptEmbedding = EncodePrompts(EmptyPrompt).DetachFromDisposeScope();
     }
 
     public ModelFiles Files { get; }

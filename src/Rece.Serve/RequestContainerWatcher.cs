@@ -60,7 +60,7 @@ public sealed partial class RequestContainerWatcher(StorageAccount account, Eras
         {
             result = blob.Properties.ETag is { } listed
                 ? await intake.StartFromListedBlobAsync(client, blob.Name, blob.Properties.ContentLength ?? 0, listed, stoppingToken)
-                : await intake.StartFromBlobNameAsync(client, blob.Name, stoppingToken, blob.Properties.ContentLength);
+                : await intake.StartFromBlobNameAsync(client, blob.Name, blob.Properties.ContentLength, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
         {

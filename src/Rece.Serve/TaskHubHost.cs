@@ -7,7 +7,7 @@ using Rece.Orchestration.Activities;
 namespace Rece.Serve;
 
 /// <summary>Runs the orchestrations and activities: a DurableTask.Core TaskHubWorker on the Azure Storage backend.</summary>
-public sealed class TaskHubHost(AzureStorageOrchestrationService service, IGpuJobQueue queue, IErasureOutputs outputs, ILoggerFactory loggerFactory) : IHostedService
+public sealed class TaskHubHost(AzureStorageOrchestrationService service, IGpuJobQueue queue, IErasureOutputs outputs, ILoggerFactory loggerFactory) : IHostedService, IDisposable
 {
     private TaskHubWorker? _worker;
 
@@ -23,4 +23,6 @@ public sealed class TaskHubHost(AzureStorageOrchestrationService service, IGpuJo
         if (_worker is not null)
             await _worker.StopAsync(isForced: true);
     }
+
+    public void Dispose() => _worker?.Dispose();
 }

@@ -31,7 +31,7 @@ internal sealed class CommittedBlobs(StorageAccount account)
     public async Task<(T Marker, bool Committed)> CommitAsync<T>(BlobPath markerPath, T marker, Func<T, bool> sameContent, Func<T, string> conflict,
         CancellationToken cancellationToken) where T : class
     {
-        if (await CreateOnlyBlobs.TryCreateAsync(Blob(markerPath), BinaryData.FromString(PipelineJson.Serialize(marker, indented: true)), "application/json", cancellationToken))
+        if (await CreateOnlyBlobs.TryCreateAsync(Blob(markerPath), BinaryData.FromString(PipelineJson.Serialize(marker, indented: true)), "application/json", cancellationToken: cancellationToken))
             return (marker, true);
         var existing = await TryReadAsync<T>(markerPath, cancellationToken)
             ?? throw new InvalidOperationException($"{markerPath} exists but could not be read.");

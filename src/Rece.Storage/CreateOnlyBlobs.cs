@@ -38,8 +38,8 @@ public static class CreateOnlyBlobs
     }
 
     /// <summary>Writes only when absent; returns false when the blob was already there (its content is left as it was).</summary>
-    public static async Task<bool> TryCreateAsync(BlobClient blob, BinaryData content, string contentType, CancellationToken cancellationToken = default,
-        IDictionary<string, string>? metadata = null)
+    public static async Task<bool> TryCreateAsync(BlobClient blob, BinaryData content, string contentType, IDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default)
     {
         try
         {

@@ -65,7 +65,7 @@ public sealed class ErasureOutputs(StorageAccount account) : IErasureOutputs
         var headers = new BlobHttpHeaders { ContentType = contentType };
         for (int tries = 0; tries < 5; tries++)
         {
-            if (await CreateOnlyBlobs.TryCreateAsync(blob, content, contentType, cancellationToken, metadata))
+            if (await CreateOnlyBlobs.TryCreateAsync(blob, content, contentType, metadata, cancellationToken))
                 return;
             ETag etag;
             try
@@ -104,7 +104,7 @@ public sealed class ErasureOutputs(StorageAccount account) : IErasureOutputs
         var headers = new BlobHttpHeaders { ContentType = "application/json" };
         for (int tries = 0; tries < 10; tries++)
         {
-            if (await CreateOnlyBlobs.TryCreateAsync(blob, content, "application/json", cancellationToken))
+            if (await CreateOnlyBlobs.TryCreateAsync(blob, content, "application/json", cancellationToken: cancellationToken))
                 return;
             BlobDownloadResult existing;
             try

@@ -20,7 +20,7 @@ namespace Rece.Worker;
 /// </summary>
 /// <param name="evaluation">Pipelines, detectors and CLIP models kept loaded for evaluation jobs (shared by a pool's workers); null: this worker's own.</param>
 public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events, ModelCache models, WarmModels warm, ComputeThread compute,
-    GpuWorkerOptions options, Action<string>? log = null, WarmEvaluation? evaluation = null)
+    GpuWorkerOptions options, Action<string>? log = null, WarmEvaluation? evaluation = null) : IDisposable
 {
     private readonly CheckpointStore _checkpoints = new(account);
     private readonly EvaluationStore _evaluationStore = new(account);
@@ -45,6 +45,8 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     private double _lastComputeSeconds;
 
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+
+    public void Dispose() => _wake.Dispose();
 
     /// <summary>Makes a waiting worker poll now (a job was just enqueued by this process).</summary>
     public void Wake()
@@ -137,7 +139,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             return;
         }
 
-        var lease = new MessageLease(queue, message, options.VisibilityTimeout);
+        using var lease = new MessageLease(queue, message, options.VisibilityTimeout);
         using var renewal = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewing = lease.RenewUntilAsync(renewal.Token);
         var heartbeat = HeartbeatAsync(job, renewal.Token);

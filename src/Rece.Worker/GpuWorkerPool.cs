@@ -8,7 +8,7 @@ namespace Rece.Worker;
 /// N GPU workers in one process sharing the model cache, the warm models (erasure and evaluation) and the compute thread: `rece worker` runs one,
 /// `rece serve --workers N` runs N beside the orchestrations.
 /// </summary>
-public sealed class GpuWorkerPool : BackgroundService
+public sealed partial class GpuWorkerPool : BackgroundService
 {
     private readonly ILogger _logger;
     private readonly WarmModels _warm;
@@ -20,7 +20,7 @@ public sealed class GpuWorkerPool : BackgroundService
         DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null)
     {
         _logger = loggerFactory.CreateLogger("Rece.Worker");
-        Action<string> log = message => _logger.LogInformation("{Message}", message);
+        Action<string> log = message => Progress(_logger, message);
         service ??= TaskHub.CreateService(account, hub, loggerFactory);
         Events = new TaskHubDurableClient(service, hub.Name);
         _warm = new WarmModels(log: log, device: options.Device);
@@ -39,13 +39,15 @@ public sealed class GpuWorkerPool : BackgroundService
     {
         if (Workers.Count == 0)
             return;
-        _logger.LogInformation("{Count} GPU worker(s) polling {Queue} on {Device}", Workers.Count, StorageNames.GpuJobs, Workers[0].Device);
+        Polling(_logger, Workers.Count, StorageNames.GpuJobs, Workers[0].Device);
         await Task.WhenAll(Workers.Select(w => Task.Run(() => w.RunAsync(stoppingToken), CancellationToken.None)));
     }
 
     public override void Dispose()
     {
         base.Dispose();
+        foreach (var worker in Workers)
+            worker.Dispose();
         ComputeThread.Shared.RunAsync(() =>
         {
             _warm.Dispose();
@@ -53,4 +55,10 @@ public sealed class GpuWorkerPool : BackgroundService
             return 0;
         }).Wait(TimeSpan.FromSeconds(30));
     }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Message}")]
+    private static partial void Progress(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Count} GPU worker(s) polling {Queue} on {Device}")]
+    private static partial void Polling(ILogger logger, int count, string queue, Rece.Models.Devices.ComputeDevice device);
 }

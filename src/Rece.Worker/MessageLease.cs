@@ -12,9 +12,11 @@ using Rece.Storage;
 namespace Rece.Worker;
 
 /// <summary>A leased message: its pop receipt changes with every renewal, so deletes and updates go through here.</summary>
-internal sealed class MessageLease(Azure.Storage.Queues.QueueClient queue, QueueMessage message, TimeSpan visibility)
+internal sealed class MessageLease(Azure.Storage.Queues.QueueClient queue, QueueMessage message, TimeSpan visibility) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public void Dispose() => _gate.Dispose();
     private string _popReceipt = message.PopReceipt;
 
     public async Task RenewUntilAsync(CancellationToken stop)

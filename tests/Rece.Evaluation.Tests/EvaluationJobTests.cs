@@ -29,7 +29,7 @@ public sealed class EvaluationJobTests : IDisposable
 
     public string Detector { get; }
 
-    /// <summary>Images named by case: red top-left quarter when <paramref name="breast"/>, green bottom-right when <paramref name="feet"/>.</summary>
+    /// <summary>Images named by case: red top-left quarter when <paramref name="content"/> says Breast, green bottom-right when it says Feet.</summary>
     private string Images(string name, IEnumerable<int> cases, Func<int, (bool Breast, bool Feet)> content)
     {
         string folder = _temp.File(name);

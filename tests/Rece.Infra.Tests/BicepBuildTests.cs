@@ -33,7 +33,7 @@ public sealed class BicepBuildTests(CompiledInfra infra)
         Assert.Equal(files.Order(), referenced.Order());
         // One deployment per `module` line (modules/storageAccess.bicep is deployed once per app).
         Assert.Equal(
-            Regex.Matches(main, @"^module \w+ '", RegexOptions.Multiline).Count,
+            Regex.Count(main, @"^module \w+ '", RegexOptions.Multiline),
             infra.Template!["resources"]!.AsArray().Count(r => (string?)r!["type"] == "Microsoft.Resources/deployments"));
     }
 }

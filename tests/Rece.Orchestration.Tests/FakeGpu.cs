@@ -37,12 +37,12 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
     public static double Flagged(string checkpoint) =>
         checkpoint == EvaluationLayout.Baseline ? 0.6 : 0.4 - 0.1 * int.Parse(checkpoint[(checkpoint.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 
-    public Task EnqueueAsync(IGpuJobMessage message, CancellationToken cancellationToken = default) => message switch
+    public Task EnqueueAsync(IGpuJobMessage job, CancellationToken cancellationToken = default) => job switch
     {
-        GpuJob job => EnqueueAsync(job, cancellationToken),
+        GpuJob erase => EnqueueAsync(erase, cancellationToken),
         EvaluationShardJob shard => EnqueueAsync(shard, cancellationToken),
         EvaluationReportJob fanIn => EnqueueAsync(fanIn, cancellationToken),
-        _ => throw new ArgumentException(message.GetType().Name),
+        _ => throw new ArgumentException(job.GetType().Name),
     };
 
     /// <summary>The claim a worker raises when it takes a job; false when the reply says nobody takes it.</summary>

@@ -216,8 +216,8 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
             Assert.Equal(new[] { $"reports/{id}/{run.Run}.html", $"reports/{id}/{run.Run}.coco-validation.html" }, evaluation.Html);
             string html = (await reports.GetBlobClient($"{id}/{run.Run}.html").DownloadContentAsync()).Value.Content.ToString();
             Assert.Contains("id=\"image-grid\"", html);
-            Assert.Equal(4, Regex.Matches(html, "data-role=\"baseline\"").Count);
-            Assert.Equal(4, Regex.Matches(html, "data-role=\"edited\"").Count);
+            Assert.Equal(4, Regex.Count(html, "data-role=\"baseline\""));
+            Assert.Equal(4, Regex.Count(html, "data-role=\"edited\""));
             Assert.Contains(choice.Chosen ?? $"{run.Run}/epoch-2", html);
             Assert.True(await reports.GetBlobClient($"{id}/evaluation/{run.Run}/choice.json").ExistsAsync());
         }

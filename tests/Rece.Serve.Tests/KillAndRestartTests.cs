@@ -113,7 +113,7 @@ public class KillAndRestartTests(AzuriteFixture azurite)
         }
         catch (Exception e)
         {
-            throw new Exception($"{e.Message}\n{log}{serveAgain.Output}{workerAgain.Output}", e);
+            throw new InvalidOperationException($"{e.Message}\n{log}{serveAgain.Output}{workerAgain.Output}", e);
         }
 
         Assert.True(done.RuntimeStatus == "Completed", $"{done.RuntimeStatus}: {done.Output}\n{log}{serveAgain.Output}{workerAgain.Output}");

@@ -47,8 +47,7 @@ public static class RingABell
     {
         if (pairs.Count == 0)
             throw new ArgumentException("At least one prompt pair is needed.", nameof(pairs));
-        if (batchSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(batchSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         using var scope = NewDisposeScope();
         var batchMeans = new List<Tensor>();
         for (int start = 0; start < pairs.Count; start += batchSize)

@@ -59,8 +59,9 @@ public sealed class JsonConfig
 
     public string? OptionalString(string field) => Has(field) ? String(field) : null;
 
+    /// <param name="fallback">Copied, never returned itself: callers may keep a shared default array.</param>
     public int[] Ints(string field, int[]? fallback = null) =>
-        Read(field, fallback is not null, fallback!, n => n.AsArray().Select(e => e!.GetValue<int>()).ToArray(), "a list of integers");
+        Read(field, fallback is not null, fallback is null ? null! : (int[])fallback.Clone(), n => n.AsArray().Select(e => e!.GetValue<int>()).ToArray(), "a list of integers");
 
     public string[] Strings(string field, string[]? fallback = null) =>
         Read(field, fallback is not null, fallback!, n => n.AsArray().Select(e => e!.GetValue<string>()).ToArray(), "a list of strings");

@@ -55,7 +55,8 @@ internal static partial class CudaDriver
         }
         finally
         {
-            cuDevicePrimaryCtxRelease_v2(device);
+            // Nothing to do if the release fails: the query already has its answer.
+            _ = cuDevicePrimaryCtxRelease_v2(device);
         }
     }
 

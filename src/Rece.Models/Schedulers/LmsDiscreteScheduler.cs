@@ -52,5 +52,6 @@ public sealed class LmsDiscreteScheduler(SchedulerConfig config, int steps) : Si
         foreach (var d in _derivatives)
             d.Dispose();
         _derivatives.Clear();
+        base.Dispose();
     }
 }

@@ -159,5 +159,6 @@ public sealed class PndmScheduler : Scheduler
         _ets.Clear();
         Replace(ref _curSample, null);
         Replace(ref _curModelOutput, null);
+        base.Dispose();
     }
 }

@@ -48,9 +48,7 @@ public abstract class Scheduler : IDisposable
 
     public static string Name(SchedulerKind kind) => kind.ToString().ToLowerInvariant();
 
-    public virtual void Dispose()
-    {
-    }
+    public virtual void Dispose() => GC.SuppressFinalize(this);
 
     protected string Spacing(string kindDefault) => Config.TimestepSpacing ?? kindDefault;
 

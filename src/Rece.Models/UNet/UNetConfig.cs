@@ -6,6 +6,8 @@ namespace Rece.Models.UNet;
 /// <summary>The fields of a diffusers UNet2DConditionModel config (unet/config.json) that fix its tensors.</summary>
 public sealed record UNetConfig
 {
+    private static readonly int[] DefaultBlockOutChannels = { 320, 640, 1280, 1280 };
+
     public const string ClassName = "UNet2DConditionModel";
     public const string CrossAttnDown = "CrossAttnDownBlock2D";
     public const string Down = "DownBlock2D";
@@ -55,7 +57,7 @@ public sealed record UNetConfig
         string className = json.String("_class_name", ClassName);
         if (className != ClassName)
             throw new ModelFormatException($"{path}: unknown U-Net architecture {className}; this tool supports {ClassName} (Stable Diffusion v1.x and v2.x).");
-        var blocks = json.Ints("block_out_channels", new[] { 320, 640, 1280, 1280 });
+        var blocks = json.Ints("block_out_channels", DefaultBlockOutChannels);
         var config = new UNetConfig
         {
             InChannels = json.Int("in_channels", 4),

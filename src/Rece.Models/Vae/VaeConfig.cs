@@ -6,6 +6,8 @@ namespace Rece.Models.Vae;
 /// <summary>The fields of a diffusers AutoencoderKL config (vae/config.json) that fix its tensors and its latent scaling.</summary>
 public sealed record VaeConfig
 {
+    private static readonly int[] DefaultBlockOutChannels = { 64 };
+
     public const string ClassName = "AutoencoderKL";
     public const string DownBlock = "DownEncoderBlock2D";
     public const string UpBlock = "UpDecoderBlock2D";
@@ -40,7 +42,7 @@ public sealed record VaeConfig
         string className = json.String("_class_name", ClassName);
         if (className != ClassName)
             throw new ModelFormatException($"{path}: unknown VAE architecture {className}; this tool supports {ClassName} (Stable Diffusion v1.x and v2.x).");
-        var blocks = json.Ints("block_out_channels", new[] { 64 });
+        var blocks = json.Ints("block_out_channels", DefaultBlockOutChannels);
         var config = new VaeConfig
         {
             InChannels = json.Int("in_channels", 3),

@@ -192,7 +192,7 @@ public static partial class PipelineRequestParser
             Jobs.GpuJob.For(InstanceIds.LongestExample, model, run, run.Settings.EffectiveEpochs, attempt: 1))))
         .DefaultIfEmpty(0).Max();
 
-    private static void CheckLengths(string field, IReadOnlyList<string>? texts, List<FieldError> errors)
+    private static void CheckLengths(string field, List<string>? texts, List<FieldError> errors)
     {
         for (int i = 0; texts is not null && i < texts.Count; i++)
         {
