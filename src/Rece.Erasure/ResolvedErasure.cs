@@ -57,7 +57,7 @@ public sealed record ResolvedErasure(
         {
             parameters.Validate(preserve.Count);
         }
-        catch (Rece.Engine.IllPosedErasureException e)
+        catch (ArgumentOutOfRangeException e)
         {
             throw new ErasureInputException(FirstLine(e.Message));
         }
