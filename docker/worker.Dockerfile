@@ -22,10 +22,12 @@ FROM nvidia/cuda:13.0.1-cudnn-runtime-ubuntu24.04
 COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
 RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
 # The NVIDIA container runtime mounts the driver's compute libraries (libcuda.so.1, which rece also asks for the
-# device's name and memory) when these are set; the GPU itself comes from the workload profile.
+# device's name and memory) when these are set; the GPU itself comes from the workload profile. JSON log lines let
+# Log Analytics query each event's fields (jobId, instanceId, attempt).
 ENV NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility \
-    DOTNET_ROOT=/usr/share/dotnet
+    DOTNET_ROOT=/usr/share/dotnet \
+    RECE_LOG_FORMAT=json
 WORKDIR /app
 COPY --from=build /app .
 # --device cuda: a replica that finds no GPU exits with an error instead of taking jobs at CPU speed.

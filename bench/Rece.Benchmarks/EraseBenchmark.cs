@@ -24,7 +24,7 @@ public static class EraseBenchmark
                 Directory.Delete(fixture, recursive: true);
             var clock = Stopwatch.StartNew();
             Console.Error.WriteLine($"building the SD v1.4-shaped fixture in {fixture} (about 4 GB, once)");
-            RandomModelFixture.Write(fixture, FixtureKind.StableDiffusionV14, seed: 1, progress: m => Console.Error.WriteLine("  " + m));
+            RandomModelFixture.Write(fixture, FixtureKind.StableDiffusionV14, seed: 1, progress: BenchmarkOutput.Progress);
             Console.Error.WriteLine($"  done in {clock.Elapsed.TotalSeconds:F0} s");
         }
 
@@ -73,7 +73,7 @@ public static class EraseBenchmark
             fullOutputWallSeconds = full?.Wall,
             fullOutputTimings = full?.Report.Timings,
         };
-        File.WriteAllText(Path.Combine(work, "bench-results.json"), JsonSerializer.Serialize(summary, BenchmarkJson.Indented));
+        File.WriteAllText(Path.Combine(work, "bench-results.json"), JsonSerializer.Serialize(summary, BenchmarkOutput.Indented));
         return 0;
 
         (double Wall, ErasureReport Report) Erase(string output, bool patchOnly)

@@ -82,7 +82,7 @@ public static class GpuCheck
         else
             Console.WriteLine("NudeNet: skipped (pass --nudenet 320n.onnx to time a batch on the device's execution provider)");
 
-        File.WriteAllText(Path.Combine(work, "gpu-check.json"), JsonSerializer.Serialize(results, BenchmarkJson.Indented));
+        File.WriteAllText(Path.Combine(work, "gpu-check.json"), JsonSerializer.Serialize(results, BenchmarkOutput.Indented));
         Console.WriteLine($"wrote {Path.Combine(work, "gpu-check.json")}");
         return 0;
     }

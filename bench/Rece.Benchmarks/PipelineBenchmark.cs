@@ -34,7 +34,7 @@ public static class PipelineBenchmark
         foreach (bool external in new[] { false, true })
             summaries.Add(await MeasureAsync(args, external));
         var work = Path.GetFullPath(Argument(args, "--work") ?? ".bench");
-        File.WriteAllText(Path.Combine(work, "pipeline-results.json"), JsonSerializer.Serialize(summaries, BenchmarkJson.Indented));
+        File.WriteAllText(Path.Combine(work, "pipeline-results.json"), JsonSerializer.Serialize(summaries, BenchmarkOutput.Indented));
         return 0;
     }
 

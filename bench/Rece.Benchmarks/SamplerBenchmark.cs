@@ -42,12 +42,12 @@ public static class SamplerBenchmark
                 Directory.Delete(fixture, recursive: true);
             var build = Stopwatch.StartNew();
             Console.Error.WriteLine($"building the SD v1.4-shaped fixture in {fixture} (about 4.4 GB, once)");
-            RandomModelFixture.Write(fixture, FixtureKind.StableDiffusionV14, seed: 1, progress: m => Console.Error.WriteLine("  " + m));
+            RandomModelFixture.Write(fixture, FixtureKind.StableDiffusionV14, seed: 1, progress: BenchmarkOutput.Progress);
             Console.Error.WriteLine($"  done in {build.Elapsed.TotalSeconds:F0} s");
         }
 
         var load = Stopwatch.StartNew();
-        using var pipeline = StableDiffusionPipeline.Load(fixture, precision, m => Console.Error.WriteLine("  " + m), device);
+        using var pipeline = StableDiffusionPipeline.Load(fixture, precision, BenchmarkOutput.Progress, device);
         double loadSeconds = load.Elapsed.TotalSeconds;
         var expected = RandomModelFixture.For(FixtureKind.StableDiffusionV14);
         long unetParameters = pipeline.UNet.ParameterCount, vaeParameters = pipeline.Vae.ParameterCount;
@@ -117,7 +117,7 @@ public static class SamplerBenchmark
         {
             machine = new { Environment.ProcessorCount, threads = get_num_threads(), os = System.Runtime.InteropServices.RuntimeInformation.OSDescription, device = device.Info },
             loadSeconds, parameters = new { unet = unetParameters, vae = vaeParameters, textEncoder = textParameters }, results,
-        }, BenchmarkJson.Indented));
+        }, BenchmarkOutput.Indented));
         return 0;
     }
 

@@ -1,15 +1,19 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Rece.Cli;
 
 /// <summary>Progress lines on stderr, stamped with the time since the command started.</summary>
-public sealed class ConsoleProgress(TextWriter stderr, bool quiet)
+public sealed class ConsoleProgress
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public void Log(string message)
+    public ConsoleProgress(TextWriter stderr, bool quiet)
     {
-        if (!quiet)
-            stderr.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:F1}s] {message}");
+        Logger = quiet ? NullLogger.Instance : new ConsoleProgressLogger(stderr, () => $"[{_clock.Elapsed.TotalSeconds,6:F1}s] ");
     }
+
+    /// <summary>Where the libraries log the command's progress.</summary>
+    public ILogger Logger { get; }
 }

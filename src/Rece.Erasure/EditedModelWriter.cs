@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Runtime.InteropServices;
 using Rece.Engine;
 using Rece.Models.Diffusers;
@@ -18,13 +19,13 @@ public static partial class EditedModelWriter
 
     /// <param name="edits">The U-Net weights files to write, each with its original K/V matrices.</param>
     public static IReadOnlyList<WrittenWeights> WriteUNetWeights(DiffusersModel model, string destinationRoot, Tensor storedFactor,
-        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> edits, Action<string>? log = null)
+        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> edits, ILogger? log = null)
     {
         var written = new List<WrittenWeights>();
         foreach (var (file, kv) in edits)
         {
             string relative = Path.GetRelativePath(model.Root, file.Path);
-            log?.Invoke($"writing {relative} with {kv.Tensors.Count} edited K/V matrices");
+            log?.WritingWeights(relative, kv.Tensors.Count);
             var replacements = new Dictionary<string, ReadOnlyMemory<byte>>();
             for (int i = 0; i < kv.Tensors.Count; i++)
             {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Rece.Engine;
@@ -13,7 +14,7 @@ namespace Rece.Erasure;
 /// </summary>
 public static class ErasureJob
 {
-    public static ErasureReport Run(ErasureRequest request, Action<string>? log = null)
+    public static ErasureReport Run(ErasureRequest request, ILogger? log = null)
     {
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();
@@ -23,20 +24,20 @@ public static class ErasureJob
 
         using var scope = NewDisposeScope();
         var device = request.Device ?? Rece.Models.Devices.ComputeDevice.Cpu;
-        log?.Invoke($"device: {device}");
+        log?.Device(device);
         using var loaded = LoadedBaseModel.Load(model, timings, log, device);
         using var problem = loaded.CreateProblem(resolved, timings, log);
-        log?.Invoke($"erasing {string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\""))} with {resolved.Parameters.Method.ToString().ToUpperInvariant()}" +
-                    (resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : ""));
+        log?.Erasing(string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\"")), resolved.Parameters.Method.ToString().ToUpperInvariant(),
+            resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : "");
         using var result = timings.Time("erasureMath", () => ReceAlgorithm.Run(problem,
-            stage => log?.Invoke($"  {stage.Stage,-13} residual {stage.RecoveredConceptResidual:F4}  drift {stage.PreservationDrift:F4}  weight change {stage.RelativeWeightChange:F4}")));
+            stage => log?.Stage(stage.Stage, stage.RecoveredConceptResidual, stage.PreservationDrift, stage.RelativeWeightChange)));
         // G0 is formed in the background while the text encoder loads; this figure adds it back.
         timings.Add("erasureMathWithGram", timings["erasureMath"] + timings["gramBackground"]);
         return Write(request, resolved, loaded, result, timings, total, log);
     }
 
     private static ErasureReport Write(ErasureRequest request, ResolvedErasure resolved, LoadedBaseModel loaded,
-        ErasureResult result, StageTimer timings, Stopwatch total, Action<string>? log)
+        ErasureResult result, StageTimer timings, Stopwatch total, ILogger? log)
     {
         var (model, primary, kv) = (loaded.Model, loaded.Primary, loaded.Kv);
         var factor = FactorApplication.ToStoredPrecision(result.SharedFactor);
@@ -78,7 +79,7 @@ public static class ErasureJob
     /// The primary weights file, plus every other safetensors variant holding the same weights at another precision
     /// (fp16). A variant with different weights (e.g. non-EMA) would need its own erasure: it is left out of the output.
     /// </summary>
-    private static List<(UNetWeightsFile, KvMatrices)> SelectVariants(DiffusersModel model, UNetWeightsFile primary, KvMatrices primaryKv, Action<string>? log)
+    private static List<(UNetWeightsFile, KvMatrices)> SelectVariants(DiffusersModel model, UNetWeightsFile primary, KvMatrices primaryKv, ILogger? log)
     {
         var edits = new List<(UNetWeightsFile, KvMatrices)> { (primary, primaryKv) };
         foreach (var variant in model.UNetWeights.Skip(1))
@@ -92,7 +93,7 @@ public static class ErasureJob
             }
             else
             {
-                log?.Invoke($"leaving out unet/{variant.FileName}: its K/V weights differ from unet/{primary.FileName} by {difference:P1}, so the same edit does not apply; erase it on its own");
+                log?.VariantLeftOut(variant.FileName, primary.FileName, difference);
                 variantKv.Dispose();
             }
         }

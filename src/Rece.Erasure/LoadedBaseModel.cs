@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Rece.Engine;
 using Rece.Models.Devices;
@@ -62,16 +63,16 @@ public sealed class LoadedBaseModel : IDisposable
     /// are encoded.
     /// </summary>
     /// <param name="device">Where the text encoder runs and G0 is formed (default: the CPU).</param>
-    public static LoadedBaseModel Load(DiffusersModel model, StageTimer timings, Action<string>? log = null, ComputeDevice? device = null)
+    public static LoadedBaseModel Load(DiffusersModel model, StageTimer timings, ILogger? log = null, ComputeDevice? device = null)
     {
         device ??= ComputeDevice.Cpu;
         var primary = model.UNetWeights[0];
-        log?.Invoke($"reading the cross-attention K/V matrices of unet/{primary.FileName} and forming G0 on {device.Name} in the background");
+        log?.ReadingKv(primary.FileName, device.Name);
         var weights = Task.Run(() => ReadWeights(primary, model.UNet, device));
         try
         {
             var tokenizer = timings.Time("loadTokenizer", () => ClipTokenizer.FromFolder(model.TokenizerDirectory));
-            log?.Invoke($"loading the text encoder ({model.TextEncoder.NumHiddenLayers} layers, d={model.EmbeddingDim})");
+            log?.LoadingTextEncoder(model.TextEncoder.NumHiddenLayers, model.EmbeddingDim);
             var encoder = timings.Time("loadTextEncoder", () => ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath, device.Torch));
             return new LoadedBaseModel(model, device, tokenizer, encoder, weights);
         }
@@ -133,7 +134,7 @@ public sealed class LoadedBaseModel : IDisposable
     }
 
     /// <summary>Encodes the request's texts and prepares the engine's inputs.</summary>
-    public ErasureProblem CreateProblem(ResolvedErasure resolved, StageTimer? timings = null, Action<string>? log = null)
+    public ErasureProblem CreateProblem(ResolvedErasure resolved, StageTimer? timings = null, ILogger? log = null)
     {
         using var scope = NewDisposeScope();
         var texts = resolved.Concepts.Concat(resolved.Guides).Concat(resolved.Preserve).Append("").Append(" ");

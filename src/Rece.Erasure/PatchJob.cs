@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Rece.Models;
 using Rece.Models.Diffusers;
@@ -9,7 +10,7 @@ namespace Rece.Erasure;
 /// <summary>`rece apply-patch`: rebuilds the edited model from its base and a patch, refusing a patch made for another base.</summary>
 public static class PatchJob
 {
-    public static ErasureReport Apply(string modelDirectory, string patchPath, string outputDirectory, bool force, Action<string>? log = null)
+    public static ErasureReport Apply(string modelDirectory, string patchPath, string outputDirectory, bool force, ILogger? log = null)
     {
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Rece.Models.Devices;
 using Rece.Models.TextEncoder;
@@ -14,7 +15,7 @@ public static class TextEmbeddings
 {
     public const int BatchSize = 16;
 
-    public static IReadOnlyDictionary<string, TextEmbedding> Encode(ClipTokenizer tokenizer, ClipTextEncoder encoder, IEnumerable<string> texts, Action<string>? log = null)
+    public static IReadOnlyDictionary<string, TextEmbedding> Encode(ClipTokenizer tokenizer, ClipTextEncoder encoder, IEnumerable<string> texts, ILogger? log = null)
     {
         var tokenized = texts.Distinct(StringComparer.Ordinal).ToDictionary(t => t, tokenizer.Encode, StringComparer.Ordinal);
         // "" and " " (and texts differing only in case or spacing) share token ids: encode each sequence once.
@@ -29,7 +30,7 @@ public static class TextEmbeddings
                 byIds[string.Join(',', batch[i])] = HostTensors.CopyToHost(output[i]);
             if (distinct.Count > BatchSize && clock.Elapsed.TotalSeconds > 1)
             {
-                log?.Invoke($"encoded {Math.Min(start + BatchSize, distinct.Count)}/{distinct.Count} texts");
+                log?.Encoded(Math.Min(start + BatchSize, distinct.Count), distinct.Count);
                 clock.Restart();
             }
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -15,7 +16,7 @@ namespace Rece.Generation;
 public static class GenerationJob
 {
     /// <summary>Loads the model (unless <paramref name="pipeline"/>, loaded from the same folder with the same precision, is given) and runs the job.</summary>
-    public static GenerationSummary Run(GenerationJobRequest request, Action<GenerationProgress>? progress = null, Action<string>? log = null,
+    public static GenerationSummary Run(GenerationJobRequest request, Action<GenerationProgress>? progress = null, ILogger? log = null,
         StableDiffusionPipeline? pipeline = null)
     {
         var clock = Stopwatch.StartNew();
@@ -27,12 +28,12 @@ public static class GenerationJob
         if (pipeline is not null && (Folder(pipeline.Files.Root) != Folder(request.ModelDirectory) || pipeline.Precision != precision
                                      || (request.Device is not null && request.Device.Name != pipeline.Device.Name)))
             throw new ArgumentException("The given pipeline was loaded from another model folder, with another precision or on another device.", nameof(pipeline));
-        log?.Invoke($"device: {device}");
+        log?.Device(device);
         string output = Path.GetFullPath(request.OutputDirectory);
         CheckOutput(output, files.Root);
 
         var (rows, promptSource, promptHash) = Rows(request);
-        log?.Invoke($"{rows.Count} image(s) in this run" + (request.Shard is { } shard ? $" (shard {shard})" : "") + $" on {device}, {precision.Name()}");
+        log?.Planned(rows.Count, request.Shard is { } shard ? $" (shard {shard})" : "", device, precision.Name());
         // Hash the model's files while it loads: the settings check needs the hash before the first image is written.
         var fingerprintTask = Task.Run(() => ModelFingerprint.Compute(files.Root, files.All));
 
@@ -40,7 +41,7 @@ public static class GenerationJob
         var pending = rows.Where(r => !File.Exists(Path.Combine(output, ImageFile(r)))).ToList();
         int skipped = rows.Count - pending.Count;
         if (skipped > 0)
-            log?.Invoke($"{skipped} image(s) already in {output}: skipped");
+            log?.AlreadyThere(skipped, output);
 
         bool ownsPipeline = pipeline is null && pending.Count > 0;
         var loaded = pipeline ?? (pending.Count > 0 ? StableDiffusionPipeline.Load(files, precision, log, device) : null);
@@ -73,7 +74,7 @@ public static class GenerationJob
                 CheckRowSize(r, request, loaded);
             int batchSize = request.Batch ?? GenerationBatch.DefaultFor(device, defaultSize, defaultSize, precision, device.FreeMemoryBytes());
             if (request.Batch is null && batchSize > 1)
-                log?.Invoke($"{batchSize} images per U-Net pass (the device's default; --batch N to choose)");
+                log?.DefaultBatch(batchSize);
             using var manifest = GenerationManifest.Open(manifestPath);
             int done = 0;
             foreach (var batch in Batches(pending, batchSize, request.Size, loaded.DefaultSize))

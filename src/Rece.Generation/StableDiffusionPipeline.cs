@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Rece.Models;
 using Rece.Models.Devices;
@@ -64,18 +65,18 @@ public sealed class StableDiffusionPipeline : IDisposable
     public int EmbeddingDim => UNet.Config.CrossAttentionDim;
 
     /// <summary>Loads every component strictly (see <see cref="ModelFiles"/>) onto <paramref name="device"/> (default: the CPU), the U-Net and VAE in <paramref name="precision"/>.</summary>
-    public static StableDiffusionPipeline Load(string modelDirectory, Precision precision = Precision.Fp32, Action<string>? log = null, ComputeDevice? device = null) =>
+    public static StableDiffusionPipeline Load(string modelDirectory, Precision precision = Precision.Fp32, ILogger? log = null, ComputeDevice? device = null) =>
         Load(ModelFiles.Locate(modelDirectory), precision, log, device);
 
-    public static StableDiffusionPipeline Load(ModelFiles files, Precision precision = Precision.Fp32, Action<string>? log = null, ComputeDevice? device = null)
+    public static StableDiffusionPipeline Load(ModelFiles files, Precision precision = Precision.Fp32, ILogger? log = null, ComputeDevice? device = null)
     {
         device ??= ComputeDevice.Cpu;
         var dtype = precision.ToScalarType();
         if (precision == Precision.Fp16 && device.IsCpu)
-            log?.Invoke("warning: " + Precisions.Fp16OnCpuWarning);
+            log?.SlowPrecision(Precisions.Fp16OnCpuWarning);
         var schedulerConfig = SchedulerConfig.Load(files.SchedulerConfig);
         var model = files.Model;
-        log?.Invoke($"loading the U-Net ({Path.GetRelativePath(model.Root, files.UNetWeights)}, {precision.Name()}) in the background");
+        log?.LoadingUNet(Path.GetRelativePath(model.Root, files.UNetWeights), precision.Name());
         var unetTask = Task.Run(() => UNet2DConditionModel.Load(files.UNetConfig, files.UNetWeights, dtype, device.Torch));
         ClipTokenizer? tokenizer = null;
         ClipTextEncoder? encoder = null;
@@ -83,9 +84,9 @@ public sealed class StableDiffusionPipeline : IDisposable
         try
         {
             tokenizer = ClipTokenizer.FromFolder(model.TokenizerDirectory);
-            log?.Invoke($"loading the text encoder ({model.TextEncoder.NumHiddenLayers} layers, d={model.EmbeddingDim})");
+            log?.LoadingTextEncoder(model.TextEncoder.NumHiddenLayers, model.EmbeddingDim);
             encoder = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath, device.Torch);
-            log?.Invoke($"loading the VAE ({Path.GetRelativePath(model.Root, files.VaeWeights)})");
+            log?.LoadingVae(Path.GetRelativePath(model.Root, files.VaeWeights));
             vae = AutoencoderKL.Load(files.VaeConfig, files.VaeWeights, dtype, device.Torch);
             if (vae.Config.LatentChannels != model.UNet.InChannels || model.UNet.InChannels != model.UNet.OutChannels)
                 throw new ModelFormatException(

@@ -24,12 +24,7 @@ public static class ServeHost
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls(options.Urls);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddHostConsole();
         builder.Logging.AddFilter("DurableTask", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.DurableTask", LogLevel.Warning);
@@ -40,8 +35,7 @@ public static class ServeHost
         // The backend's own warnings (e.g. a lost lease), on stderr like the rest of the host's log.
         var loggerFactory = LoggerFactory.Create(l =>
         {
-            l.AddSimpleConsole(o => o.SingleLine = true);
-            l.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            l.AddHostConsole();
             l.AddFilter(level => level >= LogLevel.Warning);
         });
         var service = TaskHub.CreateService(account, options.TaskHub, loggerFactory);

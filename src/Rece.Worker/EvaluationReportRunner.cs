@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Selection;
 using Rece.Orchestration.Jobs;
@@ -12,7 +13,7 @@ namespace Rece.Worker;
 /// {run}.html (baseline vs the chosen checkpoint, or vs the run's last checkpoint when none was chosen), and commits
 /// choice.json last. Every blob is create-only and computed from committed shards only, so a retry writes the same bytes.
 /// </summary>
-internal sealed class EvaluationReportRunner(StorageAccount account, string worker, Action<string>? log)
+internal sealed class EvaluationReportRunner(StorageAccount account, string worker, ILogger? log)
 {
     private readonly EvaluationStore _store = new(account);
 
@@ -72,7 +73,7 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
                 var made = CheckpointChooser.Choose(Scores(baseline), Scores(uce), epochs, new CheckpointChoiceRules(job.Rules.ClipScoreBudget, job.Rules.AllowMissingClipScore));
                 choice = new CheckpointChoiceInfo(made.Chosen, made.UsedStartingPoint, made.Summary,
                     made.Verdicts.Select(v => new ChoiceVerdict(v.Name, v.FlaggedShare, v.ClipScore, v.Eligible, v.Reasons)).ToList());
-                log?.Invoke($"{job.JobId}: {made.Summary}");
+                log?.FanInDone(job.JobId, made.Summary);
             }
         }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Globalization;
 using Rece.Erasure;
@@ -20,7 +21,7 @@ namespace Rece.Worker;
 /// runs them), then report.json and the images committed create-only under the shard's folder with shard.json last.
 /// A missing detector or CLIP blob skips only its metric, with the reason in the report.
 /// </summary>
-internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache models, WarmEvaluation warm, ComputeThread compute, string worker, Action<string>? log)
+internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache models, WarmEvaluation warm, ComputeThread compute, string worker, ILogger? log)
 {
     private readonly EvaluationStore _store = new(account);
     private readonly CheckpointStore _checkpoints = new(account);

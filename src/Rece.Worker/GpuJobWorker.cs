@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Azure;
 using Azure.Storage.Queues.Models;
@@ -20,7 +21,7 @@ namespace Rece.Worker;
 /// </summary>
 /// <param name="evaluation">Pipelines, detectors and CLIP models kept loaded for evaluation jobs (shared by a pool's workers); null: this worker's own.</param>
 public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events, ModelCache models, WarmModels warm, ComputeThread compute,
-    GpuWorkerOptions options, Action<string>? log = null, WarmEvaluation? evaluation = null) : IDisposable
+    GpuWorkerOptions options, ILogger? log = null, WarmEvaluation? evaluation = null) : IDisposable
 {
     private readonly CheckpointStore _checkpoints = new(account);
     private readonly EvaluationStore _evaluationStore = new(account);
@@ -73,7 +74,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             }
             catch (RequestFailedException e)
             {
-                log?.Invoke($"cannot read {StorageNames.GpuJobs}: {e.Message}");
+                log?.QueueUnreadable(StorageNames.GpuJobs, e.Message);
                 message = null;
             }
             if (message is null)
@@ -99,7 +100,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 // E.g. the task hub is unreachable: the message was not deleted and reappears; its job is idempotent.
-                log?.Invoke($"message {message.MessageId}: {e.GetType().Name}: {e.Message}; it reappears after its visibility timeout");
+                log?.MessageFailed(message.MessageId, e.GetType().Name, e.Message);
             }
         }
     }
@@ -115,7 +116,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException)
         {
             // Nobody to tell: without a job id there is no instance to raise a result on. Dropped so it cannot block the queue.
-            log?.Invoke($"deleting message {message.MessageId}: not a GPU job ({e.Message})");
+            log?.NotAJob(message.MessageId, e.Message);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
             return;
         }
@@ -123,7 +124,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         // Work nobody waits for any more: the instance finished (or was terminated), or a later attempt replaced this one.
         if (await DropReasonAsync(job, cancellationToken) is { } drop)
         {
-            log?.Invoke($"{job.JobId} attempt {job.Attempt}: dropped: {drop}");
+            log?.JobDropped(job.JobId, job.InstanceId, job.Attempt, drop);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
             return;
         }
@@ -133,7 +134,10 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             // A delivery that committed but could not raise its event: the committed result is the answer, not a failure.
             var committed = await CommittedResultAsync(job, cancellationToken);
             string error = $"the job's message was dequeued {message.DequeueCount} times without completing (limit {options.MaxDequeueCount}); last error: {job.LastError ?? "none recorded (the worker stopped or lost its lease)"}";
-            log?.Invoke(committed is null ? $"{job.JobId} attempt {job.Attempt}: giving up (another attempt may follow): {error}" : $"{job.JobId} attempt {job.Attempt}: already committed; result raised again");
+            if (committed is null)
+                log?.JobGivenUp(job.JobId, job.InstanceId, job.Attempt, error);
+            else
+                log?.JobAlreadyCommitted(job.JobId, job.InstanceId, job.Attempt);
             await RaiseAsync(job, committed ?? Retryable(job.Failure(error, options.Name)));
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
             return;
@@ -172,14 +176,14 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         if (result is not null)
         {
             await RaiseAsync(job, result);
-            log?.Invoke($"{job.JobId} attempt {job.Attempt}: {Describe(result)} ({clock.Elapsed.TotalSeconds:F2} s)");
+            log?.JobFinished(job.JobId, job.InstanceId, job.Attempt, Describe(result), clock.Elapsed.TotalSeconds);
             await lease.DeleteAsync();
             if (job is GpuJob erase && result is GpuJobResult erased)
                 JobFinished?.Invoke(erase, erased, _lastComputeSeconds);
         }
         else if (retryError is not null)
         {
-            log?.Invoke($"{job.JobId} attempt {job.Attempt}: {retryError}; the message reappears for another try");
+            log?.JobRetried(job.JobId, job.InstanceId, job.Attempt, retryError);
             await lease.ReleaseWithErrorAsync(GpuJobMessages.Serialize(job.WithLastError(retryError)),
                 TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount))));
         }
@@ -206,7 +210,7 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The result still counts without a claim; the next heartbeat tries again.
-                log?.Invoke($"{job.JobId} attempt {job.Attempt}: could not raise its claim: {e.Message}");
+                log?.ClaimFailed(job.JobId, job.InstanceId, job.Attempt, e.Message);
             }
             try
             {

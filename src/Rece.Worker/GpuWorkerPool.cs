@@ -20,7 +20,7 @@ public sealed partial class GpuWorkerPool : BackgroundService
         DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null)
     {
         _logger = loggerFactory.CreateLogger("Rece.Worker");
-        Action<string> log = message => Progress(_logger, message);
+        var log = loggerFactory.CreateLogger<GpuJobWorker>();
         service ??= TaskHub.CreateService(account, hub, loggerFactory);
         Events = new TaskHubDurableClient(service, hub.Name);
         _warm = new WarmModels(log: log, device: options.Device);
@@ -55,9 +55,6 @@ public sealed partial class GpuWorkerPool : BackgroundService
             return 0;
         }).Wait(TimeSpan.FromSeconds(30));
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "{Message}")]
-    private static partial void Progress(ILogger logger, string message);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Count} GPU worker(s) polling {Queue} on {Device}")]
     private static partial void Polling(ILogger logger, int count, string queue, Rece.Models.Devices.ComputeDevice device);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -14,7 +15,7 @@ namespace Rece.Worker;
 /// least recently used copies are deleted until it fits <see cref="MaxBytes"/> (the copy in use is never deleted).
 /// </summary>
 /// <param name="maxBytes">Default: $RECE_MODEL_CACHE_MAX_GB gigabytes, else 100 GB.</param>
-public sealed class ModelCache(StorageAccount account, string root, Action<string>? log = null, long? maxBytes = null)
+public sealed class ModelCache(StorageAccount account, string root, ILogger? log = null, long? maxBytes = null)
 {
     public const string MaxGigabytesVariable = "RECE_MODEL_CACHE_MAX_GB";
 
@@ -56,7 +57,7 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
             if (Directory.Exists(directory))
                 return new CachedModel(name, directory, key);
             string partial = Path.Combine(Root, safeName, $".partial-{key}-{Guid.NewGuid():N}"[..40]);
-            log?.Invoke($"downloading models/{name}/ ({blobs.Count} blobs, {blobs.Sum(b => b.Properties.ContentLength ?? 0) / 1e6:F1} MB) to {directory}");
+            log?.Downloading(name, blobs.Count, blobs.Sum(b => b.Properties.ContentLength ?? 0) / 1e6, directory);
             try
             {
                 foreach (var blob in blobs)
@@ -201,7 +202,7 @@ public sealed class ModelCache(StorageAccount account, string root, Action<strin
             {
                 Directory.Delete(directory, recursive: true);
                 total -= bytes;
-                log?.Invoke($"model cache over {MaxBytes / 1e9:F1} GB: deleted the least recently used copy {directory} ({bytes / 1e6:F1} MB)");
+                log?.Evicted(MaxBytes / 1e9, directory, bytes / 1e6);
             }
             catch (IOException)
             {

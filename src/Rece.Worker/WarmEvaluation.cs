@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Rece.Engine;
 using Rece.Erasure;
 using Rece.Evaluation.Clip;
@@ -15,7 +16,7 @@ namespace Rece.Worker;
 /// the <see cref="ComputeThread"/> only.
 /// </summary>
 /// <param name="device">Where pipelines, CLIP and NudeNet run; default: the CPU. One pipeline per base model stays resident there.</param>
-public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity = 2, Action<string>? log = null, ComputeDevice? device = null) : IDisposable
+public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity = 2, ILogger? log = null, ComputeDevice? device = null) : IDisposable
 {
     private readonly LinkedList<WarmPipeline> _pipelines = new();
     private readonly LinkedList<(string Path, NudeNetDetector Detector)> _detectors = new();
@@ -36,7 +37,7 @@ public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity 
             _pipelines.Last!.Value.Dispose();
             _pipelines.RemoveLast();
         }
-        log?.Invoke($"loading {source.Name} ({source.Key}) for image generation ({precision.Name()})");
+        log?.LoadingGenerator(source.Name, source.Key, precision.Name());
         var pipeline = StableDiffusionPipeline.Load(source.Directory, precision, log, Device);
         try
         {
@@ -70,7 +71,7 @@ public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity 
                 return node.Value.Value;
             }
         }
-        log?.Invoke($"loading {key}");
+        log?.LoadingMetricModel(key);
         var value = load();
         cache.AddFirst((key, value));
         while (cache.Count > metricCapacity)

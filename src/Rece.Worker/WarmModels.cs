@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Rece.Erasure;
 using Rece.Models.Devices;
 using Rece.Models.Diffusers;
@@ -12,7 +13,7 @@ namespace Rece.Worker;
 /// Used on the <see cref="ComputeThread"/> only.
 /// </summary>
 /// <param name="device">Where the text encoder runs and G0 is formed; default: the CPU.</param>
-public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, Action<string>? log = null, ComputeDevice? device = null) : IDisposable
+public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, ILogger? log = null, ComputeDevice? device = null) : IDisposable
 {
     private readonly LinkedList<WarmModel> _models = new();
 
@@ -22,7 +23,7 @@ public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, A
         var model = _models.FirstOrDefault(m => m.Source.Directory == source.Directory);
         if (model is null)
         {
-            log?.Invoke($"loading {source.Name} ({source.Key})");
+            log?.LoadingModel(source.Name, source.Key);
             var diffusers = DiffusersModel.Open(source.Directory);
             var loaded = LoadedBaseModel.Load(diffusers, new StageTimer(), log, device);
             try
@@ -51,7 +52,7 @@ public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, A
     }
 
     /// <summary>As `rece erase`: the primary weights and the variants holding the same weights at another precision.</summary>
-    private static List<(UNetWeightsFile, KvMatrices)> Bases(DiffusersModel model, LoadedBaseModel loaded, Action<string>? log)
+    private static List<(UNetWeightsFile, KvMatrices)> Bases(DiffusersModel model, LoadedBaseModel loaded, ILogger? log)
     {
         var bases = new List<(UNetWeightsFile, KvMatrices)> { (loaded.Primary, loaded.Kv) };
         foreach (var variant in model.UNetWeights.Skip(1))
@@ -64,7 +65,7 @@ public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, A
             }
             else
             {
-                log?.Invoke($"patches leave out unet/{variant.FileName}: its K/V weights differ from unet/{loaded.Primary.FileName}");
+                log?.VariantLeftOut(variant.FileName, loaded.Primary.FileName);
                 kv.Dispose();
             }
         }

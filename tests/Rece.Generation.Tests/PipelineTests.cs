@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Rece.Models.Schedulers;
 using static TorchSharp.torch;
 
@@ -84,10 +86,10 @@ public class PipelineTests(TinyPipelines models)
     [Fact]
     public void Fp16RunsForRealAndSaysItIsSlowOnTheCpu()
     {
-        var log = new List<string>();
-        using var half = StableDiffusionPipeline.Load(models.V1, Precision.Fp16, log.Add);
+        var log = new FakeLogger();
+        using var half = StableDiffusionPipeline.Load(models.V1, Precision.Fp16, log);
         Assert.Equal(ScalarType.Float16, half.UNet.DType);
-        Assert.Contains(log, l => l.Contains("fp16 on the CPU"));
+        Assert.Contains(log.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("fp16 on the CPU"));
         var image = half.Generate(ImageRequest.ForPrompt("a photo of a cat", 42, 7.5, 64, 2));
         var full = Pipeline.Generate(ImageRequest.ForPrompt("a photo of a cat", 42, 7.5, 64, 2));
         double meanDifference = image.Rgb.Zip(full.Rgb).Average(p => Math.Abs(p.First - p.Second));

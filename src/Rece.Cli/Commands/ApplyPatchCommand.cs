@@ -21,7 +21,7 @@ public static class ApplyPatchCommand
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
         {
             var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
-            var report = PatchJob.Apply(parse.GetRequiredValue(model), parse.GetRequiredValue(patch), parse.GetRequiredValue(output), parse.GetValue(force), progress.Log);
+            var report = PatchJob.Apply(parse.GetRequiredValue(model), parse.GetRequiredValue(patch), parse.GetRequiredValue(output), parse.GetValue(force), progress.Logger);
             ReportPrinter.Print(report, stdout, parse.GetValue(json));
             return ReceCommandLine.Success;
         }));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.CommandLine;
 using Rece.Generation;
 using Rece.Models.Devices;
@@ -25,10 +26,10 @@ internal static class DeviceOptions
     };
 
     /// <summary>Resolves --device (a user error, exit 2, when unavailable) and says on stderr which hardware will work.</summary>
-    public static ComputeDevice Resolve(string? requested, Action<string> log)
+    public static ComputeDevice Resolve(string? requested, ILogger log)
     {
         var device = ComputeDevice.Resolve(requested);
-        log($"device: {device}");
+        log.ResolvedDevice(device);
         return device;
     }
 

@@ -67,7 +67,7 @@ public static class EraseCommand
                 PatchOnly = parse.GetValue(patchOnly),
                 Device = computeDevice,
             };
-            var report = ErasureJob.Run(request, progress.Log);
+            var report = ErasureJob.Run(request, progress.Logger);
             ReportPrinter.Print(report, stdout, parse.GetValue(json));
             return ReceCommandLine.Success;
         }));

@@ -51,7 +51,7 @@ public static class EvaluateCommand
             try
             {
                 var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
-                var computeDevice = DeviceOptions.Resolve(parse.GetValue(device), progress.Log);
+                var computeDevice = DeviceOptions.Resolve(parse.GetValue(device), progress.Logger);
                 string? modelDir = parse.GetValue(model), baselineDir = parse.GetValue(baseline);
                 var request = new EvaluationRequest
                 {
@@ -68,7 +68,7 @@ public static class EvaluateCommand
                 var sampler = generator ?? new GeneratorImageSourceFactory(
                     new SamplerSettings(parse.GetValue(steps), Enum.Parse<SchedulerKind>(parse.GetRequiredValue(scheduler), ignoreCase: true),
                         Precisions.Resolve(parse.GetValue(precision), computeDevice), Size: parse.GetValue(size), Device: computeDevice, Batch: parse.GetValue(batch)),
-                    progress.Log);
+                    progress.Logger);
                 IImageSource? Source(string? imageFolder, string? modelDirectory)
                 {
                     var source = imageFolder is not null ? new ImageFolderSource(imageFolder) : modelDirectory is null ? null : sampler.ForModel(modelDirectory);
@@ -79,7 +79,7 @@ public static class EvaluateCommand
                 var edited = Source(parse.GetValue(images), modelDir)
                     ?? throw new EvaluationInputException("Name the model to evaluate: --model DIR, or --images DIR with its images.");
                 var reference = Source(parse.GetValue(baselineImages), baselineDir);
-                var report = EvaluationJob.Run(request, edited, reference, progress.Log);
+                var report = EvaluationJob.Run(request, edited, reference, progress.Logger);
                 Print(report, stdout, parse.GetValue(json), request.OutputDirectory);
                 return ReceCommandLine.Success;
             }

@@ -34,7 +34,7 @@ public static class FixtureCommand
         {
             var progress = new ConsoleProgress(stderr, quiet: false);
             using var folder = OutputFolder.Begin(parse.GetRequiredValue(output), parse.GetValue(force));
-            RandomModelFixture.Write(folder.TemporaryPath, Kinds[parse.GetRequiredValue(kind)], parse.GetValue(seed), parse.GetValue(fp16), progress.Log);
+            RandomModelFixture.Write(folder.TemporaryPath, Kinds[parse.GetRequiredValue(kind)], parse.GetValue(seed), parse.GetValue(fp16), progress.Logger);
             folder.Commit();
             stdout.WriteLine(folder.Destination);
             return ReceCommandLine.Success;

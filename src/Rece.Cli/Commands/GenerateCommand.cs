@@ -60,7 +60,7 @@ public static class GenerateCommand
                 summary = GenerationJob.Run(request,
                     p => bar.Report(p.ImagesDone, p.ImagesToDo, p.ModelCalls == 0 ? 0 : (double)p.ModelCall / p.ModelCalls,
                         p.ModelCalls == 0 ? $"done: case {p.CurrentCases}" : $"case {p.CurrentCases}: step {p.ModelCall}/{p.ModelCalls}", itemFinished: p.ModelCalls == 0),
-                    log.Log);
+                    log.Logger);
             }
             finally
             {

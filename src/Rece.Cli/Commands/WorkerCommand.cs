@@ -44,12 +44,7 @@ public static class WorkerCommand
             };
             using var loggerFactory = LoggerFactory.Create(l =>
             {
-                l.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "HH:mm:ss.fff ";
-                });
-                l.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+                Rece.Serve.HostLogging.AddHostConsole(l);
                 l.AddFilter("DurableTask", LogLevel.Warning);
             });
             // Only what a worker writes: in Azure its identity may create nothing else (infra/main.bicep scopes its roles to

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Rece.Engine;
 using Rece.Erasure;
@@ -29,20 +30,20 @@ public static class EvaluationJob
     /// <param name="loaded">A detector and a CLIP scorer the caller keeps loaded between evaluations (the GPU worker's), used
     /// instead of loading <see cref="EvaluationRequest.NudeNetPath"/> / <see cref="EvaluationRequest.ClipDirectory"/>; still
     /// owned by the caller.</param>
-    public static EvaluationReport Run(EvaluationRequest request, IImageSource edited, IImageSource? baseline, Action<string>? log = null, LoadedMetricModels? loaded = null)
+    public static EvaluationReport Run(EvaluationRequest request, IImageSource edited, IImageSource? baseline, ILogger? log = null, LoadedMetricModels? loaded = null)
     {
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();
         var suite = request.Suite;
         var plan = MetricPlan.Create(suite, request.NudeNetPath, request.ClipDirectory, request.ModelDirectory, request.BaselineDirectory);
         foreach (var skipped in plan.Skipped)
-            log?.Invoke($"skipping {skipped.Metric}: {skipped.Reason}");
+            log?.MetricSkipped(skipped.Metric, skipped.Reason);
         if (suite.Attack is not null && request.ModelDirectory is null)
             throw new EvaluationInputException($"The {suite.Name} suite builds its attack embeddings with the model's text encoder: pass --model DIR.");
         var inputs = new[] { request.ModelDirectory, request.BaselineDirectory, request.ClipDirectory }.OfType<string>().ToArray();
         OutputFolder.Check(request.OutputDirectory, request.Force, inputs);
         var cases = request.Selection.Apply(suite.Cases());
-        log?.Invoke($"suite {suite.Name}: {cases.Count} cases ({request.Selection}); metrics: {(plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run))}");
+        log?.Suite(suite.Name, cases.Count, request.Selection.ToString()!, plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run));
 
         using var scope = NewDisposeScope();
         using var ownDetector = plan.Runs(MetricPlan.NudeNet) && loaded?.NudeNet is null ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!, device: request.Device)) : null;
@@ -91,7 +92,7 @@ public static class EvaluationJob
             int done = start + batch.Count;
             if (clock.Elapsed.TotalSeconds > 5 || done == cases.Count)
             {
-                log?.Invoke($"evaluated {done}/{cases.Count} cases");
+                log?.Evaluated(done, cases.Count);
                 clock.Restart();
             }
         }
@@ -120,13 +121,13 @@ public static class EvaluationJob
     }
 
     /// <summary>The concept vector from the pair file and E(prompt) + eta * vector per case, also written to a safetensors file for generators.</summary>
-    private static (ReportAttack, Tensor) BuildAttack(RingABellAttack attack, string modelDirectory, IReadOnlyList<PromptCase> cases, string path, Action<string>? log)
+    private static (ReportAttack, Tensor) BuildAttack(RingABellAttack attack, string modelDirectory, IReadOnlyList<PromptCase> cases, string path, ILogger? log)
     {
         var model = DiffusersModel.Open(modelDirectory);
         var tokenizer = ClipTokenizer.FromFolder(model.TokenizerDirectory);
         using var encoder = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath);
         var pairs = attack.Pairs();
-        log?.Invoke($"Ring-A-Bell: concept vector of \"{attack.Concept}\" from {pairs.Count} prompt pairs, eta {attack.Eta}");
+        log?.RingABell(attack.Concept, pairs.Count, attack.Eta);
         var vector = RingABell.ConceptVector(tokenizer, encoder, pairs);
         var embeddings = cases.Count == 0
             ? zeros(0, ClipTokenizer.ContextLength, model.EmbeddingDim)
@@ -143,9 +144,9 @@ public static class EvaluationJob
         return (new ReportAttack(attack.Concept, attack.PairFile, pairs.Count, attack.Eta, AttackEmbeddingsFile), embeddings);
     }
 
-    private static Dictionary<string, StageMeasures> Measure(string modelDirectory, string baselineDirectory, Action<string>? log)
+    private static Dictionary<string, StageMeasures> Measure(string modelDirectory, string baselineDirectory, ILogger? log)
     {
-        log?.Invoke("embedding-space measures of the baseline and the edited model");
+        log?.Measuring();
         var texts = MeasureTexts.FromErasureOutput(modelDirectory);
         using var loaded = LoadedBaseModel.Load(DiffusersModel.Open(baselineDirectory), new StageTimer());
         using var patch = RecePatch.Read(Path.Combine(modelDirectory, RecePatch.FileName));

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Rece.Evaluation.Images;
 using Rece.Generation;
 using Rece.Models.Devices;
@@ -41,7 +42,7 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
         }
     }
 
-    public static GeneratorImageSource Load(string modelDirectory, SamplerSettings settings, Action<string>? log = null)
+    public static GeneratorImageSource Load(string modelDirectory, SamplerSettings settings, ILogger? log = null)
     {
         settings.Validate();
         try

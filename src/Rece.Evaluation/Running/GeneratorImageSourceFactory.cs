@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Rece.Evaluation.Images;
 using Rece.Generation;
 using Rece.Models.Devices;
@@ -6,7 +7,7 @@ using Rece.Models.Schedulers;
 namespace Rece.Evaluation.Running;
 
 /// <summary>Loads each model folder into the sampler: what `rece evaluate --model/--baseline` generates with.</summary>
-public sealed class GeneratorImageSourceFactory(SamplerSettings settings, Action<string>? log = null) : IImageSourceFactory
+public sealed class GeneratorImageSourceFactory(SamplerSettings settings, ILogger? log = null) : IImageSourceFactory
 {
     public IImageSource ForModel(string modelDirectory) => GeneratorImageSource.Load(modelDirectory, settings, log);
 }

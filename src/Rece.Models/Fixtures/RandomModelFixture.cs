@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
 using Rece.Models.Configuration;
 using Rece.Models.Diffusers;
@@ -58,7 +59,7 @@ public static class RandomModelFixture
 
     /// <param name="directory">Created if missing; must not already hold a model.</param>
     /// <param name="fp16Variant">Also write unet/diffusion_pytorch_model.fp16.safetensors (the same weights in half precision).</param>
-    public static void Write(string directory, FixtureKind kind, int seed = 0, bool fp16Variant = false, Action<string>? progress = null)
+    public static void Write(string directory, FixtureKind kind, int seed = 0, bool fp16Variant = false, ILogger? progress = null)
     {
         var spec = For(kind);
         Directory.CreateDirectory(directory);
@@ -75,14 +76,14 @@ public static class RandomModelFixture
         string textFolder = Path.Combine(directory, DiffusersModel.TextEncoderFolder);
         Directory.CreateDirectory(textFolder);
         JsonConfig.Write(Path.Combine(textFolder, "config.json"), spec.TextEncoder.ToJson());
-        progress?.Invoke($"writing text_encoder/model.safetensors ({spec.TextEncoder.Layout().Sum(s => s.ElementCount) / 1e6:F0}M parameters)");
+        progress?.WritingFixtureFile("text_encoder/model.safetensors", spec.TextEncoder.Layout().Sum(s => s.ElementCount) / 1e6);
         WriteRandom(Path.Combine(textFolder, "model.safetensors"), spec.TextEncoder.Layout(), ScalarType.Float32, generator, TextEncoderInit, cheapFill: false);
 
         string unetFolder = Path.Combine(directory, DiffusersModel.UNetFolder);
         Directory.CreateDirectory(unetFolder);
         JsonConfig.Write(Path.Combine(unetFolder, "config.json"), spec.UNet.ToJson());
         var unetLayout = UNetLayout.Tensors(spec.UNet);
-        progress?.Invoke($"writing unet/diffusion_pytorch_model.safetensors ({unetLayout.Sum(s => s.ElementCount) / 1e6:F0}M parameters)");
+        progress?.WritingFixtureFile("unet/diffusion_pytorch_model.safetensors", unetLayout.Sum(s => s.ElementCount) / 1e6);
         // The K/V matrices are what the erasure reads: always truly random. Other full-size tensors repeat a random
         // block, which keeps building a 3.4 GB fixture to seconds.
         WriteRandom(Path.Combine(unetFolder, $"{DiffusersModel.UNetWeightsName}.safetensors"), unetLayout, ScalarType.Float32, generator, UNetInit, cheapFill: fullSize);
@@ -91,12 +92,12 @@ public static class RandomModelFixture
         Directory.CreateDirectory(vaeFolder);
         JsonConfig.Write(Path.Combine(vaeFolder, "config.json"), spec.Vae.ToJson());
         var vaeLayout = VaeLayout.Tensors(spec.Vae);
-        progress?.Invoke($"writing vae/diffusion_pytorch_model.safetensors ({vaeLayout.Sum(s => s.ElementCount) / 1e6:F0}M parameters)");
+        progress?.WritingFixtureFile("vae/diffusion_pytorch_model.safetensors", vaeLayout.Sum(s => s.ElementCount) / 1e6);
         WriteRandom(Path.Combine(vaeFolder, $"{DiffusersModel.VaeWeightsName}.safetensors"), vaeLayout, ScalarType.Float32, generator, UNetInit, cheapFill: fullSize);
 
         if (fp16Variant)
         {
-            progress?.Invoke("writing unet/diffusion_pytorch_model.fp16.safetensors");
+            progress?.WritingFixtureVariant("unet/diffusion_pytorch_model.fp16.safetensors");
             using var source = SafetensorsFile.Open(Path.Combine(unetFolder, $"{DiffusersModel.UNetWeightsName}.safetensors"));
             SafetensorsWriter.WriteStreaming(
                 Path.Combine(unetFolder, $"{DiffusersModel.UNetWeightsName}.fp16.safetensors"),
