@@ -1,4 +1,3 @@
-using System.Globalization;
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
 using Rece.Orchestration;
@@ -27,16 +26,5 @@ public static class FunctionsSettings
         }
         throw new StorageConfigurationException(
             $"Set {Connection} (a connection string) or {Connection}__accountName (+ {Connection}__credential=managedidentity, {Connection}__clientId) in the app settings.");
-    }
-
-    /// <summary>RECE_JOB_TIMEOUT_SECONDS and RECE_JOB_ATTEMPTS, else the defaults.</summary>
-    public static GpuJobPolicy Jobs(IConfiguration configuration)
-    {
-        var policy = new GpuJobPolicy();
-        if (int.TryParse(configuration["RECE_JOB_TIMEOUT_SECONDS"], NumberStyles.Integer, CultureInfo.InvariantCulture, out int timeout) && timeout > 0)
-            policy = policy with { TimeoutSeconds = timeout };
-        if (int.TryParse(configuration["RECE_JOB_ATTEMPTS"], NumberStyles.Integer, CultureInfo.InvariantCulture, out int attempts) && attempts > 0)
-            policy = policy with { MaxAttempts = attempts };
-        return policy;
     }
 }

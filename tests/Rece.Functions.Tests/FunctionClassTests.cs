@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -36,7 +37,33 @@ public class FunctionClassTests(AzuriteFixture azurite)
         await account.Container(StorageNames.Models).UploadBlobAsync("tiny/model_index.json", BinaryData.FromString("{}"));
         var service = TaskHub.CreateService(account, new TaskHubOptions { Name = "functest" });
         await service.CreateIfNotExistsAsync();
-        return (account, new ErasureIntake(account, FunctionsSettings.Jobs(configuration)), new TaskHubDurableClient(service, "functest"));
+        return (account, new ErasureIntake(account, JobSettingsOf(configuration).Policy()), new TaskHubDurableClient(service, "functest"));
+    }
+
+    /// <summary>The settings as the app binds and validates them at start-up.</summary>
+    private static JobSettings JobSettingsOf(IConfiguration configuration)
+    {
+        var services = new ServiceCollection().AddSingleton(configuration);
+        JobSettings.AddJobSettings(services);
+        return services.BuildServiceProvider().GetRequiredService<Microsoft.Extensions.Options.IOptions<JobSettings>>().Value;
+    }
+
+    [Fact]
+    public void JobSettingsAreBoundAndABadValueStopsTheHostNamingTheSetting()
+    {
+        var good = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["RECE_JOB_TIMEOUT_SECONDS"] = "120", ["RECE_JOB_ATTEMPTS"] = "5" }).Build();
+        var policy = JobSettingsOf(good).Policy();
+        Assert.Equal((120, 5, 86400), (policy.TimeoutSeconds, policy.MaxAttempts, policy.QueueTimeoutSeconds));
+
+        // Before, a bad value was silently replaced by the default.
+        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["RECE_JOB_ATTEMPTS"] = "three", ["RECE_JOB_QUEUE_TIMEOUT_SECONDS"] = "-1" }).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddSingleton<IConfiguration>(bad);
+        JobSettings.AddJobSettings(builder.Services);
+        using var host = builder.Build();
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync().GetAwaiter().GetResult());
+        Assert.Contains("RECE_JOB_ATTEMPTS must be a positive whole number, got \"three\"", error.Message);
+        Assert.Contains("RECE_JOB_QUEUE_TIMEOUT_SECONDS", error.Message);
     }
 
     private static HttpRequest Request(string method, string path, string body = "")

@@ -17,7 +17,8 @@ public static class ServeCommand
         var hub = PipelineOptions.Hub();
         var urls = new Option<string>("--urls") { Description = "Where the HTTP API listens.", DefaultValueFactory = _ => "http://127.0.0.1:7071" };
         var workers = new Option<int>("--workers") { Description = "GPU workers to run in this process (0: none; run `rece worker` elsewhere).", DefaultValueFactory = _ => 1 };
-        var jobTimeout = PipelineOptions.Seconds("--job-timeout", "Seconds a GPU job may take before it is enqueued again.", 1800);
+        var jobTimeout = PipelineOptions.Seconds("--job-timeout", "Seconds a claimed GPU job may go without a sign of life (its claim, then each heartbeat) before it is enqueued again.", 1800);
+        var jobQueueTimeout = PipelineOptions.Seconds("--job-queue-timeout", "Seconds a GPU job may wait in the queue for a worker to claim it before it fails.", 86400);
         var jobAttempts = new Option<int>("--job-attempts") { Description = "How often a GPU job is enqueued before its run fails.", DefaultValueFactory = _ => 3 };
         var watch = PipelineOptions.Seconds("--watch-interval", "Seconds between listings of erasure-requests/ (0: do not watch).", 2);
         var polling = PipelineOptions.Seconds("--max-polling-interval", "Longest wait between polls of an idle task-hub or gpu-jobs queue, in seconds.", 1);
@@ -35,7 +36,7 @@ public static class ServeCommand
         device.Description += " Used by the in-process GPU workers (--workers N).";
         var command = new Command("serve", "Run the erasure pipeline against a storage account: Durable orchestrations, the HTTP API, the request-blob watcher and GPU workers.")
         {
-            storage, hub, urls, workers, jobTimeout, jobAttempts, watch, polling, visibility, maxDequeue, cache, hubVisibility, lease, workerId, device, apiKey,
+            storage, hub, urls, workers, jobTimeout, jobQueueTimeout, jobAttempts, watch, polling, visibility, maxDequeue, cache, hubVisibility, lease, workerId, device, apiKey,
         };
         command.SetAction((parse, cancellationToken) => PipelineOptions.GuardAsync(stderr, async () =>
         {
@@ -64,7 +65,12 @@ public static class ServeCommand
                     MaxPollingInterval = pollingInterval,
                     Device = computeDevice,
                 },
-                Jobs = new GpuJobPolicy { TimeoutSeconds = (int)Math.Ceiling(PipelineOptions.Positive(parse.GetValue(jobTimeout), "--job-timeout").TotalSeconds), MaxAttempts = Math.Max(1, parse.GetValue(jobAttempts)) },
+                Jobs = new GpuJobPolicy
+                {
+                    TimeoutSeconds = (int)Math.Ceiling(PipelineOptions.Positive(parse.GetValue(jobTimeout), "--job-timeout").TotalSeconds),
+                    QueueTimeoutSeconds = (int)Math.Ceiling(PipelineOptions.Positive(parse.GetValue(jobQueueTimeout), "--job-queue-timeout").TotalSeconds),
+                    MaxAttempts = Math.Max(1, parse.GetValue(jobAttempts)),
+                },
                 WatchInterval = watchSeconds > 0 ? TimeSpan.FromSeconds(watchSeconds) : TimeSpan.Zero,
                 ModelCacheRoot = parse.GetValue(cache),
                 ApiKey = key,
