@@ -1,6 +1,6 @@
-using Rece.Core;
 using System.CommandLine;
 using Rece.Cli.Commands;
+using Rece.Core;
 using Rece.Erasure;
 using Rece.Generation;
 using Rece.Models;

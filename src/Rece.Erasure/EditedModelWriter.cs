@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using Rece.Engine;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;

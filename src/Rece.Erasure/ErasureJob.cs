@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using Rece.Engine;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;

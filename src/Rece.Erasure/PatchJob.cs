@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Rece.Models;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Rece.Models.Devices;
 using Rece.Models.TextEncoder;
 using Rece.Models.Tokenization;

@@ -1,4 +1,3 @@
-using Rece.Orchestration.Requests;
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
@@ -8,6 +7,7 @@ using Rece.Api;
 using Rece.Orchestration;
 using Rece.Orchestration.Activities;
 using Rece.Orchestration.Jobs;
+using Rece.Orchestration.Requests;
 using Rece.Storage;
 
 namespace Rece.Functions;

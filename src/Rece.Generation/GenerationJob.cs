@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Rece.Models.Devices;
 using Rece.Models.Schedulers;
 

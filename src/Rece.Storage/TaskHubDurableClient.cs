@@ -1,11 +1,11 @@
 using DurableTask.AzureStorage;
 using DurableTask.Core;
 using DurableTask.Core.History;
+using DurableTask.Core.Query;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
 using Rece.Orchestration;
-using DurableTask.Core.Query;
 using CoreQuery = DurableTask.Core.Query.OrchestrationQuery;
 
 namespace Rece.Storage;

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using Rece.Erasure;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;

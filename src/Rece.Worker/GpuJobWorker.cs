@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
 using Azure;
 using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Logging;
 using Rece.Erasure;
 using Rece.Models;
 using Rece.Models.Devices;

@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
 using Rece.Storage;
 
 namespace Rece.Worker;

@@ -1,9 +1,9 @@
-using Rece.Generation;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Running;
 using Rece.Evaluation.Suites;
 using Rece.Evaluation.Tests.Onnx;
+using Rece.Generation;
 using Rece.Models.Safetensors;
 
 namespace Rece.Evaluation.Tests;

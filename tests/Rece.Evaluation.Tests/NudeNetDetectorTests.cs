@@ -1,5 +1,5 @@
-using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Images;
+using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Tests.Onnx;
 
 namespace Rece.Evaluation.Tests;

@@ -1,5 +1,5 @@
-using Rece.Generation;
 using Rece.Evaluation.Suites;
+using Rece.Generation;
 
 namespace Rece.Evaluation.Tests;
 

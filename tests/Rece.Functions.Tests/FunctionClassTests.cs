@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Hosting;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -9,6 +8,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Rece.Api;
 using Rece.Orchestration;

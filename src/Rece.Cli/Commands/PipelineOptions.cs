@@ -1,5 +1,5 @@
-using Rece.Core;
 using System.CommandLine;
+using Rece.Core;
 using Rece.Storage;
 
 namespace Rece.Cli.Commands;

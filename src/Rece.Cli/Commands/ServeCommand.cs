@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using Rece.Models.Devices;
 using Rece.Orchestration;
 using Rece.Serve;
-using Rece.Models.Devices;
 using Rece.Storage;
 using Rece.Worker;
 

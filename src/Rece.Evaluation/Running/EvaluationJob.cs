@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Rece.Engine;
 using Rece.Erasure;
 using Rece.Evaluation.Attacks;

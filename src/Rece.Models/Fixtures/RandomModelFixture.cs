@@ -1,11 +1,11 @@
-using Microsoft.Extensions.Logging;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
 using Rece.Models.Configuration;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
+using Rece.Models.Schedulers;
 using Rece.Models.TextEncoder;
 using Rece.Models.Tokenization;
-using Rece.Models.Schedulers;
 using Rece.Models.UNet;
 using Rece.Models.Vae;
 using static TorchSharp.torch;
