@@ -8,13 +8,14 @@ public sealed class TinyModels : IDisposable
 {
     public TinyModels()
     {
-        Directory.CreateDirectory(Root);
         RandomModelFixture.Write(V1, FixtureKind.Tiny, seed: 7, fp16Variant: true);
         RandomModelFixture.Write(OtherV1, FixtureKind.Tiny, seed: 8);
         RandomModelFixture.Write(V2, FixtureKind.TinyV2, seed: 9);
     }
 
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "rece-erasure-tests-" + Guid.NewGuid().ToString("N")[..10]);
+    private readonly TempFolder _folder = new("erasure-tests");
+
+    public string Root => _folder.Path;
 
     /// <summary>SD v1.x layout with an fp16 U-Net variant.</summary>
     public string V1 => Path.Combine(Root, "tiny-v1");
@@ -33,7 +34,6 @@ public sealed class TinyModels : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(Root))
-            Directory.Delete(Root, recursive: true);
+        _folder.Dispose();
     }
 }

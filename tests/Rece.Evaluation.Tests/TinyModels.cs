@@ -8,7 +8,6 @@ public sealed class TinyModels : IDisposable
 {
     public TinyModels()
     {
-        Directory.CreateDirectory(Root);
         RandomModelFixture.Write(Base, FixtureKind.Tiny, seed: 11);
         RandomModelFixture.Write(OtherBase, FixtureKind.Tiny, seed: 12);
         Erasure = ErasureJob.Run(new ErasureRequest
@@ -21,7 +20,9 @@ public sealed class TinyModels : IDisposable
         });
     }
 
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "rece-eval-models-" + Guid.NewGuid().ToString("N")[..10]);
+    private readonly TempFolder _folder = new("eval-models");
+
+    public string Root => _folder.Path;
 
     public string Base => Path.Combine(Root, "base");
 
@@ -33,7 +34,6 @@ public sealed class TinyModels : IDisposable
 
     public void Dispose()
     {
-        if (Directory.Exists(Root))
-            Directory.Delete(Root, recursive: true);
+        _folder.Dispose();
     }
 }

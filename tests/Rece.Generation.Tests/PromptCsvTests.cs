@@ -2,15 +2,15 @@ namespace Rece.Generation.Tests;
 
 public class PromptCsvTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "rece-csv-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly TempFolder _temp = new("csv");
 
-    public PromptCsvTests() => Directory.CreateDirectory(_folder);
+    private string Folder => _temp.Path;
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private string Csv(string text)
     {
-        string path = Path.Combine(_folder, Guid.NewGuid().ToString("N")[..6] + ".csv");
+        string path = Path.Combine(Folder, Guid.NewGuid().ToString("N")[..6] + ".csv");
         File.WriteAllText(path, text);
         return path;
     }

@@ -7,13 +7,14 @@ public sealed class TinyPipelines : IDisposable
 {
     public TinyPipelines()
     {
-        Directory.CreateDirectory(Root);
         RandomModelFixture.Write(V1, FixtureKind.Tiny, seed: 7);
         RandomModelFixture.Write(V2, FixtureKind.TinyV2, seed: 9);
         Pipeline = StableDiffusionPipeline.Load(V1);
     }
 
-    public string Root { get; } = Path.Combine(Path.GetTempPath(), "rece-generation-tests-" + Guid.NewGuid().ToString("N")[..10]);
+    private readonly TempFolder _folder = new("generation-tests");
+
+    public string Root => _folder.Path;
 
     public string V1 => Path.Combine(Root, "tiny-v1");
 
@@ -27,7 +28,6 @@ public sealed class TinyPipelines : IDisposable
     public void Dispose()
     {
         Pipeline.Dispose();
-        if (Directory.Exists(Root))
-            Directory.Delete(Root, recursive: true);
+        _folder.Dispose();
     }
 }
