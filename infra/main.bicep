@@ -43,9 +43,13 @@ param jobsPerReplica int = 1
 @maxValue(16)
 param functionAppMaxReplicas int = 1
 
-@description('Seconds the orchestrator waits for one GPU job (an erase epoch) before enqueueing it again (RECE_JOB_TIMEOUT_SECONDS).')
+@description('Seconds a claimed GPU job (an erase epoch or evaluation shard) may go without a sign of life (its claim, then a heartbeat every 5 minutes) before it is enqueued again (RECE_JOB_TIMEOUT_SECONDS). Time in the queue does not count.')
 @minValue(60)
 param gpuJobTimeoutSeconds int = 1800
+
+@description('Seconds a GPU job may wait in the queue for a worker to claim it before its run fails (RECE_JOB_QUEUE_TIMEOUT_SECONDS).')
+@minValue(600)
+param gpuJobQueueTimeoutSeconds int = 86400
 
 @description('Attempts per GPU job before its run fails (RECE_JOB_ATTEMPTS).')
 @minValue(1)
@@ -335,6 +339,7 @@ module functionApp 'modules/functionApp.bicep' = if (deployApps) {
     storageAccountName: storage.outputs.accountName
     taskHubName: taskHubName
     gpuJobTimeoutSeconds: gpuJobTimeoutSeconds
+    gpuJobQueueTimeoutSeconds: gpuJobQueueTimeoutSeconds
     gpuJobAttempts: gpuJobAttempts
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     maxReplicas: functionAppMaxReplicas

@@ -20,6 +20,7 @@ param functionAppMaxReplicas = 1
 
 // A claimed GPU job (one erase epoch or evaluation shard) silent for the timeout (no result, no heartbeat) is enqueued again, up to the attempts; the time a job waits in the queue does not count.
 param gpuJobTimeoutSeconds = 1800
+param gpuJobQueueTimeoutSeconds = 86400
 param gpuJobAttempts = 3
 
 // Must match host.json (extensions.durableTask: hubName via RECE_TASK_HUB, storageProvider.partitionCount).

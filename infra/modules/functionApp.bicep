@@ -30,8 +30,11 @@ param storageAccountName string
 @description('Durable task hub name (host.json reads it from the RECE_TASK_HUB setting).')
 param taskHubName string
 
-@description('Seconds the orchestrator waits for one GPU job before enqueueing it again.')
+@description('Seconds a claimed GPU job may go silent before it is enqueued again.')
 param gpuJobTimeoutSeconds int
+
+@description('Seconds a GPU job may wait unclaimed in the queue before its run fails.')
+param gpuJobQueueTimeoutSeconds int
 
 @description('Attempts per GPU job before its run fails.')
 param gpuJobAttempts int
@@ -125,6 +128,10 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
             {
               name: 'RECE_JOB_ATTEMPTS'
               value: string(gpuJobAttempts)
+            }
+            {
+              name: 'RECE_JOB_QUEUE_TIMEOUT_SECONDS'
+              value: string(gpuJobQueueTimeoutSeconds)
             }
             {
               name: 'RECE_STORAGE'
