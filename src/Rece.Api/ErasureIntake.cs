@@ -249,8 +249,7 @@ public sealed class ErasureIntake(StorageAccount account, GpuJobPolicy jobs)
         return null;
     }
 
-    private static string Printable(string name) =>
-        string.Concat(name.Take(MaxBlobNameLength).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    private static string Printable(string name) => Rece.Core.UserText.Printable(name, MaxBlobNameLength);
 
     private static IntakeResult Gone(string blobName) =>
         new(IntakeOutcome.Ignored, null, Array.Empty<FieldError>(), $"{StorageNames.Requests}/{blobName} no longer exists");

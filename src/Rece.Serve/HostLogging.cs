@@ -13,10 +13,10 @@ public static class HostLogging
 {
     public const string FormatVariable = "RECE_LOG_FORMAT";
 
-    public static bool Json =>
-        string.Equals(Environment.GetEnvironmentVariable(FormatVariable), "json", StringComparison.OrdinalIgnoreCase)
-        || (Environment.GetEnvironmentVariable(FormatVariable) is null or ""
-            && string.Equals(Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER"), "true", StringComparison.OrdinalIgnoreCase));
+    /// <summary>RECE_LOG_FORMAT=json, or in a container when RECE_LOG_FORMAT is not set.</summary>
+    public static bool Json => Environment.GetEnvironmentVariable(FormatVariable) is { Length: > 0 } format
+        ? string.Equals(format, "json", StringComparison.OrdinalIgnoreCase)
+        : string.Equals(Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER"), "true", StringComparison.OrdinalIgnoreCase);
 
     public static ILoggingBuilder AddHostConsole(this ILoggingBuilder logging)
     {

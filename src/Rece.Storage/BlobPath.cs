@@ -32,6 +32,5 @@ public readonly record struct BlobPath(string Container, string Name)
 
     public override string ToString() => $"{Container}/{Name}";
 
-    private static string Printable(string value) =>
-        string.Concat(value.Take(200).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    private static string Printable(string value) => Rece.Core.UserText.Printable(value, 200);
 }

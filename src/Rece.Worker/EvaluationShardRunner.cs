@@ -29,11 +29,16 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
     /// <summary>Seconds the last job spent on the compute thread.</summary>
     public double LastComputeSeconds { get; private set; }
 
+    /// <summary>The result of a shard an earlier delivery already committed, or null.</summary>
+    public async Task<EvaluationShardResult?> TryCommittedAsync(EvaluationShardJob job, CancellationToken cancellationToken) =>
+        await _store.TryReadShardMarkerAsync(job.Output, cancellationToken) is { } existing
+            ? EvaluationShardResult.Success(job, existing.Shard, worker, reused: true)
+            : null;
+
     public async Task<EvaluationShardResult> RunAsync(EvaluationShardJob job, CancellationToken cancellationToken)
     {
-        var existing = await _store.TryReadShardMarkerAsync(job.Output, cancellationToken);
-        if (existing is not null)
-            return EvaluationShardResult.Success(job, existing.Shard, worker, reused: true);
+        if (await TryCommittedAsync(job, cancellationToken) is { } earlier)
+            return earlier;
 
         EvaluationSuite suite;
         SamplerSettings sampler;

@@ -24,7 +24,6 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     GpuWorkerOptions options, ILogger? log = null, WarmEvaluation? evaluation = null) : IDisposable
 {
     private readonly CheckpointStore _checkpoints = new(account);
-    private readonly EvaluationStore _evaluationStore = new(account);
     private readonly JobAttempts _attempts = new(account);
     private readonly EvaluationShardRunner _shards = new(account, models, evaluation ?? new WarmEvaluation(log: log, device: options.Device), compute, options.Name, log);
     private readonly EvaluationReportRunner _fanIns = new(account, options.Name, log);
@@ -223,15 +222,18 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         }
     }
 
-    /// <summary>The result of a job an earlier delivery already committed, or null.</summary>
+    /// <summary>The result of a job an earlier delivery already committed, or null (the same check a delivery makes first).</summary>
     private async Task<object?> CommittedResultAsync(IGpuJobMessage job, CancellationToken cancellationToken) => job switch
     {
-        GpuJob erase when await _checkpoints.TryReadMarkerAsync(erase.Checkpoint, cancellationToken) is { } marker =>
-            GpuJobResult.Success(erase, CheckpointStore.ToInfo(erase.Checkpoint, marker), options.Name, reused: true),
-        EvaluationShardJob shard when await _evaluationStore.TryReadShardMarkerAsync(shard.Output, cancellationToken) is { } marker =>
-            EvaluationShardResult.Success(shard, marker.Shard, options.Name, reused: true),
+        GpuJob erase => await TryCommittedAsync(erase, cancellationToken),
+        EvaluationShardJob shard => await _shards.TryCommittedAsync(shard, cancellationToken),
         _ => null,
     };
+
+    private async Task<GpuJobResult?> TryCommittedAsync(GpuJob job, CancellationToken cancellationToken) =>
+        await _checkpoints.TryReadMarkerAsync(job.Checkpoint, cancellationToken) is { } existing
+            ? GpuJobResult.Success(job, CheckpointStore.ToInfo(job.Checkpoint, existing), options.Name, reused: true)
+            : null;
 
     private static object Retryable(object failure) => failure switch
     {
@@ -277,11 +279,11 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         if (job.JobKind != GpuJob.Kind)
             throw new ErasureInputException($"This worker runs {GpuJob.Kind} jobs, not {job.JobKind}.");
         // Both markers at once: the common case (a new epoch) needs the previous one, a redelivery only its own.
-        var existingRead = _checkpoints.TryReadMarkerAsync(job.Checkpoint, cancellationToken);
+        var committedRead = TryCommittedAsync(job, cancellationToken);
         var previousRead = job.PreviousCheckpoint is null ? Task.FromResult<CheckpointMarker?>(null) : _checkpoints.TryReadMarkerAsync(job.PreviousCheckpoint, cancellationToken);
-        await Task.WhenAll(existingRead, previousRead);
-        if (await existingRead is { } existing)
-            return GpuJobResult.Success(job, CheckpointStore.ToInfo(job.Checkpoint, existing), options.Name, reused: true);
+        await Task.WhenAll(committedRead, previousRead);
+        if (await committedRead is { } earlier)
+            return earlier;
 
         byte[]? previousState = null;
         if (job.PreviousCheckpoint is not null)

@@ -5,7 +5,7 @@ public sealed class TempFolder : IDisposable
 {
     public TempFolder(string label = "tests")
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"rece-{label}-{Guid.NewGuid():N}"[..Math.Min(40, 6 + label.Length + 32)]);
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"rece-{label}-{Guid.NewGuid().ToString("N")[..10]}");
         Directory.CreateDirectory(Path);
     }
 

@@ -203,12 +203,7 @@ public static partial class PipelineRequestParser
         }
     }
 
-    /// <summary>A user's value as shown in an error: control characters escaped, long values cut.</summary>
-    private static string Printable(string value)
-    {
-        var text = string.Concat(value.Take(120).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-        return value.Length > 120 ? text + "..." : text;
-    }
+    private static string Printable(string value) => Rece.Core.UserText.Printable(value, 120);
 
     private static Sweep ParseSweep(JsonElement element, string method, List<FieldError> errors)
     {
