@@ -1,12 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.DurableTask.Client;
-using Rece.Orchestration;
-using Rece.Orchestration.Jobs;
-using Rece.Orchestration.Requests;
-using Rece.Storage;
-
 namespace Rece.Api;
 
 /// <summary>The 202 body of POST /api/erasures (the Durable HTTP management payload).</summary>

@@ -1,11 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.DurableTask.Client;
 using Rece.Orchestration;
-using Rece.Orchestration.Jobs;
-using Rece.Orchestration.Requests;
-using Rece.Storage;
 
 namespace Rece.Api;
 

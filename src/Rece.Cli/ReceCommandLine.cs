@@ -1,10 +1,6 @@
 using System.CommandLine;
 using Rece.Cli.Commands;
 using Rece.Core;
-using Rece.Erasure;
-using Rece.Generation;
-using Rece.Models;
-using Rece.Models.Devices;
 
 namespace Rece.Cli;
 

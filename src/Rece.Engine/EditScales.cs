@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Rece.Engine;
 
 /// <summary>Weights of the three terms of the closed-form edit (paper Eq. 2/3).</summary>

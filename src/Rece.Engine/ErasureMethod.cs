@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using static TorchSharp.torch;
-
 namespace Rece.Engine;
 
 public enum ErasureMethod

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using static TorchSharp.torch;
-
 namespace Rece.Engine;
 
 /// <summary>Every setting of the algorithm (defaults: the reference code, see docs/algorithm.md).</summary>

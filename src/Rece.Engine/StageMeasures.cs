@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using static TorchSharp.torch;
-
 namespace Rece.Engine;
 
 /// <summary>Embedding-space measures of the model at the end of a stage (docs/algorithm.md, "cheap, no images").</summary>

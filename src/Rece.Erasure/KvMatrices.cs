@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Rece.Engine;
 using Rece.Models;
-using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Models.UNet;
 using static TorchSharp.torch;

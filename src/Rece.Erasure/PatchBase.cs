@@ -1,9 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json;
-using Rece.Models;
-using Rece.Models.Safetensors;
-using static TorchSharp.torch;
-
 namespace Rece.Erasure;
 
 /// <summary>A U-Net weights file a patch applies to, identified by the SHA-256 of its K/V matrices.</summary>

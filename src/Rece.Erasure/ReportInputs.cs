@@ -1,8 +1,3 @@
-using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Rece.Engine;
-
 namespace Rece.Erasure;
 
 public sealed record ReportInputs(

@@ -1,8 +1,3 @@
-using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Rece.Engine;
-
 namespace Rece.Erasure;
 
 /// <summary>The input model: which files were read, identified by hashes of what the edit depends on.</summary>

@@ -1,8 +1,3 @@
-using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Rece.Engine;
-
 namespace Rece.Erasure;
 
 /// <param name="HeaderSha256">SHA-256 of the safetensors header (names, dtypes, shapes, offsets, metadata).</param>

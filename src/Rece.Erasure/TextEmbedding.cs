@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Rece.Models.Devices;
-using Rece.Models.TextEncoder;
-using Rece.Models.Tokenization;
 using static TorchSharp.torch;
 
 namespace Rece.Erasure;

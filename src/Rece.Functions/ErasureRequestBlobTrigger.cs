@@ -1,12 +1,8 @@
 using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using Rece.Api;
-using Rece.Orchestration;
-using Rece.Orchestration.Activities;
-using Rece.Orchestration.Jobs;
 using Rece.Orchestration.Requests;
 using Rece.Storage;
 

@@ -1,6 +1,5 @@
 using Azure.Identity;
 using Microsoft.Extensions.Configuration;
-using Rece.Orchestration;
 using Rece.Storage;
 
 namespace Rece.Functions;

@@ -1,6 +1,3 @@
-using Rece.Models.Schedulers;
-using static TorchSharp.torch;
-
 namespace Rece.Generation;
 
 /// <summary>A generated RGB image, 8 bits per channel, rows top to bottom.</summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Rece.Models.Devices;
 using Rece.Models.Schedulers;
 

@@ -1,10 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using Rece.Models.Devices;
-using Rece.Models.Schedulers;
-
 namespace Rece.Generation;
 
 /// <summary>Progress of a job: after each U-Net call and each written batch.</summary>

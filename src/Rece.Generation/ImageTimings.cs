@@ -1,6 +1,3 @@
-using Rece.Models.Schedulers;
-using static TorchSharp.torch;
-
 namespace Rece.Generation;
 
 /// <summary>Seconds spent on one image; in a batch each image is charged an equal share.</summary>

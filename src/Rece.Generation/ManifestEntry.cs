@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace Rece.Generation;
 
 /// <summary>One generated image as the manifest records it.</summary>

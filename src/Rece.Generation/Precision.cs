@@ -1,6 +1,3 @@
-using Rece.Models.Devices;
-using static TorchSharp.torch;
-
 namespace Rece.Generation;
 
 /// <summary>The dtype the U-Net and the VAE compute in. The text encoder and the latents stay float32 (cheap, and more exact).</summary>

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-using CsvHelper;
-using CsvHelper.Configuration;
-
 namespace Rece.Generation;
 
 /// <summary>One prompt of a job, with the per-row settings its CSV gave (null: use the job's default).</summary>

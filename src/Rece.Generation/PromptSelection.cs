@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-using CsvHelper;
-using CsvHelper.Configuration;
-
 namespace Rece.Generation;
 
 /// <summary>Which rows of a prompt list a run takes: the first <see cref="Limit"/> rows, then its <see cref="Shard"/> of those.</summary>

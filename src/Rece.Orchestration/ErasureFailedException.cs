@@ -1,8 +1,3 @@
-using System.Globalization;
-using Microsoft.DurableTask;
-using Rece.Orchestration.Jobs;
-using Rece.Orchestration.Planning;
-
 namespace Rece.Orchestration;
 
 /// <summary>The instance fails: no run completed.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Rece.Orchestration.Planning;
 
 namespace Rece.Orchestration;

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Rece.Orchestration.Planning;
 
 namespace Rece.Orchestration;
 

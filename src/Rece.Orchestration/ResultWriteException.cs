@@ -1,8 +1,3 @@
-using System.Globalization;
-using Microsoft.DurableTask;
-using Rece.Orchestration.Jobs;
-using Rece.Orchestration.Planning;
-
 namespace Rece.Orchestration;
 
 /// <summary>The result document could not be written (not retried through the failure path again).</summary>

@@ -1,7 +1,3 @@
-using Azure;
-using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
-
 namespace Rece.Storage;
 
 /// <summary>A create-only blob exists with other content than a retry computed.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-using Rece.Orchestration;
 using Rece.Orchestration.Jobs;
 
 namespace Rece.Storage;

@@ -1,6 +1,3 @@
-using Azure;
-using Azure.Storage.Blobs.Models;
-using Rece.Orchestration;
 using Rece.Orchestration.Activities;
 using Rece.Orchestration.Jobs;
 

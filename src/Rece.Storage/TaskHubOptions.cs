@@ -1,6 +1,3 @@
-using DurableTask.AzureStorage;
-using Microsoft.Extensions.Logging;
-
 namespace Rece.Storage;
 
 /// <summary>Settings of the Durable task hub as `rece serve` and `rece worker` run it (the Functions app sets the same in host.json).</summary>

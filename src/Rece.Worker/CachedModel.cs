@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
-using Azure.Storage.Blobs.Models;
-using Rece.Storage;
-
 namespace Rece.Worker;
 
 /// <summary>A model folder downloaded from the models container: where it is and the key of the blob versions it holds.</summary>

@@ -1,10 +1,4 @@
-using Rece.Engine;
-using Rece.Erasure;
-using Rece.Models.Safetensors;
 using Rece.Orchestration.Jobs;
-using Rece.Orchestration.Planning;
-using Rece.Storage;
-using static TorchSharp.torch;
 
 namespace Rece.Worker;
 

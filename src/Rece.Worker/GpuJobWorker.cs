@@ -3,11 +3,8 @@ using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Rece.Erasure;
-using Rece.Models;
 using Rece.Models.Devices;
-using Rece.Orchestration;
 using Rece.Orchestration.Jobs;
-using Rece.Orchestration.Requests;
 using Rece.Storage;
 
 namespace Rece.Worker;

@@ -1,13 +1,4 @@
-using System.Diagnostics;
-using Azure;
-using Azure.Storage.Queues.Models;
-using Rece.Erasure;
-using Rece.Models;
 using Rece.Models.Devices;
-using Rece.Orchestration;
-using Rece.Orchestration.Jobs;
-using Rece.Orchestration.Requests;
-using Rece.Storage;
 
 namespace Rece.Worker;
 

@@ -1,12 +1,10 @@
 using Microsoft.Extensions.Logging;
-using Rece.Engine;
 using Rece.Erasure;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
 using Rece.Generation;
 using Rece.Models.Devices;
 using Rece.Models.Safetensors;
-using static TorchSharp.torch;
 
 namespace Rece.Worker;
 

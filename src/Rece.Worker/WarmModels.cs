@@ -3,7 +3,6 @@ using Rece.Erasure;
 using Rece.Models.Devices;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
-using Rece.Orchestration;
 using Rece.Orchestration.Planning;
 
 namespace Rece.Worker;

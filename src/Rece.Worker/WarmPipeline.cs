@@ -1,10 +1,6 @@
 using Rece.Engine;
 using Rece.Erasure;
-using Rece.Evaluation.Clip;
-using Rece.Evaluation.NudeNet;
 using Rece.Generation;
-using Rece.Models.Devices;
-using Rece.Models.Safetensors;
 using static TorchSharp.torch;
 
 namespace Rece.Worker;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Rece.Api;
 using Rece.Orchestration;
 using Rece.Storage;
 using Rece.Testing;

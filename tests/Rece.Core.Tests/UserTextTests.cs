@@ -1,5 +1,3 @@
-using Rece.Core;
-
 namespace Rece.Core.Tests;
 
 public class UserTextTests

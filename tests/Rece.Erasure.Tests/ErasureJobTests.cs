@@ -2,7 +2,6 @@ using Rece.Engine;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Models.UNet;
-using static TorchSharp.torch;
 
 namespace Rece.Erasure.Tests;
 

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using Rece.Models.Fixtures;
-
 namespace Rece.Erasure.Tests;
 
 [CollectionDefinition(Name)]

@@ -1,6 +1,3 @@
-using Rece.Erasure;
-using Rece.Models.Fixtures;
-
 namespace Rece.Evaluation.Tests;
 
 [CollectionDefinition(Name)]

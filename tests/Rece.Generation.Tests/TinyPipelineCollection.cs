@@ -1,5 +1,3 @@
-using Rece.Models.Fixtures;
-
 namespace Rece.Generation.Tests;
 
 [CollectionDefinition(Name)]

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Rece.Infra.Tests.Arm;
-
 namespace Rece.Infra.Tests;
 
 [CollectionDefinition(Name)]

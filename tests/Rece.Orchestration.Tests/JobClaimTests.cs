@@ -1,5 +1,4 @@
 using Microsoft.DurableTask.Client;
-using Rece.Orchestration.Jobs;
 using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Tests;

@@ -1,10 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.DurableTask;
-using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Testing;
-using Rece.Orchestration.Activities;
-using Rece.Orchestration.Jobs;
-
 namespace Rece.Orchestration.Tests;
 
 /// <summary>What the fake worker does with a job.</summary>

@@ -1,11 +1,4 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
-using System.Text;
-using Rece.Erasure;
 using Rece.Orchestration;
-using Rece.Orchestration.Jobs;
-using Rece.Storage;
-using Rece.Testing;
 
 namespace Rece.Serve.Tests;
 

@@ -1,5 +1,3 @@
-using Rece.Erasure;
-using Rece.Orchestration;
 using Rece.Storage;
 using Rece.Testing;
 

@@ -1,10 +1,4 @@
-using Azure.Core;
 using Azure.Identity;
-using Microsoft.DurableTask.Client;
-using Rece.Orchestration;
-using Rece.Orchestration.Jobs;
-using Rece.Storage;
-using Rece.Testing;
 
 namespace Rece.Storage.Tests;
 

@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
 using Rece.Erasure;
-using Rece.Evaluation.Images;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Running;
 using Rece.Evaluation.Selection;
 using Rece.Evaluation.Suites;
-using Rece.Evaluation.Tests;
 using Rece.Evaluation.Tests.Onnx;
 using Rece.Generation;
 using Rece.Models.Fixtures;

@@ -1,11 +1,5 @@
-using System.Globalization;
 using System.Text;
-using CsvHelper;
-using CsvHelper.Configuration;
 using Rece.Evaluation.Suites;
-using Rece.Models.TextEncoder;
-using Rece.Models.Tokenization;
-using static TorchSharp.torch;
 
 namespace Rece.Evaluation.Attacks;
 

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rece.Models;
-using Rece.Models.Clip;
 using Rece.Models.Configuration;
 using Rece.Models.TextEncoder;
 

@@ -1,9 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rece.Models;
 using Rece.Models.Clip;
 using Rece.Models.Configuration;
-using Rece.Models.TextEncoder;
 
 namespace Rece.Evaluation.Clip;
 

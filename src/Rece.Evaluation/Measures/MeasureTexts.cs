@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using Rece.Engine;
 using Rece.Erasure;
-using static TorchSharp.torch;
 
 namespace Rece.Evaluation.Measures;
 

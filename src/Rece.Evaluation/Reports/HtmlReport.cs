@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.NudeNet;
-using Rece.Evaluation.Running;
 
 namespace Rece.Evaluation.Reports;
 

@@ -1,9 +1,5 @@
-using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Rece.Engine;
 using Rece.Evaluation.NudeNet;
-using Rece.Evaluation.Running;
 
 namespace Rece.Evaluation.Reports;
 

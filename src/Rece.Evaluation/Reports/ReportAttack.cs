@@ -1,10 +1,3 @@
-using System.Reflection;
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Rece.Engine;
-using Rece.Evaluation.NudeNet;
-using Rece.Evaluation.Running;
-
 namespace Rece.Evaluation.Reports;
 
 /// <summary>A Ring-A-Bell attack's settings and where its embeddings were written.</summary>

@@ -8,8 +8,6 @@ using Rece.Evaluation.Measures;
 using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Suites;
-using Rece.Generation;
-using Rece.Models.Devices;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Models.TextEncoder;

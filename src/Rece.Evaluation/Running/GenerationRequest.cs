@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-using Rece.Evaluation.Images;
 using Rece.Evaluation.Suites;
 using static TorchSharp.torch;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Rece.Evaluation.Images;
 using Rece.Generation;
-using Rece.Models.Devices;
 using Rece.Models.Schedulers;
 
 namespace Rece.Evaluation.Running;

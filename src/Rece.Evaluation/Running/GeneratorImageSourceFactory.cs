@@ -1,8 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Rece.Evaluation.Images;
-using Rece.Generation;
-using Rece.Models.Devices;
-using Rece.Models.Schedulers;
 
 namespace Rece.Evaluation.Running;
 

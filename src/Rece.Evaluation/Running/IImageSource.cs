@@ -1,7 +1,4 @@
-using System.Text.RegularExpressions;
 using Rece.Evaluation.Images;
-using Rece.Evaluation.Suites;
-using static TorchSharp.torch;
 
 namespace Rece.Evaluation.Running;
 

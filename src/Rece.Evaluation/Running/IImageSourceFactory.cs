@@ -1,8 +1,3 @@
-using System.Text.RegularExpressions;
-using Rece.Evaluation.Images;
-using Rece.Evaluation.Suites;
-using static TorchSharp.torch;
-
 namespace Rece.Evaluation.Running;
 
 /// <summary>Makes the image source of a model folder (the lead binds this to the sampler).</summary>

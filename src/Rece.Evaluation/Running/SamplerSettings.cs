@@ -1,4 +1,3 @@
-using Rece.Evaluation.Images;
 using Rece.Generation;
 using Rece.Models.Devices;
 using Rece.Models.Schedulers;

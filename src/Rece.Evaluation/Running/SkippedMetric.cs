@@ -1,8 +1,3 @@
-using Rece.Erasure;
-using Rece.Evaluation.Clip;
-using Rece.Evaluation.NudeNet;
-using Rece.Evaluation.Suites;
-
 namespace Rece.Evaluation.Running;
 
 /// <summary>A metric left out of a run and why, with what to supply to get it.</summary>

@@ -1,6 +1,3 @@
-using System.Text;
-using Rece.Evaluation.Attacks;
-
 namespace Rece.Evaluation.Suites;
 
 /// <summary>The prompt files embedded in this assembly (data/prompts).</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using Rece.Generation;
-
 namespace Rece.Evaluation.Suites;
 
 /// <summary>

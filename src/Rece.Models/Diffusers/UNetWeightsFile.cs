@@ -1,8 +1,3 @@
-using System.Text.RegularExpressions;
-using Rece.Models.Configuration;
-using Rece.Models.TextEncoder;
-using Rece.Models.UNet;
-
 namespace Rece.Models.Diffusers;
 
 /// <summary>One safetensors file of the U-Net: the default weights or a variant such as fp16.</summary>

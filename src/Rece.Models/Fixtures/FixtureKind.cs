@@ -1,14 +1,3 @@
-using System.Text.Json.Nodes;
-using Rece.Models.Configuration;
-using Rece.Models.Diffusers;
-using Rece.Models.Safetensors;
-using Rece.Models.Schedulers;
-using Rece.Models.TextEncoder;
-using Rece.Models.Tokenization;
-using Rece.Models.UNet;
-using Rece.Models.Vae;
-using static TorchSharp.torch;
-
 namespace Rece.Models.Fixtures;
 
 public enum FixtureKind

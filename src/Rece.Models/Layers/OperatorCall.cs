@@ -1,6 +1,3 @@
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
-
 namespace Rece.Models.Layers;
 
 /// <summary>One call of a compute-heavy operator (convolution, linear layer, fused attention), recorded for the benchmark.</summary>

@@ -1,5 +1,3 @@
-using Rece.Models.Configuration;
-
 namespace Rece.Models.Schedulers;
 
 /// <summary>The sampling algorithms this tool implements, with diffusers' semantics.</summary>

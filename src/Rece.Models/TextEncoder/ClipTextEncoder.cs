@@ -2,7 +2,6 @@ using Rece.Models.Clip;
 using Rece.Models.Layers;
 using Rece.Models.Loading;
 using Rece.Models.Safetensors;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rece.Models.TextEncoder;

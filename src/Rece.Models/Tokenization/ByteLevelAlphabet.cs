@@ -1,9 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Microsoft.ML.Tokenizers;
-
 namespace Rece.Models.Tokenization;
 
 /// <summary>GPT-2's reversible byte-to-unicode alphabet that byte-level BPE vocabularies are written in.</summary>

@@ -1,9 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Microsoft.ML.Tokenizers;
-
 namespace Rece.Models.Tokenization;
 
 /// <summary>Token ids of one text as Stable Diffusion feeds them to the text encoder.</summary>

@@ -2,7 +2,6 @@ using Rece.Models.Devices;
 using Rece.Models.Layers;
 using Rece.Models.Loading;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Rece.Models.Vae;
 

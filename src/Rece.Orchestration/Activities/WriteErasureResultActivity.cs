@@ -1,5 +1,4 @@
 using Microsoft.DurableTask;
-using Rece.Orchestration.Jobs;
 
 namespace Rece.Orchestration.Activities;
 

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using Rece.Orchestration.Planning;
-
 namespace Rece.Orchestration.Jobs;
 
 /// <summary>Blob names of checkpoints: "checkpoints/{instance}/{run}/epoch-{k}/" holding the patch, the state and the measures.</summary>

@@ -1,6 +1,3 @@
-using Rece.Orchestration.Jobs;
-using Rece.Orchestration.Requests;
-
 namespace Rece.Orchestration.Planning;
 
 /// <summary>A model the evaluation makes images with: the original model, or a run's checkpoint after an epoch.</summary>

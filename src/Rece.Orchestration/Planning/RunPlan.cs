@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
-using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Planning;
 

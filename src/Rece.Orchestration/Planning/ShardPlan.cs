@@ -1,4 +1,3 @@
-using Rece.Orchestration.Jobs;
 using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Planning;

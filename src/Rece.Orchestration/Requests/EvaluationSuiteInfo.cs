@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace Rece.Orchestration.Requests;
 
 /// <summary>A suite as the orchestration knows it: which metrics it computes and how many prompts it has.</summary>

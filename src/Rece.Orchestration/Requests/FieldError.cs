@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
-
 namespace Rece.Orchestration.Requests;
 
 /// <summary>One problem with one field of a request.</summary>

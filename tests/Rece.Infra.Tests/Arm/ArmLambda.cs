@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-
 namespace Rece.Infra.Tests.Arm;
 
 /// <summary>An ARM lambda: parameter names, body and the scope it was written in.</summary>

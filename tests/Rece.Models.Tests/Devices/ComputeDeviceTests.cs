@@ -1,5 +1,4 @@
 using Rece.Models.Devices;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Rece.Models.Tests.Devices;

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Rece.Models.Diffusers;
 using Rece.Models.Fixtures;
 using Rece.Models.Safetensors;
-using Rece.Models.TextEncoder;
 using Rece.Models.UNet;
 using Rece.Models.Vae;
 using static TorchSharp.torch;

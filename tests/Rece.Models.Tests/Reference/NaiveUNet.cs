@@ -1,5 +1,4 @@
 using Rece.Models.UNet;
-using Rece.Models.Vae;
 
 namespace Rece.Models.Tests.Reference;
 

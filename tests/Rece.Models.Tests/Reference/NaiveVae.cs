@@ -1,4 +1,3 @@
-using Rece.Models.UNet;
 using Rece.Models.Vae;
 
 namespace Rece.Models.Tests.Reference;

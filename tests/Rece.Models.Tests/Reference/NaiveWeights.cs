@@ -1,6 +1,3 @@
-using Rece.Models.UNet;
-using Rece.Models.Vae;
-
 namespace Rece.Models.Tests.Reference;
 
 /// <summary>Named float64 weights for the reference models.</summary>

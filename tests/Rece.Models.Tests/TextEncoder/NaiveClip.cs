@@ -1,6 +1,4 @@
-using Rece.Models.Safetensors;
 using Rece.Models.TextEncoder;
-using static TorchSharp.torch;
 
 namespace Rece.Models.Tests.TextEncoder;
 

@@ -1,6 +1,3 @@
-using Google.Protobuf;
-using Rece.Evaluation.NudeNet;
-
 namespace Rece.Evaluation.Tests.Onnx;
 
 /// <summary>
