@@ -1,3 +1,5 @@
+using Rece.Core.Settings;
+
 namespace Rece.Engine;
 
 /// <summary>Every setting of the algorithm (defaults: the reference code, see docs/algorithm.md).</summary>
@@ -6,27 +8,27 @@ public sealed record ReceParameters
     public ErasureMethod Method { get; init; } = ErasureMethod.Rece;
 
     /// <summary>lambda of the UCE pass.</summary>
-    public double UceLambda { get; init; } = 0.5;
+    public double UceLambda { get; init; } = EraseSettingDefaults.UceLambda;
 
     /// <summary>s_e of the UCE pass.</summary>
-    public double UceEraseScale { get; init; } = 1.0;
+    public double UceEraseScale { get; init; } = EraseSettingDefaults.UceEraseScale;
 
     /// <summary>s_p of the UCE pass; null means max(0.1, 1/|R|) with R = [""] + the user's preserve texts.</summary>
     public double? UcePreserveScale { get; init; }
 
     /// <summary>lambda of each RECE epoch's edit.</summary>
-    public double Lambda { get; init; } = 0.1;
+    public double Lambda { get; init; } = EraseSettingDefaults.Lambda;
 
     /// <summary>s_e of each RECE epoch's edit.</summary>
-    public double EraseScale { get; init; } = 1.0;
+    public double EraseScale { get; init; } = EraseSettingDefaults.EraseScale;
 
     /// <summary>s_p of each RECE epoch's edit.</summary>
-    public double PreserveScale { get; init; } = 0.1;
+    public double PreserveScale { get; init; } = EraseSettingDefaults.PreserveScale;
 
     /// <summary>lambda_R of Eq. 7, the regularizer of the derived embedding.</summary>
-    public double Regularizer { get; init; } = 0.1;
+    public double Regularizer { get; init; } = ErasurePreset.Default.Regularizer;
 
-    public int Epochs { get; init; } = 3;
+    public int Epochs { get; init; } = ErasurePreset.Default.Epochs;
 
     public int EffectiveEpochs => Method == ErasureMethod.Uce ? 0 : Epochs;
 

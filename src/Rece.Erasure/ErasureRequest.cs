@@ -1,9 +1,10 @@
+using Rece.Core.Settings;
 using Rece.Engine;
 
 namespace Rece.Erasure;
 
-/// <summary>What the user asked for; settings left null come from the preset.</summary>
-public sealed record ErasureRequest
+/// <summary>What the user asked for; settings left null come from the preset or their defaults.</summary>
+public sealed record ErasureRequest : EraseSettings
 {
     public required string ModelDirectory { get; init; }
 
@@ -15,8 +16,6 @@ public sealed record ErasureRequest
 
     public ErasureMethod Method { get; init; } = ErasureMethod.Rece;
 
-    public int? Epochs { get; init; }
-
     /// <summary>One guide for every concept, or one per concept; empty: the preset's guide.</summary>
     public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();
 
@@ -25,20 +24,6 @@ public sealed record ErasureRequest
     public string? PreserveFile { get; init; }
 
     public string? PreserveColumn { get; init; }
-
-    public double? UceLambda { get; init; }
-
-    public double? UceEraseScale { get; init; }
-
-    public double? UcePreserveScale { get; init; }
-
-    public double? Lambda { get; init; }
-
-    public double? EraseScale { get; init; }
-
-    public double? PreserveScale { get; init; }
-
-    public double? Regularizer { get; init; }
 
     /// <summary>Replace a non-empty output folder.</summary>
     public bool Force { get; init; }

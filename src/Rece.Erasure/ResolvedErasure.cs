@@ -1,3 +1,4 @@
+using Rece.Core.Settings;
 using Rece.Engine;
 
 namespace Rece.Erasure;
@@ -13,7 +14,17 @@ public sealed record ResolvedErasure(
     /// <summary>Applies the preset and checks everything that can be checked without reading the model.</summary>
     public static ResolvedErasure From(ErasureRequest request)
     {
-        var preset = request.Preset is null ? ErasurePreset.Default : ErasurePreset.Parse(request.Preset);
+        var preset = request.Preset is null ? ErasurePreset.Default
+            : ErasurePreset.Find(request.Preset)
+            ?? throw new ErasureInputException($"Unknown preset \"{request.Preset}\"; choose one of {ErasurePreset.Names}.");
+        foreach (var setting in EraseSetting.All)
+        {
+            if (setting.Get(request) is { } value && setting.Problem(value) is { } problem)
+                {
+                throw new ErasureInputException(FormattableString.Invariant(
+                    $"{setting.Option} {problem} (got {value}): {setting.Description}"));
+            }
+        }
         if (request.Concepts.Count == 0)
             throw new ErasureInputException("Name at least one concept to erase (--concept TEXT).");
         if (request.Concepts.Any(string.IsNullOrWhiteSpace))
@@ -43,15 +54,12 @@ public sealed record ResolvedErasure(
             Method = request.Method,
             Epochs = request.Epochs ?? preset.Epochs,
             Regularizer = request.Regularizer ?? preset.Regularizer,
-        };
-        parameters = parameters with
-        {
-            UceLambda = request.UceLambda ?? parameters.UceLambda,
-            UceEraseScale = request.UceEraseScale ?? parameters.UceEraseScale,
-            UcePreserveScale = request.UcePreserveScale ?? parameters.UcePreserveScale,
-            Lambda = request.Lambda ?? parameters.Lambda,
-            EraseScale = request.EraseScale ?? parameters.EraseScale,
-            PreserveScale = request.PreserveScale ?? parameters.PreserveScale,
+            UceLambda = request.UceLambda ?? EraseSettingDefaults.UceLambda,
+            UceEraseScale = request.UceEraseScale ?? EraseSettingDefaults.UceEraseScale,
+            UcePreserveScale = request.UcePreserveScale,
+            Lambda = request.Lambda ?? EraseSettingDefaults.Lambda,
+            EraseScale = request.EraseScale ?? EraseSettingDefaults.EraseScale,
+            PreserveScale = request.PreserveScale ?? EraseSettingDefaults.PreserveScale,
         };
         try
         {

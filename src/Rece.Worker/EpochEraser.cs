@@ -18,25 +18,18 @@ public static class EpochEraser
 {
     public const string StateFormat = "rece-state/1";
 
-    public static ErasureRequest ToErasureRequest(RunSettings settings, string modelDirectory) => new()
-    {
-        ModelDirectory = modelDirectory,
-        OutputDirectory = modelDirectory + ".unused",
-        Concepts = settings.Concepts,
-        Preset = settings.Preset,
-        Method = settings.Method == "uce" ? ErasureMethod.Uce : ErasureMethod.Rece,
-        Epochs = settings.Method == "uce" ? null : settings.Epochs,
-        Guides = settings.Guides,
-        Preserve = settings.Preserve,
-        Regularizer = settings.Reg,
-        Lambda = settings.Lambda,
-        EraseScale = settings.EraseScale,
-        PreserveScale = settings.PreserveScale,
-        UceLambda = settings.UceLambda,
-        UceEraseScale = settings.UceEraseScale,
-        UcePreserveScale = settings.UcePreserveScale,
-        PatchOnly = true,
-    };
+    public static ErasureRequest ToErasureRequest(RunSettings settings, string modelDirectory) => settings.CopyTo(
+        new ErasureRequest
+        {
+            ModelDirectory = modelDirectory,
+            OutputDirectory = modelDirectory + ".unused",
+            Concepts = settings.Concepts,
+            Preset = settings.Preset,
+            Method = settings.Method == "uce" ? ErasureMethod.Uce : ErasureMethod.Rece,
+            Guides = settings.Guides,
+            Preserve = settings.Preserve,
+            PatchOnly = true,
+        }) with { Epochs = settings.Method == "uce" ? null : settings.Epochs };
 
     /// <summary>Runs on the compute thread.</summary>
     public static EpochCheckpoint Erase(WarmModels warm, CachedModel source, GpuJob job, byte[]? previousState, string scratch)

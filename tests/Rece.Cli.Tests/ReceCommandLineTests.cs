@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Rece.Core.Settings;
 using Rece.Erasure;
 
 namespace Rece.Cli.Tests;
@@ -37,6 +38,33 @@ public class ReceCommandLineTests : CommandLineTest
         var report = ErasureReport.Parse(File.ReadAllText(Path.Combine(Root, "o", ErasureReport.FileName)));
         Assert.Equal(new[] { "a tree", "a photo of a dog" }, report.Inputs.Preserve);
         Assert.Equal((0.4, 0.2, 0.3, 0.05, 2), (report.Parameters!.UceLambda, report.Parameters.Lambda, report.Parameters.PreserveScale, report.Parameters.Regularizer, report.Parameters.Epochs));
+    }
+
+    [Fact]
+    public void EraseHelpShowsEverySettingWithItsDeclaredDefault()
+    {
+        var (exit, stdout, stderr) = Rece("erase", "--help");
+        Assert.True(exit == 0, stderr);
+        string help = string.Join(' ', stdout.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        foreach (var setting in EraseSetting.All)
+        {
+            Assert.Contains(setting.Option, help, StringComparison.Ordinal);
+            Assert.Contains($"(default {setting.DefaultText})", help, StringComparison.Ordinal);
+        }
+        Assert.Contains("nudity (guide \" \", reg 0.1, 3 epochs)", help, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--epochs", "101", "--epochs must be a whole number of epochs within 0..100")]
+    [InlineData("--preserve-scale", "-0.5", "--preserve-scale must be zero or a positive number")]
+    public void ASettingOutsideItsDeclaredRuleIsRefusedNamingTheOption(string option, string value, string message)
+    {
+        var (exit, _, stderr) = Rece("erase", "--model", Fixture(), "--concept", "cat", "--out", Path.Combine(Root, "o"),
+            option, value);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("error: ", stderr, StringComparison.Ordinal);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(Root, "o")));
     }
 
     [Fact]

@@ -36,15 +36,15 @@ public class ErasureOrchestratorTests
         foreach (var run in output.Runs)
         {
             Assert.Equal(RunStatus.Completed, run.Status);
-            Assert.Equal(Enumerable.Range(0, run.Settings.Epochs + 1), run.Epochs.Select(e => e.Epoch));
-            Assert.Equal($"checkpoints/{metadata.InstanceId}/{run.Run}/epoch-{run.Settings.Epochs}/rece-patch.safetensors", run.Patch);
+            Assert.Equal(Enumerable.Range(0, run.Settings.EffectiveEpochs + 1), run.Epochs.Select(e => e.Epoch));
+            Assert.Equal($"checkpoints/{metadata.InstanceId}/{run.Run}/epoch-{run.Settings.EffectiveEpochs}/rece-patch.safetensors", run.Patch);
             var jobs = gpu.Jobs.Where(j => j.Run == run.Run).OrderBy(j => j.Epoch).ToList();
             Assert.Null(jobs[0].PreviousCheckpoint);
             for (int k = 1; k < jobs.Count; k++)
                 Assert.Equal(jobs[k - 1].Checkpoint, jobs[k].PreviousCheckpoint);
         }
-        Assert.Equal(new[] { 0.1, 0.1, 0.01, 0.01 }, output.Runs.Select(r => r.Settings.Reg));
-        Assert.Equal(new[] { 1, 2, 1, 2 }, output.Runs.Select(r => r.Settings.Epochs));
+        Assert.Equal(new double?[] { 0.1, 0.1, 0.01, 0.01 }, output.Runs.Select(r => r.Settings.Regularizer));
+        Assert.Equal(new int?[] { 1, 2, 1, 2 }, output.Runs.Select(r => r.Settings.Epochs));
         var status = PipelineJson.Deserialize<ErasureProgressStatus>(metadata.SerializedCustomStatus!);
         Assert.Equal((4, 0, 4), (status.RunsCompleted, status.RunsFailed, status.RunsTotal));
         // Fake measures: residual 0.1 (epoch+1), drift 0.01 (epoch+1): epoch 1 is the last within twice the UCE drift.

@@ -23,7 +23,7 @@ public class RequestAndPlanTests
         Assert.Equal("erasures/my-run", request.Output);
         var plan = ErasurePlan.Expand(request);
         Assert.Equal(new[] { "run-0", "run-1" }, plan.Runs.Select(r => r.Run));
-        Assert.Equal(new[] { 0.1, 0.01 }, plan.Runs.Select(r => r.Settings.Reg));
+        Assert.Equal(new double?[] { 0.1, 0.01 }, plan.Runs.Select(r => r.Settings.Regularizer));
         Assert.All(plan.Runs, r => Assert.Equal(3, r.Settings.Epochs));
         Assert.Equal(0.01, plan.Runs[1].Swept["reg"]);
         Assert.Equal(3, plan.Runs[1].Swept["epochs"]);
@@ -94,7 +94,12 @@ public class RequestAndPlanTests
         var errors = Errors("{\"model\": \"m\", \"concepts\": [\"x\"], \"sweep\": {\"reg\": " + list + ", \"lambda\": " + list + ", \"preserveScale\": " + list + "}}");
         Assert.Equal(new[] { "sweep.lambda", "sweep.preserveScale", "sweep.reg" }, errors.Select(e => e.Field).Order());
         Assert.All(errors, e => Assert.Contains("lists 120 values", e.Message));
-        Assert.Equal(long.MaxValue, PipelineRequestParser.SweepRuns(new Sweep { Reg = new double[int.MaxValue / 1024 + 1], Lambda = new double[int.MaxValue / 1024 + 1], PreserveScale = new double[int.MaxValue / 1024 + 1] }));
+        Assert.Equal(long.MaxValue, PipelineRequestParser.SweepRuns(new Dictionary<string, IReadOnlyList<double>>
+        {
+            ["reg"] = new double[int.MaxValue / 1024 + 1],
+            ["lambda"] = new double[int.MaxValue / 1024 + 1],
+            ["preserveScale"] = new double[int.MaxValue / 1024 + 1],
+        }));
     }
 
     [Fact]
@@ -131,9 +136,9 @@ public class RequestAndPlanTests
     public void PresetsFillEpochsAndRegularizerAndUceMakesOnlyEpochZero()
     {
         var art = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["Van Gogh"], "preset": "art"}""")).Runs.Single().Settings;
-        Assert.Equal((1, 1e-3, 1), (art.Epochs, art.Reg, art.EffectiveEpochs));
+        Assert.Equal((1, 1e-3, 1), (art.Epochs, art.Regularizer, art.EffectiveEpochs));
         var none = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["cat"]}""")).Runs.Single().Settings;
-        Assert.Equal(("object", 1, 0.1), (none.Preset, none.Epochs, none.Reg));
+        Assert.Equal(("object", 1, 0.1), (none.Preset, none.Epochs, none.Regularizer));
         var uce = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["cat"], "method": "uce"}""")).Runs.Single();
         Assert.Equal(0, uce.Settings.EffectiveEpochs);
         Assert.Throws<ArgumentOutOfRangeException>(() => GpuJob.For("i", "m", uce, 1, 1));
@@ -160,7 +165,7 @@ public class RequestAndPlanTests
     {
         Run = name,
         Status = RunStatus.Completed,
-        Settings = new RunSettings { Concepts = new[] { "c" }, Preset = "nudity", Method = "rece", Epochs = epochs.Length - 1, Reg = 0.1 },
+        Settings = new RunSettings { Concepts = new[] { "c" }, Preset = "nudity", Method = "rece", Epochs = epochs.Length - 1, Regularizer = 0.1 },
         Epochs = epochs.Select((e, k) => new CheckpointInfo(k, $"checkpoints/i/{name}/epoch-{k}/", $"checkpoints/i/{name}/epoch-{k}/rece-patch.safetensors", "s",
             new[] { new StageMeasure(k == 0 ? "uce" : $"rece-epoch-{k}", e.Residual, e.Drift, 0.1, 0.01) })).ToList(),
     };

@@ -1,3 +1,4 @@
+using Rece.Core.Settings;
 using Rece.Erasure;
 
 namespace Rece.Evaluation.Measures;

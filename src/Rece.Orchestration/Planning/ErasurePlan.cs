@@ -1,50 +1,51 @@
 using System.Globalization;
+using Rece.Core.Settings;
 using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Planning;
 
-/// <summary>The runs of a request: one per combination of the sweep's values, in a fixed order (reg, epochs, lambda, preserveScale; each as listed).</summary>
+/// <summary>
+/// The runs of a request: one per combination of the sweep's values, in a fixed order (the sweepable settings in the
+/// order <see cref="EraseSettings"/> declares them, the first varying slowest; each as listed).
+/// </summary>
 public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
 {
     public static ErasurePlan Expand(PipelineRequest request)
     {
-        var preset = request.Preset is null ? PresetDefaults.Default : PresetDefaults.Find(request.Preset)
+        ArgumentNullException.ThrowIfNull(request);
+        var preset = request.Preset is null ? ErasurePreset.Default : ErasurePreset.Find(request.Preset)
             ?? throw new ArgumentException($"Unknown preset {request.Preset}.", nameof(request));
-        var sweep = request.Sweep ?? new Sweep();
-        var regs = sweep.Reg ?? new[] { request.Reg ?? preset.Reg };
-        var epochs = sweep.Epochs ?? new[] { request.Method == "uce" ? 0 : request.Epochs ?? preset.Epochs };
-        var lambdas = sweep.Lambda?.Select(v => (double?)v).ToList() ?? new List<double?> { request.Lambda };
-        var preserveScales = sweep.PreserveScale?.Select(v => (double?)v).ToList() ?? new List<double?> { request.PreserveScale };
-
-        var runs = new List<RunPlan>();
-        foreach (var reg in regs)
-        foreach (var epochCount in epochs)
-        foreach (var lambda in lambdas)
-        foreach (var preserveScale in preserveScales)
+        var sweep = request.Sweep ?? new Dictionary<string, IReadOnlyList<double>>();
+        // The preset's values are written into every run, so a worker never needs the preset table to plan epochs.
+        EraseSettings settings = request.CopyTo(new RunSettings
         {
-            var swept = new SortedDictionary<string, double>(StringComparer.Ordinal);
-            if (sweep.Reg is not null) swept["reg"] = reg;
-            if (sweep.Epochs is not null) swept["epochs"] = epochCount;
-            if (sweep.Lambda is not null) swept["lambda"] = lambda!.Value;
-            if (sweep.PreserveScale is not null) swept["preserveScale"] = preserveScale!.Value;
-            var settings = new RunSettings
-            {
-                Concepts = request.Concepts,
-                Preset = preset.Name,
-                Method = request.Method,
-                Guides = request.Guides,
-                Preserve = request.Preserve,
-                Epochs = epochCount,
-                Reg = reg,
-                Lambda = lambda,
-                EraseScale = request.EraseScale,
-                PreserveScale = preserveScale,
-                UceLambda = request.UceLambda,
-                UceEraseScale = request.UceEraseScale,
-                UcePreserveScale = request.UcePreserveScale,
-            };
-            runs.Add(new RunPlan(string.Create(CultureInfo.InvariantCulture, $"run-{runs.Count}"), settings, swept));
+            Concepts = request.Concepts,
+            Preset = preset.Name,
+            Method = request.Method,
+            Guides = request.Guides,
+            Preserve = request.Preserve,
+        }) with
+        {
+            Regularizer = request.Regularizer ?? preset.Regularizer,
+            Epochs = request.Method == "uce" ? 0 : request.Epochs ?? preset.Epochs,
+        };
+
+        var combinations = new List<(RunSettings Settings, SortedDictionary<string, double> Swept)>
+        {
+            ((RunSettings)settings, new SortedDictionary<string, double>(StringComparer.Ordinal)),
+        };
+        foreach (var setting in EraseSetting.Sweepables)
+        {
+            if (!sweep.TryGetValue(setting.Name, out var values))
+                continue;
+            combinations = combinations
+                .SelectMany(c => values.Select(v => (setting.With(c.Settings, v),
+                    new SortedDictionary<string, double>(c.Swept, StringComparer.Ordinal) { [setting.Name] = v })))
+                .ToList();
         }
+        var runs = combinations
+            .Select((c, i) => new RunPlan(string.Create(CultureInfo.InvariantCulture, $"run-{i}"), c.Settings, c.Swept))
+            .ToList();
         return new ErasurePlan(runs);
     }
 }

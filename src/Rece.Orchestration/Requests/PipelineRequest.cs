@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Rece.Core.Settings;
 
 namespace Rece.Orchestration.Requests;
 
@@ -6,7 +7,7 @@ namespace Rece.Orchestration.Requests;
 /// An erasure request as submitted by HTTP or as a blob in erasure-requests/, after field validation
 /// (<see cref="PipelineRequestParser"/>). Settings left null come from the preset.
 /// </summary>
-public sealed record PipelineRequest
+public sealed record PipelineRequest : EraseSettings
 {
     /// <summary>A folder (blob prefix) in the models container holding a diffusers model, e.g. "sd-v1-4".</summary>
     [JsonPropertyName("model")] public required string Model { get; init; }
@@ -23,24 +24,8 @@ public sealed record PipelineRequest
 
     [JsonPropertyName("preserve")] public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
 
-    [JsonPropertyName("epochs")] public int? Epochs { get; init; }
-
-    [JsonPropertyName("reg")] public double? Reg { get; init; }
-
-    [JsonPropertyName("lambda")] public double? Lambda { get; init; }
-
-    [JsonPropertyName("eraseScale")] public double? EraseScale { get; init; }
-
-    [JsonPropertyName("preserveScale")] public double? PreserveScale { get; init; }
-
-    [JsonPropertyName("uceLambda")] public double? UceLambda { get; init; }
-
-    [JsonPropertyName("uceEraseScale")] public double? UceEraseScale { get; init; }
-
-    [JsonPropertyName("ucePreserveScale")] public double? UcePreserveScale { get; init; }
-
-    /// <summary>Optional: one erase run per combination of the listed values.</summary>
-    [JsonPropertyName("sweep")] public Sweep? Sweep { get; init; }
+    /// <summary>Optional: one erase run per combination of the listed values, by setting name (e.g. "reg").</summary>
+    [JsonPropertyName("sweep")] public IReadOnlyDictionary<string, IReadOnlyList<double>>? Sweep { get; init; }
 
     /// <summary>Optional prefix in the erasure-results container under which the report and each run's final patch are published.</summary>
     [JsonPropertyName("output")] public string? Output { get; init; }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Rece.Core.Settings;
 
 namespace Rece.Orchestration.Requests;
 
@@ -12,7 +13,7 @@ public static partial class PipelineRequestParser
 {
     public const int MaxConcepts = 64;
     public const int MaxRuns = 64;
-    public const int MaxEpochs = 100;
+    public const int MaxEpochs = EraseSettingDefaults.MaxEpochs;
 
     /// <summary>
     /// The longest job message the request may produce: Azure Queue Storage takes 64 KiB per message, and the job's
@@ -23,13 +24,12 @@ public static partial class PipelineRequestParser
     /// <summary>One concept, guide or preserve text: a prompt, not a document.</summary>
     public const int MaxTextLength = 1000;
 
-    private static readonly string[] Known =
-    {
-        "model", "concepts", "preset", "method", "guide", "preserve", "epochs", "reg", "lambda", "eraseScale", "preserveScale",
-        "uceLambda", "uceEraseScale", "ucePreserveScale", "sweep", "output", "evaluation",
-    };
+    private static readonly string[] Known = new[] { "model", "concepts", "preset", "method", "guide", "preserve" }
+        .Concat(EraseSetting.All.Select(s => s.Name))
+        .Concat(new[] { "sweep", "output", "evaluation" })
+        .ToArray();
 
-    private static readonly string[] KnownSweep = { "reg", "epochs", "lambda", "preserveScale" };
+    private static readonly string[] KnownSweep = EraseSetting.Sweepables.Select(s => s.Name).ToArray();
 
     /// <exception cref="RequestValidationException">Anything wrong, with every problem found.</exception>
     public static PipelineRequest Parse(string json)
@@ -82,8 +82,8 @@ public static partial class PipelineRequestParser
         }
 
         string? preset = OptionalString(root, "preset", errors);
-        if (preset is not null && PresetDefaults.Find(preset) is null)
-            errors.Add(new FieldError("preset", $"unknown preset \"{preset}\"; choose one of {string.Join(", ", PresetDefaults.All.Select(p => p.Name))}"));
+        if (preset is not null && ErasurePreset.Find(preset) is null)
+            errors.Add(new FieldError("preset", $"unknown preset \"{preset}\"; choose one of {ErasurePreset.Names}"));
 
         string method = OptionalString(root, "method", errors) ?? "rece";
         if (method is not ("rece" or "uce"))
@@ -98,19 +98,13 @@ public static partial class PipelineRequestParser
         CheckLengths("guide", guides, errors);
         CheckLengths("preserve", preserve, errors);
 
-        int? epochs = OptionalInt(root, "epochs", errors, 0, MaxEpochs);
-        if (method == "uce" && epochs is > 0)
+        var settings = new EraseSettings();
+        foreach (var setting in EraseSetting.All)
+            settings = setting.With(settings, Setting(root, setting, errors));
+        if (method == "uce" && settings.Epochs is > 0)
             errors.Add(new FieldError("epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
 
-        double? reg = Positive(root, "reg", errors);
-        double? lambda = Positive(root, "lambda", errors);
-        double? eraseScale = Positive(root, "eraseScale", errors);
-        double? preserveScale = NonNegative(root, "preserveScale", errors);
-        double? uceLambda = Positive(root, "uceLambda", errors);
-        double? uceEraseScale = Positive(root, "uceEraseScale", errors);
-        double? ucePreserveScale = NonNegative(root, "ucePreserveScale", errors);
-
-        Sweep? sweep = null;
+        IReadOnlyDictionary<string, IReadOnlyList<double>>? sweep = null;
         if (root.TryGetProperty("sweep", out var sweepElement) && sweepElement.ValueKind != JsonValueKind.Null)
             sweep = ParseSweep(sweepElement, method, errors);
 
@@ -125,7 +119,7 @@ public static partial class PipelineRequestParser
         if (errors.Count > 0)
             throw new RequestValidationException(errors);
 
-        var request = new PipelineRequest
+        var request = settings.CopyTo(new PipelineRequest
         {
             Model = model!,
             Concepts = concepts!,
@@ -133,18 +127,10 @@ public static partial class PipelineRequestParser
             Method = method,
             Guides = guides,
             Preserve = preserve.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p.Trim()).ToList(),
-            Epochs = epochs,
-            Reg = reg,
-            Lambda = lambda,
-            EraseScale = eraseScale,
-            PreserveScale = preserveScale,
-            UceLambda = uceLambda,
-            UceEraseScale = uceEraseScale,
-            UcePreserveScale = ucePreserveScale,
             Sweep = sweep,
             Output = output?.Trim('/'),
             Evaluation = evaluation,
-        };
+        });
         // Counted before expanding: the product of a few long lists would otherwise build millions of runs first.
         long runs = SweepRuns(sweep);
         if (runs > MaxRuns)
@@ -169,10 +155,10 @@ public static partial class PipelineRequestParser
     }
 
     /// <summary>Runs the sweep makes (1 without one); saturates at long.MaxValue instead of overflowing.</summary>
-    public static long SweepRuns(Sweep? sweep)
+    public static long SweepRuns(IReadOnlyDictionary<string, IReadOnlyList<double>>? sweep)
     {
         long runs = 1;
-        foreach (int count in new[] { sweep?.Reg?.Count, sweep?.Epochs?.Count, sweep?.Lambda?.Count, sweep?.PreserveScale?.Count }.OfType<int>())
+        foreach (int count in (sweep ?? new Dictionary<string, IReadOnlyList<double>>()).Values.Select(v => v.Count))
         {
             try
             {
@@ -205,27 +191,26 @@ public static partial class PipelineRequestParser
 
     private static string Printable(string value) => Rece.Core.UserText.Printable(value, 120);
 
-    private static Sweep ParseSweep(JsonElement element, string method, List<FieldError> errors)
+    private static Dictionary<string, IReadOnlyList<double>> ParseSweep(
+        JsonElement element, string method, List<FieldError> errors)
     {
+        var sweep = new Dictionary<string, IReadOnlyList<double>>(StringComparer.Ordinal);
         if (element.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new FieldError("sweep", $"must be an object such as {{\"reg\": [0.1, 0.01], \"epochs\": [3]}}, got {Kind(element)}"));
-            return new Sweep();
+            return sweep;
         }
         foreach (var property in element.EnumerateObject())
         {
             if (!KnownSweep.Contains(property.Name, StringComparer.Ordinal))
                 errors.Add(new FieldError($"sweep.{property.Name}", $"cannot be swept; sweep one of {string.Join(", ", KnownSweep)}"));
         }
-        var sweep = new Sweep
+        foreach (var setting in EraseSetting.Sweepables)
         {
-            Reg = NumberList(element, "reg", errors, v => v > 0, "a positive number"),
-            Lambda = NumberList(element, "lambda", errors, v => v > 0, "a positive number"),
-            PreserveScale = NumberList(element, "preserveScale", errors, v => v >= 0, "zero or a positive number"),
-            Epochs = NumberList(element, "epochs", errors, v => v >= 0 && v <= MaxEpochs && v == Math.Floor(v), $"a whole number of epochs within 0..{MaxEpochs}")
-                ?.Select(v => (int)v).ToList(),
-        };
-        if (method == "uce" && sweep.Epochs is not null && sweep.Epochs.Any(e => e > 0))
+            if (NumberList(element, setting.Name, errors, setting.Accepts, setting.Expectation) is { } values)
+                sweep[setting.Name] = values;
+        }
+        if (method == "uce" && sweep.TryGetValue("epochs", out var epochs) && epochs.Any(e => e > 0))
             errors.Add(new FieldError("sweep.epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
         return sweep;
     }
@@ -335,15 +320,16 @@ public static partial class PipelineRequestParser
         return value;
     }
 
-    private static double? Positive(JsonElement root, string name, List<FieldError> errors) => Number(root, name, errors, v => v > 0, "a positive number");
+    private static double? Setting(JsonElement root, EraseSetting setting, List<FieldError> errors) =>
+        Number(root, setting.Name, errors, setting.Accepts, setting.Expectation);
 
-    private static double? NonNegative(JsonElement root, string name, List<FieldError> errors) => Number(root, name, errors, v => v >= 0, "zero or a positive number");
-
-    private static double? Number(JsonElement root, string name, List<FieldError> errors, Func<double, bool> valid, string what, string prefix = "")
+    private static double? Number(
+        JsonElement root, string name, List<FieldError> errors, Func<double, bool> valid, string what, string prefix = "")
     {
         if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
             return null;
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !double.IsFinite(value) || !valid(value))
+        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !double.IsFinite(value)
+            || !valid(value))
         {
             errors.Add(new FieldError(prefix + name, $"must be {what}, got {element.GetRawText()}"));
             return null;

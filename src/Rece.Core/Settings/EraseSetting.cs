@@ -1,0 +1,106 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Serialization;
+
+namespace Rece.Core.Settings;
+
+/// <summary>One property of <see cref="EraseSettings"/> with what its attributes say about it.</summary>
+public sealed class EraseSetting
+{
+    private readonly PropertyInfo _property;
+
+    private EraseSetting(PropertyInfo property)
+    {
+        _property = property;
+        var attribute = property.GetCustomAttribute<EraseSettingAttribute>()
+            ?? throw new InvalidOperationException($"EraseSettings.{property.Name} lacks [EraseSetting].");
+        Name = property.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name
+            ?? throw new InvalidOperationException($"EraseSettings.{property.Name} lacks [JsonPropertyName].");
+        Description = property.GetCustomAttribute<DescriptionAttribute>()?.Description
+            ?? throw new InvalidOperationException($"EraseSettings.{property.Name} lacks [Description].");
+        Option = attribute.Option;
+        Rule = attribute.Rule;
+        Sweepable = attribute.Sweepable;
+        Default = property.GetCustomAttribute<DefaultValueAttribute>()?.Value is double value ? value : null;
+        DefaultText = Default is { } d ? d.ToString(CultureInfo.InvariantCulture)
+            : attribute.DefaultText
+            ?? throw new InvalidOperationException($"EraseSettings.{property.Name} has no default and no default text.");
+    }
+
+    /// <summary>Every setting, in declaration order.</summary>
+    public static IReadOnlyList<EraseSetting> All { get; } = typeof(EraseSettings)
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+        .OrderBy(p => p.MetadataToken)
+        .Select(p => new EraseSetting(p))
+        .ToArray();
+
+    /// <summary>The settings a pipeline request may sweep over.</summary>
+    public static IReadOnlyList<EraseSetting> Sweepables { get; } = All.Where(s => s.Sweepable).ToArray();
+
+    /// <summary>The request field (camelCase JSON name), e.g. "uceLambda".</summary>
+    public string Name { get; }
+
+    /// <summary>The `rece erase` option, e.g. "--uce-lambda".</summary>
+    public string Option { get; }
+
+    public string Description { get; }
+
+    public EraseSettingRule Rule { get; }
+
+    public bool Sweepable { get; }
+
+    /// <summary>The fixed default, or null where it comes from the preset or the inputs.</summary>
+    public double? Default { get; }
+
+    /// <summary>The default as the help and the docs state it.</summary>
+    public string DefaultText { get; }
+
+    /// <summary>Whether the value is a whole number (an int property).</summary>
+    public bool IsWholeNumber => _property.PropertyType == typeof(int?);
+
+    public static EraseSetting Named(string name) =>
+        All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"No erase setting is named {name}.");
+
+    public double? Get(EraseSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return _property.GetValue(settings) switch
+        {
+            int i => i,
+            double d => d,
+            _ => null,
+        };
+    }
+
+    /// <summary>A copy of <paramref name="settings"/> with this setting set (null: its default).</summary>
+    public T With<T>(T settings, double? value)
+        where T : EraseSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        EraseSettings copy = settings with { };
+        object? boxed = value is null ? null : IsWholeNumber ? (object)checked((int)value.Value) : value.Value;
+        _property.SetValue(copy, boxed);
+        return (T)copy;
+    }
+
+    public bool Accepts(double value) => double.IsFinite(value) && Rule switch
+    {
+        EraseSettingRule.Positive => value > 0,
+        EraseSettingRule.NonNegative => value >= 0,
+        _ => value >= 0 && value <= EraseSettingDefaults.MaxEpochs && value == Math.Floor(value),
+    };
+
+    /// <summary>What the value must be, e.g. "a positive number".</summary>
+    public string Expectation => Rule switch
+    {
+        EraseSettingRule.Positive => "a positive number",
+        EraseSettingRule.NonNegative => "zero or a positive number",
+        _ => $"a whole number of epochs within 0..{EraseSettingDefaults.MaxEpochs}",
+    };
+
+    /// <summary>Why <paramref name="value"/> is not accepted, to follow the setting's name ("must be ..."), or null.</summary>
+    public string? Problem(double value) => Accepts(value) ? null : $"must be {Expectation}";
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,17 @@
+namespace Rece.Core.Settings;
+
+/// <summary>
+/// The fixed defaults of <see cref="EraseSettings"/> (the reference code's; docs/algorithm.md). Constants, so that the
+/// settings' attributes and the engine's parameters read the same value.
+/// </summary>
+public static class EraseSettingDefaults
+{
+    public const double UceLambda = 0.5;
+    public const double UceEraseScale = 1.0;
+    public const double Lambda = 0.1;
+    public const double EraseScale = 1.0;
+    public const double PreserveScale = 0.1;
+
+    /// <summary>The most RECE epochs a request may ask for.</summary>
+    public const int MaxEpochs = 100;
+}

@@ -1,0 +1,14 @@
+namespace Rece.Core.Settings;
+
+/// <summary>The values an erase setting accepts.</summary>
+public enum EraseSettingRule
+{
+    /// <summary>A finite number above zero.</summary>
+    Positive,
+
+    /// <summary>Zero or a finite positive number.</summary>
+    NonNegative,
+
+    /// <summary>A whole number within 0..<see cref="EraseSettingDefaults.MaxEpochs"/>.</summary>
+    Epochs,
+}
