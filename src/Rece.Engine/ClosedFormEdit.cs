@@ -35,6 +35,25 @@ public static class ClosedFormEdit
         return new LowRankFactor(u.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
 
+    /// <summary>
+    /// The same edit as <see cref="Solve"/> as a dense d x d factor F = I + s_e (G - C)^T C B^-1, formed from the erased
+    /// vectors' Gram matrices only: its cost does not grow with their number.
+    /// </summary>
+    /// <param name="erasedGram">C^T C = sum_t c_t c_t^T (d x d).</param>
+    /// <param name="targetErasedCross">G^T C = sum_t g_t c_t^T (d x d).</param>
+    /// <param name="preserveGram">sum_r r r^T of the vectors to keep (d x d), unscaled.</param>
+    public static Tensor SolveDense(Tensor erasedGram, Tensor targetErasedCross, Tensor preserveGram, EditScales scales)
+    {
+        using var scope = NewDisposeScope();
+        var b = erasedGram.mul(scales.EraseScale).add_(preserveGram.mul(scales.PreserveScale));
+        b.diagonal().add_(scales.Lambda);
+        // (G - C)^T C B^-1 = (B^-1 (G^T C - C^T C)^T)^T, B symmetric.
+        var moved = targetErasedCross.sub(erasedGram).mul_(scales.EraseScale);
+        var factor = Linear.SolvePositiveDefinite(b, moved.t()).t();
+        factor.diagonal().add_(1.0);
+        return factor.contiguous().MoveToOuterDisposeScope();
+    }
+
     /// <summary>sum_r r r^T over the rows of <paramref name="rows"/> (m x d), in float64.</summary>
     public static Tensor GramOfRows(Tensor rows)
     {

@@ -4,8 +4,10 @@ namespace Rece.Engine;
 
 /// <summary>
 /// The fixed inputs of one erasure, prepared once in float64: G0, the concepts and their guides, the preserve Gram
-/// matrices of the UCE pass and of the RECE epochs, the rows whose drift is measured, and the parameters. Everything
-/// a stage needs besides the current model state, so a stage can run in another process from a checkpoint.
+/// matrices of the UCE pass and of the RECE epochs, what the drift is measured on, and the parameters. Everything a
+/// stage needs besides the current model state, so a stage can run in another process from a checkpoint. Where the
+/// erased vectors outnumber d/2 (many concepts), their Gram matrices are prepared too and every stage runs in d x d
+/// products (<see cref="FactorForm"/>).
 /// </summary>
 public sealed class ErasureProblem : IDisposable
 {
@@ -16,43 +18,96 @@ public sealed class ErasureProblem : IDisposable
     /// <param name="emptyText">Embedding of "" (UCE's default preserve text and part of the drift set).</param>
     /// <param name="spaceText">Embedding of " " (RECE's per-concept preserve text).</param>
     /// <param name="preserve">Embeddings of the user's preserve texts.</param>
-    public ErasureProblem(Tensor originalGram, IReadOnlyList<ConceptToErase> concepts, Tensor emptyText, Tensor spaceText, IReadOnlyList<Tensor> preserve, ReceParameters parameters)
+    public ErasureProblem(
+        Tensor originalGram,
+        IReadOnlyList<ConceptToErase> concepts,
+        Tensor emptyText,
+        Tensor spaceText,
+        IReadOnlyList<Tensor> preserve,
+        ReceParameters parameters,
+        FactorForm form = FactorForm.Auto)
+        : this(originalGram, concepts, emptyText, spaceText, Preserve(preserve, originalGram), parameters, form, owned: true)
     {
-        if (concepts.Count == 0)
-            throw new ArgumentException("At least one concept to erase is required.", nameof(concepts));
-        parameters.Validate(preserve.Count);
-        if (originalGram.ndim != 2 || originalGram.shape[0] != originalGram.shape[1])
-            throw new ArgumentException("The Gram matrix of the original weights must be square (d x d).", nameof(originalGram));
-        long d = originalGram.shape[0];
-        foreach (var tensor in concepts.SelectMany(c => new[] { c.ConceptEmbedding, c.GuideEmbedding }).Concat(preserve).Append(emptyText).Append(spaceText))
-        {
-            if (tensor.ndim != 2 || tensor.shape[0] != ContextLength || tensor.shape[1] != d)
-                throw new ArgumentException($"Every embedding must be {ContextLength} x {d} (the K/V input size); got [{string.Join(", ", tensor.shape)}].");
-        }
+    }
 
-        Parameters = parameters;
-        Dimension = d;
-        // Intermediates die with this scope; the fields are detached from it (and from any caller's scope) because the
-        // problem may outlive both, e.g. kept warm by a worker between jobs.
-        using (NewDisposeScope())
+    /// <param name="preserve">The user's preserve texts as their Gram matrix (<see cref="PreserveSet.FromEmbeddings"/>).</param>
+    public ErasureProblem(
+        Tensor originalGram,
+        IReadOnlyList<ConceptToErase> concepts,
+        Tensor emptyText,
+        Tensor spaceText,
+        PreserveSet preserve,
+        ReceParameters parameters,
+        FactorForm form = FactorForm.Auto)
+        : this(originalGram, concepts, emptyText, spaceText, preserve, parameters, form, owned: false)
+    {
+    }
+
+    private ErasureProblem(
+        Tensor originalGram,
+        IReadOnlyList<ConceptToErase> concepts,
+        Tensor emptyText,
+        Tensor spaceText,
+        PreserveSet preserve,
+        ReceParameters parameters,
+        FactorForm form,
+        bool owned)
+    {
+        try
         {
-            Gram = originalGram.to(ScalarType.Float64).contiguous();
-            Concepts = cat(concepts.Select(c => c.ConceptEmbedding.to(ScalarType.Float64)).ToArray(), 0);
-            Guides = cat(concepts.Select(c => c.GuideEmbedding.to(ScalarType.Float64)).ToArray(), 0);
-            (UceErased, UceTargets) = ReceAlgorithm.AlignTokens(concepts);
-            var userRows = preserve.Count == 0 ? zeros(0, d, dtype: ScalarType.Float64) : cat(preserve.Select(p => p.to(ScalarType.Float64)).ToArray(), 0);
-            var userGram = ClosedFormEdit.GramOfRows(userRows);
-            UcePreserveGram = userGram.add(ClosedFormEdit.GramOfRows(emptyText));
-            UceScales = parameters.UceScales(preserve.Count);
-            // One " " per erased concept, as the reference code's RECE preserve list.
-            EpochPreserveGram = userGram.add(ClosedFormEdit.GramOfRows(spaceText).mul(concepts.Count));
-            DriftRows = cat(new[] { emptyText.to(ScalarType.Float64), userRows }, 0);
-            foreach (var t in Owned)
-                t.DetachFromDisposeScope();
+            if (concepts.Count == 0)
+                throw new ArgumentException("At least one concept to erase is required.", nameof(concepts));
+            parameters.Validate(preserve.Count);
+            if (originalGram.ndim != 2 || originalGram.shape[0] != originalGram.shape[1])
+                throw new ArgumentException("The Gram matrix of the original weights must be square (d x d).", nameof(originalGram));
+            long d = originalGram.shape[0];
+            foreach (var tensor in concepts.SelectMany(c => new[] { c.ConceptEmbedding, c.GuideEmbedding }).Append(emptyText).Append(spaceText))
+            {
+                if (tensor.ndim != 2 || tensor.shape[0] != ContextLength || tensor.shape[1] != d)
+                    throw new ArgumentException($"Every embedding must be {ContextLength} x {d} (the K/V input size); got [{string.Join(", ", tensor.shape)}].");
+            }
+            if (preserve.Gram.shape[0] != d)
+                throw new ArgumentException($"The preserve Gram matrix must be {d} x {d}; got [{string.Join(", ", preserve.Gram.shape)}].");
+
+            Parameters = parameters;
+            Dimension = d;
+            Form = form;
+            // Intermediates die with this scope; the fields are detached from it (and from any caller's scope) because
+            // the problem may outlive both, e.g. kept warm by a worker between jobs.
+            using (NewDisposeScope())
+            {
+                Gram = originalGram.to(ScalarType.Float64).contiguous();
+                Concepts = cat(concepts.Select(c => c.ConceptEmbedding.to(ScalarType.Float64)).ToArray(), 0);
+                Guides = cat(concepts.Select(c => c.GuideEmbedding.to(ScalarType.Float64)).ToArray(), 0);
+                (UceErased, UceTargets) = ReceAlgorithm.AlignTokens(concepts);
+                var empty = emptyText.to(ScalarType.Float64);
+                var emptyGram = ClosedFormEdit.GramOfRows(empty);
+                UcePreserveGram = preserve.Gram.add(emptyGram);
+                UceScales = parameters.UceScales(preserve.Count);
+                // One " " per erased concept, as the reference code's RECE preserve list.
+                EpochPreserveGram = preserve.Gram.add(ClosedFormEdit.GramOfRows(spaceText).mul(concepts.Count));
+                DriftGram = UcePreserveGram.clone();
+                DriftRows = preserve.Rows is { } rows && rows.shape[0] + ContextLength < d ? cat(new[] { empty, rows }, 0) : null;
+                ConceptGram = ClosedFormEdit.GramOfRows(Concepts);
+                if (UsesDenseForm(UceErased.shape[0]))
+                {
+                    UceErasedGram = ClosedFormEdit.GramOfRows(UceErased);
+                    UceCross = UceTargets.t().mm(UceErased);
+                }
+                if (UsesDenseForm(Concepts.shape[0]))
+                    GuideConceptCross = Guides.t().mm(Concepts);
+                foreach (var t in Owned)
+                    t.DetachFromDisposeScope();
+            }
+            ConceptEnergy = SharedFactorModel.Trace(Gram, ConceptGram);
+            DriftEnergy = SharedFactorModel.Trace(Gram, DriftGram);
+            ConceptCount = concepts.Count;
         }
-        ConceptEnergy = SharedFactorModel.Energy(Gram, Concepts);
-        DriftEnergy = SharedFactorModel.Energy(Gram, DriftRows);
-        ConceptCount = concepts.Count;
+        finally
+        {
+            if (owned)
+                preserve.Dispose();
+        }
     }
 
     public ReceParameters Parameters { get; }
@@ -60,6 +115,9 @@ public sealed class ErasureProblem : IDisposable
     public long Dimension { get; }
 
     public int ConceptCount { get; }
+
+    /// <summary>How the edits are formed (<see cref="FactorForm.Auto"/>: by rank).</summary>
+    public FactorForm Form { get; }
 
     /// <summary>G0, float64.</summary>
     public Tensor Gram { get; }
@@ -74,14 +132,29 @@ public sealed class ErasureProblem : IDisposable
 
     internal Tensor UceTargets { get; }
 
+    /// <summary>sum c c^T over UCE's erased rows (dense form only).</summary>
+    internal Tensor? UceErasedGram { get; }
+
+    /// <summary>sum g c^T over UCE's pairs (dense form only).</summary>
+    internal Tensor? UceCross { get; }
+
+    /// <summary>sum c c^T over every concept row.</summary>
+    internal Tensor ConceptGram { get; }
+
+    /// <summary>sum g c^T over the concept rows and their guides' rows (dense form only).</summary>
+    internal Tensor? GuideConceptCross { get; }
+
     internal Tensor UcePreserveGram { get; }
 
     internal EditScales UceScales { get; }
 
     internal Tensor EpochPreserveGram { get; }
 
-    /// <summary>"" and the user's preserve texts: the rows the preservation drift is measured on.</summary>
-    internal Tensor DriftRows { get; }
+    /// <summary>sum r r^T over "" and the user's preserve texts: the rows the preservation drift is measured on.</summary>
+    internal Tensor DriftGram { get; }
+
+    /// <summary>Those rows themselves while they are fewer than d (cheaper to measure on), else null.</summary>
+    internal Tensor? DriftRows { get; }
 
     internal double ConceptEnergy { get; }
 
@@ -99,7 +172,29 @@ public sealed class ErasureProblem : IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(stage)),
     };
 
-    private Tensor[] Owned => new[] { Gram, Concepts, Guides, UceErased, UceTargets, UcePreserveGram, EpochPreserveGram, DriftRows };
+    /// <summary>
+    /// Whether an edit of <paramref name="rank"/> erased vectors is formed densely: the low-rank update costs about
+    /// 5 d^2 n + 2 d n^2 flops, the dense one about 4 d^3, so the dense form wins from n of about d/2.
+    /// </summary>
+    internal bool UsesDenseForm(long rank) => Form switch
+    {
+        FactorForm.Dense => true,
+        FactorForm.LowRank => false,
+        _ => 2 * rank >= Dimension,
+    };
+
+    private static PreserveSet Preserve(IReadOnlyList<Tensor> preserve, Tensor originalGram)
+    {
+        ArgumentNullException.ThrowIfNull(preserve);
+        ArgumentNullException.ThrowIfNull(originalGram);
+        return PreserveSet.FromEmbeddings(preserve, originalGram.shape[^1]);
+    }
+
+    private Tensor[] Owned => new[]
+    {
+        Gram, Concepts, Guides, UceErased, UceTargets, UceErasedGram, UceCross, ConceptGram, GuideConceptCross,
+        UcePreserveGram, EpochPreserveGram, DriftGram, DriftRows,
+    }.OfType<Tensor>().ToArray();
 
     public void Dispose()
     {

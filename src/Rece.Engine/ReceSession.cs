@@ -13,6 +13,7 @@ public sealed class ReceSession : IDisposable
     private readonly ErasureProblem _problem;
     private readonly SharedFactorModel _model;
     private Tensor? _derived;
+    private Tensor? _derivationMap;
 
     private ReceSession(ErasureProblem problem, SharedFactorModel model, int completedStage)
     {
@@ -59,14 +60,37 @@ public sealed class ReceSession : IDisposable
         if (stage == 1)
         {
             // UCE pass: token-aligned pairs, preserve list R = [""] + user texts.
-            using var uce = ClosedFormEdit.Solve(_problem.UceErased, _problem.UceTargets, _problem.UcePreserveGram, _problem.UceScales);
-            _model.Apply(uce);
+            if (_problem.UsesDenseForm(_problem.UceErased.shape[0]))
+            {
+                using var factor = ClosedFormEdit.SolveDense(_problem.UceErasedGram!, _problem.UceCross!, _problem.UcePreserveGram, _problem.UceScales);
+                _model.Apply(factor);
+            }
+            else
+            {
+                using var uce = ClosedFormEdit.Solve(_problem.UceErased, _problem.UceTargets, _problem.UcePreserveGram, _problem.UceScales);
+                _model.Apply(uce);
+            }
         }
         else if (stage > 1)
         {
             // RECE epoch: erase the embeddings derived against the current model, index-aligned with the guides.
-            using var edit = ClosedFormEdit.Solve(Derived(), _problem.Guides, _problem.EpochPreserveGram, parameters.EpochScales);
-            _model.Apply(edit);
+            if (DenseConcepts)
+            {
+                // The derived rows are C M^T, so their Gram matrix is M (C^T C) M^T and their cross with the guides
+                // (G^T C) M^T: the epoch never forms the rows.
+                using var scope = NewDisposeScope();
+                var map = DerivationMap();
+                var erasedGram = map.mm(_problem.ConceptGram).mm(map.t());
+                erasedGram = erasedGram.add(erasedGram.t()).mul_(0.5);
+                var cross = _problem.GuideConceptCross!.mm(map.t());
+                using var factor = ClosedFormEdit.SolveDense(erasedGram, cross, _problem.EpochPreserveGram, parameters.EpochScales);
+                _model.Apply(factor);
+            }
+            else
+            {
+                using var edit = ClosedFormEdit.Solve(Derived(), _problem.Guides, _problem.EpochPreserveGram, parameters.EpochScales);
+                _model.Apply(edit);
+            }
         }
         ReplaceDerived(null);
         // A NaN or an overflow would otherwise flow silently into the patch.
@@ -74,17 +98,21 @@ public sealed class ReceSession : IDisposable
             throw new IllPosedErasureException(
                 $"The {ErasureProblem.StageName(stage)} edit made non-finite weights: the settings overflow float64 (scales too large, or lambda / the regularizer too small), or the model's weights are not finite. Use settings nearer the presets'.");
         CompletedStage = stage;
-        var derived = Derived();
+        double residual = DenseConcepts
+            ? _model.RecoveredConceptResidualFromGram(_problem.ConceptGram, DerivationMap(), _problem.ConceptEnergy)
+            : _model.RecoveredConceptResidual(_problem.Concepts, Derived(), _problem.ConceptEnergy);
+        double drift = _problem.DriftRows is { } rows
+            ? _model.PreservationDrift(rows, _problem.DriftEnergy)
+            : _model.PreservationDriftFromGram(_problem.DriftGram, _problem.DriftEnergy);
         return new StageMeasures(
-            ErasureProblem.StageName(stage),
-            _model.RecoveredConceptResidual(_problem.Concepts, derived, _problem.ConceptEnergy),
-            _model.PreservationDrift(_problem.DriftRows, _problem.DriftEnergy),
-            _model.RelativeWeightChange(),
-            clock.Elapsed.TotalSeconds);
+            ErasureProblem.StageName(stage), residual, drift, _model.RelativeWeightChange(), clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Whether the concept rows are many enough that the epochs work on their Gram matrix.</summary>
+    private bool DenseConcepts => _problem.UsesDenseForm(_problem.Concepts.shape[0]);
+
     /// <summary>The adversarial embeddings derived against the current model (concepts stacked, 77 rows each), float64.</summary>
-    public Tensor DerivedEmbeddings() => Derived().clone();
+    public Tensor DerivedEmbeddings() => DenseConcepts ? _problem.Concepts.mm(DerivationMap().t()) : Derived().clone();
 
     // Derived once per model state: the measures of a stage and the next epoch's edit share it. A resumed session
     // computes it again from the same state, with the same bits.
@@ -98,10 +126,23 @@ public sealed class ReceSession : IDisposable
         return _derived;
     }
 
+    // Like Derived: once per model state, shared by the measures and the next epoch.
+    private Tensor DerivationMap()
+    {
+        if (_derivationMap is null)
+        {
+            _derivationMap = _model.DerivationMap(_problem.Parameters.Regularizer);
+            _derivationMap.DetachFromDisposeScope();
+        }
+        return _derivationMap;
+    }
+
     private void ReplaceDerived(Tensor? value)
     {
         _derived?.Dispose();
         _derived = value;
+        _derivationMap?.Dispose();
+        _derivationMap = null;
     }
 
     public void Dispose()

@@ -79,6 +79,21 @@ public sealed class SharedFactorModel : IDisposable
         Replace(ref _k, newK.DetachFromDisposeScope());
     }
 
+    /// <summary>Applies W -> W F for every matrix, F dense (d x d): P F, H F and F^T K F.</summary>
+    public void Apply(Tensor factor)
+    {
+        using var scope = NewDisposeScope();
+        var f = factor.to(ScalarType.Float64);
+        var newP = _p.mm(f);
+        var newH = _h.mm(f);
+        var newK = f.t().mm(_k).mm(f);
+        // K stays symmetric to the last bit, as the low-rank update keeps it.
+        newK = newK.add(newK.t()).mul_(0.5);
+        Replace(ref _p, newP.DetachFromDisposeScope());
+        Replace(ref _h, newH.DetachFromDisposeScope());
+        Replace(ref _k, newK.DetachFromDisposeScope());
+    }
+
     /// <summary>
     /// RECE step 1 (paper Eq. 7/8): the embedding that best regenerates the original K/V outputs of <paramref name="concept"/>
     /// in the current model, c' = (lambda_R I + sum_l W_l^T W_l)^-1 (sum_l W_l^T W0_l) c, for every row of <paramref name="concept"/>.
@@ -95,6 +110,52 @@ public sealed class SharedFactorModel : IDisposable
         // sum_l W_l^T W0_l c = P^T G0 c = H^T c.
         var rhs = _h.t().mm(c.t());
         return Linear.SolvePositiveDefinite(system, rhs).t().contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The map M with c' = M c for every concept row (<see cref="DeriveAdversarial"/> without the rows):
+    /// M = (lambda_R I + K)^-1 H^T, d x d whatever the number of rows.
+    /// </summary>
+    public Tensor DerivationMap(double regularizer)
+    {
+        if (!(regularizer > 0) || double.IsInfinity(regularizer))
+            throw new ArgumentOutOfRangeException(nameof(regularizer), $"The RECE regularizer lambda_R must be a positive number (got {regularizer}).");
+        using var scope = NewDisposeScope();
+        var system = _k.clone();
+        system.diagonal().add_(regularizer);
+        return Linear.SolvePositiveDefinite(system, _h.t()).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="RecoveredConceptResidual"/> from the concept rows' Gram matrix X = sum c c^T and the derivation map M:
+    /// with E = P M - I, sum_l ||W_l c' - W0_l c||^2 summed over the rows is tr(E^T G0 E X).
+    /// </summary>
+    public double RecoveredConceptResidualFromGram(Tensor conceptGram, Tensor derivationMap, double originalEnergy)
+    {
+        using var scope = NewDisposeScope();
+        var e = _p.mm(derivationMap);
+        e.diagonal().sub_(1.0);
+        // G0 E = H M - G0.
+        var gramE = _h.mm(derivationMap).sub_(Gram);
+        return Math.Sqrt(Math.Max(gramE.mul_(e.mm(conceptGram)).sum().item<double>(), 0) / originalEnergy);
+    }
+
+    /// <summary><see cref="PreservationDrift"/> from the rows' Gram matrix R: tr((P - I)^T G0 (P - I) R).</summary>
+    public double PreservationDriftFromGram(Tensor rowsGram, double originalEnergy)
+    {
+        using var scope = NewDisposeScope();
+        var delta = _p.clone();
+        delta.diagonal().sub_(1.0);
+        // G0 (P - I) = H - G0.
+        var numerator = _h.sub(Gram).mul_(delta.mm(rowsGram)).sum().item<double>();
+        return Math.Sqrt(Math.Max(numerator, 0) / originalEnergy);
+    }
+
+    /// <summary>tr(G0 X) for a symmetric X: sum_l ||W0_l x||^2 over the rows X sums.</summary>
+    public static double Trace(Tensor originalGram, Tensor rowsGram)
+    {
+        using var scope = NewDisposeScope();
+        return originalGram.to(ScalarType.Float64).mul(rowsGram.to(ScalarType.Float64)).sum().item<double>();
     }
 
     /// <summary>sqrt(sum_l ||W_l c' - W0_l c||^2 / sum_l ||W0_l c||^2) over all rows.</summary>

@@ -26,7 +26,8 @@ public static class ErasureJob
         var device = request.Device ?? Rece.Models.Devices.ComputeDevice.Cpu;
         log?.Device(device);
         using var loaded = LoadedBaseModel.Load(model, timings, log, device);
-        using var problem = loaded.CreateProblem(resolved, timings, log);
+        var cache = EmbeddingCache.Default(request.EmbeddingCache);
+        using var problem = loaded.CreateProblem(resolved, timings, log, cache);
         log?.Erasing(string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\"")), resolved.Parameters.Method.ToString().ToUpperInvariant(),
             resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : "");
         using var result = timings.Time("erasureMath", () => ReceAlgorithm.Run(problem,

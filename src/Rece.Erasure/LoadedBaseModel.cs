@@ -19,14 +19,15 @@ namespace Rece.Erasure;
 public sealed class LoadedBaseModel : IDisposable
 {
     private readonly Task<BaseWeights> _weights;
+    private readonly Lazy<ClipTextEncoder> _encoder;
     private bool _weightsTimed;
 
-    private LoadedBaseModel(DiffusersModel model, ComputeDevice device, ClipTokenizer tokenizer, ClipTextEncoder encoder, Task<BaseWeights> weights)
+    private LoadedBaseModel(DiffusersModel model, ComputeDevice device, ClipTokenizer tokenizer, Lazy<ClipTextEncoder> encoder, Task<BaseWeights> weights)
     {
         Model = model;
         Device = device;
         Tokenizer = tokenizer;
-        Encoder = encoder;
+        _encoder = encoder;
         _weights = weights;
     }
 
@@ -44,7 +45,8 @@ public sealed class LoadedBaseModel : IDisposable
 
     public ClipTokenizer Tokenizer { get; }
 
-    public ClipTextEncoder Encoder { get; }
+    /// <summary>The text encoder, loaded when first needed (not at all when every text's embedding is cached).</summary>
+    public ClipTextEncoder Encoder => _encoder.Value;
 
     /// <summary>The primary file's K/V matrices, as stored.</summary>
     public KvMatrices Kv => Weights.Kv;
@@ -72,8 +74,11 @@ public sealed class LoadedBaseModel : IDisposable
         try
         {
             var tokenizer = timings.Time("loadTokenizer", () => ClipTokenizer.FromFolder(model.TokenizerDirectory));
-            log?.LoadingTextEncoder(model.TextEncoder.NumHiddenLayers, model.EmbeddingDim);
-            var encoder = timings.Time("loadTextEncoder", () => ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath, device.Torch));
+            var encoder = new Lazy<ClipTextEncoder>(() =>
+            {
+                log?.LoadingTextEncoder(model.TextEncoder.NumHiddenLayers, model.EmbeddingDim);
+                return timings.Time("loadTextEncoder", () => ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath, device.Torch));
+            });
             return new LoadedBaseModel(model, device, tokenizer, encoder, weights);
         }
         catch
@@ -133,13 +138,15 @@ public sealed class LoadedBaseModel : IDisposable
         weights.Result.Gram.Dispose();
     }
 
-    /// <summary>Encodes the request's texts and prepares the engine's inputs.</summary>
-    public ErasureProblem CreateProblem(ResolvedErasure resolved, StageTimer? timings = null, ILogger? log = null)
+    /// <summary>Encodes the request's texts (through <paramref name="cache"/> when given) and prepares the engine's inputs.</summary>
+    public ErasureProblem CreateProblem(
+        ResolvedErasure resolved, StageTimer? timings = null, ILogger? log = null, EmbeddingCache? cache = null)
     {
         using var scope = NewDisposeScope();
         var texts = resolved.Concepts.Concat(resolved.Guides).Concat(resolved.Preserve).Append("").Append(" ");
         var clock = Stopwatch.StartNew();
-        var embeddings = TextEmbeddings.Encode(Tokenizer, Encoder, texts, log);
+        string? encoderKey = cache is null ? null : EmbeddingCache.EncoderKey(Model.TextEncoderWeightsPath);
+        var embeddings = TextEmbeddings.Encode(Tokenizer, () => Encoder, texts, log, cache, encoderKey);
         timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds);
         WaitForWeights(timings);
         var concepts = resolved.Concepts.Select((c, i) =>
@@ -148,8 +155,10 @@ public sealed class LoadedBaseModel : IDisposable
             var guide = embeddings[resolved.Guides[i]];
             return new ConceptToErase(c, concept.Embedding, concept.WordCount, guide.Text, guide.Embedding, guide.WordCount);
         }).ToList();
-        return new ErasureProblem(Gram, concepts, embeddings[""].Embedding, embeddings[" "].Embedding,
-            resolved.Preserve.Select(p => embeddings[p].Embedding).ToList(), resolved.Parameters);
+        clock.Restart();
+        using var preserve = PreserveSet.FromEmbeddings(resolved.Preserve.Select(p => embeddings[p].Embedding), Model.EmbeddingDim);
+        timings?.Add("preserveGram", clock.Elapsed.TotalSeconds);
+        return new ErasureProblem(Gram, concepts, embeddings[""].Embedding, embeddings[" "].Embedding, preserve, resolved.Parameters);
     }
 
     /// <summary>The patch that turns this base model into the one edited with <paramref name="storedFactor"/> (see <see cref="FactorApplication.ToStoredPrecision"/>).</summary>
@@ -166,7 +175,8 @@ public sealed class LoadedBaseModel : IDisposable
 
     public void Dispose()
     {
-        Encoder.Dispose();
+        if (_encoder.IsValueCreated)
+            _encoder.Value.Dispose();
         Release(_weights);
     }
 }

@@ -30,4 +30,15 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "loading the text encoder ({Layers} layers, d={Dim})")]
     public static partial void LoadingTextEncoder(this ILogger logger, int layers, int dim);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning,
+        Message = "embedding cache file {Path} is damaged; it is ignored and will be rewritten")]
+    public static partial void EmbeddingCacheDamaged(this ILogger logger, string path);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning,
+        Message = "the embedding cache in {Directory} cannot be used ({Reason}); texts are encoded without it (set RECE_EMBEDDING_CACHE to a writable folder, or to off)")]
+    public static partial void EmbeddingCacheUnavailable(this ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "embeddings: {Cached} of {Total} texts from the cache, {Encoded} encoded")]
+    public static partial void EmbeddingsFromCache(this ILogger logger, int cached, int total, int encoded);
 }

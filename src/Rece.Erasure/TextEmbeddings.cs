@@ -9,34 +9,73 @@ namespace Rece.Erasure;
 
 /// <summary>
 /// Tokenizes texts and runs the text encoder (on its device) once per distinct token sequence, in batches; the embeddings
-/// come back to host memory, where the erase math runs.
+/// come back to host memory, where the erase math runs. With an <see cref="EmbeddingCache"/>, sequences already encoded
+/// by the same encoder weights come from it, and the encoder is not even loaded when every text is cached.
 /// </summary>
 public static class TextEmbeddings
 {
     public const int BatchSize = 16;
 
-    public static IReadOnlyDictionary<string, TextEmbedding> Encode(ClipTokenizer tokenizer, ClipTextEncoder encoder, IEnumerable<string> texts, ILogger? log = null)
+    public static IReadOnlyDictionary<string, TextEmbedding> Encode(
+        ClipTokenizer tokenizer, ClipTextEncoder encoder, IEnumerable<string> texts, ILogger? log = null) =>
+        Encode(tokenizer, () => encoder, texts, log);
+
+    /// <param name="encoder">Gives the encoder when a sequence must be encoded (loading it is the caller's).</param>
+    /// <param name="encoderKey">The SHA-256 of the encoder's weights (<see cref="EmbeddingCache.EncoderKey"/>); needed with a cache.</param>
+    public static IReadOnlyDictionary<string, TextEmbedding> Encode(
+        ClipTokenizer tokenizer,
+        Func<ClipTextEncoder> encoder,
+        IEnumerable<string> texts,
+        ILogger? log = null,
+        EmbeddingCache? cache = null,
+        string? encoderKey = null)
     {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(encoder);
+        if (cache is not null && encoderKey is null)
+            throw new ArgumentException("A cache needs the encoder's key.", nameof(encoderKey));
         var tokenized = texts.Distinct(StringComparer.Ordinal).ToDictionary(t => t, tokenizer.Encode, StringComparer.Ordinal);
         // "" and " " (and texts differing only in case or spacing) share token ids: encode each sequence once.
-        var distinct = tokenized.Values.Select(t => t.Ids).DistinctBy(ids => string.Join(',', ids)).ToList();
+        var distinct = tokenized.Values.Select(t => t.Ids).DistinctBy(IdsKey).ToList();
         var byIds = new Dictionary<string, Tensor>();
-        var clock = Stopwatch.StartNew();
-        for (int start = 0; start < distinct.Count; start += BatchSize)
+        var missing = new List<int[]>();
+        foreach (var ids in distinct)
         {
-            var batch = distinct.Skip(start).Take(BatchSize).ToList();
-            using var output = encoder.Encode(batch);
+            if (cache?.TryGet(encoderKey!, ids, log) is { } cached)
+                byIds[IdsKey(ids)] = cached;
+            else
+                missing.Add(ids);
+        }
+        if (cache is not null)
+            log?.EmbeddingsFromCache(distinct.Count - missing.Count, distinct.Count, missing.Count);
+
+        var clock = Stopwatch.StartNew();
+        for (int start = 0; start < missing.Count; start += BatchSize)
+        {
+            var batch = missing.Skip(start).Take(BatchSize).ToList();
+            var model = encoder();
+            using var output = model.Encode(batch);
             for (int i = 0; i < batch.Count; i++)
-                byIds[string.Join(',', batch[i])] = HostTensors.CopyToHost(output[i]);
-            if (distinct.Count > BatchSize && clock.Elapsed.TotalSeconds > 1)
             {
-                log?.Encoded(Math.Min(start + BatchSize, distinct.Count), distinct.Count);
+                var embedding = HostTensors.CopyToHost(output[i]);
+                // A meta device (shape-only tests) has no values to keep.
+                if (output.device_type != TorchSharp.DeviceType.META)
+                    cache?.Put(encoderKey!, batch[i], embedding, log);
+                byIds[IdsKey(batch[i])] = embedding;
+            }
+            if (missing.Count > BatchSize && clock.Elapsed.TotalSeconds > 1)
+            {
+                log?.Encoded(Math.Min(start + BatchSize, missing.Count), missing.Count);
                 clock.Restart();
             }
         }
+        if (missing.Count > 0)
+            cache?.Trim(log);
         return tokenized.ToDictionary(
             kv => kv.Key,
-            kv => new TextEmbedding(kv.Key, byIds[string.Join(',', kv.Value.Ids)], kv.Value.WordCount),
+            kv => new TextEmbedding(kv.Key, byIds[IdsKey(kv.Value.Ids)], kv.Value.WordCount),
             StringComparer.Ordinal);
     }
+
+    private static string IdsKey(IReadOnlyList<int> ids) => string.Join(',', ids);
 }

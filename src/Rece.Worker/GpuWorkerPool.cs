@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Rece.Erasure;
 using Rece.Storage;
 
 namespace Rece.Worker;
@@ -23,9 +24,11 @@ public sealed partial class GpuWorkerPool : BackgroundService
         var log = loggerFactory.CreateLogger<GpuJobWorker>();
         service ??= TaskHub.CreateService(account, hub, loggerFactory);
         Events = new TaskHubDurableClient(service, hub.Name);
-        _warm = new WarmModels(log: log, device: options.Device);
-        _evaluation = new WarmEvaluation(log: log, device: options.Device);
         var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log);
+        // Beside the model cache on disk, and the recent ones in memory: a repeated preserve set is never re-encoded.
+        var embeddings = new EmbeddingCache(Path.Combine(models.Root, ".embeddings"), memoryBytes: 1L << 30);
+        _warm = new WarmModels(log: log, device: options.Device, embeddings: embeddings);
+        _evaluation = new WarmEvaluation(log: log, device: options.Device);
         Workers = Enumerable.Range(0, count)
             .Select(i => new GpuJobWorker(account, new TaskHubResultEvents(Events), models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log, _evaluation))
             .ToList();

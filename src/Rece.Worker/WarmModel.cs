@@ -24,7 +24,8 @@ internal sealed class WarmModel : IDisposable
     /// <summary>The primary U-Net weights and every variant with the same weights (fp16), as `rece erase` edits them.</summary>
     public IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> Bases { get; }
 
-    public (ResolvedErasure Resolved, Rece.Engine.ErasureProblem Problem) Problem(RunSettings settings, int capacity)
+    public (ResolvedErasure Resolved, Rece.Engine.ErasureProblem Problem) Problem(
+        RunSettings settings, int capacity, EmbeddingCache embeddings, Microsoft.Extensions.Logging.ILogger? log)
     {
         string key = PipelineJson.Serialize(settings);
         for (var node = _problems.First; node is not null; node = node.Next)
@@ -37,7 +38,7 @@ internal sealed class WarmModel : IDisposable
             }
         }
         var resolved = ResolvedErasure.From(EpochEraser.ToErasureRequest(settings, Source.Directory));
-        var problem = Loaded.CreateProblem(resolved);
+        var problem = Loaded.CreateProblem(resolved, log: log, cache: embeddings);
         _problems.AddFirst((key, resolved, problem));
         while (_problems.Count > capacity)
         {

@@ -12,9 +12,16 @@ namespace Rece.Worker;
 /// Used on the <see cref="ComputeThread"/> only.
 /// </summary>
 /// <param name="device">Where the text encoder runs and G0 is formed; default: the CPU.</param>
-public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, ILogger? log = null, ComputeDevice? device = null) : IDisposable
+/// <param name="embeddings">Text embeddings kept between jobs (default: in memory only, up to 1 GiB).</param>
+public sealed class WarmModels(
+    int modelCapacity = 2,
+    int problemCapacity = 8,
+    ILogger? log = null,
+    ComputeDevice? device = null,
+    EmbeddingCache? embeddings = null) : IDisposable
 {
     private readonly LinkedList<WarmModel> _models = new();
+    private readonly EmbeddingCache _embeddings = embeddings ?? new EmbeddingCache(null, memoryBytes: 1L << 30);
 
     /// <summary>Loads (or reuses) the model and prepares (or reuses) the problem of <paramref name="settings"/>.</summary>
     internal (WarmModel Model, ResolvedErasure Resolved, Rece.Engine.ErasureProblem Problem) Get(CachedModel source, RunSettings settings)
@@ -46,7 +53,7 @@ public sealed class WarmModels(int modelCapacity = 2, int problemCapacity = 8, I
             _models.Remove(model);
             _models.AddFirst(model);
         }
-        var (resolved, problem) = model.Problem(settings, problemCapacity);
+        var (resolved, problem) = model.Problem(settings, problemCapacity, _embeddings, log);
         return (model, resolved, problem);
     }
 

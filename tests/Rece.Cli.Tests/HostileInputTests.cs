@@ -8,8 +8,8 @@ namespace Rece.Cli.Tests;
 public sealed class HostileInputTests : CommandLineTest
 {
     [Theory]
-    [InlineData("--erase-scale", "1e300")]
-    [InlineData("--uce-erase-scale", "1e300")]
+    [InlineData("--erase-scale", "1e308")]
+    [InlineData("--uce-erase-scale", "1e308")]
     public void SettingsThatOverflowTheMathAreAClearError(string option, string value)
     {
         string model = Fixture();

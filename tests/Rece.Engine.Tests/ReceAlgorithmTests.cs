@@ -5,15 +5,21 @@ namespace Rece.Engine.Tests;
 public class ReceAlgorithmTests
 {
     [Theory]
-    [InlineData(ErasureMethod.Uce, 0, 1, 0)]
-    [InlineData(ErasureMethod.Rece, 3, 1, 0)]
-    [InlineData(ErasureMethod.Rece, 2, 2, 2)]
-    public void SharedFactorEqualsThePlainPerMatrixFormula(ErasureMethod method, int epochs, int concepts, int preserveTexts)
+    [InlineData(ErasureMethod.Uce, 0, 1, 0, FactorForm.Auto)]
+    [InlineData(ErasureMethod.Rece, 3, 1, 0, FactorForm.Auto)]
+    [InlineData(ErasureMethod.Rece, 2, 2, 2, FactorForm.Auto)]
+    [InlineData(ErasureMethod.Rece, 2, 2, 2, FactorForm.LowRank)]
+    [InlineData(ErasureMethod.Rece, 2, 2, 2, FactorForm.Dense)]
+    [InlineData(ErasureMethod.Uce, 0, 3, 1, FactorForm.LowRank)]
+    public void SharedFactorEqualsThePlainPerMatrixFormula(
+        ErasureMethod method, int epochs, int concepts, int preserveTexts, FactorForm form)
     {
         var problem = new RandomProblem(seed: 11, concepts: concepts, preserveTexts: preserveTexts);
         var parameters = new ReceParameters { Method = method, Epochs = epochs };
 
-        using var result = problem.Run(parameters);
+        using var erasure = new ErasureProblem(
+            problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters, form);
+        using var result = ReceAlgorithm.Run(erasure);
         var expected = PerMatrixReference.Run(problem.Original, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
 
         Assert.Equal(epochs + 2, result.Stages.Count);
@@ -25,12 +31,15 @@ public class ReceAlgorithmTests
         }
     }
 
-    [Fact]
-    public void AResumedSessionContinuesBitForBit()
+    [Theory]
+    [InlineData(FactorForm.LowRank)]
+    [InlineData(FactorForm.Dense)]
+    public void AResumedSessionContinuesBitForBit(FactorForm form)
     {
         var problem = new RandomProblem(seed: 21, preserveTexts: 2);
         var parameters = new ReceParameters { Epochs = 3 };
-        using var erasure = new ErasureProblem(problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        using var erasure = new ErasureProblem(
+            problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters, form);
         using var continuous = ReceAlgorithm.Run(erasure);
 
         // Save after every stage, drop the session, resume from the saved copy, as a pipeline worker does.
@@ -93,15 +102,22 @@ public class ReceAlgorithmTests
         Assert.True(result.Stages[^1].RelativeWeightChange > result.Stages[1].RelativeWeightChange);
     }
 
-    [Fact]
-    public void MeasuresEqualTheirDefinitionsOverTheMatrices()
+    [Theory]
+    [InlineData(FactorForm.LowRank, 24, 2)]
+    [InlineData(FactorForm.Dense, 24, 2)]
+    [InlineData(FactorForm.Auto, 200, 0)]
+    public void MeasuresEqualTheirDefinitionsOverTheMatrices(FactorForm form, int d, int preserveTexts)
     {
-        var problem = new RandomProblem(seed: 8, preserveTexts: 2);
-        using var result = problem.Run(new ReceParameters { Epochs = 2 });
+        // d = 200 with no preserve text measures the drift on its 77 rows; d = 24 on their Gram matrix.
+        var problem = new RandomProblem(seed: 8, d: d, preserveTexts: preserveTexts);
+        using var erasure = new ErasureProblem(problem.Gram, problem.Concepts, problem.Empty, problem.Space,
+            problem.Preserve, new ReceParameters { Epochs = 2 }, form);
+        using var result = ReceAlgorithm.Run(erasure, keepFinalDerived: true);
         var edited = problem.Original.Select(w => w.mm(result.SharedFactor)).ToList();
         var concept = problem.Concepts[0].ConceptEmbedding;
 
         var derived = PerMatrixReference.Derive(edited, problem.Original, concept, 0.1);
+        Assert.True(RandomProblem.RelativeError(result.FinalDerivedEmbeddings!, derived) < 1e-9);
         double num = 0, den = 0, driftNum = 0, driftDen = 0, changeNum = 0, changeDen = 0;
         var drift = cat(new[] { problem.Empty }.Concat(problem.Preserve).ToArray(), 0);
         for (int l = 0; l < edited.Count; l++)
@@ -117,6 +133,28 @@ public class ReceAlgorithmTests
         Assert.Equal(Math.Sqrt(num / den), last.RecoveredConceptResidual, 9);
         Assert.Equal(Math.Sqrt(driftNum / driftDen), last.PreservationDrift, 9);
         Assert.Equal(Math.Sqrt(changeNum / changeDen), last.RelativeWeightChange, 9);
+    }
+
+    [Fact]
+    public void AtTheSwitchBothFormsGiveTheSameFactor()
+    {
+        // 77 concept rows at d = 154: where Auto changes form (UCE's 75 aligned rows stay low-rank, the epochs go dense).
+        var problem = new RandomProblem(seed: 31, d: 154, preserveTexts: 3);
+        var parameters = new ReceParameters { Epochs = 2 };
+        ErasureResult Run(FactorForm form)
+        {
+            using var erasure = new ErasureProblem(
+                problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters, form);
+            return ReceAlgorithm.Run(erasure);
+        }
+        using var lowRank = Run(FactorForm.LowRank);
+        using var dense = Run(FactorForm.Dense);
+        using var auto = Run(FactorForm.Auto);
+        Assert.True(RandomProblem.RelativeError(dense.SharedFactor, lowRank.SharedFactor) < 1e-10);
+        Assert.True(RandomProblem.RelativeError(auto.SharedFactor, lowRank.SharedFactor) < 1e-10);
+        var expected = PerMatrixReference.Run(problem.Original, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        for (int l = 0; l < expected.Count; l++)
+            Assert.True(RandomProblem.RelativeError(problem.Original[l].mm(auto.SharedFactor), expected[l]) < 1e-9);
     }
 
     [Fact]

@@ -26,6 +26,10 @@ public static class EraseCommand
         var preserve = new Option<string[]>("--preserve") { Description = "A text whose K/V outputs are kept (repeatable)." };
         var preserveFile = new Option<string?>("--preserve-file") { Description = "Texts to preserve: one per line, or a column of a .csv file." };
         var preserveColumn = new Option<string?>("--preserve-column") { Description = "The .csv column of --preserve-file (default: \"prompt\", or the only column)." };
+        var embeddingCache = new Option<string?>("--embedding-cache")
+        {
+            Description = "Folder of cached text embeddings, or off (default: $RECE_EMBEDDING_CACHE, else ~/.cache/rece/embeddings).",
+        };
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists and is not empty." };
         var patchOnly = new Option<bool>("--patch-only") { Description = "Write only rece-patch.safetensors and rece-report.json (rebuild the model later with apply-patch)." };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
@@ -37,7 +41,7 @@ public static class EraseCommand
         {
             model, concepts, output, preset, method, guides, preserve, preserveFile, preserveColumn,
         };
-        foreach (var option in settings.Values.Concat(new Option[] { force, patchOnly, json, quiet, device }))
+        foreach (var option in settings.Values.Concat(new Option[] { embeddingCache, force, patchOnly, json, quiet, device }))
             command.Options.Add(option);
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
         {
@@ -54,6 +58,7 @@ public static class EraseCommand
                 Preserve = parse.GetValue(preserve) ?? Array.Empty<string>(),
                 PreserveFile = parse.GetValue(preserveFile),
                 PreserveColumn = parse.GetValue(preserveColumn),
+                EmbeddingCache = parse.GetValue(embeddingCache),
                 Force = parse.GetValue(force),
                 PatchOnly = parse.GetValue(patchOnly),
                 Device = computeDevice,
