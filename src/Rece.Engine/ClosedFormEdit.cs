@@ -17,7 +17,12 @@ public static class ClosedFormEdit
     /// <param name="erased">Rows c_t to erase (n x d).</param>
     /// <param name="targets">Rows g_t, paired with <paramref name="erased"/> (n x d); each c_t is mapped to W g_t.</param>
     /// <param name="preserveGram">sum_r r r^T of the vectors to keep (d x d), unscaled.</param>
-    public static LowRankFactor Solve(Tensor erased, Tensor targets, Tensor preserveGram, EditScales scales)
+    /// <param name="nullBasis">
+    /// With <see cref="PreserveMode.NullSpace"/>: an orthonormal basis Q (d x k) of the directions the edit may act on.
+    /// The edit is then the same minimiser over F = I + X Q Q^T: B^-1 becomes Q (Q^T B Q)^-1 Q^T.
+    /// </param>
+    public static LowRankFactor Solve(
+        Tensor erased, Tensor targets, Tensor preserveGram, EditScales scales, Tensor? nullBasis = null)
     {
         if (erased.ndim != 2 || !erased.shape.SequenceEqual(targets.shape))
             throw new ArgumentException($"Erased rows {Shape(erased)} and target rows {Shape(targets)} must both be n x d.");
@@ -30,7 +35,7 @@ public static class ClosedFormEdit
         var g = targets.to(ScalarType.Float64);
         var b = c.t().mm(c).mul_(scales.EraseScale).add_(preserveGram.to(ScalarType.Float64).mul(scales.PreserveScale));
         b.diagonal().add_(scales.Lambda);
-        var v = Linear.SolvePositiveDefinite(b, c.t());
+        var v = SolveRestricted(b, c.t(), nullBasis);
         var u = g.sub(c).t().mul(scales.EraseScale).contiguous();
         return new LowRankFactor(u.MoveToOuterDisposeScope(), v.MoveToOuterDisposeScope());
     }
@@ -42,16 +47,46 @@ public static class ClosedFormEdit
     /// <param name="erasedGram">C^T C = sum_t c_t c_t^T (d x d).</param>
     /// <param name="targetErasedCross">G^T C = sum_t g_t c_t^T (d x d).</param>
     /// <param name="preserveGram">sum_r r r^T of the vectors to keep (d x d), unscaled.</param>
-    public static Tensor SolveDense(Tensor erasedGram, Tensor targetErasedCross, Tensor preserveGram, EditScales scales)
+    /// <param name="nullBasis">As in <see cref="Solve"/>.</param>
+    public static Tensor SolveDense(
+        Tensor erasedGram, Tensor targetErasedCross, Tensor preserveGram, EditScales scales, Tensor? nullBasis = null)
     {
         using var scope = NewDisposeScope();
         var b = erasedGram.mul(scales.EraseScale).add_(preserveGram.mul(scales.PreserveScale));
         b.diagonal().add_(scales.Lambda);
         // (G - C)^T C B^-1 = (B^-1 (G^T C - C^T C)^T)^T, B symmetric.
         var moved = targetErasedCross.sub(erasedGram).mul_(scales.EraseScale);
-        var factor = Linear.SolvePositiveDefinite(b, moved.t()).t();
+        var factor = SolveRestricted(b, moved.t(), nullBasis).t();
         factor.diagonal().add_(1.0);
         return factor.contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>B^-1 Y, or Q (Q^T B Q)^-1 Q^T Y within the null space Q.</summary>
+    private static Tensor SolveRestricted(Tensor b, Tensor y, Tensor? nullBasis)
+    {
+        if (nullBasis is null)
+            return Linear.SolvePositiveDefinite(b, y);
+        using var scope = NewDisposeScope();
+        var q = nullBasis.to(ScalarType.Float64);
+        var restricted = q.t().mm(b).mm(q);
+        return q.mm(Linear.SolvePositiveDefinite(restricted, q.t().mm(y))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// An orthonormal basis (d x k) of the directions where the mean second moment of the preserved rows,
+    /// <paramref name="rowsGram"/> / <paramref name="rows"/>, has eigenvalues below <paramref name="threshold"/>.
+    /// </summary>
+    public static Tensor NullSpaceBasis(Tensor rowsGram, long rows, double threshold)
+    {
+        using var scope = NewDisposeScope();
+        var moment = rowsGram.to(ScalarType.Float64).div(Math.Max(rows, 1));
+        moment = moment.add(moment.t()).mul_(0.5);
+        var (values, vectors) = linalg.eigh(moment);
+        var keep = values.lt(threshold).nonzero().squeeze(1);
+        if (keep.shape[0] == 0)
+            throw new IllPosedErasureException(
+                $"The preserve texts' token embeddings span every direction above the null-space threshold {threshold}, so a null-space edit cannot change anything; raise the threshold (--null-space-threshold) or preserve fewer texts.");
+        return vectors.index_select(1, keep).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>sum_r r r^T over the rows of <paramref name="rows"/> (m x d), in float64.</summary>

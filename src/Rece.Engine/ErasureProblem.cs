@@ -95,7 +95,14 @@ public sealed class ErasureProblem : IDisposable
                     UceCross = UceTargets.t().mm(UceErased);
                 }
                 if (UsesDenseForm(Concepts.shape[0]))
+                {
                     GuideConceptCross = Guides.t().mm(Concepts);
+                    if (parameters.Derivation == Derivation.StandardReg)
+                        GuideGram = ClosedFormEdit.GramOfRows(Guides);
+                }
+                // "" and " " have the same tokens, so the UCE pass ("" + texts) and the epochs (" " + texts) share it.
+                if (parameters.PreserveMode == PreserveMode.NullSpace)
+                    NullBasis = ClosedFormEdit.NullSpaceBasis(UcePreserveGram, ContextLength * (1L + preserve.Count), parameters.NullSpaceThreshold);
                 foreach (var t in Owned)
                     t.DetachFromDisposeScope();
             }
@@ -143,6 +150,12 @@ public sealed class ErasureProblem : IDisposable
 
     /// <summary>sum g c^T over the concept rows and their guides' rows (dense form only).</summary>
     internal Tensor? GuideConceptCross { get; }
+
+    /// <summary>sum g g^T over the guide rows (dense form with <see cref="Derivation.StandardReg"/> only).</summary>
+    internal Tensor? GuideGram { get; }
+
+    /// <summary>The directions a <see cref="PreserveMode.NullSpace"/> edit may act on (d x k), else null.</summary>
+    internal Tensor? NullBasis { get; }
 
     internal Tensor UcePreserveGram { get; }
 
@@ -193,7 +206,7 @@ public sealed class ErasureProblem : IDisposable
     private Tensor[] Owned => new[]
     {
         Gram, Concepts, Guides, UceErased, UceTargets, UceErasedGram, UceCross, ConceptGram, GuideConceptCross,
-        UcePreserveGram, EpochPreserveGram, DriftGram, DriftRows,
+        GuideGram, NullBasis, UcePreserveGram, EpochPreserveGram, DriftGram, DriftRows,
     }.OfType<Tensor>().ToArray();
 
     public void Dispose()

@@ -30,6 +30,13 @@ public sealed record ReceParameters
 
     public int Epochs { get; init; } = ErasurePreset.Default.Epochs;
 
+    public Derivation Derivation { get; init; } = Derivation.RegZero;
+
+    public PreserveMode PreserveMode { get; init; } = PreserveMode.Weighted;
+
+    /// <summary>tau of <see cref="PreserveMode.NullSpace"/>.</summary>
+    public double NullSpaceThreshold { get; init; } = EraseSettingDefaults.NullSpaceThreshold;
+
     public int EffectiveEpochs => Method == ErasureMethod.Uce ? 0 : Epochs;
 
     public EditScales UceScales(int preserveTexts) =>
@@ -45,6 +52,8 @@ public sealed record ReceParameters
             EpochScales.Validate("RECE epochs");
         if (!(Regularizer > 0) || double.IsInfinity(Regularizer))
             throw new ArgumentOutOfRangeException(nameof(Regularizer), $"The RECE regularizer (--reg) must be a positive number (got {Regularizer}).");
+        if (!(NullSpaceThreshold > 0) || double.IsInfinity(NullSpaceThreshold))
+            throw new ArgumentOutOfRangeException(nameof(NullSpaceThreshold), $"The null-space threshold must be a positive number (got {NullSpaceThreshold}).");
         if (Epochs < 0)
             throw new ArgumentOutOfRangeException(nameof(Epochs), $"The number of epochs must be zero or more (got {Epochs}).");
     }

@@ -13,7 +13,7 @@ public sealed class ReceSession : IDisposable
     private readonly ErasureProblem _problem;
     private readonly SharedFactorModel _model;
     private Tensor? _derived;
-    private Tensor? _derivationMap;
+    private (Tensor Map, Tensor? GuideMap)? _derivationMaps;
 
     private ReceSession(ErasureProblem problem, SharedFactorModel model, int completedStage)
     {
@@ -56,51 +56,27 @@ public sealed class ReceSession : IDisposable
             throw new InvalidOperationException($"All {_problem.LastStage + 1} stages have run.");
         var clock = Stopwatch.StartNew();
         int stage = CompletedStage + 1;
-        var parameters = _problem.Parameters;
         if (stage == 1)
-        {
-            // UCE pass: token-aligned pairs, preserve list R = [""] + user texts.
-            if (_problem.UsesDenseForm(_problem.UceErased.shape[0]))
-            {
-                using var factor = ClosedFormEdit.SolveDense(_problem.UceErasedGram!, _problem.UceCross!, _problem.UcePreserveGram, _problem.UceScales);
-                _model.Apply(factor);
-            }
-            else
-            {
-                using var uce = ClosedFormEdit.Solve(_problem.UceErased, _problem.UceTargets, _problem.UcePreserveGram, _problem.UceScales);
-                _model.Apply(uce);
-            }
-        }
+            ApplyUce();
         else if (stage > 1)
-        {
-            // RECE epoch: erase the embeddings derived against the current model, index-aligned with the guides.
-            if (DenseConcepts)
-            {
-                // The derived rows are C M^T, so their Gram matrix is M (C^T C) M^T and their cross with the guides
-                // (G^T C) M^T: the epoch never forms the rows.
-                using var scope = NewDisposeScope();
-                var map = DerivationMap();
-                var erasedGram = map.mm(_problem.ConceptGram).mm(map.t());
-                erasedGram = erasedGram.add(erasedGram.t()).mul_(0.5);
-                var cross = _problem.GuideConceptCross!.mm(map.t());
-                using var factor = ClosedFormEdit.SolveDense(erasedGram, cross, _problem.EpochPreserveGram, parameters.EpochScales);
-                _model.Apply(factor);
-            }
-            else
-            {
-                using var edit = ClosedFormEdit.Solve(Derived(), _problem.Guides, _problem.EpochPreserveGram, parameters.EpochScales);
-                _model.Apply(edit);
-            }
-        }
+            ApplyEpoch();
         ReplaceDerived(null);
         // A NaN or an overflow would otherwise flow silently into the patch.
         if (!isfinite(_model.Factor).all().item<bool>())
             throw new IllPosedErasureException(
                 $"The {ErasureProblem.StageName(stage)} edit made non-finite weights: the settings overflow float64 (scales too large, or lambda / the regularizer too small), or the model's weights are not finite. Use settings nearer the presets'.");
         CompletedStage = stage;
-        double residual = DenseConcepts
-            ? _model.RecoveredConceptResidualFromGram(_problem.ConceptGram, DerivationMap(), _problem.ConceptEnergy)
-            : _model.RecoveredConceptResidual(_problem.Concepts, Derived(), _problem.ConceptEnergy);
+        double residual;
+        if (DenseConcepts)
+        {
+            var (map, guideMap) = DerivationMaps();
+            residual = _model.RecoveredConceptResidualFromGram(_problem.ConceptGram, map, guideMap,
+                _problem.GuideConceptCross, _problem.GuideGram, _problem.ConceptEnergy);
+        }
+        else
+        {
+            residual = _model.RecoveredConceptResidual(_problem.Concepts, Derived(), _problem.ConceptEnergy);
+        }
         double drift = _problem.DriftRows is { } rows
             ? _model.PreservationDrift(rows, _problem.DriftEnergy)
             : _model.PreservationDriftFromGram(_problem.DriftGram, _problem.DriftEnergy);
@@ -108,11 +84,65 @@ public sealed class ReceSession : IDisposable
             ErasureProblem.StageName(stage), residual, drift, _model.RelativeWeightChange(), clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>UCE pass: token-aligned pairs, preserve list R = [""] + user texts.</summary>
+    private void ApplyUce()
+    {
+        var p = _problem;
+        if (p.UsesDenseForm(p.UceErased.shape[0]))
+        {
+            using var factor = ClosedFormEdit.SolveDense(p.UceErasedGram!, p.UceCross!, p.UcePreserveGram, p.UceScales, p.NullBasis);
+            _model.Apply(factor);
+        }
+        else
+        {
+            using var edit = ClosedFormEdit.Solve(p.UceErased, p.UceTargets, p.UcePreserveGram, p.UceScales, p.NullBasis);
+            _model.Apply(edit);
+        }
+    }
+
+    /// <summary>RECE epoch: erase the embeddings derived against the current model, index-aligned with the guides.</summary>
+    private void ApplyEpoch()
+    {
+        var p = _problem;
+        var scales = p.Parameters.EpochScales;
+        if (!DenseConcepts)
+        {
+            using var edit = ClosedFormEdit.Solve(Derived(), p.Guides, p.EpochPreserveGram, scales, p.NullBasis);
+            _model.Apply(edit);
+            return;
+        }
+        // The derived rows are C M^T (+ G N^T), so their Gram matrix and their cross with the guides follow from the
+        // concepts' and guides' Gram matrices: the epoch never forms the rows.
+        using var scope = NewDisposeScope();
+        var (map, guideMap) = DerivationMaps();
+        var erasedGram = map.mm(p.ConceptGram).mm(map.t());
+        var cross = p.GuideConceptCross!.mm(map.t());
+        if (guideMap is not null)
+        {
+            var mixed = map.mm(p.GuideConceptCross!.t()).mm(guideMap.t());
+            erasedGram.add_(mixed).add_(mixed.t()).add_(guideMap.mm(p.GuideGram!).mm(guideMap.t()));
+            cross.add_(p.GuideGram!.mm(guideMap.t()));
+        }
+        erasedGram = erasedGram.add(erasedGram.t()).mul_(0.5);
+        using var factor = ClosedFormEdit.SolveDense(erasedGram, cross, p.EpochPreserveGram, scales, p.NullBasis);
+        _model.Apply(factor);
+    }
+
     /// <summary>Whether the concept rows are many enough that the epochs work on their Gram matrix.</summary>
     private bool DenseConcepts => _problem.UsesDenseForm(_problem.Concepts.shape[0]);
 
     /// <summary>The adversarial embeddings derived against the current model (concepts stacked, 77 rows each), float64.</summary>
-    public Tensor DerivedEmbeddings() => DenseConcepts ? _problem.Concepts.mm(DerivationMap().t()) : Derived().clone();
+    public Tensor DerivedEmbeddings()
+    {
+        if (!DenseConcepts)
+            return Derived().clone();
+        using var scope = NewDisposeScope();
+        var (map, guideMap) = DerivationMaps();
+        var derived = _problem.Concepts.mm(map.t());
+        if (guideMap is not null)
+            derived.add_(_problem.Guides.mm(guideMap.t()));
+        return derived.MoveToOuterDisposeScope();
+    }
 
     // Derived once per model state: the measures of a stage and the next epoch's edit share it. A resumed session
     // computes it again from the same state, with the same bits.
@@ -120,29 +150,33 @@ public sealed class ReceSession : IDisposable
     {
         if (_derived is null)
         {
-            _derived = _model.DeriveAdversarial(_problem.Concepts, _problem.Parameters.Regularizer);
+            var parameters = _problem.Parameters;
+            _derived = _model.DeriveAdversarial(_problem.Concepts, parameters.Regularizer, parameters.Derivation, _problem.Guides);
             _derived.DetachFromDisposeScope();
         }
         return _derived;
     }
 
     // Like Derived: once per model state, shared by the measures and the next epoch.
-    private Tensor DerivationMap()
+    private (Tensor Map, Tensor? GuideMap) DerivationMaps()
     {
-        if (_derivationMap is null)
+        if (_derivationMaps is null)
         {
-            _derivationMap = _model.DerivationMap(_problem.Parameters.Regularizer);
-            _derivationMap.DetachFromDisposeScope();
+            var (map, guideMap) = _model.DerivationMaps(_problem.Parameters.Regularizer, _problem.Parameters.Derivation);
+            map.DetachFromDisposeScope();
+            guideMap?.DetachFromDisposeScope();
+            _derivationMaps = (map, guideMap);
         }
-        return _derivationMap;
+        return _derivationMaps.Value;
     }
 
     private void ReplaceDerived(Tensor? value)
     {
         _derived?.Dispose();
         _derived = value;
-        _derivationMap?.Dispose();
-        _derivationMap = null;
+        _derivationMaps?.Map.Dispose();
+        _derivationMaps?.GuideMap?.Dispose();
+        _derivationMaps = null;
     }
 
     public void Dispose()

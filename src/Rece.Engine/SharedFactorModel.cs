@@ -96,49 +96,95 @@ public sealed class SharedFactorModel : IDisposable
 
     /// <summary>
     /// RECE step 1 (paper Eq. 7/8): the embedding that best regenerates the original K/V outputs of <paramref name="concept"/>
-    /// in the current model, c' = (lambda_R I + sum_l W_l^T W_l)^-1 (sum_l W_l^T W0_l) c, for every row of <paramref name="concept"/>.
+    /// in the current model, for every row (<see cref="Derivation"/>; RegZero:
+    /// c' = (lambda_R I + sum_l W_l^T W_l)^-1 (sum_l W_l^T W0_l) c). In this model A = K and B = H^T.
     /// </summary>
+    /// <param name="guide">The guide rows paired with <paramref name="concept"/> (used by StandardReg).</param>
     /// <returns>c' rows (n x d, float64).</returns>
-    public Tensor DeriveAdversarial(Tensor concept, double regularizer)
+    public Tensor DeriveAdversarial(
+        Tensor concept, double regularizer, Derivation derivation = Derivation.RegZero, Tensor? guide = null)
     {
-        if (!(regularizer > 0) || double.IsInfinity(regularizer))
-            throw new ArgumentOutOfRangeException(nameof(regularizer), $"The RECE regularizer lambda_R must be a positive number (got {regularizer}).");
+        CheckRegularizer(regularizer);
         using var scope = NewDisposeScope();
-        var c = concept.to(ScalarType.Float64);
-        var system = _k.clone();
-        system.diagonal().add_(regularizer);
+        var c = concept.to(ScalarType.Float64).t();
         // sum_l W_l^T W0_l c = P^T G0 c = H^T c.
-        var rhs = _h.t().mm(c.t());
-        return Linear.SolvePositiveDefinite(system, rhs).t().contiguous().MoveToOuterDisposeScope();
+        var rhs = _h.t().mm(c);
+        if (derivation == Derivation.SurrogateReg)
+        {
+            rhs.add_(_k.mm(c), alpha: regularizer);
+            return Linear.SolvePositiveDefinite(_k.mul(1 + regularizer), rhs).t().contiguous().MoveToOuterDisposeScope();
+        }
+        if (derivation == Derivation.StandardReg)
+            rhs.add_(RequireGuide(guide).to(ScalarType.Float64).t(), alpha: regularizer);
+        return Linear.SolvePositiveDefinite(Regularized(regularizer), rhs).t().contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// The map M with c' = M c for every concept row (<see cref="DeriveAdversarial"/> without the rows):
-    /// M = (lambda_R I + K)^-1 H^T, d x d whatever the number of rows.
+    /// The maps of <see cref="DeriveAdversarial"/> without the rows: c' = M c + N g, d x d whatever the number of rows
+    /// (N is null unless <see cref="Derivation.StandardReg"/>, where N = lambda_R (lambda_R I + K)^-1).
     /// </summary>
-    public Tensor DerivationMap(double regularizer)
+    public (Tensor Map, Tensor? GuideMap) DerivationMaps(double regularizer, Derivation derivation = Derivation.RegZero)
+    {
+        CheckRegularizer(regularizer);
+        using var scope = NewDisposeScope();
+        if (derivation == Derivation.SurrogateReg)
+        {
+            var map = Linear.SolvePositiveDefinite(_k.mul(1 + regularizer), _h.t().add(_k, alpha: regularizer));
+            return (map.contiguous().MoveToOuterDisposeScope(), null);
+        }
+        var system = Regularized(regularizer);
+        var m = Linear.SolvePositiveDefinite(system, _h.t()).contiguous();
+        Tensor? n = null;
+        if (derivation == Derivation.StandardReg)
+        {
+            var identity = eye(Dimension, dtype: ScalarType.Float64).mul_(regularizer);
+            n = Linear.SolvePositiveDefinite(system, identity).contiguous().MoveToOuterDisposeScope();
+        }
+        return (m.MoveToOuterDisposeScope(), n);
+    }
+
+    /// <summary>
+    /// <see cref="RecoveredConceptResidual"/> from Gram matrices: with c' = M c + N g, E1 = P M - I and E2 = P N,
+    /// sum_l ||W_l c' - W0_l c||^2 over the rows is tr(G0 E1 X_cc E1^T) + 2 tr(G0 E1 X_cg E2^T) + tr(G0 E2 X_gg E2^T).
+    /// </summary>
+    /// <param name="conceptGram">X_cc = sum c c^T.</param>
+    /// <param name="guideConceptCross">X_gc = sum g c^T (only with a guide map).</param>
+    /// <param name="guideGram">X_gg = sum g g^T (only with a guide map).</param>
+    public double RecoveredConceptResidualFromGram(
+        Tensor conceptGram, Tensor map, Tensor? guideMap, Tensor? guideConceptCross, Tensor? guideGram, double originalEnergy)
+    {
+        using var scope = NewDisposeScope();
+        var e1 = _p.mm(map);
+        e1.diagonal().sub_(1.0);
+        // G0 E1 = H M - G0.
+        var gramE1 = _h.mm(map).sub_(Gram);
+        double numerator = gramE1.mul(e1.mm(conceptGram)).sum().item<double>();
+        if (guideMap is not null)
+        {
+            var e2 = _p.mm(guideMap);
+            var gramE2 = _h.mm(guideMap);
+            // tr(G0 E1 X_cg E2^T) = sum((G0 E1) o (E2 X_gc)); tr(G0 E2 X_gg E2^T) = sum((G0 E2) o (E2 X_gg)).
+            numerator += 2 * gramE1.mul(e2.mm(guideConceptCross!)).sum().item<double>();
+            numerator += gramE2.mul(e2.mm(guideGram!)).sum().item<double>();
+        }
+        return Math.Sqrt(Math.Max(numerator, 0) / originalEnergy);
+    }
+
+    private Tensor Regularized(double regularizer)
+    {
+        var system = _k.clone();
+        system.diagonal().add_(regularizer);
+        return system;
+    }
+
+    private static void CheckRegularizer(double regularizer)
     {
         if (!(regularizer > 0) || double.IsInfinity(regularizer))
             throw new ArgumentOutOfRangeException(nameof(regularizer), $"The RECE regularizer lambda_R must be a positive number (got {regularizer}).");
-        using var scope = NewDisposeScope();
-        var system = _k.clone();
-        system.diagonal().add_(regularizer);
-        return Linear.SolvePositiveDefinite(system, _h.t()).contiguous().MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// <see cref="RecoveredConceptResidual"/> from the concept rows' Gram matrix X = sum c c^T and the derivation map M:
-    /// with E = P M - I, sum_l ||W_l c' - W0_l c||^2 summed over the rows is tr(E^T G0 E X).
-    /// </summary>
-    public double RecoveredConceptResidualFromGram(Tensor conceptGram, Tensor derivationMap, double originalEnergy)
-    {
-        using var scope = NewDisposeScope();
-        var e = _p.mm(derivationMap);
-        e.diagonal().sub_(1.0);
-        // G0 E = H M - G0.
-        var gramE = _h.mm(derivationMap).sub_(Gram);
-        return Math.Sqrt(Math.Max(gramE.mul_(e.mm(conceptGram)).sum().item<double>(), 0) / originalEnergy);
-    }
+    private static Tensor RequireGuide(Tensor? guide) =>
+        guide ?? throw new ArgumentException("The standardreg derivation needs the guide rows paired with the concept rows.", nameof(guide));
 
     /// <summary><see cref="PreservationDrift"/> from the rows' Gram matrix R: tr((P - I)^T G0 (P - I) R).</summary>
     public double PreservationDriftFromGram(Tensor rowsGram, double originalEnergy)

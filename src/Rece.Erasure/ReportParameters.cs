@@ -11,11 +11,15 @@ public sealed record ReportParameters(
     double Lambda,
     double EraseScale,
     double PreserveScale,
-    double Regularizer)
+    double Regularizer,
+    Derivation Derivation = Derivation.RegZero,
+    PreserveMode PreserveMode = PreserveMode.Weighted,
+    double? NullSpaceThreshold = null)
 {
     public static ReportParameters From(ReceParameters p, int preserveTexts)
     {
         var uce = p.UceScales(preserveTexts);
-        return new ReportParameters(p.Method, p.EffectiveEpochs, uce.Lambda, uce.EraseScale, uce.PreserveScale, p.Lambda, p.EraseScale, p.PreserveScale, p.Regularizer);
+        return new ReportParameters(p.Method, p.EffectiveEpochs, uce.Lambda, uce.EraseScale, uce.PreserveScale, p.Lambda, p.EraseScale, p.PreserveScale, p.Regularizer,
+            p.Derivation, p.PreserveMode, p.PreserveMode == PreserveMode.NullSpace ? p.NullSpaceThreshold : null);
     }
 }

@@ -19,17 +19,23 @@ public sealed record ResolvedErasure(
             ?? throw new ErasureInputException($"Unknown preset \"{request.Preset}\"; choose one of {ErasurePreset.Names}.");
         foreach (var setting in EraseSetting.All)
         {
-            if (setting.Get(request) is { } value && setting.Problem(value) is { } problem)
+            if (setting.IsChoice)
+            {
+                if (setting.GetName(request) is { } name && !setting.Accepts(name))
+                    throw new ErasureInputException($"{setting.Option} must be {setting.Expectation} (got \"{Rece.Core.UserText.Printable(name, 40)}\").");
+            }
+            else if (setting.Get(request) is { } value && setting.Problem(value) is { } problem)
                 {
                 throw new ErasureInputException(FormattableString.Invariant(
                     $"{setting.Option} {problem} (got {value}): {setting.Description}"));
             }
         }
-        if (request.Concepts.Count == 0)
+        var requested = request.Concepts.Count > 0 ? request.Concepts : preset.DefaultConcepts;
+        if (requested.Count == 0)
             throw new ErasureInputException("Name at least one concept to erase (--concept TEXT).");
-        if (request.Concepts.Any(string.IsNullOrWhiteSpace))
+        if (requested.Any(string.IsNullOrWhiteSpace))
             throw new ErasureInputException("A concept is empty; give the text of the concept to erase, e.g. --concept nudity.");
-        var concepts = request.Concepts.Select(c => c.Trim()).ToList();
+        var concepts = requested.Select(c => c.Trim()).ToList();
         if (concepts.Distinct(StringComparer.Ordinal).Count() != concepts.Count)
             throw new ErasureInputException("The same concept is named twice; name each concept once.");
 
@@ -46,6 +52,11 @@ public sealed record ResolvedErasure(
             preserve.AddRange(PreserveTexts.Load(request.PreserveFile, request.PreserveColumn));
         else if (request.PreserveColumn is not null)
             throw new ErasureInputException("--preserve-column needs --preserve-file.");
+        if (preserve.Count == 0 && request.PreserveFile is null && preset.DefaultPreserveList is { } list)
+        {
+            // The reference matches the erased artists by name regardless of case.
+            preserve = PresetLists.Get(list).Where(p => !concepts.Contains(p, StringComparer.OrdinalIgnoreCase)).ToList();
+        }
         // Erasing a concept while preserving it is contradictory: the concept wins, as in the reference code's artist lists.
         preserve = preserve.Distinct(StringComparer.Ordinal).Where(p => !concepts.Contains(p, StringComparer.Ordinal)).ToList();
 
@@ -60,6 +71,14 @@ public sealed record ResolvedErasure(
             Lambda = request.Lambda ?? EraseSettingDefaults.Lambda,
             EraseScale = request.EraseScale ?? EraseSettingDefaults.EraseScale,
             PreserveScale = request.PreserveScale ?? EraseSettingDefaults.PreserveScale,
+            Derivation = request.Derivation switch
+            {
+                "standardreg" => Derivation.StandardReg,
+                "surrogatereg" => Derivation.SurrogateReg,
+                _ => Derivation.RegZero,
+            },
+            PreserveMode = request.PreserveMode == "null-space" ? PreserveMode.NullSpace : PreserveMode.Weighted,
+            NullSpaceThreshold = request.NullSpaceThreshold ?? EraseSettingDefaults.NullSpaceThreshold,
         };
         try
         {

@@ -12,13 +12,15 @@ public sealed class EraseSettingTests
     [Fact]
     public void EverySettingHasADistinctFieldOptionAndADefault()
     {
-        Assert.Equal(8, EraseSetting.All.Count);
+        Assert.Equal(11, EraseSetting.All.Count);
         Assert.Equal(EraseSetting.All.Count, EraseSetting.All.Select(s => s.Name).Distinct().Count());
         Assert.Equal(EraseSetting.All.Count, EraseSetting.All.Select(s => s.Option).Distinct().Count());
         Assert.All(EraseSetting.All, s => Assert.StartsWith("--", s.Option, StringComparison.Ordinal));
         Assert.Equal(0.5, EraseSetting.Named("uceLambda").Default);
         Assert.Equal("preset", EraseSetting.Named("reg").DefaultText);
         Assert.Equal(new[] { "reg", "epochs", "lambda", "preserveScale" }, EraseSetting.Sweepables.Select(s => s.Name));
+        Assert.Equal(new[] { "regzero", "standardreg", "surrogatereg" }, EraseSetting.Named("derivation").Choices);
+        Assert.Equal("regzero", EraseSetting.Named("derivation").DefaultText);
     }
 
     [Fact]

@@ -135,6 +135,88 @@ public class ReceAlgorithmTests
         Assert.Equal(Math.Sqrt(changeNum / changeDen), last.RelativeWeightChange, 9);
     }
 
+    [Theory]
+    [InlineData(Derivation.StandardReg, FactorForm.LowRank)]
+    [InlineData(Derivation.StandardReg, FactorForm.Dense)]
+    [InlineData(Derivation.SurrogateReg, FactorForm.LowRank)]
+    [InlineData(Derivation.SurrogateReg, FactorForm.Dense)]
+    public void EveryDerivationEqualsTheReferencesFormulaInBothForms(Derivation derivation, FactorForm form)
+    {
+        var problem = new RandomProblem(seed: 12, concepts: 2, preserveTexts: 1);
+        var parameters = new ReceParameters { Epochs = 2, Derivation = derivation, Regularizer = 0.05 };
+        using var erasure = new ErasureProblem(
+            problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters, form);
+        using var result = ReceAlgorithm.Run(erasure, keepFinalDerived: true);
+
+        // SurrogateReg solves with A alone, whose conditioning costs a digit next to the other variants.
+        var expected = PerMatrixReference.Run(problem.Original, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        for (int l = 0; l < expected.Count; l++)
+            Assert.True(RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l]) < 1e-8, $"matrix {l}: {RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l])}");
+        var edited = problem.Original.Select(w => w.mm(result.SharedFactor)).ToList();
+        var concepts = cat(problem.Concepts.Select(c => c.ConceptEmbedding).ToArray(), 0);
+        var guides = cat(problem.Concepts.Select(c => c.GuideEmbedding).ToArray(), 0);
+        if (derivation == Derivation.SurrogateReg)
+        {
+            // ((1 + lambda_R) A) c' = (B + lambda_R A) c has no ridge: once the edits make A near singular, c' itself is
+            // ill-determined, so its normal equations are what both must satisfy.
+            var a = edited.Select(w => w.t().mm(w)).Aggregate((x, y) => x.add(y));
+            var b = edited.Zip(problem.Original, (w, w0) => w.t().mm(w0)).Aggregate((x, y) => x.add(y));
+            var rhs = b.add(a.mul(0.05)).mm(concepts.t());
+            double residual = RandomProblem.RelativeError(a.mul(1.05).mm(result.FinalDerivedEmbeddings!.t()), rhs);
+            Assert.True(residual < 1e-5, $"normal equations: {residual}");
+        }
+        else
+        {
+            var derived = PerMatrixReference.Derive(edited, problem.Original, concepts, 0.05, derivation, guides);
+            double error = RandomProblem.RelativeError(result.FinalDerivedEmbeddings!, derived);
+            Assert.True(error < 1e-8, $"derived: {error}");
+        }
+    }
+
+    [Theory]
+    [InlineData(ErasureMethod.Uce, FactorForm.LowRank)]
+    [InlineData(ErasureMethod.Rece, FactorForm.LowRank)]
+    [InlineData(ErasureMethod.Rece, FactorForm.Dense)]
+    public void NullSpaceModeKeepsThePreservedOutputsWhileTheConceptsMove(ErasureMethod method, FactorForm form)
+    {
+        // Preserved texts (and "") live in a 16-dimensional subspace of d = 48: the null space is the other 32.
+        const int d = 48;
+        var generator = new Generator(7);
+        var basis = linalg.qr(randn(d, d, dtype: ScalarType.Float64, generator: generator)).Q;
+        Tensor InSubspace() => randn(77, 16, dtype: ScalarType.Float64, generator: generator).mm(basis[.., ..16].t());
+        var original = new[] { 40, 40, 64, 64 }.Select(o => randn(o, d, dtype: ScalarType.Float64, generator: generator).mul(0.2)).ToList();
+        var empty = InSubspace();
+        var preserve = new List<Tensor> { InSubspace(), InSubspace() };
+        var concept = randn(77, d, dtype: ScalarType.Float64, generator: generator);
+        var concepts = new List<ConceptToErase> { new("c", concept, 2, " ", empty, 0) };
+        var parameters = new ReceParameters { Method = method, Epochs = 2, PreserveMode = PreserveMode.NullSpace };
+
+        using var erasure = new ErasureProblem(KvGram.Compute(original), concepts, empty, empty, preserve, parameters, form);
+        using var result = ReceAlgorithm.Run(erasure);
+
+        var expected = PerMatrixReference.Run(original, concepts, empty, empty, preserve, parameters);
+        for (int l = 0; l < original.Count; l++)
+            Assert.True(RandomProblem.RelativeError(original[l].mm(result.SharedFactor), expected[l]) < 1e-9, $"matrix {l}");
+        Assert.All(result.Stages, s => Assert.True(s.PreservationDrift < 1e-10, $"{s.Stage}: drift {s.PreservationDrift}"));
+        Assert.True(result.Stages[^1].RelativeWeightChange > 0.05);
+        Assert.True(result.Stages[1].RecoveredConceptResidual > 10 * result.Stages[0].RecoveredConceptResidual);
+
+        // The weighted mode on the same inputs lets the preserved outputs drift.
+        using var weighted = new ErasureProblem(KvGram.Compute(original), concepts, empty, empty, preserve,
+            parameters with { PreserveMode = PreserveMode.Weighted }, form);
+        using var weightedResult = ReceAlgorithm.Run(weighted);
+        Assert.True(weightedResult.Stages[^1].PreservationDrift > 1e-4);
+    }
+
+    [Fact]
+    public void ANullSpaceThatIsEmptyIsAClearError()
+    {
+        var problem = new RandomProblem(seed: 3, preserveTexts: 2);
+        var parameters = new ReceParameters { PreserveMode = PreserveMode.NullSpace, NullSpaceThreshold = 1e-12 };
+        var error = Assert.Throws<IllPosedErasureException>(() => problem.Run(parameters));
+        Assert.Contains("--null-space-threshold", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AtTheSwitchBothFormsGiveTheSameFactor()
     {

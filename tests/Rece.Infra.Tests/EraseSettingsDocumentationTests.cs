@@ -17,7 +17,8 @@ public sealed class EraseSettingsDocumentationTests
             .Append("|---|---|---|---|---|\n");
         foreach (var s in EraseSetting.All)
         {
-            table.Append($"| `{s.Option} {(s.IsWholeNumber ? "N" : "X")}` | `{s.Name}` | {s.Description} | ")
+            string value = s.IsChoice ? string.Join("\\|", s.Choices) : s.IsWholeNumber ? "N" : "X";
+            table.Append($"| `{s.Option} {value}` | `{s.Name}` | {s.Description.Replace("|", "\\|", StringComparison.Ordinal)} | ")
                 .Append($"{s.DefaultText} | {(s.Sweepable ? "yes" : "no")} |\n");
         }
         return table.ToString();

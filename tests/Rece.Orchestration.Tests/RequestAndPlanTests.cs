@@ -9,6 +9,22 @@ public class RequestAndPlanTests
     private static IReadOnlyList<FieldError> Errors(string json) => Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse(json)).Errors;
 
     [Fact]
+    public void TheUnsafePresetNamesItsConceptsAndTheChoicesAreChecked()
+    {
+        var request = PipelineRequestParser.Parse("""{"model": "m", "preset": "unsafe", "derivation": "standardreg", "preserveMode": "null-space"}""");
+        Assert.Equal(11, request.Concepts.Count);
+        Assert.Equal(("standardreg", "null-space"), (request.Derivation, request.PreserveMode));
+        var run = ErasurePlan.Expand(request).Runs.Single();
+        Assert.Equal((2, 0.1, "standardreg"), (run.Settings.Epochs!.Value, run.Settings.Regularizer!.Value, run.Settings.Derivation));
+
+        var error = Assert.Throws<RequestValidationException>(() =>
+            PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"], "derivation": "newton", "preserveMode": 3}"""));
+        Assert.Contains(error.Errors, e => e.Field == "derivation" && e.Message.Contains("regzero, standardreg, surrogatereg", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Field == "preserveMode" && e.Message.Contains("must be a string", StringComparison.Ordinal));
+        Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse("""{"model": "m", "preset": "nudity"}"""));
+    }
+
+    [Fact]
     public void TheIssuesExampleIsAccepted()
     {
         var request = PipelineRequestParser.Parse("""
@@ -38,7 +54,7 @@ public class RequestAndPlanTests
     [InlineData("""{"model": "m", "concepts": ["x"], "lambda": -1}""", "lambda", "positive number")]
     [InlineData("""{"model": "m", "concepts": ["x"], "epochs": 1000}""", "epochs", "0..100")]
     [InlineData("""{"model": "m", "concepts": ["x"], "epochs": 1.5}""", "epochs", "whole number")]
-    [InlineData("""{"model": "m", "concepts": ["x"], "preset": "cats"}""", "preset", "nudity, art, object")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "preset": "cats"}""", "preset", "nudity, unsafe, art, object, hard-object")]
     [InlineData("""{"model": "m", "concepts": ["x"], "method": "esd"}""", "method", "rece")]
     [InlineData("""{"model": "../etc", "concepts": ["x"]}""", "model", "folder name")]
     [InlineData("""{"model": "m", "concepts": ["x", " "]}""", "concepts[1]", "empty")]

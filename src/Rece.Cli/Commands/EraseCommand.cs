@@ -12,7 +12,11 @@ public static class EraseCommand
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
         var model = new Option<string>("--model") { Description = "The Stable Diffusion model folder (diffusers layout) to erase from; only read.", Required = true };
-        var concepts = new Option<string[]>("--concept") { Description = "A concept to erase (repeat for several, erased jointly).", Required = true, AllowMultipleArgumentsPerToken = false };
+        var concepts = new Option<string[]>("--concept")
+        {
+            Description = "A concept to erase (repeat for several, erased jointly); required unless the preset names its own (unsafe).",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var output = new Option<string>("--out") { Description = "The folder to write: the edited model, rece-patch.safetensors and rece-report.json.", Required = true };
         var preset = new Option<string?>("--preset")
         {
@@ -64,8 +68,14 @@ public static class EraseCommand
                 Device = computeDevice,
             };
             foreach (var (setting, option) in settings)
-                request = setting.With(request, option.ValueType == typeof(int?)
-                    ? parse.GetValue((Option<int?>)option) : parse.GetValue((Option<double?>)option));
+            {
+                request = option switch
+                {
+                    Option<string?> name => setting.WithName(request, parse.GetValue(name)),
+                    Option<int?> whole => setting.With(request, parse.GetValue(whole)),
+                    _ => setting.With(request, parse.GetValue((Option<double?>)option)),
+                };
+            }
             var report = ErasureJob.Run(request, progress.Logger);
             ReportPrinter.Print(report, stdout, parse.GetValue(json));
             return ReceCommandLine.Success;
@@ -77,6 +87,12 @@ public static class EraseCommand
     private static Option SettingOption(EraseSetting setting)
     {
         string description = $"{setting.Description.TrimEnd('.')} (default {setting.DefaultText}).";
+        if (setting.IsChoice)
+        {
+            var choice = new Option<string?>(setting.Option) { Description = description };
+            choice.AcceptOnlyFromAmong(setting.Choices.ToArray());
+            return choice;
+        }
         return setting.IsWholeNumber
             ? new Option<int?>(setting.Option) { Description = description }
             : new Option<double?>(setting.Option) { Description = description };

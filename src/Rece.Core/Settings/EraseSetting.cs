@@ -23,7 +23,11 @@ public sealed class EraseSetting
         Rule = attribute.Rule;
         Sweepable = attribute.Sweepable;
         Default = property.GetCustomAttribute<DefaultValueAttribute>()?.Value is double value ? value : null;
+        Choices = attribute.Choices?.Split('|') ?? Array.Empty<string>();
+        if ((Rule == EraseSettingRule.Choice) != (Choices.Count > 0))
+            throw new InvalidOperationException($"EraseSettings.{property.Name}: a choice setting lists its choices.");
         DefaultText = Default is { } d ? d.ToString(CultureInfo.InvariantCulture)
+            : Choices.Count > 0 ? Choices[0]
             : attribute.DefaultText
             ?? throw new InvalidOperationException($"EraseSettings.{property.Name} has no default and no default text.");
     }
@@ -56,15 +60,42 @@ public sealed class EraseSetting
     /// <summary>The default as the help and the docs state it.</summary>
     public string DefaultText { get; }
 
+    /// <summary>The names a choice setting accepts (the first is the default); empty for a number.</summary>
+    public IReadOnlyList<string> Choices { get; }
+
+    /// <summary>Whether the value is one of <see cref="Choices"/> (a string property) rather than a number.</summary>
+    public bool IsChoice => Rule == EraseSettingRule.Choice;
+
     /// <summary>Whether the value is a whole number (an int property).</summary>
     public bool IsWholeNumber => _property.PropertyType == typeof(int?);
 
     public static EraseSetting Named(string name) =>
         All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"No erase setting is named {name}.");
 
+    /// <summary>The value of a choice setting (null: its default).</summary>
+    public string? GetName(EraseSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return IsChoice ? (string?)_property.GetValue(settings) : throw new InvalidOperationException($"{Name} is a number.");
+    }
+
+    /// <summary>A copy of <paramref name="settings"/> with this choice set (null: its default).</summary>
+    public T WithName<T>(T settings, string? value)
+        where T : EraseSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!IsChoice)
+            throw new InvalidOperationException($"{Name} is a number.");
+        EraseSettings copy = settings with { };
+        _property.SetValue(copy, value);
+        return (T)copy;
+    }
+
     public double? Get(EraseSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (IsChoice)
+            throw new InvalidOperationException($"{Name} is a choice.");
         return _property.GetValue(settings) switch
         {
             int i => i,
@@ -78,6 +109,8 @@ public sealed class EraseSetting
         where T : EraseSettings
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (IsChoice)
+            throw new InvalidOperationException($"{Name} is a choice.");
         EraseSettings copy = settings with { };
         object? boxed = value is null ? null : IsWholeNumber ? (object)checked((int)value.Value) : value.Value;
         _property.SetValue(copy, boxed);
@@ -88,15 +121,20 @@ public sealed class EraseSetting
     {
         EraseSettingRule.Positive => value > 0,
         EraseSettingRule.NonNegative => value >= 0,
-        _ => value >= 0 && value <= EraseSettingDefaults.MaxEpochs && value == Math.Floor(value),
+        EraseSettingRule.Epochs => value >= 0 && value <= EraseSettingDefaults.MaxEpochs && value == Math.Floor(value),
+        _ => false,
     };
+
+    /// <summary>Whether <paramref name="name"/> is one of <see cref="Choices"/> (exactly as listed).</summary>
+    public bool Accepts(string name) => Choices.Contains(name, StringComparer.Ordinal);
 
     /// <summary>What the value must be, e.g. "a positive number".</summary>
     public string Expectation => Rule switch
     {
         EraseSettingRule.Positive => "a positive number",
         EraseSettingRule.NonNegative => "zero or a positive number",
-        _ => $"a whole number of epochs within 0..{EraseSettingDefaults.MaxEpochs}",
+        EraseSettingRule.Epochs => $"a whole number of epochs within 0..{EraseSettingDefaults.MaxEpochs}",
+        _ => $"one of {string.Join(", ", Choices)}",
     };
 
     /// <summary>Why <paramref name="value"/> is not accepted, to follow the setting's name ("must be ..."), or null.</summary>

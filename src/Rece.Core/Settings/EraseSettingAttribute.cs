@@ -12,6 +12,9 @@ public sealed class EraseSettingAttribute(string option, EraseSettingRule rule) 
     /// <summary>How the default is described where it is not a fixed number (it comes from the preset or the inputs).</summary>
     public string? DefaultText { get; init; }
 
+    /// <summary>The accepted names of a <see cref="EraseSettingRule.Choice"/> setting, separated by '|'; the first is the default.</summary>
+    public string? Choices { get; init; }
+
     /// <summary>Whether a pipeline request may sweep over a list of its values.</summary>
     public bool Sweepable { get; init; }
 }

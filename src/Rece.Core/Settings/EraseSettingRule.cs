@@ -11,4 +11,7 @@ public enum EraseSettingRule
 
     /// <summary>A whole number within 0..<see cref="EraseSettingDefaults.MaxEpochs"/>.</summary>
     Epochs,
+
+    /// <summary>One of the names <see cref="EraseSettingAttribute.Choices"/> lists.</summary>
+    Choice,
 }

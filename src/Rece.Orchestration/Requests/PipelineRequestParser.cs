@@ -63,7 +63,14 @@ public static partial class PipelineRequestParser
         if (model is not null && !ModelName().IsMatch(model))
             errors.Add(new FieldError("model", $"\"{Printable(model)}\" is not a folder name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"sd-v1-4\""));
 
-        var concepts = StringList(root, "concepts", errors, required: true);
+        string? preset = OptionalString(root, "preset", errors);
+        if (preset is not null && ErasurePreset.Find(preset) is null)
+            errors.Add(new FieldError("preset", $"unknown preset \"{preset}\"; choose one of {ErasurePreset.Names}"));
+
+        // A preset with its own concepts (unsafe) makes the field optional; the concepts are then written into the request.
+        var presetDefaults = preset is null ? null : ErasurePreset.Find(preset)?.DefaultConcepts;
+        var concepts = StringList(root, "concepts", errors, required: presetDefaults is not { Count: > 0 })
+            ?? presetDefaults?.ToList();
         if (concepts is not null)
         {
             if (concepts.Count == 0)
@@ -81,10 +88,6 @@ public static partial class PipelineRequestParser
             concepts = trimmed;
         }
 
-        string? preset = OptionalString(root, "preset", errors);
-        if (preset is not null && ErasurePreset.Find(preset) is null)
-            errors.Add(new FieldError("preset", $"unknown preset \"{preset}\"; choose one of {ErasurePreset.Names}"));
-
         string method = OptionalString(root, "method", errors) ?? "rece";
         if (method is not ("rece" or "uce"))
             errors.Add(new FieldError("method", $"unknown method \"{method}\"; choose rece (UCE, then RECE epochs) or uce (the closed-form edit only)"));
@@ -100,7 +103,11 @@ public static partial class PipelineRequestParser
 
         var settings = new EraseSettings();
         foreach (var setting in EraseSetting.All)
-            settings = setting.With(settings, Setting(root, setting, errors));
+        {
+            settings = setting.IsChoice
+                ? setting.WithName(settings, Choice(root, setting, errors))
+                : setting.With(settings, Setting(root, setting, errors));
+        }
         if (method == "uce" && settings.Epochs is > 0)
             errors.Add(new FieldError("epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
 
@@ -318,6 +325,15 @@ public static partial class PipelineRequestParser
             return null;
         }
         return value;
+    }
+
+    private static string? Choice(JsonElement root, EraseSetting setting, List<FieldError> errors)
+    {
+        string? name = OptionalString(root, setting.Name, errors);
+        if (name is null || setting.Accepts(name))
+            return name;
+        errors.Add(new FieldError(setting.Name, $"unknown {setting.Name} \"{Printable(name)}\"; choose one of {string.Join(", ", setting.Choices)}"));
+        return null;
     }
 
     private static double? Setting(JsonElement root, EraseSetting setting, List<FieldError> errors) =>

@@ -1,0 +1,38 @@
+using System.Globalization;
+using CsvHelper;
+using Rece.Core.Settings;
+
+namespace Rece.Erasure;
+
+/// <summary>The text lists presets preserve by default, shipped inside the program.</summary>
+public static class PresetLists
+{
+    private static readonly Lazy<List<string>> Artists = new(ReadArtists);
+
+    /// <summary>The texts of the list <paramref name="name"/> (e.g. <see cref="ErasurePreset.ArtistsList"/>).</summary>
+    public static IReadOnlyList<string> Get(string name) => name switch
+    {
+        ErasurePreset.ArtistsList => Artists.Value,
+        _ => throw new ArgumentException($"No preset list is named {name}.", nameof(name)),
+    };
+
+    // The reference preserves every unique artist of the list (in the file's order) but the erased ones.
+    private static List<string> ReadArtists()
+    {
+        using var stream = typeof(PresetLists).Assembly.GetManifestResourceStream("prompts/artists1734_prompts.csv")
+            ?? throw new InvalidOperationException("The artists list is not embedded in Rece.Erasure.");
+        using var reader = new StreamReader(stream);
+        using var csv = new CsvReader(reader, CultureInfo.InvariantCulture);
+        var artists = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        csv.Read();
+        csv.ReadHeader();
+        while (csv.Read())
+        {
+            string artist = csv.GetField("artist")?.Trim() ?? "";
+            if (artist.Length > 0 && seen.Add(artist))
+                artists.Add(artist);
+        }
+        return artists;
+    }
+}
