@@ -89,16 +89,17 @@ public sealed class ErasureProblem : IDisposable
                 DriftGram = UcePreserveGram.clone();
                 DriftRows = preserve.Rows is { } rows && rows.shape[0] + ContextLength < d ? cat(new[] { empty, rows }, 0) : null;
                 ConceptGram = ClosedFormEdit.GramOfRows(Concepts);
-                if (UsesDenseForm(UceErased.shape[0]))
+                if (UsesDenseForm(UceErased.shape[0]) || UsesDenseForm(Concepts.shape[0]))
                 {
-                    UceErasedGram = ClosedFormEdit.GramOfRows(UceErased);
-                    UceCross = UceTargets.t().mm(UceErased);
-                }
-                if (UsesDenseForm(Concepts.shape[0]))
-                {
-                    GuideConceptCross = Guides.t().mm(Concepts);
-                    if (parameters.Derivation == Derivation.StandardReg)
-                        GuideGram = ClosedFormEdit.GramOfRows(Guides);
+                    var (uceGram, uceCross, cross) = PairedGrams(concepts, ConceptGram);
+                    if (UsesDenseForm(UceErased.shape[0]))
+                        (UceErasedGram, UceCross) = (uceGram, uceCross);
+                    if (UsesDenseForm(Concepts.shape[0]))
+                    {
+                        GuideConceptCross = cross;
+                        if (parameters.Derivation == Derivation.StandardReg)
+                            GuideGram = ClosedFormEdit.GramOfRows(Guides);
+                    }
                 }
                 // "" and " " have the same tokens, so the UCE pass ("" + texts) and the epochs (" " + texts) share it.
                 if (parameters.PreserveMode == PreserveMode.NullSpace)
@@ -195,6 +196,46 @@ public sealed class ErasureProblem : IDisposable
         FactorForm.LowRank => false,
         _ => 2 * rank >= Dimension,
     };
+
+    /// <summary>
+    /// UCE's erased Gram matrix and target cross, and the epochs' guide-concept cross, without products over all rows:
+    /// UCE's rows are every concept's rows but a few (BOS, the words, the tail past the alignment), so their Gram matrix
+    /// is <paramref name="conceptGram"/> less those; concepts sharing a guide (all of a preset's) share its rows, so
+    /// sum_t g_t c_t^T is G^T S with S the concept rows summed per guide row.
+    /// </summary>
+    private static (Tensor UceGram, Tensor UceCross, Tensor Cross) PairedGrams(
+        IReadOnlyList<ConceptToErase> concepts, Tensor conceptGram)
+    {
+        long d = conceptGram.shape[0];
+        var excluded = zeros(d, d, dtype: ScalarType.Float64);
+        var uceCross = zeros(d, d, dtype: ScalarType.Float64);
+        var cross = zeros(d, d, dtype: ScalarType.Float64);
+        // The same guide text has the same embedding: group on it.
+        foreach (var group in concepts.GroupBy(c => c.Guide, StringComparer.Ordinal))
+        {
+            var guide = group.First().GuideEmbedding.to(ScalarType.Float64);
+            var conceptSum = zeros(ContextLength, d, dtype: ScalarType.Float64);
+            var alignedSum = zeros(ContextLength, d, dtype: ScalarType.Float64);
+            foreach (var concept in group)
+            {
+                var rows = concept.ConceptEmbedding.to(ScalarType.Float64);
+                conceptSum.add_(rows);
+                int kc = concept.ConceptWords, kg = concept.GuideWords;
+                int count = ContextLength - Math.Max(kc, kg);
+                alignedSum.narrow(0, kg, count).add_(rows.narrow(0, kc, count));
+                if (kc > 0)
+                    excluded.addmm_(rows.narrow(0, 0, kc).t(), rows.narrow(0, 0, kc));
+                if (kc + count < ContextLength)
+                {
+                    var tail = rows.narrow(0, kc + count, ContextLength - kc - count);
+                    excluded.addmm_(tail.t(), tail);
+                }
+            }
+            cross.addmm_(guide.t(), conceptSum);
+            uceCross.addmm_(guide.t(), alignedSum);
+        }
+        return (conceptGram.sub(excluded), uceCross, cross);
+    }
 
     private static PreserveSet Preserve(IReadOnlyList<Tensor> preserve, Tensor originalGram)
     {

@@ -24,7 +24,8 @@ public sealed class EmbeddingCache
     public const string DirectoryVariable = "RECE_EMBEDDING_CACHE";
 
     private const string FileExtension = ".emb";
-    private static readonly byte[] Magic = "RECEEMB1"u8.ToArray();
+    private static readonly byte[] EmbeddingMagic = "RECEEMB1"u8.ToArray();
+    private static readonly byte[] GramMagic = "RECEGRM1"u8.ToArray();
     private const int HeaderBytes = 8 + 4 + 4 + 32;
 
     // Hashing a 492 MB encoder costs about 0.3 s; the hash is remembered per file identity (path, length, time).
@@ -107,7 +108,7 @@ public sealed class EmbeddingCache
                 return node.Value.Value.clone();
             }
         }
-        var loaded = Directory is null || _disabled ? null : Read(PathOf(key), log);
+        var loaded = Directory is null || _disabled ? null : Read(PathOf(key), EmbeddingMagic, log);
         if (loaded is null)
         {
             Misses++;
@@ -129,7 +130,38 @@ public sealed class EmbeddingCache
             return;
         try
         {
-            Write(PathOf(key), values);
+            Write(PathOf(key), EmbeddingMagic, values);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Disable(log, e);
+        }
+    }
+
+    /// <summary>
+    /// The cached Gram matrix sum_r r r^T (d x d, float64) of a preserve set's token embeddings, in the order given (the
+    /// sum's rounding follows it), or null. A repeated preserve set then needs neither its embeddings nor the product.
+    /// </summary>
+    public Tensor? TryGetGram(string encoderKey, IEnumerable<IReadOnlyList<int>> ids, ILogger? log = null)
+    {
+        if (Directory is null || _disabled)
+            return null;
+        var gram = Read(PathOf(GramKey(encoderKey, ids)), GramMagic, log);
+        if (gram is null)
+            Misses++;
+        else
+            Hits++;
+        return gram;
+    }
+
+    public void PutGram(string encoderKey, IEnumerable<IReadOnlyList<int>> ids, Tensor gram, ILogger? log = null)
+    {
+        if (Directory is null || _disabled)
+            return;
+        try
+        {
+            using var scope = NewDisposeScope();
+            Write(PathOf(GramKey(encoderKey, ids)), GramMagic, gram.to(ScalarType.Float64).cpu().contiguous());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -161,6 +193,18 @@ public sealed class EmbeddingCache
         }
     }
 
+    private static string GramKey(string encoderKey, IEnumerable<IReadOnlyList<int>> ids)
+    {
+        var text = new StringBuilder("rece-preserve-gram/1|").Append(encoderKey).Append('|');
+        foreach (var sequence in ids)
+        {
+            foreach (int id in sequence)
+                text.Append(id.ToString(CultureInfo.InvariantCulture)).Append(',');
+            text.Append(';');
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
     private static string Key(string encoderKey, IReadOnlyList<int> ids)
     {
         var text = new StringBuilder("rece-embedding/1|").Append(encoderKey).Append('|');
@@ -171,7 +215,7 @@ public sealed class EmbeddingCache
 
     private string PathOf(string key) => Path.Combine(Directory!, key[..2], key + FileExtension);
 
-    private Tensor? Read(string path, ILogger? log)
+    private Tensor? Read(string path, byte[] magic, ILogger? log)
     {
         byte[] bytes;
         try
@@ -187,39 +231,44 @@ public sealed class EmbeddingCache
             Disable(log, e);
             return null;
         }
-        if (Parse(bytes) is { } tensor)
+        if (Parse(bytes, magic) is { } tensor)
             return tensor;
         log?.EmbeddingCacheDamaged(path);
         return null;
     }
 
-    private static Tensor? Parse(byte[] bytes)
+    /// <summary>The tensor a file holds (float32 embeddings or a float64 Gram matrix, by its magic), or null if damaged.</summary>
+    private static Tensor? Parse(byte[] bytes, byte[] magic)
     {
-        if (bytes.Length < HeaderBytes || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("The embedding cache is little-endian.");
+        if (bytes.Length < HeaderBytes || !bytes.AsSpan(0, 8).SequenceEqual(magic))
             return null;
         int rows = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
         int cols = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
-        if (rows <= 0 || cols <= 0 || (long)rows * cols * 4 != bytes.Length - HeaderBytes)
+        int size = magic == GramMagic ? 8 : 4;
+        if (rows <= 0 || cols <= 0 || (long)rows * cols * size != bytes.Length - HeaderBytes)
             return null;
         var payload = bytes.AsSpan(HeaderBytes);
         if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes.AsSpan(16, 32)))
             return null;
-        var values = MemoryMarshal.Cast<byte, float>(payload).ToArray();
-        if (!BitConverter.IsLittleEndian)
-            throw new PlatformNotSupportedException("The embedding cache is little-endian.");
-        return tensor(values, new long[] { rows, cols }, ScalarType.Float32);
+        var shape = new long[] { rows, cols };
+        return size == 8
+            ? tensor(MemoryMarshal.Cast<byte, double>(payload).ToArray(), shape, ScalarType.Float64)
+            : tensor(MemoryMarshal.Cast<byte, float>(payload).ToArray(), shape, ScalarType.Float32);
     }
 
-    private static void Write(string path, Tensor values)
+    private static void Write(string path, byte[] magic, Tensor values)
     {
-        var floats = values.data<float>().ToArray();
-        var payload = MemoryMarshal.AsBytes(floats.AsSpan());
-        var bytes = new byte[HeaderBytes + payload.Length];
-        Magic.CopyTo(bytes, 0);
+        byte[] payloadBytes = values.dtype == ScalarType.Float64
+            ? MemoryMarshal.AsBytes(values.data<double>().ToArray().AsSpan()).ToArray()
+            : MemoryMarshal.AsBytes(values.data<float>().ToArray().AsSpan()).ToArray();
+        var bytes = new byte[HeaderBytes + payloadBytes.Length];
+        magic.CopyTo(bytes, 0);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), (int)values.shape[0]);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12), (int)values.shape[1]);
-        SHA256.HashData(payload).CopyTo(bytes, 16);
-        payload.CopyTo(bytes.AsSpan(HeaderBytes));
+        SHA256.HashData(payloadBytes).CopyTo(bytes, 16);
+        payloadBytes.CopyTo(bytes.AsSpan(HeaderBytes));
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         string temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try

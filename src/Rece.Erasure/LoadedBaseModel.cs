@@ -143,9 +143,17 @@ public sealed class LoadedBaseModel : IDisposable
         ResolvedErasure resolved, StageTimer? timings = null, ILogger? log = null, EmbeddingCache? cache = null)
     {
         using var scope = NewDisposeScope();
-        var texts = resolved.Concepts.Concat(resolved.Guides).Concat(resolved.Preserve).Append("").Append(" ");
         var clock = Stopwatch.StartNew();
+        // A meta device (shape-only tests) computes no values worth keeping.
+        cache = Device.IsMeta ? null : cache;
         string? encoderKey = cache is null ? null : EmbeddingCache.EncoderKey(Model.TextEncoderWeightsPath);
+        // A large preserve set seen before: its Gram matrix is cached, so its texts need no embeddings at all.
+        var preserveIds = resolved.Preserve.Select(p => (IReadOnlyList<int>)Tokenizer.Encode(p).Ids).ToList();
+        bool large = (long)resolved.Preserve.Count * ErasureProblem.ContextLength >= Model.EmbeddingDim;
+        var cachedGram = large && cache is not null ? cache.TryGetGram(encoderKey!, preserveIds, log) : null;
+        var texts = resolved.Concepts.Concat(resolved.Guides).Append("").Append(" ");
+        if (cachedGram is null)
+            texts = texts.Concat(resolved.Preserve);
         var embeddings = TextEmbeddings.Encode(Tokenizer, () => Encoder, texts, log, cache, encoderKey);
         timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds);
         WaitForWeights(timings);
@@ -156,9 +164,16 @@ public sealed class LoadedBaseModel : IDisposable
             return new ConceptToErase(c, concept.Embedding, concept.WordCount, guide.Text, guide.Embedding, guide.WordCount);
         }).ToList();
         clock.Restart();
-        using var preserve = PreserveSet.FromEmbeddings(resolved.Preserve.Select(p => embeddings[p].Embedding), Model.EmbeddingDim);
+        using var preserve = cachedGram is not null
+            ? new PreserveSet(cachedGram, resolved.Preserve.Count)
+            : PreserveSet.FromEmbeddings(resolved.Preserve.Select(p => embeddings[p].Embedding), Model.EmbeddingDim);
+        if (cachedGram is null && large)
+            cache?.PutGram(encoderKey!, preserveIds, preserve.Gram, log);
         timings?.Add("preserveGram", clock.Elapsed.TotalSeconds);
-        return new ErasureProblem(Gram, concepts, embeddings[""].Embedding, embeddings[" "].Embedding, preserve, resolved.Parameters);
+        clock.Restart();
+        var problem = new ErasureProblem(Gram, concepts, embeddings[""].Embedding, embeddings[" "].Embedding, preserve, resolved.Parameters);
+        timings?.Add("prepareProblem", clock.Elapsed.TotalSeconds);
+        return problem;
     }
 
     /// <summary>The patch that turns this base model into the one edited with <paramref name="storedFactor"/> (see <see cref="FactorApplication.ToStoredPrecision"/>).</summary>

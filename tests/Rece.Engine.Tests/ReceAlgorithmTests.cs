@@ -218,6 +218,25 @@ public class ReceAlgorithmTests
     }
 
     [Fact]
+    public void TheDenseFormPairsEachConceptWithItsOwnGuide()
+    {
+        // Two guides (one longer than its concept, so UCE's alignment drops tail rows), shared by three concepts.
+        var problem = new RandomProblem(seed: 41, concepts: 3, preserveTexts: 1);
+        var generator = new Generator(41);
+        var guideA = randn(77, 24, dtype: ScalarType.Float64, generator: generator);
+        var guideB = randn(77, 24, dtype: ScalarType.Float64, generator: generator);
+        var concepts = problem.Concepts.Select((c, i) => i == 1
+            ? c with { Guide = "b", GuideEmbedding = guideB, GuideWords = 5 }
+            : c with { Guide = "a", GuideEmbedding = guideA, GuideWords = 1 }).ToList();
+        var parameters = new ReceParameters { Epochs = 2 };
+        using var erasure = new ErasureProblem(problem.Gram, concepts, problem.Empty, problem.Space, problem.Preserve, parameters, FactorForm.Dense);
+        using var result = ReceAlgorithm.Run(erasure);
+        var expected = PerMatrixReference.Run(problem.Original, concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        for (int l = 0; l < expected.Count; l++)
+            Assert.True(RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l]) < 1e-9, $"matrix {l}");
+    }
+
+    [Fact]
     public void AtTheSwitchBothFormsGiveTheSameFactor()
     {
         // 77 concept rows at d = 154: where Auto changes form (UCE's 75 aligned rows stay low-rank, the epochs go dense).
