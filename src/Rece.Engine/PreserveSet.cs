@@ -36,27 +36,60 @@ public sealed class PreserveSet : IDisposable
     /// <summary>Sums R over <paramref name="embeddings"/> (each 77 x d) a chunk at a time, never holding all rows.</summary>
     public static PreserveSet FromEmbeddings(IEnumerable<Tensor> embeddings, long dimension)
     {
-        using var scope = NewDisposeScope();
-        var gram = zeros(dimension, dimension, dtype: ScalarType.Float64);
-        var kept = new List<Tensor>();
-        long rows = 0;
-        int count = 0;
+        using var accumulator = new Accumulator(dimension);
         foreach (var chunk in embeddings.Chunk(TextsPerChunk))
+            accumulator.Add(chunk);
+        return accumulator.Build();
+    }
+
+    /// <summary>Builds a <see cref="PreserveSet"/> from texts added a chunk at a time (e.g. as they are encoded).</summary>
+    public sealed class Accumulator(long dimension) : IDisposable
+    {
+        private readonly Tensor _gram = zeros(dimension, dimension, dtype: ScalarType.Float64).DetachFromDisposeScope();
+        private readonly List<Tensor> _kept = new();
+        private long _rows;
+        private int _count;
+
+        /// <summary>Adds the texts' embeddings (each n x d); the caller keeps and disposes them.</summary>
+        public void Add(IReadOnlyCollection<Tensor> texts)
         {
-            using var chunkScope = NewDisposeScope();
-            var stacked = cat(chunk.Select(e => e.to(ScalarType.Float64)).ToArray(), 0);
+            ArgumentNullException.ThrowIfNull(texts);
+            if (texts.Count == 0)
+                return;
+            using var scope = NewDisposeScope();
+            var stacked = cat(texts.Select(e => e.to(ScalarType.Float64)).ToArray(), 0);
             if (stacked.ndim != 2 || stacked.shape[1] != dimension)
                 throw new ArgumentException($"Preserve embeddings must be n x {dimension}; got [{string.Join(", ", stacked.shape)}].");
-            gram.addmm_(stacked.t(), stacked);
-            count += chunk.Length;
-            rows += stacked.shape[0];
-            if (rows < dimension)
-                kept.Add(stacked.MoveToOuterDisposeScope());
+            _gram.addmm_(stacked.t(), stacked);
+            _count += texts.Count;
+            _rows += stacked.shape[0];
+            if (_rows < dimension)
+            {
+                _kept.Add(stacked.DetachFromDisposeScope());
+            }
+            else
+            {
+                foreach (var kept in _kept)
+                    kept.Dispose();
+                _kept.Clear();
+            }
         }
-        Tensor? keptRows = rows < dimension
-            ? (kept.Count == 0 ? zeros(0, dimension, dtype: ScalarType.Float64) : cat(kept.ToArray(), 0))
-            : null;
-        return new PreserveSet(gram, count, keptRows);
+
+        public PreserveSet Build()
+        {
+            using var scope = NewDisposeScope();
+            Tensor? rows = _rows >= dimension ? null
+                : _kept.Count == 0 ? zeros(0, dimension, dtype: ScalarType.Float64)
+                : cat(_kept.ToArray(), 0);
+            return new PreserveSet(_gram, _count, rows);
+        }
+
+        public void Dispose()
+        {
+            _gram.Dispose();
+            foreach (var kept in _kept)
+                kept.Dispose();
+        }
     }
 
     public void Dispose()

@@ -138,6 +138,9 @@ public sealed class LoadedBaseModel : IDisposable
         weights.Result.Gram.Dispose();
     }
 
+    /// <summary>Preserve texts encoded and summed at a time (60 MB of float32 embeddings at SD v1.x).</summary>
+    private const int PreserveChunk = 256;
+
     /// <summary>Encodes the request's texts (through <paramref name="cache"/> when given) and prepares the engine's inputs.</summary>
     public ErasureProblem CreateProblem(
         ResolvedErasure resolved, StageTimer? timings = null, ILogger? log = null, EmbeddingCache? cache = null)
@@ -152,10 +155,27 @@ public sealed class LoadedBaseModel : IDisposable
         bool large = (long)resolved.Preserve.Count * ErasureProblem.ContextLength >= Model.EmbeddingDim;
         var cachedGram = large && cache is not null ? cache.TryGetGram(encoderKey!, preserveIds, log) : null;
         var texts = resolved.Concepts.Concat(resolved.Guides).Append("").Append(" ");
-        if (cachedGram is null)
-            texts = texts.Concat(resolved.Preserve);
         var embeddings = TextEmbeddings.Encode(Tokenizer, () => Encoder, texts, log, cache, encoderKey);
-        timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds);
+        // Preserve texts are encoded and summed into R a chunk at a time: 2,000 texts' embeddings are never held at once.
+        using var accumulator = cachedGram is null ? new PreserveSet.Accumulator(Model.EmbeddingDim) : null;
+        double gramSeconds = 0;
+        var progress = Stopwatch.StartNew();
+        int done = 0;
+        foreach (var chunk in accumulator is null ? [] : resolved.Preserve.Chunk(PreserveChunk))
+        {
+            using var chunkScope = NewDisposeScope();
+            var encoded = TextEmbeddings.Encode(Tokenizer, () => Encoder, chunk, log: null, cache, encoderKey);
+            var gramClock = Stopwatch.StartNew();
+            accumulator!.Add(chunk.Select(t => encoded[t].Embedding).ToList());
+            gramSeconds += gramClock.Elapsed.TotalSeconds;
+            done += chunk.Length;
+            if (progress.Elapsed.TotalSeconds > 2 || done == resolved.Preserve.Count && done > PreserveChunk)
+            {
+                log?.EncodedPreserve(done, resolved.Preserve.Count);
+                progress.Restart();
+            }
+        }
+        timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds - gramSeconds);
         WaitForWeights(timings);
         var concepts = resolved.Concepts.Select((c, i) =>
         {
@@ -164,12 +184,10 @@ public sealed class LoadedBaseModel : IDisposable
             return new ConceptToErase(c, concept.Embedding, concept.WordCount, guide.Text, guide.Embedding, guide.WordCount);
         }).ToList();
         clock.Restart();
-        using var preserve = cachedGram is not null
-            ? new PreserveSet(cachedGram, resolved.Preserve.Count)
-            : PreserveSet.FromEmbeddings(resolved.Preserve.Select(p => embeddings[p].Embedding), Model.EmbeddingDim);
+        using var preserve = cachedGram is not null ? new PreserveSet(cachedGram, resolved.Preserve.Count) : accumulator!.Build();
         if (cachedGram is null && large)
             cache?.PutGram(encoderKey!, preserveIds, preserve.Gram, log);
-        timings?.Add("preserveGram", clock.Elapsed.TotalSeconds);
+        timings?.Add("preserveGram", gramSeconds + clock.Elapsed.TotalSeconds);
         clock.Restart();
         var problem = new ErasureProblem(Gram, concepts, embeddings[""].Embedding, embeddings[" "].Embedding, preserve, resolved.Parameters);
         timings?.Add("prepareProblem", clock.Elapsed.TotalSeconds);

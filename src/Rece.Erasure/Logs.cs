@@ -41,4 +41,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "embeddings: {Cached} of {Total} texts from the cache, {Encoded} encoded")]
     public static partial void EmbeddingsFromCache(this ILogger logger, int cached, int total, int encoded);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Information, Message = "preserve texts: {Done}/{Total} encoded and summed")]
+    public static partial void EncodedPreserve(this ILogger logger, int done, int total);
 }
