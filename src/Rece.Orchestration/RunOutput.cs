@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rece.Orchestration.Jobs;
 using Rece.Orchestration.Planning;
@@ -9,7 +10,7 @@ public sealed record RunOutput
 {
     [JsonPropertyName("run")] public required string Run { get; init; }
 
-    [JsonPropertyName("swept")] public IReadOnlyDictionary<string, double> Swept { get; init; } = new Dictionary<string, double>();
+    [JsonPropertyName("swept")] public IReadOnlyDictionary<string, JsonElement> Swept { get; init; } = new Dictionary<string, JsonElement>();
 
     [JsonPropertyName("settings")] public required RunSettings Settings { get; init; }
 

@@ -18,7 +18,9 @@ public sealed class EraseSettingTests
         Assert.All(EraseSetting.All, s => Assert.StartsWith("--", s.Option, StringComparison.Ordinal));
         Assert.Equal(0.5, EraseSetting.Named("uceLambda").Default);
         Assert.Equal("preset", EraseSetting.Named("reg").DefaultText);
-        Assert.Equal(new[] { "reg", "epochs", "lambda", "preserveScale" }, EraseSetting.Sweepables.Select(s => s.Name));
+        Assert.Equal(
+            new[] { "reg", "epochs", "lambda", "preserveScale", "derivation", "preserveMode" },
+            EraseSetting.Sweepables.Select(s => s.Name));
         Assert.Equal(new[] { "regzero", "standardreg", "surrogatereg" }, EraseSetting.Named("derivation").Choices);
         Assert.Equal("regzero", EraseSetting.Named("derivation").DefaultText);
     }

@@ -22,6 +22,16 @@ public class RequestAndPlanTests
         Assert.Contains(error.Errors, e => e.Field == "derivation" && e.Message.Contains("regzero, standardreg, surrogatereg", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.Field == "preserveMode" && e.Message.Contains("must be a string", StringComparison.Ordinal));
         Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse("""{"model": "m", "preset": "nudity"}"""));
+
+        var swept = ErasurePlan.Expand(PipelineRequestParser.Parse(
+            """{"model": "m", "concepts": ["x"], "sweep": {"reg": [0.1, 0.01], "derivation": ["regzero", "surrogatereg"]}}"""));
+        Assert.Equal(
+            new[] { ("regzero", 0.1), ("surrogatereg", 0.1), ("regzero", 0.01), ("surrogatereg", 0.01) },
+            swept.Runs.Select(r => (r.Settings.Derivation!, r.Settings.Regularizer!.Value)));
+        Assert.Equal("surrogatereg", swept.Runs[1].Swept["derivation"].GetString());
+        var badSweep = Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse(
+            """{"model": "m", "concepts": ["x"], "sweep": {"preserveMode": ["weighted", "exact"]}}"""));
+        Assert.Contains(badSweep.Errors, e => e.Field == "sweep.preserveMode[1]" && e.Message.Contains("weighted, null-space", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -41,8 +51,8 @@ public class RequestAndPlanTests
         Assert.Equal(new[] { "run-0", "run-1" }, plan.Runs.Select(r => r.Run));
         Assert.Equal(new double?[] { 0.1, 0.01 }, plan.Runs.Select(r => r.Settings.Regularizer));
         Assert.All(plan.Runs, r => Assert.Equal(3, r.Settings.Epochs));
-        Assert.Equal(0.01, plan.Runs[1].Swept["reg"]);
-        Assert.Equal(3, plan.Runs[1].Swept["epochs"]);
+        Assert.Equal(0.01, plan.Runs[1].Swept["reg"].GetDouble());
+        Assert.Equal(3, plan.Runs[1].Swept["epochs"].GetDouble());
     }
 
     [Theory]
@@ -110,11 +120,11 @@ public class RequestAndPlanTests
         var errors = Errors("{\"model\": \"m\", \"concepts\": [\"x\"], \"sweep\": {\"reg\": " + list + ", \"lambda\": " + list + ", \"preserveScale\": " + list + "}}");
         Assert.Equal(new[] { "sweep.lambda", "sweep.preserveScale", "sweep.reg" }, errors.Select(e => e.Field).Order());
         Assert.All(errors, e => Assert.Contains("lists 120 values", e.Message));
-        Assert.Equal(long.MaxValue, PipelineRequestParser.SweepRuns(new Dictionary<string, IReadOnlyList<double>>
+        Assert.Equal(long.MaxValue, PipelineRequestParser.SweepRuns(new Dictionary<string, IReadOnlyList<bool>>
         {
-            ["reg"] = new double[int.MaxValue / 1024 + 1],
-            ["lambda"] = new double[int.MaxValue / 1024 + 1],
-            ["preserveScale"] = new double[int.MaxValue / 1024 + 1],
+            ["reg"] = new bool[int.MaxValue / 1024 + 1],
+            ["lambda"] = new bool[int.MaxValue / 1024 + 1],
+            ["preserveScale"] = new bool[int.MaxValue / 1024 + 1],
         }));
     }
 

@@ -62,7 +62,7 @@ public class OutputOwnershipTests(AzuriteFixture azurite)
         CompletedTime = DateTime.UtcNow,
         Runs = runs.Select(r => new RunOutput
         {
-            Run = "run-0", Swept = new Dictionary<string, double>(), Status = RunStatus.Completed,
+            Run = "run-0", Swept = new Dictionary<string, System.Text.Json.JsonElement>(), Status = RunStatus.Completed,
             Settings = Orchestration.Planning.ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"]}""")).Runs[0].Settings,
             Patch = r,
         }).ToList(),

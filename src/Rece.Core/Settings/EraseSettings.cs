@@ -47,12 +47,12 @@ public record EraseSettings
 
     [JsonPropertyName("derivation")]
     [Description("How each RECE epoch derives the embedding that regenerates the concept: regzero (lambda_R ||c'||^2), standardreg (lambda_R ||c' - guide||^2), surrogatereg (lambda_R sum_l ||W_l c' - W_l c||^2).")]
-    [EraseSetting("--derivation", EraseSettingRule.Choice, Choices = "regzero|standardreg|surrogatereg")]
+    [EraseSetting("--derivation", EraseSettingRule.Choice, Choices = "regzero|standardreg|surrogatereg", Sweepable = true)]
     public string? Derivation { get; init; }
 
     [JsonPropertyName("preserveMode")]
     [Description("weighted: preserve texts are weighted terms of the edit (s_p); null-space: the edit leaves their K/V outputs unchanged (up to the threshold), in the UCE pass and every RECE epoch.")]
-    [EraseSetting("--preserve-mode", EraseSettingRule.Choice, Choices = "weighted|null-space")]
+    [EraseSetting("--preserve-mode", EraseSettingRule.Choice, Choices = "weighted|null-space", Sweepable = true)]
     public string? PreserveMode { get; init; }
 
     [JsonPropertyName("nullSpaceThreshold"), Description("tau of --preserve-mode null-space: directions where the preserved token embeddings' mean second moment is below it are editable.")]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Rece.Core.Settings;
 using Rece.Orchestration.Requests;
 
@@ -15,7 +16,7 @@ public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
         ArgumentNullException.ThrowIfNull(request);
         var preset = request.Preset is null ? ErasurePreset.Default : ErasurePreset.Find(request.Preset)
             ?? throw new ArgumentException($"Unknown preset {request.Preset}.", nameof(request));
-        var sweep = request.Sweep ?? new Dictionary<string, IReadOnlyList<double>>();
+        var sweep = request.Sweep ?? new Dictionary<string, IReadOnlyList<JsonElement>>();
         // The preset's values are written into every run, so a worker never needs the preset table to plan epochs.
         EraseSettings settings = request.CopyTo(new RunSettings
         {
@@ -30,17 +31,18 @@ public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
             Epochs = request.Method == "uce" ? 0 : request.Epochs ?? preset.Epochs,
         };
 
-        var combinations = new List<(RunSettings Settings, SortedDictionary<string, double> Swept)>
+        var combinations = new List<(RunSettings Settings, SortedDictionary<string, JsonElement> Swept)>
         {
-            ((RunSettings)settings, new SortedDictionary<string, double>(StringComparer.Ordinal)),
+            ((RunSettings)settings, new SortedDictionary<string, JsonElement>(StringComparer.Ordinal)),
         };
         foreach (var setting in EraseSetting.Sweepables)
         {
             if (!sweep.TryGetValue(setting.Name, out var values))
                 continue;
             combinations = combinations
-                .SelectMany(c => values.Select(v => (setting.With(c.Settings, v),
-                    new SortedDictionary<string, double>(c.Swept, StringComparer.Ordinal) { [setting.Name] = v })))
+                .SelectMany(c => values.Select(v => (
+                    setting.IsChoice ? setting.WithName(c.Settings, v.GetString()) : setting.With(c.Settings, v.GetDouble()),
+                    new SortedDictionary<string, JsonElement>(c.Swept, StringComparer.Ordinal) { [setting.Name] = v })))
                 .ToList();
         }
         var runs = combinations

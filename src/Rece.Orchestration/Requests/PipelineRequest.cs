@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rece.Core.Settings;
 
@@ -25,7 +26,7 @@ public sealed record PipelineRequest : EraseSettings
     [JsonPropertyName("preserve")] public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
 
     /// <summary>Optional: one erase run per combination of the listed values, by setting name (e.g. "reg").</summary>
-    [JsonPropertyName("sweep")] public IReadOnlyDictionary<string, IReadOnlyList<double>>? Sweep { get; init; }
+    [JsonPropertyName("sweep")] public IReadOnlyDictionary<string, IReadOnlyList<JsonElement>>? Sweep { get; init; }
 
     /// <summary>Optional prefix in the erasure-results container under which the report and each run's final patch are published.</summary>
     [JsonPropertyName("output")] public string? Output { get; init; }

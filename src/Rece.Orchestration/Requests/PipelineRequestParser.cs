@@ -111,7 +111,7 @@ public static partial class PipelineRequestParser
         if (method == "uce" && settings.Epochs is > 0)
             errors.Add(new FieldError("epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
 
-        IReadOnlyDictionary<string, IReadOnlyList<double>>? sweep = null;
+        IReadOnlyDictionary<string, IReadOnlyList<JsonElement>>? sweep = null;
         if (root.TryGetProperty("sweep", out var sweepElement) && sweepElement.ValueKind != JsonValueKind.Null)
             sweep = ParseSweep(sweepElement, method, errors);
 
@@ -162,10 +162,10 @@ public static partial class PipelineRequestParser
     }
 
     /// <summary>Runs the sweep makes (1 without one); saturates at long.MaxValue instead of overflowing.</summary>
-    public static long SweepRuns(IReadOnlyDictionary<string, IReadOnlyList<double>>? sweep)
+    public static long SweepRuns<T>(IReadOnlyDictionary<string, IReadOnlyList<T>>? sweep)
     {
         long runs = 1;
-        foreach (int count in (sweep ?? new Dictionary<string, IReadOnlyList<double>>()).Values.Select(v => v.Count))
+        foreach (int count in (sweep ?? new Dictionary<string, IReadOnlyList<T>>()).Values.Select(v => v.Count))
         {
             try
             {
@@ -198,10 +198,10 @@ public static partial class PipelineRequestParser
 
     private static string Printable(string value) => Rece.Core.UserText.Printable(value, 120);
 
-    private static Dictionary<string, IReadOnlyList<double>> ParseSweep(
+    private static Dictionary<string, IReadOnlyList<JsonElement>> ParseSweep(
         JsonElement element, string method, List<FieldError> errors)
     {
-        var sweep = new Dictionary<string, IReadOnlyList<double>>(StringComparer.Ordinal);
+        var sweep = new Dictionary<string, IReadOnlyList<JsonElement>>(StringComparer.Ordinal);
         if (element.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new FieldError("sweep", $"must be an object such as {{\"reg\": [0.1, 0.01], \"epochs\": [3]}}, got {Kind(element)}"));
@@ -214,15 +214,19 @@ public static partial class PipelineRequestParser
         }
         foreach (var setting in EraseSetting.Sweepables)
         {
-            if (NumberList(element, setting.Name, errors, setting.Accepts, setting.Expectation) is { } values)
+            // Values are kept as JSON (numbers or names) so the runs' "swept" shows them as the request gave them.
+            var values = setting.IsChoice
+                ? ValueList(element, setting.Name, errors, v => v.ValueKind == JsonValueKind.String && setting.Accepts(v.GetString()!), setting.Expectation)
+                : ValueList(element, setting.Name, errors, v => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var x) && setting.Accepts(x), setting.Expectation);
+            if (values is not null)
                 sweep[setting.Name] = values;
         }
-        if (method == "uce" && sweep.TryGetValue("epochs", out var epochs) && epochs.Any(e => e > 0))
+        if (method == "uce" && sweep.TryGetValue("epochs", out var epochs) && epochs.Any(e => e.GetDouble() > 0))
             errors.Add(new FieldError("sweep.epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
         return sweep;
     }
 
-    private static List<double>? NumberList(JsonElement parent, string name, List<FieldError> errors, Func<double, bool> valid, string what)
+    private static List<JsonElement>? ValueList(JsonElement parent, string name, List<FieldError> errors, Func<JsonElement, bool> valid, string what)
     {
         string field = $"sweep.{name}";
         if (!parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
@@ -237,19 +241,19 @@ public static partial class PipelineRequestParser
             errors.Add(new FieldError(field, $"lists {element.GetArrayLength()} values; a request makes at most {MaxRuns} runs"));
             return null;
         }
-        var values = new List<double>();
+        var values = new List<JsonElement>();
         int i = 0;
         foreach (var item in element.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.Number || !item.TryGetDouble(out var v) || !double.IsFinite(v) || !valid(v))
-                errors.Add(new FieldError($"{field}[{i}]", $"must be {what}, got {item.GetRawText()}"));
+            if (!valid(item))
+                errors.Add(new FieldError($"{field}[{i}]", $"must be {what}, got {Printable(item.GetRawText())}"));
             else
-                values.Add(v);
+                values.Add(item.Clone());
             i++;
         }
         if (i == 0)
             errors.Add(new FieldError(field, "an empty list sweeps nothing; list at least one value or leave the field out"));
-        else if (values.Distinct().Count() != values.Count)
+        else if (values.Select(v => v.ValueKind == JsonValueKind.Number ? (object)v.GetDouble() : v.GetString()!).Distinct().Count() != values.Count)
             errors.Add(new FieldError(field, "a value is listed twice; list each value once"));
         return values;
     }
