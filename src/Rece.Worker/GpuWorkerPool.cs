@@ -16,8 +16,10 @@ public sealed partial class GpuWorkerPool : BackgroundService
 
     /// <param name="service">The host's own task-hub service when the workers run inside it (`rece serve`): events raised
     /// through it wake the host's orchestration dispatcher at once.</param>
+    /// <param name="cacheRoot">Null: <see cref="ModelCache.DefaultRoot"/>.</param>
+    /// <param name="cacheMaxBytes">Null: <see cref="ModelCache.DefaultMaxBytes"/>.</param>
     public GpuWorkerPool(StorageAccount account, TaskHubOptions hub, int count, GpuWorkerOptions options, string? cacheRoot, ILoggerFactory loggerFactory,
-        DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null)
+        DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null, long? cacheMaxBytes = null)
     {
         _logger = loggerFactory.CreateLogger("Rece.Worker");
         var log = loggerFactory.CreateLogger<GpuJobWorker>();
@@ -25,7 +27,7 @@ public sealed partial class GpuWorkerPool : BackgroundService
         Events = new TaskHubDurableClient(service, hub.Name);
         _warm = new WarmModels(log: log, device: options.Device);
         _evaluation = new WarmEvaluation(log: log, device: options.Device);
-        var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log);
+        var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log, cacheMaxBytes);
         Workers = Enumerable.Range(0, count)
             .Select(i => new GpuJobWorker(account, new TaskHubResultEvents(Events), models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log, _evaluation))
             .ToList();
