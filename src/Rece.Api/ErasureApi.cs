@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.DurableTask.Client;
 using Rece.Orchestration;
 using Rece.Orchestration.Jobs;
@@ -10,9 +11,12 @@ using Rece.Storage;
 namespace Rece.Api;
 
 /// <summary>
-/// The HTTP API over any Durable client (the Functions binding's or <see cref="TaskHubDurableClient"/>): every status comes
-/// from the task hub's own instance state. Handlers return <see cref="IResult"/>: minimal-API endpoints return them as
-/// they are; the Functions app wraps them.
+/// The HTTP API over any Durable client (the Functions binding's or <see cref="TaskHubDurableClient"/>): every status
+/// comes from the task hub's own instance state. Handlers return typed results, which describe each endpoint's
+/// responses for OpenAPI: minimal-API endpoints (<see cref="ErasureEndpoints"/>) return them as they are, binding the
+/// route and query values by name; the Functions app reads the same values from its request and wraps the results.
+/// Every refusal is a problem document (application/problem+json); a bad request or query value names its field
+/// under "errors".
 /// </summary>
 public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
 {
@@ -20,7 +24,9 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
     public const string ContinuationHeader = "x-ms-continuation-token";
     private const int RetryAfterSeconds = 2;
 
-    public async Task<IResult> StartAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken = default)
+    /// <summary>POST /api/erasures: the body (at most <see cref="BoundedBody.MaxBytes"/>) is the request.</summary>
+    public async Task<Results<Accepted<ErasureLinks>, ProblemHttpResult>> StartAsync(HttpRequest request,
+        DurableTaskClient client, CancellationToken cancellationToken = default)
     {
         if (request.ContentLength is > BoundedBody.MaxBytes)
             return TooLarge("An erasure request");
@@ -35,72 +41,54 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
             return Invalid(result.Errors);
         var links = Links(request, result.InstanceId!);
         request.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        return new WithLocation(Results.Json(links, PipelineJson.Options, statusCode: StatusCodes.Status202Accepted), links.StatusQueryGetUri);
+        return TypedResults.Accepted(links.StatusQueryGetUri, links);
     }
 
-    public async Task<IResult> GetAsync(HttpRequest request, DurableTaskClient client, string id, CancellationToken cancellationToken = default)
+    /// <summary>GET /api/erasures/{id}: 200 when finished, else 202 with Location and Retry-After.</summary>
+    public async Task<Results<Ok<ErasureStatusDocument>, Accepted<ErasureStatusDocument>, ProblemHttpResult>> GetAsync(
+        HttpRequest request, DurableTaskClient client, string id, CancellationToken cancellationToken = default)
     {
         var metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (metadata is null)
             return NotFound(id);
         var document = ToDocument(metadata, withData: true);
         if (metadata.IsCompleted)
-            return Results.Json(document, PipelineJson.Options, statusCode: StatusCodes.Status200OK);
+            return TypedResults.Ok(document);
         request.HttpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        return new WithLocation(Results.Json(document, PipelineJson.Options, statusCode: StatusCodes.Status202Accepted), StatusUri(request, id));
+        return TypedResults.Accepted(StatusUri(request, id), document);
     }
 
     /// <summary>GET /api/erasures?runtimeStatus=Running,Completed&amp;createdTimeFrom=..&amp;createdTimeTo=..&amp;top=N&amp;continuationToken=..</summary>
-    public async Task<IResult> ListAsync(HttpRequest request, DurableTaskClient client, CancellationToken cancellationToken = default)
+    public async Task<Results<Ok<ErasureList>, ProblemHttpResult>> ListAsync(HttpRequest request,
+        DurableTaskClient client, ErasureListQuery query, CancellationToken cancellationToken = default)
     {
-        var query = request.Query;
-        var errors = new List<FieldError>();
-        var statuses = new List<OrchestrationRuntimeStatus>();
-        foreach (var value in query["runtimeStatus"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
-        {
-            if (Enum.TryParse<OrchestrationRuntimeStatus>(value, ignoreCase: true, out var status) && !int.TryParse(value, out _))
-                statuses.Add(status);
-            else
-                errors.Add(new FieldError("runtimeStatus", $"unknown status \"{value}\"; use Pending, Running, Completed, Failed, Terminated or Suspended (comma-separated)"));
-        }
-        DateTimeOffset? Time(string name)
-        {
-            string? value = query[name];
-            if (string.IsNullOrEmpty(value))
-                return null;
-            if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-                return time;
-            errors.Add(new FieldError(name, $"\"{value}\" is not a date and time; use ISO 8601, e.g. 2026-01-31T12:00:00Z"));
-            return null;
-        }
-        var from = Time("createdTimeFrom");
-        var to = Time("createdTimeTo");
-        int top = 100;
-        if (query["top"].FirstOrDefault() is { Length: > 0 } topText && (!int.TryParse(topText, out top) || top is < 1 or > 1000))
-            errors.Add(new FieldError("top", $"must be a whole number within 1..1000, got \"{topText}\""));
-        if (errors.Count > 0)
+        var (filter, errors) = query.Filter();
+        if (filter is null)
             return Invalid(errors);
-        string? continuation = query["continuationToken"].FirstOrDefault() ?? request.Headers[ContinuationHeader].FirstOrDefault();
-        var filter = new OrchestrationQuery(from, to, statuses.Count > 0 ? statuses : null, null, null, top, false, string.IsNullOrEmpty(continuation) ? null : continuation);
-        await foreach (var page in client.GetAllInstancesAsync(filter).AsPages(filter.ContinuationToken, top).WithCancellation(cancellationToken))
+        var pages = client.GetAllInstancesAsync(filter).AsPages(filter.ContinuationToken, filter.PageSize);
+        await foreach (var page in pages.WithCancellation(cancellationToken))
         {
-            var list = new ErasureList(page.Values.Where(m => m.Name == TaskNames.ErasureOrchestrator).Select(m => ToDocument(m, withData: false)).ToList(), page.ContinuationToken);
+            var instances = page.Values.Where(m => m.Name == TaskNames.ErasureOrchestrator)
+                .Select(m => ToDocument(m, withData: false)).ToList();
             if (page.ContinuationToken is not null)
                 request.HttpContext.Response.Headers[ContinuationHeader] = page.ContinuationToken;
-            return Results.Json(list, PipelineJson.Options);
+            return TypedResults.Ok(new ErasureList(instances, page.ContinuationToken));
         }
-        return Results.Json(new ErasureList(Array.Empty<ErasureStatusDocument>(), null), PipelineJson.Options);
+        return TypedResults.Ok(new ErasureList(Array.Empty<ErasureStatusDocument>(), null));
     }
 
     /// <summary>POST /api/erasures/{id}/terminate?reason=..: a blob request's result document says Terminated.</summary>
-    public async Task<IResult> TerminateAsync(HttpRequest request, DurableTaskClient client, string id, CancellationToken cancellationToken = default)
+    /// <param name="reason">The query's reason; null: "terminated by request".</param>
+    public async Task<Results<Accepted, ProblemHttpResult>> TerminateAsync(HttpRequest request, DurableTaskClient client,
+        string id, string? reason, CancellationToken cancellationToken = default)
     {
         var metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (metadata is null)
             return NotFound(id);
         if (metadata.IsCompleted)
-            return Problem(StatusCodes.Status410Gone, "Already finished", $"Instance {id} is {metadata.RuntimeStatus}; only a running instance can be terminated.");
-        string reason = request.Query["reason"].FirstOrDefault() ?? "terminated by request";
+            return Problem(StatusCodes.Status410Gone, "Already finished",
+                $"Instance {id} is {metadata.RuntimeStatus}; only a running instance can be terminated.");
+        reason ??= "terminated by request";
         await client.TerminateInstanceAsync(id, reason, cancellationToken);
         var input = ReadInput(metadata);
         if (input?.Source.ResultBlob is { } blob)
@@ -114,24 +102,29 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
             };
             await new ErasureOutputs(account).WriteResultAsync(new ResultWrite(blob, document), cancellationToken);
         }
-        return Results.Accepted(StatusUri(request, id));
+        return TypedResults.Accepted(StatusUri(request, id));
     }
 
     /// <summary>DELETE /api/erasures/{id}[?deleteOutputs=true]: purges the history; checkpoints and reports stay unless asked.</summary>
-    public async Task<IResult> PurgeAsync(HttpRequest request, DurableTaskClient client, string id, CancellationToken cancellationToken = default)
+    /// <param name="deleteOutputs">The query's value as given: "true" or "false" (any case), or null.</param>
+    public async Task<Results<Ok<PurgeResult>, ProblemHttpResult>> PurgeAsync(DurableTaskClient client, string id,
+        string? deleteOutputs, CancellationToken cancellationToken = default)
     {
         var metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (metadata is null)
             return NotFound(id);
         if (!metadata.IsCompleted)
-            return Problem(StatusCodes.Status409Conflict, "Still running", $"Instance {id} is {metadata.RuntimeStatus}; terminate it first (POST .../terminate), then purge it.");
-        string? deleteText = request.Query["deleteOutputs"].FirstOrDefault();
-        if (deleteText is not null && !bool.TryParse(deleteText, out _))
-            return Invalid(new[] { new FieldError("deleteOutputs", $"must be true or false, got \"{deleteText}\"") });
-        bool deleteOutputs = deleteText is not null && bool.Parse(deleteText);
+            return Problem(StatusCodes.Status409Conflict, "Still running",
+                $"Instance {id} is {metadata.RuntimeStatus}; terminate it first (POST .../terminate), then purge it.");
+        bool delete = false;
+        if (deleteOutputs is not null && !bool.TryParse(deleteOutputs, out delete))
+            return Invalid([new FieldError("deleteOutputs", $"must be true or false, got \"{deleteOutputs}\"")]);
         var purged = await client.PurgeInstanceAsync(id, cancellation: cancellationToken);
-        int outputs = deleteOutputs ? await new ErasureOutputs(account).DeleteOutputsAsync(id, ReadInput(metadata)?.Request.Output, cancellationToken) : 0;
-        return Results.Json(new { instancesDeleted = purged.PurgedInstanceCount, outputBlobsDeleted = outputs }, PipelineJson.Options);
+        var outputPrefix = ReadInput(metadata)?.Request.Output;
+        int outputs = delete
+            ? await new ErasureOutputs(account).DeleteOutputsAsync(id, outputPrefix, cancellationToken)
+            : 0;
+        return TypedResults.Ok(new PurgeResult(purged.PurgedInstanceCount, outputs));
     }
 
     /// <summary>POST /api/erasures/{id}/events/{eventName}: raises an event with the JSON body (the Durable sendEventPostUri).</summary>
@@ -139,20 +132,24 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
     /// The names the pipeline raises itself (<see cref="PipelineEvents.IsInternal"/>) are refused before anything else:
     /// the orchestrator takes a GPU job's result from its event, so this route must not be a way to forge one.
     /// </remarks>
-    public async Task<IResult> RaiseEventAsync(HttpRequest request, DurableTaskClient client, string id, string eventName, CancellationToken cancellationToken = default)
+    public async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(HttpRequest request,
+        DurableTaskClient client, string id, string eventName, CancellationToken cancellationToken = default)
     {
         if (EventNameProblem(eventName) is { } problem)
-            return Invalid(new[] { new FieldError("eventName", problem) });
+            return Invalid([new FieldError("eventName", problem)]);
         if (PipelineEvents.IsInternal(eventName))
             return Problem(StatusCodes.Status403Forbidden, "Reserved event name",
-                $"\"{eventName}\" is an event the pipeline raises itself (names starting {string.Join(", ", PipelineEvents.InternalPrefixes)}); only GPU workers deliver those, never this route.");
+                $"\"{eventName}\" is an event the pipeline raises itself (names starting " +
+                $"{string.Join(", ", PipelineEvents.InternalPrefixes)}); " +
+                "only GPU workers deliver those, never this route.");
         if (request.ContentLength is > BoundedBody.MaxBytes)
             return TooLarge("An event body");
         var metadata = await client.GetInstanceAsync(id, cancellationToken);
         if (metadata is null)
             return NotFound(id);
         if (metadata.IsCompleted)
-            return Problem(StatusCodes.Status410Gone, "Already finished", $"Instance {id} is {metadata.RuntimeStatus}; it takes no more events.");
+            return Problem(StatusCodes.Status410Gone, "Already finished",
+                $"Instance {id} is {metadata.RuntimeStatus}; it takes no more events.");
         var bytes = await BoundedBody.ReadAsync(request.Body, BoundedBody.MaxBytes, cancellationToken);
         if (bytes is null)
             return TooLarge("An event body");
@@ -164,10 +161,10 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
         }
         catch (JsonException e)
         {
-            return Invalid(new[] { new FieldError("$", $"the event body must be JSON ({e.Message})") });
+            return Invalid([new FieldError("$", $"the event body must be JSON ({e.Message})")]);
         }
         await client.RaiseEventAsync(id, eventName, payload, cancellationToken);
-        return Results.Accepted();
+        return TypedResults.Accepted((string?)null);
     }
 
     public static ErasureInput? ReadInput(OrchestrationMetadata metadata)
@@ -229,12 +226,16 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
         return $"{request.Scheme}://{request.Host}{root}/{Uri.EscapeDataString(id)}";
     }
 
-    public static IResult Invalid(IReadOnlyList<FieldError> errors) =>
-        Results.Problem(
+    /// <summary>400 naming each field: the refusal of a bad request body, query value or event name.</summary>
+    public static ProblemHttpResult Invalid(IReadOnlyList<FieldError> errors) =>
+        TypedResults.Problem(
             title: "Invalid erasure request",
             detail: string.Join("; ", errors.Select(e => e.ToString())),
             statusCode: StatusCodes.Status400BadRequest,
-            extensions: new Dictionary<string, object?> { ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList() });
+            extensions: new Dictionary<string, object?>
+            {
+                ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList(),
+            });
 
     /// <summary>Event names: the Durable contract puts no bound on them, the task hub stores each in its history.</summary>
     public const int MaxEventNameLength = 128;
@@ -252,20 +253,13 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
         return null;
     }
 
-    private static IResult TooLarge(string what) =>
-        Problem(StatusCodes.Status413PayloadTooLarge, "Request too large", $"{what} is a small JSON document (at most {BoundedBody.MaxBytes / 1024 / 1024} MiB).");
+    private static ProblemHttpResult TooLarge(string what) =>
+        Problem(StatusCodes.Status413PayloadTooLarge, "Request too large",
+            $"{what} is a small JSON document (at most {BoundedBody.MaxBytes / 1024 / 1024} MiB).");
 
-    private static IResult NotFound(string id) => Problem(StatusCodes.Status404NotFound, "No such instance", $"The task hub has no erasure instance \"{id}\".");
+    private static ProblemHttpResult NotFound(string id) =>
+        Problem(StatusCodes.Status404NotFound, "No such instance", $"The task hub has no erasure instance \"{id}\".");
 
-    private static IResult Problem(int status, string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: status);
-
-    /// <summary>Adds a Location header to a result.</summary>
-    private sealed class WithLocation(IResult inner, string location) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.Location = location;
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
+    private static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(title: title, detail: detail, statusCode: status);
 }

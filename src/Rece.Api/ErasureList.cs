@@ -1,8 +1,10 @@
+using System.Text.Json.Serialization;
 using Rece.Orchestration;
 
 namespace Rece.Api;
 
-/// <summary>A page of GET /api/erasures.</summary>
+/// <summary>A page of GET /api/erasures; the last page has no continuationToken.</summary>
 public sealed record ErasureList(
-    [property: System.Text.Json.Serialization.JsonPropertyName("instances")] IReadOnlyList<ErasureStatusDocument> Instances,
-    [property: System.Text.Json.Serialization.JsonPropertyName("continuationToken")] string? ContinuationToken);
+    [property: JsonPropertyName("instances")] IReadOnlyList<ErasureStatusDocument> Instances,
+    [property: JsonPropertyName("continuationToken"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    string? ContinuationToken);

@@ -6,7 +6,10 @@ using Rece.Api;
 
 namespace Rece.Functions;
 
-/// <summary>The HTTP API (routes under the host's /api prefix): each function hands the request to <see cref="ErasureApi"/>.</summary>
+/// <summary>
+/// The HTTP API (routes under the host's /api prefix): each function hands the request, and the route and query values
+/// the minimal-API endpoints bind by name (read here from the request), to <see cref="ErasureApi"/>.
+/// </summary>
 public sealed class HttpFunctions(ErasureApi api)
 {
     [Function(nameof(StartErasure))]
@@ -25,19 +28,22 @@ public sealed class HttpFunctions(ErasureApi api)
     public async Task<IActionResult> ListErasures(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "erasures")] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
-        new ResultAction(await api.ListAsync(request, client, request.HttpContext.RequestAborted));
+        new ResultAction(await api.ListAsync(request, client, ErasureListQuery.From(request),
+            request.HttpContext.RequestAborted));
 
     [Function(nameof(TerminateErasure))]
     public async Task<IActionResult> TerminateErasure(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "erasures/{id}/terminate")] HttpRequest request,
         [DurableClient] DurableTaskClient client, string id) =>
-        new ResultAction(await api.TerminateAsync(request, client, id, request.HttpContext.RequestAborted));
+        new ResultAction(await api.TerminateAsync(request, client, id, request.Query["reason"],
+            request.HttpContext.RequestAborted));
 
     [Function(nameof(PurgeErasure))]
     public async Task<IActionResult> PurgeErasure(
         [HttpTrigger(AuthorizationLevel.Function, "delete", Route = "erasures/{id}")] HttpRequest request,
         [DurableClient] DurableTaskClient client, string id) =>
-        new ResultAction(await api.PurgeAsync(request, client, id, request.HttpContext.RequestAborted));
+        new ResultAction(await api.PurgeAsync(client, id, request.Query["deleteOutputs"],
+            request.HttpContext.RequestAborted));
 
     /// <summary>The Durable contract's sendEventPostUri.</summary>
     [Function(nameof(RaiseErasureEvent))]

@@ -27,11 +27,18 @@ public static class ApiKeyGuard
     /// <exception cref="ServeConfigurationException">What to set instead.</exception>
     public static void Validate(string urls, string? apiKey)
     {
+        if (Problem(urls, apiKey) is { } problem)
+            throw new ServeConfigurationException(problem);
+    }
+
+    /// <summary>Why <see cref="Validate"/> would refuse, with what to set instead; null when it would not.</summary>
+    public static string? Problem(string urls, string? apiKey)
+    {
         if (apiKey is not null && apiKey.Trim().Length < MinKeyLength)
-            throw new ServeConfigurationException($"the API key must be at least {MinKeyLength} characters (e.g. `openssl rand -hex 32`); set {Option} or {Variable}.");
+            return $"the API key must be at least {MinKeyLength} characters (e.g. `openssl rand -hex 32`); set {Option} or {Variable}.";
         if (apiKey is null && NonLoopback(urls) is { } url)
-            throw new ServeConfigurationException(
-                $"{url} is reachable from other machines and the API has no key; set {Variable} (or pass {Option}) to a secret that clients send as the {Header} header, or listen on 127.0.0.1 only.");
+            return $"{url} is reachable from other machines and the API has no key; set {Variable} (or pass {Option}) to a secret that clients send as the {Header} header, or listen on 127.0.0.1 only.";
+        return null;
     }
 
     /// <summary>The first URL that binds to something other than loopback (a wildcard, any address, a host name, a unix socket); null when all are loopback.</summary>

@@ -64,15 +64,15 @@ public sealed class StorageAccount
 
     public QueueClient GpuJobs => Queues.GetQueueClient(StorageNames.GpuJobs);
 
-    /// <summary>The value of --storage, else RECE_STORAGE.</summary>
-    public static StorageAccount Resolve(string? option)
-    {
-        string? value = !string.IsNullOrWhiteSpace(option) ? option : Environment.GetEnvironmentVariable(StorageNames.StorageVariable);
-        if (string.IsNullOrWhiteSpace(value))
-            throw new StorageConfigurationException(
-                $"No storage given: pass --storage (a connection string such as \"UseDevelopmentStorage=true\", an account name, or a blob endpoint URL) or set {StorageNames.StorageVariable}.");
-        return Parse(value.Trim());
-    }
+    /// <summary>What to give when no storage was given.</summary>
+    public const string NotGiven =
+        "No storage given: pass --storage (a connection string such as \"UseDevelopmentStorage=true\", an account name, " +
+        "or a blob endpoint URL) or set " + StorageNames.StorageVariable + ".";
+
+    /// <summary>The storage setting's value (the hosts' settings read --storage, else RECE_STORAGE), parsed.</summary>
+    /// <exception cref="StorageConfigurationException">None given, or not a storage account.</exception>
+    public static StorageAccount Resolve(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? throw new StorageConfigurationException(NotGiven) : Parse(value.Trim());
 
     public static StorageAccount Parse(string value, TokenCredential? credential = null)
     {

@@ -31,16 +31,17 @@ public static class StorageNames
 
     public static readonly string[] Containers = { Models, Requests, Results, Checkpoints, Reports };
 
-    /// <summary>The environment variable naming the storage when --storage is absent.</summary>
+    /// <summary>The environment variable naming the storage when --storage is absent (read by the hosts' settings).</summary>
     public const string StorageVariable = "RECE_STORAGE";
 
     /// <summary>The environment variable naming the task hub when --hub is absent (also the Functions app setting).</summary>
     public const string TaskHubVariable = "RECE_TASK_HUB";
 
-    /// <summary>--hub, else RECE_TASK_HUB, else "rece".</summary>
-    public static string ResolveTaskHub(string? option)
+    /// <summary>The task hub setting's value (the hosts' settings read --hub, else RECE_TASK_HUB), else "rece".</summary>
+    /// <exception cref="StorageConfigurationException">Not a name Azure Storage can name its queues and tables after.</exception>
+    public static string ResolveTaskHub(string? value)
     {
-        string hub = !string.IsNullOrWhiteSpace(option) ? option : Environment.GetEnvironmentVariable(TaskHubVariable) is { Length: > 0 } env ? env : DefaultTaskHub;
+        string hub = !string.IsNullOrWhiteSpace(value) ? value : DefaultTaskHub;
         if (hub.Length is < 3 or > 45 || !char.IsAsciiLetter(hub[0]) || !hub.All(char.IsAsciiLetterOrDigit))
             throw new StorageConfigurationException($"Task hub name \"{hub}\" is not valid: use 3-45 letters and digits, starting with a letter (Azure Storage names its queues and tables after it).");
         return hub;

@@ -17,14 +17,16 @@ public sealed partial class GpuWorkerPool : BackgroundService
 
     /// <param name="service">The host's own task-hub service when the workers run inside it (`rece serve`): events raised
     /// through it wake the host's orchestration dispatcher at once.</param>
+    /// <param name="cacheRoot">Null: <see cref="ModelCache.DefaultRoot"/>.</param>
+    /// <param name="cacheMaxBytes">Null: <see cref="ModelCache.DefaultMaxBytes"/>.</param>
     public GpuWorkerPool(StorageAccount account, TaskHubOptions hub, int count, GpuWorkerOptions options, string? cacheRoot, ILoggerFactory loggerFactory,
-        DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null)
+        DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null, long? cacheMaxBytes = null)
     {
         _logger = loggerFactory.CreateLogger("Rece.Worker");
         var log = loggerFactory.CreateLogger<GpuJobWorker>();
         service ??= TaskHub.CreateService(account, hub, loggerFactory);
         Events = new TaskHubDurableClient(service, hub.Name);
-        var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log);
+        var models = new ModelCache(account, cacheRoot ?? ModelCache.DefaultRoot, log, cacheMaxBytes);
         // Beside the model cache on disk, and the recent ones in memory: a repeated preserve set is never re-encoded.
         var embeddings = new EmbeddingCache(Path.Combine(models.Root, ".embeddings"), memoryBytes: 1L << 30);
         _warm = new WarmModels(log: log, device: options.Device, embeddings: embeddings);

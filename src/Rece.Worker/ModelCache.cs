@@ -14,10 +14,12 @@ namespace Rece.Worker;
 /// downloaded under a temporary name and renamed into place when complete. The cache is bounded: after a download the
 /// least recently used copies are deleted until it fits <see cref="MaxBytes"/> (the copy in use is never deleted).
 /// </summary>
-/// <param name="maxBytes">Default: $RECE_MODEL_CACHE_MAX_GB gigabytes, else 100 GB.</param>
+/// <param name="maxBytes">Default: <see cref="DefaultMaxBytes"/> (the hosts take it from RECE_MODEL_CACHE_MAX_GB,
+/// <see cref="WorkerSettings"/>).</param>
 public sealed class ModelCache(StorageAccount account, string root, ILogger? log = null, long? maxBytes = null)
 {
-    public const string MaxGigabytesVariable = "RECE_MODEL_CACHE_MAX_GB";
+    /// <summary>100 GB.</summary>
+    public const long DefaultMaxBytes = 100_000_000_000;
 
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
 
@@ -25,14 +27,10 @@ public sealed class ModelCache(StorageAccount account, string root, ILogger? log
 
     public long MaxBytes { get; } = maxBytes ?? DefaultMaxBytes;
 
-    public static long DefaultMaxBytes =>
-        double.TryParse(Environment.GetEnvironmentVariable(MaxGigabytesVariable), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var gb) && gb > 0
-            ? (long)(gb * 1e9)
-            : 100_000_000_000;
-
-    public static string DefaultRoot =>
-        Environment.GetEnvironmentVariable("RECE_MODEL_CACHE") is { Length: > 0 } configured ? configured
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create) is { Length: > 0 } data ? data : Path.GetTempPath(), "rece", "models");
+    /// <summary>The root when neither --model-cache nor RECE_MODEL_CACHE gives one: in the user's local data.</summary>
+    public static string DefaultRoot => Path.Combine(
+        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create)
+            is { Length: > 0 } data ? data : Path.GetTempPath(), "rece", "models");
 
     public async Task<CachedModel> GetAsync(string name, CancellationToken cancellationToken = default)
     {

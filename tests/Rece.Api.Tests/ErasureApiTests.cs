@@ -92,7 +92,7 @@ public class ErasureApiTests(AzuriteFixture azurite)
             Assert.Fail("nothing may start");
 
         var list = Request("GET", "/api/erasures", query: "?top=0&createdTimeFrom=yesterday");
-        var (listStatus, listProblem, _) = await Execute(await api.ListAsync(list, client), list);
+        var (listStatus, listProblem, _) = await Execute(await api.ListAsync(list, client, ErasureListQuery.From(list)), list);
         Assert.Equal(400, listStatus);
         Assert.Equal(new[] { "createdTimeFrom", "top" }, listProblem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).Order());
         var unknown = Request("GET", "/api/erasures/none");
@@ -118,7 +118,8 @@ public class ErasureApiTests(AzuriteFixture azurite)
         Assert.Equal(IntakeOutcome.Ignored, ignored.Outcome);
 
         var terminate = Request("POST", $"/api/erasures/{first.InstanceId}/terminate", query: "?reason=changed%20my%20mind");
-        Assert.Equal(202, (await Execute(await api.TerminateAsync(terminate, client, first.InstanceId!), terminate)).Status);
+        var terminated = await api.TerminateAsync(terminate, client, first.InstanceId!, terminate.Query["reason"]);
+        Assert.Equal(202, (await Execute(terminated, terminate)).Status);
         var result = PipelineJson.Deserialize<ErasureStatusDocument>((await account.Container(StorageNames.Results).GetBlobClient("cats/one.json").DownloadContentAsync()).Value.Content.ToString());
         Assert.Equal(("Terminated", first.InstanceId), (result.RuntimeStatus, result.InstanceId));
         Assert.Equal("changed my mind", result.Output!.Value.GetString());

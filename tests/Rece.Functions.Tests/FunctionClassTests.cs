@@ -116,6 +116,30 @@ public class FunctionClassTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task TheHttpFunctionsPassTheQueryValuesTheEndpointsBindByName()
+    {
+        var (account, intake, client) = await SetUpAsync();
+        var functions = new HttpFunctions(new ErasureApi(account, intake));
+        var post = Request("POST", "/api/erasures", """{"model": "tiny", "concepts": ["nudity"]}""");
+        string id = (await Execute(await functions.StartErasure(post, client), post)).Body.GetProperty("id").GetString()!;
+
+        var bad = Request("GET", "/api/erasures");
+        bad.QueryString = new QueryString("?top=abc&runtimeStatus=Sleeping");
+        var (status, problem) = await Execute(await functions.ListErasures(bad, client), bad);
+        Assert.Equal(400, status);
+        var fields = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString());
+        Assert.Equal(["runtimeStatus", "top"], fields.Order());
+        var pending = Request("GET", "/api/erasures");
+        pending.QueryString = new QueryString("?runtimeStatus=Completed&runtimeStatus=Pending");
+        var (_, listed) = await Execute(await functions.ListErasures(pending, client), pending);
+        Assert.Equal(id, Assert.Single(listed.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString());
+        var completed = Request("GET", "/api/erasures");
+        completed.QueryString = new QueryString("?runtimeStatus=Completed");
+        var (_, none) = await Execute(await functions.ListErasures(completed, client), completed);
+        Assert.Empty(none.GetProperty("instances").EnumerateArray());
+    }
+
+    [Fact]
     public async Task TheEvaluationActivityFunctionsPutTheirJobsOnTheGpuQueueAsTheWorkerReadsThem()
     {
         var (account, _, _) = await SetUpAsync();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Rece.Models.Diffusers;
 using Rece.Storage;
+using Rece.Worker;
 
 namespace Rece.Cli.Commands;
 
@@ -18,7 +19,9 @@ public static class UploadModelCommand
         };
         command.SetAction((parse, cancellationToken) => PipelineOptions.GuardAsync(stderr, () => Task.FromResult(ReceCommandLine.Guard(stderr, () =>
         {
-            var account = StorageAccount.Resolve(parse.GetValue(storage));
+            var settings = new StorageSettings();
+            settings.Bind(PipelineOptions.Settings(parse));
+            var account = settings.Account();
             string target = parse.GetRequiredValue(name).Trim('/');
             try
             {

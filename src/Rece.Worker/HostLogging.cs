@@ -1,8 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
-namespace Rece.Serve;
+namespace Rece.Worker;
 
 /// <summary>
 /// The console log of `rece serve` and `rece worker`: one line per event on stderr for a person, or JSON lines with
@@ -13,14 +14,18 @@ public static class HostLogging
 {
     public const string FormatVariable = "RECE_LOG_FORMAT";
 
-    /// <summary>RECE_LOG_FORMAT=json, or in a container when RECE_LOG_FORMAT is not set.</summary>
-    public static bool Json => Environment.GetEnvironmentVariable(FormatVariable) is { Length: > 0 } format
-        ? string.Equals(format, "json", StringComparison.OrdinalIgnoreCase)
-        : string.Equals(Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Set to "true" by the .NET container images.</summary>
+    public const string ContainerVariable = "DOTNET_RUNNING_IN_CONTAINER";
 
-    public static ILoggingBuilder AddHostConsole(this ILoggingBuilder logging)
+    /// <summary>RECE_LOG_FORMAT=json, or in a container when RECE_LOG_FORMAT is not set.</summary>
+    /// <param name="settings">The host's settings (<see cref="HostSettings.From"/>).</param>
+    public static bool Json(IConfiguration settings) => settings[FormatVariable] is { Length: > 0 } format
+        ? string.Equals(format, "json", StringComparison.OrdinalIgnoreCase)
+        : string.Equals(settings[ContainerVariable], "true", StringComparison.OrdinalIgnoreCase);
+
+    public static ILoggingBuilder AddHostConsole(this ILoggingBuilder logging, IConfiguration settings)
     {
-        if (Json)
+        if (Json(settings))
         {
             logging.AddJsonConsole(o =>
             {
