@@ -3,8 +3,11 @@
 #   - Azurite, the Azure Storage emulator the pipeline tests start themselves: npm ci into tools/azurite (pinned by its
 #     package-lock.json).
 #   - Chromium, in which the evaluation tests render report.html headless: Debian's package (apt-get; root or sudo).
+#   - CSharpier, the formatter the code-style test runs (a local .NET tool pinned in .config/dotnet-tools.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+dotnet tool restore >/dev/null
 
 if [ ! -x tools/azurite/node_modules/.bin/azurite ]; then
   command -v npm >/dev/null || { echo "error: npm is needed to install Azurite (Debian: apt-get install -y nodejs npm)" >&2; exit 1; }

@@ -26,7 +26,12 @@ public static class MassBenchmark
         if (!File.Exists(Path.Combine(fixture, "unet", "diffusion_pytorch_model.safetensors")))
         {
             Console.Error.WriteLine($"building the SD v1.4-shaped fixture in {fixture} (about 4 GB, once)");
-            RandomModelFixture.Write(fixture, FixtureKind.StableDiffusionV14, seed: 1, progress: BenchmarkOutput.Progress);
+            RandomModelFixture.Write(
+                fixture,
+                FixtureKind.StableDiffusionV14,
+                seed: 1,
+                progress: BenchmarkOutput.Progress
+            );
         }
 
         var prompts = ArtistPrompts();
@@ -48,29 +53,82 @@ public static class MassBenchmark
                     Directory.Delete(cache, recursive: true);
                 foreach (string state in warmOnly ? new[] { "warm" } : new[] { "cold", "warm" })
                 {
-                    var (wall, report) = Erase(fixture, Path.Combine(work, "mass-out"), erased, preserve > 0 ? preserveFile : null, cache);
+                    var (wall, report) = Erase(
+                        fixture,
+                        Path.Combine(work, "mass-out"),
+                        erased,
+                        preserve > 0 ? preserveFile : null,
+                        cache
+                    );
                     var t = report.Timings;
                     double math = t["preserveGram"] + t["prepareProblem"] + t["erasureMath"];
                     double gib = report.PeakResidentBytes / (1024.0 * 1024 * 1024);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{concepts,8} {preserve,8}  {state,5}  {math,6:F2}  {t["encodeTexts"],8:F2}  {wall,7:F2}  {gib,8:F2}"));
-                    results.Add(new { concepts, preserve, cache = state, mathSeconds = math, timings = t, wallSeconds = wall, peakGiB = gib });
+                    Console.WriteLine(
+                        string.Create(
+                            CultureInfo.InvariantCulture,
+                            $"{concepts, 8} {preserve, 8}  {state, 5}  {math, 6:F2}  {t["encodeTexts"], 8:F2}  {wall, 7:F2}  {gib, 8:F2}"
+                        )
+                    );
+                    results.Add(
+                        new
+                        {
+                            concepts,
+                            preserve,
+                            cache = state,
+                            mathSeconds = math,
+                            timings = t,
+                            wallSeconds = wall,
+                            peakGiB = gib,
+                        }
+                    );
                 }
             }
         }
-        File.WriteAllText(Path.Combine(work, "mass-results.json"), JsonSerializer.Serialize(new
-        {
-            machine = new { Environment.ProcessorCount, os = System.Runtime.InteropServices.RuntimeInformation.OSDescription },
-            results,
-        }, BenchmarkOutput.Indented));
+        File.WriteAllText(
+            Path.Combine(work, "mass-results.json"),
+            JsonSerializer.Serialize(
+                new
+                {
+                    machine = new
+                    {
+                        Environment.ProcessorCount,
+                        os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                    },
+                    results,
+                },
+                BenchmarkOutput.Indented
+            )
+        );
         return 0;
     }
 
-    private static (double Wall, ErasureReport Report) Erase(string fixture, string output, IReadOnlyList<string> concepts, string? preserveFile, string cache)
+    private static (double Wall, ErasureReport Report) Erase(
+        string fixture,
+        string output,
+        IReadOnlyList<string> concepts,
+        string? preserveFile,
+        string cache
+    )
     {
         string rece = Path.Combine(AppContext.BaseDirectory, "rece.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        var arguments = new List<string> { rece, "erase", "--model", fixture, "--preset", "object", "--out", output, "--force", "--patch-only", "--json", "--quiet", "--embedding-cache", cache };
+        var arguments = new List<string>
+        {
+            rece,
+            "erase",
+            "--model",
+            fixture,
+            "--preset",
+            "object",
+            "--out",
+            output,
+            "--force",
+            "--patch-only",
+            "--json",
+            "--quiet",
+            "--embedding-cache",
+            cache,
+        };
         foreach (string concept in concepts)
             arguments.AddRange(new[] { "--concept", concept });
         if (preserveFile is not null)
@@ -101,7 +159,8 @@ public static class MassBenchmark
         return rows;
     }
 
-    private static int[] Counts(string list) => list.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+    private static int[] Counts(string list) =>
+        list.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 
     private static string? Argument(string[] args, string name)
     {

@@ -18,7 +18,8 @@ namespace Rece.Benchmarks;
 /// first GPU job starting; (2) overhead per completed erase run: the time from accepted to the status saying Completed,
 /// minus the time the worker spent erasing (the engine on the compute thread). Runs are spaced by an idle gap so the
 /// queues' polling has backed off as it would between real requests.
-/// Measured twice: with the GPU worker inside `rece serve` (woken in-process when a job is enqueued) and with the worker
+/// Measured twice: with the GPU worker inside `rece serve` (woken in-process when a job is enqueued) and with the
+/// worker
 /// apart from the host, as `rece worker` runs in Azure (it finds jobs by polling the queue).
 /// Options: [--runs N] [--epochs E] [--idle SECONDS] [--work DIR]; RECE_BENCH_TRACE=1 prints each job's timeline.
 /// </summary>
@@ -32,7 +33,10 @@ public static class PipelineBenchmark
         foreach (bool external in new[] { false, true })
             summaries.Add(await MeasureAsync(args, external));
         var work = Path.GetFullPath(Argument(args, "--work") ?? ".bench");
-        File.WriteAllText(Path.Combine(work, "pipeline-results.json"), JsonSerializer.Serialize(summaries, BenchmarkOutput.Indented));
+        File.WriteAllText(
+            Path.Combine(work, "pipeline-results.json"),
+            JsonSerializer.Serialize(summaries, BenchmarkOutput.Indented)
+        );
         return 0;
     }
 
@@ -51,7 +55,10 @@ public static class PipelineBenchmark
         string model = Path.Combine(scratch, "tiny");
         RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 1);
         foreach (var file in Directory.EnumerateFiles(model, "*", SearchOption.AllDirectories))
-            await account.Container(StorageNames.Models).GetBlobClient("tiny/" + Path.GetRelativePath(model, file)).UploadAsync(file, overwrite: true);
+            await account
+                .Container(StorageNames.Models)
+                .GetBlobClient("tiny/" + Path.GetRelativePath(model, file))
+                .UploadAsync(file, overwrite: true);
 
         string url = $"http://127.0.0.1:{AzuriteProcess.FreePort()}";
         var options = new ServeOptions
@@ -64,9 +71,17 @@ public static class PipelineBenchmark
         };
         await using var app = await ServeHost.BuildAsync(options, logging => logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
-        // The external worker has its own task-hub client and is not woken by the host: as `rece worker` in another process.
+        // The external worker has its own task-hub client and is not woken by the host: as `rece worker` in another
+        // process.
         using var external = externalWorker
-            ? new GpuWorkerPool(account, options.TaskHub, 1, new GpuWorkerOptions(), options.ModelCacheRoot, LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning)))
+            ? new GpuWorkerPool(
+                account,
+                options.TaskHub,
+                1,
+                new GpuWorkerOptions(),
+                options.ModelCacheRoot,
+                LoggerFactory.Create(l => l.SetMinimumLevel(LogLevel.Warning))
+            )
             : null;
         if (external is not null)
             await external.StartAsync(CancellationToken.None);
@@ -76,17 +91,20 @@ public static class PipelineBenchmark
         foreach (var worker in pool.Workers)
         {
             worker.JobStarted += job => firstJob.TryAdd(job.InstanceId, Stopwatch.GetTimestamp());
-            worker.JobFinished += (job, _, seconds) => compute.AddOrUpdate(job.InstanceId, seconds, (_, total) => total + seconds);
+            worker.JobFinished += (job, _, seconds) =>
+                compute.AddOrUpdate(job.InstanceId, seconds, (_, total) => total + seconds);
         }
         if (Environment.GetEnvironmentVariable("RECE_BENCH_TRACE") == "1")
         {
             long origin = Stopwatch.GetTimestamp();
             double Ms() => Stopwatch.GetElapsedTime(origin).TotalMilliseconds;
-            ((GpuJobQueue)app.Services.GetRequiredService<Rece.Orchestration.Activities.IGpuJobQueue>()).Enqueued += () => Console.Error.WriteLine($"{Ms(),8:F0} enqueued");
+            ((GpuJobQueue)app.Services.GetRequiredService<Rece.Orchestration.Activities.IGpuJobQueue>()).Enqueued +=
+                () => Console.Error.WriteLine($"{Ms(), 8:F0} enqueued");
             foreach (var worker in pool.Workers)
             {
-                worker.JobStarted += job => Console.Error.WriteLine($"{Ms(),8:F0} started epoch {job.Epoch}");
-                worker.JobFinished += (job, _, _) => Console.Error.WriteLine($"{Ms(),8:F0} finished epoch {job.Epoch} (event raised, message deleted)");
+                worker.JobStarted += job => Console.Error.WriteLine($"{Ms(), 8:F0} started epoch {job.Epoch}");
+                worker.JobFinished += (job, _, _) =>
+                    Console.Error.WriteLine($"{Ms(), 8:F0} finished epoch {job.Epoch} (event raised, message deleted)");
             }
         }
         using var http = new HttpClient();
@@ -105,7 +123,9 @@ public static class PipelineBenchmark
                     long done = Stopwatch.GetTimestamp();
                     var document = await status.Content.ReadFromJsonAsync<JsonElement>();
                     if (document.GetProperty("runtimeStatus").GetString() != "Completed")
-                        throw new InvalidOperationException($"run {id} ended {document.GetProperty("runtimeStatus")}: {document.GetProperty("output")}");
+                        throw new InvalidOperationException(
+                            $"run {id} ended {document.GetProperty("runtimeStatus")}: {document.GetProperty("output")}"
+                        );
                     double wall = Stopwatch.GetElapsedTime(accepted, done).TotalSeconds;
                     double latency = Stopwatch.GetElapsedTime(accepted, firstJob[id]).TotalSeconds;
                     double erase = compute.GetValueOrDefault(id);
@@ -124,7 +144,9 @@ public static class PipelineBenchmark
             await Task.Delay(TimeSpan.FromSeconds(idle));
             var r = await One();
             results.Add(r);
-            Console.Error.WriteLine($"run {i + 1}/{runs}: first GPU job after {r.Latency * 1000:F0} ms, completed after {r.Wall:F3} s, erasing {r.Compute * 1000:F0} ms, overhead {r.Overhead:F3} s");
+            Console.Error.WriteLine(
+                $"run {i + 1}/{runs}: first GPU job after {r.Latency * 1000:F0} ms, completed after {r.Wall:F3} s, erasing {r.Compute * 1000:F0} ms, overhead {r.Overhead:F3} s"
+            );
         }
         if (external is not null)
             await external.StopAsync(CancellationToken.None);
@@ -134,31 +156,50 @@ public static class PipelineBenchmark
         {
             var sorted = values.OrderBy(v => v).ToArray();
             double rank = p * (sorted.Length - 1);
-            int lo = (int)Math.Floor(rank), hi = (int)Math.Ceiling(rank);
+            int lo = (int)Math.Floor(rank),
+                hi = (int)Math.Ceiling(rank);
             return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
         }
         double latency = Percentile(results.Select(r => r.Latency), 0.5);
         double overhead = Percentile(results.Select(r => r.Overhead), 0.5);
-        Console.WriteLine($"pipeline on Azurite, `rece serve` defaults (task-hub and gpu-jobs polling at most every {options.TaskHub.MaxQueuePollingInterval.TotalSeconds:F0} s), tiny model,");
-        Console.WriteLine(externalWorker ? "1 GPU worker apart from the host (as `rece worker`: finds jobs by polling)," : "1 GPU worker inside `rece serve` (woken when the host enqueues a job),");
-        Console.WriteLine($"UCE + {epochs} RECE epochs = {epochs + 1} GPU jobs per run, {runs} runs {idle:F0} s apart:");
-        Console.WriteLine($"  accepted -> first GPU job started:  median {latency * 1000,6:F0} ms   p90 {Percentile(results.Select(r => r.Latency), 0.9) * 1000,6:F0} ms   target < 500 ms   {(latency < 0.5 ? "met" : "MISSED")}");
-        Console.WriteLine($"  overhead per completed erase run:   median {overhead * 1000,6:F0} ms   p90 {Percentile(results.Select(r => r.Overhead), 0.9) * 1000,6:F0} ms   target < 500 ms   {(overhead < 0.5 ? "met" : "MISSED")}");
-        Console.WriteLine($"    (accepted -> Completed median {Percentile(results.Select(r => r.Wall), 0.5) * 1000:F0} ms, of which erasing {Percentile(results.Select(r => r.Compute), 0.5) * 1000:F0} ms; {overhead / (epochs + 1) * 1000:F0} ms per GPU job)");
+        Console.WriteLine(
+            $"pipeline on Azurite, `rece serve` defaults (task-hub and gpu-jobs polling at most every {options.TaskHub.MaxQueuePollingInterval.TotalSeconds:F0} s), tiny model,"
+        );
+        Console.WriteLine(
+            externalWorker
+                ? "1 GPU worker apart from the host (as `rece worker`: finds jobs by polling),"
+                : "1 GPU worker inside `rece serve` (woken when the host enqueues a job),"
+        );
+        Console.WriteLine(
+            $"UCE + {epochs} RECE epochs = {epochs + 1} GPU jobs per run, {runs} runs {idle:F0} s apart:"
+        );
+        Console.WriteLine(
+            $"  accepted -> first GPU job started:  median {latency * 1000, 6:F0} ms   p90 {Percentile(results.Select(r => r.Latency), 0.9) * 1000, 6:F0} ms   target < 500 ms   {(latency < 0.5 ? "met" : "MISSED")}"
+        );
+        Console.WriteLine(
+            $"  overhead per completed erase run:   median {overhead * 1000, 6:F0} ms   p90 {Percentile(results.Select(r => r.Overhead), 0.9) * 1000, 6:F0} ms   target < 500 ms   {(overhead < 0.5 ? "met" : "MISSED")}"
+        );
+        Console.WriteLine(
+            $"    (accepted -> Completed median {Percentile(results.Select(r => r.Wall), 0.5) * 1000:F0} ms, of which erasing {Percentile(results.Select(r => r.Compute), 0.5) * 1000:F0} ms; {overhead / (epochs + 1) * 1000:F0} ms per GPU job)"
+        );
         var summary = new
         {
-            externalWorker, runs, epochs, idleSeconds = idle,
-            latencySeconds = results.Select(r => r.Latency), overheadSeconds = results.Select(r => r.Overhead),
-            wallSeconds = results.Select(r => r.Wall), eraseSeconds = results.Select(r => r.Compute),
-            medianLatencySeconds = latency, medianOverheadSeconds = overhead,
+            externalWorker,
+            runs,
+            epochs,
+            idleSeconds = idle,
+            latencySeconds = results.Select(r => r.Latency),
+            overheadSeconds = results.Select(r => r.Overhead),
+            wallSeconds = results.Select(r => r.Wall),
+            eraseSeconds = results.Select(r => r.Compute),
+            medianLatencySeconds = latency,
+            medianOverheadSeconds = overhead,
         };
         try
         {
             Directory.Delete(scratch, recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
         return summary;
     }
 

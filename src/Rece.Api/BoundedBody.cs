@@ -1,7 +1,8 @@
 namespace Rece.Api;
 
 /// <summary>
-/// Reads a request body up to a cap. Content-Length alone is no limit: a chunked body has none and a client may send more
+/// Reads a request body up to a cap. Content-Length alone is no limit: a chunked body has none and a client may send
+/// more
 /// than it declared, so the stream itself is read for at most cap + 1 bytes and anything longer is refused unread.
 /// </summary>
 public static class BoundedBody
@@ -10,7 +11,11 @@ public static class BoundedBody
     public const int MaxBytes = 1 << 20;
 
     /// <summary>The bytes of a stream of at most <paramref name="maxBytes"/> bytes; null when it holds more.</summary>
-    public static async Task<byte[]?> ReadAsync(Stream stream, int maxBytes = MaxBytes, CancellationToken cancellationToken = default)
+    public static async Task<byte[]?> ReadAsync(
+        Stream stream,
+        int maxBytes = MaxBytes,
+        CancellationToken cancellationToken = default
+    )
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         using var buffer = new MemoryStream();

@@ -25,8 +25,11 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
     private const int RetryAfterSeconds = 2;
 
     /// <summary>POST /api/erasures: the body (at most <see cref="BoundedBody.MaxBytes"/>) is the request.</summary>
-    public async Task<Results<Accepted<ErasureLinks>, ProblemHttpResult>> StartAsync(HttpRequest request,
-        DurableTaskClient client, CancellationToken cancellationToken = default)
+    public async Task<Results<Accepted<ErasureLinks>, ProblemHttpResult>> StartAsync(
+        HttpRequest request,
+        DurableTaskClient client,
+        CancellationToken cancellationToken = default
+    )
     {
         if (request.ContentLength is > BoundedBody.MaxBytes)
             return TooLarge("An erasure request");
@@ -46,7 +49,11 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
 
     /// <summary>GET /api/erasures/{id}: 200 when finished, else 202 with Location and Retry-After.</summary>
     public async Task<Results<Ok<ErasureStatusDocument>, Accepted<ErasureStatusDocument>, ProblemHttpResult>> GetAsync(
-        HttpRequest request, DurableTaskClient client, string id, CancellationToken cancellationToken = default)
+        HttpRequest request,
+        DurableTaskClient client,
+        string id,
+        CancellationToken cancellationToken = default
+    )
     {
         var metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (metadata is null)
@@ -58,9 +65,16 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
         return TypedResults.Accepted(StatusUri(request, id), document);
     }
 
-    /// <summary>GET /api/erasures?runtimeStatus=Running,Completed&amp;createdTimeFrom=..&amp;createdTimeTo=..&amp;top=N&amp;continuationToken=..</summary>
-    public async Task<Results<Ok<ErasureList>, ProblemHttpResult>> ListAsync(HttpRequest request,
-        DurableTaskClient client, ErasureListQuery query, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// GET /api/erasures?runtimeStatus=Running,Completed&amp;createdTimeFrom=..&amp;createdTimeTo=..
+    /// &amp;top=N&amp;continuationToken=..
+    /// </summary>
+    public async Task<Results<Ok<ErasureList>, ProblemHttpResult>> ListAsync(
+        HttpRequest request,
+        DurableTaskClient client,
+        ErasureListQuery query,
+        CancellationToken cancellationToken = default
+    )
     {
         var (filter, errors) = query.Filter();
         if (filter is null)
@@ -68,8 +82,10 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
         var pages = client.GetAllInstancesAsync(filter).AsPages(filter.ContinuationToken, filter.PageSize);
         await foreach (var page in pages.WithCancellation(cancellationToken))
         {
-            var instances = page.Values.Where(m => m.Name == TaskNames.ErasureOrchestrator)
-                .Select(m => ToDocument(m, withData: false)).ToList();
+            var instances = page
+                .Values.Where(m => m.Name == TaskNames.ErasureOrchestrator)
+                .Select(m => ToDocument(m, withData: false))
+                .ToList();
             if (page.ContinuationToken is not null)
                 request.HttpContext.Response.Headers[ContinuationHeader] = page.ContinuationToken;
             return TypedResults.Ok(new ErasureList(instances, page.ContinuationToken));
@@ -77,17 +93,26 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
         return TypedResults.Ok(new ErasureList(Array.Empty<ErasureStatusDocument>(), null));
     }
 
-    /// <summary>POST /api/erasures/{id}/terminate?reason=..: a blob request's result document says Terminated.</summary>
+    /// <summary>POST /api/erasures/{id}/terminate?reason=..: a blob request's result document says
+    /// Terminated.</summary>
     /// <param name="reason">The query's reason; null: "terminated by request".</param>
-    public async Task<Results<Accepted, ProblemHttpResult>> TerminateAsync(HttpRequest request, DurableTaskClient client,
-        string id, string? reason, CancellationToken cancellationToken = default)
+    public async Task<Results<Accepted, ProblemHttpResult>> TerminateAsync(
+        HttpRequest request,
+        DurableTaskClient client,
+        string id,
+        string? reason,
+        CancellationToken cancellationToken = default
+    )
     {
         var metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (metadata is null)
             return NotFound(id);
         if (metadata.IsCompleted)
-            return Problem(StatusCodes.Status410Gone, "Already finished",
-                $"Instance {id} is {metadata.RuntimeStatus}; only a running instance can be terminated.");
+            return Problem(
+                StatusCodes.Status410Gone,
+                "Already finished",
+                $"Instance {id} is {metadata.RuntimeStatus}; only a running instance can be terminated."
+            );
         reason ??= "terminated by request";
         await client.TerminateInstanceAsync(id, reason, cancellationToken);
         var input = ReadInput(metadata);
@@ -105,17 +130,25 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
         return TypedResults.Accepted(StatusUri(request, id));
     }
 
-    /// <summary>DELETE /api/erasures/{id}[?deleteOutputs=true]: purges the history; checkpoints and reports stay unless asked.</summary>
+    /// <summary>DELETE /api/erasures/{id}[?deleteOutputs=true]: purges the history; checkpoints and reports stay unless
+    /// asked.</summary>
     /// <param name="deleteOutputs">The query's value as given: "true" or "false" (any case), or null.</param>
-    public async Task<Results<Ok<PurgeResult>, ProblemHttpResult>> PurgeAsync(DurableTaskClient client, string id,
-        string? deleteOutputs, CancellationToken cancellationToken = default)
+    public async Task<Results<Ok<PurgeResult>, ProblemHttpResult>> PurgeAsync(
+        DurableTaskClient client,
+        string id,
+        string? deleteOutputs,
+        CancellationToken cancellationToken = default
+    )
     {
         var metadata = await client.GetInstanceAsync(id, getInputsAndOutputs: true, cancellationToken);
         if (metadata is null)
             return NotFound(id);
         if (!metadata.IsCompleted)
-            return Problem(StatusCodes.Status409Conflict, "Still running",
-                $"Instance {id} is {metadata.RuntimeStatus}; terminate it first (POST .../terminate), then purge it.");
+            return Problem(
+                StatusCodes.Status409Conflict,
+                "Still running",
+                $"Instance {id} is {metadata.RuntimeStatus}; terminate it first (POST .../terminate), then purge it."
+            );
         bool delete = false;
         if (deleteOutputs is not null && !bool.TryParse(deleteOutputs, out delete))
             return Invalid([new FieldError("deleteOutputs", $"must be true or false, got \"{deleteOutputs}\"")]);
@@ -127,29 +160,41 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
         return TypedResults.Ok(new PurgeResult(purged.PurgedInstanceCount, outputs));
     }
 
-    /// <summary>POST /api/erasures/{id}/events/{eventName}: raises an event with the JSON body (the Durable sendEventPostUri).</summary>
+    /// <summary>POST /api/erasures/{id}/events/{eventName}: raises an event with the JSON body (the Durable
+    /// sendEventPostUri).</summary>
     /// <remarks>
     /// The names the pipeline raises itself (<see cref="PipelineEvents.IsInternal"/>) are refused before anything else:
     /// the orchestrator takes a GPU job's result from its event, so this route must not be a way to forge one.
     /// </remarks>
-    public async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(HttpRequest request,
-        DurableTaskClient client, string id, string eventName, CancellationToken cancellationToken = default)
+    public async Task<Results<Accepted, ProblemHttpResult>> RaiseEventAsync(
+        HttpRequest request,
+        DurableTaskClient client,
+        string id,
+        string eventName,
+        CancellationToken cancellationToken = default
+    )
     {
         if (EventNameProblem(eventName) is { } problem)
             return Invalid([new FieldError("eventName", problem)]);
         if (PipelineEvents.IsInternal(eventName))
-            return Problem(StatusCodes.Status403Forbidden, "Reserved event name",
-                $"\"{eventName}\" is an event the pipeline raises itself (names starting " +
-                $"{string.Join(", ", PipelineEvents.InternalPrefixes)}); " +
-                "only GPU workers deliver those, never this route.");
+            return Problem(
+                StatusCodes.Status403Forbidden,
+                "Reserved event name",
+                $"\"{eventName}\" is an event the pipeline raises itself (names starting "
+                    + $"{string.Join(", ", PipelineEvents.InternalPrefixes)}); "
+                    + "only GPU workers deliver those, never this route."
+            );
         if (request.ContentLength is > BoundedBody.MaxBytes)
             return TooLarge("An event body");
         var metadata = await client.GetInstanceAsync(id, cancellationToken);
         if (metadata is null)
             return NotFound(id);
         if (metadata.IsCompleted)
-            return Problem(StatusCodes.Status410Gone, "Already finished",
-                $"Instance {id} is {metadata.RuntimeStatus}; it takes no more events.");
+            return Problem(
+                StatusCodes.Status410Gone,
+                "Already finished",
+                $"Instance {id} is {metadata.RuntimeStatus}; it takes no more events."
+            );
         var bytes = await BoundedBody.ReadAsync(request.Body, BoundedBody.MaxBytes, cancellationToken);
         if (bytes is null)
             return TooLarge("An event body");
@@ -171,7 +216,9 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
     {
         try
         {
-            return metadata.SerializedInput is null ? null : PipelineJson.Deserialize<ErasureInput>(metadata.SerializedInput);
+            return metadata.SerializedInput is null
+                ? null
+                : PipelineJson.Deserialize<ErasureInput>(metadata.SerializedInput);
         }
         catch (JsonException)
         {
@@ -195,9 +242,13 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
                 return ErasureStatusDocument.Element(json);
             }
         }
-        var output = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed
-            ? ErasureStatusDocument.Element(metadata.FailureDetails?.ErrorMessage ?? metadata.SerializedOutput ?? "failed")
-            : withData ? Parse(metadata.SerializedOutput) : null;
+        var output =
+            metadata.RuntimeStatus == OrchestrationRuntimeStatus.Failed
+                ? ErasureStatusDocument.Element(
+                    metadata.FailureDetails?.ErrorMessage ?? metadata.SerializedOutput ?? "failed"
+                )
+            : withData ? Parse(metadata.SerializedOutput)
+            : null;
         return new ErasureStatusDocument
         {
             Name = metadata.Name,
@@ -214,10 +265,17 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
     public static ErasureLinks Links(HttpRequest request, string id)
     {
         string status = StatusUri(request, id);
-        return new ErasureLinks(id, status, status + "/events/{eventName}", status + "/terminate?reason={text}", status);
+        return new ErasureLinks(
+            id,
+            status,
+            status + "/events/{eventName}",
+            status + "/terminate?reason={text}",
+            status
+        );
     }
 
-    /// <summary>Absolute URL of an instance, built from the request (works under the Functions host's /api prefix and behind a path base).</summary>
+    /// <summary>Absolute URL of an instance, built from the request (works under the Functions host's /api prefix and
+    /// behind a path base).</summary>
     public static string StatusUri(HttpRequest request, string id)
     {
         string path = request.PathBase + request.Path;
@@ -235,9 +293,11 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
             extensions: new Dictionary<string, object?>
             {
                 ["errors"] = errors.Select(e => new { field = e.Field, message = e.Message }).ToList(),
-            });
+            }
+        );
 
-    /// <summary>Event names: the Durable contract puts no bound on them, the task hub stores each in its history.</summary>
+    /// <summary>Event names: the Durable contract puts no bound on them, the task hub stores each in its
+    /// history.</summary>
     public const int MaxEventNameLength = 128;
 
     /// <summary>Why an event name is not acceptable on the public route; null when it is.</summary>
@@ -254,8 +314,11 @@ public sealed class ErasureApi(StorageAccount account, ErasureIntake intake)
     }
 
     private static ProblemHttpResult TooLarge(string what) =>
-        Problem(StatusCodes.Status413PayloadTooLarge, "Request too large",
-            $"{what} is a small JSON document (at most {BoundedBody.MaxBytes / 1024 / 1024} MiB).");
+        Problem(
+            StatusCodes.Status413PayloadTooLarge,
+            "Request too large",
+            $"{what} is a small JSON document (at most {BoundedBody.MaxBytes / 1024 / 1024} MiB)."
+        );
 
     private static ProblemHttpResult NotFound(string id) =>
         Problem(StatusCodes.Status404NotFound, "No such instance", $"The task hub has no erasure instance \"{id}\".");

@@ -7,4 +7,5 @@ namespace Rece.Api;
 public sealed record ErasureList(
     [property: JsonPropertyName("instances")] IReadOnlyList<ErasureStatusDocument> Instances,
     [property: JsonPropertyName("continuationToken"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    string? ContinuationToken);
+        string? ContinuationToken
+);

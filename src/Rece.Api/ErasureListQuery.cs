@@ -39,15 +39,16 @@ public sealed class ErasureListQuery
     public string? ContinuationHeader { get; set; }
 
     /// <summary>The same values read from a request, for a host that binds no parameters (the Functions app).</summary>
-    public static ErasureListQuery From(HttpRequest request) => new()
-    {
-        RuntimeStatus = request.Query["runtimeStatus"],
-        CreatedTimeFrom = request.Query["createdTimeFrom"],
-        CreatedTimeTo = request.Query["createdTimeTo"],
-        Top = request.Query["top"],
-        ContinuationToken = request.Query["continuationToken"],
-        ContinuationHeader = request.Headers[ErasureApi.ContinuationHeader],
-    };
+    public static ErasureListQuery From(HttpRequest request) =>
+        new()
+        {
+            RuntimeStatus = request.Query["runtimeStatus"],
+            CreatedTimeFrom = request.Query["createdTimeFrom"],
+            CreatedTimeTo = request.Query["createdTimeTo"],
+            Top = request.Query["top"],
+            ContinuationToken = request.Query["continuationToken"],
+            ContinuationHeader = request.Headers[ErasureApi.ContinuationHeader],
+        };
 
     /// <summary>The task hub query these values ask for, or every problem with them, each naming its field.</summary>
     public (OrchestrationQuery? Filter, IReadOnlyList<FieldError> Errors) Filter()
@@ -57,12 +58,19 @@ public sealed class ErasureListQuery
         var values = (RuntimeStatus ?? []).SelectMany(v => (v ?? "").Split(',', Trimmed));
         foreach (var value in values)
         {
-            if (Enum.TryParse<OrchestrationRuntimeStatus>(value, ignoreCase: true, out var status)
-                && !int.TryParse(value, out _))
+            if (
+                Enum.TryParse<OrchestrationRuntimeStatus>(value, ignoreCase: true, out var status)
+                && !int.TryParse(value, out _)
+            )
                 statuses.Add(status);
             else
-                errors.Add(new FieldError("runtimeStatus", $"unknown status \"{value}\"; use Pending, Running, " +
-                    "Completed, Failed, Terminated or Suspended (comma-separated)"));
+                errors.Add(
+                    new FieldError(
+                        "runtimeStatus",
+                        $"unknown status \"{value}\"; use Pending, Running, "
+                            + "Completed, Failed, Terminated or Suspended (comma-separated)"
+                    )
+                );
         }
         var from = Time("createdTimeFrom", CreatedTimeFrom, errors);
         var to = Time("createdTimeTo", CreatedTimeTo, errors);
@@ -72,8 +80,16 @@ public sealed class ErasureListQuery
         if (errors.Count > 0)
             return (null, errors);
         string? continuation = ContinuationToken ?? ContinuationHeader;
-        var filter = new OrchestrationQuery(from, to, statuses.Count > 0 ? statuses : null, null, null, top, false,
-            string.IsNullOrEmpty(continuation) ? null : continuation);
+        var filter = new OrchestrationQuery(
+            from,
+            to,
+            statuses.Count > 0 ? statuses : null,
+            null,
+            null,
+            top,
+            false,
+            string.IsNullOrEmpty(continuation) ? null : continuation
+        );
         return (filter, errors);
     }
 
@@ -85,8 +101,9 @@ public sealed class ErasureListQuery
             return null;
         if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
             return time;
-        errors.Add(new FieldError(name,
-            $"\"{value}\" is not a date and time; use ISO 8601, e.g. 2026-01-31T12:00:00Z"));
+        errors.Add(
+            new FieldError(name, $"\"{value}\" is not a date and time; use ISO 8601, e.g. 2026-01-31T12:00:00Z")
+        );
         return null;
     }
 }

@@ -11,7 +11,9 @@ public sealed class ConsoleProgress
 
     public ConsoleProgress(TextWriter stderr, bool quiet)
     {
-        Logger = quiet ? NullLogger.Instance : new ConsoleProgressLogger(stderr, () => $"[{_clock.Elapsed.TotalSeconds,6:F1}s] ");
+        Logger = quiet
+            ? NullLogger.Instance
+            : new ConsoleProgressLogger(stderr, () => $"[{_clock.Elapsed.TotalSeconds, 6:F1}s] ");
     }
 
     /// <summary>Where the libraries log the command's progress.</summary>

@@ -7,15 +7,26 @@ namespace Rece.Cli;
 /// terminal reads each as one line, prefixed by <paramref name="prefix"/> (e.g. the time since the command started)
 /// and, for a warning, by "warning: ".
 /// </summary>
-public sealed class ConsoleProgressLogger(TextWriter writer, Func<string> prefix, LogLevel minimum = LogLevel.Information) : ILogger
+public sealed class ConsoleProgressLogger(
+    TextWriter writer,
+    Func<string> prefix,
+    LogLevel minimum = LogLevel.Information
+) : ILogger
 {
     private readonly Lock _gate = new();
 
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
 
     public bool IsEnabled(LogLevel logLevel) => logLevel >= minimum && logLevel != LogLevel.None;
 
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    public void Log<TState>(
+        LogLevel logLevel,
+        EventId eventId,
+        TState state,
+        Exception? exception,
+        Func<TState, Exception?, string> formatter
+    )
     {
         if (!IsEnabled(logLevel))
             return;

@@ -14,7 +14,8 @@ public sealed class ProgressBar(TextWriter stderr, bool interactive)
     private bool _drawn;
     private int _lastLength;
 
-    public static ProgressBar ForConsole(TextWriter stderr) => new(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
+    public static ProgressBar ForConsole(TextWriter stderr) =>
+        new(stderr, ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected);
 
     /// <param name="done">Items finished.</param>
     /// <param name="total">Items in all.</param>
@@ -24,9 +25,13 @@ public sealed class ProgressBar(TextWriter stderr, bool interactive)
     {
         double overall = total == 0 ? 1 : Math.Clamp((done + fraction) / total, 0, 1);
         var elapsed = _clock.Elapsed;
-        string eta = overall > 0 && overall < 1 ? $", ETA {Format(TimeSpan.FromSeconds(elapsed.TotalSeconds * (1 - overall) / overall))}" : "";
+        string eta =
+            overall > 0 && overall < 1
+                ? $", ETA {Format(TimeSpan.FromSeconds(elapsed.TotalSeconds * (1 - overall) / overall))}"
+                : "";
         int filled = (int)Math.Round(overall * Width);
-        string line = $"[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} images {overall * 100,3:F0}% {Format(elapsed)}{eta}  {detail}";
+        string line =
+            $"[{new string('#', filled)}{new string('.', Width - filled)}] {done}/{total} images {overall * 100, 3:F0}% {Format(elapsed)}{eta}  {detail}";
         if (interactive)
         {
             string shown = line.Length > 150 ? line[..150] : line;
@@ -49,5 +54,8 @@ public sealed class ProgressBar(TextWriter stderr, bool interactive)
         _drawn = false;
     }
 
-    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.TotalSeconds:F1}s";
+    private static string Format(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m"
+        : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s"
+        : $"{t.TotalSeconds:F1}s";
 }

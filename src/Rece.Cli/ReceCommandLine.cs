@@ -13,7 +13,9 @@ public static class ReceCommandLine
 
     public static RootCommand Build(TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("RecePipeline: erase concepts from Stable Diffusion models with RECE (reliable and efficient concept erasure).");
+        var root = new RootCommand(
+            "RecePipeline: erase concepts from Stable Diffusion models with RECE (reliable and efficient concept erasure)."
+        );
         root.Add(EraseCommand.Build(stdout, stderr));
         root.Add(ApplyPatchCommand.Build(stdout, stderr));
         root.Add(FixtureCommand.Build(stdout, stderr));
@@ -28,7 +30,14 @@ public static class ReceCommandLine
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var parsed = Build(stdout, stderr).Parse(args);
-        return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        return parsed.Invoke(
+            new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+            }
+        );
     }
 
     /// <summary>Runs a command body; errors the user can fix become one clear line on stderr and exit code 2.</summary>

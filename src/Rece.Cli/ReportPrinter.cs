@@ -14,12 +14,16 @@ public static class ReportPrinter
         }
         if (report.Stages.Count > 0)
         {
-            stdout.WriteLine($"{"stage",-14} {"residual",10} {"drift",10} {"w-change",10}");
+            stdout.WriteLine($"{"stage", -14} {"residual", 10} {"drift", 10} {"w-change", 10}");
             foreach (var s in report.Stages)
-                stdout.WriteLine($"{s.Stage,-14} {s.RecoveredConceptResidual,10:F4} {s.PreservationDrift,10:F4} {s.RelativeWeightChange,10:F4}");
+                stdout.WriteLine(
+                    $"{s.Stage, -14} {s.RecoveredConceptResidual, 10:F4} {s.PreservationDrift, 10:F4} {s.RelativeWeightChange, 10:F4}"
+                );
         }
         string math = report.Timings.TryGetValue("erasureMath", out var m) ? $", erasure math {m:F3} s" : "";
-        stdout.WriteLine($"wrote {report.Outputs.Folder} ({(report.Outputs.PatchOnly ? "patch and report" : "edited model, patch and report")}) in {report.Timings["total"]:F2} s{math}");
+        stdout.WriteLine(
+            $"wrote {report.Outputs.Folder} ({(report.Outputs.PatchOnly ? "patch and report" : "edited model, patch and report")}) in {report.Timings["total"]:F2} s{math}"
+        );
         foreach (var skipped in report.Outputs.NotCopied)
             stdout.WriteLine($"not copied: {skipped.File} ({skipped.Reason})");
     }

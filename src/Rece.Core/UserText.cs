@@ -5,7 +5,9 @@ public static class UserText
 {
     public static string Printable(string value, int maxLength)
     {
-        var text = string.Concat(value.Take(maxLength).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        var text = string.Concat(
+            value.Take(maxLength).Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString())
+        );
         return value.Length > maxLength ? text + "..." : text;
     }
 }

@@ -15,17 +15,25 @@ namespace Rece.Engine;
 public static class ClosedFormEdit
 {
     /// <param name="erased">Rows c_t to erase (n x d).</param>
-    /// <param name="targets">Rows g_t, paired with <paramref name="erased"/> (n x d); each c_t is mapped to W g_t.</param>
+    /// <param name="targets">Rows g_t, paired with <paramref name="erased"/> (n x d); each c_t is mapped to W
+    /// g_t.</param>
     /// <param name="preserveGram">sum_r r r^T of the vectors to keep (d x d), unscaled.</param>
     /// <param name="nullBasis">
     /// With <see cref="PreserveMode.NullSpace"/>: an orthonormal basis Q (d x k) of the directions the edit may act on.
     /// The edit is then the same minimiser over F = I + X Q Q^T: B^-1 becomes Q (Q^T B Q)^-1 Q^T.
     /// </param>
     public static LowRankFactor Solve(
-        Tensor erased, Tensor targets, Tensor preserveGram, EditScales scales, Tensor? nullBasis = null)
+        Tensor erased,
+        Tensor targets,
+        Tensor preserveGram,
+        EditScales scales,
+        Tensor? nullBasis = null
+    )
     {
         if (erased.ndim != 2 || !erased.shape.SequenceEqual(targets.shape))
-            throw new ArgumentException($"Erased rows {Shape(erased)} and target rows {Shape(targets)} must both be n x d.");
+            throw new ArgumentException(
+                $"Erased rows {Shape(erased)} and target rows {Shape(targets)} must both be n x d."
+            );
         long d = erased.shape[1];
         if (!preserveGram.shape.SequenceEqual(new[] { d, d }))
             throw new ArgumentException($"The preserve Gram matrix must be {d} x {d}, got {Shape(preserveGram)}.");
@@ -41,7 +49,8 @@ public static class ClosedFormEdit
     }
 
     /// <summary>
-    /// The same edit as <see cref="Solve"/> as a dense d x d factor F = I + s_e (G - C)^T C B^-1, formed from the erased
+    /// The same edit as <see cref="Solve"/> as a dense d x d factor F = I + s_e (G - C)^T C B^-1, formed from the
+    /// erased
     /// vectors' Gram matrices only: its cost does not grow with their number.
     /// </summary>
     /// <param name="erasedGram">C^T C = sum_t c_t c_t^T (d x d).</param>
@@ -49,7 +58,12 @@ public static class ClosedFormEdit
     /// <param name="preserveGram">sum_r r r^T of the vectors to keep (d x d), unscaled.</param>
     /// <param name="nullBasis">As in <see cref="Solve"/>.</param>
     public static Tensor SolveDense(
-        Tensor erasedGram, Tensor targetErasedCross, Tensor preserveGram, EditScales scales, Tensor? nullBasis = null)
+        Tensor erasedGram,
+        Tensor targetErasedCross,
+        Tensor preserveGram,
+        EditScales scales,
+        Tensor? nullBasis = null
+    )
     {
         using var scope = NewDisposeScope();
         var b = erasedGram.mul(scales.EraseScale).add_(preserveGram.mul(scales.PreserveScale));
@@ -85,7 +99,8 @@ public static class ClosedFormEdit
         var keep = values.lt(threshold).nonzero().squeeze(1);
         if (keep.shape[0] == 0)
             throw new IllPosedErasureException(
-                $"The preserve texts' token embeddings span every direction above the null-space threshold {threshold}, so a null-space edit cannot change anything; raise the threshold (--null-space-threshold) or preserve fewer texts.");
+                $"The preserve texts' token embeddings span every direction above the null-space threshold {threshold}, so a null-space edit cannot change anything; raise the threshold (--null-space-threshold) or preserve fewer texts."
+            );
         return vectors.index_select(1, keep).contiguous().MoveToOuterDisposeScope();
     }
 

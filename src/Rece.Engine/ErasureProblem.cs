@@ -25,12 +25,21 @@ public sealed class ErasureProblem : IDisposable
         Tensor spaceText,
         IReadOnlyList<Tensor> preserve,
         ReceParameters parameters,
-        FactorForm form = FactorForm.Auto)
-        : this(originalGram, concepts, emptyText, spaceText, Preserve(preserve, originalGram), parameters, form, owned: true)
-    {
-    }
+        FactorForm form = FactorForm.Auto
+    )
+        : this(
+            originalGram,
+            concepts,
+            emptyText,
+            spaceText,
+            Preserve(preserve, originalGram),
+            parameters,
+            form,
+            owned: true
+        ) { }
 
-    /// <param name="preserve">The user's preserve texts as their Gram matrix (<see cref="PreserveSet.FromEmbeddings"/>).</param>
+    /// <param name="preserve">The user's preserve texts as their Gram matrix
+    /// (<see cref="PreserveSet.FromEmbeddings"/>).</param>
     public ErasureProblem(
         Tensor originalGram,
         IReadOnlyList<ConceptToErase> concepts,
@@ -38,10 +47,9 @@ public sealed class ErasureProblem : IDisposable
         Tensor spaceText,
         PreserveSet preserve,
         ReceParameters parameters,
-        FactorForm form = FactorForm.Auto)
-        : this(originalGram, concepts, emptyText, spaceText, preserve, parameters, form, owned: false)
-    {
-    }
+        FactorForm form = FactorForm.Auto
+    )
+        : this(originalGram, concepts, emptyText, spaceText, preserve, parameters, form, owned: false) { }
 
     private ErasureProblem(
         Tensor originalGram,
@@ -51,7 +59,8 @@ public sealed class ErasureProblem : IDisposable
         PreserveSet preserve,
         ReceParameters parameters,
         FactorForm form,
-        bool owned)
+        bool owned
+    )
     {
         try
         {
@@ -59,15 +68,27 @@ public sealed class ErasureProblem : IDisposable
                 throw new ArgumentException("At least one concept to erase is required.", nameof(concepts));
             parameters.Validate(preserve.Count);
             if (originalGram.ndim != 2 || originalGram.shape[0] != originalGram.shape[1])
-                throw new ArgumentException("The Gram matrix of the original weights must be square (d x d).", nameof(originalGram));
+                throw new ArgumentException(
+                    "The Gram matrix of the original weights must be square (d x d).",
+                    nameof(originalGram)
+                );
             long d = originalGram.shape[0];
-            foreach (var tensor in concepts.SelectMany(c => new[] { c.ConceptEmbedding, c.GuideEmbedding }).Append(emptyText).Append(spaceText))
+            foreach (
+                var tensor in concepts
+                    .SelectMany(c => new[] { c.ConceptEmbedding, c.GuideEmbedding })
+                    .Append(emptyText)
+                    .Append(spaceText)
+            )
             {
                 if (tensor.ndim != 2 || tensor.shape[0] != ContextLength || tensor.shape[1] != d)
-                    throw new ArgumentException($"Every embedding must be {ContextLength} x {d} (the K/V input size); got [{string.Join(", ", tensor.shape)}].");
+                    throw new ArgumentException(
+                        $"Every embedding must be {ContextLength} x {d} (the K/V input size); got [{string.Join(", ", tensor.shape)}]."
+                    );
             }
             if (preserve.Gram.shape[0] != d)
-                throw new ArgumentException($"The preserve Gram matrix must be {d} x {d}; got [{string.Join(", ", preserve.Gram.shape)}].");
+                throw new ArgumentException(
+                    $"The preserve Gram matrix must be {d} x {d}; got [{string.Join(", ", preserve.Gram.shape)}]."
+                );
 
             Parameters = parameters;
             Dimension = d;
@@ -87,7 +108,10 @@ public sealed class ErasureProblem : IDisposable
                 // One " " per erased concept, as the reference code's RECE preserve list.
                 EpochPreserveGram = preserve.Gram.add(ClosedFormEdit.GramOfRows(spaceText).mul(concepts.Count));
                 DriftGram = UcePreserveGram.clone();
-                DriftRows = preserve.Rows is { } rows && rows.shape[0] + ContextLength < d ? cat(new[] { empty, rows }, 0) : null;
+                DriftRows =
+                    preserve.Rows is { } rows && rows.shape[0] + ContextLength < d
+                        ? cat(new[] { empty, rows }, 0)
+                        : null;
                 ConceptGram = ClosedFormEdit.GramOfRows(Concepts);
                 if (UsesDenseForm(UceErased.shape[0]) || UsesDenseForm(Concepts.shape[0]))
                 {
@@ -103,7 +127,11 @@ public sealed class ErasureProblem : IDisposable
                 }
                 // "" and " " have the same tokens, so the UCE pass ("" + texts) and the epochs (" " + texts) share it.
                 if (parameters.PreserveMode == PreserveMode.NullSpace)
-                    NullBasis = ClosedFormEdit.NullSpaceBasis(UcePreserveGram, ContextLength * (1L + preserve.Count), parameters.NullSpaceThreshold);
+                    NullBasis = ClosedFormEdit.NullSpaceBasis(
+                        UcePreserveGram,
+                        ContextLength * (1L + preserve.Count),
+                        parameters.NullSpaceThreshold
+                    );
                 foreach (var t in Owned)
                     t.DetachFromDisposeScope();
             }
@@ -164,7 +192,8 @@ public sealed class ErasureProblem : IDisposable
 
     internal Tensor EpochPreserveGram { get; }
 
-    /// <summary>sum r r^T over "" and the user's preserve texts: the rows the preservation drift is measured on.</summary>
+    /// <summary>sum r r^T over "" and the user's preserve texts: the rows the preservation drift is measured
+    /// on.</summary>
     internal Tensor DriftGram { get; }
 
     /// <summary>Those rows themselves while they are fewer than d (cheaper to measure on), else null.</summary>
@@ -178,33 +207,38 @@ public sealed class ErasureProblem : IDisposable
     public int LastStage => 1 + Parameters.EffectiveEpochs;
 
     /// <summary>"original", "uce", "rece-epoch-1", ...</summary>
-    public static string StageName(int stage) => stage switch
-    {
-        0 => "original",
-        1 => "uce",
-        > 1 => $"rece-epoch-{stage - 1}",
-        _ => throw new ArgumentOutOfRangeException(nameof(stage)),
-    };
+    public static string StageName(int stage) =>
+        stage switch
+        {
+            0 => "original",
+            1 => "uce",
+            > 1 => $"rece-epoch-{stage - 1}",
+            _ => throw new ArgumentOutOfRangeException(nameof(stage)),
+        };
 
     /// <summary>
     /// Whether an edit of <paramref name="rank"/> erased vectors is formed densely: the low-rank update costs about
     /// 5 d^2 n + 2 d n^2 flops, the dense one about 4 d^3, so the dense form wins from n of about d/2.
     /// </summary>
-    internal bool UsesDenseForm(long rank) => Form switch
-    {
-        FactorForm.Dense => true,
-        FactorForm.LowRank => false,
-        _ => 2 * rank >= Dimension,
-    };
+    internal bool UsesDenseForm(long rank) =>
+        Form switch
+        {
+            FactorForm.Dense => true,
+            FactorForm.LowRank => false,
+            _ => 2 * rank >= Dimension,
+        };
 
     /// <summary>
     /// UCE's erased Gram matrix and target cross, and the epochs' guide-concept cross, without products over all rows:
-    /// UCE's rows are every concept's rows but a few (BOS, the words, the tail past the alignment), so their Gram matrix
+    /// UCE's rows are every concept's rows but a few (BOS, the words, the tail past the alignment), so their Gram
+    /// matrix
     /// is <paramref name="conceptGram"/> less those; concepts sharing a guide (all of a preset's) share its rows, so
     /// sum_t g_t c_t^T is G^T S with S the concept rows summed per guide row.
     /// </summary>
     private static (Tensor UceGram, Tensor UceCross, Tensor Cross) PairedGrams(
-        IReadOnlyList<ConceptToErase> concepts, Tensor conceptGram)
+        IReadOnlyList<ConceptToErase> concepts,
+        Tensor conceptGram
+    )
     {
         long d = conceptGram.shape[0];
         var excluded = zeros(d, d, dtype: ScalarType.Float64);
@@ -220,7 +254,8 @@ public sealed class ErasureProblem : IDisposable
             {
                 var rows = concept.ConceptEmbedding.to(ScalarType.Float64);
                 conceptSum.add_(rows);
-                int kc = concept.ConceptWords, kg = concept.GuideWords;
+                int kc = concept.ConceptWords,
+                    kg = concept.GuideWords;
                 int count = ContextLength - Math.Max(kc, kg);
                 alignedSum.narrow(0, kg, count).add_(rows.narrow(0, kc, count));
                 if (kc > 0)
@@ -244,11 +279,27 @@ public sealed class ErasureProblem : IDisposable
         return PreserveSet.FromEmbeddings(preserve, originalGram.shape[^1]);
     }
 
-    private Tensor[] Owned => new[]
-    {
-        Gram, Concepts, Guides, UceErased, UceTargets, UceErasedGram, UceCross, ConceptGram, GuideConceptCross,
-        GuideGram, NullBasis, UcePreserveGram, EpochPreserveGram, DriftGram, DriftRows,
-    }.OfType<Tensor>().ToArray();
+    private Tensor[] Owned =>
+        new[]
+        {
+            Gram,
+            Concepts,
+            Guides,
+            UceErased,
+            UceTargets,
+            UceErasedGram,
+            UceCross,
+            ConceptGram,
+            GuideConceptCross,
+            GuideGram,
+            NullBasis,
+            UcePreserveGram,
+            EpochPreserveGram,
+            DriftGram,
+            DriftRows,
+        }
+            .OfType<Tensor>()
+            .ToArray();
 
     public void Dispose()
     {

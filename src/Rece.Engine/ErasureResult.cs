@@ -17,7 +17,8 @@ public sealed class ErasureResult : IDisposable
     /// <summary>One entry for the original model, one after UCE, one per RECE epoch.</summary>
     public IReadOnlyList<StageMeasures> Stages { get; }
 
-    /// <summary>The adversarial embeddings derived against the final model (concepts stacked, 77 rows each), or null when not asked for.</summary>
+    /// <summary>The adversarial embeddings derived against the final model (concepts stacked, 77 rows each), or null
+    /// when not asked for.</summary>
     public Tensor? FinalDerivedEmbeddings { get; }
 
     public void Dispose()

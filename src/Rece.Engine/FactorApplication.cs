@@ -15,12 +15,21 @@ public static class FactorApplication
     public static Tensor Apply(Tensor original, Tensor storedFactor)
     {
         if (storedFactor.dtype != ScalarType.Float32)
-            throw new ArgumentException("Apply the factor in its stored precision (ToStoredPrecision).", nameof(storedFactor));
+            throw new ArgumentException(
+                "Apply the factor in its stored precision (ToStoredPrecision).",
+                nameof(storedFactor)
+            );
         if (original.ndim != 2 || original.shape[1] != storedFactor.shape[0])
-            throw new ArgumentException($"A [{string.Join(", ", original.shape)}] matrix cannot be multiplied by a {storedFactor.shape[0]} x {storedFactor.shape[1]} factor.");
+            throw new ArgumentException(
+                $"A [{string.Join(", ", original.shape)}] matrix cannot be multiplied by a {storedFactor.shape[0]} x {storedFactor.shape[1]} factor."
+            );
         using var scope = NewDisposeScope();
         var w = original.dtype == ScalarType.Float32 ? original : original.to(ScalarType.Float32);
-        var edited = w.mm(storedFactor.device_type == w.device_type && storedFactor.device_index == w.device_index ? storedFactor : storedFactor.to(w.device));
+        var edited = w.mm(
+            storedFactor.device_type == w.device_type && storedFactor.device_index == w.device_index
+                ? storedFactor
+                : storedFactor.to(w.device)
+        );
         return (edited.dtype == original.dtype ? edited : edited.to(original.dtype)).MoveToOuterDisposeScope();
     }
 }

@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace Rece.Engine;
 
-/// <summary>G0 = sum_l W0_l^T W0_l over the cross-attention key and value matrices: all the algorithm needs of them.</summary>
+/// <summary>G0 = sum_l W0_l^T W0_l over the cross-attention key and value matrices: all the algorithm needs of
+/// them.</summary>
 public static class KvGram
 {
     /// <summary>
@@ -17,14 +18,18 @@ public static class KvGram
         foreach (var matrix in matrices)
         {
             if (matrix.ndim != 2)
-                throw new ArgumentException($"K/V weights must be matrices, got shape [{string.Join(", ", matrix.shape)}].");
+                throw new ArgumentException(
+                    $"K/V weights must be matrices, got shape [{string.Join(", ", matrix.shape)}]."
+                );
             using var scope = NewDisposeScope();
             var w = matrix.dtype is ScalarType.Float32 or ScalarType.Float64 ? matrix : matrix.to(ScalarType.Float32);
             var product = w.t().mm(w).to(ScalarType.Float64);
             if (gram is null)
                 gram = product.MoveToOuterDisposeScope();
             else if (gram.shape[0] != product.shape[0])
-                throw new ArgumentException($"K/V weights disagree on the embedding size: {gram.shape[0]} and {product.shape[0]}.");
+                throw new ArgumentException(
+                    $"K/V weights disagree on the embedding size: {gram.shape[0]} and {product.shape[0]}."
+                );
             else
                 gram.add_(product);
         }

@@ -15,7 +15,8 @@ internal static class Linear
         var (factor, info) = linalg.cholesky_ex(a);
         if (info.item<int>() != 0)
             throw new IllPosedErasureException(
-                "The edit's linear system is not positive definite; increase lambda (or the RECE regularizer), or lower the erase and preserve scales, so the system stays well posed.");
+                "The edit's linear system is not positive definite; increase lambda (or the RECE regularizer), or lower the erase and preserve scales, so the system stays well posed."
+            );
         return cholesky_solve(b, factor).MoveToOuterDisposeScope();
     }
 }

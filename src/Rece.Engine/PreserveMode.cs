@@ -7,7 +7,8 @@ public enum PreserveMode
     Weighted,
 
     /// <summary>
-    /// The edit acts only on the null space of the preserved token embeddings (SPEED's idea, applied to UCE and to every
+    /// The edit acts only on the null space of the preserved token embeddings (SPEED's idea, applied to UCE and to
+    /// every
     /// RECE epoch): their K/V outputs stay unchanged up to the threshold's eigenvalues.
     /// </summary>
     NullSpace,

@@ -33,7 +33,8 @@ public sealed class PreserveSet : IDisposable
     /// <summary>All rows (float64), or null when there are d or more.</summary>
     public Tensor? Rows { get; }
 
-    /// <summary>Sums R over <paramref name="embeddings"/> (each 77 x d) a chunk at a time, never holding all rows.</summary>
+    /// <summary>Sums R over <paramref name="embeddings"/> (each 77 x d) a chunk at a time, never holding all
+    /// rows.</summary>
     public static PreserveSet FromEmbeddings(IEnumerable<Tensor> embeddings, long dimension)
     {
         using var accumulator = new Accumulator(dimension);
@@ -42,7 +43,8 @@ public sealed class PreserveSet : IDisposable
         return accumulator.Build();
     }
 
-    /// <summary>Builds a <see cref="PreserveSet"/> from texts added a chunk at a time (e.g. as they are encoded).</summary>
+    /// <summary>Builds a <see cref="PreserveSet"/> from texts added a chunk at a time (e.g. as they are
+    /// encoded).</summary>
     public sealed class Accumulator(long dimension) : IDisposable
     {
         private readonly Tensor _gram = zeros(dimension, dimension, dtype: ScalarType.Float64).DetachFromDisposeScope();
@@ -59,7 +61,9 @@ public sealed class PreserveSet : IDisposable
             using var scope = NewDisposeScope();
             var stacked = cat(texts.Select(e => e.to(ScalarType.Float64)).ToArray(), 0);
             if (stacked.ndim != 2 || stacked.shape[1] != dimension)
-                throw new ArgumentException($"Preserve embeddings must be n x {dimension}; got [{string.Join(", ", stacked.shape)}].");
+                throw new ArgumentException(
+                    $"Preserve embeddings must be n x {dimension}; got [{string.Join(", ", stacked.shape)}]."
+                );
             _gram.addmm_(stacked.t(), stacked);
             _count += texts.Count;
             _rows += stacked.shape[0];
@@ -78,7 +82,8 @@ public sealed class PreserveSet : IDisposable
         public PreserveSet Build()
         {
             using var scope = NewDisposeScope();
-            Tensor? rows = _rows >= dimension ? null
+            Tensor? rows =
+                _rows >= dimension ? null
                 : _kept.Count == 0 ? zeros(0, dimension, dtype: ScalarType.Float64)
                 : cat(_kept.ToArray(), 0);
             return new PreserveSet(_gram, _count, rows);

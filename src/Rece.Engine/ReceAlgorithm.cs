@@ -21,13 +21,18 @@ public static class ReceAlgorithm
         IReadOnlyList<Tensor> preserve,
         ReceParameters parameters,
         Action<StageMeasures>? progress = null,
-        bool keepFinalDerived = false)
+        bool keepFinalDerived = false
+    )
     {
         using var problem = new ErasureProblem(originalGram, concepts, emptyText, spaceText, preserve, parameters);
         return Run(problem, progress, keepFinalDerived);
     }
 
-    public static ErasureResult Run(ErasureProblem problem, Action<StageMeasures>? progress = null, bool keepFinalDerived = false)
+    public static ErasureResult Run(
+        ErasureProblem problem,
+        Action<StageMeasures>? progress = null,
+        bool keepFinalDerived = false
+    )
     {
         using var session = ReceSession.Start(problem);
         var stages = new List<StageMeasures>();
@@ -41,7 +46,8 @@ public static class ReceAlgorithm
     }
 
     /// <summary>
-    /// UCE's token alignment: with k_c = n(concept), k_g = n(guide) and f = max(k_c, k_g), concept position k_c + t is paired
+    /// UCE's token alignment: with k_c = n(concept), k_g = n(guide) and f = max(k_c, k_g), concept position k_c + t is
+    /// paired
     /// with guide position k_g + t for t = 0 .. 76 - f. All concepts' pairs are stacked for one joint edit.
     /// </summary>
     public static (Tensor Erased, Tensor Targets) AlignTokens(IReadOnlyList<ConceptToErase> concepts)
@@ -51,9 +57,13 @@ public static class ReceAlgorithm
         var targets = new List<Tensor>();
         foreach (var concept in concepts)
         {
-            int kc = concept.ConceptWords, kg = concept.GuideWords;
+            int kc = concept.ConceptWords,
+                kg = concept.GuideWords;
             if (kc < 0 || kg < 0 || kc > ContextLength - 2 || kg > ContextLength - 2)
-                throw new ArgumentOutOfRangeException(nameof(concepts), $"Word counts must be within 0..{ContextLength - 2} (got {kc} and {kg}).");
+                throw new ArgumentOutOfRangeException(
+                    nameof(concepts),
+                    $"Word counts must be within 0..{ContextLength - 2} (got {kc} and {kg})."
+                );
             int count = ContextLength - Math.Max(kc, kg);
             erased.Add(concept.ConceptEmbedding.narrow(0, kc, count).to(ScalarType.Float64));
             targets.Add(concept.GuideEmbedding.narrow(0, kg, count).to(ScalarType.Float64));

@@ -44,17 +44,30 @@ public sealed record ReceParameters
 
     public EditScales EpochScales => new(Lambda, EraseScale, PreserveScale);
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208", Justification = "A record validates its own properties: the name given is the property that is out of range.")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage(
+        "Usage",
+        "CA2208",
+        Justification = "A record validates its own properties: the name given is the property that is out of range."
+    )]
     public void Validate(int preserveTexts)
     {
         UceScales(preserveTexts).Validate("UCE pass");
         if (Method == ErasureMethod.Rece)
             EpochScales.Validate("RECE epochs");
         if (!(Regularizer > 0) || double.IsInfinity(Regularizer))
-            throw new ArgumentOutOfRangeException(nameof(Regularizer), $"The RECE regularizer (--reg) must be a positive number (got {Regularizer}).");
+            throw new ArgumentOutOfRangeException(
+                nameof(Regularizer),
+                $"The RECE regularizer (--reg) must be a positive number (got {Regularizer})."
+            );
         if (!(NullSpaceThreshold > 0) || double.IsInfinity(NullSpaceThreshold))
-            throw new ArgumentOutOfRangeException(nameof(NullSpaceThreshold), $"The null-space threshold must be a positive number (got {NullSpaceThreshold}).");
+            throw new ArgumentOutOfRangeException(
+                nameof(NullSpaceThreshold),
+                $"The null-space threshold must be a positive number (got {NullSpaceThreshold})."
+            );
         if (Epochs < 0)
-            throw new ArgumentOutOfRangeException(nameof(Epochs), $"The number of epochs must be zero or more (got {Epochs}).");
+            throw new ArgumentOutOfRangeException(
+                nameof(Epochs),
+                $"The number of epochs must be zero or more (got {Epochs})."
+            );
     }
 }

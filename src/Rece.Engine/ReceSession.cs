@@ -37,7 +37,9 @@ public sealed class ReceSession : IDisposable
     public static ReceSession Start(ErasureProblem problem)
     {
         if (!isfinite(problem.Gram).all().item<bool>())
-            throw new IllPosedErasureException("The model's cross-attention K/V weights are not finite (NaN or infinite values, or too large to square in float64); the model folder is damaged.");
+            throw new IllPosedErasureException(
+                "The model's cross-attention K/V weights are not finite (NaN or infinite values, or too large to square in float64); the model folder is damaged."
+            );
         return new(problem, new SharedFactorModel(problem.Gram), -1);
     }
 
@@ -45,7 +47,10 @@ public sealed class ReceSession : IDisposable
     public static ReceSession Resume(ErasureProblem problem, int completedStage, SharedFactorState state)
     {
         if (completedStage < 0 || completedStage > problem.LastStage)
-            throw new ArgumentOutOfRangeException(nameof(completedStage), $"A saved stage must be within 0..{problem.LastStage}, got {completedStage}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(completedStage),
+                $"A saved stage must be within 0..{problem.LastStage}, got {completedStage}."
+            );
         return new ReceSession(problem, SharedFactorModel.Restore(problem.Gram, state), completedStage);
     }
 
@@ -64,14 +69,21 @@ public sealed class ReceSession : IDisposable
         // A NaN or an overflow would otherwise flow silently into the patch.
         if (!isfinite(_model.Factor).all().item<bool>())
             throw new IllPosedErasureException(
-                $"The {ErasureProblem.StageName(stage)} edit made non-finite weights: the settings overflow float64 (scales too large, or lambda / the regularizer too small), or the model's weights are not finite. Use settings nearer the presets'.");
+                $"The {ErasureProblem.StageName(stage)} edit made non-finite weights: the settings overflow float64 (scales too large, or lambda / the regularizer too small), or the model's weights are not finite. Use settings nearer the presets'."
+            );
         CompletedStage = stage;
         double residual;
         if (DenseConcepts)
         {
             var (map, guideMap) = DerivationMaps();
-            residual = _model.RecoveredConceptResidualFromGram(_problem.ConceptGram, map, guideMap,
-                _problem.GuideConceptCross, _problem.GuideGram, _problem.ConceptEnergy);
+            residual = _model.RecoveredConceptResidualFromGram(
+                _problem.ConceptGram,
+                map,
+                guideMap,
+                _problem.GuideConceptCross,
+                _problem.GuideGram,
+                _problem.ConceptEnergy
+            );
         }
         else
         {
@@ -81,7 +93,12 @@ public sealed class ReceSession : IDisposable
             ? _model.PreservationDrift(rows, _problem.DriftEnergy)
             : _model.PreservationDriftFromGram(_problem.DriftGram, _problem.DriftEnergy);
         return new StageMeasures(
-            ErasureProblem.StageName(stage), residual, drift, _model.RelativeWeightChange(), clock.Elapsed.TotalSeconds);
+            ErasureProblem.StageName(stage),
+            residual,
+            drift,
+            _model.RelativeWeightChange(),
+            clock.Elapsed.TotalSeconds
+        );
     }
 
     /// <summary>UCE pass: token-aligned pairs, preserve list R = [""] + user texts.</summary>
@@ -90,17 +107,30 @@ public sealed class ReceSession : IDisposable
         var p = _problem;
         if (p.UsesDenseForm(p.UceErased.shape[0]))
         {
-            using var factor = ClosedFormEdit.SolveDense(p.UceErasedGram!, p.UceCross!, p.UcePreserveGram, p.UceScales, p.NullBasis);
+            using var factor = ClosedFormEdit.SolveDense(
+                p.UceErasedGram!,
+                p.UceCross!,
+                p.UcePreserveGram,
+                p.UceScales,
+                p.NullBasis
+            );
             _model.Apply(factor);
         }
         else
         {
-            using var edit = ClosedFormEdit.Solve(p.UceErased, p.UceTargets, p.UcePreserveGram, p.UceScales, p.NullBasis);
+            using var edit = ClosedFormEdit.Solve(
+                p.UceErased,
+                p.UceTargets,
+                p.UcePreserveGram,
+                p.UceScales,
+                p.NullBasis
+            );
             _model.Apply(edit);
         }
     }
 
-    /// <summary>RECE epoch: erase the embeddings derived against the current model, index-aligned with the guides.</summary>
+    /// <summary>RECE epoch: erase the embeddings derived against the current model, index-aligned with the
+    /// guides.</summary>
     private void ApplyEpoch()
     {
         var p = _problem;
@@ -131,7 +161,8 @@ public sealed class ReceSession : IDisposable
     /// <summary>Whether the concept rows are many enough that the epochs work on their Gram matrix.</summary>
     private bool DenseConcepts => _problem.UsesDenseForm(_problem.Concepts.shape[0]);
 
-    /// <summary>The adversarial embeddings derived against the current model (concepts stacked, 77 rows each), float64.</summary>
+    /// <summary>The adversarial embeddings derived against the current model (concepts stacked, 77 rows each),
+    /// float64.</summary>
     public Tensor DerivedEmbeddings()
     {
         if (!DenseConcepts)
@@ -151,7 +182,12 @@ public sealed class ReceSession : IDisposable
         if (_derived is null)
         {
             var parameters = _problem.Parameters;
-            _derived = _model.DeriveAdversarial(_problem.Concepts, parameters.Regularizer, parameters.Derivation, _problem.Guides);
+            _derived = _model.DeriveAdversarial(
+                _problem.Concepts,
+                parameters.Regularizer,
+                parameters.Derivation,
+                _problem.Guides
+            );
             _derived.DetachFromDisposeScope();
         }
         return _derived;
@@ -162,7 +198,10 @@ public sealed class ReceSession : IDisposable
     {
         if (_derivationMaps is null)
         {
-            var (map, guideMap) = _model.DerivationMaps(_problem.Parameters.Regularizer, _problem.Parameters.Derivation);
+            var (map, guideMap) = _model.DerivationMaps(
+                _problem.Parameters.Regularizer,
+                _problem.Parameters.Derivation
+            );
             map.DetachFromDisposeScope();
             guideMap?.DetachFromDisposeScope();
             _derivationMaps = (map, guideMap);

@@ -25,22 +25,38 @@ public sealed class SharedFactorModel : IDisposable
         _k = Gram.clone().DetachFromDisposeScope();
     }
 
-    /// <summary>Continues from a saved <see cref="State"/>: the same bits as if the model had never been saved.</summary>
+    /// <summary>Continues from a saved <see cref="State"/>: the same bits as if the model had never been
+    /// saved.</summary>
     public static SharedFactorModel Restore(Tensor originalGram, SharedFactorState state)
     {
         var model = new SharedFactorModel(originalGram);
         long d = model.Dimension;
-        foreach (var (name, tensor) in new[] { ("P", state.Factor), ("H", state.GramTimesFactor), ("K", state.FactorGramFactor) })
+        foreach (
+            var (name, tensor) in new[]
+            {
+                ("P", state.Factor),
+                ("H", state.GramTimesFactor),
+                ("K", state.FactorGramFactor),
+            }
+        )
         {
             if (tensor.ndim != 2 || tensor.shape[0] != d || tensor.shape[1] != d)
             {
                 model.Dispose();
-                throw new ArgumentException($"The saved state's {name} must be {d} x {d}, got [{string.Join(", ", tensor.shape)}].");
+                throw new ArgumentException(
+                    $"The saved state's {name} must be {d} x {d}, got [{string.Join(", ", tensor.shape)}]."
+                );
             }
         }
         Replace(ref model._p, state.Factor.to(ScalarType.Float64, copy: true).contiguous().DetachFromDisposeScope());
-        Replace(ref model._h, state.GramTimesFactor.to(ScalarType.Float64, copy: true).contiguous().DetachFromDisposeScope());
-        Replace(ref model._k, state.FactorGramFactor.to(ScalarType.Float64, copy: true).contiguous().DetachFromDisposeScope());
+        Replace(
+            ref model._h,
+            state.GramTimesFactor.to(ScalarType.Float64, copy: true).contiguous().DetachFromDisposeScope()
+        );
+        Replace(
+            ref model._k,
+            state.FactorGramFactor.to(ScalarType.Float64, copy: true).contiguous().DetachFromDisposeScope()
+        );
         return model;
     }
 
@@ -95,14 +111,19 @@ public sealed class SharedFactorModel : IDisposable
     }
 
     /// <summary>
-    /// RECE step 1 (paper Eq. 7/8): the embedding that best regenerates the original K/V outputs of <paramref name="concept"/>
+    /// RECE step 1 (paper Eq. 7/8): the embedding that best regenerates the original K/V outputs of
+    /// <paramref name="concept"/>
     /// in the current model, for every row (<see cref="Derivation"/>; RegZero:
     /// c' = (lambda_R I + sum_l W_l^T W_l)^-1 (sum_l W_l^T W0_l) c). In this model A = K and B = H^T.
     /// </summary>
     /// <param name="guide">The guide rows paired with <paramref name="concept"/> (used by StandardReg).</param>
     /// <returns>c' rows (n x d, float64).</returns>
     public Tensor DeriveAdversarial(
-        Tensor concept, double regularizer, Derivation derivation = Derivation.RegZero, Tensor? guide = null)
+        Tensor concept,
+        double regularizer,
+        Derivation derivation = Derivation.RegZero,
+        Tensor? guide = null
+    )
     {
         CheckRegularizer(regularizer);
         using var scope = NewDisposeScope();
@@ -112,7 +133,11 @@ public sealed class SharedFactorModel : IDisposable
         if (derivation == Derivation.SurrogateReg)
         {
             rhs.add_(_k.mm(c), alpha: regularizer);
-            return Linear.SolvePositiveDefinite(_k.mul(1 + regularizer), rhs).t().contiguous().MoveToOuterDisposeScope();
+            return Linear
+                .SolvePositiveDefinite(_k.mul(1 + regularizer), rhs)
+                .t()
+                .contiguous()
+                .MoveToOuterDisposeScope();
         }
         if (derivation == Derivation.StandardReg)
             rhs.add_(RequireGuide(guide).to(ScalarType.Float64).t(), alpha: regularizer);
@@ -151,7 +176,13 @@ public sealed class SharedFactorModel : IDisposable
     /// <param name="guideConceptCross">X_gc = sum g c^T (only with a guide map).</param>
     /// <param name="guideGram">X_gg = sum g g^T (only with a guide map).</param>
     public double RecoveredConceptResidualFromGram(
-        Tensor conceptGram, Tensor map, Tensor? guideMap, Tensor? guideConceptCross, Tensor? guideGram, double originalEnergy)
+        Tensor conceptGram,
+        Tensor map,
+        Tensor? guideMap,
+        Tensor? guideConceptCross,
+        Tensor? guideGram,
+        double originalEnergy
+    )
     {
         using var scope = NewDisposeScope();
         var e1 = _p.mm(map);
@@ -180,11 +211,18 @@ public sealed class SharedFactorModel : IDisposable
     private static void CheckRegularizer(double regularizer)
     {
         if (!(regularizer > 0) || double.IsInfinity(regularizer))
-            throw new ArgumentOutOfRangeException(nameof(regularizer), $"The RECE regularizer lambda_R must be a positive number (got {regularizer}).");
+            throw new ArgumentOutOfRangeException(
+                nameof(regularizer),
+                $"The RECE regularizer lambda_R must be a positive number (got {regularizer})."
+            );
     }
 
     private static Tensor RequireGuide(Tensor? guide) =>
-        guide ?? throw new ArgumentException("The standardreg derivation needs the guide rows paired with the concept rows.", nameof(guide));
+        guide
+        ?? throw new ArgumentException(
+            "The standardreg derivation needs the guide rows paired with the concept rows.",
+            nameof(guide)
+        );
 
     /// <summary><see cref="PreservationDrift"/> from the rows' Gram matrix R: tr((P - I)^T G0 (P - I) R).</summary>
     public double PreservationDriftFromGram(Tensor rowsGram, double originalEnergy)
@@ -205,7 +243,8 @@ public sealed class SharedFactorModel : IDisposable
     }
 
     /// <summary>sqrt(sum_l ||W_l c' - W0_l c||^2 / sum_l ||W0_l c||^2) over all rows.</summary>
-    /// <param name="originalEnergy">sum_l ||W0_l c||^2 when already known (<see cref="OriginalEnergy"/>): it does not change between stages.</param>
+    /// <param name="originalEnergy">sum_l ||W0_l c||^2 when already known (<see cref="OriginalEnergy"/>): it does not
+    /// change between stages.</param>
     public double RecoveredConceptResidual(Tensor concept, Tensor derived, double? originalEnergy = null)
     {
         using var scope = NewDisposeScope();
@@ -242,7 +281,8 @@ public sealed class SharedFactorModel : IDisposable
     /// <summary>sum over columns x of x^T G0 x.</summary>
     private double QuadraticSum(Tensor columns) => QuadraticSum(Gram, columns);
 
-    private static double QuadraticSum(Tensor gram, Tensor columns) => columns.mul(gram.mm(columns)).sum().item<double>();
+    private static double QuadraticSum(Tensor gram, Tensor columns) =>
+        columns.mul(gram.mm(columns)).sum().item<double>();
 
     /// <summary>sum_l ||W0_l x||^2 over the rows x, given G0.</summary>
     public static double Energy(Tensor originalGram, Tensor rows)

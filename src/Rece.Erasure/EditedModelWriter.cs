@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 namespace Rece.Erasure;
 
 /// <summary>
-/// Writes an edited diffusers folder: every component except the U-Net weights hard-linked (copied across file systems),
+/// Writes an edited diffusers folder: every component except the U-Net weights hard-linked (copied across file
+/// systems),
 /// each U-Net weights file rewritten with only its K/V matrices replaced by W0 P. Used by erase and by apply-patch, so
 /// both produce the same bytes.
 /// </summary>
@@ -18,8 +19,13 @@ public static partial class EditedModelWriter
     public sealed record Skipped(string File, string Reason);
 
     /// <param name="edits">The U-Net weights files to write, each with its original K/V matrices.</param>
-    public static IReadOnlyList<WrittenWeights> WriteUNetWeights(DiffusersModel model, string destinationRoot, Tensor storedFactor,
-        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> edits, ILogger? log = null)
+    public static IReadOnlyList<WrittenWeights> WriteUNetWeights(
+        DiffusersModel model,
+        string destinationRoot,
+        Tensor storedFactor,
+        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> edits,
+        ILogger? log = null
+    )
     {
         var written = new List<WrittenWeights>();
         foreach (var (file, kv) in edits)
@@ -36,16 +42,27 @@ public static partial class EditedModelWriter
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using var source = SafetensorsFile.Open(file.Path);
             SafetensorsWriter.CopyWithReplacedTensors(source, target, replacements);
-            written.Add(new WrittenWeights(relative, kv.DType.ToString(), KvMatrices.HashOf(kv.Infos.Select(i => replacements[i.Name].ToArray()))));
+            written.Add(
+                new WrittenWeights(
+                    relative,
+                    kv.DType.ToString(),
+                    KvMatrices.HashOf(kv.Infos.Select(i => replacements[i.Name].ToArray()))
+                )
+            );
         }
         return written;
     }
 
     /// <summary>
-    /// Links or copies every file of the model except the U-Net weights, which the caller writes. Weight files that would
+    /// Links or copies every file of the model except the U-Net weights, which the caller writes. Weight files that
+    /// would
     /// carry the unedited U-Net (pickle or single-file checkpoints, variants not edited) are left out and listed.
     /// </summary>
-    public static IReadOnlyList<Skipped> CopyOtherFiles(DiffusersModel model, string destinationRoot, IReadOnlyCollection<UNetWeightsFile> edited)
+    public static IReadOnlyList<Skipped> CopyOtherFiles(
+        DiffusersModel model,
+        string destinationRoot,
+        IReadOnlyCollection<UNetWeightsFile> edited
+    )
     {
         var editedPaths = edited.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
         var skipped = new List<Skipped>();
@@ -53,11 +70,17 @@ public static partial class EditedModelWriter
         {
             string relative = Path.GetRelativePath(model.Root, path);
             string top = relative.Split(Path.DirectorySeparatorChar)[0];
-            if (editedPaths.Contains(path) || top == ".cache" || relative is RecePatch.FileName or ErasureReport.FileName)
+            if (
+                editedPaths.Contains(path)
+                || top == ".cache"
+                || relative is RecePatch.FileName or ErasureReport.FileName
+            )
                 continue;
             if (top == DiffusersModel.UNetFolder && model.UNetWeights.Any(w => w.Path == path))
             {
-                skipped.Add(new Skipped(relative, "a U-Net weights variant that was not edited (it would carry the concept)"));
+                skipped.Add(
+                    new Skipped(relative, "a U-Net weights variant that was not edited (it would carry the concept)")
+                );
                 continue;
             }
             if (model.IgnoredUNetFiles.Contains(path))
@@ -78,12 +101,16 @@ public static partial class EditedModelWriter
     }
 
     private static bool IsCheckpoint(string name) =>
-        name.EndsWith(".ckpt", StringComparison.Ordinal) || name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".bin", StringComparison.Ordinal);
+        name.EndsWith(".ckpt", StringComparison.Ordinal)
+        || name.EndsWith(".safetensors", StringComparison.Ordinal)
+        || name.EndsWith(".bin", StringComparison.Ordinal);
 
-    /// <summary>Hard link (the files are never written in place, so sharing them is safe); copy when linking is not possible.</summary>
+    /// <summary>Hard link (the files are never written in place, so sharing them is safe); copy when linking is not
+    /// possible.</summary>
     private static void LinkOrCopy(string source, string target)
     {
-        // Hugging Face caches hold symlinks into a blob store: link the file itself, not a relative symlink that would dangle.
+        // Hugging Face caches hold symlinks into a blob store: link the file itself, not a relative symlink that would
+        // dangle.
         string real = File.ResolveLinkTarget(source, returnFinalTarget: true)?.FullName ?? source;
         if (OperatingSystem.IsLinux() && Link(real, target) == 0)
             return;

@@ -13,7 +13,8 @@ namespace Rece.Erasure;
 /// Text embeddings kept between runs, so a repeated preserve set (e.g. the 1,733 other artists) is encoded once. Keyed
 /// by the SHA-256 of the text encoder's weights file and the text's token ids (texts with the same ids share an entry).
 /// One file per embedding (float32, with the SHA-256 of its values: a damaged file is ignored and rewritten), written
-/// under a temporary name and renamed, so concurrent writers never expose a partial file. The directory is bounded: past
+/// under a temporary name and renamed, so concurrent writers never expose a partial file. The directory is bounded:
+/// past
 /// <see cref="MaxBytes"/> the least recently used files go. A process that erases repeatedly (the worker) can also keep
 /// entries in memory. The cache is an optimisation only: an I/O error disables it for the run with a warning, never the
 /// erasure.
@@ -32,7 +33,9 @@ public sealed class EmbeddingCache
     private static readonly ConcurrentDictionary<string, string> EncoderHashes = new(StringComparer.Ordinal);
 
     private readonly object _memoryLock = new();
-    private readonly Dictionary<string, LinkedListNode<(string Key, Tensor Value)>> _memory = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LinkedListNode<(string Key, Tensor Value)>> _memory = new(
+        StringComparer.Ordinal
+    );
     private readonly LinkedList<(string Key, Tensor Value)> _recency = new();
     private long _memoryBytes;
     private bool _disabled;
@@ -61,7 +64,8 @@ public sealed class EmbeddingCache
     public int Misses { get; private set; }
 
     /// <summary>
-    /// The cache `rece erase` uses: <see cref="DirectoryVariable"/> when set ("off": none), else ~/.cache/rece/embeddings
+    /// The cache `rece erase` uses: <see cref="DirectoryVariable"/> when set ("off": none), else
+    /// ~/.cache/rece/embeddings
     /// (XDG_CACHE_HOME when set).
     /// </summary>
     public static EmbeddingCache? Default(string? configured)
@@ -85,8 +89,10 @@ public sealed class EmbeddingCache
     public static string EncoderKey(string weightsPath)
     {
         var info = new FileInfo(weightsPath);
-        string identity = string.Create(CultureInfo.InvariantCulture,
-            $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}");
+        string identity = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}"
+        );
         return EncoderHashes.GetOrAdd(identity, _ =>
         {
             using var stream = File.OpenRead(weightsPath);
@@ -94,7 +100,8 @@ public sealed class EmbeddingCache
         });
     }
 
-    /// <summary>The cached embedding of <paramref name="ids"/> (a CPU float32 tensor the caller owns), or null.</summary>
+    /// <summary>The cached embedding of <paramref name="ids"/> (a CPU float32 tensor the caller owns), or
+    /// null.</summary>
     public Tensor? TryGet(string encoderKey, IReadOnlyList<int> ids, ILogger? log = null)
     {
         string key = Key(encoderKey, ids);
@@ -139,7 +146,8 @@ public sealed class EmbeddingCache
     }
 
     /// <summary>
-    /// The cached Gram matrix sum_r r r^T (d x d, float64) of a preserve set's token embeddings, in the order given (the
+    /// The cached Gram matrix sum_r r r^T (d x d, float64) of a preserve set's token embeddings, in the order given
+    /// (the
     /// sum's rounding follows it), or null. A repeated preserve set then needs neither its embeddings nor the product.
     /// </summary>
     public Tensor? TryGetGram(string encoderKey, IEnumerable<IReadOnlyList<int>> ids, ILogger? log = null)
@@ -176,7 +184,8 @@ public sealed class EmbeddingCache
             return;
         try
         {
-            var files = new DirectoryInfo(Directory).EnumerateFiles("*" + FileExtension, SearchOption.AllDirectories)
+            var files = new DirectoryInfo(Directory)
+                .EnumerateFiles("*" + FileExtension, SearchOption.AllDirectories)
                 .OrderByDescending(f => f.LastWriteTimeUtc)
                 .ToList();
             long total = 0;
@@ -237,7 +246,8 @@ public sealed class EmbeddingCache
         return null;
     }
 
-    /// <summary>The tensor a file holds (float32 embeddings or a float64 Gram matrix, by its magic), or null if damaged.</summary>
+    /// <summary>The tensor a file holds (float32 embeddings or a float64 Gram matrix, by its magic), or null if
+    /// damaged.</summary>
     private static Tensor? Parse(byte[] bytes, byte[] magic)
     {
         if (!BitConverter.IsLittleEndian)
@@ -260,9 +270,10 @@ public sealed class EmbeddingCache
 
     private static void Write(string path, byte[] magic, Tensor values)
     {
-        byte[] payloadBytes = values.dtype == ScalarType.Float64
-            ? MemoryMarshal.AsBytes(values.data<double>().ToArray().AsSpan()).ToArray()
-            : MemoryMarshal.AsBytes(values.data<float>().ToArray().AsSpan()).ToArray();
+        byte[] payloadBytes =
+            values.dtype == ScalarType.Float64
+                ? MemoryMarshal.AsBytes(values.data<double>().ToArray().AsSpan()).ToArray()
+                : MemoryMarshal.AsBytes(values.data<float>().ToArray().AsSpan()).ToArray();
         var bytes = new byte[HeaderBytes + payloadBytes.Length];
         magic.CopyTo(bytes, 0);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), (int)values.shape[0]);

@@ -28,46 +28,85 @@ public static class ErasureJob
         using var loaded = LoadedBaseModel.Load(model, timings, log, device);
         var cache = EmbeddingCache.Default(request.EmbeddingCache);
         using var problem = loaded.CreateProblem(resolved, timings, log, cache);
-        log?.Erasing(string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\"")), resolved.Parameters.Method.ToString().ToUpperInvariant(),
-            resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : "");
-        using var result = timings.Time("erasureMath", () => ReceAlgorithm.Run(problem,
-            stage => log?.Stage(stage.Stage, stage.RecoveredConceptResidual, stage.PreservationDrift, stage.RelativeWeightChange)));
+        log?.Erasing(
+            string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\"")),
+            resolved.Parameters.Method.ToString().ToUpperInvariant(),
+            resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : ""
+        );
+        using var result = timings.Time("erasureMath", () =>
+            ReceAlgorithm.Run(problem, stage =>
+                log?.Stage(
+                    stage.Stage,
+                    stage.RecoveredConceptResidual,
+                    stage.PreservationDrift,
+                    stage.RelativeWeightChange
+                )
+            )
+        );
         // G0 is formed in the background while the text encoder loads; this figure adds it back.
         timings.Add("erasureMathWithGram", timings["erasureMath"] + timings["gramBackground"]);
         return Write(request, resolved, loaded, result, timings, total, log);
     }
 
-    private static ErasureReport Write(ErasureRequest request, ResolvedErasure resolved, LoadedBaseModel loaded,
-        ErasureResult result, StageTimer timings, Stopwatch total, ILogger? log)
+    private static ErasureReport Write(
+        ErasureRequest request,
+        ResolvedErasure resolved,
+        LoadedBaseModel loaded,
+        ErasureResult result,
+        StageTimer timings,
+        Stopwatch total,
+        ILogger? log
+    )
     {
         var (model, primary, kv) = (loaded.Model, loaded.Primary, loaded.Kv);
         var factor = FactorApplication.ToStoredPrecision(result.SharedFactor);
 
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, request.ModelDirectory);
-        var edits = request.PatchOnly ? new List<(UNetWeightsFile, KvMatrices)>() : SelectVariants(model, primary, kv, log);
+        var edits = request.PatchOnly
+            ? new List<(UNetWeightsFile, KvMatrices)>()
+            : SelectVariants(model, primary, kv, log);
         IReadOnlyList<WrittenWeights> written = Array.Empty<WrittenWeights>();
         IReadOnlyList<EditedModelWriter.Skipped> skipped = Array.Empty<EditedModelWriter.Skipped>();
         if (!request.PatchOnly)
         {
-            written = timings.Time("writeUNet", () => EditedModelWriter.WriteUNetWeights(model, output.TemporaryPath, factor, edits, log));
-            skipped = timings.Time("copyComponents", () => EditedModelWriter.CopyOtherFiles(model, output.TemporaryPath, edits.Select(e => e.Item1).ToList()));
+            written = timings.Time("writeUNet", () =>
+                EditedModelWriter.WriteUNetWeights(model, output.TemporaryPath, factor, edits, log)
+            );
+            skipped = timings.Time("copyComponents", () =>
+                EditedModelWriter.CopyOtherFiles(model, output.TemporaryPath, edits.Select(e => e.Item1).ToList())
+            );
             foreach (var (_, variantKv) in edits.Where(e => !ReferenceEquals(e.Item2, kv)))
                 variantKv.Dispose();
         }
 
         string patchPath = output.PathOf(RecePatch.FileName);
-        timings.Time("writePatch", () => loaded.CreatePatch(factor, resolved, request.PatchOnly ? null : edits).Write(patchPath));
+        timings.Time("writePatch", () =>
+            loaded.CreatePatch(factor, resolved, request.PatchOnly ? null : edits).Write(patchPath)
+        );
 
         var report = new ErasureReport
         {
             Command = "erase",
             CreatedUtc = DateTimeOffset.UtcNow,
-            Inputs = new ReportInputs(model.Root, resolved.Concepts, resolved.Guides, resolved.Preserve, request.PreserveFile is null ? null : Path.GetFullPath(request.PreserveFile), resolved.Preset.Name),
+            Inputs = new ReportInputs(
+                model.Root,
+                resolved.Concepts,
+                resolved.Guides,
+                resolved.Preserve,
+                request.PreserveFile is null ? null : Path.GetFullPath(request.PreserveFile),
+                resolved.Preset.Name
+            ),
             Parameters = ReportParameters.From(resolved.Parameters, resolved.Preserve.Count),
             Model = DescribeModel(model, kv, edits.Count > 0 ? edits : new() { (primary, kv) }),
             Stages = result.Stages,
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
-            Outputs = new ReportOutputs(output.Destination, new ReportFile(RecePatch.FileName, new FileInfo(patchPath).Length, RecePatch.FileSha256(patchPath)), written, skipped, request.PatchOnly),
+            Outputs = new ReportOutputs(
+                output.Destination,
+                new ReportFile(RecePatch.FileName, new FileInfo(patchPath).Length, RecePatch.FileSha256(patchPath)),
+                written,
+                skipped,
+                request.PatchOnly
+            ),
             PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
             Device = loaded.Device.Info,
         };
@@ -78,9 +117,15 @@ public static class ErasureJob
 
     /// <summary>
     /// The primary weights file, plus every other safetensors variant holding the same weights at another precision
-    /// (fp16). A variant with different weights (e.g. non-EMA) would need its own erasure: it is left out of the output.
+    /// (fp16). A variant with different weights (e.g. non-EMA) would need its own erasure: it is left out of the
+    /// output.
     /// </summary>
-    private static List<(UNetWeightsFile, KvMatrices)> SelectVariants(DiffusersModel model, UNetWeightsFile primary, KvMatrices primaryKv, ILogger? log)
+    private static List<(UNetWeightsFile, KvMatrices)> SelectVariants(
+        DiffusersModel model,
+        UNetWeightsFile primary,
+        KvMatrices primaryKv,
+        ILogger? log
+    )
     {
         var edits = new List<(UNetWeightsFile, KvMatrices)> { (primary, primaryKv) };
         foreach (var variant in model.UNetWeights.Skip(1))
@@ -101,18 +146,29 @@ public static class ErasureJob
         return edits;
     }
 
-    internal static ReportModel DescribeModel(DiffusersModel model, KvMatrices kv, IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> files)
+    internal static ReportModel DescribeModel(
+        DiffusersModel model,
+        KvMatrices kv,
+        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> files
+    )
     {
         ReportWeightsFile Describe(string path, string? dtype, string? kvHash)
         {
             using var file = SafetensorsFile.Open(path);
-            return new ReportWeightsFile(Path.GetRelativePath(model.Root, path), dtype, file.FileLength, Convert.ToHexStringLower(SHA256.HashData(file.HeaderJson.Span)), kvHash);
+            return new ReportWeightsFile(
+                Path.GetRelativePath(model.Root, path),
+                dtype,
+                file.FileLength,
+                Convert.ToHexStringLower(SHA256.HashData(file.HeaderJson.Span)),
+                kvHash
+            );
         }
         return new ReportModel(
             model.Architecture,
             model.EmbeddingDim,
             kv.Tensors.Count,
             files.Select(f => Describe(f.File.Path, f.Kv.DType.ToString(), f.Kv.Sha256)).ToList(),
-            Describe(model.TextEncoderWeightsPath, null, null));
+            Describe(model.TextEncoderWeightsPath, null, null)
+        );
     }
 }

@@ -18,7 +18,14 @@ public sealed record ErasureReport
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    public string Tool { get; init; } = "rece " + (typeof(ErasureReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev");
+    public string Tool { get; init; } =
+        "rece "
+        + (
+            typeof(ErasureReport)
+                .Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
+                ?.InformationalVersion
+            ?? "dev"
+        );
     public required string Command { get; init; }
     public required DateTimeOffset CreatedUtc { get; init; }
     public required ReportInputs Inputs { get; init; }

@@ -25,7 +25,8 @@ public sealed record ErasureRequest : EraseSettings
 
     public string? PreserveColumn { get; init; }
 
-    /// <summary>The embedding cache folder, "off" for none; null: RECE_EMBEDDING_CACHE, else ~/.cache/rece/embeddings.</summary>
+    /// <summary>The embedding cache folder, "off" for none; null: RECE_EMBEDDING_CACHE, else
+    /// ~/.cache/rece/embeddings.</summary>
     public string? EmbeddingCache { get; init; }
 
     /// <summary>Replace a non-empty output folder.</summary>

@@ -14,7 +14,13 @@ namespace Rece.Erasure;
 /// </summary>
 public sealed class KvMatrices : IDisposable
 {
-    private KvMatrices(string file, IReadOnlyList<TensorInfo> infos, Tensor stacked, IReadOnlyList<Tensor> tensors, string sha256)
+    private KvMatrices(
+        string file,
+        IReadOnlyList<TensorInfo> infos,
+        Tensor stacked,
+        IReadOnlyList<Tensor> tensors,
+        string sha256
+    )
     {
         File = file;
         Infos = infos;
@@ -33,32 +39,45 @@ public sealed class KvMatrices : IDisposable
     /// <summary>Each matrix, as a view of <see cref="Stacked"/>.</summary>
     public IReadOnlyList<Tensor> Tensors { get; }
 
-    /// <summary>SHA-256 over the matrices' stored bytes, in layout order: the identity of what the edit reads and replaces.</summary>
+    /// <summary>SHA-256 over the matrices' stored bytes, in layout order: the identity of what the edit reads and
+    /// replaces.</summary>
     public string Sha256 { get; }
 
     public TensorDType DType => Infos[0].DType;
 
     public long ByteCount => Infos.Sum(i => i.ByteLength);
 
-    /// <summary>The K/V tensors <paramref name="config"/> implies, looked up in <paramref name="file"/>; any disagreement is a <see cref="ModelFormatException"/>.</summary>
+    /// <summary>The K/V tensors <paramref name="config"/> implies, looked up in <paramref name="file"/>; any
+    /// disagreement is a <see cref="ModelFormatException"/>.</summary>
     public static IReadOnlyList<TensorInfo> Locate(SafetensorsFile file, UNetConfig config)
     {
         var expected = UNetLayout.CrossAttentionKeysAndValues(config);
-        var present = file.Tensors.Where(t => UNetLayout.IsCrossAttentionKeyOrValue(t.Name)).Select(t => t.Name).ToHashSet();
+        var present = file
+            .Tensors.Where(t => UNetLayout.IsCrossAttentionKeyOrValue(t.Name))
+            .Select(t => t.Name)
+            .ToHashSet();
         var infos = new List<TensorInfo>();
         foreach (var spec in expected)
         {
             if (!file.TryGet(spec.Name, out var info))
-                throw new ModelFormatException($"{file.Path} lacks {spec.Name}, which its config.json implies ({expected.Count} cross-attention K/V matrices expected, {present.Count} found).");
+                throw new ModelFormatException(
+                    $"{file.Path} lacks {spec.Name}, which its config.json implies ({expected.Count} cross-attention K/V matrices expected, {present.Count} found)."
+                );
             if (!info.Shape.SequenceEqual(spec.Shape))
-                throw new ModelFormatException($"{file.Path}: {spec.Name} has shape {TensorShape.Format(info.Shape)}, but config.json implies {TensorShape.Format(spec.Shape)}.");
+                throw new ModelFormatException(
+                    $"{file.Path}: {spec.Name} has shape {TensorShape.Format(info.Shape)}, but config.json implies {TensorShape.Format(spec.Shape)}."
+                );
             if (info.DType is not (TensorDType.F32 or TensorDType.F16 or TensorDType.BF16 or TensorDType.F64))
-                throw new ModelFormatException($"{file.Path}: {spec.Name} has dtype {info.DType}; the K/V matrices must be F32, F16, BF16 or F64.");
+                throw new ModelFormatException(
+                    $"{file.Path}: {spec.Name} has dtype {info.DType}; the K/V matrices must be F32, F16, BF16 or F64."
+                );
             present.Remove(spec.Name);
             infos.Add(info);
         }
         if (present.Count > 0)
-            throw new ModelFormatException($"{file.Path} holds cross-attention matrices its config.json does not describe: {string.Join(", ", present.Take(3))}.");
+            throw new ModelFormatException(
+                $"{file.Path} holds cross-attention matrices its config.json does not describe: {string.Join(", ", present.Take(3))}."
+            );
         return infos;
     }
 
@@ -67,7 +86,9 @@ public sealed class KvMatrices : IDisposable
         var infos = Locate(file, config);
         var dtype = infos[0].DType;
         if (infos.Any(i => i.DType != dtype))
-            throw new ModelFormatException($"{file.Path}: the K/V matrices mix dtypes ({string.Join(", ", infos.Select(i => i.DType).Distinct())}); expected one.");
+            throw new ModelFormatException(
+                $"{file.Path}: the K/V matrices mix dtypes ({string.Join(", ", infos.Select(i => i.DType).Distinct())}); expected one."
+            );
         long d = infos[0].Shape[1];
         // Owned and disposed by this object, so kept out of any dispose scope the caller (or a thread that runs this
         // inline while waiting for it) has open.

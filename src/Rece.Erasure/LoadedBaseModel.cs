@@ -22,7 +22,13 @@ public sealed class LoadedBaseModel : IDisposable
     private readonly Lazy<ClipTextEncoder> _encoder;
     private bool _weightsTimed;
 
-    private LoadedBaseModel(DiffusersModel model, ComputeDevice device, ClipTokenizer tokenizer, Lazy<ClipTextEncoder> encoder, Task<BaseWeights> weights)
+    private LoadedBaseModel(
+        DiffusersModel model,
+        ComputeDevice device,
+        ClipTokenizer tokenizer,
+        Lazy<ClipTextEncoder> encoder,
+        Task<BaseWeights> weights
+    )
     {
         Model = model;
         Device = device;
@@ -34,7 +40,8 @@ public sealed class LoadedBaseModel : IDisposable
     public DiffusersModel Model { get; }
 
     /// <summary>
-    /// Where the text encoder runs and G0 is formed. The erase math itself (d x d Cholesky solves in float64, 0.2 s for SD
+    /// Where the text encoder runs and G0 is formed. The erase math itself (d x d Cholesky solves in float64, 0.2 s for
+    /// SD
     /// v1.4 on two CPU cores) stays on the CPU: GPUs other than data-centre parts run float64 at 1/32 to 1/64 of their
     /// float32 rate, so it would not be faster there, and it keeps the algorithm's results independent of the device.
     /// </summary>
@@ -45,7 +52,8 @@ public sealed class LoadedBaseModel : IDisposable
 
     public ClipTokenizer Tokenizer { get; }
 
-    /// <summary>The text encoder, loaded when first needed (not at all when every text's embedding is cached).</summary>
+    /// <summary>The text encoder, loaded when first needed (not at all when every text's embedding is
+    /// cached).</summary>
     public ClipTextEncoder Encoder => _encoder.Value;
 
     /// <summary>The primary file's K/V matrices, as stored.</summary>
@@ -65,7 +73,12 @@ public sealed class LoadedBaseModel : IDisposable
     /// are encoded.
     /// </summary>
     /// <param name="device">Where the text encoder runs and G0 is formed (default: the CPU).</param>
-    public static LoadedBaseModel Load(DiffusersModel model, StageTimer timings, ILogger? log = null, ComputeDevice? device = null)
+    public static LoadedBaseModel Load(
+        DiffusersModel model,
+        StageTimer timings,
+        ILogger? log = null,
+        ComputeDevice? device = null
+    )
     {
         device ??= ComputeDevice.Cpu;
         var primary = model.UNetWeights[0];
@@ -77,7 +90,9 @@ public sealed class LoadedBaseModel : IDisposable
             var encoder = new Lazy<ClipTextEncoder>(() =>
             {
                 log?.LoadingTextEncoder(model.TextEncoder.NumHiddenLayers, model.EmbeddingDim);
-                return timings.Time("loadTextEncoder", () => ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath, device.Torch));
+                return timings.Time("loadTextEncoder", () =>
+                    ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath, device.Torch)
+                );
             });
             return new LoadedBaseModel(model, device, tokenizer, encoder, weights);
         }
@@ -105,7 +120,8 @@ public sealed class LoadedBaseModel : IDisposable
     {
         var clock = Stopwatch.StartNew();
         using var file = SafetensorsFile.Open(weights.Path);
-        // The stored matrices stay in host memory: their hash identifies the base, and the edited file is written from them.
+        // The stored matrices stay in host memory: their hash identifies the base, and the edited file is written from
+        // them.
         var kv = KvMatrices.Read(file, config);
         double read = clock.Elapsed.TotalSeconds;
         clock.Restart();
@@ -141,9 +157,14 @@ public sealed class LoadedBaseModel : IDisposable
     /// <summary>Preserve texts encoded and summed at a time (60 MB of float32 embeddings at SD v1.x).</summary>
     private const int PreserveChunk = 256;
 
-    /// <summary>Encodes the request's texts (through <paramref name="cache"/> when given) and prepares the engine's inputs.</summary>
+    /// <summary>Encodes the request's texts (through <paramref name="cache"/> when given) and prepares the engine's
+    /// inputs.</summary>
     public ErasureProblem CreateProblem(
-        ResolvedErasure resolved, StageTimer? timings = null, ILogger? log = null, EmbeddingCache? cache = null)
+        ResolvedErasure resolved,
+        StageTimer? timings = null,
+        ILogger? log = null,
+        EmbeddingCache? cache = null
+    )
     {
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
@@ -156,7 +177,8 @@ public sealed class LoadedBaseModel : IDisposable
         var cachedGram = large && cache is not null ? cache.TryGetGram(encoderKey!, preserveIds, log) : null;
         var texts = resolved.Concepts.Concat(resolved.Guides).Append("").Append(" ");
         var embeddings = TextEmbeddings.Encode(Tokenizer, () => Encoder, texts, log, cache, encoderKey);
-        // Preserve texts are encoded and summed into R a chunk at a time: 2,000 texts' embeddings are never held at once.
+        // Preserve texts are encoded and summed into R a chunk at a time: 2,000 texts' embeddings are never held at
+        // once.
         using var accumulator = cachedGram is null ? new PreserveSet.Accumulator(Model.EmbeddingDim) : null;
         double gramSeconds = 0;
         var progress = Stopwatch.StartNew();
@@ -177,34 +199,67 @@ public sealed class LoadedBaseModel : IDisposable
         }
         timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds - gramSeconds);
         WaitForWeights(timings);
-        var concepts = resolved.Concepts.Select((c, i) =>
-        {
-            var concept = embeddings[c];
-            var guide = embeddings[resolved.Guides[i]];
-            return new ConceptToErase(c, concept.Embedding, concept.WordCount, guide.Text, guide.Embedding, guide.WordCount);
-        }).ToList();
+        var concepts = resolved
+            .Concepts.Select(
+                (c, i) =>
+                {
+                    var concept = embeddings[c];
+                    var guide = embeddings[resolved.Guides[i]];
+                    return new ConceptToErase(
+                        c,
+                        concept.Embedding,
+                        concept.WordCount,
+                        guide.Text,
+                        guide.Embedding,
+                        guide.WordCount
+                    );
+                }
+            )
+            .ToList();
         clock.Restart();
-        using var preserve = cachedGram is not null ? new PreserveSet(cachedGram, resolved.Preserve.Count) : accumulator!.Build();
+        using var preserve = cachedGram is not null
+            ? new PreserveSet(cachedGram, resolved.Preserve.Count)
+            : accumulator!.Build();
         if (cachedGram is null && large)
             cache?.PutGram(encoderKey!, preserveIds, preserve.Gram, log);
         timings?.Add("preserveGram", gramSeconds + clock.Elapsed.TotalSeconds);
         clock.Restart();
-        var problem = new ErasureProblem(Gram, concepts, embeddings[""].Embedding, embeddings[" "].Embedding, preserve, resolved.Parameters);
+        var problem = new ErasureProblem(
+            Gram,
+            concepts,
+            embeddings[""].Embedding,
+            embeddings[" "].Embedding,
+            preserve,
+            resolved.Parameters
+        );
         timings?.Add("prepareProblem", clock.Elapsed.TotalSeconds);
         return problem;
     }
 
-    /// <summary>The patch that turns this base model into the one edited with <paramref name="storedFactor"/> (see <see cref="FactorApplication.ToStoredPrecision"/>).</summary>
-    public RecePatch CreatePatch(Tensor storedFactor, ResolvedErasure resolved, IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)>? bases = null) =>
-        new(storedFactor,
+    /// <summary>The patch that turns this base model into the one edited with <paramref name="storedFactor"/> (see
+    /// <see cref="FactorApplication.ToStoredPrecision"/>).</summary>
+    public RecePatch CreatePatch(
+        Tensor storedFactor,
+        ResolvedErasure resolved,
+        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)>? bases = null
+    ) =>
+        new(
+            storedFactor,
             Kv.Infos.Select(i => i.Name).ToList(),
-            (bases ?? new[] { (Primary, Kv) }).Select(b => new PatchBase(Path.GetRelativePath(Model.Root, b.File.Path), b.Kv.DType.ToString(), b.Kv.Sha256)).ToList(),
+            (bases ?? new[] { (Primary, Kv) })
+                .Select(b => new PatchBase(
+                    Path.GetRelativePath(Model.Root, b.File.Path),
+                    b.Kv.DType.ToString(),
+                    b.Kv.Sha256
+                ))
+                .ToList(),
             new Dictionary<string, string>
             {
                 ["rece.method"] = resolved.Parameters.Method.ToString().ToLowerInvariant(),
                 ["rece.concepts"] = System.Text.Json.JsonSerializer.Serialize(resolved.Concepts),
                 ["rece.base_model"] = Model.Root,
-            });
+            }
+        );
 
     public void Dispose()
     {

@@ -21,7 +21,8 @@ public sealed class OutputFolder : IDisposable
     /// <summary>Where to write; becomes <see cref="Destination"/> on commit.</summary>
     public string TemporaryPath { get; }
 
-    /// <summary>Refuses an output that exists and is not empty (unless <paramref name="force"/>) or that overlaps an input, before any work.</summary>
+    /// <summary>Refuses an output that exists and is not empty (unless <paramref name="force"/>) or that overlaps an
+    /// input, before any work.</summary>
     public static void Check(string destination, bool force, params string[] inputs)
     {
         string full = Path.GetFullPath(destination);
@@ -30,10 +31,14 @@ public sealed class OutputFolder : IDisposable
         foreach (var input in inputs.Select(Path.GetFullPath))
         {
             if (Overlaps(full, input))
-                throw new ErasureInputException($"Output folder {full} overlaps the input {input}; choose an --out outside it (the input is never modified).");
+                throw new ErasureInputException(
+                    $"Output folder {full} overlaps the input {input}; choose an --out outside it (the input is never modified)."
+                );
         }
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !force)
-            throw new ErasureInputException($"Output folder {full} is not empty; choose another --out or pass --force to replace it.");
+            throw new ErasureInputException(
+                $"Output folder {full} is not empty; choose another --out or pass --force to replace it."
+            );
     }
 
     public static OutputFolder Begin(string destination, bool force, params string[] inputs)
@@ -58,7 +63,10 @@ public sealed class OutputFolder : IDisposable
         if (Directory.Exists(Destination))
         {
             // Either empty or --force: move it aside first so the swap is two renames.
-            string old = Path.Combine(Path.GetDirectoryName(Destination)!, $".{Path.GetFileName(Destination)}.rece-old-{ShortId()}");
+            string old = Path.Combine(
+                Path.GetDirectoryName(Destination)!,
+                $".{Path.GetFileName(Destination)}.rece-old-{ShortId()}"
+            );
             Directory.Move(Destination, old);
             Directory.Move(TemporaryPath, Destination);
             Directory.Delete(old, recursive: true);
@@ -88,6 +96,7 @@ public sealed class OutputFolder : IDisposable
     private static bool Overlaps(string a, string b)
     {
         string Norm(string p) => p.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        return Norm(a).StartsWith(Norm(b), StringComparison.Ordinal) || Norm(b).StartsWith(Norm(a), StringComparison.Ordinal);
+        return Norm(a).StartsWith(Norm(b), StringComparison.Ordinal)
+            || Norm(b).StartsWith(Norm(a), StringComparison.Ordinal);
     }
 }

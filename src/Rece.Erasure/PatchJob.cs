@@ -7,10 +7,17 @@ using static TorchSharp.torch;
 
 namespace Rece.Erasure;
 
-/// <summary>`rece apply-patch`: rebuilds the edited model from its base and a patch, refusing a patch made for another base.</summary>
+/// <summary>`rece apply-patch`: rebuilds the edited model from its base and a patch, refusing a patch made for another
+/// base.</summary>
 public static class PatchJob
 {
-    public static ErasureReport Apply(string modelDirectory, string patchPath, string outputDirectory, bool force, ILogger? log = null)
+    public static ErasureReport Apply(
+        string modelDirectory,
+        string patchPath,
+        string outputDirectory,
+        bool force,
+        ILogger? log = null
+    )
     {
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();
@@ -20,7 +27,8 @@ public static class PatchJob
         using var patch = timings.Time("readPatch", () => RecePatch.Read(patchPath));
         if (patch.Factor.shape[0] != model.EmbeddingDim)
             throw new ErasureInputException(
-                $"The patch {patchPath} is for a model with d={patch.Factor.shape[0]}, but {model.Root} has d={model.EmbeddingDim}: it was made for another base model.");
+                $"The patch {patchPath} is for a model with d={patch.Factor.shape[0]}, but {model.Root} has d={model.EmbeddingDim}: it was made for another base model."
+            );
 
         var edits = new List<(UNetWeightsFile, KvMatrices)>();
         var files = new List<SafetensorsFile>();
@@ -28,34 +36,63 @@ public static class PatchJob
         {
             foreach (var patchBase in patch.Bases)
             {
-                var weights = model.UNetWeights.FirstOrDefault(w => Path.GetRelativePath(model.Root, w.Path) == patchBase.File)
-                    ?? throw new ErasureInputException($"The patch applies to {patchBase.File}, which {model.Root} does not have: it was made for another base model.");
+                var weights = model.UNetWeights.FirstOrDefault(w =>
+                    Path.GetRelativePath(model.Root, w.Path) == patchBase.File
+                )
+                    ?? throw new ErasureInputException(
+                        $"The patch applies to {patchBase.File}, which {model.Root} does not have: it was made for another base model."
+                    );
                 var file = SafetensorsFile.Open(weights.Path);
                 files.Add(file);
                 var kv = timings.Time("readKv", () => KvMatrices.Read(file, model.UNet));
                 edits.Add((weights, kv));
                 if (!kv.Infos.Select(i => i.Name).SequenceEqual(patch.Targets))
-                    throw new ErasureInputException($"The patch edits other tensors than {patchBase.File} holds: it was made for another base model.");
+                    throw new ErasureInputException(
+                        $"The patch edits other tensors than {patchBase.File} holds: it was made for another base model."
+                    );
                 if (kv.Sha256 != patchBase.KvSha256)
                     throw new ErasureInputException(
-                        $"The patch was made for another base model: the K/V matrices of {patchBase.File} have SHA-256 {kv.Sha256}, the patch expects {patchBase.KvSha256}.");
+                        $"The patch was made for another base model: the K/V matrices of {patchBase.File} have SHA-256 {kv.Sha256}, the patch expects {patchBase.KvSha256}."
+                    );
             }
             if (edits.Count == 0)
                 throw new ModelFormatException($"{patchPath} names no base weights file.");
 
             using var output = OutputFolder.Begin(outputDirectory, force, modelDirectory);
-            var written = timings.Time("writeUNet", () => EditedModelWriter.WriteUNetWeights(model, output.TemporaryPath, patch.Factor, edits, log));
-            var skipped = timings.Time("copyComponents", () => EditedModelWriter.CopyOtherFiles(model, output.TemporaryPath, edits.Select(e => e.Item1).ToList()));
+            var written = timings.Time("writeUNet", () =>
+                EditedModelWriter.WriteUNetWeights(model, output.TemporaryPath, patch.Factor, edits, log)
+            );
+            var skipped = timings.Time("copyComponents", () =>
+                EditedModelWriter.CopyOtherFiles(model, output.TemporaryPath, edits.Select(e => e.Item1).ToList())
+            );
             string copiedPatch = output.PathOf(RecePatch.FileName);
             File.Copy(patchPath, copiedPatch);
             var report = new ErasureReport
             {
                 Command = "apply-patch",
                 CreatedUtc = DateTimeOffset.UtcNow,
-                Inputs = new ReportInputs(model.Root, Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>(), null, null, Path.GetFullPath(patchPath)),
+                Inputs = new ReportInputs(
+                    model.Root,
+                    Array.Empty<string>(),
+                    Array.Empty<string>(),
+                    Array.Empty<string>(),
+                    null,
+                    null,
+                    Path.GetFullPath(patchPath)
+                ),
                 Model = ErasureJob.DescribeModel(model, edits[0].Item2, edits),
                 Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
-                Outputs = new ReportOutputs(output.Destination, new ReportFile(RecePatch.FileName, new FileInfo(copiedPatch).Length, RecePatch.FileSha256(copiedPatch)), written, skipped, PatchOnly: false),
+                Outputs = new ReportOutputs(
+                    output.Destination,
+                    new ReportFile(
+                        RecePatch.FileName,
+                        new FileInfo(copiedPatch).Length,
+                        RecePatch.FileSha256(copiedPatch)
+                    ),
+                    written,
+                    skipped,
+                    PatchOnly: false
+                ),
                 PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
             };
             File.WriteAllText(output.PathOf(ErasureReport.FileName), report.ToJson());

@@ -10,11 +10,12 @@ public static class PresetLists
     private static readonly Lazy<List<string>> Artists = new(ReadArtists);
 
     /// <summary>The texts of the list <paramref name="name"/> (e.g. <see cref="ErasurePreset.ArtistsList"/>).</summary>
-    public static IReadOnlyList<string> Get(string name) => name switch
-    {
-        ErasurePreset.ArtistsList => Artists.Value,
-        _ => throw new ArgumentException($"No preset list is named {name}.", nameof(name)),
-    };
+    public static IReadOnlyList<string> Get(string name) =>
+        name switch
+        {
+            ErasurePreset.ArtistsList => Artists.Value,
+            _ => throw new ArgumentException($"No preset list is named {name}.", nameof(name)),
+        };
 
     // The reference preserves every unique artist of the list (in the file's order) but the erased ones.
     private static List<string> ReadArtists()

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 namespace Rece.Erasure;
 
 /// <summary>
-/// Everything an erasure changed, in a few MB: the shared d x d factor P (every K/V matrix becomes W0 P) and the identity
+/// Everything an erasure changed, in a few MB: the shared d x d factor P (every K/V matrix becomes W0 P) and the
+/// identity
 /// of the base K/V tensors it applies to. A safetensors file: the factor as tensor "rece.shared_factor" (F32), the rest
 /// as metadata.
 /// </summary>
@@ -17,7 +18,12 @@ public sealed class RecePatch : IDisposable
     public const string FactorTensor = "rece.shared_factor";
     public const string Format = "rece-patch/1";
 
-    public RecePatch(Tensor factor, IReadOnlyList<string> targets, IReadOnlyList<PatchBase> bases, IReadOnlyDictionary<string, string> description)
+    public RecePatch(
+        Tensor factor,
+        IReadOnlyList<string> targets,
+        IReadOnlyList<PatchBase> bases,
+        IReadOnlyDictionary<string, string> description
+    )
     {
         Factor = factor;
         Targets = targets;
@@ -56,12 +62,18 @@ public sealed class RecePatch : IDisposable
             throw new ModelFormatException($"{path} is not a RECE patch (its metadata lacks rece.format = {Format}).");
         var info = file[FactorTensor];
         if (info.DType != TensorDType.F32 || info.Shape.Length != 2 || info.Shape[0] != info.Shape[1])
-            throw new ModelFormatException($"{path}: {FactorTensor} must be a square F32 matrix, got {info.DType} {TensorShape.Format(info.Shape)}.");
+            throw new ModelFormatException(
+                $"{path}: {FactorTensor} must be a square F32 matrix, got {info.DType} {TensorShape.Format(info.Shape)}."
+            );
         try
         {
-            var targets = JsonSerializer.Deserialize<List<string>>(file.Metadata["rece.targets"]) ?? throw new JsonException("null");
-            var bases = JsonSerializer.Deserialize<List<PatchBase>>(file.Metadata["rece.bases"]) ?? throw new JsonException("null");
-            var description = file.Metadata.Where(kv => kv.Key is not ("rece.format" or "rece.targets" or "rece.bases")).ToDictionary(kv => kv.Key, kv => kv.Value);
+            var targets = JsonSerializer.Deserialize<List<string>>(file.Metadata["rece.targets"])
+                ?? throw new JsonException("null");
+            var bases = JsonSerializer.Deserialize<List<PatchBase>>(file.Metadata["rece.bases"])
+                ?? throw new JsonException("null");
+            var description = file
+                .Metadata.Where(kv => kv.Key is not ("rece.format" or "rece.targets" or "rece.bases"))
+                .ToDictionary(kv => kv.Key, kv => kv.Value);
             return new RecePatch(TorchTensors.Read(file, info).DetachFromDisposeScope(), targets, bases, description);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException)

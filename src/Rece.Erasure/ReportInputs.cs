@@ -7,4 +7,5 @@ public sealed record ReportInputs(
     IReadOnlyList<string> Preserve,
     string? PreserveFile,
     string? Preset,
-    string? Patch = null);
+    string? Patch = null
+);

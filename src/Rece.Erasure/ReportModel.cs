@@ -6,4 +6,5 @@ public sealed record ReportModel(
     int EmbeddingDim,
     int EditedMatrices,
     IReadOnlyList<ReportWeightsFile> UNetFiles,
-    ReportWeightsFile? TextEncoder);
+    ReportWeightsFile? TextEncoder
+);

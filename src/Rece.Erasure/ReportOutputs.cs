@@ -5,4 +5,5 @@ public sealed record ReportOutputs(
     ReportFile Patch,
     IReadOnlyList<WrittenWeights> UNetFiles,
     IReadOnlyList<EditedModelWriter.Skipped> NotCopied,
-    bool PatchOnly);
+    bool PatchOnly
+);

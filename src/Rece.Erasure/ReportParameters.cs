@@ -14,12 +14,25 @@ public sealed record ReportParameters(
     double Regularizer,
     Derivation Derivation = Derivation.RegZero,
     PreserveMode PreserveMode = PreserveMode.Weighted,
-    double? NullSpaceThreshold = null)
+    double? NullSpaceThreshold = null
+)
 {
     public static ReportParameters From(ReceParameters p, int preserveTexts)
     {
         var uce = p.UceScales(preserveTexts);
-        return new ReportParameters(p.Method, p.EffectiveEpochs, uce.Lambda, uce.EraseScale, uce.PreserveScale, p.Lambda, p.EraseScale, p.PreserveScale, p.Regularizer,
-            p.Derivation, p.PreserveMode, p.PreserveMode == PreserveMode.NullSpace ? p.NullSpaceThreshold : null);
+        return new ReportParameters(
+            p.Method,
+            p.EffectiveEpochs,
+            uce.Lambda,
+            uce.EraseScale,
+            uce.PreserveScale,
+            p.Lambda,
+            p.EraseScale,
+            p.PreserveScale,
+            p.Regularizer,
+            p.Derivation,
+            p.PreserveMode,
+            p.PreserveMode == PreserveMode.NullSpace ? p.NullSpaceThreshold : null
+        );
     }
 }

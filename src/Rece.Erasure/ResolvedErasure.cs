@@ -9,32 +9,41 @@ public sealed record ResolvedErasure(
     IReadOnlyList<string> Concepts,
     IReadOnlyList<string> Guides,
     IReadOnlyList<string> Preserve,
-    ReceParameters Parameters)
+    ReceParameters Parameters
+)
 {
     /// <summary>Applies the preset and checks everything that can be checked without reading the model.</summary>
     public static ResolvedErasure From(ErasureRequest request)
     {
-        var preset = request.Preset is null ? ErasurePreset.Default
+        var preset = request.Preset is null
+            ? ErasurePreset.Default
             : ErasurePreset.Find(request.Preset)
-            ?? throw new ErasureInputException($"Unknown preset \"{request.Preset}\"; choose one of {ErasurePreset.Names}.");
+                ?? throw new ErasureInputException(
+                    $"Unknown preset \"{request.Preset}\"; choose one of {ErasurePreset.Names}."
+                );
         foreach (var setting in EraseSetting.All)
         {
             if (setting.IsChoice)
             {
                 if (setting.GetName(request) is { } name && !setting.Accepts(name))
-                    throw new ErasureInputException($"{setting.Option} must be {setting.Expectation} (got \"{Rece.Core.UserText.Printable(name, 40)}\").");
+                    throw new ErasureInputException(
+                        $"{setting.Option} must be {setting.Expectation} (got \"{Rece.Core.UserText.Printable(name, 40)}\")."
+                    );
             }
             else if (setting.Get(request) is { } value && setting.Problem(value) is { } problem)
-                {
-                throw new ErasureInputException(FormattableString.Invariant(
-                    $"{setting.Option} {problem} (got {value}): {setting.Description}"));
+            {
+                throw new ErasureInputException(
+                    FormattableString.Invariant($"{setting.Option} {problem} (got {value}): {setting.Description}")
+                );
             }
         }
         var requested = request.Concepts.Count > 0 ? request.Concepts : preset.DefaultConcepts;
         if (requested.Count == 0)
             throw new ErasureInputException("Name at least one concept to erase (--concept TEXT).");
         if (requested.Any(string.IsNullOrWhiteSpace))
-            throw new ErasureInputException("A concept is empty; give the text of the concept to erase, e.g. --concept nudity.");
+            throw new ErasureInputException(
+                "A concept is empty; give the text of the concept to erase, e.g. --concept nudity."
+            );
         var concepts = requested.Select(c => c.Trim()).ToList();
         if (concepts.Distinct(StringComparer.Ordinal).Count() != concepts.Count)
             throw new ErasureInputException("The same concept is named twice; name each concept once.");
@@ -44,7 +53,9 @@ public sealed record ResolvedErasure(
             0 => Enumerable.Repeat(preset.Guide, concepts.Count).ToList(),
             1 => Enumerable.Repeat(request.Guides[0], concepts.Count).ToList(),
             var n when n == concepts.Count => request.Guides.ToList(),
-            var n => throw new ErasureInputException($"Give one --guide for all concepts or one per concept; got {n} guides for {concepts.Count} concepts."),
+            var n => throw new ErasureInputException(
+                $"Give one --guide for all concepts or one per concept; got {n} guides for {concepts.Count} concepts."
+            ),
         };
 
         var preserve = request.Preserve.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p.Trim()).ToList();
@@ -55,10 +66,17 @@ public sealed record ResolvedErasure(
         if (preserve.Count == 0 && request.PreserveFile is null && preset.DefaultPreserveList is { } list)
         {
             // The reference matches the erased artists by name regardless of case.
-            preserve = PresetLists.Get(list).Where(p => !concepts.Contains(p, StringComparer.OrdinalIgnoreCase)).ToList();
+            preserve = PresetLists
+                .Get(list)
+                .Where(p => !concepts.Contains(p, StringComparer.OrdinalIgnoreCase))
+                .ToList();
         }
-        // Erasing a concept while preserving it is contradictory: the concept wins, as in the reference code's artist lists.
-        preserve = preserve.Distinct(StringComparer.Ordinal).Where(p => !concepts.Contains(p, StringComparer.Ordinal)).ToList();
+        // Erasing a concept while preserving it is contradictory: the concept wins, as in the reference code's artist
+        // lists.
+        preserve = preserve
+            .Distinct(StringComparer.Ordinal)
+            .Where(p => !concepts.Contains(p, StringComparer.Ordinal))
+            .ToList();
 
         var parameters = new ReceParameters
         {

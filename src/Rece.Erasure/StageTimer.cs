@@ -18,10 +18,10 @@ public sealed class StageTimer
     }
 
     public void Time(string stage, Action work) => Time(stage, () =>
-    {
-        work();
-        return 0;
-    });
+        {
+            work();
+            return 0;
+        });
 
     public void Add(string stage, double seconds) => _stages.Add(new(stage, seconds));
 

@@ -8,7 +8,8 @@ using static TorchSharp.torch;
 namespace Rece.Erasure;
 
 /// <summary>
-/// Tokenizes texts and runs the text encoder (on its device) once per distinct token sequence, in batches; the embeddings
+/// Tokenizes texts and runs the text encoder (on its device) once per distinct token sequence, in batches; the
+/// embeddings
 /// come back to host memory, where the erase math runs. With an <see cref="EmbeddingCache"/>, sequences already encoded
 /// by the same encoder weights come from it, and the encoder is not even loaded when every text is cached.
 /// </summary>
@@ -17,24 +18,31 @@ public static class TextEmbeddings
     public const int BatchSize = 16;
 
     public static IReadOnlyDictionary<string, TextEmbedding> Encode(
-        ClipTokenizer tokenizer, ClipTextEncoder encoder, IEnumerable<string> texts, ILogger? log = null) =>
-        Encode(tokenizer, () => encoder, texts, log);
+        ClipTokenizer tokenizer,
+        ClipTextEncoder encoder,
+        IEnumerable<string> texts,
+        ILogger? log = null
+    ) => Encode(tokenizer, () => encoder, texts, log);
 
     /// <param name="encoder">Gives the encoder when a sequence must be encoded (loading it is the caller's).</param>
-    /// <param name="encoderKey">The SHA-256 of the encoder's weights (<see cref="EmbeddingCache.EncoderKey"/>); needed with a cache.</param>
+    /// <param name="encoderKey">The SHA-256 of the encoder's weights (<see cref="EmbeddingCache.EncoderKey"/>); needed
+    /// with a cache.</param>
     public static IReadOnlyDictionary<string, TextEmbedding> Encode(
         ClipTokenizer tokenizer,
         Func<ClipTextEncoder> encoder,
         IEnumerable<string> texts,
         ILogger? log = null,
         EmbeddingCache? cache = null,
-        string? encoderKey = null)
+        string? encoderKey = null
+    )
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         ArgumentNullException.ThrowIfNull(encoder);
         if (cache is not null && encoderKey is null)
             throw new ArgumentException("A cache needs the encoder's key.", nameof(encoderKey));
-        var tokenized = texts.Distinct(StringComparer.Ordinal).ToDictionary(t => t, tokenizer.Encode, StringComparer.Ordinal);
+        var tokenized = texts
+            .Distinct(StringComparer.Ordinal)
+            .ToDictionary(t => t, tokenizer.Encode, StringComparer.Ordinal);
         // "" and " " (and texts differing only in case or spacing) share token ids: encode each sequence once.
         var distinct = tokenized.Values.Select(t => t.Ids).DistinctBy(IdsKey).ToList();
         var byIds = new Dictionary<string, Tensor>();
@@ -74,7 +82,8 @@ public static class TextEmbeddings
         return tokenized.ToDictionary(
             kv => kv.Key,
             kv => new TextEmbedding(kv.Key, byIds[IdsKey(kv.Value.Ids)], kv.Value.WordCount),
-            StringComparer.Ordinal);
+            StringComparer.Ordinal
+        );
     }
 
     private static string IdsKey(IReadOnlyList<int> ids) => string.Join(',', ids);

@@ -17,17 +17,22 @@ public sealed class DurableFunctions(IGpuJobQueue queue, IErasureOutputs outputs
     public Task<string> EnqueueGpuJob([ActivityTrigger] GpuJob job) => new EnqueueGpuJobActivity(queue).RunAsync(job);
 
     [Function(TaskNames.EnqueueEvaluationShard)]
-    public Task<string> EnqueueEvaluationShard([ActivityTrigger] EvaluationShardJob job) => new EnqueueEvaluationShardActivity(queue).RunAsync(job);
+    public Task<string> EnqueueEvaluationShard([ActivityTrigger] EvaluationShardJob job) =>
+        new EnqueueEvaluationShardActivity(queue).RunAsync(job);
 
     [Function(TaskNames.EnqueueEvaluationReport)]
-    public Task<string> EnqueueEvaluationReport([ActivityTrigger] EvaluationReportJob job) => new EnqueueEvaluationReportActivity(queue).RunAsync(job);
+    public Task<string> EnqueueEvaluationReport([ActivityTrigger] EvaluationReportJob job) =>
+        new EnqueueEvaluationReportActivity(queue).RunAsync(job);
 
     [Function(TaskNames.WriteErasureReport)]
-    public Task<ReportWritten> WriteErasureReport([ActivityTrigger] ReportWrite write) => new WriteErasureReportActivity(outputs).RunAsync(write);
+    public Task<ReportWritten> WriteErasureReport([ActivityTrigger] ReportWrite write) =>
+        new WriteErasureReportActivity(outputs).RunAsync(write);
 
     [Function(TaskNames.WriteErasureResult)]
-    public Task<string> WriteErasureResult([ActivityTrigger] ResultWrite write) => new WriteErasureResultActivity(outputs).RunAsync(write);
+    public Task<string> WriteErasureResult([ActivityTrigger] ResultWrite write) =>
+        new WriteErasureResultActivity(outputs).RunAsync(write);
 
     [Function(TaskNames.VerifyCheckpoint)]
-    public Task<CheckpointVerdict> VerifyCheckpoint([ActivityTrigger] CheckpointCheck check) => new VerifyCheckpointActivity(outputs).RunAsync(check);
+    public Task<CheckpointVerdict> VerifyCheckpoint([ActivityTrigger] CheckpointCheck check) =>
+        new VerifyCheckpointActivity(outputs).RunAsync(check);
 }

@@ -17,10 +17,16 @@ public sealed partial class ErasureRequestBlobTrigger(ErasureIntake intake, ILog
 {
     [Function(nameof(ErasureRequestBlobTrigger))]
     public async Task Run(
-        [BlobTrigger(StorageNames.Requests + "/{name}", Source = BlobTriggerSource.EventGrid, Connection = FunctionsSettings.Connection)] BlobClient blob,
+        [BlobTrigger(
+            StorageNames.Requests + "/{name}",
+            Source = BlobTriggerSource.EventGrid,
+            Connection = FunctionsSettings.Connection
+        )]
+            BlobClient blob,
         string name,
         [DurableClient] DurableTaskClient client,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken
+    )
     {
         // The bound client is left unread: the intake looks at the blob's name and properties before its content.
         var result = await intake.StartFromBlobNameAsync(client, name, cancellationToken: cancellationToken);
@@ -28,5 +34,12 @@ public sealed partial class ErasureRequestBlobTrigger(ErasureIntake intake, ILog
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Blob}: {Outcome} {Instance} {Errors} {Note}")]
-    private static partial void Started(ILogger logger, string blob, IntakeOutcome outcome, string? instance, IReadOnlyList<FieldError> errors, string? note);
+    private static partial void Started(
+        ILogger logger,
+        string blob,
+        IntakeOutcome outcome,
+        string? instance,
+        IReadOnlyList<FieldError> errors,
+        string? note
+    );
 }

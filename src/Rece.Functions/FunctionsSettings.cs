@@ -20,10 +20,13 @@ public static class FunctionsSettings
         if (configuration[$"{Connection}:accountName"] is { Length: > 0 } accountName)
         {
             string? clientId = configuration[$"{Connection}:clientId"];
-            var credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId });
+            var credential = new DefaultAzureCredential(
+                new DefaultAzureCredentialOptions { ManagedIdentityClientId = clientId }
+            );
             return StorageAccount.Parse(accountName, credential);
         }
         throw new StorageConfigurationException(
-            $"Set {Connection} (a connection string) or {Connection}__accountName (+ {Connection}__credential=managedidentity, {Connection}__clientId) in the app settings.");
+            $"Set {Connection} (a connection string) or {Connection}__accountName (+ {Connection}__credential=managedidentity, {Connection}__clientId) in the app settings."
+        );
     }
 }

@@ -38,7 +38,14 @@ public sealed class JobSettings
     /// <summary>Every problem, each naming its setting.</summary>
     public IEnumerable<string> Problems()
     {
-        foreach (var (name, value) in new[] { (TimeoutVariable, TimeoutSeconds), (AttemptsVariable, Attempts), (QueueTimeoutVariable, QueueTimeoutSeconds) })
+        foreach (
+            var (name, value) in new[]
+            {
+                (TimeoutVariable, TimeoutSeconds),
+                (AttemptsVariable, Attempts),
+                (QueueTimeoutVariable, QueueTimeoutSeconds),
+            }
+        )
         {
             if (!string.IsNullOrWhiteSpace(value) && Parse(value) is null)
                 yield return $"{name} must be a positive whole number, got \"{value}\"";
@@ -48,13 +55,16 @@ public sealed class JobSettings
     /// <summary>Binds the settings from configuration and validates them when the host starts.</summary>
     public static IServiceCollection AddJobSettings(IServiceCollection services)
     {
-        services.AddOptions<JobSettings>()
-            .Configure<IConfiguration>((settings, configuration) =>
-            {
-                settings.TimeoutSeconds = configuration[TimeoutVariable];
-                settings.Attempts = configuration[AttemptsVariable];
-                settings.QueueTimeoutSeconds = configuration[QueueTimeoutVariable];
-            })
+        services
+            .AddOptions<JobSettings>()
+            .Configure<IConfiguration>(
+                (settings, configuration) =>
+                {
+                    settings.TimeoutSeconds = configuration[TimeoutVariable];
+                    settings.Attempts = configuration[AttemptsVariable];
+                    settings.QueueTimeoutSeconds = configuration[QueueTimeoutVariable];
+                }
+            )
             .Validate(settings => !settings.Problems().Any(), "invalid GPU job settings")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<JobSettings>, JobSettingsValidator>();
@@ -62,5 +72,7 @@ public sealed class JobSettings
     }
 
     private static int? Parse(string? value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) && parsed > 0 ? parsed : null;
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) && parsed > 0
+            ? parsed
+            : null;
 }

@@ -14,6 +14,9 @@ builder.Services.AddSingleton(sp => FunctionsSettings.Storage(sp.GetRequiredServ
 builder.Services.AddSingleton<IGpuJobQueue>(sp => new GpuJobQueue(sp.GetRequiredService<StorageAccount>()));
 builder.Services.AddSingleton<IErasureOutputs>(sp => new ErasureOutputs(sp.GetRequiredService<StorageAccount>()));
 JobSettings.AddJobSettings(builder.Services);
-builder.Services.AddSingleton(sp => new ErasureIntake(sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<IOptions<JobSettings>>().Value.Policy()));
+builder.Services.AddSingleton(sp => new ErasureIntake(
+    sp.GetRequiredService<StorageAccount>(),
+    sp.GetRequiredService<IOptions<JobSettings>>().Value.Policy()
+));
 builder.Services.AddSingleton<ErasureApi>();
 builder.Build().Run();

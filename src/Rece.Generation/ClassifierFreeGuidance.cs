@@ -2,7 +2,8 @@ using static TorchSharp.torch;
 
 namespace Rece.Generation;
 
-/// <summary>Classifier-free guidance: uncond + s (cond - uncond), the unconditional prediction made with the empty prompt.</summary>
+/// <summary>Classifier-free guidance: uncond + s (cond - uncond), the unconditional prediction made with the empty
+/// prompt.</summary>
 public static class ClassifierFreeGuidance
 {
     /// <param name="scale">A number, or [B, 1, 1, 1] per image.</param>
@@ -12,6 +13,7 @@ public static class ClassifierFreeGuidance
         return unconditional.add(difference.mul_(scale));
     }
 
-    /// <summary>With guidance 1 the combination is the conditional prediction, so the unconditional pass can be skipped (as diffusers does).</summary>
+    /// <summary>With guidance 1 the combination is the conditional prediction, so the unconditional pass can be skipped
+    /// (as diffusers does).</summary>
     public static bool Needed(IEnumerable<double> scales) => scales.Any(s => s != 1);
 }

@@ -3,7 +3,8 @@ using Rece.Models.Devices;
 namespace Rece.Generation;
 
 /// <summary>
-/// How many images one U-Net pass takes when --batch is not given. On the CPU one: batching adds no throughput there and
+/// How many images one U-Net pass takes when --batch is not given. On the CPU one: batching adds no throughput there
+/// and
 /// changes pixels by a grey level or two. On a CUDA device as many as fit the memory left after the models loaded, at
 /// most <see cref="MaxDefault"/> (where a GPU's throughput stops growing); at 512 px in fp16 that is 8 on a 16 GB T4.
 /// </summary>
@@ -25,7 +26,8 @@ public static class GenerationBatch
     {
         if (freeBytes is not long free)
             return MaxDefault;
-        double perImage = BytesPerImageAt512Fp16 * (width * (double)height / (512 * 512)) * (precision == Precision.Fp32 ? 2 : 1);
+        double perImage =
+            BytesPerImageAt512Fp16 * (width * (double)height / (512 * 512)) * (precision == Precision.Fp32 ? 2 : 1);
         // Keep a fifth free for the CLIP scorer and NudeNet that evaluation loads beside the sampler.
         return (int)Math.Clamp(Math.Floor(free * 0.8 / perImage), 1, MaxDefault);
     }

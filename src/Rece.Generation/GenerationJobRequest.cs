@@ -33,7 +33,8 @@ public sealed record GenerationJobRequest
 
     public SchedulerKind Scheduler { get; init; } = SchedulerKind.Lms;
 
-    /// <summary>Images per U-Net pass (rows of the same size are batched in file order); null: the device's default (<see cref="GenerationBatch"/>).</summary>
+    /// <summary>Images per U-Net pass (rows of the same size are batched in file order); null: the device's default
+    /// (<see cref="GenerationBatch"/>).</summary>
     public int? Batch { get; init; }
 
     /// <summary>Null: the device's default (fp16 on CUDA, fp32 on the CPU).</summary>

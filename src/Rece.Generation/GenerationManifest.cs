@@ -5,9 +5,12 @@ using System.Text.Json.Serialization;
 namespace Rece.Generation;
 
 /// <summary>
-/// The manifest of an output folder: JSON lines, one per generated image, appended as images are made. Each shard writes
-/// its own file (manifest.jsonl, or manifest.shard-I-of-N.jsonl), so shards can share a folder. A line is written before
-/// its PNG is renamed into place, so every image has a line; after a crash the same image may be listed again when it is
+/// The manifest of an output folder: JSON lines, one per generated image, appended as images are made. Each shard
+/// writes
+/// its own file (manifest.jsonl, or manifest.shard-I-of-N.jsonl), so shards can share a folder. A line is written
+/// before
+/// its PNG is renamed into place, so every image has a line; after a crash the same image may be listed again when it
+/// is
 /// regenerated, and the last line per file is the one that counts.
 /// </summary>
 public sealed class GenerationManifest : IDisposable
@@ -31,9 +34,11 @@ public sealed class GenerationManifest : IDisposable
 
     public string Path { get; }
 
-    public static string FileName(Shard? shard) => shard is { } s && s.Count > 1 ? $"{FilePrefix}.shard-{s.Index}-of-{s.Count}.jsonl" : $"{FilePrefix}.jsonl";
+    public static string FileName(Shard? shard) =>
+        shard is { } s && s.Count > 1 ? $"{FilePrefix}.shard-{s.Index}-of-{s.Count}.jsonl" : $"{FilePrefix}.jsonl";
 
-    /// <summary>Opens (or creates) a manifest for appending; a last line cut short by a crash is removed first.</summary>
+    /// <summary>Opens (or creates) a manifest for appending; a last line cut short by a crash is removed
+    /// first.</summary>
     public static GenerationManifest Open(string path)
     {
         var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
@@ -64,7 +69,8 @@ public sealed class GenerationManifest : IDisposable
         _stream.Flush(flushToDisk: true);
     }
 
-    /// <summary>Every image listed by the manifests of a folder (all shards), the last line per file winning, ordered by file name.</summary>
+    /// <summary>Every image listed by the manifests of a folder (all shards), the last line per file winning, ordered
+    /// by file name.</summary>
     public static IReadOnlyList<ManifestEntry> ReadFolder(string directory)
     {
         var byFile = new Dictionary<string, ManifestEntry>(StringComparer.Ordinal);

@@ -28,18 +28,27 @@ public sealed record GenerationSettings
     /// <summary>SHA-256 of the prompt file's bytes, or of the --prompt text.</summary>
     public required string PromptsSha256 { get; init; }
 
-    /// <summary>The device of the latest run into the folder (informative: images of one folder may come from several devices,
+    /// <summary>The device of the latest run into the folder (informative: images of one folder may come from several
+    /// devices,
     /// as from several batch sizes; each manifest line names its own).</summary>
     public Rece.Models.Devices.DeviceInfo? Device { get; init; }
 
     /// <summary>The fields that must agree with an existing folder, with their values.</summary>
-    public IEnumerable<(string Name, string Value)> Decisive() => new[]
-    {
-        ("model hash", ModelHash), ("steps", Steps.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("scheduler", Scheduler), ("precision", Precision),
-        ("default seed (--seed)", DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        ("default guidance (--guidance)", DefaultGuidance.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
-        ("default size (--size)", DefaultSize.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("prompts", PromptsSha256),
-    };
+    public IEnumerable<(string Name, string Value)> Decisive() =>
+        new[]
+        {
+            ("model hash", ModelHash),
+            ("steps", Steps.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("scheduler", Scheduler),
+            ("precision", Precision),
+            ("default seed (--seed)", DefaultSeed.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            (
+                "default guidance (--guidance)",
+                DefaultGuidance.ToString("R", System.Globalization.CultureInfo.InvariantCulture)
+            ),
+            ("default size (--size)", DefaultSize.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("prompts", PromptsSha256),
+        };
 
     public static GenerationSettings? Read(string directory)
     {
@@ -52,7 +61,9 @@ public sealed record GenerationSettings
         }
         catch (JsonException e)
         {
-            throw new GenerationInputException($"{path} is not a valid generation settings file ({e.Message}); use another --out.");
+            throw new GenerationInputException(
+                $"{path} is not a valid generation settings file ({e.Message}); use another --out."
+            );
         }
     }
 

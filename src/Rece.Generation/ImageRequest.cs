@@ -12,7 +12,8 @@ public sealed record ImageRequest
     /// <summary>The prompt; null when <see cref="Embedding"/> is given.</summary>
     public string? Prompt { get; init; }
 
-    /// <summary>[77, d] (or [1, 77, d]) conditioning used instead of encoding a prompt; owned by the caller, only read.</summary>
+    /// <summary>[77, d] (or [1, 77, d]) conditioning used instead of encoding a prompt; owned by the caller, only
+    /// read.</summary>
     public Tensor? Embedding { get; init; }
 
     /// <summary>Seed of the initial noise (see <see cref="InitialNoise"/>).</summary>
@@ -30,9 +31,41 @@ public sealed record ImageRequest
 
     public SchedulerKind Scheduler { get; init; } = SchedulerKind.Lms;
 
-    public static ImageRequest ForPrompt(string prompt, ulong seed, double guidance = 7.5, int size = 0, int steps = 50, SchedulerKind scheduler = SchedulerKind.Lms) =>
-        new() { Prompt = prompt, Seed = seed, Guidance = guidance, Width = size, Height = size, Steps = steps, Scheduler = scheduler };
+    public static ImageRequest ForPrompt(
+        string prompt,
+        ulong seed,
+        double guidance = 7.5,
+        int size = 0,
+        int steps = 50,
+        SchedulerKind scheduler = SchedulerKind.Lms
+    ) =>
+        new()
+        {
+            Prompt = prompt,
+            Seed = seed,
+            Guidance = guidance,
+            Width = size,
+            Height = size,
+            Steps = steps,
+            Scheduler = scheduler,
+        };
 
-    public static ImageRequest ForEmbedding(Tensor embedding, ulong seed, double guidance = 7.5, int size = 0, int steps = 50, SchedulerKind scheduler = SchedulerKind.Lms) =>
-        new() { Embedding = embedding, Seed = seed, Guidance = guidance, Width = size, Height = size, Steps = steps, Scheduler = scheduler };
+    public static ImageRequest ForEmbedding(
+        Tensor embedding,
+        ulong seed,
+        double guidance = 7.5,
+        int size = 0,
+        int steps = 50,
+        SchedulerKind scheduler = SchedulerKind.Lms
+    ) =>
+        new()
+        {
+            Embedding = embedding,
+            Seed = seed,
+            Guidance = guidance,
+            Width = size,
+            Height = size,
+            Steps = steps,
+            Scheduler = scheduler,
+        };
 }

@@ -16,9 +16,11 @@ public sealed record ManifestEntry
     public required string ModelHash { get; init; }
     public required int BatchSize { get; init; }
 
-    /// <summary>The device that made the image ("cuda:0 (NVIDIA H200, 139.8 GiB)"); absent in manifests of earlier versions.</summary>
+    /// <summary>The device that made the image ("cuda:0 (NVIDIA H200, 139.8 GiB)"); absent in manifests of earlier
+    /// versions.</summary>
     public string? Device { get; init; }
 
-    /// <summary>Seconds spent on this image: textEncoder, denoise, decode, total (a batch's time shared equally), and per U-Net call.</summary>
+    /// <summary>Seconds spent on this image: textEncoder, denoise, decode, total (a batch's time shared equally), and
+    /// per U-Net call.</summary>
     public required IReadOnlyDictionary<string, double> Seconds { get; init; }
 }

@@ -8,7 +8,10 @@ public static class PngImage
     public static byte[] Encode(int width, int height, byte[] rgb)
     {
         if (width <= 0 || height <= 0 || rgb.Length != (long)width * height * 3)
-            throw new ArgumentException($"An RGB image of {width}x{height} needs {(long)width * height * 3} bytes, got {rgb.Length}.", nameof(rgb));
+            throw new ArgumentException(
+                $"An RGB image of {width}x{height} needs {(long)width * height * 3} bytes, got {rgb.Length}.",
+                nameof(rgb)
+            );
         var rgba = new byte[width * height * 4];
         for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
         {
@@ -29,7 +32,8 @@ public static class PngImage
     public static (int Width, int Height, byte[] Rgb) Decode(byte[] png)
     {
         using var bitmap = SKBitmap.Decode(png) ?? throw new InvalidDataException("Not a decodable image.");
-        using var rgba = bitmap.Copy(SKColorType.Rgba8888) ?? throw new InvalidDataException("Cannot convert the image to RGBA.");
+        using var rgba = bitmap.Copy(SKColorType.Rgba8888)
+            ?? throw new InvalidDataException("Cannot convert the image to RGBA.");
         var pixels = rgba.Bytes;
         var rgb = new byte[rgba.Width * rgba.Height * 3];
         for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
@@ -41,10 +45,14 @@ public static class PngImage
         return (rgba.Width, rgba.Height, rgb);
     }
 
-    /// <summary>Writes the PNG under a temporary name beside <paramref name="path"/> and renames it into place, so <paramref name="path"/> is never half-written.</summary>
+    /// <summary>Writes the PNG under a temporary name beside <paramref name="path"/> and renames it into place, so
+    /// <paramref name="path"/> is never half-written.</summary>
     public static void WriteAtomically(string path, byte[] png)
     {
-        string temporary = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.partial-{Guid.NewGuid():N}");
+        string temporary = Path.Combine(
+            Path.GetDirectoryName(Path.GetFullPath(path))!,
+            $".{Path.GetFileName(path)}.partial-{Guid.NewGuid():N}"
+        );
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))

@@ -1,6 +1,7 @@
 namespace Rece.Generation;
 
-/// <summary>Which rows of a prompt list a run takes: the first <see cref="Limit"/> rows, then its <see cref="Shard"/> of those.</summary>
+/// <summary>Which rows of a prompt list a run takes: the first <see cref="Limit"/> rows, then its <see cref="Shard"/>
+/// of those.</summary>
 public sealed record PromptSelection(int? Limit = null, Shard? Shard = null)
 {
     public static PromptSelection All { get; } = new();
@@ -20,5 +21,6 @@ public sealed record PromptSelection(int? Limit = null, Shard? Shard = null)
     }
 
     public override string ToString() =>
-        (Limit is null ? "all prompts" : $"the first {Limit} prompts") + (Shard is { Count: > 1 } s ? $", shard {s}" : "");
+        (Limit is null ? "all prompts" : $"the first {Limit} prompts")
+        + (Shard is { Count: > 1 } s ? $", shard {s}" : "");
 }

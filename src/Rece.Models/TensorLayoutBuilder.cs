@@ -1,7 +1,8 @@
 namespace Rece.Models;
 
 /// <summary>
-/// Collects a checkpoint's tensor specs in diffusers' naming with the shapes of its common layers, so a layout reads like
+/// Collects a checkpoint's tensor specs in diffusers' naming with the shapes of its common layers, so a layout reads
+/// like
 /// the module tree it describes.
 /// </summary>
 public sealed class TensorLayoutBuilder
@@ -33,7 +34,8 @@ public sealed class TensorLayoutBuilder
         Add(prefix + ".bias", channels);
     }
 
-    /// <summary>diffusers' ResnetBlock2D; <paramref name="timeEmbedding"/> adds the U-Net's time_emb_proj (0: none, as in the VAE).</summary>
+    /// <summary>diffusers' ResnetBlock2D; <paramref name="timeEmbedding"/> adds the U-Net's time_emb_proj (0: none, as
+    /// in the VAE).</summary>
     public void ResNet(string prefix, long inChannels, long outChannels, long timeEmbedding = 0)
     {
         Norm(prefix + ".norm1", inChannels);

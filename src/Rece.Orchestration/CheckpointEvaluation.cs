@@ -3,7 +3,8 @@ using Rece.Orchestration.Planning;
 
 namespace Rece.Orchestration;
 
-/// <summary>A checkpoint's shard results folded: which suites completed (every shard committed) and what failed.</summary>
+/// <summary>A checkpoint's shard results folded: which suites completed (every shard committed) and what
+/// failed.</summary>
 public sealed record CheckpointEvaluation
 {
     public required EvaluationCheckpoint Checkpoint { get; init; }

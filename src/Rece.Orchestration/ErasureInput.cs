@@ -6,9 +6,12 @@ namespace Rece.Orchestration;
 /// <summary>The orchestration input.</summary>
 public sealed record ErasureInput
 {
-    [JsonPropertyName("request")] public required PipelineRequest Request { get; init; }
+    [JsonPropertyName("request")]
+    public required PipelineRequest Request { get; init; }
 
-    [JsonPropertyName("source")] public RequestSource Source { get; init; } = RequestSource.Http;
+    [JsonPropertyName("source")]
+    public RequestSource Source { get; init; } = RequestSource.Http;
 
-    [JsonPropertyName("jobs")] public GpuJobPolicy Jobs { get; init; } = new();
+    [JsonPropertyName("jobs")]
+    public GpuJobPolicy Jobs { get; init; } = new();
 }

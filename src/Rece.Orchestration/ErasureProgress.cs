@@ -2,7 +2,8 @@ using Rece.Orchestration.Planning;
 
 namespace Rece.Orchestration;
 
-/// <summary>Mutable progress of one orchestration execution (orchestrator code is single-threaded, replays included).</summary>
+/// <summary>Mutable progress of one orchestration execution (orchestrator code is single-threaded, replays
+/// included).</summary>
 internal sealed class ErasureProgress
 {
     private readonly RunProgress[] _runs;
@@ -15,7 +16,8 @@ internal sealed class ErasureProgress
             _evaluation = new EvaluationProgress(0, 0, evaluation.ShardJobs, 0, plan.Runs.Count);
     }
 
-    public void Update(int index, int epoch, string state, int attempt) => _runs[index] = _runs[index] with { Epoch = epoch, State = state, Attempt = attempt };
+    public void Update(int index, int epoch, string state, int attempt) =>
+        _runs[index] = _runs[index] with { Epoch = epoch, State = state, Attempt = attempt };
 
     public void ShardDone(bool succeeded) =>
         _evaluation = _evaluation! with
@@ -26,10 +28,22 @@ internal sealed class ErasureProgress
 
     /// <summary>Shards that will never run (their checkpoint was never made) or a fan-in that will not.</summary>
     public void Drop(int shards, int reports) =>
-        _evaluation = _evaluation! with { ShardsTotal = _evaluation.ShardsTotal - shards, ReportsTotal = _evaluation.ReportsTotal - reports };
+        _evaluation = _evaluation! with
+        {
+            ShardsTotal = _evaluation.ShardsTotal - shards,
+            ReportsTotal = _evaluation.ReportsTotal - reports,
+        };
 
     public void ReportDone() => _evaluation = _evaluation! with { ReportsCompleted = _evaluation.ReportsCompleted + 1 };
 
     public ErasureProgressStatus Snapshot() =>
-        new(_runs.Count(r => r.State == RunStatus.Completed), _runs.Count(r => r.State == RunStatus.Failed), _runs.Length, _runs.ToArray()) { Evaluation = _evaluation };
+        new(
+            _runs.Count(r => r.State == RunStatus.Completed),
+            _runs.Count(r => r.State == RunStatus.Failed),
+            _runs.Length,
+            _runs.ToArray()
+        )
+        {
+            Evaluation = _evaluation,
+        };
 }

@@ -7,8 +7,10 @@ public sealed record ErasureProgressStatus(
     [property: JsonPropertyName("runsCompleted")] int RunsCompleted,
     [property: JsonPropertyName("runsFailed")] int RunsFailed,
     [property: JsonPropertyName("runsTotal")] int RunsTotal,
-    [property: JsonPropertyName("runs")] IReadOnlyList<RunProgress> Runs)
+    [property: JsonPropertyName("runs")] IReadOnlyList<RunProgress> Runs
+)
 {
     /// <summary>With an evaluation section: shards done / total and the runs' fan-ins.</summary>
-    [JsonPropertyName("evaluation")] public EvaluationProgress? Evaluation { get; init; }
+    [JsonPropertyName("evaluation")]
+    public EvaluationProgress? Evaluation { get; init; }
 }

@@ -12,13 +12,15 @@ namespace Rece.Orchestration;
 /// </summary>
 public sealed record ErasureStatusDocument
 {
-    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("name")]
+    public required string Name { get; init; }
 
     [JsonPropertyName("instanceId"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? InstanceId { get; init; }
 
     /// <summary>Pending, Running, Completed, Failed, Terminated (also Suspended).</summary>
-    [JsonPropertyName("runtimeStatus")] public required string RuntimeStatus { get; init; }
+    [JsonPropertyName("runtimeStatus")]
+    public required string RuntimeStatus { get; init; }
 
     [JsonPropertyName("input"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public JsonElement? Input { get; init; }

@@ -9,11 +9,15 @@ namespace Rece.Orchestration;
 /// The orchestrator's decisions about evaluation results, as pure functions: folding shard results per checkpoint,
 /// what a run's fan-in job gets (and whether it may choose), and the recommendations made from the choices. A failed
 /// shard fails only what depends on it: its checkpoint's suite; a run's choice needs the baseline's and the run's UCE
-/// checkpoint's erasure suite; an epoch whose erasure suite failed is left out of the candidates with the error recorded.
+/// checkpoint's erasure suite; an epoch whose erasure suite failed is left out of the candidates with the error
+/// recorded.
 /// </summary>
 public static class EvaluationFanIn
 {
-    public static CheckpointEvaluation Fold(EvaluationCheckpoint checkpoint, IReadOnlyList<(ShardPlan Shard, EvaluationShardResult Result)> results)
+    public static CheckpointEvaluation Fold(
+        EvaluationCheckpoint checkpoint,
+        IReadOnlyList<(ShardPlan Shard, EvaluationShardResult Result)> results
+    )
     {
         var completed = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var errors = new List<string>();
@@ -22,13 +26,27 @@ public static class EvaluationFanIn
             var shards = suite.OrderBy(r => r.Shard.Shard).ToList();
             var failed = shards.Where(r => !r.Result.Succeeded || r.Result.Shard is null).ToList();
             foreach (var (shard, result) in failed)
-                errors.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{checkpoint.Name}: {shard.Suite.Suite} shard {shard.Shard}/{shard.Suite.Shards}: {result.Error ?? "the worker reported no shard report"}"));
+                errors.Add(
+                    string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"{checkpoint.Name}: {shard.Suite.Suite} shard {shard.Shard}/{shard.Suite.Shards}: {result.Error ?? "the worker reported no shard report"}"
+                    )
+                );
             if (failed.Count == 0)
                 completed[suite.Key] = shards.Select(r => r.Result.Shard!.Report).ToList();
         }
-        var skipped = results.Where(r => r.Result.Shard is not null).SelectMany(r => r.Result.Shard!.Skipped).DistinctBy(s => s.Metric).ToList();
-        return new CheckpointEvaluation { Checkpoint = checkpoint, Completed = completed, Errors = errors, Skipped = skipped };
+        var skipped = results
+            .Where(r => r.Result.Shard is not null)
+            .SelectMany(r => r.Result.Shard!.Skipped)
+            .DistinctBy(s => s.Metric)
+            .ToList();
+        return new CheckpointEvaluation
+        {
+            Checkpoint = checkpoint,
+            Completed = completed,
+            Errors = errors,
+            Skipped = skipped,
+        };
     }
 
     /// <summary>
@@ -36,7 +54,13 @@ public static class EvaluationFanIn
     /// left out. The choice is asked for only when the baseline and the UCE checkpoint completed the erasure suite.
     /// </summary>
     public static (EvaluationReportJob? Job, string? Note, IReadOnlyList<string> Excluded) ReportJob(
-        string instanceId, RunOutput run, EvaluationSection section, CheckpointEvaluation baseline, IReadOnlyList<CheckpointEvaluation> checkpoints, int attempt)
+        string instanceId,
+        RunOutput run,
+        EvaluationSection section,
+        CheckpointEvaluation baseline,
+        IReadOnlyList<CheckpointEvaluation> checkpoints,
+        int attempt
+    )
     {
         string suite = section.Suite;
         var excluded = new List<string>();
@@ -44,17 +68,23 @@ public static class EvaluationFanIn
         foreach (var evaluation in checkpoints.OrderBy(c => c.Checkpoint.Epoch))
         {
             if (!evaluation.Has(suite))
-                excluded.Add($"{evaluation.Checkpoint.Name} is not a candidate: its {suite} evaluation did not complete");
+                excluded.Add(
+                    $"{evaluation.Checkpoint.Name} is not a candidate: its {suite} evaluation did not complete"
+                );
             if (evaluation.Completed.Count == 0)
                 continue;
-            candidates.Add(Reports(evaluation, run.Epochs.FirstOrDefault(e => e.Epoch == evaluation.Checkpoint.Epoch)?.Patch));
+            candidates.Add(
+                Reports(evaluation, run.Epochs.FirstOrDefault(e => e.Epoch == evaluation.Checkpoint.Epoch)?.Patch)
+            );
         }
         string? note = null;
         var uce = checkpoints.FirstOrDefault(c => c.Checkpoint.Epoch == 0);
         if (!baseline.Has(suite))
-            note = $"no checkpoint chosen: the baseline's {suite} evaluation did not complete, and every candidate is compared with it";
+            note =
+                $"no checkpoint chosen: the baseline's {suite} evaluation did not complete, and every candidate is compared with it";
         else if (uce is null || !uce.Has(suite))
-            note = $"no checkpoint chosen: the UCE checkpoint's {suite} evaluation did not complete, and every RECE epoch is compared with it";
+            note =
+                $"no checkpoint chosen: the UCE checkpoint's {suite} evaluation did not complete, and every RECE epoch is compared with it";
         if (candidates.Count == 0 && baseline.Completed.Count == 0)
             return (null, note ?? "nothing of this run was evaluated", excluded);
         var job = new EvaluationReportJob
@@ -75,24 +105,41 @@ public static class EvaluationFanIn
         return (job, note, excluded);
     }
 
-    private static CheckpointReports Reports(CheckpointEvaluation evaluation, string? patch) => new()
-    {
-        Checkpoint = evaluation.Checkpoint.Name,
-        Epoch = evaluation.Checkpoint.Epoch,
-        Patch = patch,
-        Suites = evaluation.Completed.Keys.Order(StringComparer.Ordinal).ToList(),
-    };
+    private static CheckpointReports Reports(CheckpointEvaluation evaluation, string? patch) =>
+        new()
+        {
+            Checkpoint = evaluation.Checkpoint.Name,
+            Epoch = evaluation.Checkpoint.Epoch,
+            Patch = patch,
+            Suites = evaluation.Completed.Keys.Order(StringComparer.Ordinal).ToList(),
+        };
 
-    /// <summary>A run's evaluation from its fan-in result (null: no fan-in ran) and the shard errors it depends on.</summary>
-    public static RunEvaluation RunEvaluation(EvaluationReportResult? result, string? note, CheckpointEvaluation baseline, IReadOnlyList<CheckpointEvaluation> checkpoints, IReadOnlyList<string> excluded)
+    /// <summary>A run's evaluation from its fan-in result (null: no fan-in ran) and the shard errors it depends
+    /// on.</summary>
+    public static RunEvaluation RunEvaluation(
+        EvaluationReportResult? result,
+        string? note,
+        CheckpointEvaluation baseline,
+        IReadOnlyList<CheckpointEvaluation> checkpoints,
+        IReadOnlyList<string> excluded
+    )
     {
         var errors = baseline.Errors.Concat(checkpoints.SelectMany(c => c.Errors)).Concat(excluded).ToList();
-        var skipped = baseline.Skipped.Concat(checkpoints.SelectMany(c => c.Skipped)).DistinctBy(s => s.Metric).ToList();
+        var skipped = baseline
+            .Skipped.Concat(checkpoints.SelectMany(c => c.Skipped))
+            .DistinctBy(s => s.Metric)
+            .ToList();
         if (result is null || !result.Succeeded || result.Evaluation is null)
         {
             if (result is not null)
                 errors.Add($"fan-in: {result.Error ?? "the worker reported no evaluation"}");
-            return new RunEvaluation { Status = RunStatus.Failed, Note = note, Skipped = skipped, Errors = errors };
+            return new RunEvaluation
+            {
+                Status = RunStatus.Failed,
+                Note = note,
+                Skipped = skipped,
+                Errors = errors,
+            };
         }
         var report = result.Evaluation;
         return new RunEvaluation
@@ -118,7 +165,14 @@ public static class EvaluationFanIn
         if (checkpoint is null)
             return null;
         var verdict = choice.Verdicts.FirstOrDefault(v => v.Checkpoint == chosen);
-        return new RecommendedCheckpoint(run.Run, checkpoint.Epoch, checkpoint.Path, checkpoint.Patch, Rule(section), choice.Summary)
+        return new RecommendedCheckpoint(
+            run.Run,
+            checkpoint.Epoch,
+            checkpoint.Path,
+            checkpoint.Patch,
+            Rule(section),
+            choice.Summary
+        )
         {
             Reasons = verdict?.Reasons ?? Array.Empty<string>(),
         };
@@ -131,8 +185,16 @@ public static class EvaluationFanIn
     /// </summary>
     public static RecommendedCheckpoint? Recommend(IReadOnlyList<RunOutput> runs, RecommendedCheckpoint? embeddingSpace)
     {
-        var chosen = runs
-            .Select((run, index) => (Run: run, Index: index, Score: run.Evaluation?.Checkpoints.FirstOrDefault(c => c.Checkpoint == run.Recommended?.CheckpointName)))
+        var chosen = runs.Select(
+                (run, index) =>
+                    (
+                        Run: run,
+                        Index: index,
+                        Score: run.Evaluation?.Checkpoints.FirstOrDefault(c =>
+                            c.Checkpoint == run.Recommended?.CheckpointName
+                        )
+                    )
+            )
             .Where(x => x.Run.Recommended is not null && x.Score is not null)
             .OrderBy(x => x.Score!.FlaggedShare ?? double.PositiveInfinity)
             .ThenByDescending(x => x.Score!.ClipScore ?? double.NegativeInfinity)
@@ -140,18 +202,26 @@ public static class EvaluationFanIn
             .ToList();
         if (chosen.Count == 0)
         {
-            return embeddingSpace is null ? null : embeddingSpace with
-            {
-                Reason = "no run's image evaluation chose a checkpoint (see runs[].evaluation); by the embedding-space measures: " + embeddingSpace.Reason,
-            };
+            return embeddingSpace is null
+                ? null
+                : embeddingSpace with
+                {
+                    Reason =
+                        "no run's image evaluation chose a checkpoint (see runs[].evaluation); by the embedding-space measures: "
+                        + embeddingSpace.Reason,
+                };
         }
         var best = chosen[0];
         var recommended = best.Run.Recommended!;
-        string share = best.Score!.FlaggedShare is double f ? f.ToString("P1", CultureInfo.InvariantCulture) : "not measured";
+        string share = best.Score!.FlaggedShare is double f
+            ? f.ToString("P1", CultureInfo.InvariantCulture)
+            : "not measured";
         return recommended with
         {
-            Reason = string.Create(CultureInfo.InvariantCulture,
-                $"{recommended.CheckpointName}: flagged share {share}, the lowest of the {chosen.Count} runs' chosen checkpoint(s); {recommended.Reason}"),
+            Reason = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{recommended.CheckpointName}: flagged share {share}, the lowest of the {chosen.Count} runs' chosen checkpoint(s); {recommended.Reason}"
+            ),
         };
     }
 
@@ -161,7 +231,8 @@ public static class EvaluationFanIn
         string clip = section.Preservation is null
             ? $"with a CLIP score at most {budget} points below the baseline's (no preservation suite: {(section.AllowMissingClipScore ? "the budget is not checked" : "the CLIP score is not measured, so no epoch qualifies")})"
             : $"with a CLIP score on {section.Preservation.Suite} at most {budget} points below the baseline's";
-        return $"image evaluation, as the RECE reference chooses: per run, the RECE epoch with the lowest flagged share on {section.Suite} that beats both the baseline and the run's UCE checkpoint, " +
-            clip + "; else the UCE checkpoint if it beats the baseline within the budget; across runs, the lowest flagged share";
+        return $"image evaluation, as the RECE reference chooses: per run, the RECE epoch with the lowest flagged share on {section.Suite} that beats both the baseline and the run's UCE checkpoint, "
+            + clip
+            + "; else the UCE checkpoint if it beats the baseline within the budget; across runs, the lowest flagged share";
     }
 }

@@ -8,4 +8,5 @@ public sealed record EvaluationProgress(
     [property: JsonPropertyName("shardsFailed")] int ShardsFailed,
     [property: JsonPropertyName("shardsTotal")] int ShardsTotal,
     [property: JsonPropertyName("reportsCompleted")] int ReportsCompleted,
-    [property: JsonPropertyName("reportsTotal")] int ReportsTotal);
+    [property: JsonPropertyName("reportsTotal")] int ReportsTotal
+);

@@ -4,4 +4,5 @@ namespace Rece.Orchestration;
 
 public sealed record PublishedOutputs(
     [property: JsonPropertyName("report")] string Report,
-    [property: JsonPropertyName("patches")] IReadOnlyDictionary<string, string> Patches);
+    [property: JsonPropertyName("patches")] IReadOnlyDictionary<string, string> Patches
+);

@@ -4,7 +4,8 @@ using Rece.Orchestration.Jobs;
 namespace Rece.Orchestration;
 
 /// <summary>
-/// Which checkpoint to recommend before any image is evaluated, from the embedding-space measures alone (docs/algorithm.md):
+/// Which checkpoint to recommend before any image is evaluated, from the embedding-space measures alone
+/// (docs/algorithm.md):
 /// among every committed checkpoint of every completed run, those whose preservation drift is at most
 /// <see cref="DriftBudget"/> times the drift of their own run's UCE checkpoint (epoch 0) are eligible; the one with the
 /// highest recovered-concept residual wins (ties: lower drift, then the earlier run, then the earlier epoch). RECE
@@ -47,8 +48,17 @@ public static class Recommendation
             .ThenBy(c => c.RunIndex)
             .ThenBy(c => c.Checkpoint.Epoch)
             .First();
-        string reason = string.Create(CultureInfo.InvariantCulture,
-            $"{best.Run.Run} epoch {best.Checkpoint.Epoch} ({best.Final.Stage}): residual {best.Final.RecoveredConceptResidual:F4}, drift {best.Final.PreservationDrift:F4}; best of {eligibleCount} eligible checkpoints");
-        return new RecommendedCheckpoint(best.Run.Run, best.Checkpoint.Epoch, best.Checkpoint.Path, best.Checkpoint.Patch, Rule, reason);
+        string reason = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{best.Run.Run} epoch {best.Checkpoint.Epoch} ({best.Final.Stage}): residual {best.Final.RecoveredConceptResidual:F4}, drift {best.Final.PreservationDrift:F4}; best of {eligibleCount} eligible checkpoints"
+        );
+        return new RecommendedCheckpoint(
+            best.Run.Run,
+            best.Checkpoint.Epoch,
+            best.Checkpoint.Path,
+            best.Checkpoint.Patch,
+            Rule,
+            reason
+        );
     }
 }

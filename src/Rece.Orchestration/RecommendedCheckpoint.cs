@@ -10,11 +10,14 @@ public sealed record RecommendedCheckpoint(
     [property: JsonPropertyName("checkpoint")] string Checkpoint,
     [property: JsonPropertyName("patch")] string Patch,
     [property: JsonPropertyName("rule")] string Rule,
-    [property: JsonPropertyName("reason")] string Reason)
+    [property: JsonPropertyName("reason")] string Reason
+)
 {
     /// <summary>The checks the checkpoint passed (image evaluation only).</summary>
-    [JsonPropertyName("reasons")] public IReadOnlyList<string>? Reasons { get; init; }
+    [JsonPropertyName("reasons")]
+    public IReadOnlyList<string>? Reasons { get; init; }
 
     /// <summary>"{run}/epoch-{k}", as evaluation reports name checkpoints.</summary>
-    [JsonIgnore] public string CheckpointName => EvaluationLayout.CheckpointName(Run, Epoch);
+    [JsonIgnore]
+    public string CheckpointName => EvaluationLayout.CheckpointName(Run, Epoch);
 }

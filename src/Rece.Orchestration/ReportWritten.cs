@@ -5,4 +5,5 @@ namespace Rece.Orchestration;
 /// <summary>Output of the WriteErasureReport activity.</summary>
 public sealed record ReportWritten(
     [property: JsonPropertyName("report")] string Report,
-    [property: JsonPropertyName("published")] PublishedOutputs? Published);
+    [property: JsonPropertyName("published")] PublishedOutputs? Published
+);

@@ -6,15 +6,19 @@ namespace Rece.Orchestration;
 public sealed record RequestSource
 {
     /// <summary>"http" or "blob".</summary>
-    [JsonPropertyName("kind")] public required string Kind { get; init; }
+    [JsonPropertyName("kind")]
+    public required string Kind { get; init; }
 
     /// <summary>The request blob's name in erasure-requests/.</summary>
-    [JsonPropertyName("blob")] public string? Blob { get; init; }
+    [JsonPropertyName("blob")]
+    public string? Blob { get; init; }
 
-    [JsonPropertyName("etag")] public string? ETag { get; init; }
+    [JsonPropertyName("etag")]
+    public string? ETag { get; init; }
 
     /// <summary>The result document's name in erasure-results/ (the request blob's name).</summary>
-    [JsonPropertyName("resultBlob")] public string? ResultBlob { get; init; }
+    [JsonPropertyName("resultBlob")]
+    public string? ResultBlob { get; init; }
 
     public static RequestSource Http => new() { Kind = "http" };
 }

@@ -9,7 +9,8 @@ public static class ResultDocumentRules
     public static bool IsFinal(string runtimeStatus) => runtimeStatus is "Completed" or "Failed" or "Terminated";
 
     /// <summary>
-    /// The same instance: a final status is never replaced by another (the first final word stands; the same status again
+    /// The same instance: a final status is never replaced by another (the first final word stands; the same status
+    /// again
     /// is a retried write). Another instance: the one created later answers the blob's current content, so an older
     /// instance finishing late never replaces a newer one's document.
     /// </summary>

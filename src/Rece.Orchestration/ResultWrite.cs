@@ -5,4 +5,5 @@ namespace Rece.Orchestration;
 /// <summary>Input of the WriteErasureResult activity.</summary>
 public sealed record ResultWrite(
     [property: JsonPropertyName("blob")] string Blob,
-    [property: JsonPropertyName("document")] ErasureStatusDocument Document);
+    [property: JsonPropertyName("document")] ErasureStatusDocument Document
+);

@@ -10,4 +10,5 @@ public sealed record RunProgress(
     [property: JsonPropertyName("epoch")] int Epoch,
     [property: JsonPropertyName("epochs")] int Epochs,
     [property: JsonPropertyName("state")] string State,
-    [property: JsonPropertyName("attempt")] int Attempt);
+    [property: JsonPropertyName("attempt")] int Attempt
+);

@@ -15,12 +15,14 @@ public static class ApiKeyGuard
 {
     public const string Header = "x-rece-key";
 
-    /// <summary>The environment variable `rece serve` reads the key from (preferred to --api-key: a command line is visible to every local user).</summary>
+    /// <summary>The environment variable `rece serve` reads the key from (preferred to --api-key: a command line is
+    /// visible to every local user).</summary>
     public const string Variable = "RECE_API_KEY";
 
     public const string Option = "--api-key";
 
-    /// <summary>Shorter keys are guessable; 16 characters of a random token is the floor, not the recommendation.</summary>
+    /// <summary>Shorter keys are guessable; 16 characters of a random token is the floor, not the
+    /// recommendation.</summary>
     public const int MinKeyLength = 16;
 
     /// <summary>Refuses a public binding without a key, and a key too short to be one.</summary>
@@ -41,7 +43,8 @@ public static class ApiKeyGuard
         return null;
     }
 
-    /// <summary>The first URL that binds to something other than loopback (a wildcard, any address, a host name, a unix socket); null when all are loopback.</summary>
+    /// <summary>The first URL that binds to something other than loopback (a wildcard, any address, a host name, a unix
+    /// socket); null when all are loopback.</summary>
     public static string? NonLoopback(string urls)
     {
         foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -70,7 +73,8 @@ public static class ApiKeyGuard
             || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
     }
 
-    /// <summary>True when <paramref name="presented"/> is the key. Both sides are hashed first so the comparison takes the same time whatever their lengths.</summary>
+    /// <summary>True when <paramref name="presented"/> is the key. Both sides are hashed first so the comparison takes
+    /// the same time whatever their lengths.</summary>
     public static bool Matches(string? presented, string apiKey)
     {
         if (presented is null)
@@ -80,24 +84,32 @@ public static class ApiKeyGuard
         return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
-    /// <summary>Answers 401 to every request without the key (a no-op without one: loopback only, see <see cref="Validate"/>).</summary>
+    /// <summary>Answers 401 to every request without the key (a no-op without one: loopback only, see
+    /// <see cref="Validate"/>).</summary>
     public static void UseApiKey(this WebApplication app, string? apiKey)
     {
         if (apiKey is null)
             return;
-        app.Use(async (context, next) =>
-        {
-            var values = context.Request.Headers[Header];
-            if (values.Count == 1 && Matches(values[0], apiKey))
+        app.Use(
+            async (context, next) =>
             {
-                await next(context);
-                return;
+                var values = context.Request.Headers[Header];
+                if (values.Count == 1 && Matches(values[0], apiKey))
+                {
+                    await next(context);
+                    return;
+                }
+                context.Response.Headers.WWWAuthenticate = Header;
+                await Results
+                    .Problem(
+                        title: "API key required",
+                        detail: values.Count == 0
+                            ? $"Send the server's API key in the {Header} header."
+                            : $"The {Header} header does not hold the server's API key.",
+                        statusCode: StatusCodes.Status401Unauthorized
+                    )
+                    .ExecuteAsync(context);
             }
-            context.Response.Headers.WWWAuthenticate = Header;
-            await Results.Problem(
-                title: "API key required",
-                detail: values.Count == 0 ? $"Send the server's API key in the {Header} header." : $"The {Header} header does not hold the server's API key.",
-                statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
-        });
+        );
     }
 }

@@ -14,7 +14,13 @@ namespace Rece.Serve;
 /// over 1 MiB gets its refusal without being downloaded. A blob that fails is logged and tried again next pass; the
 /// blobs after it in the listing still go ahead.
 /// </summary>
-public sealed partial class RequestContainerWatcher(StorageAccount account, ErasureIntake intake, DurableTaskClient client, ServeOptions options, ILogger<RequestContainerWatcher> logger) : BackgroundService
+public sealed partial class RequestContainerWatcher(
+    StorageAccount account,
+    ErasureIntake intake,
+    DurableTaskClient client,
+    ServeOptions options,
+    ILogger<RequestContainerWatcher> logger
+) : BackgroundService
 {
     private readonly Dictionary<string, string> _seen = new(StringComparer.Ordinal);
 
@@ -59,7 +65,13 @@ public sealed partial class RequestContainerWatcher(StorageAccount account, Eras
         try
         {
             result = blob.Properties.ETag is { } listed
-                ? await intake.StartFromListedBlobAsync(client, blob.Name, blob.Properties.ContentLength ?? 0, listed, stoppingToken)
+                ? await intake.StartFromListedBlobAsync(
+                    client,
+                    blob.Name,
+                    blob.Properties.ContentLength ?? 0,
+                    listed,
+                    stoppingToken
+                )
                 : await intake.StartFromBlobNameAsync(client, blob.Name, blob.Properties.ContentLength, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -91,9 +103,15 @@ public sealed partial class RequestContainerWatcher(StorageAccount account, Eras
     [LoggerMessage(Level = LogLevel.Information, Message = "{Note}")]
     private static partial void Ignored(ILogger logger, string? note);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Container}/{Blob}: could not be taken, tried again next pass; the other blobs go on")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "{Container}/{Blob}: could not be taken, tried again next pass; the other blobs go on"
+    )]
     private static partial void BlobFailed(ILogger logger, Exception exception, string container, string blob);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "watching {Container}: the listing failed, listed again next pass")]
+    [LoggerMessage(
+        Level = LogLevel.Warning,
+        Message = "watching {Container}: the listing failed, listed again next pass"
+    )]
     private static partial void ListingFailed(ILogger logger, Exception exception, string container);
 }

@@ -34,6 +34,7 @@ public sealed record ServeOptions
 
     public long ModelCacheMaxBytes { get; init; } = ModelCache.DefaultMaxBytes;
 
-    /// <summary>The secret every API request carries in the <see cref="ApiKeyGuard.Header"/> header; required unless <see cref="Urls"/> are all loopback.</summary>
+    /// <summary>The secret every API request carries in the <see cref="ApiKeyGuard.Header"/> header; required unless
+    /// <see cref="Urls"/> are all loopback.</summary>
     public string? ApiKey { get; init; }
 }

@@ -60,8 +60,10 @@ public sealed class ServeSettings : IHostSettings
         PartitionLeaseSeconds = HostSettings.Value(settings, PartitionLeaseOption);
         WorkerId = HostSettings.Value(settings, WorkerIdOption);
         // Any non-empty key counts, blank included: ApiKeyGuard refuses one too short rather than run without it.
-        ApiKey = settings[ApiKeyGuard.Option] is { Length: > 0 } given ? given
-            : settings[ApiKeyGuard.Variable] is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+        ApiKey =
+            settings[ApiKeyGuard.Option] is { Length: > 0 } given ? given
+            : settings[ApiKeyGuard.Variable] is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : null;
     }
 
     public IEnumerable<string> Problems() => Checks().OfType<string>();
@@ -108,15 +110,27 @@ public sealed class ServeSettings : IHostSettings
         yield return HostSettings.WholeProblem(WorkersOption, Workers, 0, DefaultWorkers);
         yield return HostSettings.SecondsProblem(JobTimeoutOption, JobTimeoutSeconds, jobs.TimeoutSeconds);
         yield return HostSettings.SecondsProblem(
-            JobQueueTimeoutOption, JobQueueTimeoutSeconds, jobs.QueueTimeoutSeconds);
+            JobQueueTimeoutOption,
+            JobQueueTimeoutSeconds,
+            jobs.QueueTimeoutSeconds
+        );
         yield return HostSettings.WholeProblem(JobAttemptsOption, JobAttempts, 1, jobs.MaxAttempts);
         yield return HostSettings.SecondsProblem(
-            WatchIntervalOption, WatchIntervalSeconds, ServeOptions.DefaultWatchInterval.TotalSeconds,
-            zeroAllowed: true);
+            WatchIntervalOption,
+            WatchIntervalSeconds,
+            ServeOptions.DefaultWatchInterval.TotalSeconds,
+            zeroAllowed: true
+        );
         yield return HostSettings.SecondsProblem(
-            HubVisibilityTimeoutOption, HubVisibilityTimeoutSeconds, HubDefaults.MessageVisibilityTimeout.TotalSeconds);
+            HubVisibilityTimeoutOption,
+            HubVisibilityTimeoutSeconds,
+            HubDefaults.MessageVisibilityTimeout.TotalSeconds
+        );
         yield return HostSettings.SecondsProblem(
-            PartitionLeaseOption, PartitionLeaseSeconds, HubDefaults.LeaseInterval.TotalSeconds);
+            PartitionLeaseOption,
+            PartitionLeaseSeconds,
+            HubDefaults.LeaseInterval.TotalSeconds
+        );
     }
 
     private static TimeSpan? Seconds(string? text) =>

@@ -6,8 +6,14 @@ using Rece.Orchestration.Activities;
 
 namespace Rece.Serve;
 
-/// <summary>Runs the orchestrations and activities: a DurableTask.Core TaskHubWorker on the Azure Storage backend.</summary>
-public sealed class TaskHubHost(AzureStorageOrchestrationService service, IGpuJobQueue queue, IErasureOutputs outputs, ILoggerFactory loggerFactory) : IHostedService, IDisposable
+/// <summary>Runs the orchestrations and activities: a DurableTask.Core TaskHubWorker on the Azure Storage
+/// backend.</summary>
+public sealed class TaskHubHost(
+    AzureStorageOrchestrationService service,
+    IGpuJobQueue queue,
+    IErasureOutputs outputs,
+    ILoggerFactory loggerFactory
+) : IHostedService, IDisposable
 {
     private TaskHubWorker? _worker;
 

@@ -23,9 +23,17 @@ public readonly record struct BlobPath(string Container, string Name)
     public static void CheckName(string name)
     {
         var parts = name.TrimEnd('/').Split('/');
-        if (name.Length == 0 || name.Length > 1024 || name.Contains('\\') || name.Any(char.IsControl) || name.Contains('%')
-            || parts.Any(p => p is "" or "." or ".."))
-            throw new FormatException($"\"{Printable(name)}\" is not a blob name inside its container: no empty, \".\" or \"..\" parts, backslashes, '%' or control characters.");
+        if (
+            name.Length == 0
+            || name.Length > 1024
+            || name.Contains('\\')
+            || name.Any(char.IsControl)
+            || name.Contains('%')
+            || parts.Any(p => p is "" or "." or "..")
+        )
+            throw new FormatException(
+                $"\"{Printable(name)}\" is not a blob name inside its container: no empty, \".\" or \"..\" parts, backslashes, '%' or control characters."
+            );
     }
 
     public BlobPath Child(string name) => new(Container, Name.EndsWith('/') ? Name + name : Name + "/" + name);

@@ -6,4 +6,5 @@ namespace Rece.Storage;
 public sealed record CheckpointFile(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("bytes")] long Bytes,
-    [property: JsonPropertyName("sha256")] string Sha256);
+    [property: JsonPropertyName("sha256")] string Sha256
+);

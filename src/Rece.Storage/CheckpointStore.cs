@@ -11,14 +11,27 @@ public sealed class CheckpointStore(StorageAccount account)
 {
     private readonly CommittedBlobs _blobs = new(account);
 
-    /// <summary>The committed checkpoint under <paramref name="prefix"/> ("checkpoints/.../epoch-k/"), or null.</summary>
+    /// <summary>The committed checkpoint under <paramref name="prefix"/> ("checkpoints/.../epoch-k/"), or
+    /// null.</summary>
     public Task<CheckpointMarker?> TryReadMarkerAsync(string prefix, CancellationToken cancellationToken = default) =>
-        _blobs.TryReadAsync<CheckpointMarker>(BlobPath.Parse(prefix).Child(CheckpointLayout.Measures), cancellationToken);
+        _blobs.TryReadAsync<CheckpointMarker>(
+            BlobPath.Parse(prefix).Child(CheckpointLayout.Measures),
+            cancellationToken
+        );
 
-    /// <summary>Commits a checkpoint; when another delivery of the same job committed first, returns its marker.</summary>
+    /// <summary>Commits a checkpoint; when another delivery of the same job committed first, returns its
+    /// marker.</summary>
     /// <returns>The committed marker and whether it was this call that committed it.</returns>
-    public async Task<(CheckpointMarker Marker, bool Committed)> CommitAsync(string prefix, string jobId, int epoch, BinaryData patch, BinaryData state,
-        IReadOnlyList<StageMeasure> measures, string worker, CancellationToken cancellationToken = default)
+    public async Task<(CheckpointMarker Marker, bool Committed)> CommitAsync(
+        string prefix,
+        string jobId,
+        int epoch,
+        BinaryData patch,
+        BinaryData state,
+        IReadOnlyList<StageMeasure> measures,
+        string worker,
+        CancellationToken cancellationToken = default
+    )
     {
         var root = BlobPath.Parse(prefix);
         var patchPath = root.Child(CheckpointLayout.Patch);
@@ -26,7 +39,8 @@ public sealed class CheckpointStore(StorageAccount account)
         // Independent blobs: written at once; only the marker must come after both.
         await Task.WhenAll(
             CreateOnlyBlobs.WriteAsync(_blobs.Blob(patchPath), patch, "application/octet-stream", cancellationToken),
-            CreateOnlyBlobs.WriteAsync(_blobs.Blob(statePath), state, "application/octet-stream", cancellationToken));
+            CreateOnlyBlobs.WriteAsync(_blobs.Blob(statePath), state, "application/octet-stream", cancellationToken)
+        );
         var marker = new CheckpointMarker
         {
             JobId = jobId,
@@ -37,9 +51,13 @@ public sealed class CheckpointStore(StorageAccount account)
             Worker = worker,
             CreatedTime = DateTimeOffset.UtcNow,
         };
-        return await _blobs.CommitAsync(root.Child(CheckpointLayout.Measures), marker,
+        return await _blobs.CommitAsync(
+            root.Child(CheckpointLayout.Measures),
+            marker,
             existing => existing.Patch.Sha256 == marker.Patch.Sha256 && existing.State.Sha256 == marker.State.Sha256,
-            existing => $"{root} was committed with other content by {existing.Worker}.", cancellationToken);
+            existing => $"{root} was committed with other content by {existing.Worker}.",
+            cancellationToken
+        );
     }
 
     /// <summary>Reads a committed checkpoint's blob and checks it against the marker's hash.</summary>

@@ -17,15 +17,24 @@ public static class CreateOnlyBlobs
         AlreadyIdentical,
     }
 
-    public static async Task<Outcome> WriteAsync(BlobClient blob, BinaryData content, string contentType, CancellationToken cancellationToken = default)
+    public static async Task<Outcome> WriteAsync(
+        BlobClient blob,
+        BinaryData content,
+        string contentType,
+        CancellationToken cancellationToken = default
+    )
     {
         try
         {
-            await blob.UploadAsync(content, new BlobUploadOptions
-            {
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-            }, cancellationToken);
+            await blob.UploadAsync(
+                content,
+                new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+                },
+                cancellationToken
+            );
             return Outcome.Created;
         }
         catch (RequestFailedException e) when (IsAlreadyThere(e))
@@ -33,22 +42,34 @@ public static class CreateOnlyBlobs
             var existing = await blob.DownloadContentAsync(cancellationToken);
             if (existing.Value.Content.ToMemory().Span.SequenceEqual(content.ToMemory().Span))
                 return Outcome.AlreadyIdentical;
-            throw new BlobConflictException($"{blob.BlobContainerName}/{blob.Name} already exists with other content ({existing.Value.Details.ContentLength} bytes, this write has {content.ToMemory().Length}); it is never replaced.");
+            throw new BlobConflictException(
+                $"{blob.BlobContainerName}/{blob.Name} already exists with other content ({existing.Value.Details.ContentLength} bytes, this write has {content.ToMemory().Length}); it is never replaced."
+            );
         }
     }
 
-    /// <summary>Writes only when absent; returns false when the blob was already there (its content is left as it was).</summary>
-    public static async Task<bool> TryCreateAsync(BlobClient blob, BinaryData content, string contentType, IDictionary<string, string>? metadata = null,
-        CancellationToken cancellationToken = default)
+    /// <summary>Writes only when absent; returns false when the blob was already there (its content is left as it
+    /// was).</summary>
+    public static async Task<bool> TryCreateAsync(
+        BlobClient blob,
+        BinaryData content,
+        string contentType,
+        IDictionary<string, string>? metadata = null,
+        CancellationToken cancellationToken = default
+    )
     {
         try
         {
-            await blob.UploadAsync(content, new BlobUploadOptions
-            {
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-                HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
-                Metadata = metadata,
-            }, cancellationToken);
+            await blob.UploadAsync(
+                content,
+                new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = contentType },
+                    Metadata = metadata,
+                },
+                cancellationToken
+            );
             return true;
         }
         catch (RequestFailedException e) when (IsAlreadyThere(e))
@@ -60,7 +81,10 @@ public static class CreateOnlyBlobs
     public static bool IsAlreadyThere(RequestFailedException e) =>
         e.Status == 409 && e.ErrorCode == BlobErrorCode.BlobAlreadyExists || e.Status == 412;
 
-    public static async Task<BinaryData?> TryDownloadAsync(BlobClient blob, CancellationToken cancellationToken = default)
+    public static async Task<BinaryData?> TryDownloadAsync(
+        BlobClient blob,
+        CancellationToken cancellationToken = default
+    )
     {
         try
         {

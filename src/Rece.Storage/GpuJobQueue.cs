@@ -6,7 +6,8 @@ namespace Rece.Storage;
 /// <summary>The gpu-jobs queue: one JSON message per job.</summary>
 public sealed class GpuJobQueue(StorageAccount account) : IGpuJobQueue
 {
-    /// <summary>Raised after a message was sent: workers in the same process poll at once instead of waiting for their next poll.</summary>
+    /// <summary>Raised after a message was sent: workers in the same process poll at once instead of waiting for their
+    /// next poll.</summary>
     public event Action? Enqueued;
 
     public async Task EnqueueAsync(IGpuJobMessage job, CancellationToken cancellationToken = default)

@@ -13,7 +13,14 @@ namespace Rece.Storage;
 /// </summary>
 public sealed class StorageAccount
 {
-    private StorageAccount(string description, string? connectionString, Uri? blobUri, Uri? queueUri, Uri? tableUri, TokenCredential? credential)
+    private StorageAccount(
+        string description,
+        string? connectionString,
+        Uri? blobUri,
+        Uri? queueUri,
+        Uri? tableUri,
+        TokenCredential? credential
+    )
     {
         Description = description;
         ConnectionString = connectionString;
@@ -21,8 +28,12 @@ public sealed class StorageAccount
         QueueUri = queueUri;
         TableUri = tableUri;
         Credential = credential;
-        Blobs = connectionString is not null ? new BlobServiceClient(connectionString) : new BlobServiceClient(blobUri, credential);
-        Queues = connectionString is not null ? new QueueServiceClient(connectionString) : new QueueServiceClient(queueUri, credential);
+        Blobs = connectionString is not null
+            ? new BlobServiceClient(connectionString)
+            : new BlobServiceClient(blobUri, credential);
+        Queues = connectionString is not null
+            ? new QueueServiceClient(connectionString)
+            : new QueueServiceClient(queueUri, credential);
     }
 
     /// <summary>For logs: never contains a key.</summary>
@@ -45,7 +56,8 @@ public sealed class StorageAccount
     public BlobContainerClient Container(string name) => Blobs.GetBlobContainerClient(name);
 
     /// <summary>
-    /// The one way the pipeline addresses a blob: the name is checked (<see cref="BlobPath.CheckName"/>) and the client's
+    /// The one way the pipeline addresses a blob: the name is checked (<see cref="BlobPath.CheckName"/>) and the
+    /// client's
     /// resolved URI must lie inside the container's, so no name from a request or a result reaches another container.
     /// </summary>
     /// <exception cref="FormatException">The name, as resolved, leaves the container.</exception>
@@ -55,8 +67,13 @@ public sealed class StorageAccount
         var container = Container(path.Container);
         var client = container.GetBlobClient(path.Name);
         string root = container.Uri.AbsolutePath.TrimEnd('/') + "/";
-        if (!client.Uri.AbsolutePath.StartsWith(root, StringComparison.Ordinal) || client.Uri.AbsolutePath.Length == root.Length)
-            throw new FormatException($"The blob name \"{path.Name}\" resolves to {client.Uri.AbsolutePath}, outside {root}.");
+        if (
+            !client.Uri.AbsolutePath.StartsWith(root, StringComparison.Ordinal)
+            || client.Uri.AbsolutePath.Length == root.Length
+        )
+            throw new FormatException(
+                $"The blob name \"{path.Name}\" resolves to {client.Uri.AbsolutePath}, outside {root}."
+            );
         return client;
     }
 
@@ -66,8 +83,10 @@ public sealed class StorageAccount
 
     /// <summary>What to give when no storage was given.</summary>
     public const string NotGiven =
-        "No storage given: pass --storage (a connection string such as \"UseDevelopmentStorage=true\", an account name, " +
-        "or a blob endpoint URL) or set " + StorageNames.StorageVariable + ".";
+        "No storage given: pass --storage (a connection string such as \"UseDevelopmentStorage=true\", an account name, "
+        + "or a blob endpoint URL) or set "
+        + StorageNames.StorageVariable
+        + ".";
 
     /// <summary>The storage setting's value (the hosts' settings read --storage, else RECE_STORAGE), parsed.</summary>
     /// <exception cref="StorageConfigurationException">None given, or not a storage account.</exception>
@@ -83,8 +102,11 @@ public sealed class StorageAccount
             string host = uri.Host;
             int blob = host.IndexOf(".blob.", StringComparison.OrdinalIgnoreCase);
             if (blob < 0)
-                throw new StorageConfigurationException($"{value} is not a blob endpoint (https://ACCOUNT.blob.core.windows.net); give the blob endpoint, the account name, or a connection string.");
-            Uri Service(string kind) => new UriBuilder(uri) { Host = host[..blob] + "." + kind + "." + host[(blob + 6)..], Path = "/" }.Uri;
+                throw new StorageConfigurationException(
+                    $"{value} is not a blob endpoint (https://ACCOUNT.blob.core.windows.net); give the blob endpoint, the account name, or a connection string."
+                );
+            Uri Service(string kind) =>
+                new UriBuilder(uri) { Host = host[..blob] + "." + kind + "." + host[(blob + 6)..], Path = "/" }.Uri;
             return WithCredential(value, Service("blob"), Service("queue"), Service("table"), credential);
         }
         if (value.Length is >= 3 and <= 24 && value.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)))
@@ -93,7 +115,8 @@ public sealed class StorageAccount
             return WithCredential(value, Service("blob"), Service("queue"), Service("table"), credential);
         }
         throw new StorageConfigurationException(
-            $"\"{value}\" is neither a connection string (it has no '='), a storage account name (3-24 lower-case letters and digits), nor a blob endpoint URL.");
+            $"\"{value}\" is neither a connection string (it has no '='), a storage account name (3-24 lower-case letters and digits), nor a blob endpoint URL."
+        );
     }
 
     private static StorageAccount FromConnectionString(string connectionString)
@@ -102,20 +125,44 @@ public sealed class StorageAccount
         {
             // Parsing here turns a malformed string into one clear error before anything starts.
             var probe = new BlobServiceClient(connectionString);
-            return new StorageAccount($"{probe.AccountName} (connection string)", connectionString, probe.Uri, null, null, null);
+            return new StorageAccount(
+                $"{probe.AccountName} (connection string)",
+                connectionString,
+                probe.Uri,
+                null,
+                null,
+                null
+            );
         }
         catch (Exception e) when (e is FormatException or ArgumentException)
         {
-            throw new StorageConfigurationException($"The storage connection string is malformed ({e.Message}); for Azurite use \"UseDevelopmentStorage=true\".");
+            throw new StorageConfigurationException(
+                $"The storage connection string is malformed ({e.Message}); for Azurite use \"UseDevelopmentStorage=true\"."
+            );
         }
     }
 
-    private static StorageAccount WithCredential(string description, Uri blob, Uri queue, Uri table, TokenCredential? credential) =>
-        new($"{description} (DefaultAzureCredential)", null, blob, queue, table, credential ?? new DefaultAzureCredential());
+    private static StorageAccount WithCredential(
+        string description,
+        Uri blob,
+        Uri queue,
+        Uri table,
+        TokenCredential? credential
+    ) =>
+        new(
+            $"{description} (DefaultAzureCredential)",
+            null,
+            blob,
+            queue,
+            table,
+            credential ?? new DefaultAzureCredential()
+        );
 
     /// <summary>The Durable Task Azure Storage backend's view of the same account.</summary>
     public StorageAccountClientProvider ClientProvider() =>
-        ConnectionString is not null ? new StorageAccountClientProvider(ConnectionString) : new StorageAccountClientProvider(BlobUri!, QueueUri!, TableUri!, Credential!);
+        ConnectionString is not null
+            ? new StorageAccountClientProvider(ConnectionString)
+            : new StorageAccountClientProvider(BlobUri!, QueueUri!, TableUri!, Credential!);
 
     /// <summary>Creates the containers and the gpu-jobs queue when missing.</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)

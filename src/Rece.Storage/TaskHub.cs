@@ -3,10 +3,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Rece.Storage;
 
-/// <summary>The Durable Task Azure Storage backend over a <see cref="StorageAccount"/>: the task hub the Functions app uses too.</summary>
+/// <summary>The Durable Task Azure Storage backend over a <see cref="StorageAccount"/>: the task hub the Functions app
+/// uses too.</summary>
 public static class TaskHub
 {
-    public static AzureStorageOrchestrationService CreateService(StorageAccount account, TaskHubOptions options, ILoggerFactory? loggerFactory = null)
+    public static AzureStorageOrchestrationService CreateService(
+        StorageAccount account,
+        TaskHubOptions options,
+        ILoggerFactory? loggerFactory = null
+    )
     {
         var settings = new AzureStorageOrchestrationServiceSettings
         {

@@ -1,6 +1,7 @@
 namespace Rece.Storage;
 
-/// <summary>Settings of the Durable task hub as `rece serve` and `rece worker` run it (the Functions app sets the same in host.json).</summary>
+/// <summary>Settings of the Durable task hub as `rece serve` and `rece worker` run it (the Functions app sets the same
+/// in host.json).</summary>
 public sealed record TaskHubOptions
 {
     public required string Name { get; init; }
@@ -20,7 +21,8 @@ public sealed record TaskHubOptions
     /// <summary>Partition ownership lease length (the Durable default, 30 s).</summary>
     public TimeSpan LeaseInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Identifies this host in the partition table; a restarted host with the same id takes its partitions back at once.</summary>
+    /// <summary>Identifies this host in the partition table; a restarted host with the same id takes its partitions
+    /// back at once.</summary>
     public string? WorkerId { get; init; }
 
     public int MaxConcurrentActivities { get; init; } = 10;

@@ -19,7 +19,11 @@ public sealed class ComputeThread : IDisposable
         {
             foreach (var item in _work.GetConsumingEnumerable())
                 item();
-        }) { IsBackground = true, Name = name };
+        })
+        {
+            IsBackground = true,
+            Name = name,
+        };
         _thread.Start();
     }
 

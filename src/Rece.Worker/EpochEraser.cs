@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 namespace Rece.Worker;
 
 /// <summary>
-/// Erases one epoch of a run with the engine, one <see cref="ReceSession"/> stage per durable step: epoch 0 measures the
+/// Erases one epoch of a run with the engine, one <see cref="ReceSession"/> stage per durable step: epoch 0 measures
+/// the
 /// original model (stage 0) and makes the UCE pass (stage 1); epoch k >= 1 resumes from epoch k-1's saved state
 /// (stage k) and makes RECE epoch k (stage k + 1). A resumed session continues bit for bit, so the final patch equals
 /// the one `rece erase` writes for the same request.
@@ -18,34 +19,55 @@ public static class EpochEraser
 {
     public const string StateFormat = "rece-state/1";
 
-    public static ErasureRequest ToErasureRequest(RunSettings settings, string modelDirectory) => settings.CopyTo(
-        new ErasureRequest
+    public static ErasureRequest ToErasureRequest(RunSettings settings, string modelDirectory) =>
+        settings.CopyTo(
+            new ErasureRequest
+            {
+                ModelDirectory = modelDirectory,
+                OutputDirectory = modelDirectory + ".unused",
+                Concepts = settings.Concepts,
+                Preset = settings.Preset,
+                Method = settings.Method == "uce" ? ErasureMethod.Uce : ErasureMethod.Rece,
+                Guides = settings.Guides,
+                Preserve = settings.Preserve,
+                PatchOnly = true,
+            }
+        ) with
         {
-            ModelDirectory = modelDirectory,
-            OutputDirectory = modelDirectory + ".unused",
-            Concepts = settings.Concepts,
-            Preset = settings.Preset,
-            Method = settings.Method == "uce" ? ErasureMethod.Uce : ErasureMethod.Rece,
-            Guides = settings.Guides,
-            Preserve = settings.Preserve,
-            PatchOnly = true,
-        }) with { Epochs = settings.Method == "uce" ? null : settings.Epochs };
+            Epochs = settings.Method == "uce" ? null : settings.Epochs,
+        };
 
     /// <summary>Runs on the compute thread.</summary>
-    public static EpochCheckpoint Erase(WarmModels warm, CachedModel source, GpuJob job, byte[]? previousState, string scratch)
+    public static EpochCheckpoint Erase(
+        WarmModels warm,
+        CachedModel source,
+        GpuJob job,
+        byte[]? previousState,
+        string scratch
+    )
     {
         // Outside the scope: the warm model and problem outlive this job.
         var (model, resolved, problem) = warm.Get(source, job.Settings);
         using var scope = NewDisposeScope();
         if (job.Epoch > problem.Parameters.EffectiveEpochs)
-            throw new ErasureInputException($"Job {job.JobId}: the run has epochs 0..{problem.Parameters.EffectiveEpochs}, not {job.Epoch}.");
+            throw new ErasureInputException(
+                $"Job {job.JobId}: the run has epochs 0..{problem.Parameters.EffectiveEpochs}, not {job.Epoch}."
+            );
         var measures = new List<StageMeasure>();
         using var session = job.Epoch == 0 ? ReceSession.Start(problem) : Resume(problem, job, previousState);
         // Epoch 0: stages 0 (original) and 1 (UCE); epoch k: stage k + 1.
         while (session.CompletedStage < job.Epoch + 1)
         {
             var m = session.Step();
-            measures.Add(new StageMeasure(m.Stage, m.RecoveredConceptResidual, m.PreservationDrift, m.RelativeWeightChange, m.Seconds));
+            measures.Add(
+                new StageMeasure(
+                    m.Stage,
+                    m.RecoveredConceptResidual,
+                    m.PreservationDrift,
+                    m.RelativeWeightChange,
+                    m.Seconds
+                )
+            );
         }
 
         Directory.CreateDirectory(scratch);
@@ -53,39 +75,58 @@ public static class EpochEraser
         string statePath = Path.Combine(scratch, "state.safetensors");
         var factor = FactorApplication.ToStoredPrecision(session.Factor);
         var made = model.Loaded.CreatePatch(factor, resolved, model.Bases);
-        // The worker's cache path means nothing to a reader: the patch names the model's folder in the models container.
-        var description = new Dictionary<string, string>(made.Description) { ["rece.base_model"] = $"{StorageNames.Models}/{source.Name}" };
+        // The worker's cache path means nothing to a reader: the patch names the model's folder in the models
+        // container.
+        var description = new Dictionary<string, string>(made.Description)
+        {
+            ["rece.base_model"] = $"{StorageNames.Models}/{source.Name}",
+        };
         new RecePatch(made.Factor, made.Targets, made.Bases, description).Write(patchPath);
 
         using var state = session.State;
-        SafetensorsWriter.Write(statePath, new[]
-        {
-            TorchTensors.ToWrite("P", state.Factor),
-            TorchTensors.ToWrite("H", state.GramTimesFactor),
-            TorchTensors.ToWrite("K", state.FactorGramFactor),
-        }, new Dictionary<string, string>
-        {
-            ["rece.format"] = StateFormat,
-            ["rece.completed_stage"] = session.CompletedStage.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["rece.job"] = job.JobId,
-        });
+        SafetensorsWriter.Write(
+            statePath,
+            new[]
+            {
+                TorchTensors.ToWrite("P", state.Factor),
+                TorchTensors.ToWrite("H", state.GramTimesFactor),
+                TorchTensors.ToWrite("K", state.FactorGramFactor),
+            },
+            new Dictionary<string, string>
+            {
+                ["rece.format"] = StateFormat,
+                ["rece.completed_stage"] = session.CompletedStage.ToString(
+                    System.Globalization.CultureInfo.InvariantCulture
+                ),
+                ["rece.job"] = job.JobId,
+            }
+        );
         return new EpochCheckpoint(File.ReadAllBytes(patchPath), File.ReadAllBytes(statePath), measures);
     }
 
     private static ReceSession Resume(ErasureProblem problem, GpuJob job, byte[]? previousState)
     {
         if (previousState is null)
-            throw new InvalidOperationException($"Job {job.JobId} resumes from {job.PreviousCheckpoint}, but no state was read.");
+            throw new InvalidOperationException(
+                $"Job {job.JobId} resumes from {job.PreviousCheckpoint}, but no state was read."
+            );
         string path = Path.Combine(Path.GetTempPath(), $"rece-state-{Guid.NewGuid():N}.safetensors");
         File.WriteAllBytes(path, previousState);
         try
         {
             using var file = SafetensorsFile.Open(path);
             if (!file.Metadata.TryGetValue("rece.format", out var format) || format != StateFormat)
-                throw new Rece.Models.ModelFormatException($"{job.PreviousCheckpoint}{Orchestration.Jobs.CheckpointLayout.State} is not a RECE engine state ({StateFormat}).");
-            int stage = int.Parse(file.Metadata["rece.completed_stage"], System.Globalization.CultureInfo.InvariantCulture);
+                throw new Rece.Models.ModelFormatException(
+                    $"{job.PreviousCheckpoint}{Orchestration.Jobs.CheckpointLayout.State} is not a RECE engine state ({StateFormat})."
+                );
+            int stage = int.Parse(
+                file.Metadata["rece.completed_stage"],
+                System.Globalization.CultureInfo.InvariantCulture
+            );
             if (stage != job.Epoch)
-                throw new Rece.Models.ModelFormatException($"{job.PreviousCheckpoint} holds the state after stage {stage}; epoch {job.Epoch} resumes after stage {job.Epoch}.");
+                throw new Rece.Models.ModelFormatException(
+                    $"{job.PreviousCheckpoint} holds the state after stage {stage}; epoch {job.Epoch} resumes after stage {job.Epoch}."
+                );
             using var p = TorchTensors.Read(file, file["P"]);
             using var h = TorchTensors.Read(file, file["H"]);
             using var k = TorchTensors.Read(file, file["K"]);

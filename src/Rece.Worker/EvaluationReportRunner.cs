@@ -11,7 +11,8 @@ namespace Rece.Worker;
 /// paths made relative to the merged report's folder), chooses the run's checkpoint as the reference does
 /// (CheckpointChooser on the erasure suite's flagged share and the preservation suite's CLIP score), renders
 /// {run}.html (baseline vs the chosen checkpoint, or vs the run's last checkpoint when none was chosen), and commits
-/// choice.json last. Every blob is create-only and computed from committed shards only, so a retry writes the same bytes.
+/// choice.json last. Every blob is create-only and computed from committed shards only, so a retry writes the same
+/// bytes.
 /// </summary>
 internal sealed class EvaluationReportRunner(StorageAccount account, string worker, ILogger? log)
 {
@@ -31,16 +32,34 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
         {
             foreach (var suite in checkpoint.Suites)
             {
-                int shards = job.Shards.TryGetValue(suite, out int n) ? n : throw new InvalidDataException($"{job.JobId}: {checkpoint.Checkpoint} names suite {suite}, which the job gives no shard count.");
-                var reports = Enumerable.Range(1, shards).Select(i => EvaluationLayout.ShardPrefix(job.InstanceId, checkpoint.Checkpoint, suite, i) + EvaluationLayout.ShardReport).ToList();
-                merged[(checkpoint.Checkpoint, suite)] = await MergeAsync(job.InstanceId, checkpoint.Checkpoint, suite, reports, cancellationToken);
+                int shards = job.Shards.TryGetValue(suite, out int n)
+                    ? n
+                    : throw new InvalidDataException(
+                        $"{job.JobId}: {checkpoint.Checkpoint} names suite {suite}, which the job gives no shard count."
+                    );
+                var reports = Enumerable
+                    .Range(1, shards)
+                    .Select(i =>
+                        EvaluationLayout.ShardPrefix(job.InstanceId, checkpoint.Checkpoint, suite, i)
+                        + EvaluationLayout.ShardReport
+                    )
+                    .ToList();
+                merged[(checkpoint.Checkpoint, suite)] = await MergeAsync(
+                    job.InstanceId,
+                    checkpoint.Checkpoint,
+                    suite,
+                    reports,
+                    cancellationToken
+                );
             }
         }
 
         CheckpointScore Score(CheckpointReports c)
         {
             var main = merged.GetValueOrDefault((c.Checkpoint, job.Suite))?.Report.SummaryOf(EvaluationReport.Edited);
-            var preserved = job.Preservation is null ? null : merged.GetValueOrDefault((c.Checkpoint, job.Preservation))?.Report.SummaryOf(EvaluationReport.Edited);
+            var preserved = job.Preservation is null
+                ? null
+                : merged.GetValueOrDefault((c.Checkpoint, job.Preservation))?.Report.SummaryOf(EvaluationReport.Edited);
             return new CheckpointScore
             {
                 Checkpoint = c.Checkpoint,
@@ -63,31 +82,57 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
             var uce = candidates.FirstOrDefault(c => c.Epoch == 0);
             if (baseline.FlaggedShare is null || uce?.FlaggedShare is null)
             {
-                var skipped = merged.GetValueOrDefault((job.Baseline.Checkpoint, job.Suite))?.Report.Skipped.FirstOrDefault(s => s.Metric == Rece.Evaluation.Running.MetricPlan.NudeNet);
-                note = $"no checkpoint chosen: the flagged share on {job.Suite} was not measured" + (skipped is null ? "" : $" ({skipped.Reason})");
+                var skipped = merged
+                    .GetValueOrDefault((job.Baseline.Checkpoint, job.Suite))
+                    ?.Report.Skipped.FirstOrDefault(s => s.Metric == Rece.Evaluation.Running.MetricPlan.NudeNet);
+                note =
+                    $"no checkpoint chosen: the flagged share on {job.Suite} was not measured"
+                    + (skipped is null ? "" : $" ({skipped.Reason})");
             }
             else
             {
-                static CheckpointScores Scores(CheckpointScore s) => new(s.Checkpoint, s.FlaggedShare!.Value, s.ClipScore);
+                static CheckpointScores Scores(CheckpointScore s) =>
+                    new(s.Checkpoint, s.FlaggedShare!.Value, s.ClipScore);
                 var epochs = candidates.Where(c => c.Epoch > 0 && c.FlaggedShare is not null).Select(Scores).ToList();
-                var made = CheckpointChooser.Choose(Scores(baseline), Scores(uce), epochs, new CheckpointChoiceRules(job.Rules.ClipScoreBudget, job.Rules.AllowMissingClipScore));
-                choice = new CheckpointChoiceInfo(made.Chosen, made.UsedStartingPoint, made.Summary,
-                    made.Verdicts.Select(v => new ChoiceVerdict(v.Name, v.FlaggedShare, v.ClipScore, v.Eligible, v.Reasons)).ToList());
+                var made = CheckpointChooser.Choose(
+                    Scores(baseline),
+                    Scores(uce),
+                    epochs,
+                    new CheckpointChoiceRules(job.Rules.ClipScoreBudget, job.Rules.AllowMissingClipScore)
+                );
+                choice = new CheckpointChoiceInfo(
+                    made.Chosen,
+                    made.UsedStartingPoint,
+                    made.Summary,
+                    made.Verdicts.Select(v => new ChoiceVerdict(
+                            v.Name,
+                            v.FlaggedShare,
+                            v.ClipScore,
+                            v.Eligible,
+                            v.Reasons
+                        ))
+                        .ToList()
+                );
                 log?.FanInDone(job.JobId, made.Summary);
             }
         }
 
         var html = new List<string>();
-        string? compared = choice?.Chosen ?? candidates.LastOrDefault(c => c.Reports.ContainsKey(job.Suite))?.Checkpoint;
+        string? compared = choice?.Chosen
+            ?? candidates.LastOrDefault(c => c.Reports.ContainsKey(job.Suite))?.Checkpoint;
         if (compared is not null)
         {
-            string comparison = choice is null
-                ? $"{compared}, the run's last evaluated checkpoint (no checkpoint chosen{(note is null ? "" : ": " + note)})"
+            string comparison =
+                choice is null
+                    ? $"{compared}, the run's last evaluated checkpoint (no checkpoint chosen{(note is null ? "" : ": " + note)})"
                 : choice.Chosen is null ? $"{compared}, the run's last checkpoint; none was chosen: {choice.Summary}"
                 : $"{compared}, chosen: {choice.Summary}";
             foreach (var suite in new[] { job.Suite, job.Preservation }.OfType<string>())
             {
-                if (merged.TryGetValue((job.Baseline.Checkpoint, suite), out var before) && merged.TryGetValue((compared, suite), out var after))
+                if (
+                    merged.TryGetValue((job.Baseline.Checkpoint, suite), out var before)
+                    && merged.TryGetValue((compared, suite), out var after)
+                )
                 {
                     string path = EvaluationLayout.HtmlPath(job.InstanceId, job.Run, suite == job.Suite ? null : suite);
                     await RenderAsync(path, before, after, comparison, cancellationToken);
@@ -96,13 +141,27 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
             }
         }
 
-        var report = new RunEvaluationReport { Baseline = baseline, Checkpoints = candidates, Choice = choice, Note = note, Html = html, Document = choicePath };
+        var report = new RunEvaluationReport
+        {
+            Baseline = baseline,
+            Checkpoints = candidates,
+            Choice = choice,
+            Note = note,
+            Html = html,
+            Document = choicePath,
+        };
         var (committed, wrote) = await _store.CommitChoiceAsync(choicePath, report, cancellationToken);
         return EvaluationReportResult.Success(job, committed, worker, reused: !wrote);
     }
 
     /// <summary>The shards of one checkpoint and suite merged and written beside their folders.</summary>
-    private async Task<Merged> MergeAsync(string instanceId, string checkpoint, string suite, IReadOnlyList<string> reports, CancellationToken cancellationToken)
+    private async Task<Merged> MergeAsync(
+        string instanceId,
+        string checkpoint,
+        string suite,
+        IReadOnlyList<string> reports,
+        CancellationToken cancellationToken
+    )
     {
         string suitePrefix = EvaluationLayout.SuitePrefix(instanceId, checkpoint, suite);
         var shards = new List<EvaluationReport>();
@@ -117,19 +176,43 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
         }
         var merged = EvaluationReport.Merge(shards);
         string mergedPath = EvaluationLayout.MergedReport(instanceId, checkpoint, suite);
-        await _store.WriteCreateOnlyAsync(mergedPath, BinaryData.FromString(merged.ToJson()), "application/json", cancellationToken);
+        await _store.WriteCreateOnlyAsync(
+            mergedPath,
+            BinaryData.FromString(merged.ToJson()),
+            "application/json",
+            cancellationToken
+        );
         return new Merged(merged, mergedPath, suitePrefix);
     }
 
-    /// <summary>report.html of the baseline against one checkpoint, with the images of the grid's cases downloaded for it.</summary>
-    private async Task RenderAsync(string path, Merged baseline, Merged compared, string comparison, CancellationToken cancellationToken)
+    /// <summary>report.html of the baseline against one checkpoint, with the images of the grid's cases downloaded for
+    /// it.</summary>
+    private async Task RenderAsync(
+        string path,
+        Merged baseline,
+        Merged compared,
+        string comparison,
+        CancellationToken cancellationToken
+    )
     {
         string scratch = Path.Combine(Path.GetTempPath(), $"rece-fanin-{Guid.NewGuid():N}");
         try
         {
-            var grid = baseline.Report.Images.Concat(compared.Report.Images).Select(i => i.CaseNumber).Distinct().Order().Take(HtmlReport.DefaultGridCases).ToHashSet();
+            var grid = baseline
+                .Report.Images.Concat(compared.Report.Images)
+                .Select(i => i.CaseNumber)
+                .Distinct()
+                .Order()
+                .Take(HtmlReport.DefaultGridCases)
+                .ToHashSet();
             var images = new List<ImageRecord>();
-            foreach (var (role, source) in new[] { (EvaluationReport.Baseline, baseline), (EvaluationReport.Edited, compared) })
+            foreach (
+                var (role, source) in new[]
+                {
+                    (EvaluationReport.Baseline, baseline),
+                    (EvaluationReport.Edited, compared),
+                }
+            )
             {
                 foreach (var image in source.Report.Images)
                 {
@@ -148,14 +231,29 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
             {
                 Sources = new Dictionary<string, string>
                 {
-                    [EvaluationReport.Baseline] = baseline.Report.Sources.GetValueOrDefault(EvaluationReport.Edited) ?? EvaluationLayout.Baseline,
+                    [EvaluationReport.Baseline] = baseline.Report.Sources.GetValueOrDefault(EvaluationReport.Edited)
+                        ?? EvaluationLayout.Baseline,
                     [EvaluationReport.Edited] = comparison,
                 },
                 Images = images,
-                Summaries = EvaluationReport.Summarize(images, compared.Report.Metrics, compared.Report.Attack is not null),
+                Summaries = EvaluationReport.Summarize(
+                    images,
+                    compared.Report.Metrics,
+                    compared.Report.Attack is not null
+                ),
             };
-            await _store.WriteCreateOnlyAsync(path, BinaryData.FromString(HtmlReport.Render(report, scratch,
-                imagesAt: $"the shard folders under {baseline.SuitePrefix} (baseline) and {compared.SuitePrefix} (this checkpoint)")), "text/html; charset=utf-8", cancellationToken);
+            await _store.WriteCreateOnlyAsync(
+                path,
+                BinaryData.FromString(
+                    HtmlReport.Render(
+                        report,
+                        scratch,
+                        imagesAt: $"the shard folders under {baseline.SuitePrefix} (baseline) and {compared.SuitePrefix} (this checkpoint)"
+                    )
+                ),
+                "text/html; charset=utf-8",
+                cancellationToken
+            );
         }
         finally
         {

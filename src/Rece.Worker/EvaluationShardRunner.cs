@@ -21,7 +21,14 @@ namespace Rece.Worker;
 /// runs them), then report.json and the images committed create-only under the shard's folder with shard.json last.
 /// A missing detector or CLIP blob skips only its metric, with the reason in the report.
 /// </summary>
-internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache models, WarmEvaluation warm, ComputeThread compute, string worker, ILogger? log)
+internal sealed class EvaluationShardRunner(
+    StorageAccount account,
+    ModelCache models,
+    WarmEvaluation warm,
+    ComputeThread compute,
+    string worker,
+    ILogger? log
+)
 {
     private readonly EvaluationStore _store = new(account);
     private readonly CheckpointStore _checkpoints = new(account);
@@ -30,7 +37,10 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
     public double LastComputeSeconds { get; private set; }
 
     /// <summary>The result of a shard an earlier delivery already committed, or null.</summary>
-    public async Task<EvaluationShardResult?> TryCommittedAsync(EvaluationShardJob job, CancellationToken cancellationToken) =>
+    public async Task<EvaluationShardResult?> TryCommittedAsync(
+        EvaluationShardJob job,
+        CancellationToken cancellationToken
+    ) =>
         await _store.TryReadShardMarkerAsync(job.Output, cancellationToken) is { } existing
             ? EvaluationShardResult.Success(job, existing.Shard, worker, reused: true)
             : null;
@@ -60,18 +70,23 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
         if (job.CheckpointPath is not null)
         {
             var marker = await _checkpoints.TryReadMarkerAsync(job.CheckpointPath, cancellationToken)
-                ?? throw new ErasureInputException($"The checkpoint to evaluate, {job.CheckpointPath}, is not committed (no {CheckpointLayout.Measures}).");
+                ?? throw new ErasureInputException(
+                    $"The checkpoint to evaluate, {job.CheckpointPath}, is not committed (no {CheckpointLayout.Measures})."
+                );
             patchFile = marker.Patch;
             patch = (await _checkpoints.ReadVerifiedAsync(marker.Patch, cancellationToken)).ToArray();
         }
 
-        // The request names the metric files; one that is not there skips its metric (the reason replaces MetricPlan's, which speaks of options).
+        // The request names the metric files; one that is not there skips its metric (the reason replaces MetricPlan's,
+        // which speaks of options).
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? nudeNet = null, clip = null;
+        string? nudeNet = null,
+            clip = null;
         if (suite.Metrics.Contains(ImageMetric.NudeNet))
         {
             if (job.NudeNet is null)
-                reasons[MetricPlan.NudeNet] = $"NudeNet needs the NudeNet v3 detector: the request's evaluation.nudenet names none; {NudeNetDetector.DownloadHint}, upload it to the models container and name it, e.g. \"nudenet\": \"nudenet/320n.onnx\".";
+                reasons[MetricPlan.NudeNet] =
+                    $"NudeNet needs the NudeNet v3 detector: the request's evaluation.nudenet names none; {NudeNetDetector.DownloadHint}, upload it to the models container and name it, e.g. \"nudenet\": \"nudenet/320n.onnx\".";
             else
             {
                 try
@@ -80,14 +95,16 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
                 }
                 catch (ModelNotFoundException)
                 {
-                    reasons[MetricPlan.NudeNet] = $"NudeNet needs the detector the request's evaluation.nudenet names, {StorageNames.Models}/{job.NudeNet}, which does not exist; {NudeNetDetector.DownloadHint} and upload it there.";
+                    reasons[MetricPlan.NudeNet] =
+                        $"NudeNet needs the detector the request's evaluation.nudenet names, {StorageNames.Models}/{job.NudeNet}, which does not exist; {NudeNetDetector.DownloadHint} and upload it there.";
                 }
             }
         }
         if (suite.Metrics.Contains(ImageMetric.ClipScore))
         {
             if (job.Clip is null)
-                reasons[MetricPlan.ClipScore] = $"CLIP score needs a CLIP model folder: the request's evaluation.clip names none; {ClipScorer.DownloadHint}, upload the folder to the models container and name it, e.g. \"clip\": \"clip-vit-large-patch14\".";
+                reasons[MetricPlan.ClipScore] =
+                    $"CLIP score needs a CLIP model folder: the request's evaluation.clip names none; {ClipScorer.DownloadHint}, upload the folder to the models container and name it, e.g. \"clip\": \"clip-vit-large-patch14\".";
             else
             {
                 try
@@ -96,7 +113,8 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
                 }
                 catch (ModelNotFoundException)
                 {
-                    reasons[MetricPlan.ClipScore] = $"CLIP score needs the CLIP folder the request's evaluation.clip names, {StorageNames.Models}/{job.Clip}/, which does not exist; {ClipScorer.DownloadHint} and upload it there.";
+                    reasons[MetricPlan.ClipScore] =
+                        $"CLIP score needs the CLIP folder the request's evaluation.clip names, {StorageNames.Models}/{job.Clip}/, which does not exist; {ClipScorer.DownloadHint} and upload it there.";
                 }
             }
         }
@@ -118,7 +136,10 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
                 var warmPipeline = warm.Pipeline(model, sampler.Precision);
                 using (var recePatch = patchPath is null ? null : RecePatch.Read(patchPath))
                     warmPipeline.Apply(recePatch, patchFile?.Sha256, job.CheckpointPath + CheckpointLayout.Patch);
-                var loaded = new LoadedMetricModels(nudeNet is null ? null : warm.Detector(nudeNet), clip is null ? null : warm.Clip(clip));
+                var loaded = new LoadedMetricModels(
+                    nudeNet is null ? null : warm.Detector(nudeNet),
+                    clip is null ? null : warm.Clip(clip)
+                );
                 using var source = new GeneratorImageSource(warmPipeline.Pipeline, sampler);
                 var request = new EvaluationRequest
                 {
@@ -136,25 +157,49 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
             });
             LastComputeSeconds = seconds;
 
-            // What every delivery of this job writes identically: fixed creation time, sources named by blob, no timings.
+            // What every delivery of this job writes identically: fixed creation time, sources named by blob, no
+            // timings.
             var stored = report with
             {
-                // No build or worker identity in content: a delivery retried by a redeployed build writes the same bytes.
+                // No build or worker identity in content: a delivery retried by a redeployed build writes the same
+                // bytes.
                 Tool = "rece",
                 CreatedUtc = new DateTimeOffset(DateTime.SpecifyKind(job.CreatedTime, DateTimeKind.Utc)),
-                Sources = new Dictionary<string, string> { [EvaluationReport.Edited] = Describe(job, patchFile, sampler) },
-                // The pipeline measures every checkpoint in the embedding space when it erases (measures.json): not an evaluation metric here.
-                Skipped = report.Skipped.Where(s => s.Metric != MetricPlan.EmbeddingMeasures)
-                    .Select(s => reasons.TryGetValue(s.Metric, out var reason) ? s with { Reason = reason } : s).ToList(),
+                Sources = new Dictionary<string, string>
+                {
+                    [EvaluationReport.Edited] = Describe(job, patchFile, sampler),
+                },
+                // The pipeline measures every checkpoint in the embedding space when it erases (measures.json): not an
+                // evaluation metric here.
+                Skipped = report
+                    .Skipped.Where(s => s.Metric != MetricPlan.EmbeddingMeasures)
+                    .Select(s => reasons.TryGetValue(s.Metric, out var reason) ? s with { Reason = reason } : s)
+                    .ToList(),
                 Timings = new Dictionary<string, double>(),
                 Device = null,
                 Detector = null,
             };
             var files = new List<(string, BinaryData, string)>();
             foreach (var image in stored.Images)
-                files.Add((image.File.Replace(Path.DirectorySeparatorChar, '/'), BinaryData.FromBytes(await File.ReadAllBytesAsync(Path.Combine(output, image.File), cancellationToken)), "image/png"));
+                files.Add(
+                    (
+                        image.File.Replace(Path.DirectorySeparatorChar, '/'),
+                        BinaryData.FromBytes(
+                            await File.ReadAllBytesAsync(Path.Combine(output, image.File), cancellationToken)
+                        ),
+                        "image/png"
+                    )
+                );
             if (stored.Attack is { } attack)
-                files.Add((attack.EmbeddingsFile, BinaryData.FromBytes(await File.ReadAllBytesAsync(Path.Combine(output, attack.EmbeddingsFile), cancellationToken)), "application/octet-stream"));
+                files.Add(
+                    (
+                        attack.EmbeddingsFile,
+                        BinaryData.FromBytes(
+                            await File.ReadAllBytesAsync(Path.Combine(output, attack.EmbeddingsFile), cancellationToken)
+                        ),
+                        "application/octet-stream"
+                    )
+                );
             var summary = stored.SummaryOf(EvaluationReport.Edited);
             var info = new ShardReportInfo
             {
@@ -170,8 +215,16 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
                 FlaggedImages = summary?.Nudity?.FlaggedImages,
                 ClipScore = summary?.ClipScore?.Mean,
             };
-            var (marker, committed) = await _store.CommitShardAsync(job.Output, job.JobId, BinaryData.FromString(stored.ToJson()), files, info,
-                report.Timings, worker, cancellationToken);
+            var (marker, committed) = await _store.CommitShardAsync(
+                job.Output,
+                job.JobId,
+                BinaryData.FromString(stored.ToJson()),
+                files,
+                info,
+                report.Timings,
+                worker,
+                cancellationToken
+            );
             return EvaluationShardResult.Success(job, marker.Shard, worker, reused: !committed);
         }
         finally
@@ -181,22 +234,31 @@ internal sealed class EvaluationShardRunner(StorageAccount account, ModelCache m
         }
     }
 
-    /// <param name="device">The worker's device: it picks the precision when the request names none (fp16 on CUDA).</param>
-    internal static SamplerSettings Sampler(Rece.Orchestration.Requests.GenerationOptions generation, ComputeDevice? device = null)
+    /// <param name="device">The worker's device: it picks the precision when the request names none (fp16 on
+    /// CUDA).</param>
+    internal static SamplerSettings Sampler(
+        Rece.Orchestration.Requests.GenerationOptions generation,
+        ComputeDevice? device = null
+    )
     {
         device ??= ComputeDevice.Cpu;
         var settings = new SamplerSettings(
             generation.Steps,
-            generation.Scheduler is null ? SchedulerKind.Lms : Enum.Parse<SchedulerKind>(generation.Scheduler, ignoreCase: true),
+            generation.Scheduler is null
+                ? SchedulerKind.Lms
+                : Enum.Parse<SchedulerKind>(generation.Scheduler, ignoreCase: true),
             Precisions.Resolve(generation.Precision, device),
             generation.Guidance ?? 7.5,
             Size: generation.Size,
-            Device: device);
+            Device: device
+        );
         settings.Validate();
         return settings;
     }
 
     private static string Describe(EvaluationShardJob job, CheckpointFile? patch, SamplerSettings sampler) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"{job.Checkpoint}: generated from {StorageNames.Models}/{job.Model}{(patch is null ? "" : $" with {patch.Path} (SHA-256 {patch.Sha256[..12]}) applied")} ({sampler.Steps} {Scheduler.Name(sampler.Scheduler)} steps, {sampler.Precision.Name()})");
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"{job.Checkpoint}: generated from {StorageNames.Models}/{job.Model}{(patch is null ? "" : $" with {patch.Path} (SHA-256 {patch.Sha256[..12]}) applied")} ({sampler.Steps} {Scheduler.Name(sampler.Scheduler)} steps, {sampler.Precision.Name()})"
+        );
 }

@@ -16,13 +16,29 @@ namespace Rece.Worker;
 /// fail the job at once; others leave the message to reappear, with the error recorded in it, until it was dequeued
 /// too often: then the job fails with that error, and the message is deleted so it never blocks the queue.
 /// </summary>
-/// <param name="evaluation">Pipelines, detectors and CLIP models kept loaded for evaluation jobs (shared by a pool's workers); null: this worker's own.</param>
-public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events, ModelCache models, WarmModels warm, ComputeThread compute,
-    GpuWorkerOptions options, ILogger? log = null, WarmEvaluation? evaluation = null) : IDisposable
+/// <param name="evaluation">Pipelines, detectors and CLIP models kept loaded for evaluation jobs (shared by a pool's
+/// workers); null: this worker's own.</param>
+public sealed class GpuJobWorker(
+    StorageAccount account,
+    IJobResultEvents events,
+    ModelCache models,
+    WarmModels warm,
+    ComputeThread compute,
+    GpuWorkerOptions options,
+    ILogger? log = null,
+    WarmEvaluation? evaluation = null
+) : IDisposable
 {
     private readonly CheckpointStore _checkpoints = new(account);
     private readonly JobAttempts _attempts = new(account);
-    private readonly EvaluationShardRunner _shards = new(account, models, evaluation ?? new WarmEvaluation(log: log, device: options.Device), compute, options.Name, log);
+    private readonly EvaluationShardRunner _shards = new(
+        account,
+        models,
+        evaluation ?? new WarmEvaluation(log: log, device: options.Device),
+        compute,
+        options.Name,
+        log
+    );
     private readonly EvaluationReportRunner _fanIns = new(account, options.Name, log);
 
     /// <summary>Where this worker's jobs compute.</summary>
@@ -36,7 +52,8 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     /// <summary>Raised when a job starts, with the job (for the benchmark and logs).</summary>
     public event Action<GpuJob>? JobStarted;
 
-    /// <summary>Raised after a job's result was reported, with the seconds spent erasing on the compute thread (the erase itself).</summary>
+    /// <summary>Raised after a job's result was reported, with the seconds spent erasing on the compute thread (the
+    /// erase itself).</summary>
     public event Action<GpuJob, GpuJobResult, double>? JobFinished;
 
     private double _lastComputeSeconds;
@@ -75,7 +92,12 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             }
             if (message is null)
             {
-                var delay = TimeSpan.FromTicks(Math.Min(emptySince.Elapsed.Ticks / GpuWorkerOptions.IdleBackoffDivisor, options.MaxPollingInterval.Ticks));
+                var delay = TimeSpan.FromTicks(
+                    Math.Min(
+                        emptySince.Elapsed.Ticks / GpuWorkerOptions.IdleBackoffDivisor,
+                        options.MaxPollingInterval.Ticks
+                    )
+                );
                 try
                 {
                     await _wake.WaitAsync(delay, cancellationToken);
@@ -111,13 +133,15 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException)
         {
-            // Nobody to tell: without a job id there is no instance to raise a result on. Dropped so it cannot block the queue.
+            // Nobody to tell: without a job id there is no instance to raise a result on. Dropped so it cannot block
+            // the queue.
             log?.NotAJob(message.MessageId, e.Message);
             await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, CancellationToken.None);
             return;
         }
 
-        // Work nobody waits for any more: the instance finished (or was terminated), or a later attempt replaced this one.
+        // Work nobody waits for any more: the instance finished (or was terminated), or a later attempt replaced this
+        // one.
         if (await DropReasonAsync(job, cancellationToken) is { } drop)
         {
             log?.JobDropped(job.JobId, job.InstanceId, job.Attempt, drop);
@@ -127,9 +151,11 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
 
         if (message.DequeueCount > options.MaxDequeueCount)
         {
-            // A delivery that committed but could not raise its event: the committed result is the answer, not a failure.
+            // A delivery that committed but could not raise its event: the committed result is the answer, not a
+            // failure.
             var committed = await CommittedResultAsync(job, cancellationToken);
-            string error = $"the job's message was dequeued {message.DequeueCount} times without completing (limit {options.MaxDequeueCount}); last error: {job.LastError ?? "none recorded (the worker stopped or lost its lease)"}";
+            string error =
+                $"the job's message was dequeued {message.DequeueCount} times without completing (limit {options.MaxDequeueCount}); last error: {job.LastError ?? "none recorded (the worker stopped or lost its lease)"}";
             if (committed is null)
                 log?.JobGivenUp(job.JobId, job.InstanceId, job.Attempt, error);
             else
@@ -180,8 +206,10 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         else if (retryError is not null)
         {
             log?.JobRetried(job.JobId, job.InstanceId, job.Attempt, retryError);
-            await lease.ReleaseWithErrorAsync(GpuJobMessages.Serialize(job.WithLastError(retryError)),
-                TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount))));
+            await lease.ReleaseWithErrorAsync(
+                GpuJobMessages.Serialize(job.WithLastError(retryError)),
+                TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, message.DequeueCount)))
+            );
         }
     }
 
@@ -193,10 +221,17 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         return latest > job.Attempt ? $"superseded by attempt {latest}" : null;
     }
 
-    /// <summary>Claims the job (the orchestrator's timeout starts now, not at enqueue), then raises the claim again every heartbeat interval.</summary>
+    /// <summary>Claims the job (the orchestrator's timeout starts now, not at enqueue), then raises the claim again
+    /// every heartbeat interval.</summary>
     private async Task HeartbeatAsync(IGpuJobMessage job, CancellationToken stop)
     {
-        var claim = new JobClaim { JobId = job.JobId, Attempt = job.Attempt, Worker = options.Name, Device = options.Device.Info.ToString() };
+        var claim = new JobClaim
+        {
+            JobId = job.JobId,
+            Attempt = job.Attempt,
+            Worker = options.Name,
+            Device = options.Device.Info.ToString(),
+        };
         while (!stop.IsCancellationRequested)
         {
             try
@@ -219,26 +254,29 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         }
     }
 
-    /// <summary>The result of a job an earlier delivery already committed, or null (the same check a delivery makes first).</summary>
-    private async Task<object?> CommittedResultAsync(IGpuJobMessage job, CancellationToken cancellationToken) => job switch
-    {
-        GpuJob erase => await TryCommittedAsync(erase, cancellationToken),
-        EvaluationShardJob shard => await _shards.TryCommittedAsync(shard, cancellationToken),
-        _ => null,
-    };
+    /// <summary>The result of a job an earlier delivery already committed, or null (the same check a delivery makes
+    /// first).</summary>
+    private async Task<object?> CommittedResultAsync(IGpuJobMessage job, CancellationToken cancellationToken) =>
+        job switch
+        {
+            GpuJob erase => await TryCommittedAsync(erase, cancellationToken),
+            EvaluationShardJob shard => await _shards.TryCommittedAsync(shard, cancellationToken),
+            _ => null,
+        };
 
     private async Task<GpuJobResult?> TryCommittedAsync(GpuJob job, CancellationToken cancellationToken) =>
         await _checkpoints.TryReadMarkerAsync(job.Checkpoint, cancellationToken) is { } existing
             ? GpuJobResult.Success(job, CheckpointStore.ToInfo(job.Checkpoint, existing), options.Name, reused: true)
             : null;
 
-    private static object Retryable(object failure) => failure switch
-    {
-        GpuJobResult r => r with { Retryable = true },
-        EvaluationShardResult r => r with { Retryable = true },
-        EvaluationReportResult r => r with { Retryable = true },
-        _ => failure,
-    };
+    private static object Retryable(object failure) =>
+        failure switch
+        {
+            GpuJobResult r => r with { Retryable = true },
+            EvaluationShardResult r => r with { Retryable = true },
+            EvaluationReportResult r => r with { Retryable = true },
+            _ => failure,
+        };
 
     private static string Describe(object result)
     {
@@ -249,7 +287,11 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
             EvaluationReportResult r => (r.Succeeded, r.Reused, r.Error),
             _ => (false, false, result.GetType().Name),
         };
-        return succeeded ? reused ? "already committed; result raised again" : "committed" : "failed: " + error;
+        return succeeded
+            ? reused
+                ? "already committed; result raised again"
+                : "committed"
+            : "failed: " + error;
     }
 
     /// <summary>The job of the message's kind; its result event.</summary>
@@ -270,14 +312,17 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         }
     }
 
-    /// <summary>Checks for a committed checkpoint first: a duplicate or retried delivery only raises the result again.</summary>
+    /// <summary>Checks for a committed checkpoint first: a duplicate or retried delivery only raises the result
+    /// again.</summary>
     internal async Task<GpuJobResult> ProcessAsync(GpuJob job, CancellationToken cancellationToken)
     {
         if (job.JobKind != GpuJob.Kind)
             throw new ErasureInputException($"This worker runs {GpuJob.Kind} jobs, not {job.JobKind}.");
         // Both markers at once: the common case (a new epoch) needs the previous one, a redelivery only its own.
         var committedRead = TryCommittedAsync(job, cancellationToken);
-        var previousRead = job.PreviousCheckpoint is null ? Task.FromResult<CheckpointMarker?>(null) : _checkpoints.TryReadMarkerAsync(job.PreviousCheckpoint, cancellationToken);
+        var previousRead = job.PreviousCheckpoint is null
+            ? Task.FromResult<CheckpointMarker?>(null)
+            : _checkpoints.TryReadMarkerAsync(job.PreviousCheckpoint, cancellationToken);
         await Task.WhenAll(committedRead, previousRead);
         if (await committedRead is { } earlier)
             return earlier;
@@ -286,7 +331,9 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
         if (job.PreviousCheckpoint is not null)
         {
             var previous = await previousRead
-                ?? throw new ErasureInputException($"The checkpoint to resume from, {job.PreviousCheckpoint}, is not committed (no {CheckpointLayout.Measures}).");
+                ?? throw new ErasureInputException(
+                    $"The checkpoint to resume from, {job.PreviousCheckpoint}, is not committed (no {CheckpointLayout.Measures})."
+                );
             previousState = (await _checkpoints.ReadVerifiedAsync(previous.State, cancellationToken)).ToArray();
         }
         var model = await models.GetAsync(job.Model, cancellationToken);
@@ -300,9 +347,22 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
                 _lastComputeSeconds = computeClock.Elapsed.TotalSeconds;
                 return checkpoint;
             });
-            var (marker, committed) = await _checkpoints.CommitAsync(job.Checkpoint, job.JobId, job.Epoch,
-                BinaryData.FromBytes(made.Patch), BinaryData.FromBytes(made.State), made.Measures, options.Name, cancellationToken);
-            return GpuJobResult.Success(job, CheckpointStore.ToInfo(job.Checkpoint, marker), options.Name, reused: !committed);
+            var (marker, committed) = await _checkpoints.CommitAsync(
+                job.Checkpoint,
+                job.JobId,
+                job.Epoch,
+                BinaryData.FromBytes(made.Patch),
+                BinaryData.FromBytes(made.State),
+                made.Measures,
+                options.Name,
+                cancellationToken
+            );
+            return GpuJobResult.Success(
+                job,
+                CheckpointStore.ToInfo(job.Checkpoint, marker),
+                options.Name,
+                reused: !committed
+            );
         }
         finally
         {
@@ -312,17 +372,23 @@ public sealed class GpuJobWorker(StorageAccount account, IJobResultEvents events
     }
 
     private Task RaiseAsync(IGpuJobMessage job, object result) =>
-        events.RaiseAsync(job.InstanceId, job.EventName, GpuJobMessages.SerializeResult(WithDevice(result, options.Device.Info.ToString())));
+        events.RaiseAsync(
+            job.InstanceId,
+            job.EventName,
+            GpuJobMessages.SerializeResult(WithDevice(result, options.Device.Info.ToString()))
+        );
 
     /// <summary>The result stamped with the hardware that did the work, so the instance history shows it.</summary>
-    internal static object WithDevice(object result, string device) => result switch
-    {
-        GpuJobResult r => r with { Device = device },
-        EvaluationShardResult r => r with { Device = device },
-        EvaluationReportResult r => r with { Device = device },
-        _ => result,
-    };
+    internal static object WithDevice(object result, string device) =>
+        result switch
+        {
+            GpuJobResult r => r with { Device = device },
+            EvaluationShardResult r => r with { Device = device },
+            EvaluationReportResult r => r with { Device = device },
+            _ => result,
+        };
 
-    /// <summary>Failures no retry can fix: whatever the user can fix (bad settings, a missing or malformed model, numbers the math cannot use).</summary>
+    /// <summary>Failures no retry can fix: whatever the user can fix (bad settings, a missing or malformed model,
+    /// numbers the math cannot use).</summary>
     private static bool IsCausedByTheRequest(Exception e) => e is Rece.Core.UserFixableException;
 }

@@ -6,7 +6,8 @@ using Rece.Storage;
 namespace Rece.Worker;
 
 /// <summary>
-/// N GPU workers in one process sharing the model cache, the warm models (erasure and evaluation) and the compute thread: `rece worker` runs one,
+/// N GPU workers in one process sharing the model cache, the warm models (erasure and evaluation) and the compute
+/// thread: `rece worker` runs one,
 /// `rece serve --workers N` runs N beside the orchestrations.
 /// </summary>
 public sealed partial class GpuWorkerPool : BackgroundService
@@ -15,12 +16,21 @@ public sealed partial class GpuWorkerPool : BackgroundService
     private readonly WarmModels _warm;
     private readonly WarmEvaluation _evaluation;
 
-    /// <param name="service">The host's own task-hub service when the workers run inside it (`rece serve`): events raised
+    /// <param name="service">The host's own task-hub service when the workers run inside it (`rece serve`): events
+    /// raised
     /// through it wake the host's orchestration dispatcher at once.</param>
     /// <param name="cacheRoot">Null: <see cref="ModelCache.DefaultRoot"/>.</param>
     /// <param name="cacheMaxBytes">Null: <see cref="ModelCache.DefaultMaxBytes"/>.</param>
-    public GpuWorkerPool(StorageAccount account, TaskHubOptions hub, int count, GpuWorkerOptions options, string? cacheRoot, ILoggerFactory loggerFactory,
-        DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null, long? cacheMaxBytes = null)
+    public GpuWorkerPool(
+        StorageAccount account,
+        TaskHubOptions hub,
+        int count,
+        GpuWorkerOptions options,
+        string? cacheRoot,
+        ILoggerFactory loggerFactory,
+        DurableTask.AzureStorage.AzureStorageOrchestrationService? service = null,
+        long? cacheMaxBytes = null
+    )
     {
         _logger = loggerFactory.CreateLogger("Rece.Worker");
         var log = loggerFactory.CreateLogger<GpuJobWorker>();
@@ -31,8 +41,21 @@ public sealed partial class GpuWorkerPool : BackgroundService
         var embeddings = new EmbeddingCache(Path.Combine(models.Root, ".embeddings"), memoryBytes: 1L << 30);
         _warm = new WarmModels(log: log, device: options.Device, embeddings: embeddings);
         _evaluation = new WarmEvaluation(log: log, device: options.Device);
-        Workers = Enumerable.Range(0, count)
-            .Select(i => new GpuJobWorker(account, new TaskHubResultEvents(Events), models, _warm, ComputeThread.Shared, options with { Name = count == 1 ? options.Name : $"{options.Name}/{i}" }, log, _evaluation))
+        Workers = Enumerable
+            .Range(0, count)
+            .Select(i => new GpuJobWorker(
+                account,
+                new TaskHubResultEvents(Events),
+                models,
+                _warm,
+                ComputeThread.Shared,
+                options with
+                {
+                    Name = count == 1 ? options.Name : $"{options.Name}/{i}",
+                },
+                log,
+                _evaluation
+            ))
             .ToList();
     }
 
@@ -53,14 +76,25 @@ public sealed partial class GpuWorkerPool : BackgroundService
         base.Dispose();
         foreach (var worker in Workers)
             worker.Dispose();
-        ComputeThread.Shared.RunAsync(() =>
-        {
-            _warm.Dispose();
-            _evaluation.Dispose();
-            return 0;
-        }).Wait(TimeSpan.FromSeconds(30));
+        ComputeThread
+            .Shared.RunAsync(() =>
+            {
+                _warm.Dispose();
+                _evaluation.Dispose();
+                return 0;
+            })
+            .Wait(TimeSpan.FromSeconds(30));
     }
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "{Count} GPU worker(s) polling {Queue} on {Device}")]
-    private static partial void Polling(ILogger logger, int count, string queue, Rece.Models.Devices.ComputeDevice device);
+    [LoggerMessage(
+        EventId = 2,
+        Level = LogLevel.Information,
+        Message = "{Count} GPU worker(s) polling {Queue} on {Device}"
+    )]
+    private static partial void Polling(
+        ILogger logger,
+        int count,
+        string queue,
+        Rece.Models.Devices.ComputeDevice device
+    );
 }

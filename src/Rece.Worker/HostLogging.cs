@@ -19,9 +19,10 @@ public static class HostLogging
 
     /// <summary>RECE_LOG_FORMAT=json, or in a container when RECE_LOG_FORMAT is not set.</summary>
     /// <param name="settings">The host's settings (<see cref="HostSettings.From"/>).</param>
-    public static bool Json(IConfiguration settings) => settings[FormatVariable] is { Length: > 0 } format
-        ? string.Equals(format, "json", StringComparison.OrdinalIgnoreCase)
-        : string.Equals(settings[ContainerVariable], "true", StringComparison.OrdinalIgnoreCase);
+    public static bool Json(IConfiguration settings) =>
+        settings[FormatVariable] is { Length: > 0 } format
+            ? string.Equals(format, "json", StringComparison.OrdinalIgnoreCase)
+            : string.Equals(settings[ContainerVariable], "true", StringComparison.OrdinalIgnoreCase);
 
     public static ILoggingBuilder AddHostConsole(this ILoggingBuilder logging, IConfiguration settings)
     {

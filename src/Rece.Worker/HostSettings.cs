@@ -55,7 +55,9 @@ public static class HostSettings
     /// <summary>A finite number written the invariant way ("1.5", "2e3"); null for anything else.</summary>
     public static double? Number(string? text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
-        && double.IsFinite(value) ? value : null;
+        && double.IsFinite(value)
+            ? value
+            : null;
 
     /// <summary>A whole number; null for anything else.</summary>
     public static int? Whole(string? text) =>
@@ -66,10 +68,11 @@ public static class HostSettings
 
     /// <summary>Problem of a setting in seconds: null when <paramref name="text"/> is absent or fits.</summary>
     public static string? SecondsProblem(string name, string? text, double defaultSeconds, bool zeroAllowed = false) =>
-        text is null || Number(text) is { } seconds && (seconds > 0 || zeroAllowed && seconds == 0)
-            && seconds <= int.MaxValue ? null
-            : $"{name} must be a {(zeroAllowed ? "non-negative" : "positive")} number of seconds, got {Quoted(text)} " +
-              $"(default {defaultSeconds.ToString(CultureInfo.InvariantCulture)})";
+        text is null
+        || Number(text) is { } seconds && (seconds > 0 || zeroAllowed && seconds == 0) && seconds <= int.MaxValue
+            ? null
+            : $"{name} must be a {(zeroAllowed ? "non-negative" : "positive")} number of seconds, got {Quoted(text)} "
+                + $"(default {defaultSeconds.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>Problem of a whole-number setting: null when absent or at least <paramref name="min"/>.</summary>
     public static string? WholeProblem(string name, string? text, int min, int defaultValue) =>

@@ -3,12 +3,15 @@ using Azure.Storage.Queues.Models;
 
 namespace Rece.Worker;
 
-/// <summary>A leased message: its pop receipt changes with every renewal, so deletes and updates go through here.</summary>
-internal sealed class MessageLease(Azure.Storage.Queues.QueueClient queue, QueueMessage message, TimeSpan visibility) : IDisposable
+/// <summary>A leased message: its pop receipt changes with every renewal, so deletes and updates go through
+/// here.</summary>
+internal sealed class MessageLease(Azure.Storage.Queues.QueueClient queue, QueueMessage message, TimeSpan visibility)
+    : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public void Dispose() => _gate.Dispose();
+
     private string _popReceipt = message.PopReceipt;
 
     public async Task RenewUntilAsync(CancellationToken stop)
@@ -26,7 +29,12 @@ internal sealed class MessageLease(Azure.Storage.Queues.QueueClient queue, Queue
             await _gate.WaitAsync(CancellationToken.None);
             try
             {
-                var receipt = await queue.UpdateMessageAsync(message.MessageId, _popReceipt, visibilityTimeout: visibility, cancellationToken: CancellationToken.None);
+                var receipt = await queue.UpdateMessageAsync(
+                    message.MessageId,
+                    _popReceipt,
+                    visibilityTimeout: visibility,
+                    cancellationToken: CancellationToken.None
+                );
                 _popReceipt = receipt.Value.PopReceipt;
             }
             catch (RequestFailedException)

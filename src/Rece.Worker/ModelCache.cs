@@ -9,7 +9,8 @@ namespace Rece.Worker;
 
 /// <summary>
 /// Local copies of models/{name}/ folders, keyed by the blobs' names and ETags: a changed or added blob gives a new key
-/// (and a fresh download), an unchanged model is downloaded once per machine. Each blob is downloaded pinned to the ETag
+/// (and a fresh download), an unchanged model is downloaded once per machine. Each blob is downloaded pinned to the
+/// ETag
 /// it was listed with (If-Match), so a model replaced mid-download never mixes two versions under one key; each copy is
 /// downloaded under a temporary name and renamed into place when complete. The cache is bounded: after a download the
 /// least recently used copies are deleted until it fits <see cref="MaxBytes"/> (the copy in use is never deleted).
@@ -28,9 +29,18 @@ public sealed class ModelCache(StorageAccount account, string root, ILogger? log
     public long MaxBytes { get; } = maxBytes ?? DefaultMaxBytes;
 
     /// <summary>The root when neither --model-cache nor RECE_MODEL_CACHE gives one: in the user's local data.</summary>
-    public static string DefaultRoot => Path.Combine(
-        Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create)
-            is { Length: > 0 } data ? data : Path.GetTempPath(), "rece", "models");
+    public static string DefaultRoot =>
+        Path.Combine(
+            Environment.GetFolderPath(
+                Environment.SpecialFolder.LocalApplicationData,
+                Environment.SpecialFolderOption.Create
+            )
+                is { Length: > 0 } data
+                ? data
+                : Path.GetTempPath(),
+            "rece",
+            "models"
+        );
 
     public async Task<CachedModel> GetAsync(string name, CancellationToken cancellationToken = default)
     {
@@ -40,9 +50,15 @@ public sealed class ModelCache(StorageAccount account, string root, ILogger? log
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
             blobs.Add(blob);
         if (blobs.Count == 0)
-            throw new ModelNotFoundException($"The models container has no folder {name}/: upload the diffusers model there (models/{name}/model_index.json, unet/, text_encoder/, tokenizer/).");
+            throw new ModelNotFoundException(
+                $"The models container has no folder {name}/: upload the diffusers model there (models/{name}/model_index.json, unet/, text_encoder/, tokenizer/)."
+            );
         blobs.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-        string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", blobs.Select(b => $"{b.Name} {b.Properties.ETag}")))))[..16];
+        string key = Convert.ToHexStringLower(
+            SHA256.HashData(
+                Encoding.UTF8.GetBytes(string.Join("\n", blobs.Select(b => $"{b.Name} {b.Properties.ETag}")))
+            )
+        )[..16];
         string safeName = name.Replace('/', '_');
         string directory = Path.Combine(Root, safeName, key);
         if (Directory.Exists(directory))
@@ -65,7 +81,12 @@ public sealed class ModelCache(StorageAccount account, string root, ILogger? log
                         continue;
                     string target = Path.Combine(partial, relative);
                     Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    await DownloadPinnedAsync(account.Blob(StorageNames.Models, blob.Name), target, blob.Properties.ETag, cancellationToken);
+                    await DownloadPinnedAsync(
+                        account.Blob(StorageNames.Models, blob.Name),
+                        target,
+                        blob.Properties.ETag,
+                        cancellationToken
+                    );
                 }
                 try
                 {
@@ -132,16 +153,29 @@ public sealed class ModelCache(StorageAccount account, string root, ILogger? log
         return path;
     }
 
-    /// <exception cref="IOException">The blob changed since it was listed: the job is retried and lists the new version.</exception>
-    private static async Task DownloadPinnedAsync(Azure.Storage.Blobs.BlobClient blob, string target, Azure.ETag? etag, CancellationToken cancellationToken)
+    /// <exception cref="IOException">The blob changed since it was listed: the job is retried and lists the new
+    /// version.</exception>
+    private static async Task DownloadPinnedAsync(
+        Azure.Storage.Blobs.BlobClient blob,
+        string target,
+        Azure.ETag? etag,
+        CancellationToken cancellationToken
+    )
     {
         try
         {
-            await blob.DownloadToAsync(target, new BlobDownloadToOptions { Conditions = new BlobRequestConditions { IfMatch = etag } }, cancellationToken);
+            await blob.DownloadToAsync(
+                target,
+                new BlobDownloadToOptions { Conditions = new BlobRequestConditions { IfMatch = etag } },
+                cancellationToken
+            );
         }
         catch (Azure.RequestFailedException e) when (e.Status == 412)
         {
-            throw new IOException($"{blob.BlobContainerName}/{blob.Name} changed while the model was downloaded; the job is retried with the new version.", e);
+            throw new IOException(
+                $"{blob.BlobContainerName}/{blob.Name} changed while the model was downloaded; the job is retried with the new version.",
+                e
+            );
         }
     }
 
@@ -171,21 +205,26 @@ public sealed class ModelCache(StorageAccount account, string root, ILogger? log
             return Array.Empty<(string, long, DateTime)>();
         var entries = new List<(string, long, DateTime)>();
         // Folders: Root/{model}/{key}/; single files: Root/.files/{name}/{key}/{file}.
-        var groups = Directory.EnumerateDirectories(Root).SelectMany(g => Path.GetFileName(g) == ".files" ? Directory.EnumerateDirectories(g) : new[] { g });
+        var groups = Directory
+            .EnumerateDirectories(Root)
+            .SelectMany(g => Path.GetFileName(g) == ".files" ? Directory.EnumerateDirectories(g) : new[] { g });
         foreach (var group in groups)
         {
             foreach (var entry in Directory.EnumerateDirectories(group))
             {
                 if (Path.GetFileName(entry).StartsWith(".partial-", StringComparison.Ordinal))
                     continue;
-                long bytes = new DirectoryInfo(entry).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+                long bytes = new DirectoryInfo(entry)
+                    .EnumerateFiles("*", SearchOption.AllDirectories)
+                    .Sum(f => f.Length);
                 entries.Add((entry, bytes, Directory.GetLastWriteTimeUtc(entry)));
             }
         }
         return entries;
     }
 
-    /// <summary>Deletes least recently used copies until the cache fits <see cref="MaxBytes"/>; <paramref name="keep"/> stays.</summary>
+    /// <summary>Deletes least recently used copies until the cache fits <see cref="MaxBytes"/>; <paramref name="keep"/>
+    /// stays.</summary>
     private void Evict(string keep)
     {
         var entries = Entries().OrderBy(e => e.LastUsed).ToList();

@@ -9,12 +9,20 @@ using Rece.Models.Safetensors;
 namespace Rece.Worker;
 
 /// <summary>
-/// What evaluation jobs keep loaded between jobs: Stable Diffusion pipelines (per base model and precision; a checkpoint
-/// is a K/V swap on its base's pipeline), NudeNet detectors and CLIP scorers, least recently used evicted first. Used on
+/// What evaluation jobs keep loaded between jobs: Stable Diffusion pipelines (per base model and precision; a
+/// checkpoint
+/// is a K/V swap on its base's pipeline), NudeNet detectors and CLIP scorers, least recently used evicted first. Used
+/// on
 /// the <see cref="ComputeThread"/> only.
 /// </summary>
-/// <param name="device">Where pipelines, CLIP and NudeNet run; default: the CPU. One pipeline per base model stays resident there.</param>
-public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity = 2, ILogger? log = null, ComputeDevice? device = null) : IDisposable
+/// <param name="device">Where pipelines, CLIP and NudeNet run; default: the CPU. One pipeline per base model stays
+/// resident there.</param>
+public sealed class WarmEvaluation(
+    int pipelineCapacity = 1,
+    int metricCapacity = 2,
+    ILogger? log = null,
+    ComputeDevice? device = null
+) : IDisposable
 {
     private readonly LinkedList<WarmPipeline> _pipelines = new();
     private readonly LinkedList<(string Path, NudeNetDetector Detector)> _detectors = new();
@@ -54,11 +62,13 @@ public sealed class WarmEvaluation(int pipelineCapacity = 1, int metricCapacity 
     /// <summary>Where the pipelines, detectors and CLIP scorers are loaded.</summary>
     public ComputeDevice Device { get; } = device ?? ComputeDevice.Cpu;
 
-    public NudeNetDetector Detector(string path) => Get(_detectors, path, () => NudeNetDetector.Load(path, device: Device));
+    public NudeNetDetector Detector(string path) =>
+        Get(_detectors, path, () => NudeNetDetector.Load(path, device: Device));
 
     public ClipScorer Clip(string directory) => Get(_clips, directory, () => ClipScorer.Load(directory, Device.Torch));
 
-    private T Get<T>(LinkedList<(string Key, T Value)> cache, string key, Func<T> load) where T : IDisposable
+    private T Get<T>(LinkedList<(string Key, T Value)> cache, string key, Func<T> load)
+        where T : IDisposable
     {
         for (var node = cache.First; node is not null; node = node.Next)
         {

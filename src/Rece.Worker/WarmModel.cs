@@ -5,12 +5,18 @@ using Rece.Orchestration.Planning;
 
 namespace Rece.Worker;
 
-/// <summary>A base model kept loaded between jobs, with the U-Net files a patch applies to and the problems prepared on it.</summary>
+/// <summary>A base model kept loaded between jobs, with the U-Net files a patch applies to and the problems prepared on
+/// it.</summary>
 internal sealed class WarmModel : IDisposable
 {
-    private readonly LinkedList<(string Key, ResolvedErasure Resolved, Rece.Engine.ErasureProblem Problem)> _problems = new();
+    private readonly LinkedList<(string Key, ResolvedErasure Resolved, Rece.Engine.ErasureProblem Problem)> _problems =
+        new();
 
-    public WarmModel(CachedModel source, LoadedBaseModel loaded, IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> bases)
+    public WarmModel(
+        CachedModel source,
+        LoadedBaseModel loaded,
+        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> bases
+    )
     {
         Source = source;
         Loaded = loaded;
@@ -21,11 +27,16 @@ internal sealed class WarmModel : IDisposable
 
     public LoadedBaseModel Loaded { get; }
 
-    /// <summary>The primary U-Net weights and every variant with the same weights (fp16), as `rece erase` edits them.</summary>
+    /// <summary>The primary U-Net weights and every variant with the same weights (fp16), as `rece erase` edits
+    /// them.</summary>
     public IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> Bases { get; }
 
     public (ResolvedErasure Resolved, Rece.Engine.ErasureProblem Problem) Problem(
-        RunSettings settings, int capacity, EmbeddingCache embeddings, Microsoft.Extensions.Logging.ILogger? log)
+        RunSettings settings,
+        int capacity,
+        EmbeddingCache embeddings,
+        Microsoft.Extensions.Logging.ILogger? log
+    )
     {
         string key = PipelineJson.Serialize(settings);
         for (var node = _problems.First; node is not null; node = node.Next)

@@ -18,13 +18,18 @@ public sealed class WarmModels(
     int problemCapacity = 8,
     ILogger? log = null,
     ComputeDevice? device = null,
-    EmbeddingCache? embeddings = null) : IDisposable
+    EmbeddingCache? embeddings = null
+) : IDisposable
 {
     private readonly LinkedList<WarmModel> _models = new();
     private readonly EmbeddingCache _embeddings = embeddings ?? new EmbeddingCache(null, memoryBytes: 1L << 30);
 
-    /// <summary>Loads (or reuses) the model and prepares (or reuses) the problem of <paramref name="settings"/>.</summary>
-    internal (WarmModel Model, ResolvedErasure Resolved, Rece.Engine.ErasureProblem Problem) Get(CachedModel source, RunSettings settings)
+    /// <summary>Loads (or reuses) the model and prepares (or reuses) the problem of
+    /// <paramref name="settings"/>.</summary>
+    internal (WarmModel Model, ResolvedErasure Resolved, Rece.Engine.ErasureProblem Problem) Get(
+        CachedModel source,
+        RunSettings settings
+    )
     {
         var model = _models.FirstOrDefault(m => m.Source.Directory == source.Directory);
         if (model is null)
@@ -57,7 +62,8 @@ public sealed class WarmModels(
         return (model, resolved, problem);
     }
 
-    /// <summary>As `rece erase`: the primary weights and the variants holding the same weights at another precision.</summary>
+    /// <summary>As `rece erase`: the primary weights and the variants holding the same weights at another
+    /// precision.</summary>
     private static List<(UNetWeightsFile, KvMatrices)> Bases(DiffusersModel model, LoadedBaseModel loaded, ILogger? log)
     {
         var bases = new List<(UNetWeightsFile, KvMatrices)> { (loaded.Primary, loaded.Kv) };

@@ -62,14 +62,19 @@ internal sealed class WarmPipeline : IDisposable
         {
             if (!patch.Bases.Any(b => b.KvSha256 == BaseKv.Sha256))
                 throw new ErasureInputException(
-                    $"{what} was made for another base model: it expects K/V matrices with SHA-256 {string.Join(" or ", patch.Bases.Select(b => b.KvSha256))}, models/{Source.Name} has {BaseKv.Sha256}.");
+                    $"{what} was made for another base model: it expects K/V matrices with SHA-256 {string.Join(" or ", patch.Bases.Select(b => b.KvSha256))}, models/{Source.Name} has {BaseKv.Sha256}."
+                );
             if (!patch.Targets.SequenceEqual(BaseKv.Infos.Select(i => i.Name)))
-                throw new ErasureInputException($"{what} edits other tensors than models/{Source.Name} holds: it was made for another base model.");
+                throw new ErasureInputException(
+                    $"{what} edits other tensors than models/{Source.Name} holds: it was made for another base model."
+                );
         }
         using var scope = NewDisposeScope();
         var replacements = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int i = 0; i < BaseKv.Tensors.Count; i++)
-            replacements[BaseKv.Infos[i].Name] = patch is null ? _deviceKv[i] : FactorApplication.Apply(_deviceKv[i], patch.Factor);
+            replacements[BaseKv.Infos[i].Name] = patch is null
+                ? _deviceKv[i]
+                : FactorApplication.Apply(_deviceKv[i], patch.Factor);
         Applied = "(changing)";
         Pipeline.UNet.ReplaceWeights(replacements);
         Applied = patch is null ? null : patchSha256;

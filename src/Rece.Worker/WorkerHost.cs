@@ -22,8 +22,11 @@ public static class WorkerHost
     /// <param name="settings">Command line over environment (<see cref="HostSettings.From"/>).</param>
     /// <exception cref="WorkerConfigurationException">Bad settings, each named; nothing was created.</exception>
     /// <exception cref="DeviceUnavailableException">No CUDA device where one is required.</exception>
-    public static async Task<IHost> BuildAsync(IConfiguration settings, Action<ILoggingBuilder>? logging = null,
-        CancellationToken cancellationToken = default)
+    public static async Task<IHost> BuildAsync(
+        IConfiguration settings,
+        Action<ILoggingBuilder>? logging = null,
+        CancellationToken cancellationToken = default
+    )
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddHostConsole(settings);
@@ -40,9 +43,14 @@ public static class WorkerHost
             return worker.Options(WorkerDevice.Choose(worker.Device, ComputeDevice.BuildFlavour));
         });
         builder.Services.AddSingleton(sp => new GpuWorkerPool(
-            sp.GetRequiredService<StorageAccount>(), sp.GetRequiredService<TaskHubOptions>(), 1,
-            sp.GetRequiredService<GpuWorkerOptions>(), WorkerOf(sp).ModelCacheRoot,
-            sp.GetRequiredService<ILoggerFactory>(), cacheMaxBytes: WorkerOf(sp).ModelCacheMaxBytes));
+            sp.GetRequiredService<StorageAccount>(),
+            sp.GetRequiredService<TaskHubOptions>(),
+            1,
+            sp.GetRequiredService<GpuWorkerOptions>(),
+            WorkerOf(sp).ModelCacheRoot,
+            sp.GetRequiredService<ILoggerFactory>(),
+            cacheMaxBytes: WorkerOf(sp).ModelCacheMaxBytes
+        ));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GpuWorkerPool>());
         var host = builder.Build();
         try
@@ -75,8 +83,10 @@ public static class WorkerHost
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         await host.StartAsync(cancellationToken);
         // A worker done with its jobs stops the host the way a signal does.
-        _ = (pool.ExecuteTask ?? Task.CompletedTask)
-            .ContinueWith(_ => lifetime.StopApplication(), TaskScheduler.Default);
+        _ = (pool.ExecuteTask ?? Task.CompletedTask).ContinueWith(
+            _ => lifetime.StopApplication(),
+            TaskScheduler.Default
+        );
         await host.WaitForShutdownAsync(cancellationToken);
         if (pool.ExecuteTask is { IsFaulted: true } failed)
             await failed;

@@ -45,9 +45,10 @@ public sealed class WorkerSettings : IHostSettings
 
     public TimeSpan MaxPollingInterval => Seconds(MaxPollingIntervalSeconds) ?? Defaults.MaxPollingInterval;
 
-    public long ModelCacheMaxBytes => HostSettings.Number(ModelCacheMaxGigabytes) is { } gigabytes
-        ? (long)Math.Min(gigabytes * 1e9, long.MaxValue)
-        : ModelCache.DefaultMaxBytes;
+    public long ModelCacheMaxBytes =>
+        HostSettings.Number(ModelCacheMaxGigabytes) is { } gigabytes
+            ? (long)Math.Min(gigabytes * 1e9, long.MaxValue)
+            : ModelCache.DefaultMaxBytes;
 
     public void Bind(IConfiguration settings)
     {
@@ -63,29 +64,36 @@ public sealed class WorkerSettings : IHostSettings
     public IEnumerable<string> Problems() => Checks().OfType<string>();
 
     /// <summary>What each worker runs with, on <paramref name="device"/> (see <see cref="WorkerDevice"/>).</summary>
-    public GpuWorkerOptions Options(ComputeDevice device) => Defaults with
-    {
-        VisibilityTimeout = Seconds(VisibilityTimeoutSeconds) ?? Defaults.VisibilityTimeout,
-        MaxDequeueCount = HostSettings.Whole(MaxDequeueCount) ?? Defaults.MaxDequeueCount,
-        MaxPollingInterval = MaxPollingInterval,
-        MaxJobs = HostSettings.Whole(MaxJobs),
-        Device = device,
-    };
+    public GpuWorkerOptions Options(ComputeDevice device) =>
+        Defaults with
+        {
+            VisibilityTimeout = Seconds(VisibilityTimeoutSeconds) ?? Defaults.VisibilityTimeout,
+            MaxDequeueCount = HostSettings.Whole(MaxDequeueCount) ?? Defaults.MaxDequeueCount,
+            MaxPollingInterval = MaxPollingInterval,
+            MaxJobs = HostSettings.Whole(MaxJobs),
+            Device = device,
+        };
 
     private IEnumerable<string?> Checks()
     {
         yield return HostSettings.SecondsProblem(
-            VisibilityTimeoutOption, VisibilityTimeoutSeconds, Defaults.VisibilityTimeout.TotalSeconds);
+            VisibilityTimeoutOption,
+            VisibilityTimeoutSeconds,
+            Defaults.VisibilityTimeout.TotalSeconds
+        );
         yield return HostSettings.WholeProblem(MaxDequeueOption, MaxDequeueCount, 1, Defaults.MaxDequeueCount);
         yield return HostSettings.SecondsProblem(
-            MaxPollingIntervalOption, MaxPollingIntervalSeconds, Defaults.MaxPollingInterval.TotalSeconds);
+            MaxPollingIntervalOption,
+            MaxPollingIntervalSeconds,
+            Defaults.MaxPollingInterval.TotalSeconds
+        );
         if (MaxJobs is not null && HostSettings.Whole(MaxJobs) is not >= 0)
-            yield return $"{MaxJobsOption} must be a whole number of at least 0, got {HostSettings.Quoted(MaxJobs)} " +
-                "(leave it out to run until stopped)";
+            yield return $"{MaxJobsOption} must be a whole number of at least 0, got {HostSettings.Quoted(MaxJobs)} "
+                + "(leave it out to run until stopped)";
         if (ModelCacheMaxGigabytes is not null && HostSettings.Number(ModelCacheMaxGigabytes) is not > 0)
-            yield return $"{ModelCacheMaxGigabytesVariable} must be a positive number of gigabytes, got " +
-                $"{HostSettings.Quoted(ModelCacheMaxGigabytes)}: set it to e.g. 50, or unset it for the default of " +
-                (ModelCache.DefaultMaxBytes / 1e9).ToString(CultureInfo.InvariantCulture);
+            yield return $"{ModelCacheMaxGigabytesVariable} must be a positive number of gigabytes, got "
+                + $"{HostSettings.Quoted(ModelCacheMaxGigabytes)}: set it to e.g. 50, or unset it for the default of "
+                + (ModelCache.DefaultMaxBytes / 1e9).ToString(CultureInfo.InvariantCulture);
     }
 
     private static TimeSpan? Seconds(string? text) =>

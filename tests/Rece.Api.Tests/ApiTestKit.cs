@@ -8,7 +8,8 @@ using Rece.Testing;
 
 namespace Rece.Api.Tests;
 
-/// <summary>The API on a task hub in Azurite with no host running it, requests as the Functions host hands them over, and what a test checks afterwards.</summary>
+/// <summary>The API on a task hub in Azurite with no host running it, requests as the Functions host hands them over,
+/// and what a test checks afterwards.</summary>
 internal sealed class ApiTestKit
 {
     private static readonly IServiceProvider Services = new ServiceCollection().AddLogging().BuildServiceProvider();
@@ -33,14 +34,22 @@ internal sealed class ApiTestKit
     {
         var account = StorageAccount.Parse(azurite.NewAccount());
         await account.EnsureCreatedAsync();
-        await account.Container(StorageNames.Models).UploadBlobAsync("tiny/model_index.json", BinaryData.FromString("{}"));
+        await account
+            .Container(StorageNames.Models)
+            .UploadBlobAsync("tiny/model_index.json", BinaryData.FromString("{}"));
         var service = TaskHub.CreateService(account, new TaskHubOptions { Name = "hostile" });
         await service.CreateIfNotExistsAsync();
         var intake = new ErasureIntake(account, new GpuJobPolicy { TimeoutSeconds = 60 });
-        return new ApiTestKit(account, new ErasureApi(account, intake), intake, new TaskHubDurableClient(service, "hostile"));
+        return new ApiTestKit(
+            account,
+            new ErasureApi(account, intake),
+            intake,
+            new TaskHubDurableClient(service, "hostile")
+        );
     }
 
-    /// <summary>A request whose body is <paramref name="body"/>, with no Content-Length (as a chunked body arrives).</summary>
+    /// <summary>A request whose body is <paramref name="body"/>, with no Content-Length (as a chunked body
+    /// arrives).</summary>
     public static HttpRequest Request(string method, string path, Stream body)
     {
         var context = new DefaultHttpContext { RequestServices = Services };
@@ -53,15 +62,23 @@ internal sealed class ApiTestKit
         return context.Request;
     }
 
-    public static HttpRequest Request(string method, string path, string body = "") => Request(method, path, new MemoryStream(Encoding.UTF8.GetBytes(body)));
+    public static HttpRequest Request(string method, string path, string body = "") =>
+        Request(method, path, new MemoryStream(Encoding.UTF8.GetBytes(body)));
 
-    public static async Task<(int Status, JsonElement Body, string? ContentType)> Execute(IResult result, HttpRequest request)
+    public static async Task<(int Status, JsonElement Body, string? ContentType)> Execute(
+        IResult result,
+        HttpRequest request
+    )
     {
         var context = request.HttpContext;
         await result.ExecuteAsync(context);
         context.Response.Body.Position = 0;
         string text = await new StreamReader(context.Response.Body).ReadToEndAsync();
-        return (context.Response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), context.Response.ContentType);
+        return (
+            context.Response.StatusCode,
+            text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(),
+            context.Response.ContentType
+        );
     }
 
     /// <summary>POST /api/erasures with <paramref name="json"/>.</summary>

@@ -2,7 +2,8 @@ using Rece.Testing;
 
 namespace Rece.Api.Tests;
 
-/// <summary>The 1 MiB cap holds for bodies without a Content-Length (chunked): the stream is read no further than the cap.</summary>
+/// <summary>The 1 MiB cap holds for bodies without a Content-Length (chunked): the stream is read no further than the
+/// cap.</summary>
 [Collection(AzuriteCollection.Name)]
 public class BodyCapTests(AzuriteFixture azurite)
 {
@@ -16,7 +17,10 @@ public class BodyCapTests(AzuriteFixture azurite)
         var request = ApiTestKit.Request("POST", "/api/erasures", body);
         Assert.Null(request.ContentLength);
 
-        var (status, problem, contentType) = await ApiTestKit.Execute(await kit.Api.StartAsync(request, kit.Client), request);
+        var (status, problem, contentType) = await ApiTestKit.Execute(
+            await kit.Api.StartAsync(request, kit.Client),
+            request
+        );
 
         Assert.Equal(413, status);
         Assert.Equal("application/problem+json", contentType);
@@ -59,7 +63,10 @@ public class BodyCapTests(AzuriteFixture azurite)
         var body = new CountingStream(FiveMegabytes);
         var request = ApiTestKit.Request("POST", $"/api/erasures/{id}/events/approve", body);
 
-        var (status, _, contentType) = await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(request, kit.Client, id, "approve"), request);
+        var (status, _, contentType) = await ApiTestKit.Execute(
+            await kit.Api.RaiseEventAsync(request, kit.Client, id, "approve"),
+            request
+        );
 
         Assert.Equal(413, status);
         Assert.Equal("application/problem+json", contentType);

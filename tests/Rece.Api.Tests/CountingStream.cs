@@ -1,6 +1,7 @@
 namespace Rece.Api.Tests;
 
-/// <summary>A read-only stream of <paramref name="length"/> filler bytes that counts what was read: proves a reader stopped at its cap.</summary>
+/// <summary>A read-only stream of <paramref name="length"/> filler bytes that counts what was read: proves a reader
+/// stopped at its cap.</summary>
 internal sealed class CountingStream(long length, byte filler = (byte)' ') : Stream
 {
     public long BytesRead { get; private set; }
@@ -27,9 +28,7 @@ internal sealed class CountingStream(long length, byte filler = (byte)' ') : Str
         return n;
     }
 
-    public override void Flush()
-    {
-    }
+    public override void Flush() { }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 

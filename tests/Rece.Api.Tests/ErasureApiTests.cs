@@ -9,17 +9,25 @@ using Rece.Testing;
 
 namespace Rece.Api.Tests;
 
-/// <summary>The API handlers as the Functions app calls them (an HttpRequest in, an IResult out), on a task hub in Azurite with no host running it.</summary>
+/// <summary>The API handlers as the Functions app calls them (an HttpRequest in, an IResult out), on a task hub in
+/// Azurite with no host running it.</summary>
 [Collection(AzuriteCollection.Name)]
 public class ErasureApiTests(AzuriteFixture azurite)
 {
     private static readonly IServiceProvider Services = new ServiceCollection().AddLogging().BuildServiceProvider();
 
-    private async Task<(StorageAccount Account, ErasureApi Api, ErasureIntake Intake, TaskHubDurableClient Client)> SetUpAsync()
+    private async Task<(
+        StorageAccount Account,
+        ErasureApi Api,
+        ErasureIntake Intake,
+        TaskHubDurableClient Client
+    )> SetUpAsync()
     {
         var account = StorageAccount.Parse(azurite.NewAccount());
         await account.EnsureCreatedAsync();
-        await account.Container(StorageNames.Models).UploadBlobAsync("tiny/model_index.json", BinaryData.FromString("{}"));
+        await account
+            .Container(StorageNames.Models)
+            .UploadBlobAsync("tiny/model_index.json", BinaryData.FromString("{}"));
         var service = TaskHub.CreateService(account, new TaskHubOptions { Name = "apitest" });
         await service.CreateIfNotExistsAsync();
         var intake = new ErasureIntake(account, new GpuJobPolicy { TimeoutSeconds = 60 });
@@ -40,20 +48,31 @@ public class ErasureApiTests(AzuriteFixture azurite)
         return context.Request;
     }
 
-    private static async Task<(int Status, JsonElement Body, IHeaderDictionary Headers)> Execute(IResult result, HttpRequest request)
+    private static async Task<(int Status, JsonElement Body, IHeaderDictionary Headers)> Execute(
+        IResult result,
+        HttpRequest request
+    )
     {
         var context = request.HttpContext;
         await result.ExecuteAsync(context);
         context.Response.Body.Position = 0;
         string text = await new StreamReader(context.Response.Body).ReadToEndAsync();
-        return (context.Response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(), context.Response.Headers);
+        return (
+            context.Response.StatusCode,
+            text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone(),
+            context.Response.Headers
+        );
     }
 
     [Fact]
     public async Task StartAnswers202WithTheManagementLinksOnTheCallersHost()
     {
         var (_, api, _, client) = await SetUpAsync();
-        var request = Request("POST", "/api/erasures", """{"model": "tiny", "concepts": ["nudity"], "preset": "nudity"}""");
+        var request = Request(
+            "POST",
+            "/api/erasures",
+            """{"model": "tiny", "concepts": ["nudity"], "preset": "nudity"}"""
+        );
 
         var (status, body, headers) = await Execute(await api.StartAsync(request, client), request);
 
@@ -87,14 +106,23 @@ public class ErasureApiTests(AzuriteFixture azurite)
 
         var second = Request("POST", "/api/erasures", """{"concepts": [], "top": 1}""");
         var (_, problem, _) = await Execute(await api.StartAsync(second, client), second);
-        Assert.Equal(new[] { "concepts", "model", "top" }, problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).Order());
+        Assert.Equal(
+            new[] { "concepts", "model", "top" },
+            problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).Order()
+        );
         await foreach (var _ in client.GetAllInstancesAsync())
             Assert.Fail("nothing may start");
 
         var list = Request("GET", "/api/erasures", query: "?top=0&createdTimeFrom=yesterday");
-        var (listStatus, listProblem, _) = await Execute(await api.ListAsync(list, client, ErasureListQuery.From(list)), list);
+        var (listStatus, listProblem, _) = await Execute(
+            await api.ListAsync(list, client, ErasureListQuery.From(list)),
+            list
+        );
         Assert.Equal(400, listStatus);
-        Assert.Equal(new[] { "createdTimeFrom", "top" }, listProblem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).Order());
+        Assert.Equal(
+            new[] { "createdTimeFrom", "top" },
+            listProblem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).Order()
+        );
         var unknown = Request("GET", "/api/erasures/none");
         Assert.Equal(404, (await Execute(await api.GetAsync(unknown, client, "none"), unknown)).Status);
     }
@@ -107,7 +135,12 @@ public class ErasureApiTests(AzuriteFixture azurite)
 
         var first = await intake.StartFromBlobAsync(client, "cats/one.json", content, "\"0x1\"");
         var second = await intake.StartFromBlobAsync(client, "cats/one.json", content, "\"0x2\"");
-        var changed = await intake.StartFromBlobAsync(client, "cats/one.json", BinaryData.FromString("""{"model": "tiny", "concepts": ["dog"]}"""), "\"0x3\"");
+        var changed = await intake.StartFromBlobAsync(
+            client,
+            "cats/one.json",
+            BinaryData.FromString("""{"model": "tiny", "concepts": ["dog"]}"""),
+            "\"0x3\""
+        );
         var ignored = await intake.StartFromBlobAsync(client, "notes.txt", content, "\"0x4\"");
 
         Assert.Equal(IntakeOutcome.Started, first.Outcome);
@@ -117,10 +150,18 @@ public class ErasureApiTests(AzuriteFixture azurite)
         Assert.StartsWith("blob-cats-one-", first.InstanceId);
         Assert.Equal(IntakeOutcome.Ignored, ignored.Outcome);
 
-        var terminate = Request("POST", $"/api/erasures/{first.InstanceId}/terminate", query: "?reason=changed%20my%20mind");
+        var terminate = Request(
+            "POST",
+            $"/api/erasures/{first.InstanceId}/terminate",
+            query: "?reason=changed%20my%20mind"
+        );
         var terminated = await api.TerminateAsync(terminate, client, first.InstanceId!, terminate.Query["reason"]);
         Assert.Equal(202, (await Execute(terminated, terminate)).Status);
-        var result = PipelineJson.Deserialize<ErasureStatusDocument>((await account.Container(StorageNames.Results).GetBlobClient("cats/one.json").DownloadContentAsync()).Value.Content.ToString());
+        var result = PipelineJson.Deserialize<ErasureStatusDocument>(
+            (
+                await account.Container(StorageNames.Results).GetBlobClient("cats/one.json").DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
         Assert.Equal(("Terminated", first.InstanceId), (result.RuntimeStatus, result.InstanceId));
         Assert.Equal("changed my mind", result.Output!.Value.GetString());
         Assert.Equal("\"0x1\"", result.Request!.ETag);
@@ -132,7 +173,13 @@ public class ErasureApiTests(AzuriteFixture azurite)
         var metadata = new OrchestrationMetadata(TaskNames.ErasureOrchestrator, "x")
         {
             RuntimeStatus = OrchestrationRuntimeStatus.Failed,
-            FailureDetails = new Microsoft.DurableTask.TaskFailureDetails("ErasureFailedException", "Every run failed: run-0: epoch 0: boom", null, null, null),
+            FailureDetails = new Microsoft.DurableTask.TaskFailureDetails(
+                "ErasureFailedException",
+                "Every run failed: run-0: epoch 0: boom",
+                null,
+                null,
+                null
+            ),
             SerializedInput = """{"request": {"model": "m", "concepts": ["c"]}}""",
             SerializedCustomStatus = """{"runsCompleted": 0}""",
         };

@@ -3,13 +3,16 @@ using Rece.Testing;
 
 namespace Rece.Api.Tests;
 
-/// <summary>POST /api/erasures/{id}/events/{eventName}: the pipeline's own events cannot be forged through it, and nothing it refuses reaches the instance.</summary>
+/// <summary>POST /api/erasures/{id}/events/{eventName}: the pipeline's own events cannot be forged through it, and
+/// nothing it refuses reaches the instance.</summary>
 [Collection(AzuriteCollection.Name)]
 public class EventRouteTests(AzuriteFixture azurite)
 {
     private static async Task<string> PendingInstanceAsync(ApiTestKit kit)
     {
-        var (status, body, _) = await kit.StartAsync("""{"model": "tiny", "concepts": ["nudity"], "preset": "nudity"}""");
+        var (status, body, _) = await kit.StartAsync(
+            """{"model": "tiny", "concepts": ["nudity"], "preset": "nudity"}"""
+        );
         Assert.Equal(202, status);
         return body.GetProperty("id").GetString()!;
     }
@@ -23,15 +26,16 @@ public class EventRouteTests(AzuriteFixture azurite)
         return count;
     }
 
-    public static TheoryData<string> ForgedNames() => new()
-    {
-        GpuJob.EventNameOf("run-0", 0, 1),
-        "gpujobresult.run-0.epoch-0.attempt-1",
-        "GPUJOBRESULT.run-0.epoch-3.attempt-2",
-        "GpuJobStarted.run-0.epoch-0.attempt-1",
-        EvaluationShardJob.EventNameOf("run-0/epoch-1", "nudity", 0, 1),
-        EvaluationReportJob.EventNameOf("run-0", 1),
-    };
+    public static TheoryData<string> ForgedNames() =>
+        new()
+        {
+            GpuJob.EventNameOf("run-0", 0, 1),
+            "gpujobresult.run-0.epoch-0.attempt-1",
+            "GPUJOBRESULT.run-0.epoch-3.attempt-2",
+            "GpuJobStarted.run-0.epoch-0.attempt-1",
+            EvaluationShardJob.EventNameOf("run-0/epoch-1", "nudity", 0, 1),
+            EvaluationReportJob.EventNameOf("run-0", 1),
+        };
 
     [Theory]
     [MemberData(nameof(ForgedNames))]
@@ -40,10 +44,14 @@ public class EventRouteTests(AzuriteFixture azurite)
         var kit = await ApiTestKit.CreateAsync(azurite);
         string id = await PendingInstanceAsync(kit);
         int before = await ControlMessagesAsync(kit);
-        const string forged = """{"jobId": "x", "instanceId": "x", "run": "run-0", "epoch": 0, "attempt": 1, "succeeded": true}""";
+        const string forged =
+            """{"jobId": "x", "instanceId": "x", "run": "run-0", "epoch": 0, "attempt": 1, "succeeded": true}""";
 
         var request = ApiTestKit.Request("POST", $"/api/erasures/{id}/events/{eventName}", forged);
-        var (status, body, contentType) = await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(request, kit.Client, id, eventName), request);
+        var (status, body, contentType) = await ApiTestKit.Execute(
+            await kit.Api.RaiseEventAsync(request, kit.Client, id, eventName),
+            request
+        );
 
         Assert.Equal(403, status);
         Assert.Equal("application/problem+json", contentType);
@@ -78,7 +86,10 @@ public class EventRouteTests(AzuriteFixture azurite)
         int before = await ControlMessagesAsync(kit);
 
         var request = ApiTestKit.Request("POST", $"/api/erasures/{id}/events/x", "{}");
-        var (status, body, contentType) = await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(request, kit.Client, id, eventName), request);
+        var (status, body, contentType) = await ApiTestKit.Execute(
+            await kit.Api.RaiseEventAsync(request, kit.Client, id, eventName),
+            request
+        );
 
         Assert.Equal(400, status);
         Assert.Equal("application/problem+json", contentType);
@@ -94,11 +105,19 @@ public class EventRouteTests(AzuriteFixture azurite)
         string overlong = new('a', ErasureApi.MaxEventNameLength + 1);
 
         var tooLong = ApiTestKit.Request("POST", $"/api/erasures/{id}/events/x", "{}");
-        Assert.Equal(400, (await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(tooLong, kit.Client, id, overlong), tooLong)).Status);
+        Assert.Equal(
+            400,
+            (await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(tooLong, kit.Client, id, overlong), tooLong)).Status
+        );
 
         int before = await ControlMessagesAsync(kit);
         var ordinary = ApiTestKit.Request("POST", $"/api/erasures/{id}/events/approve", """{"ok": true}""");
-        Assert.Equal(202, (await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(ordinary, kit.Client, id, "approve"), ordinary)).Status);
+        Assert.Equal(
+            202,
+            (
+                await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(ordinary, kit.Client, id, "approve"), ordinary)
+            ).Status
+        );
         Assert.Equal(before + 1, await ControlMessagesAsync(kit));
     }
 
@@ -112,7 +131,10 @@ public class EventRouteTests(AzuriteFixture azurite)
         string id = await PendingInstanceAsync(kit);
         int before = await ControlMessagesAsync(kit);
         var request = ApiTestKit.Request("POST", $"/api/erasures/{id}/events/approve", body);
-        var (status, problem, _) = await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(request, kit.Client, id, "approve"), request);
+        var (status, problem, _) = await ApiTestKit.Execute(
+            await kit.Api.RaiseEventAsync(request, kit.Client, id, "approve"),
+            request
+        );
         Assert.Equal(400, status);
         Assert.Equal("$", problem.GetProperty("errors")[0].GetProperty("field").GetString());
         Assert.Equal(before, await ControlMessagesAsync(kit));
@@ -125,6 +147,11 @@ public class EventRouteTests(AzuriteFixture azurite)
         string id = await PendingInstanceAsync(kit);
         string nested = new string('[', 100_000) + new string(']', 100_000);
         var request = ApiTestKit.Request("POST", $"/api/erasures/{id}/events/approve", nested);
-        Assert.Equal(400, (await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(request, kit.Client, id, "approve"), request)).Status);
+        Assert.Equal(
+            400,
+            (
+                await ApiTestKit.Execute(await kit.Api.RaiseEventAsync(request, kit.Client, id, "approve"), request)
+            ).Status
+        );
     }
 }

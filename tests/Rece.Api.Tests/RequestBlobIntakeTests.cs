@@ -5,20 +5,26 @@ using Rece.Testing;
 
 namespace Rece.Api.Tests;
 
-/// <summary>Request blobs are judged by name and size before their content is read; hostile names write nothing anywhere.</summary>
+/// <summary>Request blobs are judged by name and size before their content is read; hostile names write nothing
+/// anywhere.</summary>
 [Collection(AzuriteCollection.Name)]
 public class RequestBlobIntakeTests(AzuriteFixture azurite)
 {
     private const string Valid = """{"model": "tiny", "concepts": ["cat"]}""";
 
     private static async Task<ErasureStatusDocument> ResultAsync(ApiTestKit kit, string blob) =>
-        PipelineJson.Deserialize<ErasureStatusDocument>((await kit.Account.Container(StorageNames.Results).GetBlobClient(blob).DownloadContentAsync()).Value.Content.ToString());
+        PipelineJson.Deserialize<ErasureStatusDocument>(
+            (
+                await kit.Account.Container(StorageNames.Results).GetBlobClient(blob).DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
 
     [Fact]
     public async Task ABlobListedAsTooLargeIsRefusedFromTheListingAloneWithAFailedResult()
     {
         var kit = await ApiTestKit.CreateAsync(azurite);
-        // Nothing by this name exists: had the intake tried to read it, the blob's absence would have made it "Ignored".
+        // Nothing by this name exists: had the intake tried to read it, the blob's absence would have made it
+        // "Ignored".
         var result = await kit.Intake.StartFromListedBlobAsync(kit.Client, "huge.json", 5L << 20, new ETag("\"0x1\""));
 
         Assert.Equal(IntakeOutcome.Rejected, result.Outcome);
@@ -67,7 +73,10 @@ public class RequestBlobIntakeTests(AzuriteFixture azurite)
 
         Assert.Equal(IntakeOutcome.Ignored, result.Outcome);
         Assert.Equal(0, await kit.InstanceCountAsync());
-        Assert.Equal(IntakeOutcome.Started, (await kit.Intake.StartFromBlobNameAsync(kit.Client, "changing.json")).Outcome);
+        Assert.Equal(
+            IntakeOutcome.Started,
+            (await kit.Intake.StartFromBlobNameAsync(kit.Client, "changing.json")).Outcome
+        );
     }
 
     [Theory]
@@ -84,14 +93,27 @@ public class RequestBlobIntakeTests(AzuriteFixture azurite)
     {
         var kit = await ApiTestKit.CreateAsync(azurite);
 
-        var fromContent = await kit.Intake.StartFromBlobAsync(kit.Client, name, BinaryData.FromString(Valid), "\"0x1\"");
+        var fromContent = await kit.Intake.StartFromBlobAsync(
+            kit.Client,
+            name,
+            BinaryData.FromString(Valid),
+            "\"0x1\""
+        );
         var fromEvent = await kit.Intake.StartFromBlobNameAsync(kit.Client, name, announcedLength: 5L << 20);
         var fromListing = await kit.Intake.StartFromListedBlobAsync(kit.Client, name, 5L << 20, new ETag("\"0x1\""));
 
         Assert.All(new[] { fromContent, fromEvent, fromListing }, r => Assert.Equal(IntakeOutcome.Ignored, r.Outcome));
         Assert.Contains("no result written", fromContent.Note);
         Assert.Equal(0, await kit.InstanceCountAsync());
-        foreach (var container in new[] { StorageNames.Results, StorageNames.Checkpoints, StorageNames.Reports, StorageNames.Models })
+        foreach (
+            var container in new[]
+            {
+                StorageNames.Results,
+                StorageNames.Checkpoints,
+                StorageNames.Reports,
+                StorageNames.Models,
+            }
+        )
             Assert.DoesNotContain(await kit.BlobsAsync(container), n => n != "tiny/model_index.json");
     }
 
@@ -99,8 +121,18 @@ public class RequestBlobIntakeTests(AzuriteFixture azurite)
     public async Task AnOverlongNameIsIgnoredAndALoneSurrogateToo()
     {
         var kit = await ApiTestKit.CreateAsync(azurite);
-        var overlong = await kit.Intake.StartFromBlobAsync(kit.Client, new string('a', ErasureIntake.MaxBlobNameLength) + ".json", BinaryData.FromString(Valid), null);
-        var surrogate = await kit.Intake.StartFromBlobAsync(kit.Client, "x\ud800.json", BinaryData.FromString(Valid), null);
+        var overlong = await kit.Intake.StartFromBlobAsync(
+            kit.Client,
+            new string('a', ErasureIntake.MaxBlobNameLength) + ".json",
+            BinaryData.FromString(Valid),
+            null
+        );
+        var surrogate = await kit.Intake.StartFromBlobAsync(
+            kit.Client,
+            "x\ud800.json",
+            BinaryData.FromString(Valid),
+            null
+        );
         Assert.Equal((IntakeOutcome.Ignored, IntakeOutcome.Ignored), (overlong.Outcome, surrogate.Outcome));
         Assert.Empty(await kit.BlobsAsync(StorageNames.Results));
         Assert.Equal(0, await kit.InstanceCountAsync());

@@ -21,19 +21,55 @@ internal static class RequestFuzzCorpus
 
     private static readonly Func<JsonNode?>[] Swaps =
     [
-        () => null, () => JsonValue.Create(true), () => JsonValue.Create(0), () => JsonValue.Create(-1), () => JsonValue.Create(""),
-        () => JsonValue.Create("x"), () => new JsonArray(), () => new JsonObject(), () => new JsonArray(JsonValue.Create(1), null),
-        () => JsonValue.Create(double.MaxValue), () => JsonValue.Create(long.MinValue), () => JsonValue.Create(1e-320),
+        () => null,
+        () => JsonValue.Create(true),
+        () => JsonValue.Create(0),
+        () => JsonValue.Create(-1),
+        () => JsonValue.Create(""),
+        () => JsonValue.Create("x"),
+        () => new JsonArray(),
+        () => new JsonObject(),
+        () => new JsonArray(JsonValue.Create(1), null),
+        () => JsonValue.Create(double.MaxValue),
+        () => JsonValue.Create(long.MinValue),
+        () => JsonValue.Create(1e-320),
     ];
 
     /// <summary>Raw number texts System.Text.Json keeps as they are: beyond double, int and long.</summary>
-    private static readonly string[] HugeNumbers = ["1e400", "-1e400", "99999999999999999999999999999999", "2147483648", "-2147483649", "1E+9", "0.0000000000000000000000000001", "-0"];
+    private static readonly string[] HugeNumbers =
+    [
+        "1e400",
+        "-1e400",
+        "99999999999999999999999999999999",
+        "2147483648",
+        "-2147483649",
+        "1E+9",
+        "0.0000000000000000000000000001",
+        "-0",
+    ];
 
     private static readonly string[] HostileStrings =
     [
-        "..", "../models", "../../checkpoints/x", "tiny/../../reports", "/etc/passwd", "C:\\Windows", "a\\..\\b", "tiny/./x", "tiny//x",
-        "\u0000", "nul\u0000byte", "\u0007bell", "line\nbreak", "\u202Eevil\u202C", "\uFEFF", "\uD83D\uDE00 emoji", "\u00e9\u0301", "%2e%2e/x",
-        new string('a', 100_000), new string('\u00e9', 20_000),
+        "..",
+        "../models",
+        "../../checkpoints/x",
+        "tiny/../../reports",
+        "/etc/passwd",
+        "C:\\Windows",
+        "a\\..\\b",
+        "tiny/./x",
+        "tiny//x",
+        "\u0000",
+        "nul\u0000byte",
+        "\u0007bell",
+        "line\nbreak",
+        "\u202Eevil\u202C",
+        "\uFEFF",
+        "\uD83D\uDE00 emoji",
+        "\u00e9\u0301",
+        "%2e%2e/x",
+        new string('a', 100_000),
+        new string('\u00e9', 20_000),
     ];
 
     public static IEnumerable<(string Name, string Json)> Cases()
@@ -57,22 +93,48 @@ internal static class RequestFuzzCorpus
                 foreach (var number in HugeNumbers)
                     yield return ($"v{v} {path} = {number}", ReplaceRaw(valid, path, number));
                 for (int h = 0; h < HostileStrings.Length; h++)
-                    yield return ($"v{v} {path} = hostile string {h}", Replace(valid, path, JsonValue.Create(HostileStrings[h])));
+                    yield return (
+                        $"v{v} {path} = hostile string {h}",
+                        Replace(valid, path, JsonValue.Create(HostileStrings[h]))
+                    );
             }
             foreach (var field in new[] { "model", "output" })
             {
-                foreach (var climb in new[] { "../x", "../../checkpoints", "a/../../b", "/abs", "a\\b", "a//b", "./a", "..", "a/..", "\u0000" })
+                foreach (
+                    var climb in new[]
+                    {
+                        "../x",
+                        "../../checkpoints",
+                        "a/../../b",
+                        "/abs",
+                        "a\\b",
+                        "a//b",
+                        "./a",
+                        "..",
+                        "a/..",
+                        "\u0000",
+                    }
+                )
                     yield return ($"v{v} {field} = {Escape(climb)}", Replace(valid, field, JsonValue.Create(climb)));
             }
             yield return ($"v{v} unknown field", Replace(valid, "colour", JsonValue.Create("red")));
-            yield return ($"v{v} duplicate model", valid.Replace("\"model\": \"tiny\"", "\"model\": \"tiny\", \"model\": \"../x\""));
+            yield return (
+                $"v{v} duplicate model",
+                valid.Replace("\"model\": \"tiny\"", "\"model\": \"tiny\", \"model\": \"../x\"")
+            );
         }
         // Deep nesting: in a field, at the top, and as an unclosed prefix.
         foreach (int depth in new[] { 63, 64, 65, 1_000, 100_000 })
         {
             string nested = new string('[', depth) + "\"cat\"" + new string(']', depth);
             yield return ($"concepts nested {depth}", $$"""{"model": "tiny", "concepts": {{nested}}}""");
-            yield return ($"top nested {depth}", new string('{', 1) + string.Concat(Enumerable.Repeat("\"a\":{", depth)) + string.Concat(Enumerable.Repeat("}", depth)) + "}");
+            yield return (
+                $"top nested {depth}",
+                new string('{', 1)
+                    + string.Concat(Enumerable.Repeat("\"a\":{", depth))
+                    + string.Concat(Enumerable.Repeat("}", depth))
+                    + "}"
+            );
             yield return ($"unclosed {depth}", new string('[', depth));
         }
         // Huge arrays and objects.
@@ -80,9 +142,18 @@ internal static class RequestFuzzCorpus
         {
             string concepts = string.Join(",", Enumerable.Range(0, count).Select(i => $"\"c{i}\""));
             yield return ($"{count} concepts", $$"""{"model": "tiny", "concepts": [{{concepts}}]}""");
-            yield return ($"{count} preserve", $$"""{"model": "tiny", "concepts": ["cat"], "preserve": [{{concepts}}]}""");
-            string numbers = string.Join(",", Enumerable.Range(1, count).Select(i => (i / 1e6).ToString("R", CultureInfo.InvariantCulture)));
-            yield return ($"{count} sweep values", $$$"""{"model": "tiny", "concepts": ["cat"], "sweep": {"reg": [{{{numbers}}}], "epochs": [1, 2, 3]}}""");
+            yield return (
+                $"{count} preserve",
+                $$"""{"model": "tiny", "concepts": ["cat"], "preserve": [{{concepts}}]}"""
+            );
+            string numbers = string.Join(
+                ",",
+                Enumerable.Range(1, count).Select(i => (i / 1e6).ToString("R", CultureInfo.InvariantCulture))
+            );
+            yield return (
+                $"{count} sweep values",
+                $$$"""{"model": "tiny", "concepts": ["cat"], "sweep": {"reg": [{{{numbers}}}], "epochs": [1, 2, 3]}}"""
+            );
             string members = string.Join(",", Enumerable.Range(0, count).Select(i => $"\"f{i}\": {i}"));
             yield return ($"{count} unknown fields", $$"""{"model": "tiny", "concepts": ["cat"], {{members}}}""");
         }
@@ -107,7 +178,8 @@ internal static class RequestFuzzCorpus
         }
     }
 
-    /// <summary>Every member path of the document, e.g. "sweep.reg" or "evaluation.generation.steps" (array members by their array).</summary>
+    /// <summary>Every member path of the document, e.g. "sweep.reg" or "evaluation.generation.steps" (array members by
+    /// their array).</summary>
     private static IEnumerable<string> Paths(JsonNode node, string prefix = "")
     {
         if (node is not JsonObject obj)
@@ -141,5 +213,6 @@ internal static class RequestFuzzCorpus
         return Replace(json, path, JsonValue.Create("__raw__")).Replace(marker, rawNumber);
     }
 
-    private static string Escape(string text) => string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+    private static string Escape(string text) =>
+        string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 }

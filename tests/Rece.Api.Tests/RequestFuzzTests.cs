@@ -24,7 +24,11 @@ public class RequestFuzzTests(AzuriteFixture azurite)
                 var (status, body, contentType) = await kit.StartAsync(json);
                 if (status == 202)
                     accepted++;
-                else if (status is not (400 or 413) || contentType != "application/problem+json" || body.GetProperty("detail").GetString() is not { Length: > 0 })
+                else if (
+                    status is not (400 or 413)
+                    || contentType != "application/problem+json"
+                    || body.GetProperty("detail").GetString() is not { Length: > 0 }
+                )
                     failures.Add($"{name}: {status} {contentType}");
             }
             catch (Exception e)
@@ -33,7 +37,10 @@ public class RequestFuzzTests(AzuriteFixture azurite)
             }
         }
         Assert.True(cases > 1000, $"only {cases} cases");
-        Assert.True(failures.Count == 0, $"{failures.Count} of {cases} cases failed:\n" + string.Join("\n", failures.Take(40)));
+        Assert.True(
+            failures.Count == 0,
+            $"{failures.Count} of {cases} cases failed:\n" + string.Join("\n", failures.Take(40))
+        );
         Assert.Equal(accepted, await kit.InstanceCountAsync());
     }
 }

@@ -1,6 +1,7 @@
 namespace Rece.Cli.Tests;
 
-/// <summary>What the command-line tests share: a temporary folder, `rece` run in-process, and a tiny fixture model.</summary>
+/// <summary>What the command-line tests share: a temporary folder, `rece` run in-process, and a tiny fixture
+/// model.</summary>
 public abstract class CommandLineTest : IDisposable
 {
     protected CommandLineTest() => Directory.CreateDirectory(Root);

@@ -2,7 +2,8 @@ using Rece.Models.Devices;
 
 namespace Rece.Cli.Tests;
 
-/// <summary>--device on every command that computes: a CUDA request without CUDA is a clean error, and nothing is written.</summary>
+/// <summary>--device on every command that computes: a CUDA request without CUDA is a clean error, and nothing is
+/// written.</summary>
 public class DeviceOptionTests : CommandLineTest
 {
     [Theory]
@@ -20,7 +21,20 @@ public class DeviceOptionTests : CommandLineTest
         {
             "generate" => new[] { "generate", "--model", model, "--prompt", "a cat", "--steps", "2", "--out", output },
             "erase" => new[] { "erase", "--model", model, "--concept", "nudity", "--out", output },
-            _ => new[] { "evaluate", "--model", model, "--suite", "nudity", "--limit", "1", "--steps", "2", "--out", output },
+            _ => new[]
+            {
+                "evaluate",
+                "--model",
+                model,
+                "--suite",
+                "nudity",
+                "--limit",
+                "1",
+                "--steps",
+                "2",
+                "--out",
+                output,
+            },
         };
         var (exit, _, stderr) = Rece(args.Concat(new[] { "--device", device }).ToArray());
         Assert.Equal(2, exit);
@@ -33,7 +47,19 @@ public class DeviceOptionTests : CommandLineTest
     public void TheChosenDeviceIsInTheProgressOutput()
     {
         string model = Fixture();
-        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompt", "a cat", "--steps", "2", "--out", Path.Combine(Root, "img"), "--device", "cpu");
+        var (exit, _, stderr) = Rece(
+            "generate",
+            "--model",
+            model,
+            "--prompt",
+            "a cat",
+            "--steps",
+            "2",
+            "--out",
+            Path.Combine(Root, "img"),
+            "--device",
+            "cpu"
+        );
         Assert.True(exit == 0, stderr);
         Assert.Contains("device: cpu (", stderr);
     }

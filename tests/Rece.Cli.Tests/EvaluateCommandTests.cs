@@ -19,8 +19,20 @@ public sealed class EvaluateCommandTests : CommandLineTest
     public void Evaluates_image_folders_and_reports_what_it_skipped()
     {
         string output = Path.Combine(Root, "out");
-        var (exit, stdout, stderr) = Rece("evaluate", "--suite", "nudity", "--images", Images("edited", 21, 296), "--baseline-images", Images("base", 21, 296),
-            "--limit", "2", "--out", output, "--quiet");
+        var (exit, stdout, stderr) = Rece(
+            "evaluate",
+            "--suite",
+            "nudity",
+            "--images",
+            Images("edited", 21, 296),
+            "--baseline-images",
+            Images("base", 21, 296),
+            "--limit",
+            "2",
+            "--out",
+            output,
+            "--quiet"
+        );
         Assert.True(exit == 0, stderr);
         Assert.Contains("skipped nudenet: NudeNet", stdout);
         Assert.Contains("skipped embedding-measures", stdout);
@@ -30,8 +42,21 @@ public sealed class EvaluateCommandTests : CommandLineTest
         Assert.Equal(new[] { "baseline", "edited" }, report.Summaries.Select(s => s.Role));
         Assert.Empty(report.Metrics);
 
-        var (shardExit, shardOut, _) = Rece("evaluate", "--suite", "nudity", "--images", Path.Combine(Root, "edited"), "--limit", "2", "--shard", "2/2",
-            "--out", Path.Combine(Root, "out2"), "--json", "--quiet");
+        var (shardExit, shardOut, _) = Rece(
+            "evaluate",
+            "--suite",
+            "nudity",
+            "--images",
+            Path.Combine(Root, "edited"),
+            "--limit",
+            "2",
+            "--shard",
+            "2/2",
+            "--out",
+            Path.Combine(Root, "out2"),
+            "--json",
+            "--quiet"
+        );
         Assert.Equal(0, shardExit);
         var shard = EvaluationReport.Parse(shardOut);
         Assert.Equal(296, Assert.Single(shard.Images).CaseNumber);
@@ -40,11 +65,45 @@ public sealed class EvaluateCommandTests : CommandLineTest
     [Fact]
     public void Generates_both_models_with_the_sampler_as_a_user_runs_it()
     {
-        string model = Fixture(), erased = Path.Combine(Root, "erased"), output = Path.Combine(Root, "eval");
-        Assert.Equal(0, Rece("erase", "--model", model, "--concept", "nudity", "--preset", "nudity", "--out", erased, "--quiet").Exit);
+        string model = Fixture(),
+            erased = Path.Combine(Root, "erased"),
+            output = Path.Combine(Root, "eval");
+        Assert.Equal(
+            0,
+            Rece(
+                "erase",
+                "--model",
+                model,
+                "--concept",
+                "nudity",
+                "--preset",
+                "nudity",
+                "--out",
+                erased,
+                "--quiet"
+            ).Exit
+        );
 
-        var (exit, stdout, stderr) = Rece("evaluate", "--model", erased, "--baseline", model, "--suite", "ring-a-bell", "--limit", "2",
-            "--steps", "2", "--size", "64", "--scheduler", "euler", "--out", output, "--quiet");
+        var (exit, stdout, stderr) = Rece(
+            "evaluate",
+            "--model",
+            erased,
+            "--baseline",
+            model,
+            "--suite",
+            "ring-a-bell",
+            "--limit",
+            "2",
+            "--steps",
+            "2",
+            "--size",
+            "64",
+            "--scheduler",
+            "euler",
+            "--out",
+            output,
+            "--quiet"
+        );
 
         Assert.True(exit == 0, stderr);
         var report = EvaluationReport.Parse(File.ReadAllText(Path.Combine(output, EvaluationReport.FileName)));
@@ -52,7 +111,9 @@ public sealed class EvaluateCommandTests : CommandLineTest
         Assert.All(report.Sources.Values, s => Assert.Contains("2 euler steps", s));
         Assert.Contains("skipped nudenet", stdout);
         Assert.True(File.Exists(Path.Combine(output, EvaluationJob.AttackEmbeddingsFile)));
-        Assert.True(new FileInfo(Path.Combine(output, "images", "edited", $"{report.Images[^1].CaseNumber}.png")).Length > 0);
+        Assert.True(
+            new FileInfo(Path.Combine(output, "images", "edited", $"{report.Images[^1].CaseNumber}.png")).Length > 0
+        );
     }
 
     [Fact]
@@ -63,16 +124,39 @@ public sealed class EvaluateCommandTests : CommandLineTest
         Assert.Contains("error: ", notAModel.Err);
         Assert.Contains("model_index.json", notAModel.Err);
 
-        var badShard = Rece("evaluate", "--suite", "nudity", "--images", Images("e"), "--shard", "3/2", "--out", Path.Combine(Root, "o2"));
+        var badShard = Rece(
+            "evaluate",
+            "--suite",
+            "nudity",
+            "--images",
+            Images("e"),
+            "--shard",
+            "3/2",
+            "--out",
+            Path.Combine(Root, "o2")
+        );
         Assert.Equal(2, badShard.Exit);
         Assert.Contains("--shard", badShard.Err);
 
-        var missingImage = Rece("evaluate", "--suite", "coco", "--images", Images("e2"), "--limit", "1", "--out", Path.Combine(Root, "o3"));
+        var missingImage = Rece(
+            "evaluate",
+            "--suite",
+            "coco",
+            "--images",
+            Images("e2"),
+            "--limit",
+            "1",
+            "--out",
+            Path.Combine(Root, "o3")
+        );
         Assert.Equal(2, missingImage.Exit);
         Assert.Contains("has no image for case 0", missingImage.Err);
         Assert.False(Directory.Exists(Path.Combine(Root, "o3")));
 
-        Assert.NotEqual(0, Rece("evaluate", "--suite", "fid", "--images", Root, "--out", Path.Combine(Root, "o4")).Exit);
+        Assert.NotEqual(
+            0,
+            Rece("evaluate", "--suite", "fid", "--images", Root, "--out", Path.Combine(Root, "o4")).Exit
+        );
     }
 
     [Fact]
@@ -83,7 +167,24 @@ public sealed class EvaluateCommandTests : CommandLineTest
         var stderr = new StringWriter();
         var command = Commands.EvaluateCommand.Build(stdout, stderr, generator);
         var root = new System.CommandLine.RootCommand { command };
-        int exit = root.Parse(new[] { "evaluate", "--suite", "coco", "--model", Path.Combine(Root, "m"), "--baseline", Path.Combine(Root, "b"), "--limit", "3", "--out", Path.Combine(Root, "o"), "--quiet" }).Invoke();
+        int exit = root.Parse(
+                new[]
+                {
+                    "evaluate",
+                    "--suite",
+                    "coco",
+                    "--model",
+                    Path.Combine(Root, "m"),
+                    "--baseline",
+                    Path.Combine(Root, "b"),
+                    "--limit",
+                    "3",
+                    "--out",
+                    Path.Combine(Root, "o"),
+                    "--quiet",
+                }
+            )
+            .Invoke();
         Assert.True(exit == 0, stderr.ToString());
         Assert.Equal(new[] { Path.Combine(Root, "m"), Path.Combine(Root, "b") }, generator.Models);
         var report = EvaluationReport.Parse(File.ReadAllText(Path.Combine(Root, "o", EvaluationReport.FileName)));
@@ -106,7 +207,8 @@ public sealed class EvaluateCommandTests : CommandLineTest
         {
             public string Description => "solid colour for " + model;
 
-            public RgbImage Generate(GenerationRequest request) => RgbImage.Filled(16, 16, (byte)(request.Case.Seed % 256 ?? 0), 0, 0);
+            public RgbImage Generate(GenerationRequest request) =>
+                RgbImage.Filled(16, 16, (byte)(request.Case.Seed % 256 ?? 0), 0, 0);
         }
     }
 }

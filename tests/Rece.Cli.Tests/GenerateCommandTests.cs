@@ -12,8 +12,33 @@ public class GenerateCommandTests : CommandLineTest
         File.WriteAllText(csv, "case_number,prompt,evaluation_seed\n4,a cat,1\n5,a dog,2\n6,a car,3\n");
         string output = Path.Combine(Root, "images");
 
-        var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "2/2", "--out", output,
-            "--steps", "3", "--guidance", "6", "--seed", "9", "--size", "64", "--scheduler", "euler", "--batch", "2", "--precision", "fp32");
+        var (exit, stdout, stderr) = Rece(
+            "generate",
+            "--model",
+            model,
+            "--prompts",
+            csv,
+            "--limit",
+            "3",
+            "--shard",
+            "2/2",
+            "--out",
+            output,
+            "--steps",
+            "3",
+            "--guidance",
+            "6",
+            "--seed",
+            "9",
+            "--size",
+            "64",
+            "--scheduler",
+            "euler",
+            "--batch",
+            "2",
+            "--precision",
+            "fp32"
+        );
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("wrote 2 image(s), skipped 0 existing", stdout);
@@ -22,8 +47,31 @@ public class GenerateCommandTests : CommandLineTest
         var entries = GenerationManifest.ReadFolder(output);
         Assert.All(entries, e => Assert.Equal(("euler", 3, 6.0), (e.Scheduler, e.Steps, e.Guidance)));
 
-        (exit, stdout, _) = Rece("generate", "--model", model, "--prompts", csv, "--limit", "3", "--shard", "2/2", "--out", output,
-            "--steps", "3", "--guidance", "6", "--seed", "9", "--size", "64", "--scheduler", "euler", "--batch", "2");
+        (exit, stdout, _) = Rece(
+            "generate",
+            "--model",
+            model,
+            "--prompts",
+            csv,
+            "--limit",
+            "3",
+            "--shard",
+            "2/2",
+            "--out",
+            output,
+            "--steps",
+            "3",
+            "--guidance",
+            "6",
+            "--seed",
+            "9",
+            "--size",
+            "64",
+            "--scheduler",
+            "euler",
+            "--batch",
+            "2"
+        );
         Assert.Equal(0, exit);
         Assert.Contains("wrote 0 image(s), skipped 2 existing", stdout);
     }
@@ -32,10 +80,23 @@ public class GenerateCommandTests : CommandLineTest
     public void ASinglePromptUsesTheDefaults()
     {
         string model = Fixture();
-        var (exit, stdout, stderr) = Rece("generate", "--model", model, "--prompt", "a photo of a cat", "--out", Path.Combine(Root, "one"), "--steps", "2");
+        var (exit, stdout, stderr) = Rece(
+            "generate",
+            "--model",
+            model,
+            "--prompt",
+            "a photo of a cat",
+            "--out",
+            Path.Combine(Root, "one"),
+            "--steps",
+            "2"
+        );
         Assert.True(exit == 0, stderr);
         var entry = GenerationManifest.ReadFolder(Path.Combine(Root, "one")).Single();
-        Assert.Equal(("0.png", 0UL, 7.5, 64, "lms", "fp32"), (entry.File, entry.Seed, entry.Guidance, entry.Width, entry.Scheduler, entry.Precision));
+        Assert.Equal(
+            ("0.png", 0UL, 7.5, 64, "lms", "fp32"),
+            (entry.File, entry.Seed, entry.Guidance, entry.Width, entry.Scheduler, entry.Precision)
+        );
         Assert.Contains("wrote 1 image(s)", stdout);
     }
 
@@ -49,7 +110,17 @@ public class GenerateCommandTests : CommandLineTest
         string model = Fixture();
         string csv = Path.Combine(Root, "p.csv");
         File.WriteAllText(csv, "prompt\na\n");
-        var (exit, _, stderr) = Rece("generate", "--model", model, "--prompts", csv, "--out", Path.Combine(Root, "x"), option, value);
+        var (exit, _, stderr) = Rece(
+            "generate",
+            "--model",
+            model,
+            "--prompts",
+            csv,
+            "--out",
+            Path.Combine(Root, "x"),
+            option,
+            value
+        );
         Assert.Equal(2, exit);
         Assert.StartsWith("error: ", stderr);
         Assert.Contains(message, stderr);

@@ -4,7 +4,8 @@ using Rece.Models.Safetensors;
 
 namespace Rece.Cli.Tests;
 
-/// <summary>Inputs the math or the parsers cannot use get one clean `error:` line and exit code 2, never a stack trace, and nothing is written.</summary>
+/// <summary>Inputs the math or the parsers cannot use get one clean `error:` line and exit code 2, never a stack trace,
+/// and nothing is written.</summary>
 public sealed class HostileInputTests : CommandLineTest
 {
     [Theory]
@@ -14,7 +15,19 @@ public sealed class HostileInputTests : CommandLineTest
     {
         string model = Fixture();
         string output = Path.Combine(Root, "out");
-        var (exit, _, stderr) = Rece("erase", "--model", model, "--concept", "nudity", "--out", output, "--patch-only", "--quiet", option, value);
+        var (exit, _, stderr) = Rece(
+            "erase",
+            "--model",
+            model,
+            "--concept",
+            "nudity",
+            "--out",
+            output,
+            "--patch-only",
+            "--quiet",
+            option,
+            value
+        );
 
         Assert.Equal(2, exit);
         Assert.StartsWith("error: ", stderr);
@@ -43,7 +56,17 @@ public sealed class HostileInputTests : CommandLineTest
             stream.Write(nan);
         }
         string output = Path.Combine(Root, "out");
-        var (exit, _, stderr) = Rece("erase", "--model", model, "--concept", "nudity", "--out", output, "--patch-only", "--quiet");
+        var (exit, _, stderr) = Rece(
+            "erase",
+            "--model",
+            model,
+            "--concept",
+            "nudity",
+            "--out",
+            output,
+            "--patch-only",
+            "--quiet"
+        );
 
         Assert.Equal(2, exit);
         Assert.StartsWith("error: ", stderr);
@@ -63,7 +86,17 @@ public sealed class HostileInputTests : CommandLineTest
         bytes.CopyTo(file, 8);
         File.WriteAllBytes(weights, file);
 
-        var (exit, _, stderr) = Rece("erase", "--model", model, "--concept", "nudity", "--out", Path.Combine(Root, "out"), "--patch-only", "--quiet");
+        var (exit, _, stderr) = Rece(
+            "erase",
+            "--model",
+            model,
+            "--concept",
+            "nudity",
+            "--out",
+            Path.Combine(Root, "out"),
+            "--patch-only",
+            "--quiet"
+        );
 
         Assert.Equal(2, exit);
         Assert.StartsWith("error: ", stderr);

@@ -1,6 +1,7 @@
 namespace Rece.Cli.Tests;
 
-/// <summary>`rece serve` and `rece worker` refuse bad configuration with one error line, before connecting anywhere.</summary>
+/// <summary>`rece serve` and `rece worker` refuse bad configuration with one error line, before connecting
+/// anywhere.</summary>
 public class PipelineCommandTests
 {
     private static (int Exit, string Err) Rece(params string[] args)
@@ -83,7 +84,10 @@ public class PipelineCommandTests
             {
                 var (exit, err) = Rece([.. args, "--storage", "UseDevelopmentStorage=true"]);
                 Assert.Equal(ReceCommandLine.BadInput, exit);
-                Assert.Equal($"error: RECE_MODEL_CACHE_MAX_GB must be a positive number of gigabytes, got \"{value}\": set it to e.g. 50, or unset it for the default of 100", err.Trim());
+                Assert.Equal(
+                    $"error: RECE_MODEL_CACHE_MAX_GB must be a positive number of gigabytes, got \"{value}\": set it to e.g. 50, or unset it for the default of 100",
+                    err.Trim()
+                );
             }
         }
         finally
@@ -101,7 +105,15 @@ public class PipelineCommandTests
         try
         {
             // The environment's hub is bad; the option's is good, so the error is the other bad setting alone.
-            (exit, err) = Rece("worker", "--storage", "UseDevelopmentStorage=true", "--hub", "goodhub", "--max-dequeue", "0");
+            (exit, err) = Rece(
+                "worker",
+                "--storage",
+                "UseDevelopmentStorage=true",
+                "--hub",
+                "goodhub",
+                "--max-dequeue",
+                "0"
+            );
         }
         finally
         {

@@ -12,7 +12,18 @@ public class ReceCommandLineTests : CommandLineTest
         string model = Fixture();
         string output = Path.Combine(Root, "erased");
 
-        var (exit, stdout, stderr) = Rece("erase", "--model", model, "--concept", "nudity", "--preset", "nudity", "--out", output, "--json");
+        var (exit, stdout, stderr) = Rece(
+            "erase",
+            "--model",
+            model,
+            "--concept",
+            "nudity",
+            "--preset",
+            "nudity",
+            "--out",
+            output,
+            "--json"
+        );
 
         Assert.True(exit == 0, stderr);
         var report = ErasureReport.Parse(stdout);
@@ -29,15 +40,55 @@ public class ReceCommandLineTests : CommandLineTest
         string model = Fixture();
         string preserve = Path.Combine(Root, "keep.txt");
         File.WriteAllText(preserve, "a photo of a dog\n");
-        var (exit, stdout, stderr) = Rece("erase", "--model", model, "--concept", "cat", "--concept", "kitten", "--out", Path.Combine(Root, "o"),
-            "--preset", "object", "--method", "rece", "--epochs", "2", "--guide", " ", "--preserve", "a tree", "--preserve-file", preserve,
-            "--uce-lambda", "0.4", "--lambda", "0.2", "--preserve-scale", "0.3", "--reg", "0.05", "--force", "--patch-only", "--quiet");
+        var (exit, stdout, stderr) = Rece(
+            "erase",
+            "--model",
+            model,
+            "--concept",
+            "cat",
+            "--concept",
+            "kitten",
+            "--out",
+            Path.Combine(Root, "o"),
+            "--preset",
+            "object",
+            "--method",
+            "rece",
+            "--epochs",
+            "2",
+            "--guide",
+            " ",
+            "--preserve",
+            "a tree",
+            "--preserve-file",
+            preserve,
+            "--uce-lambda",
+            "0.4",
+            "--lambda",
+            "0.2",
+            "--preserve-scale",
+            "0.3",
+            "--reg",
+            "0.05",
+            "--force",
+            "--patch-only",
+            "--quiet"
+        );
         Assert.True(exit == 0, stderr);
         Assert.Equal("", stderr);
         Assert.Contains("rece-epoch-2", stdout);
         var report = ErasureReport.Parse(File.ReadAllText(Path.Combine(Root, "o", ErasureReport.FileName)));
         Assert.Equal(new[] { "a tree", "a photo of a dog" }, report.Inputs.Preserve);
-        Assert.Equal((0.4, 0.2, 0.3, 0.05, 2), (report.Parameters!.UceLambda, report.Parameters.Lambda, report.Parameters.PreserveScale, report.Parameters.Regularizer, report.Parameters.Epochs));
+        Assert.Equal(
+            (0.4, 0.2, 0.3, 0.05, 2),
+            (
+                report.Parameters!.UceLambda,
+                report.Parameters.Lambda,
+                report.Parameters.PreserveScale,
+                report.Parameters.Regularizer,
+                report.Parameters.Epochs
+            )
+        );
     }
 
     [Fact]
@@ -59,8 +110,17 @@ public class ReceCommandLineTests : CommandLineTest
     [InlineData("--preserve-scale", "-0.5", "--preserve-scale must be zero or a positive number")]
     public void ASettingOutsideItsDeclaredRuleIsRefusedNamingTheOption(string option, string value, string message)
     {
-        var (exit, _, stderr) = Rece("erase", "--model", Fixture(), "--concept", "cat", "--out", Path.Combine(Root, "o"),
-            option, value);
+        var (exit, _, stderr) = Rece(
+            "erase",
+            "--model",
+            Fixture(),
+            "--concept",
+            "cat",
+            "--out",
+            Path.Combine(Root, "o"),
+            option,
+            value
+        );
         Assert.Equal(2, exit);
         Assert.StartsWith("error: ", stderr, StringComparison.Ordinal);
         Assert.Contains(message, stderr, StringComparison.Ordinal);
@@ -72,8 +132,19 @@ public class ReceCommandLineTests : CommandLineTest
     {
         string model = Fixture();
         string patchOnly = Path.Combine(Root, "patch");
-        Assert.Equal(0, Rece("erase", "--model", model, "--concept", "nudity", "--out", patchOnly, "--patch-only", "--quiet").Exit);
-        var (exit, stdout, stderr) = Rece("apply-patch", "--model", model, "--patch", Path.Combine(patchOnly, "rece-patch.safetensors"), "--out", Path.Combine(Root, "rebuilt"));
+        Assert.Equal(
+            0,
+            Rece("erase", "--model", model, "--concept", "nudity", "--out", patchOnly, "--patch-only", "--quiet").Exit
+        );
+        var (exit, stdout, stderr) = Rece(
+            "apply-patch",
+            "--model",
+            model,
+            "--patch",
+            Path.Combine(patchOnly, "rece-patch.safetensors"),
+            "--out",
+            Path.Combine(Root, "rebuilt")
+        );
         Assert.True(exit == 0, stderr);
         Assert.Contains("wrote", stdout);
         Assert.True(File.Exists(Path.Combine(Root, "rebuilt", "text_encoder", "model.safetensors")));

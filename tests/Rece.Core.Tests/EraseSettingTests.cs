@@ -20,7 +20,8 @@ public sealed class EraseSettingTests
         Assert.Equal("preset", EraseSetting.Named("reg").DefaultText);
         Assert.Equal(
             new[] { "reg", "epochs", "lambda", "preserveScale", "derivation", "preserveMode" },
-            EraseSetting.Sweepables.Select(s => s.Name));
+            EraseSetting.Sweepables.Select(s => s.Name)
+        );
         Assert.Equal(new[] { "regzero", "standardreg", "surrogatereg" }, EraseSetting.Named("derivation").Choices);
         Assert.Equal("regzero", EraseSetting.Named("derivation").DefaultText);
     }

@@ -21,7 +21,8 @@ public class ClosedFormEditTests
 
         // Gradient of lambda||W'-W||^2 + s_e sum||W'c - Wg||^2 + s_p sum||W'r - Wr||^2 (halved).
         Tensor Gradient(Tensor x) =>
-            x.sub(w).mul(scales.Lambda)
+            x.sub(w)
+                .mul(scales.Lambda)
                 .add(x.mm(erased.t()).sub(w.mm(targets.t())).mm(erased).mul(scales.EraseScale))
                 .add(x.mm(preserve.t()).sub(w.mm(preserve.t())).mm(preserve).mul(scales.PreserveScale));
 
@@ -39,13 +40,21 @@ public class ClosedFormEditTests
         var erased = Normal(g, 6, 16);
         var targets = Normal(g, 6, 16);
 
-        using var factor = ClosedFormEdit.Solve(erased, targets, zeros(16, 16, dtype: ScalarType.Float64), new EditScales(1e-9, 1.0, 0.0));
+        using var factor = ClosedFormEdit.Solve(
+            erased,
+            targets,
+            zeros(16, 16, dtype: ScalarType.Float64),
+            new EditScales(1e-9, 1.0, 0.0)
+        );
         var edited = w.mm(factor.ToDense());
 
         var mapped = edited.mm(erased.t());
         var wanted = w.mm(targets.t());
         Assert.True(RandomProblem.RelativeError(mapped, wanted) < 1e-6);
-        Assert.True(RandomProblem.RelativeError(w.mm(erased.t()), wanted) > 0.5, "the erased vectors were not already mapped to their targets");
+        Assert.True(
+            RandomProblem.RelativeError(w.mm(erased.t()), wanted) > 0.5,
+            "the erased vectors were not already mapped to their targets"
+        );
     }
 
     [Fact]
@@ -54,7 +63,14 @@ public class ClosedFormEditTests
         var problem = new RandomProblem(seed: 9);
         using var model = new SharedFactorModel(problem.Gram);
         var (erased, targets) = ReceAlgorithm.AlignTokens(problem.Concepts);
-        using (var edit = ClosedFormEdit.Solve(erased, targets, ClosedFormEdit.GramOfRows(problem.Empty), new EditScales(0.5, 1, 1)))
+        using (
+            var edit = ClosedFormEdit.Solve(
+                erased,
+                targets,
+                ClosedFormEdit.GramOfRows(problem.Empty),
+                new EditScales(0.5, 1, 1)
+            )
+        )
             model.Apply(edit);
 
         var concept = problem.Concepts[0].ConceptEmbedding;
@@ -91,7 +107,12 @@ public class ClosedFormEditTests
         var g = new Generator(77);
         for (int i = 0; i < 3; i++)
         {
-            using var edit = ClosedFormEdit.Solve(Normal(g, 10, 24), Normal(g, 10, 24), ClosedFormEdit.GramOfRows(Normal(g, 5, 24)), new EditScales(0.2, 1, 0.1));
+            using var edit = ClosedFormEdit.Solve(
+                Normal(g, 10, 24),
+                Normal(g, 10, 24),
+                ClosedFormEdit.GramOfRows(Normal(g, 5, 24)),
+                new EditScales(0.2, 1, 0.1)
+            );
             model.Apply(edit);
         }
         var dense = model.Factor;

@@ -12,7 +12,14 @@ internal static class PerMatrixReference
     /// The edit restricted to W_new = W + Y Q^T (the null space Q of the preserved rows), solved for Y directly:
     /// Y (lambda I + s_e sum (Q^T c)(Q^T c)^T + s_p sum (Q^T r)(Q^T r)^T) = s_e sum (W g - W c)(Q^T c)^T.
     /// </summary>
-    public static Tensor EditInNullSpace(Tensor w, Tensor erased, Tensor targets, Tensor preserveRows, EditScales s, Tensor q)
+    public static Tensor EditInNullSpace(
+        Tensor w,
+        Tensor erased,
+        Tensor targets,
+        Tensor preserveRows,
+        EditScales s,
+        Tensor q
+    )
     {
         long k = q.shape[1];
         var lhs = eye(k, dtype: ScalarType.Float64).mul(s.Lambda);
@@ -64,8 +71,14 @@ internal static class PerMatrixReference
     }
 
     /// <summary>The reference's close_form_emb variants, summed over the matrices one by one.</summary>
-    public static Tensor Derive(IReadOnlyList<Tensor> current, IReadOnlyList<Tensor> original, Tensor concept, double reg,
-        Derivation derivation = Derivation.RegZero, Tensor? guide = null)
+    public static Tensor Derive(
+        IReadOnlyList<Tensor> current,
+        IReadOnlyList<Tensor> original,
+        Tensor concept,
+        double reg,
+        Derivation derivation = Derivation.RegZero,
+        Tensor? guide = null
+    )
     {
         long d = concept.shape[1];
         var a = zeros(d, d, dtype: ScalarType.Float64);
@@ -78,21 +91,31 @@ internal static class PerMatrixReference
         var identity = eye(d, dtype: ScalarType.Float64);
         return derivation switch
         {
-            Derivation.StandardReg => linalg.solve(identity.mul(reg).add(a), b.mm(concept.t()).add(guide!.t().mul(reg))).t(),
+            Derivation.StandardReg => linalg
+                .solve(identity.mul(reg).add(a), b.mm(concept.t()).add(guide!.t().mul(reg)))
+                .t(),
             Derivation.SurrogateReg => linalg.solve(a.mul(1 + reg), b.add(a.mul(reg)).mm(concept.t())).t(),
             _ => linalg.solve(identity.mul(reg).add(a), b.mm(concept.t())).t(),
         };
     }
 
-    public static List<Tensor> Run(IReadOnlyList<Tensor> original, IReadOnlyList<ConceptToErase> concepts, Tensor empty, Tensor space,
-        IReadOnlyList<Tensor> preserve, ReceParameters p)
+    public static List<Tensor> Run(
+        IReadOnlyList<Tensor> original,
+        IReadOnlyList<ConceptToErase> concepts,
+        Tensor empty,
+        Tensor space,
+        IReadOnlyList<Tensor> preserve,
+        ReceParameters p
+    )
     {
         var (erased, targets) = ReceAlgorithm.AlignTokens(concepts);
         var ucePreserve = cat(new[] { empty }.Concat(preserve).ToArray(), 0);
         var q = p.PreserveMode == PreserveMode.NullSpace ? NullSpace(ucePreserve, p.NullSpaceThreshold) : null;
         Tensor EditOne(Tensor w, Tensor c, Tensor g, Tensor r, EditScales s) =>
             q is null ? Edit(w, c, g, r, s) : EditInNullSpace(w, c, g, r, s, q);
-        var weights = original.Select(w => EditOne(w, erased, targets, ucePreserve, p.UceScales(preserve.Count))).ToList();
+        var weights = original
+            .Select(w => EditOne(w, erased, targets, ucePreserve, p.UceScales(preserve.Count)))
+            .ToList();
         var allConcepts = cat(concepts.Select(c => c.ConceptEmbedding).ToArray(), 0);
         var allGuides = cat(concepts.Select(c => c.GuideEmbedding).ToArray(), 0);
         var epochPreserve = cat(Enumerable.Repeat(space, concepts.Count).Concat(preserve).ToArray(), 0);

@@ -12,22 +12,43 @@ public class ReceAlgorithmTests
     [InlineData(ErasureMethod.Rece, 2, 2, 2, FactorForm.Dense)]
     [InlineData(ErasureMethod.Uce, 0, 3, 1, FactorForm.LowRank)]
     public void SharedFactorEqualsThePlainPerMatrixFormula(
-        ErasureMethod method, int epochs, int concepts, int preserveTexts, FactorForm form)
+        ErasureMethod method,
+        int epochs,
+        int concepts,
+        int preserveTexts,
+        FactorForm form
+    )
     {
         var problem = new RandomProblem(seed: 11, concepts: concepts, preserveTexts: preserveTexts);
         var parameters = new ReceParameters { Method = method, Epochs = epochs };
 
         using var erasure = new ErasureProblem(
-            problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters, form);
+            problem.Gram,
+            problem.Concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            parameters,
+            form
+        );
         using var result = ReceAlgorithm.Run(erasure);
-        var expected = PerMatrixReference.Run(problem.Original, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        var expected = PerMatrixReference.Run(
+            problem.Original,
+            problem.Concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            parameters
+        );
 
         Assert.Equal(epochs + 2, result.Stages.Count);
         for (int l = 0; l < expected.Count; l++)
         {
             var actual = problem.Original[l].mm(result.SharedFactor);
-            Assert.True(RandomProblem.RelativeError(actual, expected[l]) < 1e-9,
-                $"matrix {l}: relative error {RandomProblem.RelativeError(actual, expected[l])}");
+            Assert.True(
+                RandomProblem.RelativeError(actual, expected[l]) < 1e-9,
+                $"matrix {l}: relative error {RandomProblem.RelativeError(actual, expected[l])}"
+            );
         }
     }
 
@@ -39,7 +60,14 @@ public class ReceAlgorithmTests
         var problem = new RandomProblem(seed: 21, preserveTexts: 2);
         var parameters = new ReceParameters { Epochs = 3 };
         using var erasure = new ErasureProblem(
-            problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters, form);
+            problem.Gram,
+            problem.Concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            parameters,
+            form
+        );
         using var continuous = ReceAlgorithm.Run(erasure);
 
         // Save after every stage, drop the session, resume from the saved copy, as a pipeline worker does.
@@ -47,22 +75,35 @@ public class ReceAlgorithmTests
         SharedFactorState? saved = null;
         for (int stage = 0; stage <= erasure.LastStage; stage++)
         {
-            using var session = saved is null ? ReceSession.Start(erasure) : ReceSession.Resume(erasure, stage - 1, saved);
+            using var session = saved is null
+                ? ReceSession.Start(erasure)
+                : ReceSession.Resume(erasure, stage - 1, saved);
             stages.Add(session.Step());
             saved?.Dispose();
             saved = session.State;
         }
 
         Assert.Equal(continuous.SharedFactor.data<double>().ToArray(), saved!.Factor.data<double>().ToArray());
-        Assert.Equal(continuous.Stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift, s.RelativeWeightChange)),
-            stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift, s.RelativeWeightChange)));
+        Assert.Equal(
+            continuous.Stages.Select(s =>
+                (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift, s.RelativeWeightChange)
+            ),
+            stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift, s.RelativeWeightChange))
+        );
     }
 
     [Fact]
     public void ASessionRefusesToStepPastItsLastStageOrResumeOutsideIt()
     {
         var problem = new RandomProblem(seed: 4);
-        using var erasure = new ErasureProblem(problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, new ReceParameters { Method = ErasureMethod.Uce });
+        using var erasure = new ErasureProblem(
+            problem.Gram,
+            problem.Concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            new ReceParameters { Method = ErasureMethod.Uce }
+        );
         using var session = ReceSession.Start(erasure);
         Assert.Equal("original", session.Step().Stage);
         Assert.Equal("uce", session.Step().Stage);
@@ -93,11 +134,17 @@ public class ReceAlgorithmTests
         using var result = problem.Run(new ReceParameters { Epochs = 3 });
 
         var residual = result.Stages.Select(s => s.RecoveredConceptResidual).ToArray();
-        Assert.Equal(new[] { "original", "uce", "rece-epoch-1", "rece-epoch-2", "rece-epoch-3" }, result.Stages.Select(s => s.Stage));
+        Assert.Equal(
+            new[] { "original", "uce", "rece-epoch-1", "rece-epoch-2", "rece-epoch-3" },
+            result.Stages.Select(s => s.Stage)
+        );
         Assert.True(residual[0] < 0.05, $"original residual {residual[0]} should be near 0");
         Assert.True(residual[1] > residual[0], "UCE should raise the residual");
         for (int k = 2; k < residual.Length; k++)
-            Assert.True(residual[k] > residual[k - 1], $"epoch {k - 1} residual {residual[k]} should exceed {residual[k - 1]}");
+            Assert.True(
+                residual[k] > residual[k - 1],
+                $"epoch {k - 1} residual {residual[k]} should exceed {residual[k - 1]}"
+            );
         Assert.Equal(0.0, result.Stages[0].RelativeWeightChange);
         Assert.True(result.Stages[^1].RelativeWeightChange > result.Stages[1].RelativeWeightChange);
     }
@@ -110,15 +157,27 @@ public class ReceAlgorithmTests
     {
         // d = 200 with no preserve text measures the drift on its 77 rows; d = 24 on their Gram matrix.
         var problem = new RandomProblem(seed: 8, d: d, preserveTexts: preserveTexts);
-        using var erasure = new ErasureProblem(problem.Gram, problem.Concepts, problem.Empty, problem.Space,
-            problem.Preserve, new ReceParameters { Epochs = 2 }, form);
+        using var erasure = new ErasureProblem(
+            problem.Gram,
+            problem.Concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            new ReceParameters { Epochs = 2 },
+            form
+        );
         using var result = ReceAlgorithm.Run(erasure, keepFinalDerived: true);
         var edited = problem.Original.Select(w => w.mm(result.SharedFactor)).ToList();
         var concept = problem.Concepts[0].ConceptEmbedding;
 
         var derived = PerMatrixReference.Derive(edited, problem.Original, concept, 0.1);
         Assert.True(RandomProblem.RelativeError(result.FinalDerivedEmbeddings!, derived) < 1e-9);
-        double num = 0, den = 0, driftNum = 0, driftDen = 0, changeNum = 0, changeDen = 0;
+        double num = 0,
+            den = 0,
+            driftNum = 0,
+            driftDen = 0,
+            changeNum = 0,
+            changeDen = 0;
         var drift = cat(new[] { problem.Empty }.Concat(problem.Preserve).ToArray(), 0);
         for (int l = 0; l < edited.Count; l++)
         {
@@ -143,21 +202,44 @@ public class ReceAlgorithmTests
     public void EveryDerivationEqualsTheReferencesFormulaInBothForms(Derivation derivation, FactorForm form)
     {
         var problem = new RandomProblem(seed: 12, concepts: 2, preserveTexts: 1);
-        var parameters = new ReceParameters { Epochs = 2, Derivation = derivation, Regularizer = 0.05 };
+        var parameters = new ReceParameters
+        {
+            Epochs = 2,
+            Derivation = derivation,
+            Regularizer = 0.05,
+        };
         using var erasure = new ErasureProblem(
-            problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters, form);
+            problem.Gram,
+            problem.Concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            parameters,
+            form
+        );
         using var result = ReceAlgorithm.Run(erasure, keepFinalDerived: true);
 
         // SurrogateReg solves with A alone, whose conditioning costs a digit next to the other variants.
-        var expected = PerMatrixReference.Run(problem.Original, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        var expected = PerMatrixReference.Run(
+            problem.Original,
+            problem.Concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            parameters
+        );
         for (int l = 0; l < expected.Count; l++)
-            Assert.True(RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l]) < 1e-8, $"matrix {l}: {RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l])}");
+            Assert.True(
+                RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l]) < 1e-8,
+                $"matrix {l}: {RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l])}"
+            );
         var edited = problem.Original.Select(w => w.mm(result.SharedFactor)).ToList();
         var concepts = cat(problem.Concepts.Select(c => c.ConceptEmbedding).ToArray(), 0);
         var guides = cat(problem.Concepts.Select(c => c.GuideEmbedding).ToArray(), 0);
         if (derivation == Derivation.SurrogateReg)
         {
-            // ((1 + lambda_R) A) c' = (B + lambda_R A) c has no ridge: once the edits make A near singular, c' itself is
+            // ((1 + lambda_R) A) c' = (B + lambda_R A) c has no ridge: once the edits make A near singular, c' itself
+            // is
             // ill-determined, so its normal equations are what both must satisfy.
             var a = edited.Select(w => w.t().mm(w)).Aggregate((x, y) => x.add(y));
             var b = edited.Zip(problem.Original, (w, w0) => w.t().mm(w0)).Aggregate((x, y) => x.add(y));
@@ -184,26 +266,56 @@ public class ReceAlgorithmTests
         var generator = new Generator(7);
         var basis = linalg.qr(randn(d, d, dtype: ScalarType.Float64, generator: generator)).Q;
         Tensor InSubspace() => randn(77, 16, dtype: ScalarType.Float64, generator: generator).mm(basis[.., ..16].t());
-        var original = new[] { 40, 40, 64, 64 }.Select(o => randn(o, d, dtype: ScalarType.Float64, generator: generator).mul(0.2)).ToList();
+        var original = new[] { 40, 40, 64, 64 }
+            .Select(o => randn(o, d, dtype: ScalarType.Float64, generator: generator).mul(0.2))
+            .ToList();
         var empty = InSubspace();
         var preserve = new List<Tensor> { InSubspace(), InSubspace() };
         var concept = randn(77, d, dtype: ScalarType.Float64, generator: generator);
         var concepts = new List<ConceptToErase> { new("c", concept, 2, " ", empty, 0) };
-        var parameters = new ReceParameters { Method = method, Epochs = 2, PreserveMode = PreserveMode.NullSpace };
+        var parameters = new ReceParameters
+        {
+            Method = method,
+            Epochs = 2,
+            PreserveMode = PreserveMode.NullSpace,
+        };
 
-        using var erasure = new ErasureProblem(KvGram.Compute(original), concepts, empty, empty, preserve, parameters, form);
+        using var erasure = new ErasureProblem(
+            KvGram.Compute(original),
+            concepts,
+            empty,
+            empty,
+            preserve,
+            parameters,
+            form
+        );
         using var result = ReceAlgorithm.Run(erasure);
 
         var expected = PerMatrixReference.Run(original, concepts, empty, empty, preserve, parameters);
         for (int l = 0; l < original.Count; l++)
-            Assert.True(RandomProblem.RelativeError(original[l].mm(result.SharedFactor), expected[l]) < 1e-9, $"matrix {l}");
-        Assert.All(result.Stages, s => Assert.True(s.PreservationDrift < 1e-10, $"{s.Stage}: drift {s.PreservationDrift}"));
+            Assert.True(
+                RandomProblem.RelativeError(original[l].mm(result.SharedFactor), expected[l]) < 1e-9,
+                $"matrix {l}"
+            );
+        Assert.All(result.Stages, s =>
+            Assert.True(s.PreservationDrift < 1e-10, $"{s.Stage}: drift {s.PreservationDrift}")
+        );
         Assert.True(result.Stages[^1].RelativeWeightChange > 0.05);
         Assert.True(result.Stages[1].RecoveredConceptResidual > 10 * result.Stages[0].RecoveredConceptResidual);
 
         // The weighted mode on the same inputs lets the preserved outputs drift.
-        using var weighted = new ErasureProblem(KvGram.Compute(original), concepts, empty, empty, preserve,
-            parameters with { PreserveMode = PreserveMode.Weighted }, form);
+        using var weighted = new ErasureProblem(
+            KvGram.Compute(original),
+            concepts,
+            empty,
+            empty,
+            preserve,
+            parameters with
+            {
+                PreserveMode = PreserveMode.Weighted,
+            },
+            form
+        );
         using var weightedResult = ReceAlgorithm.Run(weighted);
         Assert.True(weightedResult.Stages[^1].PreservationDrift > 1e-4);
     }
@@ -225,27 +337,68 @@ public class ReceAlgorithmTests
         var generator = new Generator(41);
         var guideA = randn(77, 24, dtype: ScalarType.Float64, generator: generator);
         var guideB = randn(77, 24, dtype: ScalarType.Float64, generator: generator);
-        var concepts = problem.Concepts.Select((c, i) => i == 1
-            ? c with { Guide = "b", GuideEmbedding = guideB, GuideWords = 5 }
-            : c with { Guide = "a", GuideEmbedding = guideA, GuideWords = 1 }).ToList();
+        var concepts = problem
+            .Concepts.Select(
+                (c, i) =>
+                    i == 1
+                        ? c with
+                        {
+                            Guide = "b",
+                            GuideEmbedding = guideB,
+                            GuideWords = 5,
+                        }
+                        : c with
+                        {
+                            Guide = "a",
+                            GuideEmbedding = guideA,
+                            GuideWords = 1,
+                        }
+            )
+            .ToList();
         var parameters = new ReceParameters { Epochs = 2 };
-        using var erasure = new ErasureProblem(problem.Gram, concepts, problem.Empty, problem.Space, problem.Preserve, parameters, FactorForm.Dense);
+        using var erasure = new ErasureProblem(
+            problem.Gram,
+            concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            parameters,
+            FactorForm.Dense
+        );
         using var result = ReceAlgorithm.Run(erasure);
-        var expected = PerMatrixReference.Run(problem.Original, concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        var expected = PerMatrixReference.Run(
+            problem.Original,
+            concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            parameters
+        );
         for (int l = 0; l < expected.Count; l++)
-            Assert.True(RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l]) < 1e-9, $"matrix {l}");
+            Assert.True(
+                RandomProblem.RelativeError(problem.Original[l].mm(result.SharedFactor), expected[l]) < 1e-9,
+                $"matrix {l}"
+            );
     }
 
     [Fact]
     public void AtTheSwitchBothFormsGiveTheSameFactor()
     {
-        // 77 concept rows at d = 154: where Auto changes form (UCE's 75 aligned rows stay low-rank, the epochs go dense).
+        // 77 concept rows at d = 154: where Auto changes form (UCE's 75 aligned rows stay low-rank, the epochs go
+        // dense).
         var problem = new RandomProblem(seed: 31, d: 154, preserveTexts: 3);
         var parameters = new ReceParameters { Epochs = 2 };
         ErasureResult Run(FactorForm form)
         {
             using var erasure = new ErasureProblem(
-                problem.Gram, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters, form);
+                problem.Gram,
+                problem.Concepts,
+                problem.Empty,
+                problem.Space,
+                problem.Preserve,
+                parameters,
+                form
+            );
             return ReceAlgorithm.Run(erasure);
         }
         using var lowRank = Run(FactorForm.LowRank);
@@ -253,7 +406,14 @@ public class ReceAlgorithmTests
         using var auto = Run(FactorForm.Auto);
         Assert.True(RandomProblem.RelativeError(dense.SharedFactor, lowRank.SharedFactor) < 1e-10);
         Assert.True(RandomProblem.RelativeError(auto.SharedFactor, lowRank.SharedFactor) < 1e-10);
-        var expected = PerMatrixReference.Run(problem.Original, problem.Concepts, problem.Empty, problem.Space, problem.Preserve, parameters);
+        var expected = PerMatrixReference.Run(
+            problem.Original,
+            problem.Concepts,
+            problem.Empty,
+            problem.Space,
+            problem.Preserve,
+            parameters
+        );
         for (int l = 0; l < expected.Count; l++)
             Assert.True(RandomProblem.RelativeError(problem.Original[l].mm(auto.SharedFactor), expected[l]) < 1e-9);
     }
@@ -263,7 +423,9 @@ public class ReceAlgorithmTests
     {
         var concept = arange(77 * 4, dtype: ScalarType.Float64).reshape(77, 4);
         var guide = concept.neg();
-        var (erased, targets) = ReceAlgorithm.AlignTokens(new[] { new ConceptToErase("nudity", concept, 2, " ", guide, 0) });
+        var (erased, targets) = ReceAlgorithm.AlignTokens(
+            new[] { new ConceptToErase("nudity", concept, 2, " ", guide, 0) }
+        );
 
         // "nudity" is two word tokens: positions 2..76 pair with guide positions 0..74.
         Assert.Equal(new long[] { 75, 4 }, erased.shape);
@@ -273,7 +435,9 @@ public class ReceAlgorithmTests
         Assert.Equal(guide[74].data<double>().ToArray(), targets[74].data<double>().ToArray());
 
         // A longer guide: f = max(k_c, k_g) = 3, so 74 pairs starting at the guide's last word token.
-        var (erased2, targets2) = ReceAlgorithm.AlignTokens(new[] { new ConceptToErase("x", concept, 1, "a b c", guide, 3) });
+        var (erased2, targets2) = ReceAlgorithm.AlignTokens(
+            new[] { new ConceptToErase("x", concept, 1, "a b c", guide, 3) }
+        );
         Assert.Equal(74, erased2.shape[0]);
         Assert.Equal(concept[1].data<double>().ToArray(), erased2[0].data<double>().ToArray());
         Assert.Equal(guide[3].data<double>().ToArray(), targets2[0].data<double>().ToArray());
@@ -284,10 +448,20 @@ public class ReceAlgorithmTests
     [InlineData(-1.0, 0.1, 0.1, "lambda")]
     [InlineData(0.5, 0.0, 0.1, "regularizer")]
     [InlineData(0.5, 0.1, -0.2, "preserve scale")]
-    public void InvalidParametersAreRefusedWithTheReason(double uceLambda, double reg, double preserveScale, string named)
+    public void InvalidParametersAreRefusedWithTheReason(
+        double uceLambda,
+        double reg,
+        double preserveScale,
+        string named
+    )
     {
         var problem = new RandomProblem(seed: 1);
-        var parameters = new ReceParameters { UceLambda = uceLambda, Regularizer = reg, PreserveScale = preserveScale };
+        var parameters = new ReceParameters
+        {
+            UceLambda = uceLambda,
+            Regularizer = reg,
+            PreserveScale = preserveScale,
+        };
         var error = Assert.ThrowsAny<ArgumentException>(() => problem.Run(parameters));
         Assert.Contains(named, error.Message, StringComparison.OrdinalIgnoreCase);
     }
@@ -296,6 +470,15 @@ public class ReceAlgorithmTests
     public void NoConceptIsRefused()
     {
         var problem = new RandomProblem(seed: 1);
-        Assert.Throws<ArgumentException>(() => ReceAlgorithm.Run(problem.Gram, Array.Empty<ConceptToErase>(), problem.Empty, problem.Space, problem.Preserve, new ReceParameters()));
+        Assert.Throws<ArgumentException>(() =>
+            ReceAlgorithm.Run(
+                problem.Gram,
+                Array.Empty<ConceptToErase>(),
+                problem.Empty,
+                problem.Space,
+                problem.Preserve,
+                new ReceParameters()
+            )
+        );
     }
 }

@@ -72,9 +72,12 @@ public sealed class EmbeddingCacheTests(TinyModels models) : IDisposable
         {
             cache.Put("encoder-a", [i], Values(i));
             File.SetLastWriteTimeUtc(
-                Directory.EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories)
-                    .OrderBy(File.GetLastWriteTimeUtc).Last(),
-                DateTime.UtcNow.AddMinutes(i));
+                Directory
+                    .EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories)
+                    .OrderBy(File.GetLastWriteTimeUtc)
+                    .Last(),
+                DateTime.UtcNow.AddMinutes(i)
+            );
         }
         cache.Trim();
         Assert.Equal(2, Directory.EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories).Count());
@@ -97,9 +100,21 @@ public sealed class EmbeddingCacheTests(TinyModels models) : IDisposable
             return encoder;
         }
 
-        var cold = TextEmbeddings.Encode(tokenizer, Encoder, texts, cache: new EmbeddingCache(_folder.Path), encoderKey: key);
+        var cold = TextEmbeddings.Encode(
+            tokenizer,
+            Encoder,
+            texts,
+            cache: new EmbeddingCache(_folder.Path),
+            encoderKey: key
+        );
         int coldLoads = loads;
-        var warm = TextEmbeddings.Encode(tokenizer, Encoder, texts, cache: new EmbeddingCache(_folder.Path), encoderKey: key);
+        var warm = TextEmbeddings.Encode(
+            tokenizer,
+            Encoder,
+            texts,
+            cache: new EmbeddingCache(_folder.Path),
+            encoderKey: key
+        );
 
         Assert.True(coldLoads > 0);
         Assert.Equal(coldLoads, loads);
@@ -112,15 +127,18 @@ public sealed class EmbeddingCacheTests(TinyModels models) : IDisposable
     [Fact]
     public void ARepeatedPreserveSetGivesTheSamePatchFromTheCacheAsWithoutIt()
     {
-        ErasureReport Erase(string cache) => ErasureJob.Run(new ErasureRequest
-        {
-            ModelDirectory = models.V1,
-            OutputDirectory = models.NewOutput(),
-            Concepts = ["Kelly McKernan"],
-            Preset = "art",
-            PatchOnly = true,
-            EmbeddingCache = cache,
-        });
+        ErasureReport Erase(string cache) =>
+            ErasureJob.Run(
+                new ErasureRequest
+                {
+                    ModelDirectory = models.V1,
+                    OutputDirectory = models.NewOutput(),
+                    Concepts = ["Kelly McKernan"],
+                    Preset = "art",
+                    PatchOnly = true,
+                    EmbeddingCache = cache,
+                }
+            );
         var uncached = Erase("off");
         var cold = Erase(_folder.Path);
         var warm = Erase(_folder.Path);
@@ -129,8 +147,9 @@ public sealed class EmbeddingCacheTests(TinyModels models) : IDisposable
         Assert.Equal(uncached.Outputs.Patch.Sha256, cold.Outputs.Patch.Sha256);
         Assert.Equal(uncached.Outputs.Patch.Sha256, warm.Outputs.Patch.Sha256);
         Assert.False(warm.Timings.ContainsKey("loadTextEncoder"), "every text was cached: the encoder need not load");
-        Assert.Single(Directory.EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories),
-            f => new FileInfo(f).Length == 48 + 32 * 32 * 8);
+        Assert.Single(Directory.EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories), f =>
+            new FileInfo(f).Length == 48 + 32 * 32 * 8
+        );
     }
 
     [Fact]

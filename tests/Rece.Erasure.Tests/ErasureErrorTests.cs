@@ -13,7 +13,13 @@ public class ErasureErrorTests(TinyModels models)
         Assert.Empty(Directory.EnumerateDirectories(models.Root, ".*"));
     }
 
-    private ErasureRequest Request(string output) => new() { ModelDirectory = models.V1, OutputDirectory = output, Concepts = new[] { "nudity" } };
+    private ErasureRequest Request(string output) =>
+        new()
+        {
+            ModelDirectory = models.V1,
+            OutputDirectory = output,
+            Concepts = new[] { "nudity" },
+        };
 
     [Fact]
     public void AnEmptyConceptIsRefused()
@@ -71,7 +77,13 @@ public class ErasureErrorTests(TinyModels models)
     public void AMissingModelIsNamed()
     {
         string output = models.NewOutput();
-        AssertRefused(Request(output) with { ModelDirectory = Path.Combine(models.Root, "no-such-model") }, "no-such-model");
+        AssertRefused(
+            Request(output) with
+            {
+                ModelDirectory = Path.Combine(models.Root, "no-such-model"),
+            },
+            "no-such-model"
+        );
         Assert.False(Directory.Exists(output));
     }
 
@@ -80,7 +92,14 @@ public class ErasureErrorTests(TinyModels models)
     {
         string output = models.NewOutput();
         AssertRefused(Request(output) with { Preset = "violence" }, "Unknown preset \"violence\"");
-        AssertRefused(Request(output) with { Concepts = new[] { "a", "b", "c" }, Guides = new[] { "x", "y" } }, "one per concept");
+        AssertRefused(
+            Request(output) with
+            {
+                Concepts = new[] { "a", "b", "c" },
+                Guides = new[] { "x", "y" },
+            },
+            "one per concept"
+        );
         AssertRefused(Request(output) with { PreserveFile = Path.Combine(models.Root, "missing.txt") }, "missing.txt");
         AssertRefused(Request(output) with { Epochs = -1 }, "epochs");
         Assert.False(Directory.Exists(output));

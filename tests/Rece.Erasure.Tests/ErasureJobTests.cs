@@ -8,13 +8,14 @@ namespace Rece.Erasure.Tests;
 [Collection(TinyModelCollection.Name)]
 public class ErasureJobTests(TinyModels models)
 {
-    private ErasureRequest Request(string model, string output, params string[] concepts) => new()
-    {
-        ModelDirectory = model,
-        OutputDirectory = output,
-        Concepts = concepts.Length == 0 ? new[] { "nudity" } : concepts,
-        Preset = "nudity",
-    };
+    private ErasureRequest Request(string model, string output, params string[] concepts) =>
+        new()
+        {
+            ModelDirectory = model,
+            OutputDirectory = output,
+            Concepts = concepts.Length == 0 ? new[] { "nudity" } : concepts,
+            Preset = "nudity",
+        };
 
     [Fact]
     public void EraseWritesACompleteEditedModelAndLeavesTheInputUntouched()
@@ -31,7 +32,10 @@ public class ErasureJobTests(TinyModels models)
             Assert.Equal(before[relative], TinyModels.HashTree(output)[relative]);
         Assert.True(File.Exists(Path.Combine(output, RecePatch.FileName)));
         Assert.True(File.Exists(Path.Combine(output, ErasureReport.FileName)));
-        Assert.Equal(new[] { "original", "uce", "rece-epoch-1", "rece-epoch-2", "rece-epoch-3" }, report.Stages.Select(s => s.Stage));
+        Assert.Equal(
+            new[] { "original", "uce", "rece-epoch-1", "rece-epoch-2", "rece-epoch-3" },
+            report.Stages.Select(s => s.Stage)
+        );
         Assert.Equal(2, report.Outputs.UNetFiles.Count);
         Assert.Empty(Directory.EnumerateDirectories(models.Root, ".*"));
     }
@@ -43,11 +47,16 @@ public class ErasureJobTests(TinyModels models)
         ErasureJob.Run(Request(models.V1, output));
 
         using var patch = RecePatch.Read(Path.Combine(output, RecePatch.FileName));
-        foreach (var name in new[] { "diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors" })
+        foreach (
+            var name in new[] { "diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors" }
+        )
         {
             using var original = SafetensorsFile.Open(Path.Combine(models.V1, "unet", name));
             using var edited = SafetensorsFile.Open(Path.Combine(output, "unet", name));
-            Assert.True(original.HeaderJson.Span.SequenceEqual(edited.HeaderJson.Span), "header (names, dtypes, offsets, metadata) unchanged");
+            Assert.True(
+                original.HeaderJson.Span.SequenceEqual(edited.HeaderJson.Span),
+                "header (names, dtypes, offsets, metadata) unchanged"
+            );
             Assert.Equal(original.Metadata, edited.Metadata);
             int changed = 0;
             foreach (var info in original.Tensors)
@@ -65,7 +74,10 @@ public class ErasureJobTests(TinyModels models)
                 using var w = TorchTensors.ReadFloat32(edited, edited[info.Name]);
                 using var expected = w0.mm(patch.Factor);
                 double tolerance = info.DType == TensorDType.F16 ? 2e-3 : 1e-6;
-                Assert.True(w.sub(expected).norm().item<float>() <= tolerance * expected.norm().item<float>() + 1e-6, $"{name}: {info.Name}");
+                Assert.True(
+                    w.sub(expected).norm().item<float>() <= tolerance * expected.norm().item<float>() + 1e-6,
+                    $"{name}: {info.Name}"
+                );
             }
             Assert.Equal(12, changed);
         }
@@ -75,12 +87,20 @@ public class ErasureJobTests(TinyModels models)
     public void ReceEndsWithAHigherRecoveredConceptResidualThanUceAlone()
     {
         var rece = ErasureJob.Run(Request(models.V1, models.NewOutput()) with { PatchOnly = true });
-        var uce = ErasureJob.Run(Request(models.V1, models.NewOutput()) with { PatchOnly = true, Method = ErasureMethod.Uce });
+        var uce = ErasureJob.Run(
+            Request(models.V1, models.NewOutput()) with
+            {
+                PatchOnly = true,
+                Method = ErasureMethod.Uce,
+            }
+        );
 
         Assert.Equal(new[] { "original", "uce" }, uce.Stages.Select(s => s.Stage));
         Assert.Equal(uce.Stages[1].RecoveredConceptResidual, rece.Stages[1].RecoveredConceptResidual, 12);
-        Assert.True(rece.Stages[^1].RecoveredConceptResidual > uce.Stages[^1].RecoveredConceptResidual,
-            $"RECE {rece.Stages[^1].RecoveredConceptResidual} vs UCE {uce.Stages[^1].RecoveredConceptResidual}");
+        Assert.True(
+            rece.Stages[^1].RecoveredConceptResidual > uce.Stages[^1].RecoveredConceptResidual,
+            $"RECE {rece.Stages[^1].RecoveredConceptResidual} vs UCE {uce.Stages[^1].RecoveredConceptResidual}"
+        );
         Assert.True(rece.Stages[0].RecoveredConceptResidual < rece.Stages[1].RecoveredConceptResidual);
     }
 
@@ -107,11 +127,15 @@ public class ErasureJobTests(TinyModels models)
         ErasureJob.Run(Request(models.V1, erased) with { PatchOnly = true });
         string output = models.NewOutput();
 
-        var error = Assert.Throws<ErasureInputException>(() => PatchJob.Apply(models.OtherV1, Path.Combine(erased, RecePatch.FileName), output, force: false));
+        var error = Assert.Throws<ErasureInputException>(() =>
+            PatchJob.Apply(models.OtherV1, Path.Combine(erased, RecePatch.FileName), output, force: false)
+        );
         Assert.Contains("another base model", error.Message);
         Assert.False(Directory.Exists(output));
 
-        var otherDim = Assert.Throws<ErasureInputException>(() => PatchJob.Apply(models.V2, Path.Combine(erased, RecePatch.FileName), output, force: false));
+        var otherDim = Assert.Throws<ErasureInputException>(() =>
+            PatchJob.Apply(models.V2, Path.Combine(erased, RecePatch.FileName), output, force: false)
+        );
         Assert.Contains("another base model", otherDim.Message);
         Assert.False(Directory.Exists(output));
     }
@@ -121,7 +145,10 @@ public class ErasureJobTests(TinyModels models)
     {
         string output = models.NewOutput();
         var report = ErasureJob.Run(Request(models.V1, output) with { PatchOnly = true });
-        Assert.Equal(new[] { RecePatch.FileName, ErasureReport.FileName }, Directory.EnumerateFiles(output).Select(Path.GetFileName).Order());
+        Assert.Equal(
+            new[] { RecePatch.FileName, ErasureReport.FileName },
+            Directory.EnumerateFiles(output).Select(Path.GetFileName).Order()
+        );
         Assert.True(report.Outputs.PatchOnly);
         using var patch = RecePatch.Read(Path.Combine(output, RecePatch.FileName));
         Assert.Equal(new long[] { 32, 32 }, patch.Factor.shape);
@@ -133,7 +160,13 @@ public class ErasureJobTests(TinyModels models)
     public void StableDiffusionV2LayoutWorks()
     {
         string output = models.NewOutput();
-        var report = ErasureJob.Run(Request(models.V2, output, "van gogh") with { Preset = "art", Preserve = new[] { "claude monet", "pablo picasso" } });
+        var report = ErasureJob.Run(
+            Request(models.V2, output, "van gogh") with
+            {
+                Preset = "art",
+                Preserve = new[] { "claude monet", "pablo picasso" },
+            }
+        );
         Assert.Equal("art", report.Inputs.Preset);
         Assert.Equal(new[] { "art" }, report.Inputs.Guides);
         Assert.Equal(0.001, report.Parameters!.Regularizer);
@@ -144,7 +177,13 @@ public class ErasureJobTests(TinyModels models)
     [Fact]
     public void SeveralConceptsAreErasedJointly()
     {
-        var report = ErasureJob.Run(Request(models.V1, models.NewOutput(), "nudity", "naked person") with { PatchOnly = true, Epochs = 1 });
+        var report = ErasureJob.Run(
+            Request(models.V1, models.NewOutput(), "nudity", "naked person") with
+            {
+                PatchOnly = true,
+                Epochs = 1,
+            }
+        );
         Assert.Equal(new[] { "nudity", "naked person" }, report.Inputs.Concepts);
         Assert.True(report.Stages[^1].RecoveredConceptResidual > report.Stages[0].RecoveredConceptResidual);
     }
@@ -166,7 +205,19 @@ public class ErasureJobTests(TinyModels models)
         Assert.All(report.Model.UNetFiles, f => Assert.Matches("^[0-9a-f]{64}$", f.KvSha256!));
         Assert.Matches("^[0-9a-f]{64}$", report.Outputs.Patch.Sha256);
         Assert.Equal(RecePatch.FileSha256(Path.Combine(output, RecePatch.FileName)), report.Outputs.Patch.Sha256);
-        foreach (var stage in new[] { "encodeTexts", "readKvBackground", "gramBackground", "waitForGram", "erasureMath", "erasureMathWithGram", "writePatch", "total" })
+        foreach (
+            var stage in new[]
+            {
+                "encodeTexts",
+                "readKvBackground",
+                "gramBackground",
+                "waitForGram",
+                "erasureMath",
+                "erasureMathWithGram",
+                "writePatch",
+                "total",
+            }
+        )
             Assert.True(report.Timings.ContainsKey(stage), stage);
         Assert.True(report.PeakResidentBytes > 0);
         Assert.All(report.Stages, s => Assert.InRange(s.PreservationDrift, 0, 1));

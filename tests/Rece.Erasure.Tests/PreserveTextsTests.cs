@@ -20,7 +20,10 @@ public class PreserveTextsTests : IDisposable
     public void ReadsACsvColumnWithQuotedFields()
     {
         string path = Path.Combine(Dir, "artists.csv");
-        File.WriteAllText(path, ",case_number,prompt,evaluation_seed,artist\n0,0,\"a painting, by monet\",42,claude monet\n1,1,\"picasso's \"\"cubes\"\"\",7,pablo picasso\n");
+        File.WriteAllText(
+            path,
+            ",case_number,prompt,evaluation_seed,artist\n0,0,\"a painting, by monet\",42,claude monet\n1,1,\"picasso's \"\"cubes\"\"\",7,pablo picasso\n"
+        );
         Assert.Equal(new[] { "claude monet", "pablo picasso" }, PreserveTexts.Load(path, "artist"));
         Assert.Equal(new[] { "a painting, by monet", "picasso's \"cubes\"" }, PreserveTexts.Load(path));
     }

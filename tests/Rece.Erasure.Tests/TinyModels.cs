@@ -3,7 +3,8 @@ using Rece.Models.Fixtures;
 
 namespace Rece.Erasure.Tests;
 
-/// <summary>Tiny fixture models, written once for all tests of the collection, plus a scratch folder per test.</summary>
+/// <summary>Tiny fixture models, written once for all tests of the collection, plus a scratch folder per
+/// test.</summary>
 public sealed class TinyModels : IDisposable
 {
     public TinyModels()
@@ -29,8 +30,12 @@ public sealed class TinyModels : IDisposable
 
     /// <summary>SHA-256 of every file below a folder, by relative path.</summary>
     public static Dictionary<string, string> HashTree(string folder) =>
-        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .ToDictionary(f => Path.GetRelativePath(folder, f), f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f))));
+        Directory
+            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .ToDictionary(
+                f => Path.GetRelativePath(folder, f),
+                f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))
+            );
 
     public void Dispose()
     {

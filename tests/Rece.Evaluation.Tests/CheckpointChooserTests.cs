@@ -12,7 +12,11 @@ public sealed class CheckpointChooserTests
     [Fact]
     public void Picks_the_lowest_flagged_share_that_beats_baseline_and_uce_within_the_budget()
     {
-        var choice = CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.15, 30.9), Epoch(2, 0.10, 30.8), Epoch(3, 0.05, 29.9) });
+        var choice = CheckpointChooser.Choose(
+            Baseline,
+            Uce,
+            new[] { Epoch(1, 0.15, 30.9), Epoch(2, 0.10, 30.8), Epoch(3, 0.05, 29.9) }
+        );
         Assert.Equal("rece-epoch-2", choice.Chosen);
         Assert.False(choice.UsedStartingPoint);
         var epoch3 = choice.Verdicts.Single(v => v.Name == "rece-epoch-3");
@@ -30,8 +34,12 @@ public sealed class CheckpointChooserTests
         Assert.Equal("rece-epoch-1", CheckpointChooser.Choose(Baseline, Uce, epochs).Chosen); // drop exactly 1.0
         Assert.Equal("uce", CheckpointChooser.Choose(Baseline, Uce, epochs, new CheckpointChoiceRules(0.5)).Chosen);
         Assert.Equal(1.0, new CheckpointChoiceRules().MaxClipScoreDrop);
-        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointChooser.Choose(Baseline, Uce, epochs, new CheckpointChoiceRules(-1)));
-        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointChooser.Choose(Baseline, Uce, epochs, new CheckpointChoiceRules(double.NaN)));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            CheckpointChooser.Choose(Baseline, Uce, epochs, new CheckpointChoiceRules(-1))
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            CheckpointChooser.Choose(Baseline, Uce, epochs, new CheckpointChoiceRules(double.NaN))
+        );
     }
 
     [Fact]
@@ -40,14 +48,22 @@ public sealed class CheckpointChooserTests
         var choice = CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.20, 31.2), Epoch(2, 0.45, 31.2) });
         Assert.Equal("uce", choice.Chosen);
         Assert.True(choice.UsedStartingPoint);
-        Assert.Contains(choice.Verdicts.Single(v => v.Name == "rece-epoch-1").Reasons, r => r.Contains("does not beat uce"));
-        Assert.Contains(choice.Verdicts.Single(v => v.Name == "rece-epoch-2").Reasons, r => r.Contains("does not beat the baseline"));
+        Assert.Contains(choice.Verdicts.Single(v => v.Name == "rece-epoch-1").Reasons, r =>
+            r.Contains("does not beat uce")
+        );
+        Assert.Contains(choice.Verdicts.Single(v => v.Name == "rece-epoch-2").Reasons, r =>
+            r.Contains("does not beat the baseline")
+        );
     }
 
     [Fact]
     public void Nothing_is_chosen_when_not_even_the_starting_point_beats_the_baseline()
     {
-        var choice = CheckpointChooser.Choose(Baseline, new CheckpointScores("uce", 0.40, 31.0), new[] { Epoch(1, 0.41, 31.0) });
+        var choice = CheckpointChooser.Choose(
+            Baseline,
+            new CheckpointScores("uce", 0.40, 31.0),
+            new[] { Epoch(1, 0.41, 31.0) }
+        );
         Assert.Null(choice.Chosen);
         Assert.False(choice.UsedStartingPoint);
         Assert.Contains("No checkpoint qualifies", choice.Summary);
@@ -57,8 +73,16 @@ public sealed class CheckpointChooserTests
     [Fact]
     public void Ties_go_to_the_higher_clip_score_then_the_earlier_epoch()
     {
-        Assert.Equal("rece-epoch-2", CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.1, 30.5), Epoch(2, 0.1, 30.9), Epoch(3, 0.1, 30.7) }).Chosen);
-        Assert.Equal("rece-epoch-1", CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.1, 30.9), Epoch(2, 0.1, 30.9) }).Chosen);
+        Assert.Equal(
+            "rece-epoch-2",
+            CheckpointChooser
+                .Choose(Baseline, Uce, new[] { Epoch(1, 0.1, 30.5), Epoch(2, 0.1, 30.9), Epoch(3, 0.1, 30.7) })
+                .Chosen
+        );
+        Assert.Equal(
+            "rece-epoch-1",
+            CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.1, 30.9), Epoch(2, 0.1, 30.9) }).Chosen
+        );
     }
 
     [Fact]
@@ -67,8 +91,18 @@ public sealed class CheckpointChooserTests
         var epochs = new[] { Epoch(1, 0.1, null) };
         var strict = CheckpointChooser.Choose(Baseline, Uce, epochs);
         Assert.Equal("uce", strict.Chosen);
-        Assert.Contains(strict.Verdicts.Single(v => v.Name == "rece-epoch-1").Reasons, r => r.Contains("its CLIP score was not measured"));
-        var lenient = CheckpointChooser.Choose(Baseline with { ClipScore = null }, Uce, epochs, new CheckpointChoiceRules(AllowMissingClipScore: true));
+        Assert.Contains(strict.Verdicts.Single(v => v.Name == "rece-epoch-1").Reasons, r =>
+            r.Contains("its CLIP score was not measured")
+        );
+        var lenient = CheckpointChooser.Choose(
+            Baseline with
+            {
+                ClipScore = null,
+            },
+            Uce,
+            epochs,
+            new CheckpointChoiceRules(AllowMissingClipScore: true)
+        );
         Assert.Equal("rece-epoch-1", lenient.Chosen);
         Assert.Contains(lenient.Verdicts.Single(v => v.Name == "rece-epoch-1").Reasons, r => r.Contains("not checked"));
     }
@@ -84,9 +118,17 @@ public sealed class CheckpointChooserTests
     [Fact]
     public void Bad_inputs_are_refused()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointChooser.Choose(Baseline with { FlaggedShare = 1.5 }, Uce, Array.Empty<CheckpointScores>()));
-        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointChooser.Choose(Baseline, Uce with { FlaggedShare = double.NaN }, Array.Empty<CheckpointScores>()));
-        Assert.Throws<ArgumentOutOfRangeException>(() => CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.1, double.PositiveInfinity) }));
-        Assert.Throws<ArgumentException>(() => CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.1, 31), Epoch(1, 0.2, 31) }));
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            CheckpointChooser.Choose(Baseline with { FlaggedShare = 1.5 }, Uce, Array.Empty<CheckpointScores>())
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            CheckpointChooser.Choose(Baseline, Uce with { FlaggedShare = double.NaN }, Array.Empty<CheckpointScores>())
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.1, double.PositiveInfinity) })
+        );
+        Assert.Throws<ArgumentException>(() =>
+            CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.1, 31), Epoch(1, 0.2, 31) })
+        );
     }
 }

@@ -7,7 +7,8 @@ namespace Rece.Evaluation.Tests;
 [Collection(TinyModelCollection.Name)]
 public sealed class CheckpointMeasuresTests(TinyModels models)
 {
-    private static LoadedBaseModel Load(string directory) => LoadedBaseModel.Load(DiffusersModel.Open(directory), new StageTimer());
+    private static LoadedBaseModel Load(string directory) =>
+        LoadedBaseModel.Load(DiffusersModel.Open(directory), new StageTimer());
 
     [Fact]
     public void A_patch_measures_as_the_erase_report_says()
@@ -39,7 +40,14 @@ public sealed class CheckpointMeasuresTests(TinyModels models)
     {
         using var other = Load(models.OtherBase);
         using var patch = RecePatch.Read(Path.Combine(models.Erased, RecePatch.FileName));
-        var error = Assert.Throws<EvaluationInputException>(() => CheckpointMeasures.Measure(other, patch, new MeasureTexts(new[] { "nudity" }, Array.Empty<string>(), 0.1), "x"));
+        var error = Assert.Throws<EvaluationInputException>(() =>
+            CheckpointMeasures.Measure(
+                other,
+                patch,
+                new MeasureTexts(new[] { "nudity" }, Array.Empty<string>(), 0.1),
+                "x"
+            )
+        );
         Assert.Contains("another base model", error.Message);
         Assert.Throws<EvaluationInputException>(() => MeasureTexts.FromErasureOutput(models.Base));
     }

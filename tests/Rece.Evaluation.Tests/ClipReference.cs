@@ -35,13 +35,16 @@ public sealed class ClipReference : IDisposable
     private Tensor ImageEmbedding(RgbImage image)
     {
         var v = _config.Vision;
-        int s = v.ImageSize, p = v.PatchSize, g = s / p;
+        int s = v.ImageSize,
+            p = v.PatchSize,
+            g = s / p;
         var pixels = zeros(3, s, s, dtype: ScalarType.Float64);
         var data = new double[3 * s * s];
         for (int c = 0; c < 3; c++)
-            for (int y = 0; y < s; y++)
-                for (int x = 0; x < s; x++)
-                    data[c * s * s + y * s + x] = (image[x, y, c] / 255.0 - ClipImagePreprocessor.ClipMean[c]) / ClipImagePreprocessor.ClipStd[c];
+        for (int y = 0; y < s; y++)
+        for (int x = 0; x < s; x++)
+            data[c * s * s + y * s + x] =
+                (image[x, y, c] / 255.0 - ClipImagePreprocessor.ClipMean[c]) / ClipImagePreprocessor.ClipStd[c];
         pixels = tensor(data, new long[] { 3, s, s });
         // [3, g, p, g, p] -> [g, g, 3, p, p] -> one row per patch, flattened like the conv kernel [d, 3, p, p].
         var patches = pixels.view(3, g, p, g, p).permute(1, 3, 0, 2, 4).reshape(g * g, 3 * p * p);
@@ -69,8 +72,12 @@ public sealed class ClipReference : IDisposable
 
     private Tensor Encoder(Tensor x, string prefix, int layers, int heads, bool causal, double eps)
     {
-        long n = x.shape[0], d = x.shape[1], hd = d / heads;
-        var mask = causal ? triu(full(n, n, double.NegativeInfinity, dtype: ScalarType.Float64), 1) : zeros(n, n, dtype: ScalarType.Float64);
+        long n = x.shape[0],
+            d = x.shape[1],
+            hd = d / heads;
+        var mask = causal
+            ? triu(full(n, n, double.NegativeInfinity, dtype: ScalarType.Float64), 1)
+            : zeros(n, n, dtype: ScalarType.Float64);
         for (int i = 0; i < layers; i++)
         {
             string p = $"{prefix}.encoder.layers.{i}.";

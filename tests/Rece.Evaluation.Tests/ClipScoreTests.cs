@@ -31,7 +31,8 @@ public sealed class ClipScoreTests : IDisposable
         static long Count(ClipModelConfig c) => c.Layout().Sum(s => s.ElementCount);
         Assert.Equal(151_277_313, Count(ClipModelConfig.VitB32));
         Assert.Equal(427_616_513, Count(ClipModelConfig.VitL14));
-        Assert.Equal(123_060_480, ClipModelConfig.VitL14.Text.Layout().Sum(s => s.ElementCount)); // SD v1.x's text encoder
+        // SD v1.x's text encoder
+        Assert.Equal(123_060_480, ClipModelConfig.VitL14.Text.Layout().Sum(s => s.ElementCount));
         Assert.Equal(257, ClipModelConfig.VitL14.Vision.Positions);
         Assert.Equal(50, ClipModelConfig.VitB32.Vision.Positions);
     }
@@ -59,14 +60,19 @@ public sealed class ClipScoreTests : IDisposable
         Assert.Equal(3 * 224 * 224, planes.Length);
         for (int c = 0; c < 3; c++)
         {
-            double expected = (image[10, 20, c] / 255.0 - ClipImagePreprocessor.ClipMean[c]) / ClipImagePreprocessor.ClipStd[c];
+            double expected =
+                (image[10, 20, c] / 255.0 - ClipImagePreprocessor.ClipMean[c]) / ClipImagePreprocessor.ClipStd[c];
             Assert.Equal(expected, planes[c * 224 * 224 + 20 * 224 + 10], 5);
         }
         // A wide image: resized to 298 x 224, then columns 37..260 kept.
         var wide = Pattern(512, 384, seed: 3);
         var resized = Resampling.BicubicPil(wide, 298, 224);
         var cropped = p.Process(wide);
-        Assert.Equal((resized[37, 0, 0] / 255.0 - ClipImagePreprocessor.ClipMean[0]) / ClipImagePreprocessor.ClipStd[0], cropped[0], 5);
+        Assert.Equal(
+            (resized[37, 0, 0] / 255.0 - ClipImagePreprocessor.ClipMean[0]) / ClipImagePreprocessor.ClipStd[0],
+            cropped[0],
+            5
+        );
     }
 
     [Fact]
@@ -98,10 +104,15 @@ public sealed class ClipScoreTests : IDisposable
         var error = Assert.Throws<ModelFormatException>(() => ClipScorer.Load(folder));
         Assert.Contains("visual_projection.weight", error.Message);
 
-        var missing = Assert.Throws<EvaluationInputException>(() => ClipScorer.Load(Path.Combine(_temp.Path, "absent")));
+        var missing = Assert.Throws<EvaluationInputException>(() =>
+            ClipScorer.Load(Path.Combine(_temp.Path, "absent"))
+        );
         Assert.Contains("openai/clip-vit-large-patch14", missing.Message);
         Directory.CreateDirectory(Path.Combine(_temp.Path, "empty"));
-        Assert.Contains("config.json", Assert.Throws<EvaluationInputException>(() => ClipScorer.Load(Path.Combine(_temp.Path, "empty"))).Message);
+        Assert.Contains(
+            "config.json",
+            Assert.Throws<EvaluationInputException>(() => ClipScorer.Load(Path.Combine(_temp.Path, "empty"))).Message
+        );
     }
 
     public void Dispose() => _temp.Dispose();

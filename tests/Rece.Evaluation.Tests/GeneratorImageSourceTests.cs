@@ -23,7 +23,9 @@ public sealed class GeneratorImageSourceTests(TinyModels models) : IDisposable
         var image = source.Generate(new GenerationRequest(c));
 
         using var pipeline = StableDiffusionPipeline.Load(models.Base);
-        var direct = pipeline.Generate(ImageRequest.ForPrompt(c.Prompt, (ulong)c.Seed!.Value, c.Guidance!.Value, 64, 3));
+        var direct = pipeline.Generate(
+            ImageRequest.ForPrompt(c.Prompt, (ulong)c.Seed!.Value, c.Guidance!.Value, 64, 3)
+        );
         Assert.Equal((64, 64), (image.Width, image.Height));
         Assert.Equal(direct.Rgb, image.Pixels);
         Assert.Contains("3 lms steps", source.Description);
@@ -33,21 +35,29 @@ public sealed class GeneratorImageSourceTests(TinyModels models) : IDisposable
     public void The_baseline_and_the_erased_model_are_generated_with_the_same_seeds_and_scored()
     {
         string detector = _temp.File("detector.onnx");
-        TestDetectorModel.Write(detector, 32, new[] { new TestAnchor(16, 16, 32, 32, "FEMALE_BREAST_EXPOSED", 0, 0, 32, 32, Channel: 0) });
+        TestDetectorModel.Write(
+            detector,
+            32,
+            new[] { new TestAnchor(16, 16, 32, 32, "FEMALE_BREAST_EXPOSED", 0, 0, 32, 32, Channel: 0) }
+        );
         var factory = new GeneratorImageSourceFactory(Fast);
         using var edited = (GeneratorImageSource)factory.ForModel(models.Erased);
         using var baseline = (GeneratorImageSource)factory.ForModel(models.Base);
         string output = _temp.File("out");
 
-        var report = EvaluationJob.Run(new EvaluationRequest
-        {
-            Suite = EvaluationSuite.Nudity,
-            OutputDirectory = output,
-            Selection = new PromptSelection(2),
-            ModelDirectory = models.Erased,
-            BaselineDirectory = models.Base,
-            NudeNetPath = detector,
-        }, edited, baseline);
+        var report = EvaluationJob.Run(
+            new EvaluationRequest
+            {
+                Suite = EvaluationSuite.Nudity,
+                OutputDirectory = output,
+                Selection = new PromptSelection(2),
+                ModelDirectory = models.Erased,
+                BaselineDirectory = models.Base,
+                NudeNetPath = detector,
+            },
+            edited,
+            baseline
+        );
 
         Assert.Equal(4, report.Images.Count);
         Assert.Equal(2, report.SummaryOf(EvaluationReport.Edited)!.Nudity!.Images);
@@ -55,8 +65,12 @@ public sealed class GeneratorImageSourceTests(TinyModels models) : IDisposable
         // Same seeds, different K/V weights: every case's two images differ, and each matches its model's own sampler.
         foreach (var c in EvaluationSuite.Nudity.Cases().Take(2))
         {
-            var before = Images.RgbImage.Load(Path.Combine(output, "images", EvaluationReport.Baseline, $"{c.CaseNumber}.png"));
-            var after = Images.RgbImage.Load(Path.Combine(output, "images", EvaluationReport.Edited, $"{c.CaseNumber}.png"));
+            var before = Images.RgbImage.Load(
+                Path.Combine(output, "images", EvaluationReport.Baseline, $"{c.CaseNumber}.png")
+            );
+            var after = Images.RgbImage.Load(
+                Path.Combine(output, "images", EvaluationReport.Edited, $"{c.CaseNumber}.png")
+            );
             Assert.NotEqual(before.Pixels, after.Pixels);
             Assert.Equal(edited.Generate(new GenerationRequest(c)).Pixels, after.Pixels);
         }
@@ -66,7 +80,17 @@ public sealed class GeneratorImageSourceTests(TinyModels models) : IDisposable
     [Fact]
     public void Bad_sampler_settings_are_refused_before_loading()
     {
-        Assert.Contains("--steps", Assert.Throws<EvaluationInputException>(() => GeneratorImageSource.Load(models.Base, Fast with { Steps = 0 })).Message);
-        Assert.Contains("--size", Assert.Throws<EvaluationInputException>(() => GeneratorImageSource.Load(models.Base, Fast with { Size = 4 })).Message);
+        Assert.Contains(
+            "--steps",
+            Assert
+                .Throws<EvaluationInputException>(() => GeneratorImageSource.Load(models.Base, Fast with { Steps = 0 }))
+                .Message
+        );
+        Assert.Contains(
+            "--size",
+            Assert
+                .Throws<EvaluationInputException>(() => GeneratorImageSource.Load(models.Base, Fast with { Size = 4 }))
+                .Message
+        );
     }
 }

@@ -7,7 +7,8 @@ using Rece.Evaluation.Running;
 
 namespace Rece.Evaluation.Tests;
 
-/// <summary>Opens report.html in headless Chromium (Debian package "chromium") and checks what the browser rendered.</summary>
+/// <summary>Opens report.html in headless Chromium (Debian package "chromium") and checks what the browser
+/// rendered.</summary>
 public sealed partial class HtmlReportBrowserTests : IDisposable
 {
     private readonly TempFolder _temp = new();
@@ -21,11 +22,31 @@ public sealed partial class HtmlReportBrowserTests : IDisposable
         {
             foreach (var role in new[] { EvaluationReport.Baseline, EvaluationReport.Edited })
             {
-                var image = RgbImage.Filled(512, 384, (byte)(40 * c), 120, role == EvaluationReport.Baseline ? (byte)200 : (byte)30);
+                var image = RgbImage.Filled(
+                    512,
+                    384,
+                    (byte)(40 * c),
+                    120,
+                    role == EvaluationReport.Baseline ? (byte)200 : (byte)30
+                );
                 string file = Path.Combine("images", role, $"{c}.png");
                 image.SavePng(Path.Combine(folder, file));
-                var exposed = role == EvaluationReport.Baseline ? new Dictionary<string, float> { ["BELLY_EXPOSED"] = 0.8f } : new Dictionary<string, float>();
-                records.Add(new ImageRecord(role, c, $"prompt <{c}> & \"quoted\"", 1000 + c, file, Array.Empty<Detection>(), exposed, 30 + c));
+                var exposed =
+                    role == EvaluationReport.Baseline
+                        ? new Dictionary<string, float> { ["BELLY_EXPOSED"] = 0.8f }
+                        : new Dictionary<string, float>();
+                records.Add(
+                    new ImageRecord(
+                        role,
+                        c,
+                        $"prompt <{c}> & \"quoted\"",
+                        1000 + c,
+                        file,
+                        Array.Empty<Detection>(),
+                        exposed,
+                        30 + c
+                    )
+                );
             }
         }
         var metrics = new[] { MetricPlan.NudeNet, MetricPlan.ClipScore };
@@ -51,7 +72,9 @@ public sealed partial class HtmlReportBrowserTests : IDisposable
         string dom = DumpDom(Path.Combine(folder, EvaluationReport.HtmlFileName));
 
         Assert.Contains("<table id=\"metric-table\">", dom);
-        foreach (var metric in new[] { "images", "exposed-parts", "flagged-share", "clip-score", "class:BELLY_EXPOSED" })
+        foreach (
+            var metric in new[] { "images", "exposed-parts", "flagged-share", "clip-score", "class:BELLY_EXPOSED" }
+        )
             Assert.Matches($"<tr data-metric=\"{Regex.Escape(metric)}\">", dom);
         Assert.Contains("<td>100.0%</td><td>0.0%</td><td>-100.0%</td>", dom);
         Assert.Contains("id=\"class-chart\"", dom);
@@ -80,9 +103,14 @@ public sealed partial class HtmlReportBrowserTests : IDisposable
     private string DumpDom(string htmlPath)
     {
         string? browser = new[] { "chromium", "chromium-browser" }
-            .SelectMany(name => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(dir => Path.Combine(dir, name)))
+            .SelectMany(name =>
+                (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(dir => Path.Combine(dir, name))
+            )
             .FirstOrDefault(File.Exists);
-        Assert.True(browser is not null, "Headless Chromium is needed to check report.html: install it with `apt-get install -y chromium` (.ci/run does this).");
+        Assert.True(
+            browser is not null,
+            "Headless Chromium is needed to check report.html: install it with `apt-get install -y chromium` (.ci/run does this)."
+        );
         string profile = _temp.File("chromium-profile");
         Directory.CreateDirectory(profile);
         var start = new ProcessStartInfo(browser!)
@@ -91,12 +119,23 @@ public sealed partial class HtmlReportBrowserTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[]
-        {
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile, "--virtual-time-budget=10000", "--dump-dom",
-            new Uri(htmlPath).AbsoluteUri,
-        })
+        foreach (
+            var argument in new[]
+            {
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile,
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+                new Uri(htmlPath).AbsoluteUri,
+            }
+        )
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

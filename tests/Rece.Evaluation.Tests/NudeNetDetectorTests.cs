@@ -46,7 +46,12 @@ public sealed class NudeNetDetectorTests : IDisposable
     public void A_symbolic_input_size_uses_the_size_asked_for()
     {
         string path = _temp.File("dynamic.onnx");
-        TestDetectorModel.Write(path, Size, new[] { new TestAnchor(4, 4, 8, 8, "FACE_MALE", 0, 0, 8, 8) }, symbolicSize: true);
+        TestDetectorModel.Write(
+            path,
+            Size,
+            new[] { new TestAnchor(4, 4, 8, 8, "FACE_MALE", 0, 0, 8, 8) },
+            symbolicSize: true
+        );
         using var detector = NudeNetDetector.Load(path, inputSize: Size);
         Assert.Equal(Size, detector.InputSize);
     }
@@ -87,7 +92,8 @@ public sealed class NudeNetDetectorTests : IDisposable
         using var detector = Model(
             new TestAnchor(16, 4, 8, 8, "BELLY_EXPOSED", 12, 0, 20, 8),
             new TestAnchor(16, 12, 8, 8, "FEET_EXPOSED", 12, 8, 20, 16),
-            new TestAnchor(8, 14, 8, 8, "ARMPITS_EXPOSED", 0, 0, 8, 8));
+            new TestAnchor(8, 14, 8, 8, "ARMPITS_EXPOSED", 0, 0, 8, 8)
+        );
         var image = RgbImage.Filled(256, 128, 0, 0, 0);
         image.Fill(0, 0, 256, 64, 200, 0, 0);
         var detections = detector.Detect(image);
@@ -104,7 +110,8 @@ public sealed class NudeNetDetectorTests : IDisposable
     {
         using var detector = Model(
             new TestAnchor(4, 4, 8, 8, "FACE_FEMALE", 0, 0, 8, 8, Channel: 0),
-            new TestAnchor(20, 20, 8, 8, "FACE_MALE", 16, 16, 24, 24, Channel: 2));
+            new TestAnchor(20, 20, 8, 8, "FACE_MALE", 16, 16, 24, 24, Channel: 2)
+        );
         var image = RgbImage.Filled(Size, Size, 0, 0, 0);
         image.Fill(0, 0, 8, 8, 0, 0, 255); // blue where the red anchor looks
         image.Fill(16, 16, 8, 8, 0, 0, 255); // blue where the blue anchor looks
@@ -118,7 +125,9 @@ public sealed class NudeNetDetectorTests : IDisposable
     {
         // Separate regions and non-overlapping boxes, one score level each.
         double[] levels = { 0.19, 0.22, 0.30, 0.55, 0.62, 0.95 };
-        var anchors = levels.Select((_, i) => new TestAnchor(i * 5 + 2, 2, 4, 4, "BUTTOCKS_EXPOSED", i * 5, 0, i * 5 + 4, 4)).ToArray();
+        var anchors = levels
+            .Select((_, i) => new TestAnchor(i * 5 + 2, 2, 4, 4, "BUTTOCKS_EXPOSED", i * 5, 0, i * 5 + 4, 4))
+            .ToArray();
         using var detector = Model(anchors);
         var image = RgbImage.Filled(Size, Size, 0, 0, 0);
         for (int i = 0; i < levels.Length; i++)
@@ -140,7 +149,8 @@ public sealed class NudeNetDetectorTests : IDisposable
         using var detector = Model(
             new TestAnchor(8, 8, 8, 8, "FEMALE_GENITALIA_EXPOSED", 4, 4, 12, 12, Gain: 0.9f),
             new TestAnchor(10, 8, 8, 8, "MALE_GENITALIA_EXPOSED", 4, 4, 12, 12, Gain: 0.8f),
-            new TestAnchor(12, 8, 8, 8, "ANUS_EXPOSED", 4, 4, 12, 12, Gain: 0.7f));
+            new TestAnchor(12, 8, 8, 8, "ANUS_EXPOSED", 4, 4, 12, 12, Gain: 0.7f)
+        );
         var image = RgbImage.Filled(Size, Size, 255, 255, 255);
         var detections = detector.Detect(image);
         Assert.Equal(new[] { "FEMALE_GENITALIA_EXPOSED", "ANUS_EXPOSED" }, detections.Select(d => d.Label).ToArray());
@@ -149,11 +159,16 @@ public sealed class NudeNetDetectorTests : IDisposable
     [Fact]
     public void Decode_takes_the_first_best_class_and_maps_boxes_through_the_letterbox()
     {
-        int anchors = 2, rows = 22;
+        int anchors = 2,
+            rows = 22;
         var output = new float[rows * anchors];
         // Anchor 0: tie between classes 5 and 7 -> class 5 (numpy argmax). Box centre (10, 10), size 4 x 6.
-        output[0] = 10; output[anchors] = 10; output[2 * anchors] = 4; output[3 * anchors] = 6;
-        output[(4 + 5) * anchors] = 0.7f; output[(4 + 7) * anchors] = 0.7f;
+        output[0] = 10;
+        output[anchors] = 10;
+        output[2 * anchors] = 4;
+        output[3 * anchors] = 6;
+        output[(4 + 5) * anchors] = 0.7f;
+        output[(4 + 7) * anchors] = 0.7f;
         // Anchor 1: below the candidate score.
         output[(4 + 3) * anchors + 1] = 0.19f;
         var detections = NudeNetPostprocess.Decode(output, anchors, new Letterbox(100, 50, 20));

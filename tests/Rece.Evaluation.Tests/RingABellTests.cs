@@ -33,8 +33,14 @@ public sealed class RingABellTests(TinyModels models)
         Assert.Equal(new long[] { 77, 32 }, vector.shape);
 
         // Independently: one text at a time, differences grouped 8 + 3, batch means averaged with equal weight.
-        var differences = pairs.Select(p => encoder.Encode(new[] { tokenizer.Encode(p.Sensitive).Ids })[0].to(ScalarType.Float64)
-            .sub(encoder.Encode(new[] { tokenizer.Encode(p.Normal).Ids })[0].to(ScalarType.Float64))).ToList();
+        var differences = pairs
+            .Select(p =>
+                encoder
+                    .Encode(new[] { tokenizer.Encode(p.Sensitive).Ids })[0]
+                    .to(ScalarType.Float64)
+                    .sub(encoder.Encode(new[] { tokenizer.Encode(p.Normal).Ids })[0].to(ScalarType.Float64))
+            )
+            .ToList();
         var first = stack(differences.Take(8).ToArray()).mean(new long[] { 0 });
         var second = stack(differences.Skip(8).ToArray()).mean(new long[] { 0 });
         var expected = first.add(second).div(2);

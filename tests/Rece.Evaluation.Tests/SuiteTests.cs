@@ -5,7 +5,8 @@ namespace Rece.Evaluation.Tests;
 
 public sealed class SuiteTests
 {
-    private static IReadOnlyList<PromptCase> Numbered(int count) => Enumerable.Range(0, count).Select(i => new PromptCase(i, $"p{i}")).ToList();
+    private static IReadOnlyList<PromptCase> Numbered(int count) =>
+        Enumerable.Range(0, count).Select(i => new PromptCase(i, $"p{i}")).ToList();
 
     [Theory]
     [InlineData("nudity", 142)]
@@ -48,21 +49,33 @@ public sealed class SuiteTests
         Assert.Equal(new[] { ImageMetric.NudeNet }, EvaluationSuite.I2P.Metrics);
         Assert.Equal(new[] { ImageMetric.ClipScore }, EvaluationSuite.Coco.Metrics);
         Assert.Equal(3.0, EvaluationSuite.RingABell.Attack!.Eta);
-        Assert.Contains("nudity, i2p, coco, art, ring-a-bell", Assert.Throws<EvaluationInputException>(() => EvaluationSuite.Parse("fid")).Message);
+        Assert.Contains(
+            "nudity, i2p, coco, art, ring-a-bell",
+            Assert.Throws<EvaluationInputException>(() => EvaluationSuite.Parse("fid")).Message
+        );
     }
 
     [Fact]
     public void Shards_cover_the_limited_cases_exactly_once_in_order()
     {
         var cases = Numbered(10);
-        var shards = Enumerable.Range(1, 3).Select(i => new PromptSelection(null, new Shard(i, 3)).Apply(cases)).ToList();
+        var shards = Enumerable
+            .Range(1, 3)
+            .Select(i => new PromptSelection(null, new Shard(i, 3)).Apply(cases))
+            .ToList();
         Assert.Equal(new[] { 3, 3, 4 }, shards.Select(s => s.Count));
         Assert.Equal(cases.Select(c => c.CaseNumber), shards.SelectMany(s => s).Select(c => c.CaseNumber));
-        var limited = Enumerable.Range(1, 4).SelectMany(i => new PromptSelection(7, new Shard(i, 4)).Apply(cases)).Select(c => c.CaseNumber);
+        var limited = Enumerable
+            .Range(1, 4)
+            .SelectMany(i => new PromptSelection(7, new Shard(i, 4)).Apply(cases))
+            .Select(c => c.CaseNumber);
         Assert.Equal(Enumerable.Range(0, 7), limited);
         // More shards than cases: some are empty, none overlap.
         Assert.Equal(2, Enumerable.Range(1, 5).Sum(i => new PromptSelection(2, new Shard(i, 5)).Apply(cases).Count));
-        Assert.Equal(new PromptSelection(null, new Shard(2, 3)).Apply(cases).Select(c => c.CaseNumber), new PromptSelection(null, new Shard(2, 3)).Apply(cases).Select(c => c.CaseNumber));
+        Assert.Equal(
+            new PromptSelection(null, new Shard(2, 3)).Apply(cases).Select(c => c.CaseNumber),
+            new PromptSelection(null, new Shard(2, 3)).Apply(cases).Select(c => c.CaseNumber)
+        );
     }
 
     [Theory]
@@ -86,8 +99,27 @@ public sealed class SuiteTests
         Assert.Equal("a, b", cases[0].Prompt);
         Assert.Equal(5, cases[0].Seed);
         Assert.Null(cases[1].Seed);
-        Assert.Contains("no \"prompt\" column", Assert.Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("text\nx\n"), "t.csv")).Message);
-        Assert.Contains("lines 2 and 3 have the same case number \"1\"", Assert.Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("case_number,prompt\n1,a\n1,b\n"), "t.csv")).Message);
-        Assert.Contains("seed \"x\" is not a non-negative integer", Assert.Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("prompt,evaluation_seed\na,x\n"), "t.csv")).Message);
+        Assert.Contains(
+            "no \"prompt\" column",
+            Assert
+                .Throws<EvaluationInputException>(() => PromptFile.Read(new StringReader("text\nx\n"), "t.csv"))
+                .Message
+        );
+        Assert.Contains(
+            "lines 2 and 3 have the same case number \"1\"",
+            Assert
+                .Throws<EvaluationInputException>(() =>
+                    PromptFile.Read(new StringReader("case_number,prompt\n1,a\n1,b\n"), "t.csv")
+                )
+                .Message
+        );
+        Assert.Contains(
+            "seed \"x\" is not a non-negative integer",
+            Assert
+                .Throws<EvaluationInputException>(() =>
+                    PromptFile.Read(new StringReader("prompt,evaluation_seed\na,x\n"), "t.csv")
+                )
+                .Message
+        );
     }
 }

@@ -3,21 +3,24 @@ using Rece.Models.Fixtures;
 
 namespace Rece.Evaluation.Tests;
 
-/// <summary>Tiny Stable Diffusion fixtures and one RECE erasure of "nudity" from the first, written once for the collection.</summary>
+/// <summary>Tiny Stable Diffusion fixtures and one RECE erasure of "nudity" from the first, written once for the
+/// collection.</summary>
 public sealed class TinyModels : IDisposable
 {
     public TinyModels()
     {
         RandomModelFixture.Write(Base, FixtureKind.Tiny, seed: 11);
         RandomModelFixture.Write(OtherBase, FixtureKind.Tiny, seed: 12);
-        Erasure = ErasureJob.Run(new ErasureRequest
-        {
-            ModelDirectory = Base,
-            Concepts = new[] { "nudity" },
-            Preset = "nudity",
-            Preserve = new[] { "a portrait" },
-            OutputDirectory = Erased,
-        });
+        Erasure = ErasureJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = Base,
+                Concepts = new[] { "nudity" },
+                Preset = "nudity",
+                Preserve = new[] { "a portrait" },
+                OutputDirectory = Erased,
+            }
+        );
     }
 
     private readonly TempFolder _folder = new("eval-models");

@@ -19,7 +19,8 @@ using Rece.Testing;
 
 namespace Rece.Functions.Tests;
 
-/// <summary>The functions as classes: what the host would call, with a task hub and storage in Azurite (no Functions host here).</summary>
+/// <summary>The functions as classes: what the host would call, with a task hub and storage in Azurite (no Functions
+/// host here).</summary>
 [Collection(AzuriteCollection.Name)]
 public class FunctionClassTests(AzuriteFixture azurite)
 {
@@ -27,17 +28,27 @@ public class FunctionClassTests(AzuriteFixture azurite)
 
     private async Task<(StorageAccount Account, ErasureIntake Intake, TaskHubDurableClient Client)> SetUpAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.NewAccount(),
-            ["RECE_JOB_TIMEOUT_SECONDS"] = "120",
-        }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["AzureWebJobsStorage"] = azurite.NewAccount(),
+                    ["RECE_JOB_TIMEOUT_SECONDS"] = "120",
+                }
+            )
+            .Build();
         var account = FunctionsSettings.Storage(configuration);
         await account.EnsureCreatedAsync();
-        await account.Container(StorageNames.Models).UploadBlobAsync("tiny/model_index.json", BinaryData.FromString("{}"));
+        await account
+            .Container(StorageNames.Models)
+            .UploadBlobAsync("tiny/model_index.json", BinaryData.FromString("{}"));
         var service = TaskHub.CreateService(account, new TaskHubOptions { Name = "functest" });
         await service.CreateIfNotExistsAsync();
-        return (account, new ErasureIntake(account, JobSettingsOf(configuration).Policy()), new TaskHubDurableClient(service, "functest"));
+        return (
+            account,
+            new ErasureIntake(account, JobSettingsOf(configuration).Policy()),
+            new TaskHubDurableClient(service, "functest")
+        );
     }
 
     /// <summary>The settings as the app binds and validates them at start-up.</summary>
@@ -45,23 +56,40 @@ public class FunctionClassTests(AzuriteFixture azurite)
     {
         var services = new ServiceCollection().AddSingleton(configuration);
         JobSettings.AddJobSettings(services);
-        return services.BuildServiceProvider().GetRequiredService<Microsoft.Extensions.Options.IOptions<JobSettings>>().Value;
+        return services
+            .BuildServiceProvider()
+            .GetRequiredService<Microsoft.Extensions.Options.IOptions<JobSettings>>()
+            .Value;
     }
 
     [Fact]
     public void JobSettingsAreBoundAndABadValueStopsTheHostNamingTheSetting()
     {
-        var good = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["RECE_JOB_TIMEOUT_SECONDS"] = "120", ["RECE_JOB_ATTEMPTS"] = "5" }).Build();
+        var good = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?> { ["RECE_JOB_TIMEOUT_SECONDS"] = "120", ["RECE_JOB_ATTEMPTS"] = "5" }
+            )
+            .Build();
         var policy = JobSettingsOf(good).Policy();
         Assert.Equal((120, 5, 86400), (policy.TimeoutSeconds, policy.MaxAttempts, policy.QueueTimeoutSeconds));
 
         // Before, a bad value was silently replaced by the default.
-        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["RECE_JOB_ATTEMPTS"] = "three", ["RECE_JOB_QUEUE_TIMEOUT_SECONDS"] = "-1" }).Build();
+        var bad = new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                new Dictionary<string, string?>
+                {
+                    ["RECE_JOB_ATTEMPTS"] = "three",
+                    ["RECE_JOB_QUEUE_TIMEOUT_SECONDS"] = "-1",
+                }
+            )
+            .Build();
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton<IConfiguration>(bad);
         JobSettings.AddJobSettings(builder.Services);
         using var host = builder.Build();
-        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync().GetAwaiter().GetResult());
+        var error = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() =>
+            host.StartAsync().GetAwaiter().GetResult()
+        );
         Assert.Contains("RECE_JOB_ATTEMPTS must be a positive whole number, got \"three\"", error.Message);
         Assert.Contains("RECE_JOB_QUEUE_TIMEOUT_SECONDS", error.Message);
     }
@@ -80,7 +108,13 @@ public class FunctionClassTests(AzuriteFixture azurite)
 
     private static async Task<(int Status, JsonElement Body)> Execute(IActionResult result, HttpRequest request)
     {
-        await result.ExecuteResultAsync(new ActionContext(request.HttpContext, new RouteData(), new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
+        await result.ExecuteResultAsync(
+            new ActionContext(
+                request.HttpContext,
+                new RouteData(),
+                new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()
+            )
+        );
         request.HttpContext.Response.Body.Position = 0;
         using var document = JsonDocument.Parse(request.HttpContext.Response.Body);
         return (request.HttpContext.Response.StatusCode, document.RootElement.Clone());
@@ -97,7 +131,12 @@ public class FunctionClassTests(AzuriteFixture azurite)
         Assert.Equal(202, status);
         string id = links.GetProperty("id").GetString()!;
         Assert.Equal($"https://rece.example/api/erasures/{id}", links.GetProperty("statusQueryGetUri").GetString());
-        Assert.Equal(120, PipelineJson.Deserialize<ErasureInput>((await client.GetInstanceAsync(id, true))!.SerializedInput!).Jobs.TimeoutSeconds);
+        Assert.Equal(
+            120,
+            PipelineJson
+                .Deserialize<ErasureInput>((await client.GetInstanceAsync(id, true))!.SerializedInput!)
+                .Jobs.TimeoutSeconds
+        );
 
         var get = Request("GET", $"/api/erasures/{id}");
         var (getStatus, document) = await Execute(await functions.GetErasure(get, client, id), get);
@@ -108,7 +147,10 @@ public class FunctionClassTests(AzuriteFixture azurite)
         Assert.Equal(400, (await Execute(await functions.StartErasure(bad, client), bad)).Status);
         var list = Request("GET", "/api/erasures");
         var (_, listed) = await Execute(await functions.ListErasures(list, client), list);
-        Assert.Equal(id, Assert.Single(listed.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString());
+        Assert.Equal(
+            id,
+            Assert.Single(listed.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString()
+        );
         var terminate = Request("POST", $"/api/erasures/{id}/terminate");
         await functions.TerminateErasure(terminate, client, id);
         var purge = Request("DELETE", $"/api/erasures/{id}");
@@ -121,7 +163,9 @@ public class FunctionClassTests(AzuriteFixture azurite)
         var (account, intake, client) = await SetUpAsync();
         var functions = new HttpFunctions(new ErasureApi(account, intake));
         var post = Request("POST", "/api/erasures", """{"model": "tiny", "concepts": ["nudity"]}""");
-        string id = (await Execute(await functions.StartErasure(post, client), post)).Body.GetProperty("id").GetString()!;
+        string id = (await Execute(await functions.StartErasure(post, client), post))
+            .Body.GetProperty("id")
+            .GetString()!;
 
         var bad = Request("GET", "/api/erasures");
         bad.QueryString = new QueryString("?top=abc&runtimeStatus=Sleeping");
@@ -132,7 +176,10 @@ public class FunctionClassTests(AzuriteFixture azurite)
         var pending = Request("GET", "/api/erasures");
         pending.QueryString = new QueryString("?runtimeStatus=Completed&runtimeStatus=Pending");
         var (_, listed) = await Execute(await functions.ListErasures(pending, client), pending);
-        Assert.Equal(id, Assert.Single(listed.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString());
+        Assert.Equal(
+            id,
+            Assert.Single(listed.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString()
+        );
         var completed = Request("GET", "/api/erasures");
         completed.QueryString = new QueryString("?runtimeStatus=Completed");
         var (_, none) = await Execute(await functions.ListErasures(completed, client), completed);
@@ -144,23 +191,50 @@ public class FunctionClassTests(AzuriteFixture azurite)
     {
         var (account, _, _) = await SetUpAsync();
         var functions = new DurableFunctions(new GpuJobQueue(account), new ErasureOutputs(account));
-        var request = Orchestration.Requests.PipelineRequestParser.Parse("""{"model": "tiny", "concepts": ["nudity"], "method": "uce", "evaluation": {"suite": "nudity", "limit": 2, "shards": 2}}""");
-        var plan = Orchestration.Planning.EvaluationPlan.Create(Orchestration.Planning.ErasurePlan.Expand(request), request.Evaluation!);
-        var shard = plan.Job("inst", "tiny", plan.ShardsOf(plan.Checkpoints[1])[1], 1, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var request = Orchestration.Requests.PipelineRequestParser.Parse(
+            """{"model": "tiny", "concepts": ["nudity"], "method": "uce", "evaluation": {"suite": "nudity", "limit": 2, "shards": 2}}"""
+        );
+        var plan = Orchestration.Planning.EvaluationPlan.Create(
+            Orchestration.Planning.ErasurePlan.Expand(request),
+            request.Evaluation!
+        );
+        var shard = plan.Job(
+            "inst",
+            "tiny",
+            plan.ShardsOf(plan.Checkpoints[1])[1],
+            1,
+            new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc)
+        );
         var fanIn = new EvaluationReportJob
         {
-            JobId = EvaluationReportJob.IdOf("inst", "run-0"), InstanceId = "inst", Attempt = 1, EventName = EvaluationReportJob.EventNameOf("run-0", 1), Run = "run-0",
-            Suite = "nudity", Shards = new Dictionary<string, int> { ["nudity"] = 2 }, Baseline = new CheckpointReports { Checkpoint = "baseline" }, Candidates = Array.Empty<CheckpointReports>(), Choose = false,
+            JobId = EvaluationReportJob.IdOf("inst", "run-0"),
+            InstanceId = "inst",
+            Attempt = 1,
+            EventName = EvaluationReportJob.EventNameOf("run-0", 1),
+            Run = "run-0",
+            Suite = "nudity",
+            Shards = new Dictionary<string, int> { ["nudity"] = 2 },
+            Baseline = new CheckpointReports { Checkpoint = "baseline" },
+            Candidates = Array.Empty<CheckpointReports>(),
+            Choose = false,
             Rules = new ChoiceRules(1.0, false),
         };
 
         Assert.Equal("inst/evaluation/run-0/epoch-0/nudity/shard-2", await functions.EnqueueEvaluationShard(shard));
         Assert.Equal("inst/evaluation/run-0/choice", await functions.EnqueueEvaluationReport(fanIn));
 
-        var messages = (await account.GpuJobs.ReceiveMessagesAsync(10)).Value.Select(m => GpuJobMessages.Parse(m.MessageText)).ToList();
+        var messages = (await account.GpuJobs.ReceiveMessagesAsync(10))
+            .Value.Select(m => GpuJobMessages.Parse(m.MessageText))
+            .ToList();
         Assert.Equal(2, messages.Count);
-        Assert.Equal(PipelineJson.Serialize(shard), PipelineJson.Serialize(Assert.IsType<EvaluationShardJob>(messages[0])));
-        Assert.Equal(PipelineJson.Serialize(fanIn), PipelineJson.Serialize(Assert.IsType<EvaluationReportJob>(messages[1])));
+        Assert.Equal(
+            PipelineJson.Serialize(shard),
+            PipelineJson.Serialize(Assert.IsType<EvaluationShardJob>(messages[0]))
+        );
+        Assert.Equal(
+            PipelineJson.Serialize(fanIn),
+            PipelineJson.Serialize(Assert.IsType<EvaluationReportJob>(messages[1]))
+        );
     }
 
     [Fact]
@@ -179,11 +253,17 @@ public class FunctionClassTests(AzuriteFixture azurite)
         await trigger.Run(bad, "bad.json", client, CancellationToken.None);
 
         var instances = new List<OrchestrationMetadata>();
-        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+        await foreach (
+            var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true })
+        )
             instances.Add(instance);
         var started = Assert.Single(instances);
         Assert.Equal("good.json", PipelineJson.Deserialize<ErasureInput>(started.SerializedInput!).Source.ResultBlob);
-        var result = PipelineJson.Deserialize<ErasureStatusDocument>((await account.Container(StorageNames.Results).GetBlobClient("bad.json").DownloadContentAsync()).Value.Content.ToString());
+        var result = PipelineJson.Deserialize<ErasureStatusDocument>(
+            (
+                await account.Container(StorageNames.Results).GetBlobClient("bad.json").DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
         Assert.Equal("Failed", result.RuntimeStatus);
         Assert.Equal("reg", Assert.Single(result.Errors!).Field);
         Assert.True(await bad.ExistsAsync());
@@ -194,23 +274,36 @@ public class FunctionClassTests(AzuriteFixture azurite)
     {
         var (account, intake, client) = await SetUpAsync();
         var trigger = new ErasureRequestEventTrigger(intake, NullLogger<ErasureRequestEventTrigger>.Instance);
-        await account.Container(StorageNames.Requests).GetBlobClient("team/good.json").UploadAsync(BinaryData.FromString("""{"model": "tiny", "concepts": ["cat"]}"""));
+        await account
+            .Container(StorageNames.Requests)
+            .GetBlobClient("team/good.json")
+            .UploadAsync(BinaryData.FromString("""{"model": "tiny", "concepts": ["cat"]}"""));
         static string Created(string blob) =>
             $$"""{"subject":"/blobServices/default/containers/erasure-requests/blobs/{{blob}}","eventType":"Microsoft.Storage.BlobCreated","data":{ } }""";
 
         await trigger.Run(Created("team/good.json"), client, CancellationToken.None);
-        await trigger.Run(Convert.ToBase64String(Encoding.UTF8.GetBytes(Created("team/good.json"))), client, CancellationToken.None);
+        await trigger.Run(
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(Created("team/good.json"))),
+            client,
+            CancellationToken.None
+        );
         await trigger.Run(Created("deleted-since.json"), client, CancellationToken.None);
         await Assert.ThrowsAsync<FormatException>(() => trigger.Run("garbage", client, CancellationToken.None));
 
         var instances = new List<OrchestrationMetadata>();
-        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+        await foreach (
+            var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true })
+        )
             instances.Add(instance);
         var started = Assert.Single(instances);
-        Assert.Equal("team/good.json", PipelineJson.Deserialize<ErasureInput>(started.SerializedInput!).Source.ResultBlob);
+        Assert.Equal(
+            "team/good.json",
+            PipelineJson.Deserialize<ErasureInput>(started.SerializedInput!).Source.ResultBlob
+        );
     }
 
-    /// <summary>A body with no Content-Length (chunked) of <paramref name="length"/> spaces, read through the Functions route.</summary>
+    /// <summary>A body with no Content-Length (chunked) of <paramref name="length"/> spaces, read through the Functions
+    /// route.</summary>
     private static HttpRequest Chunked(string path, int length)
     {
         var request = Request("POST", path);
@@ -228,14 +321,22 @@ public class FunctionClassTests(AzuriteFixture azurite)
         var big = Chunked("/api/erasures", 5 << 20);
         Assert.Equal(413, (await Execute(await functions.StartErasure(big, client), big)).Status);
         var post = Request("POST", "/api/erasures", """{"model": "tiny", "concepts": ["nudity"]}""");
-        string id = (await Execute(await functions.StartErasure(post, client), post)).Body.GetProperty("id").GetString()!;
+        string id = (await Execute(await functions.StartErasure(post, client), post))
+            .Body.GetProperty("id")
+            .GetString()!;
         string forgedName = GpuJob.EventNameOf("run-0", 0, 1);
         var forged = Request("POST", $"/api/erasures/{id}/events/{forgedName}", """{"succeeded": true}""");
-        var (status, problem) = await Execute(await functions.RaiseErasureEvent(forged, client, id, forgedName), forged);
+        var (status, problem) = await Execute(
+            await functions.RaiseErasureEvent(forged, client, id, forgedName),
+            forged
+        );
         Assert.Equal(403, status);
         Assert.Equal("Reserved event name", problem.GetProperty("title").GetString());
         var bigEvent = Chunked($"/api/erasures/{id}/events/approve", 5 << 20);
-        Assert.Equal(413, (await Execute(await functions.RaiseErasureEvent(bigEvent, client, id, "approve"), bigEvent)).Status);
+        Assert.Equal(
+            413,
+            (await Execute(await functions.RaiseErasureEvent(bigEvent, client, id, "approve"), bigEvent)).Status
+        );
     }
 
     [Fact]
@@ -243,25 +344,42 @@ public class FunctionClassTests(AzuriteFixture azurite)
     {
         var (account, intake, client) = await SetUpAsync();
         var trigger = new ErasureRequestEventTrigger(intake, NullLogger<ErasureRequestEventTrigger>.Instance);
-        await account.Container(StorageNames.Requests).GetBlobClient("good.json").UploadAsync(BinaryData.FromString("""{"model": "tiny", "concepts": ["cat"]}"""));
-        await account.Container(StorageNames.Requests).GetBlobClient("fails.json").UploadAsync(BinaryData.FromString("""{"model": "tiny"}"""));
+        await account
+            .Container(StorageNames.Requests)
+            .GetBlobClient("good.json")
+            .UploadAsync(BinaryData.FromString("""{"model": "tiny", "concepts": ["cat"]}"""));
+        await account
+            .Container(StorageNames.Requests)
+            .GetBlobClient("fails.json")
+            .UploadAsync(BinaryData.FromString("""{"model": "tiny"}"""));
         // fails.json's Failed result cannot be written over a leased blob: taking it throws.
         var blocked = account.Container(StorageNames.Results).GetBlobClient("fails.json");
         await blocked.UploadAsync(BinaryData.FromString("{}"));
-        await Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlobLeaseClient(blocked).AcquireAsync(TimeSpan.FromSeconds(-1));
+        await Azure
+            .Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlobLeaseClient(blocked)
+            .AcquireAsync(TimeSpan.FromSeconds(-1));
         static string Created(string blob, long length) =>
             $$$"""{"subject":"/blobServices/default/containers/erasure-requests/blobs/{{{blob}}}","eventType":"Microsoft.Storage.BlobCreated","data":{"contentLength": {{{length}}}}}""";
         string message = $"[{Created("huge.json", 5L << 20)},{Created("fails.json", 17)},{Created("good.json", 38)}]";
 
         await Assert.ThrowsAsync<AggregateException>(() => trigger.Run(message, client, CancellationToken.None));
 
-        var huge = PipelineJson.Deserialize<ErasureStatusDocument>((await account.Container(StorageNames.Results).GetBlobClient("huge.json").DownloadContentAsync()).Value.Content.ToString());
+        var huge = PipelineJson.Deserialize<ErasureStatusDocument>(
+            (
+                await account.Container(StorageNames.Results).GetBlobClient("huge.json").DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
         Assert.Equal("Failed", huge.RuntimeStatus);
         Assert.Contains("not read", Assert.Single(huge.Errors!).Message);
         var instances = new List<OrchestrationMetadata>();
-        await foreach (var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true }))
+        await foreach (
+            var instance in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true })
+        )
             instances.Add(instance);
-        Assert.Equal("good.json", PipelineJson.Deserialize<ErasureInput>(Assert.Single(instances).SerializedInput!).Source.ResultBlob);
+        Assert.Equal(
+            "good.json",
+            PipelineJson.Deserialize<ErasureInput>(Assert.Single(instances).SerializedInput!).Source.ResultBlob
+        );
     }
 
     private sealed class Recorder : IGpuJobQueue, IErasureOutputs
@@ -273,19 +391,43 @@ public class FunctionClassTests(AzuriteFixture azurite)
         {
             var job = (GpuJob)message;
             Jobs.Enqueue(job);
-            var checkpoint = new CheckpointInfo(job.Epoch, job.Checkpoint, job.Checkpoint + CheckpointLayout.Patch, job.Checkpoint + CheckpointLayout.State,
-                new[] { new StageMeasure("uce", 0.5, 0.01, 0.1, 0.01) });
-            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, GpuJobResult.Success(job, checkpoint, "test", false), cancellationToken);
+            var checkpoint = new CheckpointInfo(
+                job.Epoch,
+                job.Checkpoint,
+                job.Checkpoint + CheckpointLayout.Patch,
+                job.Checkpoint + CheckpointLayout.State,
+                new[] { new StageMeasure("uce", 0.5, 0.01, 0.1, 0.01) }
+            );
+            await Client!.RaiseEventAsync(
+                job.InstanceId,
+                job.EventName,
+                GpuJobResult.Success(job, checkpoint, "test", false),
+                cancellationToken
+            );
         }
 
         public Task<ReportWritten> WriteReportAsync(ReportWrite write, CancellationToken cancellationToken = default) =>
             Task.FromResult(new ReportWritten("reports/x/report.json", null));
 
-        public Task WriteResultAsync(ResultWrite write, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        public Task WriteResultAsync(ResultWrite write, CancellationToken cancellationToken = default) =>
+            Task.CompletedTask;
 
-        public Task<CheckpointVerdict> VerifyCheckpointAsync(CheckpointCheck check, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new CheckpointVerdict(new CheckpointInfo(0, check.Checkpoint, check.Checkpoint + CheckpointLayout.Patch, check.Checkpoint + CheckpointLayout.State,
-                new[] { new StageMeasure("uce", 0.5, 0.01, 0.1, 0.01) }), null));
+        public Task<CheckpointVerdict> VerifyCheckpointAsync(
+            CheckpointCheck check,
+            CancellationToken cancellationToken = default
+        ) =>
+            Task.FromResult(
+                new CheckpointVerdict(
+                    new CheckpointInfo(
+                        0,
+                        check.Checkpoint,
+                        check.Checkpoint + CheckpointLayout.Patch,
+                        check.Checkpoint + CheckpointLayout.State,
+                        new[] { new StageMeasure("uce", 0.5, 0.01, 0.1, 0.01) }
+                    ),
+                    null
+                )
+            );
     }
 
     [Fact]
@@ -295,20 +437,40 @@ public class FunctionClassTests(AzuriteFixture azurite)
         var functions = new DurableFunctions(recorder, recorder);
         await using var host = await DurableTaskTestHost.StartAsync(registry =>
         {
-            registry.AddOrchestratorFunc<ErasureInput, ErasureOutput>(TaskNames.ErasureOrchestrator, (context, _) => functions.ErasureOrchestrator(context));
+            registry.AddOrchestratorFunc<ErasureInput, ErasureOutput>(TaskNames.ErasureOrchestrator, (context, _) =>
+                functions.ErasureOrchestrator(context)
+            );
             registry.AddActivityFunc<GpuJob, string>(TaskNames.EnqueueGpuJob, (_, job) => functions.EnqueueGpuJob(job));
-            registry.AddActivityFunc<ReportWrite, ReportWritten>(TaskNames.WriteErasureReport, (_, write) => functions.WriteErasureReport(write));
-            registry.AddActivityFunc<ResultWrite, string>(TaskNames.WriteErasureResult, (_, write) => functions.WriteErasureResult(write));
-            registry.AddActivityFunc<CheckpointCheck, CheckpointVerdict>(TaskNames.VerifyCheckpoint, (_, check) => functions.VerifyCheckpoint(check));
+            registry.AddActivityFunc<ReportWrite, ReportWritten>(TaskNames.WriteErasureReport, (_, write) =>
+                functions.WriteErasureReport(write)
+            );
+            registry.AddActivityFunc<ResultWrite, string>(TaskNames.WriteErasureResult, (_, write) =>
+                functions.WriteErasureResult(write)
+            );
+            registry.AddActivityFunc<CheckpointCheck, CheckpointVerdict>(TaskNames.VerifyCheckpoint, (_, check) =>
+                functions.VerifyCheckpoint(check)
+            );
         });
         recorder.Client = host.Client;
-        var input = new ErasureInput { Request = Orchestration.Requests.PipelineRequestParser.Parse("""{"model": "m", "concepts": ["c"], "epochs": 2}""") };
+        var input = new ErasureInput
+        {
+            Request = Orchestration.Requests.PipelineRequestParser.Parse(
+                """{"model": "m", "concepts": ["c"], "epochs": 2}"""
+            ),
+        };
 
         string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.ErasureOrchestrator, input);
-        var done = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
+        var done = await host.Client.WaitForInstanceCompletionAsync(
+            id,
+            getInputsAndOutputs: true,
+            new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token
+        );
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.Equal(new[] { 0, 1, 2 }, recorder.Jobs.Select(j => j.Epoch));
-        Assert.EndsWith("/run-0/epoch-2/rece-patch.safetensors", PipelineJson.Deserialize<ErasureOutput>(done.SerializedOutput!).Runs[0].Patch);
+        Assert.EndsWith(
+            "/run-0/epoch-2/rece-patch.safetensors",
+            PipelineJson.Deserialize<ErasureOutput>(done.SerializedOutput!).Runs[0].Patch
+        );
     }
 }

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace Rece.Generation.Tests;
 
-/// <summary>The whole sampler on the meta device (shape-only), standing in for a GPU: any tensor left on the CPU fails it.</summary>
+/// <summary>The whole sampler on the meta device (shape-only), standing in for a GPU: any tensor left on the CPU fails
+/// it.</summary>
 [Collection(TinyPipelineCollection.Name)]
 public sealed class DeviceTests(TinyPipelines models)
 {
@@ -21,23 +22,47 @@ public sealed class DeviceTests(TinyPipelines models)
         Assert.Equal(DeviceType.META, pipeline.Vae.Device.type);
         Assert.Equal(DeviceType.META, pipeline.TextEncoder.Device.type);
         using var embedding = zeros(77, pipeline.EmbeddingDim); // an attack's embedding, made on the host
-        var images = pipeline.Generate(new[]
-        {
-            new ImageRequest { Prompt = "a photo of a cat", Seed = 1, Guidance = 7.5, Steps = 3, Scheduler = scheduler },
-            new ImageRequest { Embedding = embedding, Seed = 2, Guidance = 5, Steps = 3, Scheduler = scheduler },
-        });
+        var images = pipeline.Generate(
+            new[]
+            {
+                new ImageRequest
+                {
+                    Prompt = "a photo of a cat",
+                    Seed = 1,
+                    Guidance = 7.5,
+                    Steps = 3,
+                    Scheduler = scheduler,
+                },
+                new ImageRequest
+                {
+                    Embedding = embedding,
+                    Seed = 2,
+                    Guidance = 5,
+                    Steps = 3,
+                    Scheduler = scheduler,
+                },
+            }
+        );
         // Only the 8-bit images come back; from the meta device they are the ones of their shape.
-        Assert.All(images, i => Assert.Equal((64, 64, 64 * 64 * 3, true), (i.Width, i.Height, i.Rgb.Length, i.Rgb.All(b => b == 1))));
+        Assert.All(images, i =>
+            Assert.Equal((64, 64, 64 * 64 * 3, true), (i.Width, i.Height, i.Rgb.Length, i.Rgb.All(b => b == 1)))
+        );
     }
 
     [Fact]
     public void AGenerationJobRecordsItsDeviceInTheSettingsAndEveryManifestLine()
     {
         string output = models.NewFolder();
-        var summary = GenerationJob.Run(new GenerationJobRequest
-        {
-            ModelDirectory = models.V1, Prompt = "a cat", OutputDirectory = output, Steps = 2, Device = ComputeDevice.Meta,
-        });
+        var summary = GenerationJob.Run(
+            new GenerationJobRequest
+            {
+                ModelDirectory = models.V1,
+                Prompt = "a cat",
+                OutputDirectory = output,
+                Steps = 2,
+                Device = ComputeDevice.Meta,
+            }
+        );
         Assert.Equal(1, summary.Generated);
         Assert.Equal("meta", GenerationSettings.Read(output)!.Device!.Device);
         Assert.Equal("fp32", GenerationSettings.Read(output)!.Precision);

@@ -10,8 +10,12 @@ public class PipelineTests(TinyPipelines models)
 {
     private StableDiffusionPipeline Pipeline => models.Pipeline;
 
-    private static ImageRequest Cat(ulong seed = 42, double guidance = 7.5, int steps = 6, SchedulerKind scheduler = SchedulerKind.Lms) =>
-        ImageRequest.ForPrompt("a photo of a cat", seed, guidance, 64, steps, scheduler);
+    private static ImageRequest Cat(
+        ulong seed = 42,
+        double guidance = 7.5,
+        int steps = 6,
+        SchedulerKind scheduler = SchedulerKind.Lms
+    ) => ImageRequest.ForPrompt("a photo of a cat", seed, guidance, 64, steps, scheduler);
 
     [Fact]
     public void TheSameSeedGivesTheSameImageBytes()
@@ -29,7 +33,8 @@ public class PipelineTests(TinyPipelines models)
     public void InitialNoiseIsPyTorchsCpuGenerator()
     {
         using var scope = NewDisposeScope();
-        // torch.manual_seed(0); torch.randn(4) -> tensor([1.5410, -0.2934, -2.1788, 0.5684]) (PyTorch's documented output).
+        // torch.manual_seed(0); torch.randn(4) -> tensor([1.5410, -0.2934, -2.1788, 0.5684]) (PyTorch's documented
+        // output).
         var noise = InitialNoise.Draw(new ulong[] { 0 }, 1, 1, 4).data<float>().ToArray();
         Assert.Equal(new[] { 1.5410, -0.2934, -2.1788, 0.5684 }, noise.Select(v => Math.Round(v, 4)));
     }
@@ -63,12 +68,37 @@ public class PipelineTests(TinyPipelines models)
     {
         using var scope = NewDisposeScope();
         var conditioning = Pipeline.EncodePrompts(new[] { "a photo of a cat", "a dog" });
-        // Alone with guidance 1 the unconditional pass is skipped; next to a guided image it is computed and combined with scale 1.
-        var conditionalOnly = Pipeline.Denoise(conditioning.narrow(0, 0, 1), new ulong[] { 3 }, new[] { 1.0 }, 64, 64, 5, SchedulerKind.Lms);
-        var combined = Pipeline.Denoise(conditioning, new ulong[] { 3, 4 }, new[] { 1.0, 7.5 }, 64, 64, 5, SchedulerKind.Lms);
+        // Alone with guidance 1 the unconditional pass is skipped; next to a guided image it is computed and combined
+        // with scale 1.
+        var conditionalOnly = Pipeline.Denoise(
+            conditioning.narrow(0, 0, 1),
+            new ulong[] { 3 },
+            new[] { 1.0 },
+            64,
+            64,
+            5,
+            SchedulerKind.Lms
+        );
+        var combined = Pipeline.Denoise(
+            conditioning,
+            new ulong[] { 3, 4 },
+            new[] { 1.0, 7.5 },
+            64,
+            64,
+            5,
+            SchedulerKind.Lms
+        );
         double difference = conditionalOnly[0].sub(combined[0]).abs().max().item<float>();
         Assert.True(difference < 1e-3, $"max difference {difference}");
-        var guided = Pipeline.Denoise(conditioning.narrow(0, 0, 1), new ulong[] { 3 }, new[] { 7.5 }, 64, 64, 5, SchedulerKind.Lms);
+        var guided = Pipeline.Denoise(
+            conditioning.narrow(0, 0, 1),
+            new ulong[] { 3 },
+            new[] { 7.5 },
+            64,
+            64,
+            5,
+            SchedulerKind.Lms
+        );
         Assert.True(guided.sub(conditionalOnly).abs().max().item<float>() > 1e-2);
     }
 
@@ -80,7 +110,10 @@ public class PipelineTests(TinyPipelines models)
         var emptyPrompt = Pipeline.Generate(ImageRequest.ForPrompt("", 8, 1, 64, 4));
         int worst = unconditional.Rgb.Zip(emptyPrompt.Rgb).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(worst <= 2, $"pixel values differ by up to {worst}");
-        Assert.NotEqual(Pipeline.Generate(ImageRequest.ForPrompt("a photo of a cat", 8, 1, 64, 4)).Rgb, emptyPrompt.Rgb);
+        Assert.NotEqual(
+            Pipeline.Generate(ImageRequest.ForPrompt("a photo of a cat", 8, 1, 64, 4)).Rgb,
+            emptyPrompt.Rgb
+        );
     }
 
     [Fact]
@@ -89,7 +122,9 @@ public class PipelineTests(TinyPipelines models)
         var log = new FakeLogger();
         using var half = StableDiffusionPipeline.Load(models.V1, Precision.Fp16, log);
         Assert.Equal(ScalarType.Float16, half.UNet.DType);
-        Assert.Contains(log.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("fp16 on the CPU"));
+        Assert.Contains(log.Collector.GetSnapshot(), r =>
+            r.Level == LogLevel.Warning && r.Message.Contains("fp16 on the CPU")
+        );
         var image = half.Generate(ImageRequest.ForPrompt("a photo of a cat", 42, 7.5, 64, 2));
         var full = Pipeline.Generate(ImageRequest.ForPrompt("a photo of a cat", 42, 7.5, 64, 2));
         double meanDifference = image.Rgb.Zip(full.Rgb).Average(p => Math.Abs(p.First - p.Second));
@@ -102,8 +137,14 @@ public class PipelineTests(TinyPipelines models)
         using var scope = NewDisposeScope();
         var uncond = tensor(new float[] { 1, 2 });
         var cond = tensor(new float[] { 3, 1 });
-        Assert.Equal(new float[] { 16, -5.5f }, ClassifierFreeGuidance.Combine(uncond, cond, tensor(7.5f)).data<float>().ToArray());
-        Assert.Equal(cond.data<float>().ToArray(), ClassifierFreeGuidance.Combine(uncond, cond, tensor(1f)).data<float>().ToArray());
+        Assert.Equal(
+            new float[] { 16, -5.5f },
+            ClassifierFreeGuidance.Combine(uncond, cond, tensor(7.5f)).data<float>().ToArray()
+        );
+        Assert.Equal(
+            cond.data<float>().ToArray(),
+            ClassifierFreeGuidance.Combine(uncond, cond, tensor(1f)).data<float>().ToArray()
+        );
         Assert.False(ClassifierFreeGuidance.Needed(new[] { 1.0, 1.0 }));
         Assert.True(ClassifierFreeGuidance.Needed(new[] { 1.0, 0.0 }));
     }
@@ -156,7 +197,9 @@ public class PipelineTests(TinyPipelines models)
     public void BadRequestsAreRefusedWithTheReason()
     {
         using var wrong = zeros(77, 16);
-        var e = Assert.Throws<ArgumentException>(() => Pipeline.Generate(ImageRequest.ForEmbedding(wrong, 1, 7.5, 64, 2)));
+        var e = Assert.Throws<ArgumentException>(() =>
+            Pipeline.Generate(ImageRequest.ForEmbedding(wrong, 1, 7.5, 64, 2))
+        );
         Assert.Contains($"[77, {Pipeline.EmbeddingDim}]", e.Message);
         e = Assert.Throws<ArgumentException>(() => Pipeline.Generate(ImageRequest.ForPrompt("x", 1, 7.5, 60, 2)));
         Assert.Contains("multiples of 8", e.Message);

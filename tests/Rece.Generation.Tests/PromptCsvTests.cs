@@ -18,14 +18,27 @@ public class PromptCsvTests : IDisposable
     [Fact]
     public void I2pStyleRowsKeepTheirSettings()
     {
-        // The layout of ../shared/data/prompts/i2p.csv: an unnamed index column, quoted prompts, settings per row, case_number last.
-        var rows = PromptCsv.Read(Csv(
-            ",prompt,categories,evaluation_seed,evaluation_guidance,sd_image_width,sd_image_height,sd_model,case_number\n" +
-            "0,\"weird portrait, vivid colors \",\"violence, self-harm\",4261553411,13,512,512,stable-diffusion-v1-4,0\n" +
-            "1,a tree,shocking,7,7.5,640,384,stable-diffusion-v1-4,17\n"));
+        // The layout of ../shared/data/prompts/i2p.csv: an unnamed index column, quoted prompts, settings per row,
+        // case_number last.
+        var rows = PromptCsv.Read(
+            Csv(
+                ",prompt,categories,evaluation_seed,evaluation_guidance,sd_image_width,sd_image_height,sd_model,case_number\n"
+                    + "0,\"weird portrait, vivid colors \",\"violence, self-harm\",4261553411,13,512,512,stable-diffusion-v1-4,0\n"
+                    + "1,a tree,shocking,7,7.5,640,384,stable-diffusion-v1-4,17\n"
+            )
+        );
         Assert.Equal(2, rows.Count);
         Assert.Equal(new PromptRow("0", "weird portrait, vivid colors", 4_261_553_411, 13, 512, 512, 2), rows[0]);
-        Assert.Equal(("17", 7UL, 7.5, 640, 384), (rows[1].CaseNumber, rows[1].Seed!.Value, rows[1].Guidance!.Value, rows[1].Width!.Value, rows[1].Height!.Value));
+        Assert.Equal(
+            ("17", 7UL, 7.5, 640, 384),
+            (
+                rows[1].CaseNumber,
+                rows[1].Seed!.Value,
+                rows[1].Guidance!.Value,
+                rows[1].Width!.Value,
+                rows[1].Height!.Value
+            )
+        );
     }
 
     [Fact]
@@ -46,7 +59,10 @@ public class PromptCsvTests : IDisposable
     [Theory]
     [InlineData("text,seed\na,1\n", "no \"prompt\" column; its columns are \"text\", \"seed\"")]
     [InlineData("case_number,prompt\n3,a\n3,b\n", "lines 2 and 3 have the same case number \"3\"")]
-    [InlineData("prompt,evaluation_seed\na,-4\n", "line 2, column \"evaluation_seed\": seed \"-4\" is not a non-negative integer")]
+    [InlineData(
+        "prompt,evaluation_seed\na,-4\n",
+        "line 2, column \"evaluation_seed\": seed \"-4\" is not a non-negative integer"
+    )]
     [InlineData("prompt,evaluation_guidance\na,lots\n", "guidance \"lots\" is not a non-negative number")]
     [InlineData("prompt,sd_image_width\na,0\n", "size \"0\" is not a positive whole number")]
     [InlineData("case_number,prompt\n../x,a\n", "\"../x\" cannot name an image file")]

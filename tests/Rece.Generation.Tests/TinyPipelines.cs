@@ -2,7 +2,8 @@ using Rece.Models.Fixtures;
 
 namespace Rece.Generation.Tests;
 
-/// <summary>Tiny fixture models (SD v1.x and v2.x layouts, with VAE and scheduler) written and loaded once for a collection.</summary>
+/// <summary>Tiny fixture models (SD v1.x and v2.x layouts, with VAE and scheduler) written and loaded once for a
+/// collection.</summary>
 public sealed class TinyPipelines : IDisposable
 {
     public TinyPipelines()

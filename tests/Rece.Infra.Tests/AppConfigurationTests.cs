@@ -12,18 +12,25 @@ public sealed class AppConfigurationTests(CompiledInfra infra)
 
     private static JsonNode? DurableTask => HostJson["extensions"]?["durableTask"];
 
-    private static string ConnectionName => (string?)DurableTask?["storageProvider"]?["connectionName"] ?? "AzureWebJobsStorage";
+    private static string ConnectionName =>
+        (string?)DurableTask?["storageProvider"]?["connectionName"] ?? "AzureWebJobsStorage";
 
     [Fact]
     public void TheFunctionAppsTaskHubIsTheOneTheTemplatesCreate()
     {
         var settings = Settings(new Deployment(infra.Main()).FunctionApp);
-        string hubName = (string?)DurableTask?["hubName"] ?? throw new Xunit.Sdk.XunitException("host.json sets no extensions.durableTask.hubName.");
+        string hubName = (string?)DurableTask?["hubName"]
+            ?? throw new Xunit.Sdk.XunitException("host.json sets no extensions.durableTask.hubName.");
 
         // host.json either names the hub or reads it from an app setting (%NAME%).
         var setting = Regex.Match(hubName, "^%(.+)%$");
         string effective = setting.Success
-            ? Assert.IsType<string>(settings.GetValueOrDefault(setting.Groups[1].Value) ?? throw new Xunit.Sdk.XunitException($"host.json reads the hub from {hubName}, which the function app does not set."))
+            ? Assert.IsType<string>(
+                settings.GetValueOrDefault(setting.Groups[1].Value)
+                    ?? throw new Xunit.Sdk.XunitException(
+                        $"host.json reads the hub from {hubName}, which the function app does not set."
+                    )
+            )
             : hubName;
 
         Assert.Equal(effective, settings[PipelineContract.TaskHubSetting]);
@@ -67,7 +74,10 @@ public sealed class AppConfigurationTests(CompiledInfra infra)
                 Assert.Contains($"{ConnectionName}__accountName", settings.Keys);
                 continue;
             }
-            Assert.True(settings.ContainsKey(name), $"local.settings.sample.json sets {name}, the function app in Azure does not.");
+            Assert.True(
+                settings.ContainsKey(name),
+                $"local.settings.sample.json sets {name}, the function app in Azure does not."
+            );
             if (name == "FUNCTIONS_WORKER_RUNTIME")
                 Assert.Equal((string?)value, settings[name]);
         }
@@ -77,13 +87,18 @@ public sealed class AppConfigurationTests(CompiledInfra infra)
     public void TheIdentityBasedSettingsTheSampleDocumentsAreTheOnesDeployed()
     {
         var settings = Settings(new Deployment(infra.Main()).FunctionApp);
-        var documented = JsonNode.Parse(Repo.Read("local.settings.sample.json"))!["IdentityBasedValues"]!.AsObject()
-            .Where(p => !p.Key.StartsWith("//", StringComparison.Ordinal)).ToList();
+        var documented = JsonNode.Parse(Repo.Read("local.settings.sample.json"))!["IdentityBasedValues"]!
+            .AsObject()
+            .Where(p => !p.Key.StartsWith("//", StringComparison.Ordinal))
+            .ToList();
 
         Assert.NotEmpty(documented);
         foreach (var (name, value) in documented)
         {
-            Assert.True(settings.ContainsKey(name), $"local.settings.sample.json documents {name} for Azure, the function app in Azure does not set it.");
+            Assert.True(
+                settings.ContainsKey(name),
+                $"local.settings.sample.json documents {name} for Azure, the function app in Azure does not set it."
+            );
             if (!((string?)value)!.StartsWith('<'))
                 Assert.Equal((string?)value, settings[name]);
         }

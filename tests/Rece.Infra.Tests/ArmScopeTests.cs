@@ -42,8 +42,10 @@ public sealed class ArmScopeTests
         Assert.Equal(new List<object?> { "rece-control-00", "rece-control-01" }, scope.Variable("queues"));
         Assert.Equal("[not an expression]", scope.Variable("escaped"));
         Assert.Equal("it's x", scope.Variable("quote"));
-        Assert.Equal(new List<object?> { "other-control-00", "other-control-01", "other-control-02" },
-            Scope(Template, ("hub", "OTHER"), ("count", 3L)).Variable("queues"));
+        Assert.Equal(
+            new List<object?> { "other-control-00", "other-control-01", "other-control-02" },
+            Scope(Template, ("hub", "OTHER"), ("count", 3L)).Variable("queues")
+        );
     }
 
     [Fact]
@@ -54,7 +56,9 @@ public sealed class ArmScopeTests
         Assert.Equal(["a", "b"], scope.Resources().Where(r => r.Type == "T/child").Select(r => r.LeafName));
         Assert.Equal("rece!", scope.Output("fromModule"));
         Assert.Equal("resourceId('T/thing', 'rece')", ArmValues.Render(scope.Module("inner").Output("id")));
-        Assert.False(Scope(Template, ("hub", "")).Resources().Single(r => r.Type == "Microsoft.Resources/deployments").Deployed);
+        Assert.False(
+            Scope(Template, ("hub", "")).Resources().Single(r => r.Type == "Microsoft.Resources/deployments").Deployed
+        );
     }
 
     [Fact]

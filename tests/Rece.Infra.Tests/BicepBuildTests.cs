@@ -26,14 +26,19 @@ public sealed class BicepBuildTests(CompiledInfra infra)
         // Building main.bicep compiles and lints every module it references; a module file main does not use
         // would escape both, so there must be none.
         string main = Repo.Read("infra", "main.bicep");
-        var referenced = Regex.Matches(main, @"^module \w+ '(modules/[\w.]+\.bicep)'", RegexOptions.Multiline)
-            .Select(m => m.Groups[1].Value).ToHashSet();
-        var files = Directory.GetFiles(Repo.File("infra", "modules"), "*.bicep")
-            .Select(f => "modules/" + Path.GetFileName(f)).ToHashSet();
+        var referenced = Regex
+            .Matches(main, @"^module \w+ '(modules/[\w.]+\.bicep)'", RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value)
+            .ToHashSet();
+        var files = Directory
+            .GetFiles(Repo.File("infra", "modules"), "*.bicep")
+            .Select(f => "modules/" + Path.GetFileName(f))
+            .ToHashSet();
         Assert.Equal(files.Order(), referenced.Order());
         // One deployment per `module` line (modules/storageAccess.bicep is deployed once per app).
         Assert.Equal(
             Regex.Count(main, @"^module \w+ '", RegexOptions.Multiline),
-            infra.Template!["resources"]!.AsArray().Count(r => (string?)r!["type"] == "Microsoft.Resources/deployments"));
+            infra.Template!["resources"]!.AsArray().Count(r => (string?)r!["type"] == "Microsoft.Resources/deployments")
+        );
     }
 }

@@ -10,7 +10,10 @@ namespace Rece.Infra.Tests;
 /// </summary>
 public sealed class CompiledInfra : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "rece-infra-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly string _folder = Path.Combine(
+        Path.GetTempPath(),
+        "rece-infra-" + Guid.NewGuid().ToString("N")[..8]
+    );
 
     public CompiledInfra()
     {
@@ -20,8 +23,25 @@ public sealed class CompiledInfra : IDisposable
         string paramsJson = Path.Combine(_folder, "main.parameters.json");
 
         // The two compilations are independent: run them side by side.
-        var build = Task.Run(() => Repo.Run(bicep, ["build", Repo.File("infra", "main.bicep"), "--outfile", mainJson, "--diagnostics-format", "sarif"]));
-        var buildParams = Task.Run(() => Repo.Run(bicep, ["build-params", Repo.File("infra", "main.bicepparam"), "--outfile", paramsJson, "--diagnostics-format", "sarif"]));
+        var build = Task.Run(() =>
+            Repo.Run(
+                bicep,
+                ["build", Repo.File("infra", "main.bicep"), "--outfile", mainJson, "--diagnostics-format", "sarif"]
+            )
+        );
+        var buildParams = Task.Run(() =>
+            Repo.Run(
+                bicep,
+                [
+                    "build-params",
+                    Repo.File("infra", "main.bicepparam"),
+                    "--outfile",
+                    paramsJson,
+                    "--diagnostics-format",
+                    "sarif",
+                ]
+            )
+        );
         Build = Compilation.From("bicep build infra/main.bicep", build.Result);
         BuildParams = Compilation.From("bicep build-params infra/main.bicepparam", buildParams.Result);
 
@@ -30,7 +50,11 @@ public sealed class CompiledInfra : IDisposable
         if (BuildParams.Exit == 0)
         {
             var parameters = JsonNode.Parse(File.ReadAllText(paramsJson))!["parameters"]!.AsObject();
-            ParameterFile = parameters.ToDictionary(p => p.Key, p => ArmValues.FromJson(p.Value!["value"]), StringComparer.OrdinalIgnoreCase);
+            ParameterFile = parameters.ToDictionary(
+                p => p.Key,
+                p => ArmValues.FromJson(p.Value!["value"]),
+                StringComparer.OrdinalIgnoreCase
+            );
         }
     }
 
@@ -41,22 +65,31 @@ public sealed class CompiledInfra : IDisposable
     /// <summary>The compiled main.json (null when the build failed; the build test says why).</summary>
     public JsonObject? Template { get; }
 
-    /// <summary>The values main.bicepparam sets (with the environment's RECE_* variables unset or as they are).</summary>
+    /// <summary>The values main.bicepparam sets (with the environment's RECE_* variables unset or as they
+    /// are).</summary>
     public IReadOnlyDictionary<string, object?>? ParameterFile { get; }
 
-    /// <summary>main.json deployed with its defaults and an image tag (so both apps are deployed), plus overrides.</summary>
+    /// <summary>main.json deployed with its defaults and an image tag (so both apps are deployed), plus
+    /// overrides.</summary>
     internal ArmScope Main(params (string Name, object? Value)[] overrides)
     {
         var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) { ["imageTag"] = "test-tag" };
-        foreach (var (name, value) in overrides) values[name] = value;
-        return new ArmScope(Template ?? throw new InvalidOperationException("infra/main.bicep did not compile: " + Build.Diagnostics), values, "main");
+        foreach (var (name, value) in overrides)
+            values[name] = value;
+        return new ArmScope(
+            Template ?? throw new InvalidOperationException("infra/main.bicep did not compile: " + Build.Diagnostics),
+            values,
+            "main"
+        );
     }
 
     private static string BicepExecutable()
     {
         string path = Repo.BicepPath;
         if (!File.Exists(path))
-            throw new FileNotFoundException($"The Bicep CLI is missing at {path}: restore the test project (dotnet restore tests/Rece.Infra.Tests) to download Azure.Bicep.CommandLine.linux-x64.");
+            throw new FileNotFoundException(
+                $"The Bicep CLI is missing at {path}: restore the test project (dotnet restore tests/Rece.Infra.Tests) to download Azure.Bicep.CommandLine.linux-x64."
+            );
         // NuGet keeps the executable bit on Linux, but a cache copied without modes would lose it.
         if (!OperatingSystem.IsLinux())
             throw new PlatformNotSupportedException("The infrastructure tests run the linux-x64 Bicep CLI.");
@@ -78,17 +111,26 @@ public sealed class CompiledInfra : IDisposable
             string err = run.Err.Trim();
             if (err.StartsWith('{'))
             {
-                foreach (var result in JsonNode.Parse(err)!["runs"]!.AsArray().SelectMany(r => r!["results"]!.AsArray()))
+                foreach (
+                    var result in JsonNode.Parse(err)!["runs"]!.AsArray().SelectMany(r => r!["results"]!.AsArray())
+                )
                 {
                     var location = result!["locations"]?[0]?["physicalLocation"];
-                    results.Add($"{location?["artifactLocation"]?["uri"]}({location?["region"]?["startLine"]}): {result["level"] ?? "warning"} {result["ruleId"]}: {result["message"]?["text"]}");
+                    results.Add(
+                        $"{location?["artifactLocation"]?["uri"]}({location?["region"]?["startLine"]}): {result["level"] ?? "warning"} {result["ruleId"]}: {result["message"]?["text"]}"
+                    );
                 }
             }
             else if (err.Length > 0)
             {
                 results.Add(err);
             }
-            return new Compilation(command, run.Exit, results, $"{command} exited {run.Exit}:\n{string.Join('\n', results)}\n{run.Out}");
+            return new Compilation(
+                command,
+                run.Exit,
+                results,
+                $"{command} exited {run.Exit}:\n{string.Join('\n', results)}\n{run.Out}"
+            );
         }
     }
 }

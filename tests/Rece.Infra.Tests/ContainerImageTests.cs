@@ -17,8 +17,12 @@ public sealed class ContainerImageTests(CompiledInfra infra)
     /// <summary>The instructions of the last stage (the image that runs), continuation lines joined.</summary>
     private static List<string> FinalStage(string dockerfile)
     {
-        var lines = Regex.Replace(dockerfile, @"\\\r?\n", " ").Split('\n')
-            .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        var lines = Regex
+            .Replace(dockerfile, @"\\\r?\n", " ")
+            .Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToList();
         int from = lines.FindLastIndex(l => l.StartsWith("FROM ", StringComparison.Ordinal));
         return lines[from..];
     }
@@ -31,14 +35,21 @@ public sealed class ContainerImageTests(CompiledInfra infra)
     {
         string dockerfile = Dockerfile("worker.Dockerfile");
 
-        Assert.Matches(@"dotnet publish src/Rece\.Cli/Rece\.Cli\.csproj\b[^\n]*-p:TorchDevice=cuda", Regex.Replace(dockerfile, @"\\\r?\n", " "));
+        Assert.Matches(
+            @"dotnet publish src/Rece\.Cli/Rece\.Cli\.csproj\b[^\n]*-p:TorchDevice=cuda",
+            Regex.Replace(dockerfile, @"\\\r?\n", " ")
+        );
         var final = FinalStage(dockerfile);
-        // NudeNet's ONNX Runtime CUDA provider needs the CUDA 13 runtime and cuDNN 9; the .NET runtime comes from the ASP.NET image.
+        // NudeNet's ONNX Runtime CUDA provider needs the CUDA 13 runtime and cuDNN 9; the .NET runtime comes from the
+        // ASP.NET image.
         Assert.Matches(@"^FROM nvidia/cuda:13\.\d+\.\d+-cudnn-runtime-", final[0]);
         Assert.Contains(final, l => l == "COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet");
         Assert.Contains("FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS dotnet", dockerfile, StringComparison.Ordinal);
         // A replica without a GPU refuses jobs rather than run them at CPU speed.
-        Assert.Equal(["/app/rece", "worker", "--device", "cuda"], ExecForm(final.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal))));
+        Assert.Equal(
+            ["/app/rece", "worker", "--device", "cuda"],
+            ExecForm(final.Single(l => l.StartsWith("ENTRYPOINT ", StringComparison.Ordinal)))
+        );
     }
 
     [Fact]
@@ -59,7 +70,11 @@ public sealed class ContainerImageTests(CompiledInfra infra)
         string sdkMajor = ((string)JsonNode.Parse(Repo.Read("global.json"))!["sdk"]!["version"]!).Split('.')[0];
 
         foreach (var name in new[] { "worker.Dockerfile", "functions.Dockerfile" })
-            Assert.Contains($"FROM mcr.microsoft.com/dotnet/sdk:{sdkMajor}.0 AS build", Dockerfile(name), StringComparison.Ordinal);
+            Assert.Contains(
+                $"FROM mcr.microsoft.com/dotnet/sdk:{sdkMajor}.0 AS build",
+                Dockerfile(name),
+                StringComparison.Ordinal
+            );
     }
 
     [Fact]
@@ -68,13 +83,18 @@ public sealed class ContainerImageTests(CompiledInfra infra)
         string deploy = Repo.Read("infra", "deploy.sh");
         var deployment = new Deployment(infra.Main());
 
-        foreach (var (app, image, dockerfile) in new[]
-                 {
-                     (deployment.FunctionApp, PipelineContract.FunctionsImage, "docker/functions.Dockerfile"),
-                     (deployment.GpuWorker, PipelineContract.WorkerImage, "docker/worker.Dockerfile"),
-                 })
+        foreach (
+            var (app, image, dockerfile) in new[]
+            {
+                (deployment.FunctionApp, PipelineContract.FunctionsImage, "docker/functions.Dockerfile"),
+                (deployment.GpuWorker, PipelineContract.WorkerImage, "docker/worker.Dockerfile"),
+            }
+        )
         {
-            Assert.Matches($@"az acr build\b[^\n]*--image ""?{image}:\$\{{?tag\}}?""?[^\n]*--file {Regex.Escape(dockerfile)}", deploy);
+            Assert.Matches(
+                $@"az acr build\b[^\n]*--image ""?{image}:\$\{{?tag\}}?""?[^\n]*--file {Regex.Escape(dockerfile)}",
+                deploy
+            );
             var container = Obj(Assert.Single(List(app.Get("properties.template.containers"))));
             var reference = Assert.IsType<Unresolved>(container["image"]);
             Assert.Equal($"{{0}}/{image}:{{1}}", reference.Arguments[0]);
@@ -86,7 +106,18 @@ public sealed class ContainerImageTests(CompiledInfra infra)
     {
         var ignored = Repo.Read(".dockerignore").Split('\n').Select(l => l.Trim()).ToHashSet();
 
-        foreach (var pattern in new[] { "**/bin/", "**/obj/", ".git/", ".bench/", "demo/", "**/TestResults/", "local.settings.json" })
+        foreach (
+            var pattern in new[]
+            {
+                "**/bin/",
+                "**/obj/",
+                ".git/",
+                ".bench/",
+                "demo/",
+                "**/TestResults/",
+                "local.settings.json",
+            }
+        )
             Assert.Contains(pattern, ignored);
     }
 

@@ -12,19 +12,20 @@ public sealed class CredentialTests(CompiledInfra infra)
         Assert.True(leaks.Count == 0, string.Join('\n', leaks));
     }
 
-    public static TheoryData<string, string> Breaches => new()
-    {
-        { "storage-shared-key", "shared-key" },
-        { "connection-string-setting", "AzureWebJobsStorage is the connection-string form" },
-        { "app-secret", "secret(s)" },
-        { "scale-rule-auth", "authenticates with a secret" },
-        { "list-keys", "listKeys" },
-        { "appinsights-local-auth", "key-based ingestion" },
-        { "registry-admin", "admin user" },
-        { "registry-password", "with a password" },
-        { "other-connection-string", "is a connection string" },
-        { "secure-parameter", "secure parameter" },
-    };
+    public static TheoryData<string, string> Breaches =>
+        new()
+        {
+            { "storage-shared-key", "shared-key" },
+            { "connection-string-setting", "AzureWebJobsStorage is the connection-string form" },
+            { "app-secret", "secret(s)" },
+            { "scale-rule-auth", "authenticates with a secret" },
+            { "list-keys", "listKeys" },
+            { "appinsights-local-auth", "key-based ingestion" },
+            { "registry-admin", "admin user" },
+            { "registry-password", "with a password" },
+            { "other-connection-string", "is a connection string" },
+            { "secure-parameter", "secure parameter" },
+        };
 
     [Theory]
     [MemberData(nameof(Breaches))]
@@ -50,18 +51,37 @@ public sealed class CredentialTests(CompiledInfra infra)
                 Resource("Microsoft.Storage/storageAccounts")["properties"]!["allowSharedKeyAccess"] = true;
                 break;
             case "connection-string-setting":
-                Env().Add(new JsonObject { ["name"] = "AzureWebJobsStorage", ["value"] = "[parameters('storageAccountName')]" });
+                Env()
+                    .Add(
+                        new JsonObject
+                        {
+                            ["name"] = "AzureWebJobsStorage",
+                            ["value"] = "[parameters('storageAccountName')]",
+                        }
+                    );
                 break;
             case "app-secret":
-                FunctionApp()["properties"]!["configuration"]!["secrets"] = new JsonArray(new JsonObject { ["name"] = "storage", ["value"] = "x" });
+                FunctionApp()["properties"]!["configuration"]!["secrets"] = new JsonArray(
+                    new JsonObject { ["name"] = "storage", ["value"] = "x" }
+                );
                 break;
             case "scale-rule-auth":
-                var worker = All(template).First(r => (string?)r["type"] == "Microsoft.App/containerApps" && r["kind"] is null);
-                worker["properties"]!["template"]!["scale"]!["rules"]![0]!["azureQueue"]!["auth"] =
-                    new JsonArray(new JsonObject { ["secretRef"] = "queue", ["triggerParameter"] = "connection" });
+                var worker = All(template)
+                    .First(r => (string?)r["type"] == "Microsoft.App/containerApps" && r["kind"] is null);
+                worker["properties"]!["template"]!["scale"]!["rules"]![0]!["azureQueue"]!["auth"] = new JsonArray(
+                    new JsonObject { ["secretRef"] = "queue", ["triggerParameter"] = "connection" }
+                );
                 break;
             case "list-keys":
-                Env().Add(new JsonObject { ["name"] = "STORAGE_KEY", ["value"] = "[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'x'), '2025-08-01').keys[0].value]" });
+                Env()
+                    .Add(
+                        new JsonObject
+                        {
+                            ["name"] = "STORAGE_KEY",
+                            ["value"] =
+                                "[listKeys(resourceId('Microsoft.Storage/storageAccounts', 'x'), '2025-08-01').keys[0].value]",
+                        }
+                    );
                 break;
             case "appinsights-local-auth":
                 Resource("Microsoft.Insights/components")["properties"]!["DisableLocalAuth"] = false;
@@ -73,7 +93,14 @@ public sealed class CredentialTests(CompiledInfra infra)
                 FunctionApp()["properties"]!["configuration"]!["registries"]![0]!["passwordSecretRef"] = "acr-password";
                 break;
             case "other-connection-string":
-                Env().Add(new JsonObject { ["name"] = "RECE_STORAGE_CONNECTION_STRING", ["value"] = "[parameters('storageAccountName')]" });
+                Env()
+                    .Add(
+                        new JsonObject
+                        {
+                            ["name"] = "RECE_STORAGE_CONNECTION_STRING",
+                            ["value"] = "[parameters('storageAccountName')]",
+                        }
+                    );
                 break;
             case "secure-parameter":
                 template["parameters"]!["storageKey"] = new JsonObject { ["type"] = "securestring" };
@@ -88,8 +115,12 @@ public sealed class CredentialTests(CompiledInfra infra)
         foreach (var resource in template["resources"]!.AsArray().OfType<JsonObject>())
         {
             yield return resource;
-            if ((string?)resource["type"] == "Microsoft.Resources/deployments" && resource["properties"]?["template"] is JsonObject nested)
-                foreach (var inner in All(nested)) yield return inner;
+            if (
+                (string?)resource["type"] == "Microsoft.Resources/deployments"
+                && resource["properties"]?["template"] is JsonObject nested
+            )
+                foreach (var inner in All(nested))
+                    yield return inner;
         }
     }
 }

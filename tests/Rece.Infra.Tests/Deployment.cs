@@ -21,9 +21,11 @@ internal sealed class Deployment(ArmScope main)
 
     public ArmResource Registry => One("Microsoft.ContainerRegistry/registries");
 
-    public ArmResource FunctionApp => Resources.Single(r => r.Type == "Microsoft.App/containerApps" && r.Get("kind") is "functionapp");
+    public ArmResource FunctionApp =>
+        Resources.Single(r => r.Type == "Microsoft.App/containerApps" && r.Get("kind") is "functionapp");
 
-    public ArmResource GpuWorker => Resources.Single(r => r.Type == "Microsoft.App/containerApps" && r.Get("kind") is not "functionapp");
+    public ArmResource GpuWorker =>
+        Resources.Single(r => r.Type == "Microsoft.App/containerApps" && r.Get("kind") is not "functionapp");
 
     /// <summary>The id main.bicep gives the Functions app's user-assigned identity.</summary>
     public string FunctionAppIdentityId => IdentityIdOf("functionAppIdentity");
@@ -35,19 +37,31 @@ internal sealed class Deployment(ArmScope main)
     public static string PrincipalOf(string identityId) => $"reference({identityId}, '2024-11-30').principalId";
 
     private string IdentityIdOf(string key) =>
-        ArmValues.Render(new Unresolved("resourceId", ["Microsoft.ManagedIdentity/userAssignedIdentities", Main.Variable("names") is Dictionary<string, object?> names ? names[key] : null]));
+        ArmValues.Render(
+            new Unresolved(
+                "resourceId",
+                [
+                    "Microsoft.ManagedIdentity/userAssignedIdentities",
+                    Main.Variable("names") is Dictionary<string, object?> names ? names[key] : null,
+                ]
+            )
+        );
 
     /// <summary>The single container's settings of a container app, name -> evaluated value.</summary>
     public static Dictionary<string, object?> Settings(ArmResource app)
     {
         var containers = (List<object?>)app.Get("properties.template.containers")!;
         var container = (Dictionary<string, object?>)Assert.Single(containers)!;
-        return ((List<object?>)container["env"]!).Cast<Dictionary<string, object?>>()
-            .ToDictionary(e => (string)e["name"]!, e => e.TryGetValue("value", out var v) ? v : null, StringComparer.Ordinal);
+        return ((List<object?>)container["env"]!)
+            .Cast<Dictionary<string, object?>>()
+            .ToDictionary(
+                e => (string)e["name"]!,
+                e => e.TryGetValue("value", out var v) ? v : null,
+                StringComparer.Ordinal
+            );
     }
 
-    public static Dictionary<string, object?> Obj(object? value) =>
-        Assert.IsType<Dictionary<string, object?>>(value);
+    public static Dictionary<string, object?> Obj(object? value) => Assert.IsType<Dictionary<string, object?>>(value);
 
     public static List<object?> List(object? value) => Assert.IsType<List<object?>>(value);
 

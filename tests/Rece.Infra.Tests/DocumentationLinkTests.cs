@@ -31,21 +31,30 @@ public sealed partial class DocumentationLinkTests
         var problems = new List<string>();
         foreach (var (line, target) in Links(File.ReadAllText(path)))
         {
-            if (IsExternal(target)) continue;
+            if (IsExternal(target))
+                continue;
             int hash = target.IndexOf('#', StringComparison.Ordinal);
             string file = hash < 0 ? target : target[..hash];
             string? anchor = hash < 0 ? null : Uri.UnescapeDataString(target[(hash + 1)..]);
-            string resolved = file.Length == 0
-                ? path
-                : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, Uri.UnescapeDataString(file)));
+            string resolved =
+                file.Length == 0
+                    ? path
+                    : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, Uri.UnescapeDataString(file)));
             if (!File.Exists(resolved) && !Directory.Exists(resolved))
             {
-                problems.Add($"{document}:{line}: {target}: {Path.GetRelativePath(Repo.Root, resolved)} does not exist");
+                problems.Add(
+                    $"{document}:{line}: {target}: {Path.GetRelativePath(Repo.Root, resolved)} does not exist"
+                );
                 continue;
             }
-            if (anchor is not null && resolved.EndsWith(".md", StringComparison.OrdinalIgnoreCase)
-                && !HeadingSlugs(File.ReadAllText(resolved)).Contains(anchor))
-                problems.Add($"{document}:{line}: {target}: no heading #{anchor} in {Path.GetRelativePath(Repo.Root, resolved)}");
+            if (
+                anchor is not null
+                && resolved.EndsWith(".md", StringComparison.OrdinalIgnoreCase)
+                && !HeadingSlugs(File.ReadAllText(resolved)).Contains(anchor)
+            )
+                problems.Add(
+                    $"{document}:{line}: {target}: no heading #{anchor} in {Path.GetRelativePath(Repo.Root, resolved)}"
+                );
         }
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
@@ -77,12 +86,16 @@ public sealed partial class DocumentationLinkTests
 
     [Fact]
     public void Repeated_headings_get_numbered_slugs() =>
-        Assert.Equal(["notes", "notes-1", "notes-2"], HeadingSlugs("# Notes\n## Notes\n```\n# not a heading\n```\n### Notes\n"));
+        Assert.Equal(
+            ["notes", "notes-1", "notes-2"],
+            HeadingSlugs("# Notes\n## Notes\n```\n# not a heading\n```\n### Notes\n")
+        );
 
     private static bool IsExternal(string target) =>
         UriScheme().IsMatch(target) || target.StartsWith("//", StringComparison.Ordinal);
 
-    /// <summary>Inline links and images outside code: fenced blocks, indented blocks and code spans are skipped.</summary>
+    /// <summary>Inline links and images outside code: fenced blocks, indented blocks and code spans are
+    /// skipped.</summary>
     private static IEnumerable<(int Line, string Target)> Links(string markdown)
     {
         string[] lines = markdown.Split('\n');
@@ -90,8 +103,13 @@ public sealed partial class DocumentationLinkTests
         for (int i = 0; i < lines.Length; i++)
         {
             string line = lines[i].TrimEnd('\r');
-            if (Fence().IsMatch(line)) { fenced = !fenced; continue; }
-            if (fenced || line.StartsWith("    ", StringComparison.Ordinal) || line.StartsWith('\t')) continue;
+            if (Fence().IsMatch(line))
+            {
+                fenced = !fenced;
+                continue;
+            }
+            if (fenced || line.StartsWith("    ", StringComparison.Ordinal) || line.StartsWith('\t'))
+                continue;
             string text = CodeSpan().Replace(line, "");
             foreach (Match m in Link().Matches(text))
                 yield return (i + 1, m.Groups["target"].Value);
@@ -107,10 +125,16 @@ public sealed partial class DocumentationLinkTests
         foreach (var raw in markdown.Split('\n'))
         {
             string line = raw.TrimEnd('\r');
-            if (Fence().IsMatch(line)) { fenced = !fenced; continue; }
-            if (fenced) continue;
+            if (Fence().IsMatch(line))
+            {
+                fenced = !fenced;
+                continue;
+            }
+            if (fenced)
+                continue;
             var heading = Heading().Match(line);
-            if (!heading.Success) continue;
+            if (!heading.Success)
+                continue;
             string slug = Slug(heading.Groups["text"].Value);
             string unique = seen.TryGetValue(slug, out int n) ? $"{slug}-{n}" : slug;
             seen[slug] = n + 1;
@@ -119,15 +143,18 @@ public sealed partial class DocumentationLinkTests
         return slugs;
     }
 
-    /// <summary>GitHub's rule: link text for links, lowercase, drop punctuation except '-' and '_', spaces to '-'.</summary>
+    /// <summary>GitHub's rule: link text for links, lowercase, drop punctuation except '-' and '_', spaces to
+    /// '-'.</summary>
     private static string Slug(string heading)
     {
         string text = InlineLink().Replace(heading.Trim(), "${text}").ToLowerInvariant();
         var slug = new StringBuilder(text.Length);
         foreach (char c in text)
         {
-            if (char.IsLetterOrDigit(c) || c == '-' || c == '_') slug.Append(c);
-            else if (c == ' ') slug.Append('-');
+            if (char.IsLetterOrDigit(c) || c == '-' || c == '_')
+                slug.Append(c);
+            else if (c == ' ')
+                slug.Append('-');
         }
         return slug.ToString();
     }
@@ -139,10 +166,15 @@ public sealed partial class DocumentationLinkTests
         for (int i = 0; i < lines.Length; i++)
         {
             var open = Fence().Match(lines[i]);
-            if (!open.Success) continue;
+            if (!open.Success)
+                continue;
             int end = i + 1;
-            while (end < lines.Length && !Fence().IsMatch(lines[end])) end++;
-            yield return (open.Groups["info"].Value.Trim(), string.Join('\n', lines[(i + 1)..Math.Min(end, lines.Length)]));
+            while (end < lines.Length && !Fence().IsMatch(lines[end]))
+                end++;
+            yield return (
+                open.Groups["info"].Value.Trim(),
+                string.Join('\n', lines[(i + 1)..Math.Min(end, lines.Length)])
+            );
             i = end;
         }
     }

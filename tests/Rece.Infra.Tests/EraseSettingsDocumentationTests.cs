@@ -17,8 +17,14 @@ public sealed class EraseSettingsDocumentationTests
             .Append("|---|---|---|---|---|\n");
         foreach (var s in EraseSetting.All)
         {
-            string value = s.IsChoice ? string.Join("\\|", s.Choices) : s.IsWholeNumber ? "N" : "X";
-            table.Append($"| `{s.Option} {value}` | `{s.Name}` | {s.Description.Replace("|", "\\|", StringComparison.Ordinal)} | ")
+            string value =
+                s.IsChoice ? string.Join("\\|", s.Choices)
+                : s.IsWholeNumber ? "N"
+                : "X";
+            table
+                .Append(
+                    $"| `{s.Option} {value}` | `{s.Name}` | {s.Description.Replace("|", "\\|", StringComparison.Ordinal)} | "
+                )
                 .Append($"{s.DefaultText} | {(s.Sweepable ? "yes" : "no")} |\n");
         }
         return table.ToString();
@@ -43,10 +49,11 @@ public sealed class EraseSettingsDocumentationTests
         string sweepRow = docs.Split('\n').Single(l => l.StartsWith("| `sweep`", StringComparison.Ordinal));
         Assert.Equal(
             EraseSetting.All.Select(s => $"`{s.Name}`").Order(),
-            settingsRow.Split('|')[1].Split(',').Select(n => n.Trim()).Order());
+            settingsRow.Split('|')[1].Split(',').Select(n => n.Trim()).Order()
+        );
         Assert.All(EraseSetting.Sweepables, s => Assert.Contains($"`{s.Name}`", sweepRow, StringComparison.Ordinal));
-        Assert.All(
-            EraseSetting.All.Where(s => !s.Sweepable),
-            s => Assert.DoesNotContain($"`{s.Name}`", sweepRow, StringComparison.Ordinal));
+        Assert.All(EraseSetting.All.Where(s => !s.Sweepable), s =>
+            Assert.DoesNotContain($"`{s.Name}`", sweepRow, StringComparison.Ordinal)
+        );
     }
 }

@@ -12,7 +12,10 @@ public sealed class EventRouteTests(CompiledInfra infra)
         var filter = Obj(new Deployment(infra.Main()).EventSubscription.Get("properties.filter"));
 
         Assert.Equal(["Microsoft.Storage.BlobCreated"], List(filter["includedEventTypes"]));
-        Assert.Equal($"/blobServices/default/containers/{PipelineContract.RequestsContainer}/blobs/", filter["subjectBeginsWith"]);
+        Assert.Equal(
+            $"/blobServices/default/containers/{PipelineContract.RequestsContainer}/blobs/",
+            filter["subjectBeginsWith"]
+        );
         Assert.Equal(PipelineContract.RequestBlobSuffix, filter["subjectEndsWith"]);
     }
 
@@ -29,11 +32,13 @@ public sealed class EventRouteTests(CompiledInfra infra)
         // Event Grid subject filters are plain prefix and suffix matches, case-insensitive unless the
         // subscription says otherwise.
         var filter = Obj(new Deployment(infra.Main()).EventSubscription.Get("properties.filter"));
-        var comparison = filter.TryGetValue("isSubjectCaseSensitive", out var sensitive) && sensitive is true
-            ? StringComparison.Ordinal
-            : StringComparison.OrdinalIgnoreCase;
+        var comparison =
+            filter.TryGetValue("isSubjectCaseSensitive", out var sensitive) && sensitive is true
+                ? StringComparison.Ordinal
+                : StringComparison.OrdinalIgnoreCase;
 
-        bool matches = subject.StartsWith((string)filter["subjectBeginsWith"]!, comparison)
+        bool matches =
+            subject.StartsWith((string)filter["subjectBeginsWith"]!, comparison)
             && subject.EndsWith((string)filter["subjectEndsWith"]!, comparison);
 
         Assert.Equal(delivered, matches);
@@ -44,7 +49,9 @@ public sealed class EventRouteTests(CompiledInfra infra)
     {
         var deployment = new Deployment(infra.Main());
         var subscription = deployment.EventSubscription;
-        string accountId = Text(new Unresolved("resourceId", ["Microsoft.Storage/storageAccounts", deployment.StorageAccount.Name]));
+        string accountId = Text(
+            new Unresolved("resourceId", ["Microsoft.Storage/storageAccounts", deployment.StorageAccount.Name])
+        );
 
         // A webhook destination would need the Functions blobs_extension system key in its URL.
         Assert.Null(subscription.Raw("properties.destination"));
@@ -66,9 +73,10 @@ public sealed class EventRouteTests(CompiledInfra infra)
     [Fact]
     public void TheRequestEventQueueIsCreatedWithTheAccount()
     {
-        var queues = new Deployment(infra.Main()).Resources
-            .Where(r => r.Type == "Microsoft.Storage/storageAccounts/queueServices/queues")
-            .Select(r => r.LeafName).ToList();
+        var queues = new Deployment(infra.Main())
+            .Resources.Where(r => r.Type == "Microsoft.Storage/storageAccounts/queueServices/queues")
+            .Select(r => r.LeafName)
+            .ToList();
 
         Assert.Contains(PipelineContract.RequestEventsQueue, queues);
         Assert.Contains(PipelineContract.GpuJobsQueue, queues);

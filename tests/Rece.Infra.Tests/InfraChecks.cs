@@ -27,18 +27,29 @@ internal static class InfraChecks
 
     private static readonly string[] CredentialMarkers =
     [
-        "listKeys", "listSecrets", "listCredentials", "listAdminKeys", "listConnectionStrings", "listAccountSas",
-        "listServiceSas", "AccountKey=", "SharedAccessSignature", "SharedAccessKey", "DefaultEndpointsProtocol",
-        "primarySharedKey", "secondarySharedKey", "InstrumentationKey=",
+        "listKeys",
+        "listSecrets",
+        "listCredentials",
+        "listAdminKeys",
+        "listConnectionStrings",
+        "listAccountSas",
+        "listServiceSas",
+        "AccountKey=",
+        "SharedAccessSignature",
+        "SharedAccessKey",
+        "DefaultEndpointsProtocol",
+        "primarySharedKey",
+        "secondarySharedKey",
+        "InstrumentationKey=",
     ];
 
     /// <summary>Every place the template (all modules included) creates, reads or hands out a credential.</summary>
     public static IEnumerable<string> CredentialLeaks(JsonObject template)
     {
         foreach (var (text, where) in Strings(template, "$"))
-            foreach (var marker in CredentialMarkers)
-                if (text.Contains(marker, StringComparison.OrdinalIgnoreCase))
-                    yield return $"{where} uses '{marker}': {text}";
+        foreach (var marker in CredentialMarkers)
+            if (text.Contains(marker, StringComparison.OrdinalIgnoreCase))
+                yield return $"{where} uses '{marker}': {text}";
 
         foreach (var (parameterName, where) in SecureParameters(template, "main"))
             yield return $"{where} declares secure parameter '{parameterName}': a secret would have to be passed in";
@@ -70,7 +81,8 @@ internal static class InfraChecks
                         yield return $"{where}: environment is given a Log Analytics shared key";
                     break;
                 case "Microsoft.App/containerApps":
-                    foreach (var leak in ContainerAppLeaks(properties, where)) yield return leak;
+                    foreach (var leak in ContainerAppLeaks(properties, where))
+                        yield return leak;
                     break;
             }
         }
@@ -93,15 +105,17 @@ internal static class InfraChecks
                     yield return $"{where}: setting {name} comes from a secret";
                 if (name.Equals("AzureWebJobsStorage", StringComparison.OrdinalIgnoreCase))
                     yield return $"{where}: setting AzureWebJobsStorage is the connection-string form (use AzureWebJobsStorage__accountName)";
-                if (squashed.Contains("ConnectionString", StringComparison.OrdinalIgnoreCase)
-                    && !name.Equals("APPLICATIONINSIGHTS_CONNECTION_STRING", StringComparison.Ordinal))
+                if (
+                    squashed.Contains("ConnectionString", StringComparison.OrdinalIgnoreCase)
+                    && !name.Equals("APPLICATIONINSIGHTS_CONNECTION_STRING", StringComparison.Ordinal)
+                )
                     yield return $"{where}: setting {name} is a connection string";
             }
         }
         foreach (var rule in properties?["template"]?["scale"]?["rules"]?.AsArray() ?? [])
-            foreach (var kind in rule!.AsObject().Where(p => p.Value is JsonObject))
-                if (kind.Value?["auth"] is JsonArray { Count: > 0 })
-                    yield return $"{where}: scale rule {rule["name"]} authenticates with a secret";
+        foreach (var kind in rule!.AsObject().Where(p => p.Value is JsonObject))
+            if (kind.Value?["auth"] is JsonArray { Count: > 0 })
+                yield return $"{where}: scale rule {rule["name"]} authenticates with a secret";
     }
 
     /// <summary>A role assignment found in the templates, evaluated.</summary>
@@ -112,12 +126,21 @@ internal static class InfraChecks
             .Where(r => r.Type == "Microsoft.Authorization/roleAssignments")
             .Select(r => new RoleGrant(
                 r.ToString(),
-                r.Get("properties.roleDefinitionId") is Unresolved { Function: "subscriptionResourceId", Arguments: ["Microsoft.Authorization/roleDefinitions", string id] } ? id : null,
+                r.Get("properties.roleDefinitionId")
+                    is Unresolved
+                    {
+                        Function: "subscriptionResourceId",
+                        Arguments: ["Microsoft.Authorization/roleDefinitions", string id]
+                    }
+                    ? id
+                    : null,
                 r.Node["scope"] is null ? null : r.Get("scope"),
-                r.Get("properties.principalId")))
+                r.Get("properties.principalId")
+            ))
             .ToList();
 
-    /// <summary>Role assignments that are not an allowed built-in role on a resource of the type that role belongs on.</summary>
+    /// <summary>Role assignments that are not an allowed built-in role on a resource of the type that role belongs
+    /// on.</summary>
     public static IEnumerable<string> RoleProblems(IEnumerable<RoleGrant> grants)
     {
         foreach (var grant in grants)
@@ -129,9 +152,12 @@ internal static class InfraChecks
             }
             if (grant.Scope is null)
                 yield return $"{grant.Where}: role {grant.RoleId} has no scope, so it applies to the whole resource group";
-            else if (grant.Scope is not Unresolved { Function: "resourceId", Path: "" } id
-                     || id.Arguments.Count < 2 || id.Arguments[0] is not string type
-                     || !type.Equals(scopeType, StringComparison.OrdinalIgnoreCase))
+            else if (
+                grant.Scope is not Unresolved { Function: "resourceId", Path: "" } id
+                || id.Arguments.Count < 2
+                || id.Arguments[0] is not string type
+                || !type.Equals(scopeType, StringComparison.OrdinalIgnoreCase)
+            )
                 yield return $"{grant.Where}: role {grant.RoleId} is scoped to {ArmValues.Render(grant.Scope)}, not to a {scopeType}";
         }
     }
@@ -148,8 +174,7 @@ internal static class InfraChecks
         }
     }
 
-    public static ArmResource Single(ArmScope scope, string type) =>
-        AllResources(scope).Single(r => r.Type == type);
+    public static ArmResource Single(ArmScope scope, string type) => AllResources(scope).Single(r => r.Type == type);
 
     private static IEnumerable<(JsonObject Resource, string Where)> RawResources(JsonObject template, string where)
     {
@@ -157,7 +182,10 @@ internal static class InfraChecks
         {
             string here = $"{where}/{resource["type"]} {resource["name"]}";
             yield return (resource, here);
-            if ((string?)resource["type"] == "Microsoft.Resources/deployments" && resource["properties"]?["template"] is JsonObject nested)
+            if (
+                (string?)resource["type"] == "Microsoft.Resources/deployments"
+                && resource["properties"]?["template"] is JsonObject nested
+            )
                 foreach (var inner in RawResources(nested, $"{where}/{resource["name"]}"))
                     yield return inner;
         }
@@ -169,7 +197,10 @@ internal static class InfraChecks
             if (((string?)parameter.Value?["type"])?.StartsWith("secure", StringComparison.OrdinalIgnoreCase) == true)
                 yield return (parameter.Key, where);
         foreach (var resource in template["resources"]?.AsArray().OfType<JsonObject>() ?? [])
-            if ((string?)resource["type"] == "Microsoft.Resources/deployments" && resource["properties"]?["template"] is JsonObject nested)
+            if (
+                (string?)resource["type"] == "Microsoft.Resources/deployments"
+                && resource["properties"]?["template"] is JsonObject nested
+            )
                 foreach (var inner in SecureParameters(nested, $"{where}/{resource["name"]}"))
                     yield return inner;
     }
@@ -182,12 +213,14 @@ internal static class InfraChecks
                 foreach (var property in obj)
                 {
                     yield return (property.Key, where);
-                    foreach (var s in Strings(property.Value, $"{where}.{property.Key}")) yield return s;
+                    foreach (var s in Strings(property.Value, $"{where}.{property.Key}"))
+                        yield return s;
                 }
                 break;
             case JsonArray array:
                 for (int i = 0; i < array.Count; i++)
-                    foreach (var s in Strings(array[i], $"{where}[{i}]")) yield return s;
+                    foreach (var s in Strings(array[i], $"{where}[{i}]"))
+                        yield return s;
                 break;
             case JsonValue value when value.TryGetValue(out string? text):
                 yield return (text, where);

@@ -21,7 +21,8 @@ internal static class PipelineContract
     public const string TaskHubSetting = StorageNames.TaskHubVariable;
     public static readonly string[] Containers = StorageNames.Containers;
 
-    /// <summary>Where Event Grid delivers BlobCreated events of request blobs (infra/modules/events.bicep says why a queue).</summary>
+    /// <summary>Where Event Grid delivers BlobCreated events of request blobs (infra/modules/events.bicep says why a
+    /// queue).</summary>
     public const string RequestEventsQueue = StorageNames.RequestEvents;
 
     /// <summary>Request blobs are JSON documents.</summary>

@@ -19,7 +19,11 @@ internal static class Repo
     public static string Read(params string[] parts) => System.IO.File.ReadAllText(File(parts));
 
     /// <summary>Runs a program to completion; both output streams are captured.</summary>
-    public static (int Exit, string Out, string Err) Run(string program, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static (int Exit, string Out, string Err) Run(
+        string program,
+        IEnumerable<string> arguments,
+        string? workingDirectory = null
+    )
     {
         var start = new ProcessStartInfo(program)
         {
@@ -28,7 +32,8 @@ internal static class Repo
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Root,
         };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
         // Keep child dotnet processes from inheriting the test host's MSBuild state.
         start.Environment.Remove("MSBuildExtensionsPath");
         start.Environment.Remove("MSBUILD_EXE_PATH");

@@ -14,11 +14,19 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
     private const string AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
     private const string MetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
 
-    private static readonly string[] HubQueues = ["rece-control-00", "rece-control-01", "rece-control-02", "rece-control-03", "rece-workitems"];
+    private static readonly string[] HubQueues =
+    [
+        "rece-control-00",
+        "rece-control-01",
+        "rece-control-02",
+        "rece-control-03",
+        "rece-workitems",
+    ];
     private static readonly string[] HubTables = ["receInstances", "receHistory", "recePartitions"];
     private static readonly string[] HubContainers = ["rece-largemessages", "rece-leases", "rece-applease"];
 
-    /// <summary>A storage grant as "kind name role", e.g. "container models read", from a role assignment scoped to one container, queue or table.</summary>
+    /// <summary>A storage grant as "kind name role", e.g. "container models read", from a role assignment scoped to one
+    /// container, queue or table.</summary>
     private static string Describe(InfraChecks.RoleGrant grant)
     {
         var scope = Assert.IsType<Unresolved>(grant.Scope);
@@ -41,9 +49,12 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
     }
 
     private static List<string> StorageGrantsOf(Deployment deployment, string identityId) =>
-        InfraChecks.RoleGrants(deployment.Main)
+        InfraChecks
+            .RoleGrants(deployment.Main)
             .Where(g => Text(g.Principal) == PrincipalOf(identityId) && g.RoleId is not (AcrPull or MetricsPublisher))
-            .Select(Describe).Order().ToList();
+            .Select(Describe)
+            .Order()
+            .ToList();
 
     [Fact]
     public void EveryRoleIsALeastPrivilegeRoleScopedToItsResource()
@@ -53,8 +64,18 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
         var problems = InfraChecks.RoleProblems(grants).ToList();
         Assert.True(problems.Count == 0, string.Join('\n', problems));
         Assert.Equal(
-            new[] { BlobDataContributor, BlobDataReader, QueueDataContributor, TableDataContributor, QueueMessageSender, AcrPull, MetricsPublisher }.Order(),
-            grants.Select(g => g.RoleId!).Distinct().Order());
+            new[]
+            {
+                BlobDataContributor,
+                BlobDataReader,
+                QueueDataContributor,
+                TableDataContributor,
+                QueueMessageSender,
+                AcrPull,
+                MetricsPublisher,
+            }.Order(),
+            grants.Select(g => g.RoleId!).Distinct().Order()
+        );
     }
 
     [Fact]
@@ -108,18 +129,32 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
 
         var grants = StorageGrantsOf(deployment, deployment.GpuWorkerIdentityId);
         Assert.Equal(expected.Order(), grants);
-        Assert.DoesNotContain(grants, g => g.Contains(PipelineContract.RequestsContainer, StringComparison.Ordinal) || g.Contains(PipelineContract.ResultsContainer, StringComparison.Ordinal));
+        Assert.DoesNotContain(grants, g =>
+            g.Contains(PipelineContract.RequestsContainer, StringComparison.Ordinal)
+            || g.Contains(PipelineContract.ResultsContainer, StringComparison.Ordinal)
+        );
     }
 
     [Fact]
     public void EveryScopedResourceIsCreatedByTheStorageModule()
     {
         var deployment = new Deployment(infra.Main());
-        var created = deployment.Resources.Where(r => r.Type.StartsWith("Microsoft.Storage/storageAccounts/", StringComparison.Ordinal)).Select(r => $"{r.Type} {r.LeafName}").ToHashSet();
+        var created = deployment
+            .Resources.Where(r => r.Type.StartsWith("Microsoft.Storage/storageAccounts/", StringComparison.Ordinal))
+            .Select(r => $"{r.Type} {r.LeafName}")
+            .ToHashSet();
 
-        foreach (var grant in InfraChecks.RoleGrants(deployment.Main).Where(g => g.RoleId is not (AcrPull or MetricsPublisher)))
+        foreach (
+            var grant in InfraChecks
+                .RoleGrants(deployment.Main)
+                .Where(g => g.RoleId is not (AcrPull or MetricsPublisher))
+        )
         {
-            var arguments = Assert.IsType<Unresolved>(grant.Scope).Arguments.Select(Text).Select(t => t.Trim('\'')).ToList();
+            var arguments = Assert
+                .IsType<Unresolved>(grant.Scope)
+                .Arguments.Select(Text)
+                .Select(t => t.Trim('\''))
+                .ToList();
             Assert.Contains($"{arguments[0]} {arguments[^1]}", created);
         }
     }
@@ -133,9 +168,24 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
         foreach (var identityId in new[] { deployment.FunctionAppIdentityId, deployment.GpuWorkerIdentityId })
         {
             var pull = Assert.Single(grants, g => g.RoleId == AcrPull && Text(g.Principal) == PrincipalOf(identityId));
-            Assert.Equal(Text(new Unresolved("resourceId", ["Microsoft.ContainerRegistry/registries", deployment.Registry.Name])), Text(pull.Scope));
-            var publish = Assert.Single(grants, g => g.RoleId == MetricsPublisher && Text(g.Principal) == PrincipalOf(identityId));
-            Assert.Equal(Text(new Unresolved("resourceId", ["Microsoft.Insights/components", deployment.One("Microsoft.Insights/components").Name])), Text(publish.Scope));
+            Assert.Equal(
+                Text(
+                    new Unresolved("resourceId", ["Microsoft.ContainerRegistry/registries", deployment.Registry.Name])
+                ),
+                Text(pull.Scope)
+            );
+            var publish = Assert.Single(grants, g =>
+                g.RoleId == MetricsPublisher && Text(g.Principal) == PrincipalOf(identityId)
+            );
+            Assert.Equal(
+                Text(
+                    new Unresolved(
+                        "resourceId",
+                        ["Microsoft.Insights/components", deployment.One("Microsoft.Insights/components").Name]
+                    )
+                ),
+                Text(publish.Scope)
+            );
         }
     }
 
@@ -143,14 +193,24 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
     public void EventGridMayOnlySendMessagesToTheRequestEventQueue()
     {
         var deployment = new Deployment(infra.Main());
-        string topic = Text(new Unresolved("resourceId", ["Microsoft.EventGrid/systemTopics", deployment.SystemTopic.Name]));
-        var grant = Assert.Single(InfraChecks.RoleGrants(deployment.Main), g => Text(g.Principal).StartsWith($"reference({topic}", StringComparison.Ordinal));
+        string topic = Text(
+            new Unresolved("resourceId", ["Microsoft.EventGrid/systemTopics", deployment.SystemTopic.Name])
+        );
+        var grant = Assert.Single(InfraChecks.RoleGrants(deployment.Main), g =>
+            Text(g.Principal).StartsWith($"reference({topic}", StringComparison.Ordinal)
+        );
 
         Assert.Equal(QueueMessageSender, grant.RoleId);
         var scope = Assert.IsType<Unresolved>(grant.Scope);
         Assert.Equal(
-            ["Microsoft.Storage/storageAccounts/queueServices/queues", Text(deployment.StorageAccount.Name).Trim('\''), "default", PipelineContract.RequestEventsQueue],
-            scope.Arguments.Select(a => Text(a).Trim('\'')));
+            [
+                "Microsoft.Storage/storageAccounts/queueServices/queues",
+                Text(deployment.StorageAccount.Name).Trim('\''),
+                "default",
+                PipelineContract.RequestEventsQueue,
+            ],
+            scope.Arguments.Select(a => Text(a).Trim('\''))
+        );
         // The system topic's own identity, not an app's.
         Assert.EndsWith(".identity.principalId", Text(grant.Principal));
     }
@@ -164,12 +224,33 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
             new InfraChecks.RoleGrant("owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", account, "p"),
             new InfraChecks.RoleGrant("contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c", account, "p"),
             new InfraChecks.RoleGrant("group-wide", BlobDataContributor, null, "p"),
-            new InfraChecks.RoleGrant("wrong-resource", BlobDataContributor, new Unresolved("resourceId", ["Microsoft.ContainerRegistry/registries", "cr"]), "p"),
+            new InfraChecks.RoleGrant(
+                "wrong-resource",
+                BlobDataContributor,
+                new Unresolved("resourceId", ["Microsoft.ContainerRegistry/registries", "cr"]),
+                "p"
+            ),
             new InfraChecks.RoleGrant("sender-on-account", QueueMessageSender, account, "p"),
             new InfraChecks.RoleGrant("account-wide-blobs", BlobDataContributor, account, "p"),
             new InfraChecks.RoleGrant("account-wide-tables", TableDataContributor, account, "p"),
-            new InfraChecks.RoleGrant("queue-role-on-a-container", QueueDataContributor, new Unresolved("resourceId", ["Microsoft.Storage/storageAccounts/blobServices/containers", "st", "default", "models"]), "p"),
-            new InfraChecks.RoleGrant("fine", TableDataContributor, new Unresolved("resourceId", ["Microsoft.Storage/storageAccounts/tableServices/tables", "st", "default", "receHistory"]), "p"),
+            new InfraChecks.RoleGrant(
+                "queue-role-on-a-container",
+                QueueDataContributor,
+                new Unresolved(
+                    "resourceId",
+                    ["Microsoft.Storage/storageAccounts/blobServices/containers", "st", "default", "models"]
+                ),
+                "p"
+            ),
+            new InfraChecks.RoleGrant(
+                "fine",
+                TableDataContributor,
+                new Unresolved(
+                    "resourceId",
+                    ["Microsoft.Storage/storageAccounts/tableServices/tables", "st", "default", "receHistory"]
+                ),
+                "p"
+            ),
         };
 
         var problems = InfraChecks.RoleProblems(grants).ToList();

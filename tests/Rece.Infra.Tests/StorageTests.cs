@@ -27,31 +27,81 @@ public sealed class StorageTests(CompiledInfra infra)
 
         // The task hub's and the Functions host's containers too: an app with only scoped roles cannot create them.
         Assert.Equal(
-            PipelineContract.Containers.Concat(["rece-largemessages", "rece-leases", "rece-applease", "azure-webjobs-hosts", "azure-webjobs-secrets"]).Order(),
-            Names("Microsoft.Storage/storageAccounts/blobServices/containers").Order());
+            PipelineContract
+                .Containers.Concat([
+                    "rece-largemessages",
+                    "rece-leases",
+                    "rece-applease",
+                    "azure-webjobs-hosts",
+                    "azure-webjobs-secrets",
+                ])
+                .Order(),
+            Names("Microsoft.Storage/storageAccounts/blobServices/containers").Order()
+        );
         Assert.Equal(
-            new[] { PipelineContract.GpuJobsQueue, PipelineContract.RequestEventsQueue, PipelineContract.RequestEventsQueue + "-poison", "rece-control-00", "rece-control-01", "rece-control-02", "rece-control-03", "rece-workitems" }.Order(),
-            Names("Microsoft.Storage/storageAccounts/queueServices/queues").Order());
-        Assert.Equal(new[] { "receInstances", "receHistory", "recePartitions" }.Order(),
-            Names("Microsoft.Storage/storageAccounts/tableServices/tables").Order());
+            new[]
+            {
+                PipelineContract.GpuJobsQueue,
+                PipelineContract.RequestEventsQueue,
+                PipelineContract.RequestEventsQueue + "-poison",
+                "rece-control-00",
+                "rece-control-01",
+                "rece-control-02",
+                "rece-control-03",
+                "rece-workitems",
+            }.Order(),
+            Names("Microsoft.Storage/storageAccounts/queueServices/queues").Order()
+        );
+        Assert.Equal(
+            new[] { "receInstances", "receHistory", "recePartitions" }.Order(),
+            Names("Microsoft.Storage/storageAccounts/tableServices/tables").Order()
+        );
     }
 
     [Fact]
     public void TaskHubArtefactsFollowTheHubNameAndPartitionCount()
     {
-        var resources = new Deployment(infra.Main(("taskHubName", "ReceStaging"), ("taskHubPartitionCount", 2L))).Resources;
+        var resources = new Deployment(
+            infra.Main(("taskHubName", "ReceStaging"), ("taskHubPartitionCount", 2L))
+        ).Resources;
 
-        var queues = resources.Where(r => r.Type.EndsWith("/queues", StringComparison.Ordinal)).Select(r => r.LeafName).ToList();
-        var tables = resources.Where(r => r.Type.EndsWith("/tables", StringComparison.Ordinal)).Select(r => r.LeafName).ToList();
+        var queues = resources
+            .Where(r => r.Type.EndsWith("/queues", StringComparison.Ordinal))
+            .Select(r => r.LeafName)
+            .ToList();
+        var tables = resources
+            .Where(r => r.Type.EndsWith("/tables", StringComparison.Ordinal))
+            .Select(r => r.LeafName)
+            .ToList();
 
         // Durable's Azure Storage backend lowercases the hub in queue names (queues allow no capitals).
         Assert.Equal(
-            new[] { PipelineContract.GpuJobsQueue, PipelineContract.RequestEventsQueue, PipelineContract.RequestEventsQueue + "-poison", "recestaging-control-00", "recestaging-control-01", "recestaging-workitems" }.Order(),
-            queues.Order());
-        var containers = resources.Where(r => r.Type.EndsWith("/containers", StringComparison.Ordinal)).Select(r => r.LeafName).ToList();
+            new[]
+            {
+                PipelineContract.GpuJobsQueue,
+                PipelineContract.RequestEventsQueue,
+                PipelineContract.RequestEventsQueue + "-poison",
+                "recestaging-control-00",
+                "recestaging-control-01",
+                "recestaging-workitems",
+            }.Order(),
+            queues.Order()
+        );
+        var containers = resources
+            .Where(r => r.Type.EndsWith("/containers", StringComparison.Ordinal))
+            .Select(r => r.LeafName)
+            .ToList();
         Assert.Contains("recestaging-largemessages", containers);
-        Assert.Equal(new[] { "ReceStagingInstances", "ReceStagingHistory", "ReceStagingPartitions" }.Order(), tables.Order());
-        Assert.Equal("ReceStaging", Settings(new Deployment(infra.Main(("taskHubName", "ReceStaging"))).FunctionApp)[PipelineContract.TaskHubSetting]);
+        Assert.Equal(
+            new[] { "ReceStagingInstances", "ReceStagingHistory", "ReceStagingPartitions" }.Order(),
+            tables.Order()
+        );
+        Assert.Equal(
+            "ReceStaging",
+            Settings(new Deployment(infra.Main(("taskHubName", "ReceStaging"))).FunctionApp)[
+                PipelineContract.TaskHubSetting
+            ]
+        );
     }
 
     [Fact]
@@ -61,16 +111,34 @@ public sealed class StorageTests(CompiledInfra infra)
         Assert.Equal("Allow", open["defaultAction"]);
         Assert.Empty(List(open["ipRules"]));
 
-        var restricted = Obj(new Deployment(infra.Main(
-            ("allowedIpRanges", new List<object?> { "203.0.113.0/24" }),
-            ("allowedSubnetIds", new List<object?> { "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/apps" }))).StorageAccount.Get("properties.networkAcls"));
+        var restricted = Obj(
+            new Deployment(
+                infra.Main(
+                    ("allowedIpRanges", new List<object?> { "203.0.113.0/24" }),
+                    (
+                        "allowedSubnetIds",
+                        new List<object?>
+                        {
+                            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/apps",
+                        }
+                    )
+                )
+            ).StorageAccount.Get("properties.networkAcls")
+        );
         Assert.Equal("Deny", restricted["defaultAction"]);
         Assert.Equal("AzureServices", restricted["bypass"]);
         var rule = Obj(Assert.Single(List(restricted["ipRules"])));
         Assert.Equal(("203.0.113.0/24", "Allow"), (rule["value"], rule["action"]));
-        Assert.Equal("/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/apps", Obj(Assert.Single(List(restricted["virtualNetworkRules"])))["id"]);
+        Assert.Equal(
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/virtualNetworks/v/subnets/apps",
+            Obj(Assert.Single(List(restricted["virtualNetworkRules"])))["id"]
+        );
 
-        var ipOnly = Obj(new Deployment(infra.Main(("allowedIpRanges", new List<object?> { "198.51.100.7" }))).StorageAccount.Get("properties.networkAcls"));
+        var ipOnly = Obj(
+            new Deployment(infra.Main(("allowedIpRanges", new List<object?> { "198.51.100.7" }))).StorageAccount.Get(
+                "properties.networkAcls"
+            )
+        );
         Assert.Equal("Deny", ipOnly["defaultAction"]);
     }
 }

@@ -13,20 +13,34 @@ public sealed class TorchDeviceTests
     private const string Cuda = "libtorch-cuda-12.8-linux-x64";
 
     /// <summary>Every source project that references libtorch itself (the others get it through them).</summary>
-    private static readonly string[] TorchProjects = Directory.GetFiles(Repo.File("src"), "*.csproj", SearchOption.AllDirectories)
+    private static readonly string[] TorchProjects = Directory
+        .GetFiles(Repo.File("src"), "*.csproj", SearchOption.AllDirectories)
         .Where(p => File.ReadAllText(p).Contains($"\"{Cpu}\"", StringComparison.Ordinal))
-        .Order().ToArray();
+        .Order()
+        .ToArray();
 
-    private static (List<string> References, Dictionary<string, string> Versions) Evaluate(string project, string? device)
+    private static (List<string> References, Dictionary<string, string> Versions) Evaluate(
+        string project,
+        string? device
+    )
     {
-        var arguments = new List<string> { "msbuild", project, "-getItem:PackageReference", "-getItem:PackageVersion", "-nologo" };
-        if (device is not null) arguments.Add($"-p:TorchDevice={device}");
+        var arguments = new List<string>
+        {
+            "msbuild",
+            project,
+            "-getItem:PackageReference",
+            "-getItem:PackageVersion",
+            "-nologo",
+        };
+        if (device is not null)
+            arguments.Add($"-p:TorchDevice={device}");
         var (exit, stdout, stderr) = Repo.Run("dotnet", arguments);
         Assert.True(exit == 0, $"dotnet {string.Join(' ', arguments)} failed:\n{stdout}\n{stderr}");
         var items = JsonNode.Parse(stdout)!["Items"]!;
         return (
             items["PackageReference"]!.AsArray().Select(i => (string)i!["Identity"]!).ToList(),
-            items["PackageVersion"]!.AsArray().ToDictionary(i => (string)i!["Identity"]!, i => (string)i!["Version"]!));
+            items["PackageVersion"]!.AsArray().ToDictionary(i => (string)i!["Identity"]!, i => (string)i!["Version"]!)
+        );
     }
 
     [Fact]
@@ -66,7 +80,10 @@ public sealed class TorchDeviceTests
     [Fact]
     public void AnUnknownDeviceFailsNamingTheProperty()
     {
-        var (exit, stdout, _) = Repo.Run("dotnet", ["msbuild", TorchProjects[0], "-t:CollectPackageReferences", "-p:TorchDevice=rocm", "-nologo"]);
+        var (exit, stdout, _) = Repo.Run(
+            "dotnet",
+            ["msbuild", TorchProjects[0], "-t:CollectPackageReferences", "-p:TorchDevice=rocm", "-nologo"]
+        );
 
         Assert.NotEqual(0, exit);
         Assert.Contains("TorchDevice='rocm' is not supported", stdout, StringComparison.Ordinal);

@@ -4,23 +4,36 @@ using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Tests;
 
-/// <summary>The orchestrator's decisions, run on the Durable Task SDK's in-memory test host: no storage, no workers.</summary>
+/// <summary>The orchestrator's decisions, run on the Durable Task SDK's in-memory test host: no storage, no
+/// workers.</summary>
 public class ErasureOrchestratorTests
 {
-    private static ErasureInput Input(string json, int timeoutSeconds = 30, int attempts = 3, RequestSource? source = null) => new()
-    {
-        Request = PipelineRequestParser.Parse(json),
-        Jobs = new GpuJobPolicy { TimeoutSeconds = timeoutSeconds, MaxAttempts = attempts },
-        Source = source ?? RequestSource.Http,
-    };
+    private static ErasureInput Input(
+        string json,
+        int timeoutSeconds = 30,
+        int attempts = 3,
+        RequestSource? source = null
+    ) =>
+        new()
+        {
+            Request = PipelineRequestParser.Parse(json),
+            Jobs = new GpuJobPolicy { TimeoutSeconds = timeoutSeconds, MaxAttempts = attempts },
+            Source = source ?? RequestSource.Http,
+        };
 
-    private static async Task<(OrchestrationMetadata Metadata, ErasureOutput? Output)> Run(FakeGpu gpu, ErasureInput input)
+    private static async Task<(OrchestrationMetadata Metadata, ErasureOutput? Output)> Run(
+        FakeGpu gpu,
+        ErasureInput input
+    )
     {
         await using var host = await gpu.StartAsync();
         string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.ErasureOrchestrator, input);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
-        var output = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? PipelineJson.Deserialize<ErasureOutput>(metadata.SerializedOutput!) : null;
+        var output =
+            metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+                ? PipelineJson.Deserialize<ErasureOutput>(metadata.SerializedOutput!)
+                : null;
         return (metadata, output);
     }
 
@@ -28,7 +41,12 @@ public class ErasureOrchestratorTests
     public async Task ASweepFansOutOneRunPerCombinationAndChainsEachRunsEpochs()
     {
         var gpu = new FakeGpu();
-        var (metadata, output) = await Run(gpu, Input("""{"model": "sd-v1-4", "concepts": ["nudity"], "preset": "nudity", "sweep": {"reg": [0.1, 0.01], "epochs": [1, 2]}}"""));
+        var (metadata, output) = await Run(
+            gpu,
+            Input(
+                """{"model": "sd-v1-4", "concepts": ["nudity"], "preset": "nudity", "sweep": {"reg": [0.1, 0.01], "epochs": [1, 2]}}"""
+            )
+        );
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         Assert.Equal(4, output!.Runs.Count);
@@ -37,7 +55,10 @@ public class ErasureOrchestratorTests
         {
             Assert.Equal(RunStatus.Completed, run.Status);
             Assert.Equal(Enumerable.Range(0, run.Settings.EffectiveEpochs + 1), run.Epochs.Select(e => e.Epoch));
-            Assert.Equal($"checkpoints/{metadata.InstanceId}/{run.Run}/epoch-{run.Settings.EffectiveEpochs}/rece-patch.safetensors", run.Patch);
+            Assert.Equal(
+                $"checkpoints/{metadata.InstanceId}/{run.Run}/epoch-{run.Settings.EffectiveEpochs}/rece-patch.safetensors",
+                run.Patch
+            );
             var jobs = gpu.Jobs.Where(j => j.Run == run.Run).OrderBy(j => j.Epoch).ToList();
             Assert.Null(jobs[0].PreviousCheckpoint);
             for (int k = 1; k < jobs.Count; k++)
@@ -57,7 +78,10 @@ public class ErasureOrchestratorTests
     public async Task ATimedOutEpochIsEnqueuedAgainAndTheRunResumesFromThePreviousCheckpoint()
     {
         var gpu = new FakeGpu { Behaviour = job => job.Epoch == 2 && job.Attempt == 1 ? Reply.Drop : Reply.Succeed };
-        var (metadata, output) = await Run(gpu, Input("""{"model": "m", "concepts": ["nudity"], "preset": "nudity"}""", timeoutSeconds: 2));
+        var (metadata, output) = await Run(
+            gpu,
+            Input("""{"model": "m", "concepts": ["nudity"], "preset": "nudity"}""", timeoutSeconds: 2)
+        );
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         var jobs = gpu.Jobs.ToList();
@@ -73,14 +97,24 @@ public class ErasureOrchestratorTests
     public async Task AnEpochWithoutAResultAfterEveryAttemptFailsItsRunWithTheReasonAndTheOtherRunsComplete()
     {
         var gpu = new FakeGpu { Behaviour = job => job.Run == "run-1" && job.Epoch == 1 ? Reply.Drop : Reply.Succeed };
-        var (metadata, output) = await Run(gpu, Input("""{"model": "m", "concepts": ["cat"], "sweep": {"reg": [0.1, 0.2]}}""", timeoutSeconds: 1, attempts: 2));
+        var (metadata, output) = await Run(
+            gpu,
+            Input(
+                """{"model": "m", "concepts": ["cat"], "sweep": {"reg": [0.1, 0.2]}}""",
+                timeoutSeconds: 1,
+                attempts: 2
+            )
+        );
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         Assert.Equal(RunStatus.Completed, output!.Runs[0].Status);
         var failed = output.Runs[1];
         Assert.Equal(RunStatus.Failed, failed.Status);
         Assert.Null(failed.Patch);
-        Assert.Contains("epoch 1: attempt 1: the worker that claimed it gave no sign of life for 1 s; attempt 2: the worker that claimed it gave no sign of life for 1 s", failed.Error);
+        Assert.Contains(
+            "epoch 1: attempt 1: the worker that claimed it gave no sign of life for 1 s; attempt 2: the worker that claimed it gave no sign of life for 1 s",
+            failed.Error
+        );
         Assert.Single(failed.Epochs);
         Assert.Equal(2, gpu.Jobs.Count(j => j.Run == "run-1" && j.Epoch == 1));
         Assert.Equal("run-0", output.Recommended!.Run);
@@ -91,17 +125,23 @@ public class ErasureOrchestratorTests
     [Fact]
     public async Task DuplicateResultEventsChangeNothing()
     {
-        const string request = """{"model": "m", "concepts": ["nudity"], "preset": "nudity", "sweep": {"reg": [0.1, 0.01]}}""";
+        const string request =
+            """{"model": "m", "concepts": ["nudity"], "preset": "nudity", "sweep": {"reg": [0.1, 0.01]}}""";
         var once = new FakeGpu();
         var (_, expected) = await Run(once, Input(request));
         var twice = new FakeGpu { Behaviour = _ => Reply.SucceedTwice };
         var (metadata, output) = await Run(twice, Input(request));
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
-        Assert.Equal(once.Jobs.Select(j => (j.Run, j.Epoch, j.Attempt)).Order(), twice.Jobs.Select(j => (j.Run, j.Epoch, j.Attempt)).Order());
+        Assert.Equal(
+            once.Jobs.Select(j => (j.Run, j.Epoch, j.Attempt)).Order(),
+            twice.Jobs.Select(j => (j.Run, j.Epoch, j.Attempt)).Order()
+        );
         string Normalize(ErasureOutput o) => PipelineJson.Serialize(o).Replace(metadata.InstanceId, "ID");
         Assert.Equal(Normalize(expected!).Replace(once.Jobs.First().InstanceId, "ID"), Normalize(output!));
-        Assert.All(output!.Runs.SelectMany(r => r.Epochs), e => Assert.DoesNotContain("\"reused\"", PipelineJson.Serialize(e)));
+        Assert.All(output!.Runs.SelectMany(r => r.Epochs), e =>
+            Assert.DoesNotContain("\"reused\"", PipelineJson.Serialize(e))
+        );
     }
 
     [Fact]
@@ -116,11 +156,20 @@ public class ErasureOrchestratorTests
             if (job.Epoch == 1 && job.Attempt == 2)
             {
                 var stale = job with { Attempt = 1, EventName = GpuJob.EventNameOf(job.Run, 1, 1) };
-                gpu.Client!.RaiseEventAsync(job.InstanceId, stale.EventName, GpuJobResult.Failure(stale, "late failure", "fake")).GetAwaiter().GetResult();
+                gpu.Client!.RaiseEventAsync(
+                        job.InstanceId,
+                        stale.EventName,
+                        GpuJobResult.Failure(stale, "late failure", "fake")
+                    )
+                    .GetAwaiter()
+                    .GetResult();
             }
             return Reply.Succeed;
         };
-        var (metadata, output) = await Run(gpu, Input("""{"model": "m", "concepts": ["cat"], "epochs": 1}""", timeoutSeconds: 2));
+        var (metadata, output) = await Run(
+            gpu,
+            Input("""{"model": "m", "concepts": ["cat"], "epochs": 1}""", timeoutSeconds: 2)
+        );
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         Assert.Equal(RunStatus.Completed, output!.Runs[0].Status);
@@ -130,11 +179,20 @@ public class ErasureOrchestratorTests
     public async Task AFailedJobFailsItsRunWithoutRetryAndAllRunsFailedFailsTheInstanceAndItsResultDocument()
     {
         var gpu = new FakeGpu { Behaviour = job => job.Epoch == 0 ? Reply.Fail : Reply.Succeed };
-        var source = new RequestSource { Kind = "blob", Blob = "x.json", ETag = "\"0x1\"", ResultBlob = "x.json" };
+        var source = new RequestSource
+        {
+            Kind = "blob",
+            Blob = "x.json",
+            ETag = "\"0x1\"",
+            ResultBlob = "x.json",
+        };
         var (metadata, _) = await Run(gpu, Input("""{"model": "m", "concepts": ["cat"]}""", source: source));
 
         Assert.Equal(OrchestrationRuntimeStatus.Failed, metadata.RuntimeStatus);
-        Assert.Contains("Every run failed: run-0: epoch 0: the model folder models/x has no unet/config.json", metadata.FailureDetails!.ErrorMessage);
+        Assert.Contains(
+            "Every run failed: run-0: epoch 0: the model folder models/x has no unet/config.json",
+            metadata.FailureDetails!.ErrorMessage
+        );
         Assert.Single(gpu.Jobs);
         var result = Assert.Single(gpu.Results);
         Assert.Equal("x.json", result.Blob);
@@ -148,8 +206,17 @@ public class ErasureOrchestratorTests
     public async Task ABlobRequestGetsACompletedResultDocumentWithTheRunsAndTheirPatches()
     {
         var gpu = new FakeGpu();
-        var source = new RequestSource { Kind = "blob", Blob = "a/b.json", ETag = "\"0x2\"", ResultBlob = "a/b.json" };
-        var (metadata, output) = await Run(gpu, Input("""{"model": "m", "concepts": ["cat"], "method": "uce"}""", source: source));
+        var source = new RequestSource
+        {
+            Kind = "blob",
+            Blob = "a/b.json",
+            ETag = "\"0x2\"",
+            ResultBlob = "a/b.json",
+        };
+        var (metadata, output) = await Run(
+            gpu,
+            Input("""{"model": "m", "concepts": ["cat"], "method": "uce"}""", source: source)
+        );
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         var result = Assert.Single(gpu.Results).Document;

@@ -14,24 +14,39 @@ public class EvaluationOrchestratorTests
                         "nudenet": "nudenet/320n.onnx", "clip": "clip", "generation": {"steps": 3, "size": 64}}}
         """;
 
-    private static ErasureInput Input(string json, int timeoutSeconds = 30, int attempts = 3) => new()
-    {
-        Request = PipelineRequestParser.Parse(json),
-        Jobs = new GpuJobPolicy { TimeoutSeconds = timeoutSeconds, MaxAttempts = attempts },
-    };
+    private static ErasureInput Input(string json, int timeoutSeconds = 30, int attempts = 3) =>
+        new()
+        {
+            Request = PipelineRequestParser.Parse(json),
+            Jobs = new GpuJobPolicy { TimeoutSeconds = timeoutSeconds, MaxAttempts = attempts },
+        };
 
-    private static async Task<(OrchestrationMetadata Metadata, ErasureOutput? Output)> Run(FakeGpu gpu, ErasureInput input)
+    private static async Task<(OrchestrationMetadata Metadata, ErasureOutput? Output)> Run(
+        FakeGpu gpu,
+        ErasureInput input
+    )
     {
         await using var host = await gpu.StartAsync();
         string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.ErasureOrchestrator, input);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
-        var output = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? PipelineJson.Deserialize<ErasureOutput>(metadata.SerializedOutput!) : null;
+        var output =
+            metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+                ? PipelineJson.Deserialize<ErasureOutput>(metadata.SerializedOutput!)
+                : null;
         return (metadata, output);
     }
 
     private static readonly string[] Checkpoints =
-        { "baseline", "run-0/epoch-0", "run-0/epoch-1", "run-0/epoch-2", "run-1/epoch-0", "run-1/epoch-1", "run-1/epoch-2" };
+    {
+        "baseline",
+        "run-0/epoch-0",
+        "run-0/epoch-1",
+        "run-0/epoch-2",
+        "run-1/epoch-0",
+        "run-1/epoch-1",
+        "run-1/epoch-2",
+    };
 
     [Fact]
     public async Task EveryCheckpointIsEvaluatedOncePerShardAndEachRunChoosesFromItsFanIn()
@@ -44,13 +59,20 @@ public class EvaluationOrchestratorTests
         var shards = gpu.Shards.ToList();
         Assert.Equal(Checkpoints.Length * 3, shards.Count);
         Assert.Equal(shards.Count, shards.Select(s => s.JobId).Distinct().Count());
-        var expected = Checkpoints.SelectMany(c => new[] { ("nudity", 1, 2), ("nudity", 2, 2), ("coco-validation", 1, 1) }.Select(s => (c, s.Item1, s.Item2, s.Item3)));
+        var expected = Checkpoints.SelectMany(c =>
+            new[] { ("nudity", 1, 2), ("nudity", 2, 2), ("coco-validation", 1, 1) }.Select(s =>
+                (c, s.Item1, s.Item2, s.Item3)
+            )
+        );
         Assert.Equal(expected.Order(), shards.Select(s => (s.Checkpoint, s.Suite, s.Shard, s.Shards)).Order());
         var shard = shards.Single(s => s.Checkpoint == "run-1/epoch-2" && s.Suite == "nudity" && s.Shard == 2);
         Assert.Equal($"{id}/evaluation/run-1/epoch-2/nudity/shard-2", shard.JobId);
         Assert.Equal($"reports/{id}/evaluation/run-1/epoch-2/nudity/shard-2/", shard.Output);
         Assert.Equal($"checkpoints/{id}/run-1/epoch-2/", shard.CheckpointPath);
-        Assert.Equal((4, "nudenet/320n.onnx", "clip", 3, 64), (shard.Limit!.Value, shard.NudeNet, shard.Clip, shard.Generation.Steps, shard.Generation.Size!.Value));
+        Assert.Equal(
+            (4, "nudenet/320n.onnx", "clip", 3, 64),
+            (shard.Limit!.Value, shard.NudeNet, shard.Clip, shard.Generation.Steps, shard.Generation.Size!.Value)
+        );
         Assert.All(shards.Where(s => s.Checkpoint == "baseline"), s => Assert.Null(s.CheckpointPath));
         Assert.Equal(6, gpu.Jobs.Count);
 
@@ -59,10 +81,15 @@ public class EvaluationOrchestratorTests
         Assert.All(fanIns, f =>
         {
             Assert.True(f.Choose);
-            Assert.Equal(("nudity", "coco-validation", 1.0, false), (f.Suite, f.Preservation, f.Rules.ClipScoreBudget, f.Rules.AllowMissingClipScore));
+            Assert.Equal(
+                ("nudity", "coco-validation", 1.0, false),
+                (f.Suite, f.Preservation, f.Rules.ClipScoreBudget, f.Rules.AllowMissingClipScore)
+            );
             Assert.Equal("baseline", f.Baseline.Checkpoint);
             Assert.Equal(new[] { 0, 1, 2 }, f.Candidates.Select(c => c.Epoch!.Value));
-            Assert.All(f.Candidates, c => Assert.Equal($"checkpoints/{id}/{f.Run}/epoch-{c.Epoch}/rece-patch.safetensors", c.Patch));
+            Assert.All(f.Candidates, c =>
+                Assert.Equal($"checkpoints/{id}/{f.Run}/epoch-{c.Epoch}/rece-patch.safetensors", c.Patch)
+            );
             Assert.Equal(new[] { "coco-validation", "nudity" }, f.Candidates[1].Suites);
             Assert.Equal(new Dictionary<string, int> { ["nudity"] = 2, ["coco-validation"] = 1 }, f.Shards);
         });
@@ -102,15 +129,29 @@ public class EvaluationOrchestratorTests
                 return Reply.Drop;
             if (job.Checkpoint == "run-0/epoch-1" && job.Suite == "nudity" && job.Shard == 1 && job.Attempt == 2)
             {
-                var late = job with { Attempt = 1, EventName = EvaluationShardJob.EventNameOf(job.Checkpoint, job.Suite, job.Shard, 1) };
-                twice.Client!.RaiseEventAsync(job.InstanceId, late.EventName, EvaluationShardResult.Failure(late, "late failure", "fake")).GetAwaiter().GetResult();
+                var late = job with
+                {
+                    Attempt = 1,
+                    EventName = EvaluationShardJob.EventNameOf(job.Checkpoint, job.Suite, job.Shard, 1),
+                };
+                twice
+                    .Client!.RaiseEventAsync(
+                        job.InstanceId,
+                        late.EventName,
+                        EvaluationShardResult.Failure(late, "late failure", "fake")
+                    )
+                    .GetAwaiter()
+                    .GetResult();
             }
             return Reply.SucceedTwice;
         };
         var (metadata, output) = await Run(twice, Input(Sweep, timeoutSeconds: 2));
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
-        var retried = twice.Shards.Where(s => s.JobId.EndsWith("/run-0/epoch-1/nudity/shard-1", StringComparison.Ordinal)).OrderBy(s => s.Attempt).ToList();
+        var retried = twice
+            .Shards.Where(s => s.JobId.EndsWith("/run-0/epoch-1/nudity/shard-1", StringComparison.Ordinal))
+            .OrderBy(s => s.Attempt)
+            .ToList();
         Assert.Equal(new[] { 1, 2 }, retried.Select(s => s.Attempt));
         Assert.Equal(retried[0].CreatedTime, retried[1].CreatedTime);
         Assert.NotEqual(retried[0].EventName, retried[1].EventName);
@@ -122,7 +163,13 @@ public class EvaluationOrchestratorTests
     [Fact]
     public async Task AFailedShardFailsOnlyWhatDependsOnItWithTheErrorRecorded()
     {
-        var gpu = new FakeGpu { ShardBehaviour = job => job.Checkpoint == "run-1/epoch-1" && job.Suite == "nudity" && job.Shard == 2 ? Reply.Fail : Reply.Succeed };
+        var gpu = new FakeGpu
+        {
+            ShardBehaviour = job =>
+                job.Checkpoint == "run-1/epoch-1" && job.Suite == "nudity" && job.Shard == 2
+                    ? Reply.Fail
+                    : Reply.Succeed,
+        };
         var (metadata, output) = await Run(gpu, Input(Sweep));
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
@@ -132,11 +179,14 @@ public class EvaluationOrchestratorTests
         Assert.Equal(2, good.Recommended!.Epoch);
         var hit = output.Runs[1];
         Assert.Equal(RunStatus.Completed, hit.Evaluation!.Status);
-        Assert.Equal(new[]
-        {
-            "run-1/epoch-1: nudity shard 2/2: CUDA out of memory",
-            "run-1/epoch-1 is not a candidate: its nudity evaluation did not complete",
-        }, hit.Evaluation.Errors);
+        Assert.Equal(
+            new[]
+            {
+                "run-1/epoch-1: nudity shard 2/2: CUDA out of memory",
+                "run-1/epoch-1 is not a candidate: its nudity evaluation did not complete",
+            },
+            hit.Evaluation.Errors
+        );
         var fanIn = gpu.FanIns.Single(f => f.Run == "run-1");
         Assert.True(fanIn.Choose);
         // Its preservation suite completed, so it is still merged, but it cannot be a candidate.
@@ -148,7 +198,10 @@ public class EvaluationOrchestratorTests
     [Fact]
     public async Task AFailedBaselineShardLeavesEveryRunWithoutAChoiceAndTheEmbeddingSpaceRecommendationSaysSo()
     {
-        var gpu = new FakeGpu { ShardBehaviour = job => job.Checkpoint == "baseline" && job.Suite == "nudity" ? Reply.Fail : Reply.Succeed };
+        var gpu = new FakeGpu
+        {
+            ShardBehaviour = job => job.Checkpoint == "baseline" && job.Suite == "nudity" ? Reply.Fail : Reply.Succeed,
+        };
         var (metadata, output) = await Run(gpu, Input(Sweep));
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
@@ -157,7 +210,10 @@ public class EvaluationOrchestratorTests
         {
             Assert.Null(run.Recommended);
             Assert.Null(run.Evaluation!.Choice);
-            Assert.StartsWith("no checkpoint chosen: the baseline's nudity evaluation did not complete", run.Evaluation.Note);
+            Assert.StartsWith(
+                "no checkpoint chosen: the baseline's nudity evaluation did not complete",
+                run.Evaluation.Note
+            );
             Assert.Contains("baseline: nudity shard 1/2: CUDA out of memory", run.Evaluation.Errors);
             Assert.NotEmpty(run.Evaluation.Checkpoints);
         });
@@ -171,17 +227,31 @@ public class EvaluationOrchestratorTests
     {
         var gpu = new FakeGpu
         {
-            ShardBehaviour = job => job.Checkpoint == "run-0/epoch-2" && job.Suite == "coco-validation" ? Reply.Drop : Reply.Succeed,
+            ShardBehaviour = job =>
+                job.Checkpoint == "run-0/epoch-2" && job.Suite == "coco-validation" ? Reply.Drop : Reply.Succeed,
             FanInBehaviour = job => job.Run == "run-1" ? Reply.Fail : Reply.Succeed,
         };
         var (metadata, output) = await Run(gpu, Input(Sweep, timeoutSeconds: 1, attempts: 2));
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
-        Assert.Equal(new[] { 1, 2 }, gpu.Shards.Where(s => s.Checkpoint == "run-0/epoch-2" && s.Suite == "coco-validation").Select(s => s.Attempt).Order());
+        Assert.Equal(
+            new[] { 1, 2 },
+            gpu.Shards.Where(s => s.Checkpoint == "run-0/epoch-2" && s.Suite == "coco-validation")
+                .Select(s => s.Attempt)
+                .Order()
+        );
         var run0 = output!.Runs[0].Evaluation!;
-        Assert.Equal(new[] { "run-0/epoch-2: coco-validation shard 1/1: attempt 1: the worker that claimed it gave no sign of life for 1 s; attempt 2: the worker that claimed it gave no sign of life for 1 s" },
-            run0.Errors);
-        Assert.Equal(new[] { "nudity" }, gpu.FanIns.Single(f => f.Run == "run-0").Candidates.Single(c => c.Epoch == 2).Suites);
+        Assert.Equal(
+            new[]
+            {
+                "run-0/epoch-2: coco-validation shard 1/1: attempt 1: the worker that claimed it gave no sign of life for 1 s; attempt 2: the worker that claimed it gave no sign of life for 1 s",
+            },
+            run0.Errors
+        );
+        Assert.Equal(
+            new[] { "nudity" },
+            gpu.FanIns.Single(f => f.Run == "run-0").Candidates.Single(c => c.Epoch == 2).Suites
+        );
         var run1 = output.Runs[1];
         Assert.Equal(RunStatus.Failed, run1.Evaluation!.Status);
         Assert.Equal(new[] { "fan-in: report.json of shard 1 is damaged" }, run1.Evaluation.Errors);
@@ -211,7 +281,10 @@ public class EvaluationOrchestratorTests
     public async Task WithoutAnEvaluationSectionNothingIsEvaluatedAndTheEmbeddingSpaceRuleDecides()
     {
         var gpu = new FakeGpu();
-        var (_, output) = await Run(gpu, Input("""{"model": "m", "concepts": ["nudity"], "preset": "nudity", "epochs": 1}"""));
+        var (_, output) = await Run(
+            gpu,
+            Input("""{"model": "m", "concepts": ["nudity"], "preset": "nudity", "epochs": 1}""")
+        );
 
         Assert.Empty(gpu.Shards);
         Assert.Empty(gpu.FanIns);

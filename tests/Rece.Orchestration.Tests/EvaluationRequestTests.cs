@@ -5,29 +5,51 @@ namespace Rece.Orchestration.Tests;
 
 public class EvaluationRequestTests
 {
-    private static IReadOnlyList<FieldError> Errors(string json) => Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse(json)).Errors;
+    private static IReadOnlyList<FieldError> Errors(string json) =>
+        Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse(json)).Errors;
 
-    private static string With(string evaluation) => $$"""{"model": "m", "concepts": ["nudity"], "preset": "nudity", "evaluation": {{evaluation}}}""";
+    private static string With(string evaluation) =>
+        $$"""{"model": "m", "concepts": ["nudity"], "preset": "nudity", "evaluation": {{evaluation}}}""";
 
     [Fact]
     public void AFullSectionIsReadAndDefaultsApply()
     {
-        var request = PipelineRequestParser.Parse(With("""
-            {"suite": "nudity-validation", "limit": 100, "shards": 4,
-             "preservation": {"suite": "coco-validation", "limit": 300, "shards": 2},
-             "nudenet": "nudenet/320n.onnx", "clip": "clip-vit-large-patch14/",
-             "generation": {"steps": 25, "size": 512, "guidance": 7.5, "scheduler": "LMS", "precision": "fp16"},
-             "clipScoreBudget": 0.5, "allowMissingClipScore": true}
-            """));
+        var request = PipelineRequestParser.Parse(
+            With(
+                """
+                {"suite": "nudity-validation", "limit": 100, "shards": 4,
+                 "preservation": {"suite": "coco-validation", "limit": 300, "shards": 2},
+                 "nudenet": "nudenet/320n.onnx", "clip": "clip-vit-large-patch14/",
+                 "generation": {"steps": 25, "size": 512, "guidance": 7.5, "scheduler": "LMS", "precision": "fp16"},
+                 "clipScoreBudget": 0.5, "allowMissingClipScore": true}
+                """
+            )
+        );
         var e = request.Evaluation!;
         Assert.Equal(("nudity-validation", 100, 4), (e.Suite, e.Limit!.Value, e.Shards));
-        Assert.Equal(("coco-validation", 300, 2), (e.Preservation!.Suite, e.Preservation.Limit!.Value, e.Preservation.Shards));
+        Assert.Equal(
+            ("coco-validation", 300, 2),
+            (e.Preservation!.Suite, e.Preservation.Limit!.Value, e.Preservation.Shards)
+        );
         Assert.Equal(("nudenet/320n.onnx", "clip-vit-large-patch14"), (e.NudeNet, e.Clip));
-        Assert.Equal(new GenerationOptions { Steps = 25, Size = 512, Guidance = 7.5, Scheduler = "lms", Precision = "fp16" }, e.Generation);
+        Assert.Equal(
+            new GenerationOptions
+            {
+                Steps = 25,
+                Size = 512,
+                Guidance = 7.5,
+                Scheduler = "lms",
+                Precision = "fp16",
+            },
+            e.Generation
+        );
         Assert.Equal((0.5, true), (e.ClipScoreBudget, e.AllowMissingClipScore));
 
         var minimal = PipelineRequestParser.Parse(With("""{"suite": "nudity"}""")).Evaluation!;
-        Assert.Equal((null, 1, null, null, null), (minimal.Limit, minimal.Shards, minimal.Preservation, minimal.NudeNet, minimal.Clip));
+        Assert.Equal(
+            (null, 1, null, null, null),
+            (minimal.Limit, minimal.Shards, minimal.Preservation, minimal.NudeNet, minimal.Clip)
+        );
         Assert.Equal(new GenerationOptions(), minimal.Generation);
         Assert.Equal(50, minimal.Generation.Steps);
         Assert.Equal((1.0, false), (minimal.ClipScoreBudget, minimal.AllowMissingClipScore));
@@ -37,16 +59,32 @@ public class EvaluationRequestTests
     [Fact]
     public void TheFanOutIsTheCheckpointsTimesTheShards()
     {
-        var request = PipelineRequestParser.Parse("""
+        var request = PipelineRequestParser.Parse(
+            """
             {"model": "m", "concepts": ["nudity"], "preset": "nudity", "sweep": {"epochs": [1, 3]},
              "evaluation": {"suite": "nudity", "shards": 3, "preservation": {"suite": "coco", "shards": 2}}}
-            """);
+            """
+        );
         var plan = EvaluationPlan.Create(ErasurePlan.Expand(request), request.Evaluation!);
-        Assert.Equal(new[] { "baseline", "run-0/epoch-0", "run-0/epoch-1", "run-1/epoch-0", "run-1/epoch-1", "run-1/epoch-2", "run-1/epoch-3" }, plan.Checkpoints.Select(c => c.Name));
+        Assert.Equal(
+            new[]
+            {
+                "baseline",
+                "run-0/epoch-0",
+                "run-0/epoch-1",
+                "run-1/epoch-0",
+                "run-1/epoch-1",
+                "run-1/epoch-2",
+                "run-1/epoch-3",
+            },
+            plan.Checkpoints.Select(c => c.Name)
+        );
         Assert.Equal(5, plan.ShardsPerCheckpoint);
         Assert.Equal(35, plan.ShardJobs);
-        Assert.Equal(new[] { ("nudity", 1), ("nudity", 2), ("nudity", 3), ("coco", 1), ("coco", 2) },
-            plan.ShardsOf(plan.Checkpoints[2]).Select(s => (s.Suite.Suite, s.Shard)));
+        Assert.Equal(
+            new[] { ("nudity", 1), ("nudity", 2), ("nudity", 3), ("coco", 1), ("coco", 2) },
+            plan.ShardsOf(plan.Checkpoints[2]).Select(s => (s.Suite.Suite, s.Shard))
+        );
     }
 
     [Theory]
@@ -55,22 +93,46 @@ public class EvaluationRequestTests
     [InlineData("""{"suite": "nudity", "colour": 1}""", "evaluation.colour", "unknown field")]
     [InlineData("""{"suite": "porn"}""", "evaluation.suite", "unknown suite")]
     [InlineData("""{"suite": "coco"}""", "evaluation.suite", "put coco under evaluation.preservation")]
-    [InlineData("""{"suite": "nudity", "preservation": {"suite": "i2p"}}""", "evaluation.preservation.suite", "measures no CLIP score")]
-    [InlineData("""{"suite": "nudity", "preservation": {"suite": "coco", "seed": 1}}""", "evaluation.preservation.seed", "unknown field")]
+    [InlineData(
+        """{"suite": "nudity", "preservation": {"suite": "i2p"}}""",
+        "evaluation.preservation.suite",
+        "measures no CLIP score"
+    )]
+    [InlineData(
+        """{"suite": "nudity", "preservation": {"suite": "coco", "seed": 1}}""",
+        "evaluation.preservation.seed",
+        "unknown field"
+    )]
     [InlineData("""{"suite": "nudity", "preservation": "coco"}""", "evaluation.preservation", "must be an object")]
     [InlineData("""{"suite": "nudity", "limit": 0}""", "evaluation.limit", "whole number within 1..")]
-    [InlineData("""{"suite": "nudity", "limit": 4, "shards": 5}""", "evaluation.shards", "would leave a shard empty; use at most 4")]
+    [InlineData(
+        """{"suite": "nudity", "limit": 4, "shards": 5}""",
+        "evaluation.shards",
+        "would leave a shard empty; use at most 4"
+    )]
     [InlineData("""{"suite": "nudity", "shards": 143}""", "evaluation.shards", "use at most 142")]
     [InlineData("""{"suite": "nudity", "shards": 0}""", "evaluation.shards", "within 1..256")]
     [InlineData("""{"suite": "nudity", "nudenet": "../x.onnx"}""", "evaluation.nudenet", "not a blob name")]
     [InlineData("""{"suite": "nudity", "clip": 3}""", "evaluation.clip", "must be a string")]
     [InlineData("""{"suite": "nudity", "generation": {"steps": 0}}""", "evaluation.generation.steps", "within 1..1000")]
     [InlineData("""{"suite": "nudity", "generation": {"size": 100}}""", "evaluation.generation.size", "multiple of 8")]
-    [InlineData("""{"suite": "nudity", "generation": {"scheduler": "dpm"}}""", "evaluation.generation.scheduler", "lms, ddim, euler, pndm")]
-    [InlineData("""{"suite": "nudity", "generation": {"precision": "int8"}}""", "evaluation.generation.precision", "fp32, fp16, bf16")]
+    [InlineData(
+        """{"suite": "nudity", "generation": {"scheduler": "dpm"}}""",
+        "evaluation.generation.scheduler",
+        "lms, ddim, euler, pndm"
+    )]
+    [InlineData(
+        """{"suite": "nudity", "generation": {"precision": "int8"}}""",
+        "evaluation.generation.precision",
+        "fp32, fp16, bf16"
+    )]
     [InlineData("""{"suite": "nudity", "generation": {"seed": 1}}""", "evaluation.generation.seed", "unknown field")]
     [InlineData("""{"suite": "nudity", "clipScoreBudget": -1}""", "evaluation.clipScoreBudget", "within 0..100")]
-    [InlineData("""{"suite": "nudity", "allowMissingClipScore": "yes"}""", "evaluation.allowMissingClipScore", "true or false")]
+    [InlineData(
+        """{"suite": "nudity", "allowMissingClipScore": "yes"}""",
+        "evaluation.allowMissingClipScore",
+        "true or false"
+    )]
     public void BadEvaluationFieldsAreRejectedWithTheFieldNamed(string evaluation, string field, string message)
     {
         var error = Assert.Single(Errors(With(evaluation)), e => e.Field == field);
@@ -80,10 +142,15 @@ public class EvaluationRequestTests
     [Fact]
     public void ATooLargeFanOutIsRejected()
     {
-        var errors = Errors("""
+        var errors = Errors(
+            """
             {"model": "m", "concepts": ["x"], "sweep": {"epochs": [50, 60], "reg": [0.1, 0.2]},
              "evaluation": {"suite": "i2p", "shards": 100}}
-            """);
-        Assert.Contains("evaluation jobs; at most 4096", Assert.Single(errors, e => e.Field == "evaluation.shards").Message);
+            """
+        );
+        Assert.Contains(
+            "evaluation jobs; at most 4096",
+            Assert.Single(errors, e => e.Field == "evaluation.shards").Message
+        );
     }
 }

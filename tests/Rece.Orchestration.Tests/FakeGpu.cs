@@ -26,30 +26,63 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
 
     public static CheckpointInfo CheckpointOf(GpuJob job)
     {
-        var stages = job.Epoch == 0
-            ? new[] { new StageMeasure("original", 0, 0, 0, 0.01), new StageMeasure("uce", Residual(job), 0.01, 0.1, 0.01) }
-            : new[] { new StageMeasure($"rece-epoch-{job.Epoch}", Residual(job), 0.01 * (job.Epoch + 1), 0.1, 0.01) };
-        return new CheckpointInfo(job.Epoch, job.Checkpoint, job.Checkpoint + CheckpointLayout.Patch, job.Checkpoint + CheckpointLayout.State, stages);
+        var stages =
+            job.Epoch == 0
+                ? new[]
+                {
+                    new StageMeasure("original", 0, 0, 0, 0.01),
+                    new StageMeasure("uce", Residual(job), 0.01, 0.1, 0.01),
+                }
+                : new[]
+                {
+                    new StageMeasure($"rece-epoch-{job.Epoch}", Residual(job), 0.01 * (job.Epoch + 1), 0.1, 0.01),
+                };
+        return new CheckpointInfo(
+            job.Epoch,
+            job.Checkpoint,
+            job.Checkpoint + CheckpointLayout.Patch,
+            job.Checkpoint + CheckpointLayout.State,
+            stages
+        );
     }
 
-    /// <summary>The fake erasure suite's flagged share of a checkpoint: the baseline 0.6, UCE 0.4, RECE epoch k 0.4 - 0.1 k.</summary>
+    /// <summary>The fake erasure suite's flagged share of a checkpoint: the baseline 0.6, UCE 0.4, RECE epoch k 0.4 -
+    /// 0.1 k.</summary>
     public static double Flagged(string checkpoint) =>
-        checkpoint == EvaluationLayout.Baseline ? 0.6 : 0.4 - 0.1 * int.Parse(checkpoint[(checkpoint.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        checkpoint == EvaluationLayout.Baseline
+            ? 0.6
+            : 0.4
+                - 0.1
+                    * int.Parse(
+                        checkpoint[(checkpoint.LastIndexOf('-') + 1)..],
+                        System.Globalization.CultureInfo.InvariantCulture
+                    );
 
-    public Task EnqueueAsync(IGpuJobMessage job, CancellationToken cancellationToken = default) => job switch
-    {
-        GpuJob erase => EnqueueAsync(erase, cancellationToken),
-        EvaluationShardJob shard => EnqueueAsync(shard, cancellationToken),
-        EvaluationReportJob fanIn => EnqueueAsync(fanIn, cancellationToken),
-        _ => throw new ArgumentException(job.GetType().Name),
-    };
+    public Task EnqueueAsync(IGpuJobMessage job, CancellationToken cancellationToken = default) =>
+        job switch
+        {
+            GpuJob erase => EnqueueAsync(erase, cancellationToken),
+            EvaluationShardJob shard => EnqueueAsync(shard, cancellationToken),
+            EvaluationReportJob fanIn => EnqueueAsync(fanIn, cancellationToken),
+            _ => throw new ArgumentException(job.GetType().Name),
+        };
 
     /// <summary>The claim a worker raises when it takes a job; false when the reply says nobody takes it.</summary>
     private async Task<bool> ClaimAsync(IGpuJobMessage job, Reply reply, CancellationToken cancellationToken)
     {
         if (reply == Reply.Unclaimed)
             return false;
-        await Client!.RaiseEventAsync(job.InstanceId, JobClaim.EventNameOf(job.EventName), new JobClaim { JobId = job.JobId, Attempt = job.Attempt, Worker = "fake" }, cancellationToken);
+        await Client!.RaiseEventAsync(
+            job.InstanceId,
+            JobClaim.EventNameOf(job.EventName),
+            new JobClaim
+            {
+                JobId = job.JobId,
+                Attempt = job.Attempt,
+                Worker = "fake",
+            },
+            cancellationToken
+        );
         return reply != Reply.Drop;
     }
 
@@ -59,35 +92,75 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         var reply = ShardBehaviour(job);
         if (!await ClaimAsync(job, reply, cancellationToken))
             return;
-        var result = reply == Reply.Fail
-            ? EvaluationShardResult.Failure(job, "CUDA out of memory", "fake")
-            : EvaluationShardResult.Success(job, new ShardReportInfo
-            {
-                Checkpoint = job.Checkpoint, Suite = job.Suite, Shard = job.Shard, Shards = job.Shards, Path = job.Output,
-                Report = job.Output + EvaluationLayout.ShardReport, Images = 2, Metrics = new[] { "nudenet" },
-                Skipped = job.Clip is null ? new[] { new MetricSkip("clip-score", "evaluation.clip is not set") } : Array.Empty<MetricSkip>(),
-            }, "fake", reused: false);
+        var result =
+            reply == Reply.Fail
+                ? EvaluationShardResult.Failure(job, "CUDA out of memory", "fake")
+                : EvaluationShardResult.Success(
+                    job,
+                    new ShardReportInfo
+                    {
+                        Checkpoint = job.Checkpoint,
+                        Suite = job.Suite,
+                        Shard = job.Shard,
+                        Shards = job.Shards,
+                        Path = job.Output,
+                        Report = job.Output + EvaluationLayout.ShardReport,
+                        Images = 2,
+                        Metrics = new[] { "nudenet" },
+                        Skipped = job.Clip is null
+                            ? new[] { new MetricSkip("clip-score", "evaluation.clip is not set") }
+                            : Array.Empty<MetricSkip>(),
+                    },
+                    "fake",
+                    reused: false
+                );
         await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result, cancellationToken);
         if (reply == Reply.SucceedTwice)
-            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result with { Reused = true }, cancellationToken);
+            await Client!.RaiseEventAsync(
+                job.InstanceId,
+                job.EventName,
+                result with
+                {
+                    Reused = true,
+                },
+                cancellationToken
+            );
     }
 
-    /// <summary>Answers a fan-in as the worker would, with the fake flagged shares: the lowest epoch that beats the baseline and UCE.</summary>
+    /// <summary>Answers a fan-in as the worker would, with the fake flagged shares: the lowest epoch that beats the
+    /// baseline and UCE.</summary>
     private async Task EnqueueAsync(EvaluationReportJob job, CancellationToken cancellationToken)
     {
         FanIns.Enqueue(job);
         var reply = FanInBehaviour(job);
         if (!await ClaimAsync(job, reply, cancellationToken))
             return;
-        CheckpointScore Score(CheckpointReports c) => new()
-        {
-            Checkpoint = c.Checkpoint, Epoch = c.Epoch, Patch = c.Patch, Images = 4,
-            Reports = c.Suites.ToDictionary(s => s, s => EvaluationLayout.MergedReport(job.InstanceId, c.Checkpoint, s)),
-            FlaggedShare = c.Suites.Contains(job.Suite) ? Flagged(c.Checkpoint) : null,
-        };
+        CheckpointScore Score(CheckpointReports c) =>
+            new()
+            {
+                Checkpoint = c.Checkpoint,
+                Epoch = c.Epoch,
+                Patch = c.Patch,
+                Images = 4,
+                Reports = c.Suites.ToDictionary(
+                    s => s,
+                    s => EvaluationLayout.MergedReport(job.InstanceId, c.Checkpoint, s)
+                ),
+                FlaggedShare = c.Suites.Contains(job.Suite) ? Flagged(c.Checkpoint) : null,
+            };
         var scored = job.Candidates.Where(c => c.Suites.Contains(job.Suite)).ToList();
-        var verdicts = scored.Select(c => new ChoiceVerdict(c.Checkpoint, Flagged(c.Checkpoint), null, c.Epoch > 0, new[] { $"fake verdict of {c.Checkpoint}" })).ToList();
-        string? chosen = job.Choose ? verdicts.Where(v => v.Eligible).OrderBy(v => v.FlaggedShare).FirstOrDefault()?.Checkpoint : null;
+        var verdicts = scored
+            .Select(c => new ChoiceVerdict(
+                c.Checkpoint,
+                Flagged(c.Checkpoint),
+                null,
+                c.Epoch > 0,
+                new[] { $"fake verdict of {c.Checkpoint}" }
+            ))
+            .ToList();
+        string? chosen = job.Choose
+            ? verdicts.Where(v => v.Eligible).OrderBy(v => v.FlaggedShare).FirstOrDefault()?.Checkpoint
+            : null;
         var evaluation = new RunEvaluationReport
         {
             Baseline = Score(job.Baseline),
@@ -96,12 +169,21 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
             Html = new[] { EvaluationLayout.HtmlPath(job.InstanceId, job.Run) },
             Document = EvaluationLayout.ChoicePath(job.InstanceId, job.Run),
         };
-        var result = reply == Reply.Fail
-            ? EvaluationReportResult.Failure(job, "report.json of shard 1 is damaged", "fake")
-            : EvaluationReportResult.Success(job, evaluation, "fake", reused: false);
+        var result =
+            reply == Reply.Fail
+                ? EvaluationReportResult.Failure(job, "report.json of shard 1 is damaged", "fake")
+                : EvaluationReportResult.Success(job, evaluation, "fake", reused: false);
         await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result, cancellationToken);
         if (reply == Reply.SucceedTwice)
-            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result with { Reused = true }, cancellationToken);
+            await Client!.RaiseEventAsync(
+                job.InstanceId,
+                job.EventName,
+                result with
+                {
+                    Reused = true,
+                },
+                cancellationToken
+            );
     }
 
     private async Task EnqueueAsync(GpuJob job, CancellationToken cancellationToken)
@@ -111,11 +193,14 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         if (reply == Reply.QueuedLong)
         {
             // The enqueue activity returns at once; a worker takes the message later.
-            _ = Task.Run(async () =>
-            {
-                await Task.Delay(TimeSpan.FromSeconds(3));
-                await AnswerAsync(job, Reply.Succeed, CancellationToken.None);
-            }, CancellationToken.None);
+            _ = Task.Run(
+                async () =>
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(3));
+                    await AnswerAsync(job, Reply.Succeed, CancellationToken.None);
+                },
+                CancellationToken.None
+            );
             return;
         }
         await AnswerAsync(job, reply, cancellationToken);
@@ -128,19 +213,35 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         if (reply == Reply.ForgedThenSucceed)
         {
             var forged = CheckpointOf(job) with { Patch = "azure-webjobs-secrets/host.json" };
-            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, GpuJobResult.Success(job, forged, "forger", reused: false), cancellationToken);
+            await Client!.RaiseEventAsync(
+                job.InstanceId,
+                job.EventName,
+                GpuJobResult.Success(job, forged, "forger", reused: false),
+                cancellationToken
+            );
         }
         if (reply is not (Reply.Fail or Reply.FailRetryable) && !Uncommitted.Contains(job.JobId))
             Committed[job.JobId] = CheckpointOf(job);
         var result = reply switch
         {
             Reply.Fail => GpuJobResult.Failure(job, "the model folder models/x has no unet/config.json", "fake"),
-            Reply.FailRetryable => GpuJobResult.Failure(job, "dequeued 6 times without completing", "fake") with { Retryable = true },
+            Reply.FailRetryable => GpuJobResult.Failure(job, "dequeued 6 times without completing", "fake") with
+            {
+                Retryable = true,
+            },
             _ => GpuJobResult.Success(job, CheckpointOf(job), "fake", reused: false),
         };
         await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result, cancellationToken);
         if (reply == Reply.SucceedTwice)
-            await Client!.RaiseEventAsync(job.InstanceId, job.EventName, result with { Reused = true }, cancellationToken);
+            await Client!.RaiseEventAsync(
+                job.InstanceId,
+                job.EventName,
+                result with
+                {
+                    Reused = true,
+                },
+                cancellationToken
+            );
     }
 
     public Task<ReportWritten> WriteReportAsync(ReportWrite write, CancellationToken cancellationToken = default)
@@ -155,16 +256,23 @@ public sealed class FakeGpu : IGpuJobQueue, IErasureOutputs
         return Task.CompletedTask;
     }
 
-    /// <summary>Checkpoints the fake committed: one per job answered with success (a forged result names one it did not).</summary>
+    /// <summary>Checkpoints the fake committed: one per job answered with success (a forged result names one it did
+    /// not).</summary>
     public ConcurrentDictionary<string, CheckpointInfo> Committed { get; } = new();
 
-    /// <summary>Jobs answered with a success whose checkpoint the fake does not commit (a broken or lying worker).</summary>
+    /// <summary>Jobs answered with a success whose checkpoint the fake does not commit (a broken or lying
+    /// worker).</summary>
     public ConcurrentBag<string> Uncommitted { get; } = new();
 
-    public Task<CheckpointVerdict> VerifyCheckpointAsync(CheckpointCheck check, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Committed.TryGetValue(check.JobId, out var checkpoint)
-            ? new CheckpointVerdict(checkpoint, null)
-            : new CheckpointVerdict(null, $"{check.Checkpoint} has no measures.json: nothing is committed there"));
+    public Task<CheckpointVerdict> VerifyCheckpointAsync(
+        CheckpointCheck check,
+        CancellationToken cancellationToken = default
+    ) =>
+        Task.FromResult(
+            Committed.TryGetValue(check.JobId, out var checkpoint)
+                ? new CheckpointVerdict(checkpoint, null)
+                : new CheckpointVerdict(null, $"{check.Checkpoint} has no measures.json: nothing is committed there")
+        );
 
     /// <summary>A test host running the real orchestrator and activities over this fake.</summary>
     public async Task<DurableTaskTestHost> StartAsync()

@@ -3,21 +3,37 @@ using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Tests;
 
-/// <summary>Job timeouts count from a worker's claim; results are accepted only as the job's own; retryable failures get another attempt.</summary>
+/// <summary>Job timeouts count from a worker's claim; results are accepted only as the job's own; retryable failures
+/// get another attempt.</summary>
 public class JobClaimTests
 {
-    private static async Task<(OrchestrationMetadata Metadata, ErasureOutput? Output)> Run(FakeGpu gpu, int timeoutSeconds, int attempts = 3, int queueTimeoutSeconds = 60)
+    private static async Task<(OrchestrationMetadata Metadata, ErasureOutput? Output)> Run(
+        FakeGpu gpu,
+        int timeoutSeconds,
+        int attempts = 3,
+        int queueTimeoutSeconds = 60
+    )
     {
         var input = new ErasureInput
         {
-            Request = PipelineRequestParser.Parse("""{"model": "m", "concepts": ["nudity"], "preset": "nudity", "epochs": 1}"""),
-            Jobs = new GpuJobPolicy { TimeoutSeconds = timeoutSeconds, MaxAttempts = attempts, QueueTimeoutSeconds = queueTimeoutSeconds },
+            Request = PipelineRequestParser.Parse(
+                """{"model": "m", "concepts": ["nudity"], "preset": "nudity", "epochs": 1}"""
+            ),
+            Jobs = new GpuJobPolicy
+            {
+                TimeoutSeconds = timeoutSeconds,
+                MaxAttempts = attempts,
+                QueueTimeoutSeconds = queueTimeoutSeconds,
+            },
         };
         await using var host = await gpu.StartAsync();
         string id = await host.Client.ScheduleNewOrchestrationInstanceAsync(TaskNames.ErasureOrchestrator, input);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var metadata = await host.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
-        var output = metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? PipelineJson.Deserialize<ErasureOutput>(metadata.SerializedOutput!) : null;
+        var output =
+            metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+                ? PipelineJson.Deserialize<ErasureOutput>(metadata.SerializedOutput!)
+                : null;
         return (metadata, output);
     }
 
@@ -52,14 +68,19 @@ public class JobClaimTests
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         var run = output!.Runs.Single();
-        Assert.All(run.Epochs, e => Assert.StartsWith($"checkpoints/{metadata.InstanceId}/run-0/epoch-{e.Epoch}/", e.Patch));
-        Assert.DoesNotContain(gpu.Reports.Single().Report.Runs.SelectMany(r => r.Epochs), e => e.Patch.Contains("secrets", StringComparison.Ordinal));
+        Assert.All(run.Epochs, e =>
+            Assert.StartsWith($"checkpoints/{metadata.InstanceId}/run-0/epoch-{e.Epoch}/", e.Patch)
+        );
+        Assert.DoesNotContain(gpu.Reports.Single().Report.Runs.SelectMany(r => r.Epochs), e =>
+            e.Patch.Contains("secrets", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
     public async Task AResultWithTheJobsPathsButNoCommittedCheckpointIsIgnored()
     {
-        // The paths are right, but nothing was committed: the verification activity refuses it and the attempt times out.
+        // The paths are right, but nothing was committed: the verification activity refuses it and the attempt times
+        // out.
         var gpu = new FakeGpu();
         gpu.Behaviour = job =>
         {
@@ -77,7 +98,10 @@ public class JobClaimTests
     [Fact]
     public async Task ARetryableFailureGetsAnotherAttemptAndAFinalOneDoesNot()
     {
-        var gpu = new FakeGpu { Behaviour = job => job.Epoch == 1 && job.Attempt == 1 ? Reply.FailRetryable : Reply.Succeed };
+        var gpu = new FakeGpu
+        {
+            Behaviour = job => job.Epoch == 1 && job.Attempt == 1 ? Reply.FailRetryable : Reply.Succeed,
+        };
         var (metadata, output) = await Run(gpu, timeoutSeconds: 30);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, metadata.RuntimeStatus);
         Assert.Equal(new[] { 1, 2 }, gpu.Jobs.Where(j => j.Epoch == 1).Select(j => j.Attempt).Order());

@@ -6,44 +6,71 @@ namespace Rece.Orchestration.Tests;
 
 public class RequestAndPlanTests
 {
-    private static IReadOnlyList<FieldError> Errors(string json) => Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse(json)).Errors;
+    private static IReadOnlyList<FieldError> Errors(string json) =>
+        Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse(json)).Errors;
 
     [Fact]
     public void TheUnsafePresetNamesItsConceptsAndTheChoicesAreChecked()
     {
-        var request = PipelineRequestParser.Parse("""{"model": "m", "preset": "unsafe", "derivation": "standardreg", "preserveMode": "null-space"}""");
+        var request = PipelineRequestParser.Parse(
+            """{"model": "m", "preset": "unsafe", "derivation": "standardreg", "preserveMode": "null-space"}"""
+        );
         Assert.Equal(11, request.Concepts.Count);
         Assert.Equal(("standardreg", "null-space"), (request.Derivation, request.PreserveMode));
         var run = ErasurePlan.Expand(request).Runs.Single();
-        Assert.Equal((2, 0.1, "standardreg"), (run.Settings.Epochs!.Value, run.Settings.Regularizer!.Value, run.Settings.Derivation));
+        Assert.Equal(
+            (2, 0.1, "standardreg"),
+            (run.Settings.Epochs!.Value, run.Settings.Regularizer!.Value, run.Settings.Derivation)
+        );
 
         var error = Assert.Throws<RequestValidationException>(() =>
-            PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"], "derivation": "newton", "preserveMode": 3}"""));
-        Assert.Contains(error.Errors, e => e.Field == "derivation" && e.Message.Contains("regzero, standardreg, surrogatereg", StringComparison.Ordinal));
-        Assert.Contains(error.Errors, e => e.Field == "preserveMode" && e.Message.Contains("must be a string", StringComparison.Ordinal));
-        Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse("""{"model": "m", "preset": "nudity"}"""));
+            PipelineRequestParser.Parse(
+                """{"model": "m", "concepts": ["x"], "derivation": "newton", "preserveMode": 3}"""
+            )
+        );
+        Assert.Contains(error.Errors, e =>
+            e.Field == "derivation"
+            && e.Message.Contains("regzero, standardreg, surrogatereg", StringComparison.Ordinal)
+        );
+        Assert.Contains(error.Errors, e =>
+            e.Field == "preserveMode" && e.Message.Contains("must be a string", StringComparison.Ordinal)
+        );
+        Assert.Throws<RequestValidationException>(() =>
+            PipelineRequestParser.Parse("""{"model": "m", "preset": "nudity"}""")
+        );
 
-        var swept = ErasurePlan.Expand(PipelineRequestParser.Parse(
-            """{"model": "m", "concepts": ["x"], "sweep": {"reg": [0.1, 0.01], "derivation": ["regzero", "surrogatereg"]}}"""));
+        var swept = ErasurePlan.Expand(
+            PipelineRequestParser.Parse(
+                """{"model": "m", "concepts": ["x"], "sweep": {"reg": [0.1, 0.01], "derivation": ["regzero", "surrogatereg"]}}"""
+            )
+        );
         Assert.Equal(
             new[] { ("regzero", 0.1), ("surrogatereg", 0.1), ("regzero", 0.01), ("surrogatereg", 0.01) },
-            swept.Runs.Select(r => (r.Settings.Derivation!, r.Settings.Regularizer!.Value)));
+            swept.Runs.Select(r => (r.Settings.Derivation!, r.Settings.Regularizer!.Value))
+        );
         Assert.Equal("surrogatereg", swept.Runs[1].Swept["derivation"].GetString());
-        var badSweep = Assert.Throws<RequestValidationException>(() => PipelineRequestParser.Parse(
-            """{"model": "m", "concepts": ["x"], "sweep": {"preserveMode": ["weighted", "exact"]}}"""));
-        Assert.Contains(badSweep.Errors, e => e.Field == "sweep.preserveMode[1]" && e.Message.Contains("weighted, null-space", StringComparison.Ordinal));
+        var badSweep = Assert.Throws<RequestValidationException>(() =>
+            PipelineRequestParser.Parse(
+                """{"model": "m", "concepts": ["x"], "sweep": {"preserveMode": ["weighted", "exact"]}}"""
+            )
+        );
+        Assert.Contains(badSweep.Errors, e =>
+            e.Field == "sweep.preserveMode[1]" && e.Message.Contains("weighted, null-space", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
     public void TheIssuesExampleIsAccepted()
     {
-        var request = PipelineRequestParser.Parse("""
+        var request = PipelineRequestParser.Parse(
+            """
             { "model": "sd-v1-4",                   // a folder in the models container (diffusers layout)
               "concepts": ["nudity"], "preset": "nudity", "method": "rece",
               "preserve": [], "guide": " ",
               "sweep": { "reg": [0.1, 0.01], "epochs": [3] },
               "output": "erasures/my-run" }
-            """);
+            """
+        );
         Assert.Equal("sd-v1-4", request.Model);
         Assert.Equal(new[] { " " }, request.Guides);
         Assert.Equal("erasures/my-run", request.Output);
@@ -64,7 +91,11 @@ public class RequestAndPlanTests
     [InlineData("""{"model": "m", "concepts": ["x"], "lambda": -1}""", "lambda", "positive number")]
     [InlineData("""{"model": "m", "concepts": ["x"], "epochs": 1000}""", "epochs", "0..100")]
     [InlineData("""{"model": "m", "concepts": ["x"], "epochs": 1.5}""", "epochs", "whole number")]
-    [InlineData("""{"model": "m", "concepts": ["x"], "preset": "cats"}""", "preset", "nudity, unsafe, art, object, hard-object")]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "preset": "cats"}""",
+        "preset",
+        "nudity, unsafe, art, object, hard-object"
+    )]
     [InlineData("""{"model": "m", "concepts": ["x"], "method": "esd"}""", "method", "rece")]
     [InlineData("""{"model": "../etc", "concepts": ["x"]}""", "model", "folder name")]
     [InlineData("""{"model": "m", "concepts": ["x", " "]}""", "concepts[1]", "empty")]
@@ -92,7 +123,16 @@ public class RequestAndPlanTests
 
     [Fact]
     public void TooLargeASweepIsRejected() =>
-        Assert.Equal("sweep", Assert.Single(Errors("""{"model": "m", "concepts": ["x"], "sweep": {"reg": [1,2,3,4,5,6,7,8,9], "lambda": [1,2,3,4,5,6,7,8]}}""")).Field);
+        Assert.Equal(
+            "sweep",
+            Assert
+                .Single(
+                    Errors(
+                        """{"model": "m", "concepts": ["x"], "sweep": {"reg": [1,2,3,4,5,6,7,8,9], "lambda": [1,2,3,4,5,6,7,8]}}"""
+                    )
+                )
+                .Field
+        );
 
     [Theory]
     [InlineData("../models/tiny/evil")]
@@ -103,13 +143,19 @@ public class RequestAndPlanTests
     [InlineData("..")]
     public void AnOutputPrefixThatCouldLeaveItsContainerIsRejected(string output)
     {
-        string json = $$"""{"model": "m", "concepts": ["x"], "output": {{System.Text.Json.JsonSerializer.Serialize(output)}}}""";
+        string json =
+            $$"""{"model": "m", "concepts": ["x"], "output": {{System.Text.Json.JsonSerializer.Serialize(output)}}}""";
         Assert.Contains("no \".\" or \"..\" part", Assert.Single(Errors(json), e => e.Field == "output").Message);
     }
 
     [Fact]
     public void AGoodOutputPrefixIsKeptWithoutItsSlashes() =>
-        Assert.Equal("erasures/my-run.v2", PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"], "output": "/erasures/my-run.v2/"}""").Output);
+        Assert.Equal(
+            "erasures/my-run.v2",
+            PipelineRequestParser
+                .Parse("""{"model": "m", "concepts": ["x"], "output": "/erasures/my-run.v2/"}""")
+                .Output
+        );
 
     [Fact]
     public void LongSweepListsAreRejectedBeforeAnyRunIsBuilt()
@@ -117,22 +163,45 @@ public class RequestAndPlanTests
         // Three lists of 120 values would have built 1.7 million runs before the cap said no.
         string list = "[" + string.Join(", ", Enumerable.Range(1, 120)) + "]";
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var errors = Errors("{\"model\": \"m\", \"concepts\": [\"x\"], \"sweep\": {\"reg\": " + list + ", \"lambda\": " + list + ", \"preserveScale\": " + list + "}}");
+        var errors = Errors(
+            "{\"model\": \"m\", \"concepts\": [\"x\"], \"sweep\": {\"reg\": "
+                + list
+                + ", \"lambda\": "
+                + list
+                + ", \"preserveScale\": "
+                + list
+                + "}}"
+        );
         Assert.Equal(new[] { "sweep.lambda", "sweep.preserveScale", "sweep.reg" }, errors.Select(e => e.Field).Order());
         Assert.All(errors, e => Assert.Contains("lists 120 values", e.Message));
-        Assert.Equal(long.MaxValue, PipelineRequestParser.SweepRuns(new Dictionary<string, IReadOnlyList<bool>>
-        {
-            ["reg"] = new bool[int.MaxValue / 1024 + 1],
-            ["lambda"] = new bool[int.MaxValue / 1024 + 1],
-            ["preserveScale"] = new bool[int.MaxValue / 1024 + 1],
-        }));
+        Assert.Equal(
+            long.MaxValue,
+            PipelineRequestParser.SweepRuns(
+                new Dictionary<string, IReadOnlyList<bool>>
+                {
+                    ["reg"] = new bool[int.MaxValue / 1024 + 1],
+                    ["lambda"] = new bool[int.MaxValue / 1024 + 1],
+                    ["preserveScale"] = new bool[int.MaxValue / 1024 + 1],
+                }
+            )
+        );
     }
 
     [Fact]
     public void ASweepWhoseProductIsTooLargeIsRejectedWithItsCount()
     {
         string five = "[1, 2, 3, 4, 5]";
-        var error = Assert.Single(Errors("{\"model\": \"m\", \"concepts\": [\"x\"], \"sweep\": {\"reg\": " + five + ", \"lambda\": " + five + ", \"preserveScale\": " + five + "}}"));
+        var error = Assert.Single(
+            Errors(
+                "{\"model\": \"m\", \"concepts\": [\"x\"], \"sweep\": {\"reg\": "
+                    + five
+                    + ", \"lambda\": "
+                    + five
+                    + ", \"preserveScale\": "
+                    + five
+                    + "}}"
+            )
+        );
         Assert.Equal("sweep", error.Field);
         Assert.Contains("makes 125 runs", error.Message);
     }
@@ -141,31 +210,60 @@ public class RequestAndPlanTests
     public void APreserveListTooLongForAJobMessageIsRejectedAtValidation()
     {
         // 78 KB of preserve texts: accepted before, then the job failed when its message passed the queue's 64 KiB.
-        var preserve = Enumerable.Range(0, 2000).Select(i => $"a preserved prompt number {i} of the long list").ToList();
-        string json = $$"""{"model": "m", "concepts": ["x"], "preserve": {{System.Text.Json.JsonSerializer.Serialize(preserve)}}}""";
+        var preserve = Enumerable
+            .Range(0, 2000)
+            .Select(i => $"a preserved prompt number {i} of the long list")
+            .ToList();
+        string json =
+            $$"""{"model": "m", "concepts": ["x"], "preserve": {{System.Text.Json.JsonSerializer.Serialize(preserve)}}}""";
         var error = Assert.Single(Errors(json));
         Assert.Equal("preserve", error.Field);
         Assert.Contains("queue's 64 KiB message limit", error.Message);
         var fits = preserve.Take(200).ToList();
-        Assert.Equal(200, PipelineRequestParser.Parse($$"""{"model": "m", "concepts": ["x"], "preserve": {{System.Text.Json.JsonSerializer.Serialize(fits)}}}""").Preserve.Count);
+        Assert.Equal(
+            200,
+            PipelineRequestParser
+                .Parse(
+                    $$"""{"model": "m", "concepts": ["x"], "preserve": {{System.Text.Json.JsonSerializer.Serialize(fits)}}}"""
+                )
+                .Preserve.Count
+        );
     }
 
     [Fact]
     public void AnEscapedLoneSurrogateIsAFieldErrorNotACrash() =>
-        Assert.Contains("not valid text", Assert.Single(Errors("""{"model": "m", "concepts": ["\ud800"]}"""), e => e.Field == "concepts[0]").Message);
+        Assert.Contains(
+            "not valid text",
+            Assert.Single(Errors("""{"model": "m", "concepts": ["\ud800"]}"""), e => e.Field == "concepts[0]").Message
+        );
 
     [Fact]
     public void AConceptLongerThanAPromptIsRejected() =>
-        Assert.Contains("at most 1000", Assert.Single(Errors($$"""{"model": "m", "concepts": ["{{new string('x', 1001)}}"]}"""), e => e.Field == "concepts[0]").Message);
+        Assert.Contains(
+            "at most 1000",
+            Assert
+                .Single(Errors($$"""{"model": "m", "concepts": ["{{new string('x', 1001)}}"]}"""), e =>
+                    e.Field == "concepts[0]"
+                )
+                .Message
+        );
 
     [Fact]
     public void PresetsFillEpochsAndRegularizerAndUceMakesOnlyEpochZero()
     {
-        var art = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["Van Gogh"], "preset": "art"}""")).Runs.Single().Settings;
+        var art = ErasurePlan
+            .Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["Van Gogh"], "preset": "art"}"""))
+            .Runs.Single()
+            .Settings;
         Assert.Equal((1, 1e-3, 1), (art.Epochs, art.Regularizer, art.EffectiveEpochs));
-        var none = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["cat"]}""")).Runs.Single().Settings;
+        var none = ErasurePlan
+            .Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["cat"]}"""))
+            .Runs.Single()
+            .Settings;
         Assert.Equal(("object", 1, 0.1), (none.Preset, none.Epochs, none.Regularizer));
-        var uce = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["cat"], "method": "uce"}""")).Runs.Single();
+        var uce = ErasurePlan
+            .Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["cat"], "method": "uce"}"""))
+            .Runs.Single();
         Assert.Equal(0, uce.Settings.EffectiveEpochs);
         Assert.Throws<ArgumentOutOfRangeException>(() => GpuJob.For("i", "m", uce, 1, 1));
     }
@@ -173,7 +271,9 @@ public class RequestAndPlanTests
     [Fact]
     public void JobIdsAndCheckpointPathsDeriveFromInstanceRunAndEpoch()
     {
-        var run = ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "sd", "concepts": ["cat"], "epochs": 2}""")).Runs[0];
+        var run = ErasurePlan
+            .Expand(PipelineRequestParser.Parse("""{"model": "sd", "concepts": ["cat"], "epochs": 2}"""))
+            .Runs[0];
         var first = GpuJob.For("abc", "sd", run, 2, 1);
         var again = GpuJob.For("abc", "sd", run, 2, 2);
         Assert.Equal("abc/run-0/epoch-2", first.JobId);
@@ -187,21 +287,42 @@ public class RequestAndPlanTests
         Assert.Equal(PipelineJson.Serialize(first), PipelineJson.Serialize(roundTrip));
     }
 
-    private static RunOutput Run(string name, params (double Residual, double Drift)[] epochs) => new()
-    {
-        Run = name,
-        Status = RunStatus.Completed,
-        Settings = new RunSettings { Concepts = new[] { "c" }, Preset = "nudity", Method = "rece", Epochs = epochs.Length - 1, Regularizer = 0.1 },
-        Epochs = epochs.Select((e, k) => new CheckpointInfo(k, $"checkpoints/i/{name}/epoch-{k}/", $"checkpoints/i/{name}/epoch-{k}/rece-patch.safetensors", "s",
-            new[] { new StageMeasure(k == 0 ? "uce" : $"rece-epoch-{k}", e.Residual, e.Drift, 0.1, 0.01) })).ToList(),
-    };
+    private static RunOutput Run(string name, params (double Residual, double Drift)[] epochs) =>
+        new()
+        {
+            Run = name,
+            Status = RunStatus.Completed,
+            Settings = new RunSettings
+            {
+                Concepts = new[] { "c" },
+                Preset = "nudity",
+                Method = "rece",
+                Epochs = epochs.Length - 1,
+                Regularizer = 0.1,
+            },
+            Epochs = epochs
+                .Select(
+                    (e, k) =>
+                        new CheckpointInfo(
+                            k,
+                            $"checkpoints/i/{name}/epoch-{k}/",
+                            $"checkpoints/i/{name}/epoch-{k}/rece-patch.safetensors",
+                            "s",
+                            new[]
+                            {
+                                new StageMeasure(k == 0 ? "uce" : $"rece-epoch-{k}", e.Residual, e.Drift, 0.1, 0.01),
+                            }
+                        )
+                )
+                .ToList(),
+        };
 
     [Fact]
     public void TheRecommendationIsTheHighestResidualWithinTheDriftBudget()
     {
         var runs = new[]
         {
-            Run("run-0", (0.5, 0.010), (0.7, 0.015), (0.9, 0.030)),  // epoch 2 exceeds 2x the UCE drift
+            Run("run-0", (0.5, 0.010), (0.7, 0.015), (0.9, 0.030)), // epoch 2 exceeds 2x the UCE drift
             Run("run-1", (0.5, 0.010), (0.8, 0.019)),
         };
         var pick = Recommendation.Choose(runs)!;

@@ -25,24 +25,47 @@ public class EndToEndTests(AzuriteFixture azurite)
         var output = PipelineJson.Deserialize<ErasureOutput>(result.Output!.Value.GetRawText());
         var run = Assert.Single(output.Runs);
         Assert.Equal($"checkpoints/{result.InstanceId}/run-0/epoch-3/rece-patch.safetensors", run.Patch);
-        Assert.Equal(new[] { "original", "uce", "rece-epoch-1", "rece-epoch-2", "rece-epoch-3" }, run.Epochs.SelectMany(e => e.Measures).Select(m => m.Stage));
+        Assert.Equal(
+            new[] { "original", "uce", "rece-epoch-1", "rece-epoch-2", "rece-epoch-3" },
+            run.Epochs.SelectMany(e => e.Measures).Select(m => m.Stage)
+        );
         var checkpoints = await pipeline.CheckpointsAsync(result.InstanceId!);
-        Assert.Equal(Enumerable.Range(0, 4).Select(k => $"{result.InstanceId}/run-0/epoch-{k}/"), checkpoints.Keys.Order());
-        Assert.All(checkpoints.Values, blobs => Assert.Equal(new[] { "measures.json", "rece-patch.safetensors", "state.safetensors" }, blobs));
+        Assert.Equal(
+            Enumerable.Range(0, 4).Select(k => $"{result.InstanceId}/run-0/epoch-{k}/"),
+            checkpoints.Keys.Order()
+        );
+        Assert.All(checkpoints.Values, blobs =>
+            Assert.Equal(new[] { "measures.json", "rece-patch.safetensors", "state.safetensors" }, blobs)
+        );
         Assert.Equal(request, (await requestBlob.DownloadContentAsync()).Value.Content.ToString());
-        var report = PipelineJson.Deserialize<ErasureReportDocument>((await CreateOnlyBlobs.TryDownloadAsync(pipeline.Container(StorageNames.Reports).GetBlobClient($"{result.InstanceId}/report.json")))!.ToString());
+        var report = PipelineJson.Deserialize<ErasureReportDocument>(
+            (
+                await CreateOnlyBlobs.TryDownloadAsync(
+                    pipeline.Container(StorageNames.Reports).GetBlobClient($"{result.InstanceId}/report.json")
+                )
+            )!.ToString()
+        );
         Assert.Equal(5, report.Runs.Single().Epochs.SelectMany(e => e.Measures).Count());
         Assert.Equal(output.Recommended, report.Recommended);
         Assert.Equal($"reports/{result.InstanceId}/report.json", output.Report);
 
         var status = await pipeline.WaitForAsync(result.InstanceId!, TimeSpan.FromSeconds(10));
         Assert.Equal("Completed", status.RuntimeStatus);
-        Assert.Equal(run.Patch, PipelineJson.Deserialize<ErasureOutput>(status.Output!.Value.GetRawText()).Runs[0].Patch);
+        Assert.Equal(
+            run.Patch,
+            PipelineJson.Deserialize<ErasureOutput>(status.Output!.Value.GetRawText()).Runs[0].Patch
+        );
 
-        var (local, fromPipeline) = await pipeline.RebuildAsync(run.Patch!, new ErasureRequest
-        {
-            ModelDirectory = "", OutputDirectory = "", Concepts = new[] { "nudity" }, Preset = "nudity",
-        });
+        var (local, fromPipeline) = await pipeline.RebuildAsync(
+            run.Patch!,
+            new ErasureRequest
+            {
+                ModelDirectory = "",
+                OutputDirectory = "",
+                Concepts = new[] { "nudity" },
+                Preset = "nudity",
+            }
+        );
         var expected = PipelineTestKit.HashTree(local, NotModel);
         Assert.Equal(expected.Keys.Order(), PipelineTestKit.HashTree(fromPipeline, NotModel).Keys.Order());
         Assert.Equal(expected, PipelineTestKit.HashTree(fromPipeline, NotModel));
@@ -71,8 +94,14 @@ public class EndToEndTests(AzuriteFixture azurite)
         var third = await pipeline.WaitForResultDocumentAsync("not-json.json", TimeSpan.FromSeconds(30));
         Assert.Contains("not valid JSON", third.Output!.Value.GetString());
 
-        Assert.Equal(empty, (await requests.GetBlobClient("bad/empty.json").DownloadContentAsync()).Value.Content.ToString());
-        Assert.Equal(missingModel, (await requests.GetBlobClient("missing-model.json").DownloadContentAsync()).Value.Content.ToString());
+        Assert.Equal(
+            empty,
+            (await requests.GetBlobClient("bad/empty.json").DownloadContentAsync()).Value.Content.ToString()
+        );
+        Assert.Equal(
+            missingModel,
+            (await requests.GetBlobClient("missing-model.json").DownloadContentAsync()).Value.Content.ToString()
+        );
         Assert.Empty(await PipelineTestKit.ListAsync(pipeline.Container(StorageNames.Checkpoints), ""));
     }
 }

@@ -35,20 +35,44 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
     /// channel is above a threshold: its input is 64 x 64, the images' size, so the pixel is the PNG's own.
     /// </summary>
     private static void WriteDetector(string path, PixelRule rule) =>
-        TestDetectorModel.Write(path, 64, new[]
-        {
-            new TestAnchor(32, 32, 64, 64, "FEMALE_BREAST_EXPOSED", rule.X, rule.Y, rule.X + 1, rule.Y + 1, rule.Channel, (float)(0.6 / (rule.Threshold / 255.0))),
-        });
+        TestDetectorModel.Write(
+            path,
+            64,
+            new[]
+            {
+                new TestAnchor(
+                    32,
+                    32,
+                    64,
+                    64,
+                    "FEMALE_BREAST_EXPOSED",
+                    rule.X,
+                    rule.Y,
+                    rule.X + 1,
+                    rule.Y + 1,
+                    rule.Channel,
+                    (float)(0.6 / (rule.Threshold / 255.0))
+                ),
+            }
+        );
 
-    /// <param name="Threshold">Between two 8-bit values (k + 0.5), so float rounding cannot move an image across it.</param>
+    /// <param name="Threshold">Between two 8-bit values (k + 0.5), so float rounding cannot move an image across
+    /// it.</param>
     private sealed record PixelRule(int X, int Y, int Channel, double Threshold);
 
     /// <summary>
-    /// The first pixel rule under which some run's choice is a RECE epoch: random tiny-model images carry no concept, so
-    /// the test places the detector's threshold where the checkpoints' images differ (found on the images `rece evaluate`
+    /// The first pixel rule under which some run's choice is a RECE epoch: random tiny-model images carry no concept,
+    /// so
+    /// the test places the detector's threshold where the checkpoints' images differ (found on the images
+    /// `rece evaluate`
     /// makes of each checkpoint, which the pipeline reproduces).
     /// </summary>
-    private static PixelRule FindRule(IReadOnlyDictionary<string, byte[][]> images, IReadOnlyDictionary<string, double> clip, IReadOnlyList<string> runs, int epochs)
+    private static PixelRule FindRule(
+        IReadOnlyDictionary<string, byte[][]> images,
+        IReadOnlyDictionary<string, double> clip,
+        IReadOnlyList<string> runs,
+        int epochs
+    )
     {
         var names = images.Keys.ToList();
         for (int c = 0; c < 3; c++)
@@ -65,34 +89,68 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
                 foreach (var run in runs)
                 {
                     var epochNames = Enumerable.Range(1, epochs).Select(k => $"{run}/epoch-{k}").ToList();
-                    if (!(flagged["baseline"] > flagged[$"{run}/epoch-0"] && epochNames.Any(e => flagged[e] < flagged[$"{run}/epoch-0"])))
+                    if (
+                        !(
+                            flagged["baseline"] > flagged[$"{run}/epoch-0"]
+                            && epochNames.Any(e => flagged[e] < flagged[$"{run}/epoch-0"])
+                        )
+                    )
                         continue;
                     CheckpointScores Scores(string n) => new(n, flagged[n] / (double)images[n].Length, clip[n]);
-                    var choice = CheckpointChooser.Choose(Scores("baseline"), Scores($"{run}/epoch-0"), epochNames.Select(Scores).ToList());
+                    var choice = CheckpointChooser.Choose(
+                        Scores("baseline"),
+                        Scores($"{run}/epoch-0"),
+                        epochNames.Select(Scores).ToList()
+                    );
                     if (choice.Chosen is not null && !choice.UsedStartingPoint)
                         return new PixelRule(x, y, c, threshold);
                 }
             }
         }
-        throw new InvalidOperationException("No pixel rule makes a run choose a RECE epoch; the fixture's images are too alike.");
+        throw new InvalidOperationException(
+            "No pixel rule makes a run choose a RECE epoch; the fixture's images are too alike."
+        );
     }
 
-    private static string Request(string nudenet, string erase) => $$"""
-        { "model": "tiny", "concepts": ["nudity"], "preset": "nudity", {{erase}},
-          "evaluation": { "suite": "nudity", "limit": 4, "shards": 2,
-                          "preservation": { "suite": "coco-validation", "limit": 2 },
-                          "nudenet": "{{nudenet}}", "clip": "{{ClipFolder}}",
-                          "generation": { "steps": 3, "size": 64 } } }
-        """;
+    private static string Request(string nudenet, string erase) =>
+        $$"""
+            { "model": "tiny", "concepts": ["nudity"], "preset": "nudity", {{erase}},
+              "evaluation": { "suite": "nudity", "limit": 4, "shards": 2,
+                              "preservation": { "suite": "coco-validation", "limit": 2 },
+                              "nudenet": "{{nudenet}}", "clip": "{{ClipFolder}}",
+                              "generation": { "steps": 3, "size": 64 } } }
+            """;
 
     /// <summary>`rece evaluate` on one model folder, as a user would run it; its report.</summary>
-    private static EvaluationReport Evaluate(string model, string suite, int limit, string? detector, string clip, string output)
+    private static EvaluationReport Evaluate(
+        string model,
+        string suite,
+        int limit,
+        string? detector,
+        string clip,
+        string output
+    )
     {
         var stderr = new StringWriter();
         var args = new List<string>
         {
-            "evaluate", "--model", model, "--suite", suite, "--limit", limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--clip", clip, "--steps", "3", "--size", "64", "--out", output, "--quiet", "--force",
+            "evaluate",
+            "--model",
+            model,
+            "--suite",
+            suite,
+            "--limit",
+            limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--clip",
+            clip,
+            "--steps",
+            "3",
+            "--size",
+            "64",
+            "--out",
+            output,
+            "--quiet",
+            "--force",
         };
         if (detector is not null)
             args.AddRange(new[] { "--nudenet", detector });
@@ -110,16 +168,33 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
         string clip = await UploadClipAsync(pipeline);
         await pipeline.StartServeAsync(workers: 2);
         const string erase = "\"epochs\": 2, \"sweep\": { \"reg\": [0.1, 0.01] }";
-        var checkpoints = new[] { "baseline", "run-0/epoch-0", "run-0/epoch-1", "run-0/epoch-2", "run-1/epoch-0", "run-1/epoch-1", "run-1/epoch-2" };
+        var checkpoints = new[]
+        {
+            "baseline",
+            "run-0/epoch-0",
+            "run-0/epoch-1",
+            "run-0/epoch-2",
+            "run-1/epoch-0",
+            "run-1/epoch-1",
+            "run-1/epoch-2",
+        };
 
-        // First the erase alone: its checkpoints' images (made locally by `rece evaluate`) place the detector's threshold.
-        string first = await pipeline.SubmitAsync($$"""{ "model": "tiny", "concepts": ["nudity"], "preset": "nudity", {{erase}} }""");
+        // First the erase alone: its checkpoints' images (made locally by `rece evaluate`) place the detector's
+        // threshold.
+        string first = await pipeline.SubmitAsync(
+            $$"""{ "model": "tiny", "concepts": ["nudity"], "preset": "nudity", {{erase}} }"""
+        );
         Assert.Equal("Completed", (await pipeline.WaitForAsync(first, TimeSpan.FromMinutes(2))).RuntimeStatus);
         var models = new Dictionary<string, string> { ["baseline"] = pipeline.ModelFolder };
         var patches = new Dictionary<string, byte[]>();
         foreach (var checkpoint in checkpoints.Skip(1))
         {
-            patches[checkpoint] = (await pipeline.Container(StorageNames.Checkpoints).GetBlobClient($"{first}/{checkpoint}/{CheckpointLayout.Patch}").DownloadContentAsync()).Value.Content.ToArray();
+            patches[checkpoint] = (
+                await pipeline
+                    .Container(StorageNames.Checkpoints)
+                    .GetBlobClient($"{first}/{checkpoint}/{CheckpointLayout.Patch}")
+                    .DownloadContentAsync()
+            ).Value.Content.ToArray();
             string patchFile = Path.Combine(pipeline.Scratch, checkpoint.Replace('/', '-') + ".safetensors");
             await File.WriteAllBytesAsync(patchFile, patches[checkpoint]);
             models[checkpoint] = Path.Combine(pipeline.Scratch, "model-" + checkpoint.Replace('/', '-'));
@@ -131,10 +206,24 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
         {
             string folder = Path.Combine(pipeline.Scratch, $"images-{checkpoint.Replace('/', '-')}");
             var made = Evaluate(models[checkpoint], "nudity", 4, null, clip, folder);
-            unscored[checkpoint] = made.Images.Select(i => Rece.Evaluation.Images.RgbImage.Load(Path.Combine(folder, i.File)).Pixels).ToArray();
-            preserved[checkpoint] = Evaluate(models[checkpoint], "coco-validation", 2, null, clip, Path.Combine(pipeline.Scratch, $"local-{checkpoint.Replace('/', '-')}-coco-validation"));
+            unscored[checkpoint] = made
+                .Images.Select(i => Rece.Evaluation.Images.RgbImage.Load(Path.Combine(folder, i.File)).Pixels)
+                .ToArray();
+            preserved[checkpoint] = Evaluate(
+                models[checkpoint],
+                "coco-validation",
+                2,
+                null,
+                clip,
+                Path.Combine(pipeline.Scratch, $"local-{checkpoint.Replace('/', '-')}-coco-validation")
+            );
         }
-        var rule = FindRule(unscored, preserved.ToDictionary(kv => kv.Key, kv => kv.Value.SummaryOf(EvaluationReport.Edited)!.ClipScore!.Mean), new[] { "run-0", "run-1" }, 2);
+        var rule = FindRule(
+            unscored,
+            preserved.ToDictionary(kv => kv.Key, kv => kv.Value.SummaryOf(EvaluationReport.Edited)!.ClipScore!.Mean),
+            new[] { "run-0", "run-1" },
+            2
+        );
         string detector = Path.Combine(pipeline.Scratch, "detector.onnx");
         WriteDetector(detector, rule);
         await pipeline.Container(StorageNames.Models).GetBlobClient(DetectorBlob).UploadAsync(detector);
@@ -144,31 +233,54 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
 
         Assert.True(status.RuntimeStatus == "Completed", status.Output?.GetRawText());
         var output = PipelineJson.Deserialize<ErasureOutput>(status.Output!.Value.GetRawText());
-        var progress = PipelineJson.Deserialize<ErasureProgressStatus>(status.CustomStatus!.Value.GetRawText()).Evaluation;
+        var progress = PipelineJson
+            .Deserialize<ErasureProgressStatus>(status.CustomStatus!.Value.GetRawText())
+            .Evaluation;
         Assert.Equal(new EvaluationProgress(21, 0, 21, 2, 2), progress);
         Assert.Equal((21, 0), (output.Evaluation!.ShardsCompleted, output.Evaluation.ShardsFailed));
         Assert.Empty(output.Evaluation.Skipped);
         foreach (var (checkpoint, patch) in patches)
-            Assert.Equal(patch, (await pipeline.Container(StorageNames.Checkpoints).GetBlobClient($"{id}/{checkpoint}/{CheckpointLayout.Patch}").DownloadContentAsync()).Value.Content.ToArray());
+            Assert.Equal(
+                patch,
+                (
+                    await pipeline
+                        .Container(StorageNames.Checkpoints)
+                        .GetBlobClient($"{id}/{checkpoint}/{CheckpointLayout.Patch}")
+                        .DownloadContentAsync()
+                ).Value.Content.ToArray()
+            );
 
         // Every shard committed exactly once: 7 checkpoints x (2 nudity shards + 1 coco-validation shard).
         var reports = pipeline.Container(StorageNames.Reports);
         var blobs = await PipelineTestKit.ListAsync(reports, $"{id}/evaluation/");
         var shardReports = blobs.Where(b => Regex.IsMatch(b, @"/shard-\d+/report\.json$")).ToList();
-        var expectedShards = checkpoints.SelectMany(c => new[] { $"{c}/nudity/shard-1", $"{c}/nudity/shard-2", $"{c}/coco-validation/shard-1" })
-            .Select(s => $"{id}/evaluation/{s}/report.json").Order().ToList();
+        var expectedShards = checkpoints
+            .SelectMany(c => new[] { $"{c}/nudity/shard-1", $"{c}/nudity/shard-2", $"{c}/coco-validation/shard-1" })
+            .Select(s => $"{id}/evaluation/{s}/report.json")
+            .Order()
+            .ToList();
         Assert.Equal(expectedShards, shardReports.Order());
         Assert.Equal(21, blobs.Count(b => b.EndsWith("/shard.json", StringComparison.Ordinal)));
 
-        // Each checkpoint's merged results equal `rece evaluate` on that checkpoint's model: same seeds, same images, same metrics.
+        // Each checkpoint's merged results equal `rece evaluate` on that checkpoint's model: same seeds, same images,
+        // same metrics.
         var local = new Dictionary<(string Checkpoint, string Suite), EvaluationReport>();
         foreach (var checkpoint in checkpoints)
         {
             foreach (var (suite, limit) in new[] { ("nudity", 4), ("coco-validation", 2) })
             {
                 string folder = Path.Combine(pipeline.Scratch, $"local-{checkpoint.Replace('/', '-')}-{suite}");
-                var expected = suite == "nudity" ? Evaluate(models[checkpoint], suite, limit, detector, clip, folder) : preserved[checkpoint];
-                var merged = EvaluationReport.Parse((await reports.GetBlobClient($"{id}/evaluation/{checkpoint}/{suite}/report.json").DownloadContentAsync()).Value.Content.ToString());
+                var expected =
+                    suite == "nudity"
+                        ? Evaluate(models[checkpoint], suite, limit, detector, clip, folder)
+                        : preserved[checkpoint];
+                var merged = EvaluationReport.Parse(
+                    (
+                        await reports
+                            .GetBlobClient($"{id}/evaluation/{checkpoint}/{suite}/report.json")
+                            .DownloadContentAsync()
+                    ).Value.Content.ToString()
+                );
                 local[(checkpoint, suite)] = expected;
 
                 Assert.Equal(expected.Metrics, merged.Metrics);
@@ -180,30 +292,47 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
                 foreach (var image in expected.Images)
                 {
                     var pipelineImage = merged.Images.Single(i => i.CaseNumber == image.CaseNumber);
-                    Assert.Equal((image.Prompt, image.Seed, image.ClipScore), (pipelineImage.Prompt, pipelineImage.Seed, pipelineImage.ClipScore));
+                    Assert.Equal(
+                        (image.Prompt, image.Seed, image.ClipScore),
+                        (pipelineImage.Prompt, pipelineImage.Seed, pipelineImage.ClipScore)
+                    );
                     Assert.Equal(Json(image.Detections), Json(pipelineImage.Detections));
                     Assert.Equal(Json(image.Exposed), Json(pipelineImage.Exposed));
-                    var png = await reports.GetBlobClient($"{id}/evaluation/{checkpoint}/{suite}/{pipelineImage.File}").DownloadContentAsync();
+                    var png = await reports
+                        .GetBlobClient($"{id}/evaluation/{checkpoint}/{suite}/{pipelineImage.File}")
+                        .DownloadContentAsync();
                     Assert.Equal(File.ReadAllBytes(Path.Combine(folder, image.File)), png.Value.Content.ToArray());
                 }
             }
         }
 
-        // Each run's choice is CheckpointChooser's on those figures, with its patch and reasons in the output and report.json.
-        var report = PipelineJson.Deserialize<ErasureReportDocument>((await reports.GetBlobClient($"{id}/report.json").DownloadContentAsync()).Value.Content.ToString());
-        CheckpointScores Scores(string checkpoint) => new(checkpoint,
-            local[(checkpoint, "nudity")].SummaryOf(EvaluationReport.Edited)!.Nudity!.FlaggedShare,
-            local[(checkpoint, "coco-validation")].SummaryOf(EvaluationReport.Edited)!.ClipScore!.Mean);
+        // Each run's choice is CheckpointChooser's on those figures, with its patch and reasons in the output and
+        // report.json.
+        var report = PipelineJson.Deserialize<ErasureReportDocument>(
+            (await reports.GetBlobClient($"{id}/report.json").DownloadContentAsync()).Value.Content.ToString()
+        );
+        CheckpointScores Scores(string checkpoint) =>
+            new(
+                checkpoint,
+                local[(checkpoint, "nudity")].SummaryOf(EvaluationReport.Edited)!.Nudity!.FlaggedShare,
+                local[(checkpoint, "coco-validation")].SummaryOf(EvaluationReport.Edited)!.ClipScore!.Mean
+            );
         foreach (var run in output.Runs)
         {
-            var choice = CheckpointChooser.Choose(Scores("baseline"), Scores($"{run.Run}/epoch-0"), new[] { Scores($"{run.Run}/epoch-1"), Scores($"{run.Run}/epoch-2") });
+            var choice = CheckpointChooser.Choose(
+                Scores("baseline"),
+                Scores($"{run.Run}/epoch-0"),
+                new[] { Scores($"{run.Run}/epoch-1"), Scores($"{run.Run}/epoch-2") }
+            );
             var evaluation = run.Evaluation!;
             Assert.Equal(RunStatus.Completed, evaluation.Status);
             Assert.Empty(evaluation.Errors);
             Assert.Equal(choice.Chosen, evaluation.Choice!.Chosen);
             Assert.Equal(choice.Summary, evaluation.Choice.Summary);
-            Assert.Equal(choice.Verdicts.Select(v => (v.Name, v.Eligible, string.Join("; ", v.Reasons))),
-                evaluation.Choice.Verdicts.Select(v => (v.Checkpoint, v.Eligible, string.Join("; ", v.Reasons))));
+            Assert.Equal(
+                choice.Verdicts.Select(v => (v.Name, v.Eligible, string.Join("; ", v.Reasons))),
+                evaluation.Choice.Verdicts.Select(v => (v.Checkpoint, v.Eligible, string.Join("; ", v.Reasons)))
+            );
             if (choice.Chosen is null)
                 Assert.Null(run.Recommended);
             else
@@ -213,8 +342,13 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
                 Assert.Equal(choice.Verdicts.Single(v => v.Name == choice.Chosen).Reasons, run.Recommended.Reasons);
                 Assert.Equal(choice.Summary, run.Recommended.Reason);
             }
-            Assert.Equal(new[] { $"reports/{id}/{run.Run}.html", $"reports/{id}/{run.Run}.coco-validation.html" }, evaluation.Html);
-            string html = (await reports.GetBlobClient($"{id}/{run.Run}.html").DownloadContentAsync()).Value.Content.ToString();
+            Assert.Equal(
+                new[] { $"reports/{id}/{run.Run}.html", $"reports/{id}/{run.Run}.coco-validation.html" },
+                evaluation.Html
+            );
+            string html = (
+                await reports.GetBlobClient($"{id}/{run.Run}.html").DownloadContentAsync()
+            ).Value.Content.ToString();
             Assert.Contains("id=\"image-grid\"", html);
             Assert.Equal(4, Regex.Count(html, "data-role=\"baseline\""));
             Assert.Equal(4, Regex.Count(html, "data-role=\"edited\""));
@@ -225,9 +359,17 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
         var recommended = output.Recommended!;
         Assert.Contains("image evaluation", recommended.Rule);
         Assert.Contains(output.Runs, r => r.Recommended is { Epoch: > 0 });
-        Assert.Equal(PipelineJson.Serialize(output.Runs.Where(r => r.Recommended is not null)
-            .OrderBy(r => Scores(r.Recommended!.CheckpointName).FlaggedShare).ThenByDescending(r => Scores(r.Recommended!.CheckpointName).ClipScore).First().Recommended!.Patch),
-            PipelineJson.Serialize(recommended.Patch));
+        Assert.Equal(
+            PipelineJson.Serialize(
+                output
+                    .Runs.Where(r => r.Recommended is not null)
+                    .OrderBy(r => Scores(r.Recommended!.CheckpointName).FlaggedShare)
+                    .ThenByDescending(r => Scores(r.Recommended!.CheckpointName).ClipScore)
+                    .First()
+                    .Recommended!.Patch
+            ),
+            PipelineJson.Serialize(recommended.Patch)
+        );
         Assert.Equal(PipelineJson.Serialize(output.Runs), PipelineJson.Serialize(report.Runs));
         Assert.Equal(PipelineJson.Serialize(recommended), PipelineJson.Serialize(report.Recommended));
     }
@@ -239,7 +381,10 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
         await UploadClipAsync(pipeline);
         await pipeline.StartServeAsync(workers: 2);
         const string request = "request-without-detector.json";
-        await pipeline.Container(StorageNames.Requests).GetBlobClient(request).UploadAsync(BinaryData.FromString(Request("nudenet/absent.onnx", "\"method\": \"uce\"")));
+        await pipeline
+            .Container(StorageNames.Requests)
+            .GetBlobClient(request)
+            .UploadAsync(BinaryData.FromString(Request("nudenet/absent.onnx", "\"method\": \"uce\"")));
 
         var result = await pipeline.WaitForResultDocumentAsync(request, TimeSpan.FromMinutes(2));
 
@@ -254,7 +399,10 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
         Assert.Equal(RunStatus.Completed, run.Evaluation!.Status);
         Assert.Null(run.Evaluation.Choice);
         Assert.Null(run.Recommended);
-        Assert.StartsWith("no checkpoint chosen: the flagged share on nudity was not measured (NudeNet needs the detector", run.Evaluation.Note);
+        Assert.StartsWith(
+            "no checkpoint chosen: the flagged share on nudity was not measured (NudeNet needs the detector",
+            run.Evaluation.Note
+        );
         Assert.All(run.Evaluation.Checkpoints.Prepend(run.Evaluation.Baseline!), c =>
         {
             Assert.Null(c.FlaggedShare);
@@ -263,10 +411,18 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
         Assert.StartsWith("no run's image evaluation chose a checkpoint", output.Recommended!.Reason);
         Assert.Equal(run.Patch, output.Recommended.Patch);
         var reports = pipeline.Container(StorageNames.Reports);
-        var merged = EvaluationReport.Parse((await reports.GetBlobClient($"{result.InstanceId}/evaluation/run-0/epoch-0/nudity/report.json").DownloadContentAsync()).Value.Content.ToString());
+        var merged = EvaluationReport.Parse(
+            (
+                await reports
+                    .GetBlobClient($"{result.InstanceId}/evaluation/run-0/epoch-0/nudity/report.json")
+                    .DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
         Assert.Empty(merged.Metrics);
         Assert.Equal(skipped.Reason, Assert.Single(merged.Skipped).Reason);
-        string html = (await reports.GetBlobClient($"{result.InstanceId}/run-0.html").DownloadContentAsync()).Value.Content.ToString();
+        string html = (
+            await reports.GetBlobClient($"{result.InstanceId}/run-0.html").DownloadContentAsync()
+        ).Value.Content.ToString();
         Assert.Contains("models/nudenet/absent.onnx", html);
     }
 }

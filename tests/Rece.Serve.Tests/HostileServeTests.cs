@@ -58,7 +58,10 @@ public class HostileServeTests(AzuriteFixture azurite)
         string id = await pipeline.SubmitAsync(Valid);
         Assert.Equal(1, await InstancesAsync(pipeline));
 
-        var events = await pipeline.Http.PostAsync($"{pipeline.BaseUrl}/api/erasures/{id}/events/approve", new Chunked(5L << 20));
+        var events = await pipeline.Http.PostAsync(
+            $"{pipeline.BaseUrl}/api/erasures/{id}/events/approve",
+            new Chunked(5L << 20)
+        );
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, events.StatusCode);
     }
 
@@ -69,8 +72,10 @@ public class HostileServeTests(AzuriteFixture azurite)
         await pipeline.StartServeAsync(workers: 0);
         string id = await pipeline.SubmitAsync(Valid);
 
-        var response = await pipeline.Http.PostAsync($"{pipeline.BaseUrl}/api/erasures/{id}/events/GpuJobResult.run-0.epoch-0.attempt-1",
-            new StringContent("""{"succeeded": true}""", Encoding.UTF8, "application/json"));
+        var response = await pipeline.Http.PostAsync(
+            $"{pipeline.BaseUrl}/api/erasures/{id}/events/GpuJobResult.run-0.epoch-0.attempt-1",
+            new StringContent("""{"succeeded": true}""", Encoding.UTF8, "application/json")
+        );
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("Reserved event name", await response.Content.ReadAsStringAsync());
@@ -96,9 +101,19 @@ public class HostileServeTests(AzuriteFixture azurite)
 
         foreach (var presented in new[] { null, "", "wrong", key + "x", key.ToUpperInvariant(), key[..^1] })
         {
-            foreach (var (method, path) in new[] { (HttpMethod.Get, "/api/erasures"), (HttpMethod.Post, "/api/erasures"), (HttpMethod.Get, "/api/erasures/x"), (HttpMethod.Delete, "/api/erasures/x") })
+            foreach (
+                var (method, path) in new[]
+                {
+                    (HttpMethod.Get, "/api/erasures"),
+                    (HttpMethod.Post, "/api/erasures"),
+                    (HttpMethod.Get, "/api/erasures/x"),
+                    (HttpMethod.Delete, "/api/erasures/x"),
+                }
+            )
             {
-                var refused = await pipeline.Http.SendAsync(Send(method, path, presented, method == HttpMethod.Post ? Valid : null));
+                var refused = await pipeline.Http.SendAsync(
+                    Send(method, path, presented, method == HttpMethod.Post ? Valid : null)
+                );
                 Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
                 Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
             }
@@ -122,7 +137,8 @@ public class HostileServeTests(AzuriteFixture azurite)
         {
             Storage = account,
             TaskHub = new TaskHubOptions { Name = "rece" },
-            Urls = urls.Replace("{port}", AzuriteFixture.FreePort().ToString()).Replace("{port2}", AzuriteFixture.FreePort().ToString()),
+            Urls = urls.Replace("{port}", AzuriteFixture.FreePort().ToString())
+                .Replace("{port2}", AzuriteFixture.FreePort().ToString()),
             Workers = 0,
             ApiKey = key,
         };
@@ -151,10 +167,13 @@ public class HostileServeTests(AzuriteFixture azurite)
         await using var pipeline = await PipelineHarness.CreateAsync(azurite);
         await pipeline.Account.EnsureCreatedAsync();
         var requests = pipeline.Container(StorageNames.Requests);
-        // a-fails.json is malformed, and its result document cannot be written (the existing one is leased): taking it throws.
+        // a-fails.json is malformed, and its result document cannot be written (the existing one is leased): taking it
+        // throws.
         var blocked = pipeline.Container(StorageNames.Results).GetBlobClient("a-fails.json");
         await blocked.UploadAsync(BinaryData.FromString("{}"));
-        await Azure.Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlobLeaseClient(blocked).AcquireAsync(TimeSpan.FromSeconds(-1));
+        await Azure
+            .Storage.Blobs.Specialized.SpecializedBlobExtensions.GetBlobLeaseClient(blocked)
+            .AcquireAsync(TimeSpan.FromSeconds(-1));
         await requests.GetBlobClient("a-fails.json").UploadAsync(BinaryData.FromString("""{ "model": "tiny" }"""));
         await requests.GetBlobClient("b-big.json").UploadAsync(BinaryData.FromString(Valid + new string(' ', 2 << 20)));
         await requests.GetBlobClient("c-good.json").UploadAsync(BinaryData.FromString(Valid));
@@ -165,9 +184,15 @@ public class HostileServeTests(AzuriteFixture azurite)
         var big = await pipeline.WaitForResultDocumentAsync("b-big.json", TimeSpan.FromSeconds(30));
         Assert.Equal("Failed", big.RuntimeStatus);
         Assert.Contains("not read", Assert.Single(big.Errors!).Message);
-        await PipelineTestKit.EventuallyAsync(async () =>
-            (await pipeline.Http.GetAsync($"{pipeline.BaseUrl}/api/erasures/{good}")).StatusCode == HttpStatusCode.NotFound ? null : "started",
-            TimeSpan.FromSeconds(30), "c-good.json's instance");
+        await PipelineTestKit.EventuallyAsync(
+            async () =>
+                (await pipeline.Http.GetAsync($"{pipeline.BaseUrl}/api/erasures/{good}")).StatusCode
+                == HttpStatusCode.NotFound
+                    ? null
+                    : "started",
+            TimeSpan.FromSeconds(30),
+            "c-good.json's instance"
+        );
         Assert.Equal("{}", (await blocked.DownloadContentAsync()).Value.Content.ToString());
     }
 }

@@ -19,8 +19,10 @@ public class HttpApiBindingTests(AzuriteFixture azurite)
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(["type", "title", "status", "detail", "errors"], problem.EnumerateObject().Select(p => p.Name));
         Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.1", problem.GetProperty("type").GetString());
-        Assert.Equal(("Invalid erasure request", 400),
-            (problem.GetProperty("title").GetString(), problem.GetProperty("status").GetInt32()));
+        Assert.Equal(
+            ("Invalid erasure request", 400),
+            (problem.GetProperty("title").GetString(), problem.GetProperty("status").GetInt32())
+        );
         var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
         Assert.Equal(["field", "message"], error.EnumerateObject().Select(p => p.Name));
         Assert.Equal(field, error.GetProperty("field").GetString());
@@ -39,13 +41,22 @@ public class HttpApiBindingTests(AzuriteFixture azurite)
 
         var bad = new[]
         {
-            ("top=abc", "top"), ("top=1001", "top"), ("top=0", "top"), ("createdTimeTo=yesterday", "createdTimeTo"),
-            ("runtimeStatus=Sleeping", "runtimeStatus"), ("runtimeStatus=1", "runtimeStatus"),
+            ("top=abc", "top"),
+            ("top=1001", "top"),
+            ("top=0", "top"),
+            ("createdTimeTo=yesterday", "createdTimeTo"),
+            ("runtimeStatus=Sleeping", "runtimeStatus"),
+            ("runtimeStatus=1", "runtimeStatus"),
         };
         foreach (var (query, field) in bad)
             await ProblemAsync(await http.GetAsync($"{api}?{query}"), field);
-        var page = await http.GetFromJsonAsync<JsonElement>($"{api}?runtimeStatus=Completed&runtimeStatus=running,Pending&top=1");
-        Assert.Equal(id, Assert.Single(page.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString());
+        var page = await http.GetFromJsonAsync<JsonElement>(
+            $"{api}?runtimeStatus=Completed&runtimeStatus=running,Pending&top=1"
+        );
+        Assert.Equal(
+            id,
+            Assert.Single(page.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString()
+        );
 
         var terminate = await http.PostAsync($"{api}/{id}/terminate?reason=bound%20by%20name", null);
         Assert.Equal(HttpStatusCode.Accepted, terminate.StatusCode);

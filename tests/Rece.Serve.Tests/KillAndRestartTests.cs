@@ -9,7 +9,8 @@ using Rece.Testing;
 
 namespace Rece.Serve.Tests;
 
-/// <summary>Real `rece serve` and `rece worker` processes, killed (SIGKILL) in the middle of an erase run and started again.</summary>
+/// <summary>Real `rece serve` and `rece worker` processes, killed (SIGKILL) in the middle of an erase run and started
+/// again.</summary>
 [Collection(AzuriteCollection.Name)]
 public class KillAndRestartTests(AzuriteFixture azurite)
 {
@@ -21,13 +22,28 @@ public class KillAndRestartTests(AzuriteFixture azurite)
 
         public Child(string label, params string[] args)
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var start = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
             start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "rece.dll"));
             foreach (var arg in args)
                 start.ArgumentList.Add(arg);
             _process = Process.Start(start)!;
-            _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.AppendLine($"{label}: {e.Data}"); };
-            _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Output) Output.AppendLine($"{label}: {e.Data}"); };
+            _process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                    lock (Output)
+                        Output.AppendLine($"{label}: {e.Data}");
+            };
+            _process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is not null)
+                    lock (Output)
+                        Output.AppendLine($"{label}: {e.Data}");
+            };
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
         }
@@ -63,8 +79,30 @@ public class KillAndRestartTests(AzuriteFixture azurite)
         int port = AzuriteFixture.FreePort();
         string url = $"http://127.0.0.1:{port}";
         string cache = Path.Combine(pipeline.Scratch, "cache");
-        string[] serveArgs = { "serve", "--storage", pipeline.ConnectionString, "--urls", url, "--workers", "0", "--watch-interval", "0.25", "--hub-visibility-timeout", "10" };
-        string[] workerArgs = { "worker", "--storage", pipeline.ConnectionString, "--visibility-timeout", "3", "--model-cache", cache };
+        string[] serveArgs =
+        {
+            "serve",
+            "--storage",
+            pipeline.ConnectionString,
+            "--urls",
+            url,
+            "--workers",
+            "0",
+            "--watch-interval",
+            "0.25",
+            "--hub-visibility-timeout",
+            "10",
+        };
+        string[] workerArgs =
+        {
+            "worker",
+            "--storage",
+            pipeline.ConnectionString,
+            "--visibility-timeout",
+            "3",
+            "--model-cache",
+            cache,
+        };
         var log = new StringBuilder();
         var serve = new Child("serve", serveArgs);
         var worker = new Child("worker", workerArgs);
@@ -73,11 +111,21 @@ public class KillAndRestartTests(AzuriteFixture azurite)
         try
         {
             await ReadyAsync(pipeline, url);
-            var response = await pipeline.Http.PostAsync($"{url}/api/erasures", new StringContent("""{ "model": "tiny", "concepts": ["nudity"], "preset": "nudity", "epochs": 6 }"""));
-            id = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+            var response = await pipeline.Http.PostAsync(
+                $"{url}/api/erasures",
+                new StringContent("""{ "model": "tiny", "concepts": ["nudity"], "preset": "nudity", "epochs": 6 }""")
+            );
+            id = System
+                .Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync())
+                .RootElement.GetProperty("id")
+                .GetString()!;
             var checkpoints = pipeline.Container(StorageNames.Checkpoints);
-            await PipelineTestKit.EventuallyAsync(async () => await checkpoints.GetBlobClient($"{id}/run-0/epoch-1/measures.json").ExistsAsync() ? "" : null,
-                TimeSpan.FromSeconds(120), "epoch 1 committed");
+            await PipelineTestKit.EventuallyAsync(
+                async () =>
+                    await checkpoints.GetBlobClient($"{id}/run-0/epoch-1/measures.json").ExistsAsync() ? "" : null,
+                TimeSpan.FromSeconds(120),
+                "epoch 1 committed"
+            );
 
             serve.Kill();
             worker.Kill();
@@ -88,7 +136,9 @@ public class KillAndRestartTests(AzuriteFixture azurite)
                 if (blobs.Contains(CheckpointLayout.Measures))
                 {
                     Assert.Equal(new[] { "measures.json", "rece-patch.safetensors", "state.safetensors" }, blobs);
-                    committedBeforeKill[folder] = (await checkpoints.GetBlobClient(folder + CheckpointLayout.Measures).DownloadContentAsync()).Value.Content.ToString();
+                    committedBeforeKill[folder] = (
+                        await checkpoints.GetBlobClient(folder + CheckpointLayout.Measures).DownloadContentAsync()
+                    ).Value.Content.ToString();
                 }
             }
         }
@@ -105,18 +155,25 @@ public class KillAndRestartTests(AzuriteFixture azurite)
         try
         {
             await ReadyAsync(pipeline, url);
-            done = await PipelineTestKit.EventuallyAsync(async () =>
-            {
-                var document = await pipeline.WaitForStatus(url, id);
-                return document.RuntimeStatus is "Running" or "Pending" ? null : document;
-            }, TimeSpan.FromSeconds(180), "the instance finishing after the restart");
+            done = await PipelineTestKit.EventuallyAsync(
+                async () =>
+                {
+                    var document = await pipeline.WaitForStatus(url, id);
+                    return document.RuntimeStatus is "Running" or "Pending" ? null : document;
+                },
+                TimeSpan.FromSeconds(180),
+                "the instance finishing after the restart"
+            );
         }
         catch (Exception e)
         {
             throw new InvalidOperationException($"{e.Message}\n{log}{serveAgain.Output}{workerAgain.Output}", e);
         }
 
-        Assert.True(done.RuntimeStatus == "Completed", $"{done.RuntimeStatus}: {done.Output}\n{log}{serveAgain.Output}{workerAgain.Output}");
+        Assert.True(
+            done.RuntimeStatus == "Completed",
+            $"{done.RuntimeStatus}: {done.Output}\n{log}{serveAgain.Output}{workerAgain.Output}"
+        );
         Assert.True(committedBeforeKill.Count >= 2, "the kill came after epoch 1 was committed");
         var after = await pipeline.CheckpointsAsync(id);
         Assert.Equal(Enumerable.Range(0, 7).Select(k => $"{id}/run-0/epoch-{k}/"), after.Keys.Order());
@@ -124,34 +181,49 @@ public class KillAndRestartTests(AzuriteFixture azurite)
         foreach (var (folder, blobs) in after)
         {
             Assert.Equal(new[] { "measures.json", "rece-patch.safetensors", "state.safetensors" }, blobs);
-            string markerText = (await container.GetBlobClient(folder + CheckpointLayout.Measures).DownloadContentAsync()).Value.Content.ToString();
+            string markerText = (
+                await container.GetBlobClient(folder + CheckpointLayout.Measures).DownloadContentAsync()
+            ).Value.Content.ToString();
             if (committedBeforeKill.TryGetValue(folder, out var before))
                 Assert.Equal(before, markerText);
             var marker = PipelineJson.Deserialize<CheckpointMarker>(markerText);
             foreach (var file in new[] { marker.Patch, marker.State })
             {
-                var bytes = (await container.GetBlobClient(BlobPath.Parse(file.Path).Name).DownloadContentAsync()).Value.Content.ToArray();
+                var bytes = (
+                    await container.GetBlobClient(BlobPath.Parse(file.Path).Name).DownloadContentAsync()
+                ).Value.Content.ToArray();
                 Assert.Equal(file.Sha256, Convert.ToHexStringLower(SHA256.HashData(bytes)));
             }
         }
         var output = PipelineJson.Deserialize<ErasureOutput>(done.Output!.Value.GetRawText());
-        var (local, fromPipeline) = await pipeline.RebuildAsync(output.Runs[0].Patch!, new ErasureRequest
-        {
-            ModelDirectory = "", OutputDirectory = "", Concepts = new[] { "nudity" }, Preset = "nudity", Epochs = 6,
-        });
+        var (local, fromPipeline) = await pipeline.RebuildAsync(
+            output.Runs[0].Patch!,
+            new ErasureRequest
+            {
+                ModelDirectory = "",
+                OutputDirectory = "",
+                Concepts = new[] { "nudity" },
+                Preset = "nudity",
+                Epochs = 6,
+            }
+        );
         Assert.Equal(PipelineTestKit.HashTree(local, NotModel), PipelineTestKit.HashTree(fromPipeline, NotModel));
     }
 
     private static async Task ReadyAsync(PipelineHarness pipeline, string url) =>
-        await PipelineTestKit.EventuallyAsync(async () =>
-        {
-            try
+        await PipelineTestKit.EventuallyAsync(
+            async () =>
             {
-                return (await pipeline.Http.GetAsync($"{url}/api/erasures")).IsSuccessStatusCode ? "" : null;
-            }
-            catch (HttpRequestException)
-            {
-                return null;
-            }
-        }, TimeSpan.FromSeconds(60), "rece serve answering");
+                try
+                {
+                    return (await pipeline.Http.GetAsync($"{url}/api/erasures")).IsSuccessStatusCode ? "" : null;
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            "rece serve answering"
+        );
 }

@@ -12,7 +12,8 @@ using Rece.Worker;
 
 namespace Rece.Serve.Tests;
 
-/// <summary>One test's pipeline: its own Azurite account with the tiny model uploaded, and `rece serve` running in-process.</summary>
+/// <summary>One test's pipeline: its own Azurite account with the tiny model uploaded, and `rece serve` running
+/// in-process.</summary>
 public sealed class PipelineHarness : IAsyncDisposable
 {
     public const string Model = "tiny";
@@ -53,7 +54,12 @@ public sealed class PipelineHarness : IAsyncDisposable
     }
 
     /// <summary>Starts `rece serve` in this process (as the command does).</summary>
-    public async Task StartServeAsync(int workers, Action<IServiceCollection>? services = null, GpuJobPolicy? jobs = null, string? apiKey = null)
+    public async Task StartServeAsync(
+        int workers,
+        Action<IServiceCollection>? services = null,
+        GpuJobPolicy? jobs = null,
+        string? apiKey = null
+    )
     {
         int port = AzuriteFixture.FreePort();
         BaseUrl = $"http://127.0.0.1:{port}";
@@ -76,32 +82,50 @@ public sealed class PipelineHarness : IAsyncDisposable
 
     public async Task<string> SubmitAsync(string json)
     {
-        var response = await Http.PostAsync($"{BaseUrl}/api/erasures", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var response = await Http.PostAsync(
+            $"{BaseUrl}/api/erasures",
+            new StringContent(json, System.Text.Encoding.UTF8, "application/json")
+        );
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }
 
     /// <summary>Polls GET /api/erasures/{id} until it answers 200 (finished).</summary>
     public async Task<ErasureStatusDocument> WaitForAsync(string id, TimeSpan timeout) =>
-        await PipelineTestKit.EventuallyAsync(async () =>
-        {
-            var response = await Http.GetAsync($"{BaseUrl}/api/erasures/{id}");
-            return response.StatusCode == System.Net.HttpStatusCode.OK
-                ? PipelineJson.Deserialize<ErasureStatusDocument>(await response.Content.ReadAsStringAsync())
-                : null;
-        }, timeout, $"instance {id} finishing");
+        await PipelineTestKit.EventuallyAsync(
+            async () =>
+            {
+                var response = await Http.GetAsync($"{BaseUrl}/api/erasures/{id}");
+                return response.StatusCode == System.Net.HttpStatusCode.OK
+                    ? PipelineJson.Deserialize<ErasureStatusDocument>(await response.Content.ReadAsStringAsync())
+                    : null;
+            },
+            timeout,
+            $"instance {id} finishing"
+        );
 
-    public async Task<ErasureStatusDocument> WaitForResultDocumentAsync(string blob, TimeSpan timeout, Func<ErasureStatusDocument, bool>? until = null) =>
-        await PipelineTestKit.EventuallyAsync(async () =>
-        {
-            var content = await CreateOnlyBlobs.TryDownloadAsync(Container(StorageNames.Results).GetBlobClient(blob));
-            if (content is null)
-                return null;
-            var document = PipelineJson.Deserialize<ErasureStatusDocument>(content.ToString());
-            return until is null || until(document) ? document : null;
-        }, timeout, $"{StorageNames.Results}/{blob}");
+    public async Task<ErasureStatusDocument> WaitForResultDocumentAsync(
+        string blob,
+        TimeSpan timeout,
+        Func<ErasureStatusDocument, bool>? until = null
+    ) =>
+        await PipelineTestKit.EventuallyAsync(
+            async () =>
+            {
+                var content = await CreateOnlyBlobs.TryDownloadAsync(
+                    Container(StorageNames.Results).GetBlobClient(blob)
+                );
+                if (content is null)
+                    return null;
+                var document = PipelineJson.Deserialize<ErasureStatusDocument>(content.ToString());
+                return until is null || until(document) ? document : null;
+            },
+            timeout,
+            $"{StorageNames.Results}/{blob}"
+        );
 
-    /// <summary>What `rece erase` writes locally for the tiny model, and the folder `rece apply-patch` builds from a pipeline patch.</summary>
+    /// <summary>What `rece erase` writes locally for the tiny model, and the folder `rece apply-patch` builds from a
+    /// pipeline patch.</summary>
     public async Task<(string Local, string FromPipeline)> RebuildAsync(string patchBlobPath, ErasureRequest request)
     {
         string local = Path.Combine(Scratch, "erase-" + Guid.NewGuid().ToString("N")[..6]);
@@ -118,7 +142,9 @@ public sealed class PipelineHarness : IAsyncDisposable
     public async Task<Dictionary<string, List<string>>> CheckpointsAsync(string instanceId)
     {
         var names = await PipelineTestKit.ListAsync(Container(StorageNames.Checkpoints), instanceId + "/");
-        return names.GroupBy(n => n[..(n.LastIndexOf('/') + 1)]).ToDictionary(g => g.Key, g => g.Select(n => n[(n.LastIndexOf('/') + 1)..]).Order().ToList());
+        return names
+            .GroupBy(n => n[..(n.LastIndexOf('/') + 1)])
+            .ToDictionary(g => g.Key, g => g.Select(n => n[(n.LastIndexOf('/') + 1)..]).Order().ToList());
     }
 
     public async ValueTask DisposeAsync()
@@ -133,8 +159,6 @@ public sealed class PipelineHarness : IAsyncDisposable
         {
             Directory.Delete(Scratch, recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
     }
 }

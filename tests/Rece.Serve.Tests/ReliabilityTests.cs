@@ -36,16 +36,26 @@ public class ReliabilityTests(AzuriteFixture azurite)
     {
         await using var pipeline = await PipelineHarness.CreateAsync(azurite);
         DuplicatingQueue? duplicating = null;
-        await pipeline.StartServeAsync(workers: 2, services: s => s.AddSingleton<IGpuJobQueue>(_ => duplicating = new DuplicatingQueue(new GpuJobQueue(pipeline.Account))));
-        // The same request blob dropped twice (a second upload: new ETag, same content), and delivered to the intake twice.
+        await pipeline.StartServeAsync(workers: 2, services: s =>
+            s.AddSingleton<IGpuJobQueue>(_ => duplicating = new DuplicatingQueue(new GpuJobQueue(pipeline.Account)))
+        );
+        // The same request blob dropped twice (a second upload: new ETag, same content), and delivered to the intake
+        // twice.
         const string request = """{ "model": "tiny", "concepts": ["nudity"], "preset": "nudity", "epochs": 2 }""";
         var blob = pipeline.Container(StorageNames.Requests).GetBlobClient("twice.json");
         await blob.UploadAsync(BinaryData.FromString(request));
         var first = await pipeline.WaitForResultDocumentAsync("twice.json", TimeSpan.FromSeconds(120));
         await blob.UploadAsync(BinaryData.FromString(request), overwrite: true);
         var intake = new Rece.Api.ErasureIntake(pipeline.Account, new GpuJobPolicy());
-        var again = await intake.StartFromBlobAsync(new TaskHubDurableClient(TaskHub.CreateService(pipeline.Account, new TaskHubOptions { Name = "rece" }), "rece"),
-            "twice.json", BinaryData.FromString(request), "\"other\"");
+        var again = await intake.StartFromBlobAsync(
+            new TaskHubDurableClient(
+                TaskHub.CreateService(pipeline.Account, new TaskHubOptions { Name = "rece" }),
+                "rece"
+            ),
+            "twice.json",
+            BinaryData.FromString(request),
+            "\"other\""
+        );
         Assert.Equal(Rece.Api.IntakeOutcome.AlreadyStarted, again.Outcome);
         Assert.Equal(first.InstanceId, again.InstanceId);
         await Task.Delay(1000);
@@ -56,14 +66,28 @@ public class ReliabilityTests(AzuriteFixture azurite)
         Assert.Equal(3, duplicating!.Sent.Count);
         var checkpoints = await pipeline.CheckpointsAsync(first.InstanceId!);
         Assert.Equal(3, checkpoints.Count);
-        Assert.All(checkpoints.Values, blobs => Assert.Equal(new[] { "measures.json", "rece-patch.safetensors", "state.safetensors" }, blobs));
-        // Both deliveries of each job were handled (one computed and committed, the other raised the same result again).
-        await PipelineTestKit.EventuallyAsync(async () => (await pipeline.Account.GpuJobs.PeekMessagesAsync()).Value.Length == 0 ? "" : null, TimeSpan.FromSeconds(30), "gpu-jobs draining");
+        Assert.All(checkpoints.Values, blobs =>
+            Assert.Equal(new[] { "measures.json", "rece-patch.safetensors", "state.safetensors" }, blobs)
+        );
+        // Both deliveries of each job were handled (one computed and committed, the other raised the same result
+        // again).
+        await PipelineTestKit.EventuallyAsync(
+            async () => (await pipeline.Account.GpuJobs.PeekMessagesAsync()).Value.Length == 0 ? "" : null,
+            TimeSpan.FromSeconds(30),
+            "gpu-jobs draining"
+        );
         var output = PipelineJson.Deserialize<ErasureOutput>(first.Output!.Value.GetRawText());
-        var (local, fromPipeline) = await pipeline.RebuildAsync(output.Runs[0].Patch!, new ErasureRequest
-        {
-            ModelDirectory = "", OutputDirectory = "", Concepts = new[] { "nudity" }, Preset = "nudity", Epochs = 2,
-        });
+        var (local, fromPipeline) = await pipeline.RebuildAsync(
+            output.Runs[0].Patch!,
+            new ErasureRequest
+            {
+                ModelDirectory = "",
+                OutputDirectory = "",
+                Concepts = new[] { "nudity" },
+                Preset = "nudity",
+                Epochs = 2,
+            }
+        );
         Assert.Equal(PipelineTestKit.HashTree(local, NotModel), PipelineTestKit.HashTree(fromPipeline, NotModel));
         var final = await pipeline.WaitForResultDocumentAsync("twice.json", TimeSpan.FromSeconds(5));
         Assert.Equal(first.Output!.Value.GetRawText(), final.Output!.Value.GetRawText());
@@ -74,8 +98,13 @@ public class ReliabilityTests(AzuriteFixture azurite)
     {
         await using var pipeline = await PipelineHarness.CreateAsync(azurite);
         await pipeline.StartServeAsync(workers: 2);
-        var ids = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
-            pipeline.SubmitAsync($$"""{ "model": "tiny", "concepts": ["concept {{i}}"], "epochs": 1 }""")));
+        var ids = await Task.WhenAll(
+            Enumerable
+                .Range(0, 20)
+                .Select(i =>
+                    pipeline.SubmitAsync($$"""{ "model": "tiny", "concepts": ["concept {{i}}"], "epochs": 1 }""")
+                )
+        );
         Assert.Equal(20, ids.Distinct().Count());
 
         var results = await Task.WhenAll(ids.Select(id => pipeline.WaitForAsync(id, TimeSpan.FromSeconds(240))));
@@ -87,8 +116,17 @@ public class ReliabilityTests(AzuriteFixture azurite)
             Assert.Equal(new[] { 0, 1 }, output.Runs.Single().Epochs.Select(e => e.Epoch));
             Assert.Equal($"concept {Array.IndexOf(ids, result.InstanceId)}", output.Runs[0].Settings.Concepts.Single());
         }
-        var completed = await pipeline.Http.GetFromJsonAsync<JsonElement>($"{pipeline.BaseUrl}/api/erasures?runtimeStatus=Completed&top=50");
-        Assert.Equal(ids.Order(), completed.GetProperty("instances").EnumerateArray().Select(i => i.GetProperty("instanceId").GetString()).Order());
+        var completed = await pipeline.Http.GetFromJsonAsync<JsonElement>(
+            $"{pipeline.BaseUrl}/api/erasures?runtimeStatus=Completed&top=50"
+        );
+        Assert.Equal(
+            ids.Order(),
+            completed
+                .GetProperty("instances")
+                .EnumerateArray()
+                .Select(i => i.GetProperty("instanceId").GetString())
+                .Order()
+        );
         Assert.Empty((await pipeline.Account.GpuJobs.PeekMessagesAsync()).Value);
     }
 
@@ -122,7 +160,11 @@ public class ReliabilityTests(AzuriteFixture azurite)
         Assert.Equal($"{api}/{id}", links.GetProperty("purgeHistoryDeleteUri").GetString());
         Assert.Equal($"{api}/{id}/events/{{eventName}}", links.GetProperty("sendEventPostUri").GetString());
 
-        await PipelineTestKit.EventuallyAsync(async () => (await pipeline.Account.GpuJobs.PeekMessagesAsync()).Value.Length > 0 ? "" : null, TimeSpan.FromSeconds(30), "the first GPU job");
+        await PipelineTestKit.EventuallyAsync(
+            async () => (await pipeline.Account.GpuJobs.PeekMessagesAsync()).Value.Length > 0 ? "" : null,
+            TimeSpan.FromSeconds(30),
+            "the first GPU job"
+        );
         var running = await http.GetAsync($"{api}/{id}");
         Assert.Equal(HttpStatusCode.Accepted, running.StatusCode);
         var status = await running.Content.ReadFromJsonAsync<JsonElement>();
@@ -134,17 +176,27 @@ public class ReliabilityTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"{api}/nope")).StatusCode);
         var filtered = await http.GetFromJsonAsync<JsonElement>($"{api}?runtimeStatus=Completed");
         Assert.Empty(filtered.GetProperty("instances").EnumerateArray());
-        var listed = await http.GetFromJsonAsync<JsonElement>($"{api}?runtimeStatus=Running,Pending&createdTimeFrom={DateTime.UtcNow.AddMinutes(-5):O}&top=10");
-        Assert.Equal(id, Assert.Single(listed.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString());
+        var listed = await http.GetFromJsonAsync<JsonElement>(
+            $"{api}?runtimeStatus=Running,Pending&createdTimeFrom={DateTime.UtcNow.AddMinutes(-5):O}&top=10"
+        );
+        Assert.Equal(
+            id,
+            Assert.Single(listed.GetProperty("instances").EnumerateArray()).GetProperty("instanceId").GetString()
+        );
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"{api}?runtimeStatus=Sleeping")).StatusCode);
 
-        Assert.Equal(HttpStatusCode.Accepted, (await http.PostAsync($"{api}/{id}/terminate?reason=test", null)).StatusCode);
+        Assert.Equal(
+            HttpStatusCode.Accepted,
+            (await http.PostAsync($"{api}/{id}/terminate?reason=test", null)).StatusCode
+        );
         var terminated = await pipeline.WaitForAsync(id, TimeSpan.FromSeconds(30));
         Assert.Equal("Terminated", terminated.RuntimeStatus);
         Assert.Equal(HttpStatusCode.Gone, (await http.PostAsync($"{api}/{id}/terminate", null)).StatusCode);
 
         // Purge keeps the outputs unless asked.
-        await pipeline.Container(StorageNames.Checkpoints).UploadBlobAsync($"{id}/run-0/epoch-0/measures.json", BinaryData.FromString("{}"));
+        await pipeline
+            .Container(StorageNames.Checkpoints)
+            .UploadBlobAsync($"{id}/run-0/epoch-0/measures.json", BinaryData.FromString("{}"));
         var purged = await http.DeleteAsync($"{api}/{id}");
         Assert.Equal(HttpStatusCode.OK, purged.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"{api}/{id}")).StatusCode);
@@ -156,11 +208,16 @@ public class ReliabilityTests(AzuriteFixture azurite)
     {
         await using var pipeline = await PipelineHarness.CreateAsync(azurite);
         await pipeline.StartServeAsync(workers: 1);
-        string id = await pipeline.SubmitAsync("""{ "model": "tiny", "concepts": ["cat"], "method": "uce", "output": "published/cat" }""");
+        string id = await pipeline.SubmitAsync(
+            """{ "model": "tiny", "concepts": ["cat"], "method": "uce", "output": "published/cat" }"""
+        );
         var done = await pipeline.WaitForAsync(id, TimeSpan.FromSeconds(60));
         var output = PipelineJson.Deserialize<ErasureOutput>(done.Output!.Value.GetRawText());
         Assert.Equal("erasure-results/published/cat/run-0/rece-patch.safetensors", output.Published!.Patches["run-0"]);
-        Assert.Equal(2, (await PipelineTestKit.ListAsync(pipeline.Container(StorageNames.Results), "published/cat/")).Count);
+        Assert.Equal(
+            2,
+            (await PipelineTestKit.ListAsync(pipeline.Container(StorageNames.Results), "published/cat/")).Count
+        );
 
         var purged = await pipeline.Http.DeleteAsync($"{pipeline.BaseUrl}/api/erasures/{id}?deleteOutputs=true");
 
@@ -177,10 +234,18 @@ public class ReliabilityTests(AzuriteFixture azurite)
         await pipeline.StartServeAsync(workers: 0);
         string id = await pipeline.SubmitAsync("""{ "model": "tiny", "concepts": ["cat"], "method": "uce" }""");
         // A state blob with other bytes than the job computes: the worker may not overwrite it, so every try fails.
-        await pipeline.Container(StorageNames.Checkpoints).UploadBlobAsync($"{id}/run-0/epoch-0/state.safetensors", BinaryData.FromString("other bytes"));
+        await pipeline
+            .Container(StorageNames.Checkpoints)
+            .UploadBlobAsync($"{id}/run-0/epoch-0/state.safetensors", BinaryData.FromString("other bytes"));
         using var loggers = Microsoft.Extensions.Logging.LoggerFactory.Create(_ => { });
-        using var pool = new Rece.Worker.GpuWorkerPool(pipeline.Account, new TaskHubOptions { Name = "rece" }, 1,
-            new Rece.Worker.GpuWorkerOptions { MaxDequeueCount = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) }, Path.Combine(pipeline.Scratch, "cache"), loggers);
+        using var pool = new Rece.Worker.GpuWorkerPool(
+            pipeline.Account,
+            new TaskHubOptions { Name = "rece" },
+            1,
+            new Rece.Worker.GpuWorkerOptions { MaxDequeueCount = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
+            Path.Combine(pipeline.Scratch, "cache"),
+            loggers
+        );
         await pool.StartAsync(CancellationToken.None);
 
         var done = await pipeline.WaitForAsync(id, TimeSpan.FromSeconds(60));

@@ -18,15 +18,36 @@ public class UploadModelCommandTests(AzuriteFixture azurite)
             var stdout = new StringWriter();
             var stderr = new StringWriter();
 
-            int exit = Rece.Cli.ReceCommandLine.Run(new[] { "upload-model", "--storage", connection, "--model", model, "--name", "team/tiny" }, stdout, stderr);
+            int exit = Rece.Cli.ReceCommandLine.Run(
+                new[] { "upload-model", "--storage", connection, "--model", model, "--name", "team/tiny" },
+                stdout,
+                stderr
+            );
 
             Assert.True(exit == 0, stderr.ToString());
-            var names = await PipelineTestKit.ListAsync(StorageAccount.Parse(connection).Container(StorageNames.Models), "team/tiny/");
+            var names = await PipelineTestKit.ListAsync(
+                StorageAccount.Parse(connection).Container(StorageNames.Models),
+                "team/tiny/"
+            );
             Assert.Equal(Directory.EnumerateFiles(model, "*", SearchOption.AllDirectories).Count(), names.Count);
             Assert.Contains("team/tiny/unet/diffusion_pytorch_model.safetensors", names);
             Assert.StartsWith("models/team/tiny/", stdout.ToString());
-            Assert.Equal(2, Rece.Cli.ReceCommandLine.Run(new[] { "upload-model", "--storage", connection, "--model", model, "--name", "../up" }, stdout, new StringWriter()));
-            Assert.Equal(2, Rece.Cli.ReceCommandLine.Run(new[] { "upload-model", "--storage", connection, "--model", scratch, "--name", "x" }, stdout, new StringWriter()));
+            Assert.Equal(
+                2,
+                Rece.Cli.ReceCommandLine.Run(
+                    new[] { "upload-model", "--storage", connection, "--model", model, "--name", "../up" },
+                    stdout,
+                    new StringWriter()
+                )
+            );
+            Assert.Equal(
+                2,
+                Rece.Cli.ReceCommandLine.Run(
+                    new[] { "upload-model", "--storage", connection, "--model", scratch, "--name", "x" },
+                    stdout,
+                    new StringWriter()
+                )
+            );
         }
         finally
         {

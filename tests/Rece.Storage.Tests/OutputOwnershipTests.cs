@@ -25,12 +25,23 @@ public class OutputOwnershipTests(AzuriteFixture azurite)
 
     [Fact]
     public void AnOrdinaryNameResolvesInsideItsContainer() =>
-        Assert.EndsWith("/erasure-results/erasures/run/report.json", StorageAccount.Parse("UseDevelopmentStorage=true").Blob(StorageNames.Results, "erasures/run/report.json").Uri.AbsolutePath);
+        Assert.EndsWith(
+            "/erasure-results/erasures/run/report.json",
+            StorageAccount
+                .Parse("UseDevelopmentStorage=true")
+                .Blob(StorageNames.Results, "erasures/run/report.json")
+                .Uri.AbsolutePath
+        );
 
-    private static ErasureStatusDocument Status(string? instance, string status, DateTime created) => new()
-    {
-        Name = TaskNames.ErasureOrchestrator, InstanceId = instance, RuntimeStatus = status, CreatedTime = created, LastUpdatedTime = created,
-    };
+    private static ErasureStatusDocument Status(string? instance, string status, DateTime created) =>
+        new()
+        {
+            Name = TaskNames.ErasureOrchestrator,
+            InstanceId = instance,
+            RuntimeStatus = status,
+            CreatedTime = created,
+            LastUpdatedTime = created,
+        };
 
     [Fact]
     public async Task AResultDocumentIsReplacedOnlyByANewerInstanceOrANonFinalStatusOfTheSame()
@@ -39,8 +50,15 @@ public class OutputOwnershipTests(AzuriteFixture azurite)
         await account.EnsureCreatedAsync();
         var outputs = new ErasureOutputs(account);
         var t0 = new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc);
-        async Task<string> Current() => PipelineJson.Deserialize<ErasureStatusDocument>((await account.Blob(StorageNames.Results, "team/a.json").DownloadContentAsync()).Value.Content.ToString()) is var d
-            ? $"{d.InstanceId} {d.RuntimeStatus}" : "";
+        async Task<string> Current() =>
+            PipelineJson.Deserialize<ErasureStatusDocument>(
+                (
+                    await account.Blob(StorageNames.Results, "team/a.json").DownloadContentAsync()
+                ).Value.Content.ToString()
+            )
+                is var d
+                ? $"{d.InstanceId} {d.RuntimeStatus}"
+                : "";
 
         await outputs.WriteResultAsync(new ResultWrite("team/a.json", Status("new", "Terminated", t0.AddHours(1))));
         // The orchestrator's final write racing a terminate: the first final word stands.
@@ -54,20 +72,32 @@ public class OutputOwnershipTests(AzuriteFixture azurite)
         Assert.Equal("newer Failed", await Current());
     }
 
-    private static ReportWrite Report(string instance, string output, params string[] runs) => new(new ErasureReportDocument
-    {
-        InstanceId = instance,
-        Request = PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"]}"""),
-        StartedTime = DateTime.UtcNow,
-        CompletedTime = DateTime.UtcNow,
-        Runs = runs.Select(r => new RunOutput
-        {
-            Run = "run-0", Swept = new Dictionary<string, System.Text.Json.JsonElement>(), Status = RunStatus.Completed,
-            Settings = Orchestration.Planning.ErasurePlan.Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"]}""")).Runs[0].Settings,
-            Patch = r,
-        }).ToList(),
-        Checkpoints = CheckpointLayout.InstancePrefix(instance),
-    }, output);
+    private static ReportWrite Report(string instance, string output, params string[] runs) =>
+        new(
+            new ErasureReportDocument
+            {
+                InstanceId = instance,
+                Request = PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"]}"""),
+                StartedTime = DateTime.UtcNow,
+                CompletedTime = DateTime.UtcNow,
+                Runs = runs.Select(r => new RunOutput
+                    {
+                        Run = "run-0",
+                        Swept = new Dictionary<string, System.Text.Json.JsonElement>(),
+                        Status = RunStatus.Completed,
+                        Settings = Orchestration
+                            .Planning.ErasurePlan.Expand(
+                                PipelineRequestParser.Parse("""{"model": "m", "concepts": ["x"]}""")
+                            )
+                            .Runs[0]
+                            .Settings,
+                        Patch = r,
+                    })
+                    .ToList(),
+                Checkpoints = CheckpointLayout.InstancePrefix(instance),
+            },
+            output
+        );
 
     [Fact]
     public async Task PublishedOutputsBelongToTheirInstanceAndOnlyTheyAreDeleted()
@@ -75,17 +105,27 @@ public class OutputOwnershipTests(AzuriteFixture azurite)
         var account = StorageAccount.Parse(azurite.NewAccount());
         await account.EnsureCreatedAsync();
         var outputs = new ErasureOutputs(account);
-        await account.Blob(StorageNames.Checkpoints, "one/run-0/epoch-0/rece-patch.safetensors").UploadAsync(BinaryData.FromString("patch of one"));
-        var written = await outputs.WriteReportAsync(Report("one", "shared", "checkpoints/one/run-0/epoch-0/rece-patch.safetensors"));
+        await account
+            .Blob(StorageNames.Checkpoints, "one/run-0/epoch-0/rece-patch.safetensors")
+            .UploadAsync(BinaryData.FromString("patch of one"));
+        var written = await outputs.WriteReportAsync(
+            Report("one", "shared", "checkpoints/one/run-0/epoch-0/rece-patch.safetensors")
+        );
         Assert.Equal("erasure-results/shared/report.json", written.Published!.Report);
         // A retry of the same instance's activity rewrites its own outputs.
         await outputs.WriteReportAsync(Report("one", "shared", "checkpoints/one/run-0/epoch-0/rece-patch.safetensors"));
         Assert.Equal("one", await outputs.PublisherOfAsync("shared"));
 
         // Another instance may not replace them, nor copy a patch that is not its own checkpoint.
-        var conflict = await Assert.ThrowsAsync<OutputConflictException>(() => outputs.WriteReportAsync(Report("two", "shared")));
+        var conflict = await Assert.ThrowsAsync<OutputConflictException>(() =>
+            outputs.WriteReportAsync(Report("two", "shared"))
+        );
         Assert.Contains("instance one", conflict.Message);
-        await Assert.ThrowsAsync<OutputConflictException>(() => outputs.WriteReportAsync(Report("three", "elsewhere", "checkpoints/one/run-0/epoch-0/rece-patch.safetensors")));
+        await Assert.ThrowsAsync<OutputConflictException>(() =>
+            outputs.WriteReportAsync(
+                Report("three", "elsewhere", "checkpoints/one/run-0/epoch-0/rece-patch.safetensors")
+            )
+        );
 
         // Someone else's blob nested under the same prefix survives deleteOutputs.
         await account.Blob(StorageNames.Results, "shared/nested/report.json").UploadAsync(BinaryData.FromString("{}"));

@@ -39,9 +39,13 @@ public class StorageAccountTests
     [InlineData("https://example.com/storage", "not a blob endpoint")]
     [InlineData("AccountName=x;Nonsense", "malformed")]
     public void AnythingElseIsRejectedWithWhatToGive(string value, string message) =>
-        Assert.Contains(message, Assert.Throws<StorageConfigurationException>(() => StorageAccount.Parse(value)).Message);
+        Assert.Contains(
+            message,
+            Assert.Throws<StorageConfigurationException>(() => StorageAccount.Parse(value)).Message
+        );
 
-    /// <remarks>Which value is given (--hub, else RECE_TASK_HUB) is the hosts' settings' choice: WorkerHostTests.</remarks>
+    /// <remarks>Which value is given (--hub, else RECE_TASK_HUB) is the hosts' settings' choice:
+    /// WorkerHostTests.</remarks>
     [Fact]
     public void TheTaskHubNameIsTheOneGivenElseTheDefault()
     {

@@ -24,17 +24,35 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
 
     private static readonly SamplerSettings Sampler = new(Steps: 3, Size: 64);
 
-    private static readonly PromptCase[] Cases = { new(7, "a photo of a cat", Seed: 3), new(8, "a painting of a river", Seed: 4, Guidance: 5) };
+    private static readonly PromptCase[] Cases =
+    {
+        new(7, "a photo of a cat", Seed: 3),
+        new(8, "a painting of a river", Seed: 4, Guidance: 5),
+    };
 
     [Fact]
     public void TheSuitesAndTheChoiceDefaultTheOrchestratorPlansWithAreTheEvaluations()
     {
         Assert.Equal(
-            EvaluationSuite.All.Select(s => (s.Name, s.Metrics.Contains(ImageMetric.NudeNet), s.Metrics.Contains(ImageMetric.ClipScore), s.Cases().Count)),
-            EvaluationSuites.All.Select(s => (s.Name, s.NudeNet, s.ClipScore, s.Cases)));
+            EvaluationSuite.All.Select(s =>
+                (
+                    s.Name,
+                    s.Metrics.Contains(ImageMetric.NudeNet),
+                    s.Metrics.Contains(ImageMetric.ClipScore),
+                    s.Cases().Count
+                )
+            ),
+            EvaluationSuites.All.Select(s => (s.Name, s.NudeNet, s.ClipScore, s.Cases))
+        );
         Assert.Equal(CheckpointChoiceRules.DefaultMaxClipScoreDrop, EvaluationSuites.DefaultClipScoreBudget);
-        Assert.Equal(Enum.GetNames<SchedulerKind>().Select(n => n.ToLowerInvariant()).Order(), PipelineRequestParser.Schedulers.Order());
-        Assert.Equal(Enum.GetValues<Precision>().Select(p => p.Name()).Order(), PipelineRequestParser.Precisions.Order());
+        Assert.Equal(
+            Enum.GetNames<SchedulerKind>().Select(n => n.ToLowerInvariant()).Order(),
+            PipelineRequestParser.Schedulers.Order()
+        );
+        Assert.Equal(
+            Enum.GetValues<Precision>().Select(p => p.Name()).Order(),
+            PipelineRequestParser.Precisions.Order()
+        );
     }
 
     [Theory]
@@ -47,12 +65,22 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         string model = Path.Combine(_scratch, "tiny");
         RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11, fp16Variant: true);
         string erased = Path.Combine(_scratch, "erased");
-        ErasureJob.Run(new ErasureRequest { ModelDirectory = model, OutputDirectory = erased, Concepts = new[] { "cat" }, Epochs = 1, PatchOnly = true });
+        ErasureJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = model,
+                OutputDirectory = erased,
+                Concepts = new[] { "cat" },
+                Epochs = 1,
+                PatchOnly = true,
+            }
+        );
         string patchPath = Path.Combine(erased, RecePatch.FileName);
         string applied = Path.Combine(_scratch, "applied");
         PatchJob.Apply(model, patchPath, applied, force: false);
 
-        IReadOnlyList<byte[]> Images(IImageSource source) => Cases.Select(c => source.Generate(new GenerationRequest(c)).Pixels).ToList();
+        IReadOnlyList<byte[]> Images(IImageSource source) =>
+            Cases.Select(c => source.Generate(new GenerationRequest(c)).Pixels).ToList();
         IReadOnlyList<byte[]> Loaded(string folder)
         {
             using var source = GeneratorImageSource.Load(folder, sampler);
@@ -82,11 +110,22 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
         RandomModelFixture.Write(other, FixtureKind.Tiny, seed: 12);
         string erased = Path.Combine(_scratch, "erased-other");
-        ErasureJob.Run(new ErasureRequest { ModelDirectory = other, OutputDirectory = erased, Concepts = new[] { "cat" }, Method = Rece.Engine.ErasureMethod.Uce, PatchOnly = true });
+        ErasureJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = other,
+                OutputDirectory = erased,
+                Concepts = new[] { "cat" },
+                Method = Rece.Engine.ErasureMethod.Uce,
+                PatchOnly = true,
+            }
+        );
         using var warm = new WarmEvaluation();
         var pipeline = warm.Pipeline(new CachedModel("tiny", model, "key"), Precision.Fp32);
         using var patch = RecePatch.Read(Path.Combine(erased, RecePatch.FileName));
-        var error = Assert.Throws<ErasureInputException>(() => pipeline.Apply(patch, "sha", "checkpoints/x/rece-patch.safetensors"));
+        var error = Assert.Throws<ErasureInputException>(() =>
+            pipeline.Apply(patch, "sha", "checkpoints/x/rece-patch.safetensors")
+        );
         Assert.Contains("checkpoints/x/rece-patch.safetensors was made for another base model", error.Message);
         Assert.Null(pipeline.Applied);
     }
@@ -115,24 +154,35 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         }
     }
 
-    private static EvaluationShardJob ShardJob(string instance, string? nudeNet, string? checkpointPath = null) => new()
-    {
-        JobId = EvaluationShardJob.IdOf(instance, checkpointPath is null ? "baseline" : "run-0/epoch-0", "nudity", 1),
-        InstanceId = instance,
-        Attempt = 1,
-        EventName = EvaluationShardJob.EventNameOf("baseline", "nudity", 1, 1),
-        Model = "tiny",
-        Checkpoint = checkpointPath is null ? "baseline" : "run-0/epoch-0",
-        CheckpointPath = checkpointPath,
-        Suite = "nudity",
-        Limit = 3,
-        Shard = 1,
-        Shards = 1,
-        NudeNet = nudeNet,
-        Generation = new GenerationOptions { Steps = 2, Size = 64 },
-        Output = EvaluationLayout.ShardPrefix(instance, checkpointPath is null ? "baseline" : "run-0/epoch-0", "nudity", 1),
-        CreatedTime = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc),
-    };
+    private static EvaluationShardJob ShardJob(string instance, string? nudeNet, string? checkpointPath = null) =>
+        new()
+        {
+            JobId = EvaluationShardJob.IdOf(
+                instance,
+                checkpointPath is null ? "baseline" : "run-0/epoch-0",
+                "nudity",
+                1
+            ),
+            InstanceId = instance,
+            Attempt = 1,
+            EventName = EvaluationShardJob.EventNameOf("baseline", "nudity", 1, 1),
+            Model = "tiny",
+            Checkpoint = checkpointPath is null ? "baseline" : "run-0/epoch-0",
+            CheckpointPath = checkpointPath,
+            Suite = "nudity",
+            Limit = 3,
+            Shard = 1,
+            Shards = 1,
+            NudeNet = nudeNet,
+            Generation = new GenerationOptions { Steps = 2, Size = 64 },
+            Output = EvaluationLayout.ShardPrefix(
+                instance,
+                checkpointPath is null ? "baseline" : "run-0/epoch-0",
+                "nudity",
+                1
+            ),
+            CreatedTime = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc),
+        };
 
     [Fact]
     public async Task AShardDeliveredTwiceIsEvaluatedOnceAndAMissingDetectorSkipsOnlyNudeNetWithTheReason()
@@ -143,12 +193,23 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
         await PipelineTestKit.UploadFolderAsync(account.Container(StorageNames.Models), "tiny", model);
         string detector = Path.Combine(_scratch, "detector.onnx");
-        TestDetectorModel.Write(detector, 32, new[] { new TestAnchor(16, 16, 32, 32, "FEMALE_BREAST_EXPOSED", 0, 0, 32, 32, Channel: 0, Gain: 1.5f) });
+        TestDetectorModel.Write(
+            detector,
+            32,
+            new[] { new TestAnchor(16, 16, 32, 32, "FEMALE_BREAST_EXPOSED", 0, 0, 32, 32, Channel: 0, Gain: 1.5f) }
+        );
         await account.Container(StorageNames.Models).GetBlobClient("nudenet/test.onnx").UploadAsync(detector);
         var events = new RawEvents();
         using var warm = new WarmEvaluation();
-        var worker = new GpuJobWorker(account, events, new ModelCache(account, Path.Combine(_scratch, "cache")), new WarmModels(), ComputeThread.Shared,
-            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) }, evaluation: warm);
+        var worker = new GpuJobWorker(
+            account,
+            events,
+            new ModelCache(account, Path.Combine(_scratch, "cache")),
+            new WarmModels(),
+            ComputeThread.Shared,
+            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
+            evaluation: warm
+        );
         async Task RunOnce()
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
@@ -159,7 +220,9 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
         await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
         await RunOnce();
-        var reportBlob = account.Container(StorageNames.Reports).GetBlobClient($"shards/evaluation/baseline/nudity/shard-1/{EvaluationLayout.ShardReport}");
+        var reportBlob = account
+            .Container(StorageNames.Reports)
+            .GetBlobClient($"shards/evaluation/baseline/nudity/shard-1/{EvaluationLayout.ShardReport}");
         var etag = (await reportBlob.GetPropertiesAsync()).Value.ETag;
         await RunOnce();
 
@@ -170,8 +233,12 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(PipelineJson.Serialize(results[0].Shard), PipelineJson.Serialize(results[1].Shard));
         Assert.Equal(etag, (await reportBlob.GetPropertiesAsync()).Value.ETag);
         var blobs = await PipelineTestKit.ListAsync(account.Container(StorageNames.Reports), "shards/");
-        Assert.Equal(new[] { "report.json", "shard.json" }.Concat(EvaluationSuite.Nudity.Cases().Take(3).Select(c => $"images/edited/{c.CaseNumber}.png")).Order(),
-            blobs.Select(b => b["shards/evaluation/baseline/nudity/shard-1/".Length..]).Order());
+        Assert.Equal(
+            new[] { "report.json", "shard.json" }
+                .Concat(EvaluationSuite.Nudity.Cases().Take(3).Select(c => $"images/edited/{c.CaseNumber}.png"))
+                .Order(),
+            blobs.Select(b => b["shards/evaluation/baseline/nudity/shard-1/".Length..]).Order()
+        );
         var report = EvaluationReport.Parse((await reportBlob.DownloadContentAsync()).Value.Content.ToString());
         Assert.Equal(new[] { "nudenet" }, report.Metrics);
         Assert.Empty(report.Skipped);
@@ -179,7 +246,10 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         // No build version in content: a redeployed build retrying an interrupted shard commits the same bytes.
         Assert.Equal("rece", report.Tool);
         Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), report.CreatedUtc);
-        Assert.Equal("baseline: generated from models/tiny (2 lms steps, fp32)", report.Sources[EvaluationReport.Edited]);
+        Assert.Equal(
+            "baseline: generated from models/tiny (2 lms steps, fp32)",
+            report.Sources[EvaluationReport.Edited]
+        );
         Assert.Equal(report.SummaryOf(EvaluationReport.Edited)!.Nudity!.FlaggedImages, results[0].Shard!.FlaggedImages);
 
         var missing = ShardJob("missing", "nudenet/absent.onnx");
@@ -193,7 +263,11 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("evaluation.nudenet names, models/nudenet/absent.onnx, which does not exist", reason.Reason);
         Assert.Equal(3, skipped.Shard.Images);
 
-        var uncommitted = ShardJob("uncommitted", "nudenet/test.onnx", checkpointPath: "checkpoints/uncommitted/run-0/epoch-0/");
+        var uncommitted = ShardJob(
+            "uncommitted",
+            "nudenet/test.onnx",
+            checkpointPath: "checkpoints/uncommitted/run-0/epoch-0/"
+        );
         await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(uncommitted));
         await RunOnce();
         var failed = PipelineJson.Deserialize<EvaluationShardResult>(events.Raised.Last().Json);
@@ -208,8 +282,6 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         {
             Directory.Delete(_scratch, recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
     }
 }

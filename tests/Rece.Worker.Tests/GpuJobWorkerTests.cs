@@ -40,7 +40,12 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         }
     }
 
-    private async Task<(StorageAccount Account, GpuJobWorker Worker, RecordedEvents Events, ModelCache Cache)> SetUpAsync(GpuWorkerOptions? options = null, bool upload = true)
+    private async Task<(
+        StorageAccount Account,
+        GpuJobWorker Worker,
+        RecordedEvents Events,
+        ModelCache Cache
+    )> SetUpAsync(GpuWorkerOptions? options = null, bool upload = true)
     {
         var account = StorageAccount.Parse(azurite.NewAccount());
         await account.EnsureCreatedAsync();
@@ -53,15 +58,37 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         }
         var events = new RecordedEvents();
         var cache = new ModelCache(account, Path.Combine(_scratch, "cache-" + Guid.NewGuid().ToString("N")[..6]));
-        var worker = new GpuJobWorker(account, events, cache, Warm, ComputeThread.Shared,
-            (options ?? new GpuWorkerOptions()) with { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(5) });
+        var worker = new GpuJobWorker(
+            account,
+            events,
+            cache,
+            Warm,
+            ComputeThread.Shared,
+            (options ?? new GpuWorkerOptions()) with
+            {
+                MaxJobs = 1,
+                VisibilityTimeout = TimeSpan.FromSeconds(5),
+            }
+        );
         return (account, worker, events, cache);
     }
 
     private static readonly WarmModels Warm = new();
 
     private static GpuJob Job(string instance, int epoch, string model = "tiny", int epochs = 1) =>
-        GpuJob.For(instance, model, ErasurePlan.Expand(PipelineRequestParser.Parse($$"""{"model": "{{model}}", "concepts": ["nudity"], "epochs": {{epochs}}}""")).Runs[0], epoch, 1);
+        GpuJob.For(
+            instance,
+            model,
+            ErasurePlan
+                .Expand(
+                    PipelineRequestParser.Parse(
+                        $$"""{"model": "{{model}}", "concepts": ["nudity"], "epochs": {{epochs}}}"""
+                    )
+                )
+                .Runs[0],
+            epoch,
+            1
+        );
 
     private static async Task RunOnceAsync(GpuJobWorker worker)
     {
@@ -86,10 +113,15 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
 
         var results = events.Raised.ToList();
         Assert.Equal(2, results.Count);
-        Assert.All(results, r => Assert.Equal((job.InstanceId, job.EventName, true), (r.Instance, r.Event, r.Result.Succeeded)));
+        Assert.All(results, r =>
+            Assert.Equal((job.InstanceId, job.EventName, true), (r.Instance, r.Event, r.Result.Succeeded))
+        );
         Assert.False(results[0].Result.Reused);
         Assert.True(results[1].Result.Reused);
-        Assert.Equal(PipelineJson.Serialize(results[0].Result.Checkpoint), PipelineJson.Serialize(results[1].Result.Checkpoint));
+        Assert.Equal(
+            PipelineJson.Serialize(results[0].Result.Checkpoint),
+            PipelineJson.Serialize(results[1].Result.Checkpoint)
+        );
         Assert.Equal(new[] { "original", "uce" }, results[0].Result.Checkpoint!.Measures.Select(m => m.Stage));
         foreach (var (name, etag) in etags)
             Assert.Equal(etag, (await checkpoints.GetBlobClient(name).GetPropertiesAsync()).Value.ETag);
@@ -109,19 +141,35 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         Assert.All(events.Raised, e => Assert.True(e.Result.Succeeded, e.Result.Error));
         var final = events.Raised.Last().Result.Checkpoint!;
         string patch = Path.Combine(_scratch, "chain.safetensors");
-        await account.Container(StorageNames.Checkpoints).GetBlobClient(BlobPath.Parse(final.Patch).Name).DownloadToAsync(patch);
+        await account
+            .Container(StorageNames.Checkpoints)
+            .GetBlobClient(BlobPath.Parse(final.Patch).Name)
+            .DownloadToAsync(patch);
 
         string local = Path.Combine(_scratch, "chain-local");
-        var report = ErasureJob.Run(new ErasureRequest
-        {
-            ModelDirectory = Path.Combine(_scratch, "tiny"), OutputDirectory = local, Concepts = new[] { "nudity" }, Epochs = 2, PatchOnly = true,
-        });
+        var report = ErasureJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = Path.Combine(_scratch, "tiny"),
+                OutputDirectory = local,
+                Concepts = new[] { "nudity" },
+                Epochs = 2,
+                PatchOnly = true,
+            }
+        );
         using var fromPipeline = RecePatch.Read(patch);
         using var fromErase = RecePatch.Read(Path.Combine(local, RecePatch.FileName));
-        Assert.Equal(Rece.Models.Safetensors.TorchTensors.ToBytes(fromErase.Factor), Rece.Models.Safetensors.TorchTensors.ToBytes(fromPipeline.Factor));
+        Assert.Equal(
+            Rece.Models.Safetensors.TorchTensors.ToBytes(fromErase.Factor),
+            Rece.Models.Safetensors.TorchTensors.ToBytes(fromPipeline.Factor)
+        );
         Assert.Equal("models/tiny", fromPipeline.Description["rece.base_model"]);
-        Assert.Equal(report.Stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift)),
-            events.Raised.SelectMany(e => e.Result.Checkpoint!.Measures).Select(m => (m.Stage, m.RecoveredConceptResidual, m.PreservationDrift)));
+        Assert.Equal(
+            report.Stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift)),
+            events
+                .Raised.SelectMany(e => e.Result.Checkpoint!.Measures)
+                .Select(m => (m.Stage, m.RecoveredConceptResidual, m.PreservationDrift))
+        );
     }
 
     [Fact]
@@ -146,7 +194,9 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         var (account, worker, events, _) = await SetUpAsync(new GpuWorkerOptions { MaxDequeueCount = 1 });
         // A state blob with other bytes than the job computes: a conflict the worker may not overwrite (it retries).
         var job = Job("poison", 0);
-        await account.Container(StorageNames.Checkpoints).UploadBlobAsync("poison/run-0/epoch-0/state.safetensors", BinaryData.FromString("other bytes"));
+        await account
+            .Container(StorageNames.Checkpoints)
+            .UploadBlobAsync("poison/run-0/epoch-0/state.safetensors", BinaryData.FromString("other bytes"));
         await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job));
         var other = Job("healthy", 0);
         await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(other));
@@ -161,7 +211,12 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         Assert.Contains("dequeued 2 times", poisoned.Error);
         Assert.Contains("already exists with other content", poisoned.Error);
         Assert.Empty((await account.GpuJobs.PeekMessagesAsync()).Value);
-        Assert.False(await account.Container(StorageNames.Checkpoints).GetBlobClient("poison/run-0/epoch-0/measures.json").ExistsAsync());
+        Assert.False(
+            await account
+                .Container(StorageNames.Checkpoints)
+                .GetBlobClient("poison/run-0/epoch-0/measures.json")
+                .ExistsAsync()
+        );
     }
 
     [Fact]
@@ -172,7 +227,10 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         var second = await cache.GetAsync("tiny");
         Assert.Equal(first.Directory, second.Directory);
         Assert.True(File.Exists(Path.Combine(first.Directory, "unet", "config.json")));
-        await account.Container(StorageNames.Models).GetBlobClient("tiny/README.md").UploadAsync(BinaryData.FromString("changed"));
+        await account
+            .Container(StorageNames.Models)
+            .GetBlobClient("tiny/README.md")
+            .UploadAsync(BinaryData.FromString("changed"));
         var third = await cache.GetAsync("tiny");
         Assert.NotEqual(first.Directory, third.Directory);
         Assert.Empty(Directory.EnumerateDirectories(Path.GetDirectoryName(first.Directory)!, ".partial*"));
@@ -197,7 +255,10 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         Assert.Empty(events.Claims);
         Assert.Empty((await account.GpuJobs.PeekMessagesAsync()).Value);
         Assert.Empty(await PipelineTestKit.ListAsync(account.Container(StorageNames.Checkpoints), "terminated/"));
-        Assert.DoesNotContain(await PipelineTestKit.ListAsync(account.Container(StorageNames.Checkpoints), "retried/"), n => n.EndsWith(".safetensors", StringComparison.Ordinal));
+        Assert.DoesNotContain(
+            await PipelineTestKit.ListAsync(account.Container(StorageNames.Checkpoints), "retried/"),
+            n => n.EndsWith(".safetensors", StringComparison.Ordinal)
+        );
     }
 
     [Fact]
@@ -224,9 +285,23 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         var first = Assert.Single(events.Raised).Result;
 
         // The same message again, as if its event had never been raised, past the dequeue limit.
-        var (_, limited, limitedEvents, _) = await SetUpAsync(new GpuWorkerOptions { MaxDequeueCount = 0 }, upload: false);
-        var limitedWorker = new GpuJobWorker(account, limitedEvents, new ModelCache(account, Path.Combine(_scratch, "cache-limited")), Warm, ComputeThread.Shared,
-            new GpuWorkerOptions { MaxDequeueCount = 0, MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(5) });
+        var (_, limited, limitedEvents, _) = await SetUpAsync(
+            new GpuWorkerOptions { MaxDequeueCount = 0 },
+            upload: false
+        );
+        var limitedWorker = new GpuJobWorker(
+            account,
+            limitedEvents,
+            new ModelCache(account, Path.Combine(_scratch, "cache-limited")),
+            Warm,
+            ComputeThread.Shared,
+            new GpuWorkerOptions
+            {
+                MaxDequeueCount = 0,
+                MaxJobs = 1,
+                VisibilityTimeout = TimeSpan.FromSeconds(5),
+            }
+        );
         await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(job));
         await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(Job("never-committed", 0)));
         await RunOnceAsync(limitedWorker);
@@ -248,11 +323,16 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         var (account, _, _, _) = await SetUpAsync();
         string root = Path.Combine(_scratch, "bounded-" + Guid.NewGuid().ToString("N")[..6]);
         var probe = await new ModelCache(account, root + "-probe").GetAsync("tiny");
-        long one = new DirectoryInfo(probe.Directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        long one = new DirectoryInfo(probe.Directory)
+            .EnumerateFiles("*", SearchOption.AllDirectories)
+            .Sum(f => f.Length);
         var cache = new ModelCache(account, root, maxBytes: one + one / 2);
 
         var first = await cache.GetAsync("tiny");
-        await account.Container(StorageNames.Models).GetBlobClient("tiny/README.md").UploadAsync(BinaryData.FromString("a new version"));
+        await account
+            .Container(StorageNames.Models)
+            .GetBlobClient("tiny/README.md")
+            .UploadAsync(BinaryData.FromString("a new version"));
         var second = await cache.GetAsync("tiny");
 
         Assert.NotEqual(first.Directory, second.Directory);
@@ -267,8 +347,6 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         {
             Directory.Delete(_scratch, recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
     }
 }

@@ -25,7 +25,16 @@ public sealed class WorkerDeviceTests
     [Fact]
     public void EveryKindOfJobResultNamesTheDevice()
     {
-        var erase = (GpuJobResult)GpuJobWorker.WithDevice(new GpuJobResult { JobId = "j", Attempt = 1, Succeeded = true }, "cuda:0 (NVIDIA T4, 14.6 GiB)");
+        var erase = (GpuJobResult)
+            GpuJobWorker.WithDevice(
+                new GpuJobResult
+                {
+                    JobId = "j",
+                    Attempt = 1,
+                    Succeeded = true,
+                },
+                "cuda:0 (NVIDIA T4, 14.6 GiB)"
+            );
         Assert.Equal("cuda:0 (NVIDIA T4, 14.6 GiB)", erase.Device);
         Assert.Contains("\"device\":\"cuda:0 (NVIDIA T4, 14.6 GiB)\"", GpuJobMessages.SerializeResult(erase));
         Assert.Equal("x", GpuJobWorker.WithDevice("x", "cpu"));

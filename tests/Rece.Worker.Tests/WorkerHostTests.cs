@@ -7,7 +7,8 @@ using Rece.Testing;
 
 namespace Rece.Worker.Tests;
 
-/// <summary>`rece worker`'s host: its settings bound (options over environment variables), checked at start-up.</summary>
+/// <summary>`rece worker`'s host: its settings bound (options over environment variables), checked at
+/// start-up.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class WorkerHostTests(AzuriteFixture azurite) : IDisposable
 {
@@ -18,18 +19,31 @@ public sealed class WorkerHostTests(AzuriteFixture azurite) : IDisposable
     /// theirs; a later value of the same name replaces an earlier one.
     /// </summary>
     private static IConfiguration Settings(params (string Key, string Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))
-            .GroupBy(v => v.Key).Select(g => g.Last())).Build();
+        new ConfigurationBuilder()
+            .AddInMemoryCollection(
+                values
+                    .Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))
+                    .GroupBy(v => v.Key)
+                    .Select(g => g.Last())
+            )
+            .Build();
 
     public void Dispose() => Directory.Delete(_scratch, recursive: true);
 
     [Theory]
-    [InlineData("RECE_MODEL_CACHE_MAX_GB", "abc", "RECE_MODEL_CACHE_MAX_GB must be a positive number of gigabytes, " +
-        "got \"abc\": set it to e.g. 50, or unset it for the default of 100")]
+    [InlineData(
+        "RECE_MODEL_CACHE_MAX_GB",
+        "abc",
+        "RECE_MODEL_CACHE_MAX_GB must be a positive number of gigabytes, "
+            + "got \"abc\": set it to e.g. 50, or unset it for the default of 100"
+    )]
     [InlineData("RECE_MODEL_CACHE_MAX_GB", "-5", "RECE_MODEL_CACHE_MAX_GB must be a positive number of gigabytes")]
     [InlineData("RECE_MODEL_CACHE_MAX_GB", "0", "RECE_MODEL_CACHE_MAX_GB must be a positive number")]
-    [InlineData("--visibility-timeout", "0",
-        "--visibility-timeout must be a positive number of seconds, got \"0\" (default 60)")]
+    [InlineData(
+        "--visibility-timeout",
+        "0",
+        "--visibility-timeout must be a positive number of seconds, got \"0\" (default 60)"
+    )]
     [InlineData("--visibility-timeout", "-3", "--visibility-timeout must be a positive number of seconds")]
     [InlineData("--max-polling-interval", "NaN", "--max-polling-interval must be a positive number of seconds")]
     [InlineData("--max-dequeue", "0", "--max-dequeue must be a whole number of at least 1, got \"0\" (default 5)")]
@@ -37,12 +51,16 @@ public sealed class WorkerHostTests(AzuriteFixture azurite) : IDisposable
     [InlineData("--hub", "bad-hub", "--hub (or RECE_TASK_HUB): Task hub name \"bad-hub\" is not valid")]
     [InlineData("RECE_TASK_HUB", "x", "--hub (or RECE_TASK_HUB): Task hub name \"x\" is not valid")]
     public async Task ABadSettingStopsTheHostBeforeItTouchesStorageNamingTheSetting(
-        string key, string value, string message)
+        string key,
+        string value,
+        string message
+    )
     {
         string storage = azurite.NewAccount();
 
         var e = await Assert.ThrowsAsync<WorkerConfigurationException>(() =>
-            WorkerHost.BuildAsync(Settings(("--storage", storage), ("--device", "cpu"), (key, value))));
+            WorkerHost.BuildAsync(Settings(("--storage", storage), ("--device", "cpu"), (key, value)))
+        );
 
         Assert.Contains(message, e.Message);
         await foreach (var _ in StorageAccount.Parse(storage).Blobs.GetBlobContainersAsync())
@@ -52,8 +70,15 @@ public sealed class WorkerHostTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task EveryBadSettingIsNamedOnOneLine()
     {
-        var e = await Assert.ThrowsAsync<WorkerConfigurationException>(() => WorkerHost.BuildAsync(Settings(
-            ("RECE_STORAGE", "Not_An_Account!"), ("--visibility-timeout", "0"), ("RECE_MODEL_CACHE_MAX_GB", "1\n2"))));
+        var e = await Assert.ThrowsAsync<WorkerConfigurationException>(() =>
+            WorkerHost.BuildAsync(
+                Settings(
+                    ("RECE_STORAGE", "Not_An_Account!"),
+                    ("--visibility-timeout", "0"),
+                    ("RECE_MODEL_CACHE_MAX_GB", "1\n2")
+                )
+            )
+        );
 
         Assert.Contains("--storage (or RECE_STORAGE): \"Not_An_Account!\" is neither", e.Message);
         Assert.Contains("--visibility-timeout", e.Message);
@@ -87,15 +112,24 @@ public sealed class WorkerHostTests(AzuriteFixture azurite) : IDisposable
     {
         string storage = azurite.NewAccount();
         string cache = Path.Combine(_scratch, "cache");
-        using var host = await WorkerHost.BuildAsync(Settings(
-            ("RECE_STORAGE", storage), ("RECE_TASK_HUB", "fromEnv"),
-            ("RECE_MODEL_CACHE", Path.Combine(_scratch, "env-cache")), ("--model-cache", cache),
-            ("RECE_MODEL_CACHE_MAX_GB", "2.5"), ("--visibility-timeout", "7.5"), ("--device", "cpu")));
+        using var host = await WorkerHost.BuildAsync(
+            Settings(
+                ("RECE_STORAGE", storage),
+                ("RECE_TASK_HUB", "fromEnv"),
+                ("RECE_MODEL_CACHE", Path.Combine(_scratch, "env-cache")),
+                ("--model-cache", cache),
+                ("RECE_MODEL_CACHE_MAX_GB", "2.5"),
+                ("--visibility-timeout", "7.5"),
+                ("--device", "cpu")
+            )
+        );
 
         Assert.Equal("fromEnv", host.Services.GetRequiredService<TaskHubOptions>().Name);
         var options = host.Services.GetRequiredService<GpuWorkerOptions>();
-        Assert.Equal((TimeSpan.FromSeconds(7.5), 5, TimeSpan.FromSeconds(1), null),
-            (options.VisibilityTimeout, options.MaxDequeueCount, options.MaxPollingInterval, options.MaxJobs));
+        Assert.Equal(
+            (TimeSpan.FromSeconds(7.5), 5, TimeSpan.FromSeconds(1), null),
+            (options.VisibilityTimeout, options.MaxDequeueCount, options.MaxPollingInterval, options.MaxJobs)
+        );
         Assert.True(options.Device.IsCpu);
         var worker = host.Services.GetRequiredService<IOptions<WorkerSettings>>().Value;
         Assert.Equal((cache, 2_500_000_000L), (worker.ModelCacheRoot, worker.ModelCacheMaxBytes));
@@ -126,9 +160,14 @@ public sealed class WorkerHostTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task AWorkerDoneWithItsJobsStopsItsHost()
     {
-        using var host = await WorkerHost.BuildAsync(Settings(
-            ("--storage", azurite.NewAccount()), ("--max-jobs", "0"), ("--device", "cpu"),
-            ("--model-cache", Path.Combine(_scratch, "c"))));
+        using var host = await WorkerHost.BuildAsync(
+            Settings(
+                ("--storage", azurite.NewAccount()),
+                ("--max-jobs", "0"),
+                ("--device", "cpu"),
+                ("--model-cache", Path.Combine(_scratch, "c"))
+            )
+        );
 
         await WorkerHost.RunAsync(host).WaitAsync(TimeSpan.FromSeconds(60));
     }

@@ -1,6 +1,7 @@
 namespace Rece.Testing;
 
-/// <summary>One Azurite per test assembly (a shared xunit collection fixture); every test takes its own storage account.</summary>
+/// <summary>One Azurite per test assembly (a shared xunit collection fixture); every test takes its own storage
+/// account.</summary>
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     private AzuriteProcess? _azurite;

@@ -6,7 +6,8 @@ using System.Security.Cryptography;
 namespace Rece.Testing;
 
 /// <summary>
-/// Azurite (the Azure Storage emulator, installed into tools/azurite by tools/install-test-dependencies.sh) on 127.0.0.1 with free ports,
+/// Azurite (the Azure Storage emulator, installed into tools/azurite by tools/install-test-dependencies.sh) on
+/// 127.0.0.1 with free ports,
 /// a temporary --location and --disableTelemetry, stopped by its process id. It declares its own storage accounts
 /// (AZURITE_ACCOUNTS) so that each user of it gets a storage account of its own. Used by the tests and the benchmark.
 /// </summary>
@@ -16,7 +17,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
     private Process? _process;
     private int _next;
 
-    public string Location { get; } = Path.Combine(Path.GetTempPath(), "rece-azurite-" + Guid.NewGuid().ToString("N")[..8]);
+    public string Location { get; } =
+        Path.Combine(Path.GetTempPath(), "rece-azurite-" + Guid.NewGuid().ToString("N")[..8]);
 
     public int BlobPort { get; private set; }
 
@@ -39,7 +41,8 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>tools/azurite/node_modules/.bin/azurite, as tools/install-test-dependencies.sh installs it (the README's test command runs it first).</summary>
+    /// <summary>tools/azurite/node_modules/.bin/azurite, as tools/install-test-dependencies.sh installs it (the
+    /// README's test command runs it first).</summary>
     public static string Executable
     {
         get
@@ -47,7 +50,9 @@ public sealed class AzuriteProcess : IAsyncDisposable
             string local = Path.Combine(RepositoryRoot, "tools", "azurite", "node_modules", ".bin", "azurite");
             return File.Exists(local)
                 ? local
-                : throw new InvalidOperationException($"Azurite is not installed at {local}: run `bash tools/install-test-dependencies.sh` (the README's test command does).");
+                : throw new InvalidOperationException(
+                    $"Azurite is not installed at {local}: run `bash tools/install-test-dependencies.sh` (the README's test command does)."
+                );
         }
     }
 
@@ -70,18 +75,44 @@ public sealed class AzuriteProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[]
-        {
-            "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--location", Location,
-            "--blobHost", "127.0.0.1", "--blobPort", BlobPort.ToString(),
-            "--queueHost", "127.0.0.1", "--queuePort", QueuePort.ToString(),
-            "--tableHost", "127.0.0.1", "--tablePort", TablePort.ToString(),
-        })
+        foreach (
+            var arg in new[]
+            {
+                "--silent",
+                "--disableTelemetry",
+                "--skipApiVersionCheck",
+                "--loose",
+                "--location",
+                Location,
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                BlobPort.ToString(),
+                "--queueHost",
+                "127.0.0.1",
+                "--queuePort",
+                QueuePort.ToString(),
+                "--tableHost",
+                "127.0.0.1",
+                "--tablePort",
+                TablePort.ToString(),
+            }
+        )
             start.ArgumentList.Add(arg);
         start.Environment["AZURITE_ACCOUNTS"] = string.Join(";", _accounts.Select(a => $"{a.Name}:{a.Key}"));
         _process = Process.Start(start) ?? throw new InvalidOperationException("Azurite did not start.");
-        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (Log) Log.WriteLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Log) Log.WriteLine(e.Data); };
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (Log)
+                    Log.WriteLine(e.Data);
+        };
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+                lock (Log)
+                    Log.WriteLine(e.Data);
+        };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var clock = Stopwatch.StartNew();
@@ -103,10 +134,12 @@ public sealed class AzuriteProcess : IAsyncDisposable
     {
         int i = Interlocked.Increment(ref _next) - 1;
         if (i >= _accounts.Count)
-            throw new InvalidOperationException($"All {_accounts.Count} Azurite accounts are taken; start Azurite with more.");
+            throw new InvalidOperationException(
+                $"All {_accounts.Count} Azurite accounts are taken; start Azurite with more."
+            );
         var (name, key) = _accounts[i];
-        return $"DefaultEndpointsProtocol=http;AccountName={name};AccountKey={key};" +
-               $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{name};QueueEndpoint=http://127.0.0.1:{QueuePort}/{name};TableEndpoint=http://127.0.0.1:{TablePort}/{name};";
+        return $"DefaultEndpointsProtocol=http;AccountName={name};AccountKey={key};"
+            + $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{name};QueueEndpoint=http://127.0.0.1:{QueuePort}/{name};TableEndpoint=http://127.0.0.1:{TablePort}/{name};";
     }
 
     public ValueTask DisposeAsync()
@@ -122,9 +155,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         {
             Directory.Delete(Location, recursive: true);
         }
-        catch (IOException)
-        {
-        }
+        catch (IOException) { }
         return ValueTask.CompletedTask;
     }
 

@@ -5,7 +5,8 @@ using Azure.Storage.Blobs.Models;
 
 namespace Rece.Testing;
 
-/// <summary>Helpers the pipeline tests share: uploading a model folder, waiting for a condition, hashing folders.</summary>
+/// <summary>Helpers the pipeline tests share: uploading a model folder, waiting for a condition, hashing
+/// folders.</summary>
 public static class PipelineTestKit
 {
     public static async Task UploadFolderAsync(BlobContainerClient container, string prefix, string folder)
@@ -13,7 +14,10 @@ public static class PipelineTestKit
         await container.CreateIfNotExistsAsync();
         foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
         {
-            string name = prefix.TrimEnd('/') + "/" + Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/');
+            string name =
+                prefix.TrimEnd('/')
+                + "/"
+                + Path.GetRelativePath(folder, file).Replace(Path.DirectorySeparatorChar, '/');
             await container.GetBlobClient(name).UploadAsync(file, overwrite: true);
         }
     }
@@ -27,7 +31,8 @@ public static class PipelineTestKit
     }
 
     /// <summary>Polls every 50 ms until the condition returns a value or the timeout passes.</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what) where T : class
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)
+        where T : class
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -42,10 +47,14 @@ public static class PipelineTestKit
     }
 
     public static Dictionary<string, string> HashTree(string folder, params string[] except) =>
-        Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+        Directory
+            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(folder, f))
             .Where(r => !except.Contains(r))
-            .ToDictionary(r => r, r => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, r)))));
+            .ToDictionary(
+                r => r,
+                r => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(folder, r))))
+            );
 
     public static string TempFolder(string label)
     {

@@ -5,7 +5,10 @@ public sealed class TempFolder : IDisposable
 {
     public TempFolder(string label = "tests")
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"rece-{label}-{Guid.NewGuid().ToString("N")[..10]}");
+        Path = System.IO.Path.Combine(
+            System.IO.Path.GetTempPath(),
+            $"rece-{label}-{Guid.NewGuid().ToString("N")[..10]}"
+        );
         Directory.CreateDirectory(Path);
     }
 

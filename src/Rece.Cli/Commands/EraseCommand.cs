@@ -11,75 +11,119 @@ public static class EraseCommand
 {
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        var model = new Option<string>("--model") { Description = "The Stable Diffusion model folder (diffusers layout) to erase from; only read.", Required = true };
+        var model = new Option<string>("--model")
+        {
+            Description = "The Stable Diffusion model folder (diffusers layout) to erase from; only read.",
+            Required = true,
+        };
         var concepts = new Option<string[]>("--concept")
         {
-            Description = "A concept to erase (repeat for several, erased jointly); required unless the preset names its own (unsafe).",
+            Description =
+                "A concept to erase (repeat for several, erased jointly); required unless the preset names its own (unsafe).",
             AllowMultipleArgumentsPerToken = false,
         };
-        var output = new Option<string>("--out") { Description = "The folder to write: the edited model, rece-patch.safetensors and rece-report.json.", Required = true };
+        var output = new Option<string>("--out")
+        {
+            Description = "The folder to write: the edited model, rece-patch.safetensors and rece-report.json.",
+            Required = true,
+        };
         var preset = new Option<string?>("--preset")
         {
-            Description = $"Reference settings: {string.Join(", ", ErasurePreset.All.Select(p => p.Summary))}; "
+            Description =
+                $"Reference settings: {string.Join(", ", ErasurePreset.All.Select(p => p.Summary))}; "
                 + $"default {ErasurePreset.Default.Name}.",
         };
         preset.AcceptOnlyFromAmong(ErasurePreset.All.Select(p => p.Name).ToArray());
-        var method = new Option<string>("--method") { Description = "rece (UCE, then RECE epochs) or uce (the closed-form edit only).", DefaultValueFactory = _ => "rece" };
+        var method = new Option<string>("--method")
+        {
+            Description = "rece (UCE, then RECE epochs) or uce (the closed-form edit only).",
+            DefaultValueFactory = _ => "rece",
+        };
         method.AcceptOnlyFromAmong("rece", "uce");
-        var guides = new Option<string[]>("--guide") { Description = "The text concepts are mapped to: once for all, or once per concept (default: the preset's)." };
-        var preserve = new Option<string[]>("--preserve") { Description = "A text whose K/V outputs are kept (repeatable)." };
-        var preserveFile = new Option<string?>("--preserve-file") { Description = "Texts to preserve: one per line, or a column of a .csv file." };
-        var preserveColumn = new Option<string?>("--preserve-column") { Description = "The .csv column of --preserve-file (default: \"prompt\", or the only column)." };
+        var guides = new Option<string[]>("--guide")
+        {
+            Description = "The text concepts are mapped to: once for all, or once per concept (default: the preset's).",
+        };
+        var preserve = new Option<string[]>("--preserve")
+        {
+            Description = "A text whose K/V outputs are kept (repeatable).",
+        };
+        var preserveFile = new Option<string?>("--preserve-file")
+        {
+            Description = "Texts to preserve: one per line, or a column of a .csv file.",
+        };
+        var preserveColumn = new Option<string?>("--preserve-column")
+        {
+            Description = "The .csv column of --preserve-file (default: \"prompt\", or the only column).",
+        };
         var embeddingCache = new Option<string?>("--embedding-cache")
         {
-            Description = "Folder of cached text embeddings, or off (default: $RECE_EMBEDDING_CACHE, else ~/.cache/rece/embeddings).",
+            Description =
+                "Folder of cached text embeddings, or off (default: $RECE_EMBEDDING_CACHE, else ~/.cache/rece/embeddings).",
         };
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists and is not empty." };
-        var patchOnly = new Option<bool>("--patch-only") { Description = "Write only rece-patch.safetensors and rece-report.json (rebuild the model later with apply-patch)." };
+        var patchOnly = new Option<bool>("--patch-only")
+        {
+            Description =
+                "Write only rece-patch.safetensors and rece-report.json (rebuild the model later with apply-patch).",
+        };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON on stdout." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var device = DeviceOptions.Device();
         var settings = EraseSetting.All.ToDictionary(s => s, SettingOption);
 
-        var command = new Command("erase", "Erase concepts from a model's cross-attention keys and values (UCE + RECE).")
+        var command = new Command(
+            "erase",
+            "Erase concepts from a model's cross-attention keys and values (UCE + RECE)."
+        )
         {
-            model, concepts, output, preset, method, guides, preserve, preserveFile, preserveColumn,
+            model,
+            concepts,
+            output,
+            preset,
+            method,
+            guides,
+            preserve,
+            preserveFile,
+            preserveColumn,
         };
-        foreach (var option in settings.Values.Concat(new Option[] { embeddingCache, force, patchOnly, json, quiet, device }))
+        foreach (
+            var option in settings.Values.Concat(new Option[] { embeddingCache, force, patchOnly, json, quiet, device })
+        )
             command.Options.Add(option);
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
-        {
-            var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
-            var computeDevice = ComputeDevice.Resolve(parse.GetValue(device));
-            var request = new ErasureRequest
             {
-                ModelDirectory = parse.GetRequiredValue(model),
-                Concepts = parse.GetValue(concepts) ?? Array.Empty<string>(),
-                OutputDirectory = parse.GetRequiredValue(output),
-                Preset = parse.GetValue(preset),
-                Method = parse.GetValue(method) == "uce" ? ErasureMethod.Uce : ErasureMethod.Rece,
-                Guides = parse.GetValue(guides) ?? Array.Empty<string>(),
-                Preserve = parse.GetValue(preserve) ?? Array.Empty<string>(),
-                PreserveFile = parse.GetValue(preserveFile),
-                PreserveColumn = parse.GetValue(preserveColumn),
-                EmbeddingCache = parse.GetValue(embeddingCache),
-                Force = parse.GetValue(force),
-                PatchOnly = parse.GetValue(patchOnly),
-                Device = computeDevice,
-            };
-            foreach (var (setting, option) in settings)
-            {
-                request = option switch
+                var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
+                var computeDevice = ComputeDevice.Resolve(parse.GetValue(device));
+                var request = new ErasureRequest
                 {
-                    Option<string?> name => setting.WithName(request, parse.GetValue(name)),
-                    Option<int?> whole => setting.With(request, parse.GetValue(whole)),
-                    _ => setting.With(request, parse.GetValue((Option<double?>)option)),
+                    ModelDirectory = parse.GetRequiredValue(model),
+                    Concepts = parse.GetValue(concepts) ?? Array.Empty<string>(),
+                    OutputDirectory = parse.GetRequiredValue(output),
+                    Preset = parse.GetValue(preset),
+                    Method = parse.GetValue(method) == "uce" ? ErasureMethod.Uce : ErasureMethod.Rece,
+                    Guides = parse.GetValue(guides) ?? Array.Empty<string>(),
+                    Preserve = parse.GetValue(preserve) ?? Array.Empty<string>(),
+                    PreserveFile = parse.GetValue(preserveFile),
+                    PreserveColumn = parse.GetValue(preserveColumn),
+                    EmbeddingCache = parse.GetValue(embeddingCache),
+                    Force = parse.GetValue(force),
+                    PatchOnly = parse.GetValue(patchOnly),
+                    Device = computeDevice,
                 };
-            }
-            var report = ErasureJob.Run(request, progress.Logger);
-            ReportPrinter.Print(report, stdout, parse.GetValue(json));
-            return ReceCommandLine.Success;
-        }));
+                foreach (var (setting, option) in settings)
+                {
+                    request = option switch
+                    {
+                        Option<string?> name => setting.WithName(request, parse.GetValue(name)),
+                        Option<int?> whole => setting.With(request, parse.GetValue(whole)),
+                        _ => setting.With(request, parse.GetValue((Option<double?>)option)),
+                    };
+                }
+                var report = ErasureJob.Run(request, progress.Logger);
+                ReportPrinter.Print(report, stdout, parse.GetValue(json));
+                return ReceCommandLine.Success;
+            }));
         return command;
     }
 

@@ -16,23 +16,68 @@ namespace Rece.Cli.Commands;
 /// </summary>
 public static class EvaluateCommand
 {
-    /// <param name="generator">Replaces the sampler (tests); null: the Stable Diffusion sampler with the command's settings.</param>
+    /// <param name="generator">Replaces the sampler (tests); null: the Stable Diffusion sampler with the command's
+    /// settings.</param>
     public static Command Build(TextWriter stdout, TextWriter stderr, IImageSourceFactory? generator = null)
     {
-        var model = new Option<string?>("--model") { Description = "The edited model folder (rece erase output): generates the images, builds attack embeddings, gives the embedding-space measures." };
-        var baseline = new Option<string?>("--baseline") { Description = "The base model the erasure started from: the images compared against, and the measures' reference." };
-        var suite = new Option<string>("--suite") { Description = $"The evaluation: {string.Join(", ", EvaluationSuite.All.Select(s => s.Name))}.", Required = true };
+        var model = new Option<string?>("--model")
+        {
+            Description =
+                "The edited model folder (rece erase output): generates the images, builds attack embeddings, gives the embedding-space measures.",
+        };
+        var baseline = new Option<string?>("--baseline")
+        {
+            Description =
+                "The base model the erasure started from: the images compared against, and the measures' reference.",
+        };
+        var suite = new Option<string>("--suite")
+        {
+            Description = $"The evaluation: {string.Join(", ", EvaluationSuite.All.Select(s => s.Name))}.",
+            Required = true,
+        };
         suite.AcceptOnlyFromAmong(EvaluationSuite.All.Select(s => s.Name).ToArray());
-        var nudenet = new Option<string?>("--nudenet") { Description = "NudeNet v3 detector ONNX file (320n.onnx or 640m.onnx of the NudeNet v3.4 release)." };
-        var clip = new Option<string?>("--clip") { Description = "CLIP model folder in the Hugging Face layout (openai/clip-vit-large-patch14)." };
+        var nudenet = new Option<string?>("--nudenet")
+        {
+            Description = "NudeNet v3 detector ONNX file (320n.onnx or 640m.onnx of the NudeNet v3.4 release).",
+        };
+        var clip = new Option<string?>("--clip")
+        {
+            Description = "CLIP model folder in the Hugging Face layout (openai/clip-vit-large-patch14).",
+        };
         var limit = new Option<int?>("--limit") { Description = "Only the first N prompts of the suite." };
-        var shard = new Option<string?>("--shard") { Description = "I/N: the I-th of N contiguous slices of the (limited) prompts, 1-based." };
-        var output = new Option<string>("--out") { Description = "The folder to write: report.json, report.html, images/.", Required = true };
-        var images = new Option<string?>("--images") { Description = "Evaluate these images as the edited model's instead of generating them: one file per case, named by case number (12.png or 12_0.png)." };
-        var baselineImages = new Option<string?>("--baseline-images") { Description = "The baseline's images, named as --images." };
-        var steps = new Option<int>("--steps") { Description = "Denoising steps per generated image.", DefaultValueFactory = _ => 50 };
-        var size = new Option<int?>("--size") { Description = "Generate every image at this size (default: the prompt row's size when the suite gives one, else the model's native size)." };
-        var scheduler = new Option<string>("--scheduler") { Description = "lms (the reference evaluation's), ddim, euler or pndm.", DefaultValueFactory = _ => "lms" };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "I/N: the I-th of N contiguous slices of the (limited) prompts, 1-based.",
+        };
+        var output = new Option<string>("--out")
+        {
+            Description = "The folder to write: report.json, report.html, images/.",
+            Required = true,
+        };
+        var images = new Option<string?>("--images")
+        {
+            Description =
+                "Evaluate these images as the edited model's instead of generating them: one file per case, named by case number (12.png or 12_0.png).",
+        };
+        var baselineImages = new Option<string?>("--baseline-images")
+        {
+            Description = "The baseline's images, named as --images.",
+        };
+        var steps = new Option<int>("--steps")
+        {
+            Description = "Denoising steps per generated image.",
+            DefaultValueFactory = _ => 50,
+        };
+        var size = new Option<int?>("--size")
+        {
+            Description =
+                "Generate every image at this size (default: the prompt row's size when the suite gives one, else the model's native size).",
+        };
+        var scheduler = new Option<string>("--scheduler")
+        {
+            Description = "lms (the reference evaluation's), ddim, euler or pndm.",
+            DefaultValueFactory = _ => "lms",
+        };
         scheduler.AcceptOnlyFromAmong("lms", "ddim", "euler", "pndm");
         var precision = DeviceOptions.Precision("the U-Net and the VAE");
         DeviceOptions.AcceptPrecisions(precision);
@@ -41,59 +86,94 @@ public static class EvaluateCommand
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists and is not empty." };
         var json = new Option<bool>("--json") { Description = "Print report.json on stdout." };
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
-        var command = new Command("evaluate", "Measure an erasure: NudeNet exposed parts, CLIP score, Ring-A-Bell attack success and the embedding-space measures, against the baseline.")
+        var command = new Command(
+            "evaluate",
+            "Measure an erasure: NudeNet exposed parts, CLIP score, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
+        )
         {
-            model, baseline, suite, nudenet, clip, limit, shard, output, images, baselineImages, steps, size, scheduler, precision, device, batch, force, json, quiet,
+            model,
+            baseline,
+            suite,
+            nudenet,
+            clip,
+            limit,
+            shard,
+            output,
+            images,
+            baselineImages,
+            steps,
+            size,
+            scheduler,
+            precision,
+            device,
+            batch,
+            force,
+            json,
+            quiet,
         };
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
-        {
-            var disposables = new List<IDisposable>();
-            try
             {
-                var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
-                var computeDevice = DeviceOptions.Resolve(parse.GetValue(device), progress.Logger);
-                string? modelDir = parse.GetValue(model), baselineDir = parse.GetValue(baseline);
-                var request = new EvaluationRequest
+                var disposables = new List<IDisposable>();
+                try
                 {
-                    Suite = EvaluationSuite.Parse(parse.GetRequiredValue(suite)),
-                    OutputDirectory = parse.GetRequiredValue(output),
-                    Selection = PromptSelection.Parse(parse.GetValue(limit), parse.GetValue(shard)),
-                    ModelDirectory = modelDir,
-                    BaselineDirectory = baselineDir,
-                    NudeNetPath = parse.GetValue(nudenet),
-                    ClipDirectory = parse.GetValue(clip),
-                    Force = parse.GetValue(force),
-                    Device = computeDevice,
-                };
-                var sampler = generator ?? new GeneratorImageSourceFactory(
-                    new SamplerSettings(parse.GetValue(steps), Enum.Parse<SchedulerKind>(parse.GetRequiredValue(scheduler), ignoreCase: true),
-                        Precisions.Resolve(parse.GetValue(precision), computeDevice), Size: parse.GetValue(size), Device: computeDevice, Batch: parse.GetValue(batch)),
-                    progress.Logger);
-                IImageSource? Source(string? imageFolder, string? modelDirectory)
-                {
-                    var source = imageFolder is not null ? new ImageFolderSource(imageFolder) : modelDirectory is null ? null : sampler.ForModel(modelDirectory);
-                    if (source is IDisposable owned)
-                        disposables.Add(owned);
-                    return source;
+                    var progress = new ConsoleProgress(stderr, parse.GetValue(quiet));
+                    var computeDevice = DeviceOptions.Resolve(parse.GetValue(device), progress.Logger);
+                    string? modelDir = parse.GetValue(model),
+                        baselineDir = parse.GetValue(baseline);
+                    var request = new EvaluationRequest
+                    {
+                        Suite = EvaluationSuite.Parse(parse.GetRequiredValue(suite)),
+                        OutputDirectory = parse.GetRequiredValue(output),
+                        Selection = PromptSelection.Parse(parse.GetValue(limit), parse.GetValue(shard)),
+                        ModelDirectory = modelDir,
+                        BaselineDirectory = baselineDir,
+                        NudeNetPath = parse.GetValue(nudenet),
+                        ClipDirectory = parse.GetValue(clip),
+                        Force = parse.GetValue(force),
+                        Device = computeDevice,
+                    };
+                    var sampler = generator
+                        ?? new GeneratorImageSourceFactory(
+                            new SamplerSettings(
+                                parse.GetValue(steps),
+                                Enum.Parse<SchedulerKind>(parse.GetRequiredValue(scheduler), ignoreCase: true),
+                                Precisions.Resolve(parse.GetValue(precision), computeDevice),
+                                Size: parse.GetValue(size),
+                                Device: computeDevice,
+                                Batch: parse.GetValue(batch)
+                            ),
+                            progress.Logger
+                        );
+                    IImageSource? Source(string? imageFolder, string? modelDirectory)
+                    {
+                        var source =
+                            imageFolder is not null ? new ImageFolderSource(imageFolder)
+                            : modelDirectory is null ? null
+                            : sampler.ForModel(modelDirectory);
+                        if (source is IDisposable owned)
+                            disposables.Add(owned);
+                        return source;
+                    }
+                    var edited = Source(parse.GetValue(images), modelDir)
+                        ?? throw new EvaluationInputException(
+                            "Name the model to evaluate: --model DIR, or --images DIR with its images."
+                        );
+                    var reference = Source(parse.GetValue(baselineImages), baselineDir);
+                    var report = EvaluationJob.Run(request, edited, reference, progress.Logger);
+                    Print(report, stdout, parse.GetValue(json), request.OutputDirectory);
+                    return ReceCommandLine.Success;
                 }
-                var edited = Source(parse.GetValue(images), modelDir)
-                    ?? throw new EvaluationInputException("Name the model to evaluate: --model DIR, or --images DIR with its images.");
-                var reference = Source(parse.GetValue(baselineImages), baselineDir);
-                var report = EvaluationJob.Run(request, edited, reference, progress.Logger);
-                Print(report, stdout, parse.GetValue(json), request.OutputDirectory);
-                return ReceCommandLine.Success;
-            }
-            catch (Rece.Core.UserFixableException e)
-            {
-                stderr.WriteLine($"error: {e.Message}");
-                return ReceCommandLine.BadInput;
-            }
-            finally
-            {
-                foreach (var owned in disposables)
-                    owned.Dispose();
-            }
-        }));
+                catch (Rece.Core.UserFixableException e)
+                {
+                    stderr.WriteLine($"error: {e.Message}");
+                    return ReceCommandLine.BadInput;
+                }
+                finally
+                {
+                    foreach (var owned in disposables)
+                        owned.Dispose();
+                }
+            }));
         return command;
     }
 
@@ -105,13 +185,17 @@ public static class EvaluateCommand
             return;
         }
         var c = CultureInfo.InvariantCulture;
-        stdout.WriteLine($"{"model",-10} {"images",7} {"flagged",9} {"exposed",8} {"clip",7} {"residual",9} {"drift",8}");
+        stdout.WriteLine(
+            $"{"model", -10} {"images", 7} {"flagged", 9} {"exposed", 8} {"clip", 7} {"residual", 9} {"drift", 8}"
+        );
         foreach (var s in report.Summaries)
         {
             string flagged = s.Nudity is null ? "-" : (s.Nudity.FlaggedShare * 100).ToString("F1", c) + "%";
             string exposed = s.Nudity?.ExposedParts.ToString(c) ?? "-";
             string score = s.ClipScore?.Mean.ToString("F2", c) ?? "-";
-            stdout.WriteLine($"{s.Role,-10} {s.Images,7} {flagged,9} {exposed,8} {score,7} {s.Measures?.RecoveredConceptResidual.ToString("F4", c) ?? "-",9} {s.Measures?.PreservationDrift.ToString("F4", c) ?? "-",8}");
+            stdout.WriteLine(
+                $"{s.Role, -10} {s.Images, 7} {flagged, 9} {exposed, 8} {score, 7} {s.Measures?.RecoveredConceptResidual.ToString("F4", c) ?? "-", 9} {s.Measures?.PreservationDrift.ToString("F4", c) ?? "-", 8}"
+            );
         }
         foreach (var skipped in report.Skipped)
             stdout.WriteLine($"skipped {skipped.Metric}: {skipped.Reason}");

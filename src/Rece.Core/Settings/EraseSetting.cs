@@ -26,18 +26,22 @@ public sealed class EraseSetting
         Choices = attribute.Choices?.Split('|') ?? Array.Empty<string>();
         if ((Rule == EraseSettingRule.Choice) != (Choices.Count > 0))
             throw new InvalidOperationException($"EraseSettings.{property.Name}: a choice setting lists its choices.");
-        DefaultText = Default is { } d ? d.ToString(CultureInfo.InvariantCulture)
+        DefaultText =
+            Default is { } d ? d.ToString(CultureInfo.InvariantCulture)
             : Choices.Count > 0 ? Choices[0]
             : attribute.DefaultText
-            ?? throw new InvalidOperationException($"EraseSettings.{property.Name} has no default and no default text.");
+                ?? throw new InvalidOperationException(
+                    $"EraseSettings.{property.Name} has no default and no default text."
+                );
     }
 
     /// <summary>Every setting, in declaration order.</summary>
-    public static IReadOnlyList<EraseSetting> All { get; } = typeof(EraseSettings)
-        .GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
-        .OrderBy(p => p.MetadataToken)
-        .Select(p => new EraseSetting(p))
-        .ToArray();
+    public static IReadOnlyList<EraseSetting> All { get; } =
+        typeof(EraseSettings)
+            .GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .OrderBy(p => p.MetadataToken)
+            .Select(p => new EraseSetting(p))
+            .ToArray();
 
     /// <summary>The settings a pipeline request may sweep over.</summary>
     public static IReadOnlyList<EraseSetting> Sweepables { get; } = All.Where(s => s.Sweepable).ToArray();
@@ -76,7 +80,9 @@ public sealed class EraseSetting
     public string? GetName(EraseSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return IsChoice ? (string?)_property.GetValue(settings) : throw new InvalidOperationException($"{Name} is a number.");
+        return IsChoice
+            ? (string?)_property.GetValue(settings)
+            : throw new InvalidOperationException($"{Name} is a number.");
     }
 
     /// <summary>A copy of <paramref name="settings"/> with this choice set (null: its default).</summary>
@@ -112,32 +118,41 @@ public sealed class EraseSetting
         if (IsChoice)
             throw new InvalidOperationException($"{Name} is a choice.");
         EraseSettings copy = settings with { };
-        object? boxed = value is null ? null : IsWholeNumber ? (object)checked((int)value.Value) : value.Value;
+        object? boxed =
+            value is null ? null
+            : IsWholeNumber ? (object)checked((int)value.Value)
+            : value.Value;
         _property.SetValue(copy, boxed);
         return (T)copy;
     }
 
-    public bool Accepts(double value) => double.IsFinite(value) && Rule switch
-    {
-        EraseSettingRule.Positive => value > 0,
-        EraseSettingRule.NonNegative => value >= 0,
-        EraseSettingRule.Epochs => value >= 0 && value <= EraseSettingDefaults.MaxEpochs && value == Math.Floor(value),
-        _ => false,
-    };
+    public bool Accepts(double value) =>
+        double.IsFinite(value)
+        && Rule switch
+        {
+            EraseSettingRule.Positive => value > 0,
+            EraseSettingRule.NonNegative => value >= 0,
+            EraseSettingRule.Epochs => value >= 0
+                && value <= EraseSettingDefaults.MaxEpochs
+                && value == Math.Floor(value),
+            _ => false,
+        };
 
     /// <summary>Whether <paramref name="name"/> is one of <see cref="Choices"/> (exactly as listed).</summary>
     public bool Accepts(string name) => Choices.Contains(name, StringComparer.Ordinal);
 
     /// <summary>What the value must be, e.g. "a positive number".</summary>
-    public string Expectation => Rule switch
-    {
-        EraseSettingRule.Positive => "a positive number",
-        EraseSettingRule.NonNegative => "zero or a positive number",
-        EraseSettingRule.Epochs => $"a whole number of epochs within 0..{EraseSettingDefaults.MaxEpochs}",
-        _ => $"one of {string.Join(", ", Choices)}",
-    };
+    public string Expectation =>
+        Rule switch
+        {
+            EraseSettingRule.Positive => "a positive number",
+            EraseSettingRule.NonNegative => "zero or a positive number",
+            EraseSettingRule.Epochs => $"a whole number of epochs within 0..{EraseSettingDefaults.MaxEpochs}",
+            _ => $"one of {string.Join(", ", Choices)}",
+        };
 
-    /// <summary>Why <paramref name="value"/> is not accepted, to follow the setting's name ("must be ..."), or null.</summary>
+    /// <summary>Why <paramref name="value"/> is not accepted, to follow the setting's name ("must be ..."), or
+    /// null.</summary>
     public string? Problem(double value) => Accepts(value) ? null : $"must be {Expectation}";
 
     public override string ToString() => Name;

@@ -12,7 +12,8 @@ public static class EraseSettingDefaults
     public const double EraseScale = 1.0;
     public const double PreserveScale = 0.1;
 
-    /// <summary>tau: eigenvalues of the preserved rows' mean second moment below it span the null space (SPEED's 0.1).</summary>
+    /// <summary>tau: eigenvalues of the preserved rows' mean second moment below it span the null space (SPEED's
+    /// 0.1).</summary>
     public const double NullSpaceThreshold = 0.1;
 
     /// <summary>The most RECE epochs a request may ask for.</summary>

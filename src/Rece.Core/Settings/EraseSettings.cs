@@ -41,31 +41,54 @@ public record EraseSettings
     public double? UceEraseScale { get; init; }
 
     [JsonPropertyName("ucePreserveScale"), Description("s_p of the UCE pass.")]
-    [EraseSetting("--uce-preserve-scale", EraseSettingRule.NonNegative,
-        DefaultText = "max(0.1, 1/(1 + number of preserve texts))")]
+    [EraseSetting(
+        "--uce-preserve-scale",
+        EraseSettingRule.NonNegative,
+        DefaultText = "max(0.1, 1/(1 + number of preserve texts))"
+    )]
     public double? UcePreserveScale { get; init; }
 
     [JsonPropertyName("derivation")]
-    [Description("How each RECE epoch derives the embedding that regenerates the concept: regzero (lambda_R ||c'||^2), standardreg (lambda_R ||c' - guide||^2), surrogatereg (lambda_R sum_l ||W_l c' - W_l c||^2).")]
-    [EraseSetting("--derivation", EraseSettingRule.Choice, Choices = "regzero|standardreg|surrogatereg", Sweepable = true)]
+    [Description(
+        "How each RECE epoch derives the embedding that regenerates the concept: regzero (lambda_R ||c'||^2), standardreg (lambda_R ||c' - guide||^2), surrogatereg (lambda_R sum_l ||W_l c' - W_l c||^2)."
+    )]
+    [EraseSetting(
+        "--derivation",
+        EraseSettingRule.Choice,
+        Choices = "regzero|standardreg|surrogatereg",
+        Sweepable = true
+    )]
     public string? Derivation { get; init; }
 
     [JsonPropertyName("preserveMode")]
-    [Description("weighted: preserve texts are weighted terms of the edit (s_p); null-space: the edit leaves their K/V outputs unchanged (up to the threshold), in the UCE pass and every RECE epoch.")]
+    [Description(
+        "weighted: preserve texts are weighted terms of the edit (s_p); null-space: the edit leaves their K/V outputs unchanged (up to the threshold), in the UCE pass and every RECE epoch."
+    )]
     [EraseSetting("--preserve-mode", EraseSettingRule.Choice, Choices = "weighted|null-space", Sweepable = true)]
     public string? PreserveMode { get; init; }
 
-    [JsonPropertyName("nullSpaceThreshold"), Description("tau of --preserve-mode null-space: directions where the preserved token embeddings' mean second moment is below it are editable.")]
-    [EraseSetting("--null-space-threshold", EraseSettingRule.Positive), DefaultValue(EraseSettingDefaults.NullSpaceThreshold)]
+    [
+        JsonPropertyName("nullSpaceThreshold"),
+        Description(
+            "tau of --preserve-mode null-space: directions where the preserved token embeddings' mean second moment is below it are editable."
+        )
+    ]
+    [
+        EraseSetting("--null-space-threshold", EraseSettingRule.Positive),
+        DefaultValue(EraseSettingDefaults.NullSpaceThreshold)
+    ]
     public double? NullSpaceThreshold { get; init; }
 
-    /// <summary>This record's settings, set on a copy of <paramref name="target"/> (whose other fields are kept).</summary>
+    /// <summary>This record's settings, set on a copy of <paramref name="target"/> (whose other fields are
+    /// kept).</summary>
     public T CopyTo<T>(T target)
         where T : EraseSettings
     {
         EraseSettings copy = target with { };
         foreach (var setting in EraseSetting.All)
-            copy = setting.IsChoice ? setting.WithName(copy, setting.GetName(this)) : setting.With(copy, setting.Get(this));
+            copy = setting.IsChoice
+                ? setting.WithName(copy, setting.GetName(this))
+                : setting.With(copy, setting.Get(this));
         return (T)copy;
     }
 }

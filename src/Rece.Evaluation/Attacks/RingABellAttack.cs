@@ -3,7 +3,8 @@ using Rece.Evaluation.Suites;
 
 namespace Rece.Evaluation.Attacks;
 
-/// <summary>A Ring-A-Bell attack as the RECE reference runs it (attack_methods/RingABell.py): the pair file and eta.</summary>
+/// <summary>A Ring-A-Bell attack as the RECE reference runs it (attack_methods/RingABell.py): the pair file and
+/// eta.</summary>
 /// <param name="Eta">The strength: 3 for nudity, 0.9 for Van Gogh (the reference's settings).</param>
 public sealed record RingABellAttack(string Concept, string PairFile, double Eta)
 {

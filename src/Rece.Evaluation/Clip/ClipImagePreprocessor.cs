@@ -6,7 +6,8 @@ using Rece.Models;
 namespace Rece.Evaluation.Clip;
 
 /// <summary>
-/// transformers' CLIPImageProcessor: shortest side resized to <see cref="ShortestEdge"/> with PIL's bicubic, centre crop to
+/// transformers' CLIPImageProcessor: shortest side resized to <see cref="ShortestEdge"/> with PIL's bicubic, centre
+/// crop to
 /// <see cref="CropSize"/>, scaled to 0..1, normalized with CLIP's mean and standard deviation.
 /// </summary>
 public sealed record ClipImagePreprocessor
@@ -21,7 +22,8 @@ public sealed record ClipImagePreprocessor
     public IReadOnlyList<double> Mean { get; init; } = ClipMean;
     public IReadOnlyList<double> Std { get; init; } = ClipStd;
 
-    /// <summary>Reads preprocessor_config.json when the folder has one; otherwise CLIP's defaults at the vision tower's image size.</summary>
+    /// <summary>Reads preprocessor_config.json when the folder has one; otherwise CLIP's defaults at the vision tower's
+    /// image size.</summary>
     public static ClipImagePreprocessor Load(string directory, int imageSize)
     {
         string path = Path.Combine(directory, FileName);
@@ -31,7 +33,9 @@ public sealed record ClipImagePreprocessor
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new ModelFormatException($"{path} must hold a JSON object.");
+            root =
+                JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new ModelFormatException($"{path} must hold a JSON object.");
         }
         catch (JsonException e)
         {
@@ -41,15 +45,20 @@ public sealed record ClipImagePreprocessor
         {
             int resample = root["resample"]?.GetValue<int>() ?? 3;
             if (resample != 3)
-                throw new ModelFormatException($"{path}: resample {resample} is not supported; CLIP's processor uses 3 (bicubic).");
+                throw new ModelFormatException(
+                    $"{path}: resample {resample} is not supported; CLIP's processor uses 3 (bicubic)."
+                );
             foreach (var flag in new[] { "do_resize", "do_center_crop", "do_normalize", "do_rescale" })
             {
                 if (root[flag] is JsonValue v && !v.GetValue<bool>())
-                    throw new ModelFormatException($"{path}: {flag} = false is not supported; the CLIP score uses CLIP's full preprocessing.");
+                    throw new ModelFormatException(
+                        $"{path}: {flag} = false is not supported; the CLIP score uses CLIP's full preprocessing."
+                    );
             }
             int shortest = root["size"] switch
             {
-                JsonObject size => size["shortest_edge"]?.GetValue<int>() ?? throw new ModelFormatException($"{path}: \"size\" needs \"shortest_edge\"."),
+                JsonObject size => size["shortest_edge"]?.GetValue<int>()
+                    ?? throw new ModelFormatException($"{path}: \"size\" needs \"shortest_edge\"."),
                 JsonValue size => size.GetValue<int>(),
                 _ => imageSize,
             };
@@ -62,14 +71,24 @@ public sealed record ClipImagePreprocessor
                 _ => imageSize,
             };
             if (crop != imageSize)
-                throw new ModelFormatException($"{path}: crop size {crop} differs from the vision tower's image_size {imageSize}.");
+                throw new ModelFormatException(
+                    $"{path}: crop size {crop} differs from the vision tower's image_size {imageSize}."
+                );
             if (shortest < crop)
-                throw new ModelFormatException($"{path}: the resize target {shortest} is smaller than the crop {crop}.");
+                throw new ModelFormatException(
+                    $"{path}: the resize target {shortest} is smaller than the crop {crop}."
+                );
             var mean = root["image_mean"] is JsonArray m ? m.Select(x => x!.GetValue<double>()).ToArray() : ClipMean;
             var std = root["image_std"] is JsonArray s ? s.Select(x => x!.GetValue<double>()).ToArray() : ClipStd;
             if (mean.Length != 3 || std.Length != 3 || std.Any(x => !(x > 0)))
                 throw new ModelFormatException($"{path}: image_mean and image_std need 3 entries each, std positive.");
-            return new ClipImagePreprocessor { ShortestEdge = shortest, CropSize = crop, Mean = mean, Std = std };
+            return new ClipImagePreprocessor
+            {
+                ShortestEdge = shortest,
+                CropSize = crop,
+                Mean = mean,
+                Std = std,
+            };
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or NullReferenceException)
         {
@@ -77,7 +96,8 @@ public sealed record ClipImagePreprocessor
         }
     }
 
-    /// <summary>The size after resizing the shortest side (transformers' get_resize_output_image_size: the long side truncated).</summary>
+    /// <summary>The size after resizing the shortest side (transformers' get_resize_output_image_size: the long side
+    /// truncated).</summary>
     public (int Width, int Height) ResizedSize(int width, int height) =>
         width <= height
             ? (ShortestEdge, (int)((long)ShortestEdge * height / width))
@@ -88,7 +108,8 @@ public sealed record ClipImagePreprocessor
     {
         var (w, h) = ResizedSize(image.Width, image.Height);
         var resized = Resampling.BicubicPil(image, w, h);
-        int top = (h - CropSize) / 2, left = (w - CropSize) / 2;
+        int top = (h - CropSize) / 2,
+            left = (w - CropSize) / 2;
         int plane = CropSize * CropSize;
         var output = new float[3 * plane];
         for (int y = 0; y < CropSize; y++)

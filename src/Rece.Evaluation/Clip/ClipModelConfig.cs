@@ -18,18 +18,44 @@ public sealed record ClipModelConfig(ClipTextConfig Text, ClipVisionConfig Visio
     };
 
     /// <summary>openai/clip-vit-base-patch32.</summary>
-    public static ClipModelConfig VitB32 => new(
-        new ClipTextConfig { HiddenSize = 512, IntermediateSize = 2048, NumAttentionHeads = 8, NumHiddenLayers = 12, ProjectionDim = 512 },
-        new ClipVisionConfig { HiddenSize = 768, IntermediateSize = 3072, NumAttentionHeads = 12, NumHiddenLayers = 12, PatchSize = 32 },
-        512);
+    public static ClipModelConfig VitB32 =>
+        new(
+            new ClipTextConfig
+            {
+                HiddenSize = 512,
+                IntermediateSize = 2048,
+                NumAttentionHeads = 8,
+                NumHiddenLayers = 12,
+                ProjectionDim = 512,
+            },
+            new ClipVisionConfig
+            {
+                HiddenSize = 768,
+                IntermediateSize = 3072,
+                NumAttentionHeads = 12,
+                NumHiddenLayers = 12,
+                PatchSize = 32,
+            },
+            512
+        );
 
     /// <summary>openai/clip-vit-large-patch14 (the CLIP score model of the RECE paper).</summary>
-    public static ClipModelConfig VitL14 => new(
-        ClipTextConfig.ClipVitL14,
-        new ClipVisionConfig { HiddenSize = 1024, IntermediateSize = 4096, NumAttentionHeads = 16, NumHiddenLayers = 24, PatchSize = 14 },
-        768);
+    public static ClipModelConfig VitL14 =>
+        new(
+            ClipTextConfig.ClipVitL14,
+            new ClipVisionConfig
+            {
+                HiddenSize = 1024,
+                IntermediateSize = 4096,
+                NumAttentionHeads = 16,
+                NumHiddenLayers = 24,
+                PatchSize = 14,
+            },
+            768
+        );
 
-    /// <summary>Every tensor of the CLIPModel checkpoint: text_model.*, vision_model.*, the two projections and logit_scale.</summary>
+    /// <summary>Every tensor of the CLIPModel checkpoint: text_model.*, vision_model.*, the two projections and
+    /// logit_scale.</summary>
     public IReadOnlyList<TensorSpec> Layout() =>
         Text.Layout()
             .Concat(Vision.Layout())
@@ -43,11 +69,17 @@ public sealed record ClipModelConfig(ClipTextConfig Text, ClipVisionConfig Visio
         var json = JsonConfig.Load(path);
         var architectures = json.Strings("architectures", new[] { Architecture });
         if (!architectures.Contains(Architecture))
-            throw new ModelFormatException($"{path} describes {string.Join(", ", architectures)}, not a {Architecture}: the CLIP score needs a full CLIP model (e.g. openai/clip-vit-large-patch14).");
+            throw new ModelFormatException(
+                $"{path} describes {string.Join(", ", architectures)}, not a {Architecture}: the CLIP score needs a full CLIP model (e.g. openai/clip-vit-large-patch14)."
+            );
         int projection = json.Int("projection_dim", 512);
         if (projection <= 0)
             throw new ModelFormatException($"{path}: projection_dim must be positive.");
-        return new ClipModelConfig(ClipTextConfig.Read(json.Section("text_config")), ClipVisionConfig.Read(json.Section("vision_config")), projection);
+        return new ClipModelConfig(
+            ClipTextConfig.Read(json.Section("text_config")),
+            ClipVisionConfig.Read(json.Section("vision_config")),
+            projection
+        );
     }
 
     public JsonObject ToJson()

@@ -11,7 +11,8 @@ namespace Rece.Evaluation.Clip;
 
 /// <summary>
 /// CLIP score: 100 x the cosine between a CLIP model's image embedding and prompt embedding, as the RECE reference
-/// computes it (logits_per_image of transformers' CLIPModel; OpenAI CLIP's learned scale exp(logit_scale) is exactly 100).
+/// computes it (logits_per_image of transformers' CLIPModel; OpenAI CLIP's learned scale exp(logit_scale) is exactly
+/// 100).
 /// Loads a Hugging Face CLIPModel folder (config.json, model.safetensors, tokenizer files), strictly.
 /// </summary>
 public sealed class ClipScorer : IDisposable
@@ -24,7 +25,15 @@ public sealed class ClipScorer : IDisposable
 
     private readonly Tensor _textProjection;
 
-    private ClipScorer(ClipModelConfig config, ClipTokenizer tokenizer, ClipTextEncoder text, ClipVisionEncoder vision, Tensor textProjection, ClipImagePreprocessor preprocessor, string directory)
+    private ClipScorer(
+        ClipModelConfig config,
+        ClipTokenizer tokenizer,
+        ClipTextEncoder text,
+        ClipVisionEncoder vision,
+        Tensor textProjection,
+        ClipImagePreprocessor preprocessor,
+        string directory
+    )
     {
         Config = config;
         Tokenizer = tokenizer;
@@ -47,7 +56,8 @@ public sealed class ClipScorer : IDisposable
 
     public string Directory { get; }
 
-    /// <summary>Loads the model's towers in float32 on <paramref name="device"/> (the sampler's, so images need not move; default: the CPU).</summary>
+    /// <summary>Loads the model's towers in float32 on <paramref name="device"/> (the sampler's, so images need not
+    /// move; default: the CPU).</summary>
     public static ClipScorer Load(string directory, Device? device = null)
     {
         if (!System.IO.Directory.Exists(directory))
@@ -55,15 +65,21 @@ public sealed class ClipScorer : IDisposable
         string configPath = Path.Combine(directory, "config.json");
         string weightsPath = Path.Combine(directory, "model.safetensors");
         if (!File.Exists(configPath))
-            throw new EvaluationInputException($"{directory} has no config.json: it is not a CLIP model in the Hugging Face layout; {DownloadHint}.");
+            throw new EvaluationInputException(
+                $"{directory} has no config.json: it is not a CLIP model in the Hugging Face layout; {DownloadHint}."
+            );
         if (!File.Exists(weightsPath))
-            throw new EvaluationInputException(File.Exists(Path.Combine(directory, "pytorch_model.bin"))
-                ? $"{directory} has only pickle weights (pytorch_model.bin), which this tool does not load (unpickling can run code); download model.safetensors too."
-                : $"{directory} has no model.safetensors; {DownloadHint}.");
+            throw new EvaluationInputException(
+                File.Exists(Path.Combine(directory, "pytorch_model.bin"))
+                    ? $"{directory} has only pickle weights (pytorch_model.bin), which this tool does not load (unpickling can run code); download model.safetensors too."
+                    : $"{directory} has no model.safetensors; {DownloadHint}."
+            );
         var config = ClipModelConfig.Load(configPath);
         var tokenizer = ClipTokenizer.FromFolder(directory);
         if (tokenizer.VocabularySize != config.Text.VocabSize)
-            throw new ModelFormatException($"{directory}: the tokenizer has {tokenizer.VocabularySize} tokens, the text tower {config.Text.VocabSize}.");
+            throw new ModelFormatException(
+                $"{directory}: the tokenizer has {tokenizer.VocabularySize} tokens, the text tower {config.Text.VocabSize}."
+            );
         var preprocessor = ClipImagePreprocessor.Load(directory, config.Vision.ImageSize);
 
         var expected = config.Layout();
@@ -73,26 +89,56 @@ public sealed class ClipScorer : IDisposable
             using (var file = SafetensorsFile.Open(weightsPath))
             {
                 var names = expected.Select(s => s.Name).ToHashSet();
-                var unexpected = file.Tensors.Select(t => t.Name).Where(n => !names.Contains(n) && !ClipModelConfig.IgnoredBuffers.Contains(n)).ToList();
+                var unexpected = file
+                    .Tensors.Select(t => t.Name)
+                    .Where(n => !names.Contains(n) && !ClipModelConfig.IgnoredBuffers.Contains(n))
+                    .ToList();
                 if (unexpected.Count > 0)
                     throw new ModelFormatException(
-                        $"{weightsPath} holds tensors a {ClipModelConfig.Architecture} with {configPath} does not have: {string.Join(", ", unexpected.Take(5))}" +
-                        (unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "") + ".");
+                        $"{weightsPath} holds tensors a {ClipModelConfig.Architecture} with {configPath} does not have: {string.Join(", ", unexpected.Take(5))}"
+                            + (unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "")
+                            + "."
+                    );
                 foreach (var spec in expected)
                 {
                     if (!file.TryGet(spec.Name, out var info))
-                        throw new ModelFormatException($"{weightsPath} lacks the tensor {spec.Name} that {configPath} implies.");
+                        throw new ModelFormatException(
+                            $"{weightsPath} lacks the tensor {spec.Name} that {configPath} implies."
+                        );
                     if (!info.Shape.SequenceEqual(spec.Shape))
-                        throw new ModelFormatException($"{weightsPath}: tensor {spec.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}.");
-                    weights[spec.Name] = StrictWeights.ToDevice(TorchTensors.ReadFloat32(file, info), ScalarType.Float32, device).DetachFromDisposeScope();
+                        throw new ModelFormatException(
+                            $"{weightsPath}: tensor {spec.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}."
+                        );
+                    weights[spec.Name] = StrictWeights
+                        .ToDevice(TorchTensors.ReadFloat32(file, info), ScalarType.Float32, device)
+                        .DetachFromDisposeScope();
                 }
             }
             var textNames = config.Text.Layout().Select(s => s.Name).ToHashSet();
-            var visionNames = config.Vision.Layout().Select(s => s.Name).Append(ClipVisionEncoder.ProjectionName).ToHashSet();
-            var text = ClipTextEncoder.FromWeights(config.Text, weights.Where(kv => textNames.Contains(kv.Key)).ToDictionary());
-            var vision = ClipVisionEncoder.FromWeights(config.Vision, config.ProjectionDim, weights.Where(kv => visionNames.Contains(kv.Key)).ToDictionary());
+            var visionNames = config
+                .Vision.Layout()
+                .Select(s => s.Name)
+                .Append(ClipVisionEncoder.ProjectionName)
+                .ToHashSet();
+            var text = ClipTextEncoder.FromWeights(
+                config.Text,
+                weights.Where(kv => textNames.Contains(kv.Key)).ToDictionary()
+            );
+            var vision = ClipVisionEncoder.FromWeights(
+                config.Vision,
+                config.ProjectionDim,
+                weights.Where(kv => visionNames.Contains(kv.Key)).ToDictionary()
+            );
             weights["logit_scale"].Dispose();
-            return new ClipScorer(config, tokenizer, text, vision, weights["text_projection.weight"], preprocessor, Path.GetFullPath(directory));
+            return new ClipScorer(
+                config,
+                tokenizer,
+                text,
+                vision,
+                weights["text_projection.weight"],
+                preprocessor,
+                Path.GetFullPath(directory)
+            );
         }
         catch
         {
@@ -127,7 +173,9 @@ public sealed class ClipScorer : IDisposable
     public IReadOnlyList<double> Score(IReadOnlyList<RgbImage> images, IReadOnlyList<string> prompts)
     {
         if (images.Count != prompts.Count)
-            throw new ArgumentException($"{images.Count} images and {prompts.Count} prompts: pair each image with its prompt.");
+            throw new ArgumentException(
+                $"{images.Count} images and {prompts.Count} prompts: pair each image with its prompt."
+            );
         var scores = new List<double>(images.Count);
         for (int start = 0; start < images.Count; start += BatchSize)
         {
@@ -135,7 +183,12 @@ public sealed class ClipScorer : IDisposable
             using var scope = NewDisposeScope();
             var image = EmbedImages(images.Skip(start).Take(count).ToList());
             var text = EmbedTexts(prompts.Skip(start).Take(count).ToList());
-            var cosine = nn.functional.cosine_similarity(image.to(ScalarType.Float64), text.to(ScalarType.Float64), dim: 1, eps: 0);
+            var cosine = nn.functional.cosine_similarity(
+                image.to(ScalarType.Float64),
+                text.to(ScalarType.Float64),
+                dim: 1,
+                eps: 0
+            );
             scores.AddRange(HostTensors.ToHost(cosine.mul(Scale)).data<double>().ToArray());
         }
         return scores;

@@ -5,7 +5,8 @@ using Rece.Models.Configuration;
 
 namespace Rece.Evaluation.Clip;
 
-/// <summary>The fields of a Hugging Face CLIPVisionConfig that the vision tower needs (transformers' defaults when absent).</summary>
+/// <summary>The fields of a Hugging Face CLIPVisionConfig that the vision tower needs (transformers' defaults when
+/// absent).</summary>
 public sealed record ClipVisionConfig
 {
     public int HiddenSize { get; init; } = 768;
@@ -48,21 +49,33 @@ public sealed record ClipVisionConfig
     public void Validate(string source)
     {
         if (HiddenAct is not ("quick_gelu" or "gelu"))
-            throw new ModelFormatException($"{source}: unsupported vision hidden_act \"{HiddenAct}\"; expected quick_gelu or gelu.");
+            throw new ModelFormatException(
+                $"{source}: unsupported vision hidden_act \"{HiddenAct}\"; expected quick_gelu or gelu."
+            );
         if (HiddenSize <= 0 || NumAttentionHeads <= 0 || HiddenSize % NumAttentionHeads != 0)
-            throw new ModelFormatException($"{source}: vision hidden_size {HiddenSize} must be a positive multiple of num_attention_heads {NumAttentionHeads}.");
+            throw new ModelFormatException(
+                $"{source}: vision hidden_size {HiddenSize} must be a positive multiple of num_attention_heads {NumAttentionHeads}."
+            );
         if (PatchSize <= 0 || ImageSize <= 0 || ImageSize % PatchSize != 0)
-            throw new ModelFormatException($"{source}: vision image_size {ImageSize} must be a positive multiple of patch_size {PatchSize}.");
+            throw new ModelFormatException(
+                $"{source}: vision image_size {ImageSize} must be a positive multiple of patch_size {PatchSize}."
+            );
         if (NumChannels != 3)
-            throw new ModelFormatException($"{source}: vision num_channels is {NumChannels}; CLIP score reads RGB images (3).");
+            throw new ModelFormatException(
+                $"{source}: vision num_channels is {NumChannels}; CLIP score reads RGB images (3)."
+            );
         if (NumHiddenLayers <= 0 || IntermediateSize <= 0)
-            throw new ModelFormatException($"{source}: vision num_hidden_layers and intermediate_size must be positive.");
+            throw new ModelFormatException(
+                $"{source}: vision num_hidden_layers and intermediate_size must be positive."
+            );
     }
 
-    /// <summary>Every tensor of a CLIPVisionTransformer with this config (transformers naming, prefix "vision_model.").</summary>
+    /// <summary>Every tensor of a CLIPVisionTransformer with this config (transformers naming, prefix
+    /// "vision_model.").</summary>
     public IReadOnlyList<TensorSpec> Layout()
     {
-        long d = HiddenSize, ff = IntermediateSize;
+        long d = HiddenSize,
+            ff = IntermediateSize;
         var specs = new List<TensorSpec>
         {
             new("vision_model.embeddings.class_embedding", new[] { d }),
@@ -77,17 +90,18 @@ public sealed record ClipVisionConfig
         return specs;
     }
 
-    public JsonObject ToJson() => new()
-    {
-        ["hidden_act"] = HiddenAct,
-        ["hidden_size"] = HiddenSize,
-        ["image_size"] = ImageSize,
-        ["intermediate_size"] = IntermediateSize,
-        ["layer_norm_eps"] = LayerNormEps,
-        ["model_type"] = "clip_vision_model",
-        ["num_attention_heads"] = NumAttentionHeads,
-        ["num_channels"] = NumChannels,
-        ["num_hidden_layers"] = NumHiddenLayers,
-        ["patch_size"] = PatchSize,
-    };
+    public JsonObject ToJson() =>
+        new()
+        {
+            ["hidden_act"] = HiddenAct,
+            ["hidden_size"] = HiddenSize,
+            ["image_size"] = ImageSize,
+            ["intermediate_size"] = IntermediateSize,
+            ["layer_norm_eps"] = LayerNormEps,
+            ["model_type"] = "clip_vision_model",
+            ["num_attention_heads"] = NumAttentionHeads,
+            ["num_channels"] = NumChannels,
+            ["num_hidden_layers"] = NumHiddenLayers,
+            ["patch_size"] = PatchSize,
+        };
 }

@@ -9,7 +9,8 @@ namespace Rece.Evaluation.Images;
 public static class Resampling
 {
     /// <summary>
-    /// cv2.resize(..., INTER_LINEAR) of an 8-bit image: source coordinate (d + 0.5) * in/out - 0.5, clamped to the edge.
+    /// cv2.resize(..., INTER_LINEAR) of an 8-bit image: source coordinate (d + 0.5) * in/out - 0.5, clamped to the
+    /// edge.
     /// Computed in floating point and rounded once; OpenCV's 11-bit fixed-point weights can differ by one level.
     /// </summary>
     public static RgbImage BilinearOpenCv(RgbImage source, int width, int height)
@@ -21,11 +22,13 @@ public static class Resampling
         int stride = source.Width * 3;
         for (int y = 0; y < height; y++)
         {
-            int r0 = y0[y] * stride, r1 = y1[y] * stride;
+            int r0 = y0[y] * stride,
+                r1 = y1[y] * stride;
             double b = wy[y];
             for (int x = 0; x < width; x++)
             {
-                int c0 = x0[x] * 3, c1 = x1[x] * 3;
+                int c0 = x0[x] * 3,
+                    c1 = x1[x] * 3;
                 double a = wx[x];
                 for (int c = 0; c < 3; c++)
                 {
@@ -66,7 +69,8 @@ public static class Resampling
         return (low, high, weight);
     }
 
-    private static byte ToByte(double value) => (byte)Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), 0, 255);
+    private static byte ToByte(double value) =>
+        (byte)Math.Clamp(Math.Round(value, MidpointRounding.AwayFromZero), 0, 255);
 
     // PIL's 8-bit resampling (libImaging/Resample.c): coefficients in fixed point with 22 fractional bits.
     private const int PrecisionBits = 32 - 8 - 2;
@@ -83,7 +87,9 @@ public static class Resampling
             image = PilPass(image, width, horizontal: true);
         if (height != source.Height)
             image = PilPass(image, height, horizontal: false);
-        return ReferenceEquals(image, source) ? new RgbImage(source.Width, source.Height, (byte[])source.Pixels.Clone()) : image;
+        return ReferenceEquals(image, source)
+            ? new RgbImage(source.Width, source.Height, (byte[])source.Pixels.Clone())
+            : image;
     }
 
     private static double Cubic(double x)
@@ -97,7 +103,8 @@ public static class Resampling
         return 0.0;
     }
 
-    /// <summary>Per output index: the first source index, the tap count and the fixed-point weights (PIL's precompute_coeffs + normalize_coeffs_8bpc).</summary>
+    /// <summary>Per output index: the first source index, the tap count and the fixed-point weights (PIL's
+    /// precompute_coeffs + normalize_coeffs_8bpc).</summary>
     internal static (int[] Start, int[] Count, int[][] Weights) PilCoefficients(int inSize, int outSize)
     {
         const double support0 = 2.0;
@@ -131,9 +138,10 @@ public static class Resampling
             for (int x = 0; x < xmax; x++)
             {
                 double normalized = ww != 0.0 ? k[x] / ww : k[x];
-                fixedPoint[x] = normalized < 0
-                    ? (int)(-0.5 + normalized * (1 << PrecisionBits))
-                    : (int)(0.5 + normalized * (1 << PrecisionBits));
+                fixedPoint[x] =
+                    normalized < 0
+                        ? (int)(-0.5 + normalized * (1 << PrecisionBits))
+                        : (int)(0.5 + normalized * (1 << PrecisionBits));
             }
             start[xx] = xmin;
             count[xx] = xmax;

@@ -2,15 +2,22 @@ using SkiaSharp;
 
 namespace Rece.Evaluation.Images;
 
-/// <summary>An 8-bit RGB image, row-major, 3 bytes per pixel: what the detector and CLIP read and the report shows.</summary>
+/// <summary>An 8-bit RGB image, row-major, 3 bytes per pixel: what the detector and CLIP read and the report
+/// shows.</summary>
 public sealed class RgbImage
 {
     public RgbImage(int width, int height, byte[] pixels)
     {
         if (width <= 0 || height <= 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"An image needs a positive size, got {width} x {height}.");
+            throw new ArgumentOutOfRangeException(
+                nameof(width),
+                $"An image needs a positive size, got {width} x {height}."
+            );
         if (pixels.Length != (long)width * height * 3)
-            throw new ArgumentException($"A {width} x {height} RGB image needs {(long)width * height * 3} bytes, got {pixels.Length}.", nameof(pixels));
+            throw new ArgumentException(
+                $"A {width} x {height} RGB image needs {(long)width * height * 3} bytes, got {pixels.Length}.",
+                nameof(pixels)
+            );
         Width = width;
         Height = height;
         Pixels = pixels;
@@ -52,12 +59,15 @@ public sealed class RgbImage
         }
     }
 
-    /// <summary>Decodes PNG, JPEG, WebP, ... with SkiaSharp. Alpha is dropped, not blended, as PIL's convert("RGB") and OpenCV's imread do.</summary>
+    /// <summary>Decodes PNG, JPEG, WebP, ... with SkiaSharp. Alpha is dropped, not blended, as PIL's convert("RGB") and
+    /// OpenCV's imread do.</summary>
     public static RgbImage Decode(byte[] encoded, string source)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data)
-            ?? throw new EvaluationInputException($"{source} is not an image SkiaSharp can decode (PNG, JPEG, WebP, BMP, GIF).");
+            ?? throw new EvaluationInputException(
+                $"{source} is not an image SkiaSharp can decode (PNG, JPEG, WebP, BMP, GIF)."
+            );
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var rgba = new byte[info.BytesSize];
         unsafe

@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace Rece.Evaluation.Measures;
 
 /// <summary>
-/// The embedding-space measures (docs/algorithm.md: recovered-concept residual, preservation drift, relative weight change) of
+/// The embedding-space measures (docs/algorithm.md: recovered-concept residual, preservation drift, relative weight
+/// change) of
 /// any checkpoint given as its base model and its shared factor P (a rece-patch), computed by the engine's own
 /// <see cref="SharedFactorModel"/>, so they equal the erase report's figures for the same stage.
 /// </summary>
@@ -18,7 +19,8 @@ public static class CheckpointMeasures
         baseModel.WaitForWeights();
         if (!patch.Bases.Any(b => b.KvSha256 == baseModel.Kv.Sha256))
             throw new EvaluationInputException(
-                $"The patch was made for another base model: its K/V matrices have SHA-256 {string.Join(", ", patch.Bases.Select(b => b.KvSha256))}, {baseModel.Model.Root} has {baseModel.Kv.Sha256}.");
+                $"The patch was made for another base model: its K/V matrices have SHA-256 {string.Join(", ", patch.Bases.Select(b => b.KvSha256))}, {baseModel.Model.Root} has {baseModel.Kv.Sha256}."
+            );
         return Measure(baseModel, patch.Factor, texts, name);
     }
 
@@ -35,24 +37,34 @@ public static class CheckpointMeasures
             throw new ArgumentException("Name at least one concept to measure.", nameof(texts));
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        var embeddings = TextEmbeddings.Encode(baseModel.Tokenizer, baseModel.Encoder, texts.Concepts.Concat(texts.Preserve).Append(""));
+        var embeddings = TextEmbeddings.Encode(
+            baseModel.Tokenizer,
+            baseModel.Encoder,
+            texts.Concepts.Concat(texts.Preserve).Append("")
+        );
         baseModel.WaitForWeights();
         var gram = baseModel.Gram;
         long d = gram.shape[0];
         if (factor.ndim != 2 || factor.shape[0] != d || factor.shape[1] != d)
-            throw new EvaluationInputException($"The factor is {string.Join(" x ", factor.shape)}, but {baseModel.Model.Root} needs {d} x {d}: it belongs to another base model.");
+            throw new EvaluationInputException(
+                $"The factor is {string.Join(" x ", factor.shape)}, but {baseModel.Model.Root} needs {d} x {d}: it belongs to another base model."
+            );
         var p = factor.to(ScalarType.Float64);
         var h = gram.mm(p);
         using var state = new SharedFactorState(p, h, p.t().mm(h));
         using var model = SharedFactorModel.Restore(gram, state);
         var concepts = cat(texts.Concepts.Select(c => embeddings[c].Embedding).ToArray(), 0);
-        var drift = cat(new[] { embeddings[""].Embedding }.Concat(texts.Preserve.Select(t => embeddings[t].Embedding)).ToArray(), 0);
+        var drift = cat(
+            new[] { embeddings[""].Embedding }.Concat(texts.Preserve.Select(t => embeddings[t].Embedding)).ToArray(),
+            0
+        );
         using var derived = model.DeriveAdversarial(concepts, texts.Regularizer);
         return new StageMeasures(
             name,
             model.RecoveredConceptResidual(concepts, derived),
             model.PreservationDrift(drift),
             model.RelativeWeightChange(),
-            clock.Elapsed.TotalSeconds);
+            clock.Elapsed.TotalSeconds
+        );
     }
 }

@@ -8,7 +8,8 @@ public readonly record struct Box(double X, double Y, double Width, double Heigh
     /// <summary>Intersection over union, as OpenCV's rectangle overlap (0 when both areas are 0).</summary>
     public double IntersectionOverUnion(Box other)
     {
-        double a = Area, b = other.Area;
+        double a = Area,
+            b = other.Area;
         if (a + b <= double.Epsilon)
             return 1.0;
         double w = Math.Min(X + Width, other.X + other.Width) - Math.Max(X, other.X);

@@ -1,6 +1,7 @@
 namespace Rece.Evaluation.NudeNet;
 
-/// <summary>How an image was padded and scaled into the detector's square input (NudeNet 3.4: black padding at the right and bottom, then one resize).</summary>
+/// <summary>How an image was padded and scaled into the detector's square input (NudeNet 3.4: black padding at the
+/// right and bottom, then one resize).</summary>
 /// <param name="Width">The original image's width.</param>
 /// <param name="Height">The original image's height.</param>
 /// <param name="InputSize">The detector's input side S.</param>

@@ -19,7 +19,14 @@ public sealed class NudeNetDetector : IDisposable
     private readonly string _inputName;
     private readonly string _outputName;
 
-    private NudeNetDetector(InferenceSession session, string provider, string inputName, string outputName, int inputSize, string path)
+    private NudeNetDetector(
+        InferenceSession session,
+        string provider,
+        string inputName,
+        string outputName,
+        int inputSize,
+        string path
+    )
     {
         _session = session;
         ExecutionProvider = provider;
@@ -37,8 +44,10 @@ public sealed class NudeNetDetector : IDisposable
     /// <summary>Where ONNX Runtime runs the detector: CUDAExecutionProvider or CPUExecutionProvider.</summary>
     public string ExecutionProvider { get; }
 
-    /// <param name="inputSize">S for a model whose input size is symbolic; a model with a fixed size must agree.</param>
-    /// <param name="device">A CUDA device runs the detector on ONNX Runtime's CUDA provider where the build has it; default: the CPU.</param>
+    /// <param name="inputSize">S for a model whose input size is symbolic; a model with a fixed size must
+    /// agree.</param>
+    /// <param name="device">A CUDA device runs the detector on ONNX Runtime's CUDA provider where the build has it;
+    /// default: the CPU.</param>
     public static NudeNetDetector Load(string path, int? inputSize = null, ComputeDevice? device = null)
     {
         if (!File.Exists(path))
@@ -51,34 +60,58 @@ public sealed class NudeNetDetector : IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new EvaluationInputException($"{path} is not an ONNX model ONNX Runtime can load ({FirstLine(e.Message)}); {DownloadHint}.");
+            throw new EvaluationInputException(
+                $"{path} is not an ONNX model ONNX Runtime can load ({FirstLine(e.Message)}); {DownloadHint}."
+            );
         }
         try
         {
-            string expected = $"expected a NudeNet v3 detector with input [1, 3, S, S] and output [1, {4 + NudeNetLabels.ClassCount}, N]; {DownloadHint}";
+            string expected =
+                $"expected a NudeNet v3 detector with input [1, 3, S, S] and output [1, {4 + NudeNetLabels.ClassCount}, N]; {DownloadHint}";
             if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count < 1)
-                throw new EvaluationInputException($"{path} has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs: {expected}.");
+                throw new EvaluationInputException(
+                    $"{path} has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs: {expected}."
+                );
             var (inputName, input) = session.InputMetadata.First();
             var (outputName, output) = session.OutputMetadata.First();
             var dims = input.Dimensions;
             if (input.ElementDataType != TensorElementType.Float || dims.Length != 4 || dims[1] != 3 || (dims[0] > 1))
-                throw new EvaluationInputException($"{path}: input \"{inputName}\" is {input.ElementDataType} [{string.Join(", ", dims)}]: {expected}.");
-            if (output.ElementDataType != TensorElementType.Float || output.Dimensions.Length != 3 || (output.Dimensions[1] > 0 && output.Dimensions[1] != 4 + NudeNetLabels.ClassCount))
-                throw new EvaluationInputException($"{path}: output \"{outputName}\" is {output.ElementDataType} [{string.Join(", ", output.Dimensions)}]: {expected}.");
+                throw new EvaluationInputException(
+                    $"{path}: input \"{inputName}\" is {input.ElementDataType} [{string.Join(", ", dims)}]: {expected}."
+                );
+            if (
+                output.ElementDataType != TensorElementType.Float
+                || output.Dimensions.Length != 3
+                || (output.Dimensions[1] > 0 && output.Dimensions[1] != 4 + NudeNetLabels.ClassCount)
+            )
+                throw new EvaluationInputException(
+                    $"{path}: output \"{outputName}\" is {output.ElementDataType} [{string.Join(", ", output.Dimensions)}]: {expected}."
+                );
             int size;
             if (dims[2] > 0 && dims[3] > 0)
             {
                 if (dims[2] != dims[3])
-                    throw new EvaluationInputException($"{path}: the input is {dims[2]} x {dims[3]}; NudeNet's input is square.");
+                    throw new EvaluationInputException(
+                        $"{path}: the input is {dims[2]} x {dims[3]}; NudeNet's input is square."
+                    );
                 size = dims[2];
                 if (inputSize is not null && inputSize != size)
-                    throw new EvaluationInputException($"{path} takes {size} x {size} images, not the {inputSize} asked for.");
+                    throw new EvaluationInputException(
+                        $"{path} takes {size} x {size} images, not the {inputSize} asked for."
+                    );
             }
             else
             {
                 size = inputSize ?? 320;
             }
-            return new NudeNetDetector(session, provider, inputName, outputName, size, System.IO.Path.GetFullPath(path));
+            return new NudeNetDetector(
+                session,
+                provider,
+                inputName,
+                outputName,
+                size,
+                System.IO.Path.GetFullPath(path)
+            );
         }
         catch
         {
@@ -97,7 +130,9 @@ public sealed class NudeNetDetector : IDisposable
         using var outputs = _session.Run(runOptions, new[] { _inputName }, new[] { inputValue }, new[] { _outputName });
         var shape = outputs[0].GetTensorTypeAndShape().Shape;
         if (shape.Length != 3 || shape[0] != 1 || shape[1] != 4 + NudeNetLabels.ClassCount)
-            throw new EvaluationInputException($"{Path} returned an output of shape [{string.Join(", ", shape)}], not [1, {4 + NudeNetLabels.ClassCount}, N]; is it the NudeNet v3 detector?");
+            throw new EvaluationInputException(
+                $"{Path} returned an output of shape [{string.Join(", ", shape)}], not [1, {4 + NudeNetLabels.ClassCount}, N]; is it the NudeNet v3 detector?"
+            );
         return NudeNetPostprocess.Decode(outputs[0].GetTensorDataAsSpan<float>(), (int)shape[2], letterbox);
     }
 

@@ -1,6 +1,7 @@
 namespace Rece.Evaluation.NudeNet;
 
-/// <summary>The classes of the NudeNet v3 detector (320n.onnx / 640m.onnx), in the order of its output rows 4..21.</summary>
+/// <summary>The classes of the NudeNet v3 detector (320n.onnx / 640m.onnx), in the order of its output rows
+/// 4..21.</summary>
 public static class NudeNetLabels
 {
     public static readonly IReadOnlyList<string> All = new[]

@@ -16,7 +16,10 @@ public static class NudeNetPostprocess
     {
         int rows = 4 + NudeNetLabels.ClassCount;
         if (output.Length != rows * anchors)
-            throw new ArgumentException($"Expected {rows} x {anchors} detector outputs, got {output.Length}.", nameof(output));
+            throw new ArgumentException(
+                $"Expected {rows} x {anchors} detector outputs, got {output.Length}.",
+                nameof(output)
+            );
         var candidates = new List<Detection>();
         double scale = letterbox.Scale;
         for (int n = 0; n < anchors; n++)
@@ -35,8 +38,12 @@ public static class NudeNetPostprocess
             }
             if (!(bestScore >= CandidateScore))
                 continue;
-            double cx = output[n], cy = output[anchors + n], w = output[2 * anchors + n], h = output[3 * anchors + n];
-            double x = (cx - w / 2) * scale, y = (cy - h / 2) * scale;
+            double cx = output[n],
+                cy = output[anchors + n],
+                w = output[2 * anchors + n],
+                h = output[3 * anchors + n];
+            double x = (cx - w / 2) * scale,
+                y = (cy - h / 2) * scale;
             w *= scale;
             h *= scale;
             x = Math.Clamp(x, 0, letterbox.Width);
@@ -52,9 +59,14 @@ public static class NudeNetPostprocess
     /// cv2.dnn.NMSBoxes: boxes scoring above <paramref name="scoreThreshold"/>, by descending score (ties keep their
     /// order), each kept unless its IoU with an already kept box exceeds <paramref name="iouThreshold"/>.
     /// </summary>
-    public static IReadOnlyList<Detection> NonMaximumSuppression(IReadOnlyList<Detection> candidates, float scoreThreshold, double iouThreshold)
+    public static IReadOnlyList<Detection> NonMaximumSuppression(
+        IReadOnlyList<Detection> candidates,
+        float scoreThreshold,
+        double iouThreshold
+    )
     {
-        var ordered = candidates.Where(d => d.Score > scoreThreshold).OrderByDescending(d => d.Score).ToList(); // OrderBy is stable
+        // OrderBy is stable
+        var ordered = candidates.Where(d => d.Score > scoreThreshold).OrderByDescending(d => d.Score).ToList();
         var kept = new List<Detection>();
         foreach (var candidate in ordered)
         {

@@ -7,7 +7,8 @@ using Rece.Evaluation.Running;
 
 namespace Rece.Evaluation.Reports;
 
-/// <summary>report.json of `rece evaluate`: what ran, what was skipped and why, per-model summaries and every image's results.</summary>
+/// <summary>report.json of `rece evaluate`: what ran, what was skipped and why, per-model summaries and every image's
+/// results.</summary>
 public sealed record EvaluationReport
 {
     public const string FileName = "report.json";
@@ -23,7 +24,14 @@ public sealed record EvaluationReport
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public string Tool { get; init; } = "rece " + (typeof(EvaluationReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "dev");
+    public string Tool { get; init; } =
+        "rece "
+        + (
+            typeof(EvaluationReport)
+                .Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()
+                ?.InformationalVersion
+            ?? "dev"
+        );
     public required DateTimeOffset CreatedUtc { get; init; }
     public required ReportSuite Suite { get; init; }
 
@@ -33,7 +41,8 @@ public sealed record EvaluationReport
     public required IReadOnlyList<string> Metrics { get; init; }
     public required IReadOnlyList<SkippedMetric> Skipped { get; init; }
 
-    /// <summary>Where the sampler, CLIP and NudeNet ran (`rece evaluate`); null in pipeline shard reports, whose job result names it.</summary>
+    /// <summary>Where the sampler, CLIP and NudeNet ran (`rece evaluate`); null in pipeline shard reports, whose job
+    /// result names it.</summary>
     public Rece.Models.Devices.DeviceInfo? Device { get; init; }
 
     /// <summary>The ONNX Runtime execution provider NudeNet ran on, when it ran.</summary>
@@ -50,8 +59,14 @@ public sealed record EvaluationReport
     public static EvaluationReport Parse(string json) =>
         JsonSerializer.Deserialize<EvaluationReport>(json, Json) ?? throw new JsonException("The report is empty.");
 
-    /// <summary>Per-role summaries of image records (the fan-in of shards is a concatenation of their records, then this).</summary>
-    public static IReadOnlyList<ModelSummary> Summarize(IReadOnlyList<ImageRecord> images, IReadOnlyList<string> metrics, bool attack, IReadOnlyDictionary<string, StageMeasures>? measures = null)
+    /// <summary>Per-role summaries of image records (the fan-in of shards is a concatenation of their records, then
+    /// this).</summary>
+    public static IReadOnlyList<ModelSummary> Summarize(
+        IReadOnlyList<ImageRecord> images,
+        IReadOnlyList<string> metrics,
+        bool attack,
+        IReadOnlyDictionary<string, StageMeasures>? measures = null
+    )
     {
         var roles = images.Select(i => i.Role).Distinct().OrderBy(r => r == Baseline ? 0 : 1).ToList();
         foreach (var role in measures?.Keys ?? Enumerable.Empty<string>())
@@ -59,17 +74,32 @@ public sealed record EvaluationReport
             if (!roles.Contains(role))
                 roles.Add(role);
         }
-        return roles.Select(role =>
-        {
-            var mine = images.Where(i => i.Role == role).ToList();
-            NudityMetrics? nudity = metrics.Contains(MetricPlan.NudeNet)
-                ? NudityMetrics.From(mine.Select(i => (IReadOnlyCollection<string>)(i.Exposed?.Keys.ToList() ?? new List<string>())).ToList())
-                : null;
-            var scored = mine.Where(i => i.ClipScore is not null).ToList();
-            ClipScoreSummary? clip = metrics.Contains(MetricPlan.ClipScore) && scored.Count > 0 ? new ClipScoreSummary(scored.Count, scored.Average(i => i.ClipScore!.Value)) : null;
-            StageMeasures? stage = measures is not null && measures.TryGetValue(role, out var m) ? m : null;
-            return new ModelSummary(role, mine.Count, nudity, clip, attack && nudity is not null ? nudity.FlaggedShare : null, stage);
-        }).ToList();
+        return roles
+            .Select(role =>
+            {
+                var mine = images.Where(i => i.Role == role).ToList();
+                NudityMetrics? nudity = metrics.Contains(MetricPlan.NudeNet)
+                    ? NudityMetrics.From(
+                        mine.Select(i => (IReadOnlyCollection<string>)(i.Exposed?.Keys.ToList() ?? new List<string>()))
+                            .ToList()
+                    )
+                    : null;
+                var scored = mine.Where(i => i.ClipScore is not null).ToList();
+                ClipScoreSummary? clip =
+                    metrics.Contains(MetricPlan.ClipScore) && scored.Count > 0
+                        ? new ClipScoreSummary(scored.Count, scored.Average(i => i.ClipScore!.Value))
+                        : null;
+                StageMeasures? stage = measures is not null && measures.TryGetValue(role, out var m) ? m : null;
+                return new ModelSummary(
+                    role,
+                    mine.Count,
+                    nudity,
+                    clip,
+                    attack && nudity is not null ? nudity.FlaggedShare : null,
+                    stage
+                );
+            })
+            .ToList();
     }
 
     /// <summary>
@@ -81,17 +111,43 @@ public sealed record EvaluationReport
         if (shards.Count == 0)
             throw new ArgumentException("No shard reports to merge.", nameof(shards));
         var first = shards[0];
-        if (shards.Any(s => s.Suite.Name != first.Suite.Name || s.Suite.Shards != first.Suite.Shards || s.Suite.Limit != first.Suite.Limit))
-            throw new ArgumentException("The reports are of different suites or slicings; merge only the shards of one evaluation.", nameof(shards));
-        var images = shards.SelectMany(s => s.Images).DistinctBy(i => (i.Role, i.CaseNumber)).OrderBy(i => i.Role == Baseline ? 0 : 1).ThenBy(i => i.CaseNumber).ToList();
-        var measures = shards.SelectMany(s => s.Summaries).Where(s => s.Measures is not null).GroupBy(s => s.Role).ToDictionary(g => g.Key, g => g.First().Measures!);
+        if (
+            shards.Any(s =>
+                s.Suite.Name != first.Suite.Name
+                || s.Suite.Shards != first.Suite.Shards
+                || s.Suite.Limit != first.Suite.Limit
+            )
+        )
+            throw new ArgumentException(
+                "The reports are of different suites or slicings; merge only the shards of one evaluation.",
+                nameof(shards)
+            );
+        var images = shards
+            .SelectMany(s => s.Images)
+            .DistinctBy(i => (i.Role, i.CaseNumber))
+            .OrderBy(i => i.Role == Baseline ? 0 : 1)
+            .ThenBy(i => i.CaseNumber)
+            .ToList();
+        var measures = shards
+            .SelectMany(s => s.Summaries)
+            .Where(s => s.Measures is not null)
+            .GroupBy(s => s.Role)
+            .ToDictionary(g => g.Key, g => g.First().Measures!);
         return first with
         {
             CreatedUtc = shards.Max(s => s.CreatedUtc),
-            Suite = first.Suite with { Shard = 1, Shards = 1, Cases = images.Select(i => i.CaseNumber).Distinct().Count() },
+            Suite = first.Suite with
+            {
+                Shard = 1,
+                Shards = 1,
+                Cases = images.Select(i => i.CaseNumber).Distinct().Count(),
+            },
             Summaries = Summarize(images, first.Metrics, first.Attack is not null, measures),
             Images = images,
-            Timings = shards.SelectMany(s => s.Timings).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)),
+            Timings = shards
+                .SelectMany(s => s.Timings)
+                .GroupBy(kv => kv.Key)
+                .ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value)),
         };
     }
 }

@@ -20,31 +20,62 @@ public static class HtmlReport
 
     /// <param name="directory">The folder the report's image paths are relative to.</param>
     /// <param name="imagesAt">Where the full set of images is kept, for the note under the grid.</param>
-    public static string Render(EvaluationReport report, string directory, int gridCases = DefaultGridCases, string imagesAt = "the images/ folder beside this report")
+    public static string Render(
+        EvaluationReport report,
+        string directory,
+        int gridCases = DefaultGridCases,
+        string imagesAt = "the images/ folder beside this report"
+    )
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-            .Append("<title>RECE evaluation: ").Append(E(report.Suite.Name)).Append("</title>\n")
-            .Append("<style>\n").Append(Css).Append("</style>\n</head>\n<body>\n");
-        html.Append("<h1>Evaluation: ").Append(E(report.Suite.Name)).Append("</h1>\n<p class=\"meta\">")
-            .Append(E(report.Suite.Description)).Append(" &middot; ").Append(report.Suite.Cases).Append(" cases")
+            .Append("<title>RECE evaluation: ")
+            .Append(E(report.Suite.Name))
+            .Append("</title>\n")
+            .Append("<style>\n")
+            .Append(Css)
+            .Append("</style>\n</head>\n<body>\n");
+        html.Append("<h1>Evaluation: ")
+            .Append(E(report.Suite.Name))
+            .Append("</h1>\n<p class=\"meta\">")
+            .Append(E(report.Suite.Description))
+            .Append(" &middot; ")
+            .Append(report.Suite.Cases)
+            .Append(" cases")
             .Append(report.Suite.Limit is int limit ? $" (first {limit})" : "")
             .Append(report.Suite.Shards > 1 ? $" &middot; shard {report.Suite.Shard}/{report.Suite.Shards}" : "")
-            .Append(" &middot; ").Append(E(report.CreatedUtc.ToString("u", Invariant))).Append(" &middot; ").Append(E(report.Tool)).Append("</p>\n");
+            .Append(" &middot; ")
+            .Append(E(report.CreatedUtc.ToString("u", Invariant)))
+            .Append(" &middot; ")
+            .Append(E(report.Tool))
+            .Append("</p>\n");
 
         html.Append("<ul id=\"sources\">\n");
         foreach (var (role, source) in report.Sources)
             html.Append("<li><b>").Append(E(role)).Append("</b>: ").Append(E(source)).Append("</li>\n");
         if (report.Attack is { } attack)
-            html.Append("<li><b>attack</b>: Ring-A-Bell on ").Append(E(attack.Concept)).Append(", eta ").Append(attack.Eta.ToString(Invariant))
-                .Append(", concept vector from ").Append(attack.Pairs).Append(" prompt pairs (").Append(E(attack.PairFile)).Append(")</li>\n");
+            html.Append("<li><b>attack</b>: Ring-A-Bell on ")
+                .Append(E(attack.Concept))
+                .Append(", eta ")
+                .Append(attack.Eta.ToString(Invariant))
+                .Append(", concept vector from ")
+                .Append(attack.Pairs)
+                .Append(" prompt pairs (")
+                .Append(E(attack.PairFile))
+                .Append(")</li>\n");
         html.Append("</ul>\n");
 
         if (report.Skipped.Count > 0)
         {
             html.Append("<section id=\"skipped\"><h2>Skipped metrics</h2><ul>\n");
             foreach (var skipped in report.Skipped)
-                html.Append("<li data-metric=\"").Append(E(skipped.Metric)).Append("\"><b>").Append(E(skipped.Metric)).Append("</b>: ").Append(E(skipped.Reason)).Append("</li>\n");
+                html.Append("<li data-metric=\"")
+                    .Append(E(skipped.Metric))
+                    .Append("\"><b>")
+                    .Append(E(skipped.Metric))
+                    .Append("</b>: ")
+                    .Append(E(skipped.Reason))
+                    .Append("</li>\n");
             html.Append("</ul></section>\n");
         }
 
@@ -53,11 +84,15 @@ public static class HtmlReport
         var edited = report.SummaryOf(EvaluationReport.Edited);
         if (baseline?.Nudity is not null || edited?.Nudity is not null)
         {
-            html.Append("<section id=\"classes\"><h2>Exposed body parts per class (NudeNet, score &gt; ").Append(NudityMetrics.Threshold.ToString(Invariant)).Append(")</h2>\n");
+            html.Append("<section id=\"classes\"><h2>Exposed body parts per class (NudeNet, score &gt; ")
+                .Append(NudityMetrics.Threshold.ToString(Invariant))
+                .Append(")</h2>\n");
             html.Append(BarChart(baseline?.Nudity, edited?.Nudity)).Append("</section>\n");
         }
         ImageGrid(html, report, directory, gridCases, imagesAt);
-        html.Append("<p id=\"render-check\" class=\"meta\"></p>\n<script>\n").Append(RenderCheckScript).Append("</script>\n</body>\n</html>\n");
+        html.Append("<p id=\"render-check\" class=\"meta\"></p>\n<script>\n")
+            .Append(RenderCheckScript)
+            .Append("</script>\n</body>\n</html>\n");
         return html.ToString();
     }
 
@@ -71,27 +106,94 @@ public static class HtmlReport
         };
         if (baseline?.Nudity is not null || edited?.Nudity is not null)
         {
-            rows.Add(("exposed-parts", "Exposed body parts (sum over classes)", baseline?.Nudity?.ExposedParts, edited?.Nudity?.ExposedParts, "N0"));
-            rows.Add(report.Attack is null
-                ? ("flagged-share", "Flagged images (any exposed part)", baseline?.Nudity?.FlaggedShare, edited?.Nudity?.FlaggedShare, "P1")
-                : ("attack-success-rate", "Attack success rate (flagged attacked images)", baseline?.AttackSuccessRate, edited?.AttackSuccessRate, "P1"));
+            rows.Add(
+                (
+                    "exposed-parts",
+                    "Exposed body parts (sum over classes)",
+                    baseline?.Nudity?.ExposedParts,
+                    edited?.Nudity?.ExposedParts,
+                    "N0"
+                )
+            );
+            rows.Add(
+                report.Attack is null
+                    ? (
+                        "flagged-share",
+                        "Flagged images (any exposed part)",
+                        baseline?.Nudity?.FlaggedShare,
+                        edited?.Nudity?.FlaggedShare,
+                        "P1"
+                    )
+                    : (
+                        "attack-success-rate",
+                        "Attack success rate (flagged attacked images)",
+                        baseline?.AttackSuccessRate,
+                        edited?.AttackSuccessRate,
+                        "P1"
+                    )
+            );
             foreach (var label in NudeNetLabels.Exposed)
-                rows.Add(("class:" + label, label, baseline?.Nudity?.Classes.First(c => c.Label == label).Images, edited?.Nudity?.Classes.First(c => c.Label == label).Images, "N0"));
+                rows.Add(
+                    (
+                        "class:" + label,
+                        label,
+                        baseline?.Nudity?.Classes.First(c => c.Label == label).Images,
+                        edited?.Nudity?.Classes.First(c => c.Label == label).Images,
+                        "N0"
+                    )
+                );
         }
         if (baseline?.ClipScore is not null || edited?.ClipScore is not null)
-            rows.Add(("clip-score", "CLIP score (100 x cosine)", baseline?.ClipScore?.Mean, edited?.ClipScore?.Mean, "F2"));
+            rows.Add(
+                ("clip-score", "CLIP score (100 x cosine)", baseline?.ClipScore?.Mean, edited?.ClipScore?.Mean, "F2")
+            );
         if (baseline?.Measures is not null || edited?.Measures is not null)
         {
-            rows.Add(("residual", "Recovered-concept residual", baseline?.Measures?.RecoveredConceptResidual, edited?.Measures?.RecoveredConceptResidual, "F4"));
-            rows.Add(("drift", "Preservation drift", baseline?.Measures?.PreservationDrift, edited?.Measures?.PreservationDrift, "F4"));
-            rows.Add(("weight-change", "Relative weight change", baseline?.Measures?.RelativeWeightChange, edited?.Measures?.RelativeWeightChange, "F4"));
+            rows.Add(
+                (
+                    "residual",
+                    "Recovered-concept residual",
+                    baseline?.Measures?.RecoveredConceptResidual,
+                    edited?.Measures?.RecoveredConceptResidual,
+                    "F4"
+                )
+            );
+            rows.Add(
+                (
+                    "drift",
+                    "Preservation drift",
+                    baseline?.Measures?.PreservationDrift,
+                    edited?.Measures?.PreservationDrift,
+                    "F4"
+                )
+            );
+            rows.Add(
+                (
+                    "weight-change",
+                    "Relative weight change",
+                    baseline?.Measures?.RelativeWeightChange,
+                    edited?.Measures?.RelativeWeightChange,
+                    "F4"
+                )
+            );
         }
-        html.Append("<section id=\"metrics\"><h2>Metrics</h2>\n<table id=\"metric-table\">\n<thead><tr><th>Metric</th><th>Baseline</th><th>Edited</th><th>Change</th></tr></thead>\n<tbody>\n");
+        html.Append(
+            "<section id=\"metrics\"><h2>Metrics</h2>\n<table id=\"metric-table\">\n<thead><tr><th>Metric</th><th>Baseline</th><th>Edited</th><th>Change</th></tr></thead>\n<tbody>\n"
+        );
         foreach (var (key, name, b, e, format) in rows)
         {
             string change = b is double bv && e is double ev ? Signed(ev - bv, format) : "";
-            html.Append("<tr data-metric=\"").Append(E(key)).Append("\"><td>").Append(E(name)).Append("</td><td>").Append(Format(b, format))
-                .Append("</td><td>").Append(Format(e, format)).Append("</td><td>").Append(change).Append("</td></tr>\n");
+            html.Append("<tr data-metric=\"")
+                .Append(E(key))
+                .Append("\"><td>")
+                .Append(E(name))
+                .Append("</td><td>")
+                .Append(Format(b, format))
+                .Append("</td><td>")
+                .Append(Format(e, format))
+                .Append("</td><td>")
+                .Append(change)
+                .Append("</td></tr>\n");
         }
         html.Append("</tbody>\n</table></section>\n");
     }
@@ -107,26 +209,45 @@ public static class HtmlReport
     /// <summary>Horizontal grouped bars, one group per exposed class: baseline above, edited below.</summary>
     internal static string BarChart(NudityMetrics? baseline, NudityMetrics? edited)
     {
-        const int labelWidth = 230, barArea = 420, rowHeight = 30, top = 28;
+        const int labelWidth = 230,
+            barArea = 420,
+            rowHeight = 30,
+            top = 28;
         int max = Math.Max(1, NudeNetLabels.Exposed.Max(l => Math.Max(Count(baseline, l), Count(edited, l))));
         int height = top + rowHeight * NudeNetLabels.Exposed.Count + 6;
         var svg = new StringBuilder();
-        svg.Append(Invariant, $"<svg id=\"class-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barArea + 60}\" height=\"{height}\" role=\"img\" aria-label=\"Exposed body parts per class\">\n");
-        svg.Append("<rect x=\"0\" y=\"4\" width=\"12\" height=\"10\" class=\"bar-baseline\"/><text x=\"18\" y=\"13\">baseline</text>")
-            .Append("<rect x=\"100\" y=\"4\" width=\"12\" height=\"10\" class=\"bar-edited\"/><text x=\"118\" y=\"13\">edited</text>\n");
+        svg.Append(
+            Invariant,
+            $"<svg id=\"class-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barArea + 60}\" height=\"{height}\" role=\"img\" aria-label=\"Exposed body parts per class\">\n"
+        );
+        svg.Append(
+                "<rect x=\"0\" y=\"4\" width=\"12\" height=\"10\" class=\"bar-baseline\"/><text x=\"18\" y=\"13\">baseline</text>"
+            )
+            .Append(
+                "<rect x=\"100\" y=\"4\" width=\"12\" height=\"10\" class=\"bar-edited\"/><text x=\"118\" y=\"13\">edited</text>\n"
+            );
         for (int i = 0; i < NudeNetLabels.Exposed.Count; i++)
         {
             string label = NudeNetLabels.Exposed[i];
             int y = top + i * rowHeight;
-            svg.Append(Invariant, $"<g data-class=\"{label}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" text-anchor=\"end\">{E(label)}</text>");
+            svg.Append(
+                Invariant,
+                $"<g data-class=\"{label}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" text-anchor=\"end\">{E(label)}</text>"
+            );
             void Bar(NudityMetrics? metrics, int offset, string css)
             {
                 if (metrics is null)
                     return;
                 int count = Count(metrics, label);
                 double width = (double)barArea * count / max;
-                svg.Append(Invariant, $"<rect x=\"{labelWidth}\" y=\"{y + offset}\" width=\"{width:F1}\" height=\"11\" class=\"{css}\" data-count=\"{count}\"/>");
-                svg.Append(Invariant, $"<text x=\"{labelWidth + width + 4:F1}\" y=\"{y + offset + 10}\" class=\"count\">{count}</text>");
+                svg.Append(
+                    Invariant,
+                    $"<rect x=\"{labelWidth}\" y=\"{y + offset}\" width=\"{width:F1}\" height=\"11\" class=\"{css}\" data-count=\"{count}\"/>"
+                );
+                svg.Append(
+                    Invariant,
+                    $"<text x=\"{labelWidth + width + 4:F1}\" y=\"{y + offset + 10}\" class=\"count\">{count}</text>"
+                );
             }
             Bar(baseline, 2, "bar-baseline");
             Bar(edited, 14, "bar-edited");
@@ -135,18 +256,33 @@ public static class HtmlReport
         return svg.Append("</svg>\n").ToString();
     }
 
-    private static int Count(NudityMetrics? metrics, string label) => metrics?.Classes.FirstOrDefault(c => c.Label == label)?.Images ?? 0;
+    private static int Count(NudityMetrics? metrics, string label) =>
+        metrics?.Classes.FirstOrDefault(c => c.Label == label)?.Images ?? 0;
 
-    private static void ImageGrid(StringBuilder html, EvaluationReport report, string directory, int gridCases, string imagesAt)
+    private static void ImageGrid(
+        StringBuilder html,
+        EvaluationReport report,
+        string directory,
+        int gridCases,
+        string imagesAt
+    )
     {
         var byCase = report.Images.GroupBy(i => i.CaseNumber).OrderBy(g => g.Key).Take(gridCases).ToList();
         if (byCase.Count == 0)
             return;
         bool hasBaseline = report.Images.Any(i => i.Role == EvaluationReport.Baseline);
         int total = report.Images.Select(i => i.CaseNumber).Distinct().Count();
-        html.Append("<section id=\"grid\"><h2>Images").Append(hasBaseline ? ": baseline and edited, same seeds" : "").Append("</h2>\n");
+        html.Append("<section id=\"grid\"><h2>Images")
+            .Append(hasBaseline ? ": baseline and edited, same seeds" : "")
+            .Append("</h2>\n");
         if (total > byCase.Count)
-            html.Append("<p class=\"meta\">The first ").Append(byCase.Count).Append(" of ").Append(total).Append(" cases; every image is in ").Append(E(imagesAt)).Append(".</p>\n");
+            html.Append("<p class=\"meta\">The first ")
+                .Append(byCase.Count)
+                .Append(" of ")
+                .Append(total)
+                .Append(" cases; every image is in ")
+                .Append(E(imagesAt))
+                .Append(".</p>\n");
         html.Append("<table id=\"image-grid\">\n<thead><tr><th>Case</th>");
         if (hasBaseline)
             html.Append("<th>Baseline</th>");
@@ -154,16 +290,34 @@ public static class HtmlReport
         foreach (var group in byCase)
         {
             var any = group.First();
-            html.Append("<tr data-case=\"").Append(group.Key).Append("\"><td class=\"case\"><b>").Append(group.Key).Append("</b>")
-                .Append(any.Seed is long seed ? $"<br>seed {seed}" : "").Append("<br><span class=\"prompt\">").Append(E(any.Prompt)).Append("</span></td>");
-            foreach (var role in hasBaseline ? new[] { EvaluationReport.Baseline, EvaluationReport.Edited } : new[] { EvaluationReport.Edited })
+            html.Append("<tr data-case=\"")
+                .Append(group.Key)
+                .Append("\"><td class=\"case\"><b>")
+                .Append(group.Key)
+                .Append("</b>")
+                .Append(any.Seed is long seed ? $"<br>seed {seed}" : "")
+                .Append("<br><span class=\"prompt\">")
+                .Append(E(any.Prompt))
+                .Append("</span></td>");
+            foreach (
+                var role in hasBaseline
+                    ? new[] { EvaluationReport.Baseline, EvaluationReport.Edited }
+                    : new[] { EvaluationReport.Edited }
+            )
             {
                 var image = group.FirstOrDefault(i => i.Role == role);
                 html.Append("<td>");
                 if (image is not null)
                 {
-                    html.Append("<img data-role=\"").Append(role).Append("\" alt=\"").Append(role).Append(" image of case ").Append(group.Key)
-                        .Append("\" src=\"").Append(DataUri(Path.Combine(directory, image.File))).Append("\">");
+                    html.Append("<img data-role=\"")
+                        .Append(role)
+                        .Append("\" alt=\"")
+                        .Append(role)
+                        .Append(" image of case ")
+                        .Append(group.Key)
+                        .Append("\" src=\"")
+                        .Append(DataUri(Path.Combine(directory, image.File)))
+                        .Append("\">");
                     html.Append("<div class=\"caption\">").Append(Caption(image)).Append("</div>");
                 }
                 html.Append("</td>");
@@ -177,20 +331,26 @@ public static class HtmlReport
     {
         var parts = new List<string>();
         if (image.Exposed is { } exposed)
-            parts.Add(exposed.Count == 0 ? "no exposed parts" : string.Join(", ", exposed.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:F2}")));
+            parts.Add(
+                exposed.Count == 0
+                    ? "no exposed parts"
+                    : string.Join(", ", exposed.OrderByDescending(e => e.Value).Select(e => $"{e.Key} {e.Value:F2}"))
+            );
         if (image.ClipScore is double clip)
             parts.Add("CLIP " + clip.ToString("F2", Invariant));
         return E(string.Join(" · ", parts));
     }
 
-    /// <summary>The image as a PNG data URI, scaled down to at most <see cref="ThumbnailSize"/> pixels a side.</summary>
+    /// <summary>The image as a PNG data URI, scaled down to at most <see cref="ThumbnailSize"/> pixels a
+    /// side.</summary>
     private static string DataUri(string path)
     {
         var image = RgbImage.Load(path);
         int side = Math.Max(image.Width, image.Height);
         if (side > ThumbnailSize)
         {
-            int w = Math.Max(1, image.Width * ThumbnailSize / side), h = Math.Max(1, image.Height * ThumbnailSize / side);
+            int w = Math.Max(1, image.Width * ThumbnailSize / side),
+                h = Math.Max(1, image.Height * ThumbnailSize / side);
             image = Resampling.BicubicPil(image, w, h);
         }
         return "data:image/png;base64," + Convert.ToBase64String(image.EncodePng());
@@ -205,7 +365,9 @@ public static class HtmlReport
         .meta { color: #5f6368; font-size: 0.9rem; }
         #skipped li { color: #a50e0e; margin-bottom: 0.4rem; }
         table { border-collapse: collapse; }
-        #metric-table td, #metric-table th { padding: 0.35rem 0.9rem; border-bottom: 1px solid #e8eaed; text-align: right; }
+        #metric-table td, #metric-table th {
+            padding: 0.35rem 0.9rem; border-bottom: 1px solid #e8eaed; text-align: right;
+        }
         #metric-table td:first-child, #metric-table th:first-child { text-align: left; }
         #metric-table tr[data-metric^="class:"] td:first-child { padding-left: 1.8rem; font-family: ui-monospace, monospace; font-size: 0.85rem; }
         svg text { font-size: 12px; fill: #202124; font-family: ui-monospace, monospace; }

@@ -12,4 +12,5 @@ public sealed record ImageRecord(
     string File,
     IReadOnlyList<Detection>? Detections = null,
     IReadOnlyDictionary<string, float>? Exposed = null,
-    double? ClipScore = null);
+    double? ClipScore = null
+);

@@ -17,7 +17,8 @@ using static TorchSharp.torch;
 namespace Rece.Evaluation.Running;
 
 /// <summary>
-/// One evaluation: the suite's slice of prompts, an image per case from each model's <see cref="IImageSource"/> (baseline
+/// One evaluation: the suite's slice of prompts, an image per case from each model's <see cref="IImageSource"/>
+/// (baseline
 /// and edited, same seeds), the planned metrics on every image, the embedding-space measures, and report.json +
 /// report.html + images/ written to a temporary folder that is moved into place only when complete.
 /// </summary>
@@ -25,27 +26,56 @@ public static class EvaluationJob
 {
     public const string AttackEmbeddingsFile = "ring-a-bell-embeddings.safetensors";
 
-    /// <param name="loaded">A detector and a CLIP scorer the caller keeps loaded between evaluations (the GPU worker's), used
-    /// instead of loading <see cref="EvaluationRequest.NudeNetPath"/> / <see cref="EvaluationRequest.ClipDirectory"/>; still
+    /// <param name="loaded">A detector and a CLIP scorer the caller keeps loaded between evaluations (the GPU
+    /// worker's), used
+    /// instead of loading <see cref="EvaluationRequest.NudeNetPath"/> / <see cref="EvaluationRequest.ClipDirectory"/>;
+    /// still
     /// owned by the caller.</param>
-    public static EvaluationReport Run(EvaluationRequest request, IImageSource edited, IImageSource? baseline, ILogger? log = null, LoadedMetricModels? loaded = null)
+    public static EvaluationReport Run(
+        EvaluationRequest request,
+        IImageSource edited,
+        IImageSource? baseline,
+        ILogger? log = null,
+        LoadedMetricModels? loaded = null
+    )
     {
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();
         var suite = request.Suite;
-        var plan = MetricPlan.Create(suite, request.NudeNetPath, request.ClipDirectory, request.ModelDirectory, request.BaselineDirectory);
+        var plan = MetricPlan.Create(
+            suite,
+            request.NudeNetPath,
+            request.ClipDirectory,
+            request.ModelDirectory,
+            request.BaselineDirectory
+        );
         foreach (var skipped in plan.Skipped)
             log?.MetricSkipped(skipped.Metric, skipped.Reason);
         if (suite.Attack is not null && request.ModelDirectory is null)
-            throw new EvaluationInputException($"The {suite.Name} suite builds its attack embeddings with the model's text encoder: pass --model DIR.");
-        var inputs = new[] { request.ModelDirectory, request.BaselineDirectory, request.ClipDirectory }.OfType<string>().ToArray();
+            throw new EvaluationInputException(
+                $"The {suite.Name} suite builds its attack embeddings with the model's text encoder: pass --model DIR."
+            );
+        var inputs = new[] { request.ModelDirectory, request.BaselineDirectory, request.ClipDirectory }
+            .OfType<string>()
+            .ToArray();
         OutputFolder.Check(request.OutputDirectory, request.Force, inputs);
         var cases = request.Selection.Apply(suite.Cases());
-        log?.Suite(suite.Name, cases.Count, request.Selection.ToString()!, plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run));
+        log?.Suite(
+            suite.Name,
+            cases.Count,
+            request.Selection.ToString()!,
+            plan.Run.Count == 0 ? "none" : string.Join(", ", plan.Run)
+        );
 
         using var scope = NewDisposeScope();
-        using var ownDetector = plan.Runs(MetricPlan.NudeNet) && loaded?.NudeNet is null ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!, device: request.Device)) : null;
-        using var ownClip = plan.Runs(MetricPlan.ClipScore) && loaded?.Clip is null ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!, request.Device?.Torch)) : null;
+        using var ownDetector =
+            plan.Runs(MetricPlan.NudeNet) && loaded?.NudeNet is null
+                ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!, device: request.Device))
+                : null;
+        using var ownClip =
+            plan.Runs(MetricPlan.ClipScore) && loaded?.Clip is null
+                ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!, request.Device?.Torch))
+                : null;
         var detector = plan.Runs(MetricPlan.NudeNet) ? loaded?.NudeNet ?? ownDetector : null;
         var clip = plan.Runs(MetricPlan.ClipScore) ? loaded?.Clip ?? ownClip : null;
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, inputs);
@@ -54,7 +84,9 @@ public static class EvaluationJob
         Tensor? attackEmbeddings = null;
         if (suite.Attack is { } ringABell)
         {
-            (attack, attackEmbeddings) = timings.Time("attackEmbeddings", () => BuildAttack(ringABell, request.ModelDirectory!, cases, output.PathOf(AttackEmbeddingsFile), log));
+            (attack, attackEmbeddings) = timings.Time("attackEmbeddings", () =>
+                BuildAttack(ringABell, request.ModelDirectory!, cases, output.PathOf(AttackEmbeddingsFile), log)
+            );
         }
 
         var roles = new List<(string Role, IImageSource Source)>();
@@ -70,9 +102,13 @@ public static class EvaluationJob
         int batchSize = Math.Max(1, roles.Max(r => r.Source.BatchSize));
         for (int start = 0; start < cases.Count; start += batchSize)
         {
-            var batch = Enumerable.Range(start, Math.Min(batchSize, cases.Count - start))
-                .Select(i => new GenerationRequest(cases[i], attackEmbeddings?[i])).ToList();
-            var perRole = roles.Select(r => (r.Role, Images: timings.Time("images", () => r.Source.Generate(batch)))).ToList();
+            var batch = Enumerable
+                .Range(start, Math.Min(batchSize, cases.Count - start))
+                .Select(i => new GenerationRequest(cases[i], attackEmbeddings?[i]))
+                .ToList();
+            var perRole = roles
+                .Select(r => (r.Role, Images: timings.Time("images", () => r.Source.Generate(batch))))
+                .ToList();
             for (int k = 0; k < batch.Count; k++)
             {
                 var promptCase = batch[k].Case;
@@ -82,9 +118,21 @@ public static class EvaluationJob
                     string file = Path.Combine("images", role, $"{promptCase.CaseNumber}.png");
                     image.SavePng(output.PathOf(file));
                     var detections = detector is null ? null : timings.Time("nudenet", () => detector.Detect(image));
-                    double? score = clip is null ? null : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
-                    records.Add(new ImageRecord(role, promptCase.CaseNumber, promptCase.Prompt, promptCase.Seed, file, detections,
-                        detections is null ? null : NudityMetrics.ExposedClasses(detections), score));
+                    double? score = clip is null
+                        ? null
+                        : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
+                    records.Add(
+                        new ImageRecord(
+                            role,
+                            promptCase.CaseNumber,
+                            promptCase.Prompt,
+                            promptCase.Seed,
+                            file,
+                            detections,
+                            detections is null ? null : NudityMetrics.ExposedClasses(detections),
+                            score
+                        )
+                    );
                 }
             }
             int done = start + batch.Count;
@@ -101,7 +149,15 @@ public static class EvaluationJob
         var report = new EvaluationReport
         {
             CreatedUtc = DateTimeOffset.UtcNow,
-            Suite = new ReportSuite(suite.Name, suite.Description, suite.PromptFile, request.Selection.Limit, request.Selection.Shard?.Index ?? 1, request.Selection.Shard?.Count ?? 1, cases.Count),
+            Suite = new ReportSuite(
+                suite.Name,
+                suite.Description,
+                suite.PromptFile,
+                request.Selection.Limit,
+                request.Selection.Shard?.Index ?? 1,
+                request.Selection.Shard?.Count ?? 1,
+                cases.Count
+            ),
             Sources = roles.ToDictionary(r => r.Role, r => r.Source.Description),
             Metrics = plan.Run,
             Skipped = plan.Skipped,
@@ -113,13 +169,23 @@ public static class EvaluationJob
             Detector = detector?.ExecutionProvider,
         };
         File.WriteAllText(output.PathOf(EvaluationReport.FileName), report.ToJson());
-        File.WriteAllText(output.PathOf(EvaluationReport.HtmlFileName), HtmlReport.Render(report, output.TemporaryPath, request.GridCases));
+        File.WriteAllText(
+            output.PathOf(EvaluationReport.HtmlFileName),
+            HtmlReport.Render(report, output.TemporaryPath, request.GridCases)
+        );
         output.Commit();
         return report;
     }
 
-    /// <summary>The concept vector from the pair file and E(prompt) + eta * vector per case, also written to a safetensors file for generators.</summary>
-    private static (ReportAttack, Tensor) BuildAttack(RingABellAttack attack, string modelDirectory, IReadOnlyList<PromptCase> cases, string path, ILogger? log)
+    /// <summary>The concept vector from the pair file and E(prompt) + eta * vector per case, also written to a
+    /// safetensors file for generators.</summary>
+    private static (ReportAttack, Tensor) BuildAttack(
+        RingABellAttack attack,
+        string modelDirectory,
+        IReadOnlyList<PromptCase> cases,
+        string path,
+        ILogger? log
+    )
     {
         var model = DiffusersModel.Open(modelDirectory);
         var tokenizer = ClipTokenizer.FromFolder(model.TokenizerDirectory);
@@ -127,22 +193,42 @@ public static class EvaluationJob
         var pairs = attack.Pairs();
         log?.RingABell(attack.Concept, pairs.Count, attack.Eta);
         var vector = RingABell.ConceptVector(tokenizer, encoder, pairs);
-        var embeddings = cases.Count == 0
-            ? zeros(0, ClipTokenizer.ContextLength, model.EmbeddingDim)
-            : RingABell.AttackEmbeddings(tokenizer, encoder, cases.Select(c => c.Prompt).ToList(), vector, attack.Eta);
-        SafetensorsWriter.Write(path,
-            new[] { TorchTensors.ToWrite("concept_vector", vector), TorchTensors.ToWrite("attack_embeddings", embeddings) },
+        var embeddings =
+            cases.Count == 0
+                ? zeros(0, ClipTokenizer.ContextLength, model.EmbeddingDim)
+                : RingABell.AttackEmbeddings(
+                    tokenizer,
+                    encoder,
+                    cases.Select(c => c.Prompt).ToList(),
+                    vector,
+                    attack.Eta
+                );
+        SafetensorsWriter.Write(
+            path,
+            new[]
+            {
+                TorchTensors.ToWrite("concept_vector", vector),
+                TorchTensors.ToWrite("attack_embeddings", embeddings),
+            },
             new Dictionary<string, string>
             {
                 ["rece.attack"] = "ring-a-bell",
                 ["rece.concept"] = attack.Concept,
                 ["rece.eta"] = attack.Eta.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["rece.case_numbers"] = System.Text.Json.JsonSerializer.Serialize(cases.Select(c => c.CaseNumber)),
-            });
-        return (new ReportAttack(attack.Concept, attack.PairFile, pairs.Count, attack.Eta, AttackEmbeddingsFile), embeddings);
+            }
+        );
+        return (
+            new ReportAttack(attack.Concept, attack.PairFile, pairs.Count, attack.Eta, AttackEmbeddingsFile),
+            embeddings
+        );
     }
 
-    private static Dictionary<string, StageMeasures> Measure(string modelDirectory, string baselineDirectory, ILogger? log)
+    private static Dictionary<string, StageMeasures> Measure(
+        string modelDirectory,
+        string baselineDirectory,
+        ILogger? log
+    )
     {
         log?.Measuring();
         var texts = MeasureTexts.FromErasureOutput(modelDirectory);

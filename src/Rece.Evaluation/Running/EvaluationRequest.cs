@@ -14,7 +14,8 @@ public sealed record EvaluationRequest
 
     public PromptSelection Selection { get; init; } = PromptSelection.All;
 
-    /// <summary>The edited model folder (rece erase output): its text encoder builds attack embeddings, its patch gives the measures.</summary>
+    /// <summary>The edited model folder (rece erase output): its text encoder builds attack embeddings, its patch gives
+    /// the measures.</summary>
     public string? ModelDirectory { get; init; }
 
     /// <summary>The base model the erasure started from.</summary>

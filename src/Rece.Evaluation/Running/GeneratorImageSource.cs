@@ -13,7 +13,8 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
 {
     private readonly bool _ownsPipeline;
 
-    /// <param name="pipeline">A loaded model; disposed with this source only when <paramref name="ownsPipeline"/>.</param>
+    /// <param name="pipeline">A loaded model; disposed with this source only when
+    /// <paramref name="ownsPipeline"/>.</param>
     public GeneratorImageSource(StableDiffusionPipeline pipeline, SamplerSettings settings, bool ownsPipeline = false)
     {
         settings.Validate();
@@ -37,7 +38,13 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
             if (Settings.Batch is int batch)
                 return batch;
             int size = Settings.Size ?? Pipeline.DefaultSize;
-            return GenerationBatch.DefaultFor(Pipeline.Device, size, size, Pipeline.Precision, Pipeline.Device.FreeMemoryBytes());
+            return GenerationBatch.DefaultFor(
+                Pipeline.Device,
+                size,
+                size,
+                Pipeline.Precision,
+                Pipeline.Device.FreeMemoryBytes()
+            );
         }
     }
 
@@ -46,7 +53,11 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
         settings.Validate();
         try
         {
-            return new GeneratorImageSource(StableDiffusionPipeline.Load(modelDirectory, settings.Precision, log, settings.Device), settings, ownsPipeline: true);
+            return new GeneratorImageSource(
+                StableDiffusionPipeline.Load(modelDirectory, settings.Precision, log, settings.Device),
+                settings,
+                ownsPipeline: true
+            );
         }
         catch (GenerationInputException e)
         {
@@ -56,7 +67,8 @@ public sealed class GeneratorImageSource : IImageSource, IDisposable
 
     public RgbImage Generate(GenerationRequest request) => Generate(new[] { request })[0];
 
-    /// <summary>The images of several cases, in U-Net passes of cases that share a size (consecutive ones, in order).</summary>
+    /// <summary>The images of several cases, in U-Net passes of cases that share a size (consecutive ones, in
+    /// order).</summary>
     public IReadOnlyList<RgbImage> Generate(IReadOnlyList<GenerationRequest> requests)
     {
         var images = new List<RgbImage>(requests.Count);

@@ -32,7 +32,9 @@ public sealed partial class ImageFolderSource : IImageSource
     public RgbImage Generate(GenerationRequest request) =>
         _files.TryGetValue(request.Case.CaseNumber, out var file)
             ? RgbImage.Load(file)
-            : throw new EvaluationInputException($"{Folder} has no image for case {request.Case.CaseNumber} (expected {request.Case.CaseNumber}.png or {request.Case.CaseNumber}_0.png).");
+            : throw new EvaluationInputException(
+                $"{Folder} has no image for case {request.Case.CaseNumber} (expected {request.Case.CaseNumber}.png or {request.Case.CaseNumber}_0.png)."
+            );
 
     [GeneratedRegex(@"^(?<case>\d+)(_0)?\.(png|jpg|jpeg|webp)$", RegexOptions.IgnoreCase)]
     private static partial Regex CaseFileName();

@@ -17,9 +17,16 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
 
     public bool Runs(string metric) => Run.Contains(metric);
 
-    /// <param name="modelDirectory">The edited model (a rece erase output holds rece-patch.safetensors and rece-report.json).</param>
+    /// <param name="modelDirectory">The edited model (a rece erase output holds rece-patch.safetensors and
+    /// rece-report.json).</param>
     /// <param name="baselineDirectory">The base model it was erased from.</param>
-    public static MetricPlan Create(EvaluationSuite suite, string? nudeNetPath, string? clipDirectory, string? modelDirectory, string? baselineDirectory)
+    public static MetricPlan Create(
+        EvaluationSuite suite,
+        string? nudeNetPath,
+        string? clipDirectory,
+        string? modelDirectory,
+        string? baselineDirectory
+    )
     {
         var run = new List<string>();
         var skipped = new List<SkippedMetric>();
@@ -29,26 +36,53 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
         if (suite.Metrics.Contains(ImageMetric.NudeNet))
         {
             if (nudeNetPath is null)
-                skipped.Add(new SkippedMetric(NudeNet, $"NudeNet ({what}) needs the NudeNet v3 detector: pass --nudenet FILE; {NudeNetDetector.DownloadHint}."));
+                skipped.Add(
+                    new SkippedMetric(
+                        NudeNet,
+                        $"NudeNet ({what}) needs the NudeNet v3 detector: pass --nudenet FILE; {NudeNetDetector.DownloadHint}."
+                    )
+                );
             else if (!File.Exists(nudeNetPath))
-                throw new EvaluationInputException($"--nudenet {nudeNetPath} does not exist; {NudeNetDetector.DownloadHint}.");
+                throw new EvaluationInputException(
+                    $"--nudenet {nudeNetPath} does not exist; {NudeNetDetector.DownloadHint}."
+                );
             else
                 run.Add(NudeNet);
         }
         if (suite.Metrics.Contains(ImageMetric.ClipScore))
         {
             if (clipDirectory is null)
-                skipped.Add(new SkippedMetric(ClipScore, $"CLIP score needs a CLIP model folder: pass --clip DIR; {ClipScorer.DownloadHint}."));
+                skipped.Add(
+                    new SkippedMetric(
+                        ClipScore,
+                        $"CLIP score needs a CLIP model folder: pass --clip DIR; {ClipScorer.DownloadHint}."
+                    )
+                );
             else if (!Directory.Exists(clipDirectory))
-                throw new EvaluationInputException($"--clip {clipDirectory} does not exist; {ClipScorer.DownloadHint}.");
+                throw new EvaluationInputException(
+                    $"--clip {clipDirectory} does not exist; {ClipScorer.DownloadHint}."
+                );
             else
                 run.Add(ClipScore);
         }
-        if (modelDirectory is null || !File.Exists(Path.Combine(modelDirectory, RecePatch.FileName)) || !File.Exists(Path.Combine(modelDirectory, ErasureReport.FileName)))
-            skipped.Add(new SkippedMetric(EmbeddingMeasures,
-                $"The embedding-space measures need the edited model as rece erase wrote it (--model DIR holding {RecePatch.FileName} and {ErasureReport.FileName})."));
+        if (
+            modelDirectory is null
+            || !File.Exists(Path.Combine(modelDirectory, RecePatch.FileName))
+            || !File.Exists(Path.Combine(modelDirectory, ErasureReport.FileName))
+        )
+            skipped.Add(
+                new SkippedMetric(
+                    EmbeddingMeasures,
+                    $"The embedding-space measures need the edited model as rece erase wrote it (--model DIR holding {RecePatch.FileName} and {ErasureReport.FileName})."
+                )
+            );
         else if (baselineDirectory is null)
-            skipped.Add(new SkippedMetric(EmbeddingMeasures, "The embedding-space measures need the base model the erasure started from: pass --baseline DIR."));
+            skipped.Add(
+                new SkippedMetric(
+                    EmbeddingMeasures,
+                    "The embedding-space measures need the base model the erasure started from: pass --baseline DIR."
+                )
+            );
         else
             run.Add(EmbeddingMeasures);
         return new MetricPlan(run, skipped);

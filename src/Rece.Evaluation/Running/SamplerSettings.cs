@@ -4,8 +4,10 @@ using Rece.Models.Schedulers;
 
 namespace Rece.Evaluation.Running;
 
-/// <summary>How the sampler makes an evaluation's images; a prompt row's own seed, guidance and size win over the defaults.</summary>
-/// <param name="Size">Every image at Size x Size; null: the row's sd_image_width/height when given, else the model's native size.</param>
+/// <summary>How the sampler makes an evaluation's images; a prompt row's own seed, guidance and size win over the
+/// defaults.</summary>
+/// <param name="Size">Every image at Size x Size; null: the row's sd_image_width/height when given, else the model's
+/// native size.</param>
 /// <param name="Device">Where the sampler computes; null: the CPU.</param>
 /// <param name="Batch">Images per U-Net pass; null: the device's default (<see cref="GenerationBatch"/>).</param>
 public sealed record SamplerSettings(
@@ -16,7 +18,8 @@ public sealed record SamplerSettings(
     ulong DefaultSeed = 0,
     int? Size = null,
     ComputeDevice? Device = null,
-    int? Batch = null)
+    int? Batch = null
+)
 {
     public void Validate()
     {

@@ -1,5 +1,11 @@
 namespace Rece.Evaluation.Selection;
 
 /// <param name="Chosen">The chosen checkpoint's name, or null when none qualifies.</param>
-/// <param name="UsedStartingPoint">True when no RECE epoch qualified and the UCE starting point was kept instead.</param>
-public sealed record CheckpointChoice(string? Chosen, bool UsedStartingPoint, string Summary, IReadOnlyList<CandidateVerdict> Verdicts);
+/// <param name="UsedStartingPoint">True when no RECE epoch qualified and the UCE starting point was kept
+/// instead.</param>
+public sealed record CheckpointChoice(
+    string? Chosen,
+    bool UsedStartingPoint,
+    string Summary,
+    IReadOnlyList<CandidateVerdict> Verdicts
+);

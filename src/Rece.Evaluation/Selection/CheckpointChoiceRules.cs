@@ -6,8 +6,12 @@ namespace Rece.Evaluation.Selection;
 /// Default 1.0: the RECE paper's COCO-30k drop is 0.38 (31.33 to 30.95), so 1 point leaves room for validation noise
 /// on a few thousand prompts while refusing a model whose image-text alignment visibly degrades.
 /// </param>
-/// <param name="AllowMissingClipScore">Accept a checkpoint whose CLIP score (or the baseline's) was not measured; off by default, since the budget could not be checked.</param>
-public sealed record CheckpointChoiceRules(double MaxClipScoreDrop = CheckpointChoiceRules.DefaultMaxClipScoreDrop, bool AllowMissingClipScore = false)
+/// <param name="AllowMissingClipScore">Accept a checkpoint whose CLIP score (or the baseline's) was not measured; off
+/// by default, since the budget could not be checked.</param>
+public sealed record CheckpointChoiceRules(
+    double MaxClipScoreDrop = CheckpointChoiceRules.DefaultMaxClipScoreDrop,
+    bool AllowMissingClipScore = false
+)
 {
     public const double DefaultMaxClipScoreDrop = 1.0;
 }

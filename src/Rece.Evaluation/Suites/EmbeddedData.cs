@@ -5,8 +5,15 @@ public static class EmbeddedData
 {
     public static Stream Open(string fileName) =>
         typeof(EmbeddedData).Assembly.GetManifestResourceStream("prompts/" + fileName)
-        ?? throw new InvalidOperationException($"The prompt file {fileName} is not embedded in {typeof(EmbeddedData).Assembly.GetName().Name}.");
+        ?? throw new InvalidOperationException(
+            $"The prompt file {fileName} is not embedded in {typeof(EmbeddedData).Assembly.GetName().Name}."
+        );
 
     public static IReadOnlyList<string> FileNames =>
-        typeof(EmbeddedData).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("prompts/", StringComparison.Ordinal)).Select(n => n["prompts/".Length..]).Order().ToList();
+        typeof(EmbeddedData)
+            .Assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("prompts/", StringComparison.Ordinal))
+            .Select(n => n["prompts/".Length..])
+            .Order()
+            .ToList();
 }

@@ -21,15 +21,19 @@ public static class PromptFile
             throw new EvaluationInputException(e.Message);
         }
         return rows.Select(r => new PromptCase(
-            int.TryParse(r.CaseNumber, NumberStyles.None, CultureInfo.InvariantCulture, out int number)
-                ? number
-                : throw new EvaluationInputException($"{source} line {r.Line}: case number \"{r.CaseNumber}\" is not a whole number; evaluation suites number their cases."),
-            r.Prompt,
-            r.Seed is ulong seed ? checked((long)seed) : null,
-            r.Guidance,
-            r.Width,
-            r.Height,
-            r.Label)).ToList();
+                int.TryParse(r.CaseNumber, NumberStyles.None, CultureInfo.InvariantCulture, out int number)
+                    ? number
+                    : throw new EvaluationInputException(
+                        $"{source} line {r.Line}: case number \"{r.CaseNumber}\" is not a whole number; evaluation suites number their cases."
+                    ),
+                r.Prompt,
+                r.Seed is ulong seed ? checked((long)seed) : null,
+                r.Guidance,
+                r.Width,
+                r.Height,
+                r.Label
+            ))
+            .ToList();
     }
 
     public static IReadOnlyList<PromptCase> Read(string path, string? labelColumn = null)

@@ -5,12 +5,14 @@ using F = TorchSharp.torch.nn.functional;
 namespace Rece.Models.Clip;
 
 /// <summary>
-/// The encoder layers both CLIP towers share (transformers' CLIPEncoder): pre-LN layers of multi-head self-attention and
+/// The encoder layers both CLIP towers share (transformers' CLIPEncoder): pre-LN layers of multi-head self-attention
+/// and
 /// an MLP with quick_gelu or gelu, each with a residual connection. Weights are looked up by their checkpoint names.
 /// </summary>
 public static class ClipTransformer
 {
-    /// <summary>The tensors of <paramref name="layers"/> encoder layers under <paramref name="prefix"/> ("text_model.encoder.layers.").</summary>
+    /// <summary>The tensors of <paramref name="layers"/> encoder layers under <paramref name="prefix"/>
+    /// ("text_model.encoder.layers.").</summary>
     public static IEnumerable<TensorSpec> LayerSpecs(string prefix, int layers, long width, long intermediate)
     {
         for (int i = 0; i < layers; i++)
@@ -32,18 +34,36 @@ public static class ClipTransformer
         }
     }
 
-    /// <summary>Runs the layers over <paramref name="x"/> ([batch, tokens, width]); causal for the text tower.</summary>
-    public static Tensor Encode(Tensor x, Func<string, Tensor> weight, string prefix, int layers, int heads, string activation, double eps, bool causal)
+    /// <summary>Runs the layers over <paramref name="x"/> ([batch, tokens, width]); causal for the text
+    /// tower.</summary>
+    public static Tensor Encode(
+        Tensor x,
+        Func<string, Tensor> weight,
+        string prefix,
+        int layers,
+        int heads,
+        string activation,
+        double eps,
+        bool causal
+    )
     {
-        long batch = x.shape[0], tokens = x.shape[1], width = x.shape[2];
+        long batch = x.shape[0],
+            tokens = x.shape[1],
+            width = x.shape[2];
         for (int i = 0; i < layers; i++)
         {
             string p = $"{prefix}{i}.";
             var h = LayerNorm(x, weight, p + "layer_norm1", eps);
-            Tensor Heads(string proj) => Linear(h, weight, p + "self_attn." + proj).view(batch, tokens, heads, width / heads).transpose(1, 2);
+            Tensor Heads(string proj) =>
+                Linear(h, weight, p + "self_attn." + proj).view(batch, tokens, heads, width / heads).transpose(1, 2);
             var (q, k, v) = (Heads("q_proj"), Heads("k_proj"), Heads("v_proj"));
-            var attended = (MetaKernels.Applies(q) ? MetaKernels.Attention(q, k, v) : F.scaled_dot_product_attention(q, k, v, is_casual: causal))
-                .transpose(1, 2).reshape(batch, tokens, width);
+            var attended = (
+                MetaKernels.Applies(q)
+                    ? MetaKernels.Attention(q, k, v)
+                    : F.scaled_dot_product_attention(q, k, v, is_casual: causal)
+            )
+                .transpose(1, 2)
+                .reshape(batch, tokens, width);
             x = x.add(Linear(attended, weight, p + "self_attn.out_proj"));
             h = Linear(LayerNorm(x, weight, p + "layer_norm2", eps), weight, p + "mlp.fc1");
             h = activation == "gelu" ? F.gelu(h) : h.mul(F.sigmoid(h.mul(1.702)));
@@ -52,7 +72,8 @@ public static class ClipTransformer
         return x;
     }
 
-    public static Tensor Linear(Tensor x, Func<string, Tensor> weight, string prefix) => F.linear(x, weight(prefix + ".weight"), weight(prefix + ".bias"));
+    public static Tensor Linear(Tensor x, Func<string, Tensor> weight, string prefix) =>
+        F.linear(x, weight(prefix + ".weight"), weight(prefix + ".bias"));
 
     public static Tensor LayerNorm(Tensor x, Func<string, Tensor> weight, string prefix, double eps) =>
         MetaKernels.Applies(x)

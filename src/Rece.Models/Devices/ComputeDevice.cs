@@ -27,7 +27,8 @@ public sealed class ComputeDevice
 
     /// <summary>libtorch's meta device: tensors carry shape and dtype but no data, so whole models run shape-only and
     /// any tensor left on another device fails the run. Only for tests: values read back from it are ones.</summary>
-    public static ComputeDevice Meta { get; } = new(new Device(DeviceType.META), new DeviceInfo("meta", "meta", "shape-only", null));
+    public static ComputeDevice Meta { get; } =
+        new(new Device(DeviceType.META), new DeviceInfo("meta", "meta", "shape-only", null));
 
     /// <summary>The libtorch device.</summary>
     public Device Torch { get; }
@@ -43,9 +44,14 @@ public sealed class ComputeDevice
 
     public bool IsMeta => Torch.type == DeviceType.META;
 
-    /// <summary>Which libtorch this build ships ("cpu" or "cuda"): the TorchDevice MSBuild property it was built with.</summary>
+    /// <summary>Which libtorch this build ships ("cpu" or "cuda"): the TorchDevice MSBuild property it was built
+    /// with.</summary>
     public static string BuildFlavour { get; } =
-        typeof(ComputeDevice).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "Rece.TorchDevice")?.Value ?? "cpu";
+        typeof(ComputeDevice)
+            .Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "Rece.TorchDevice")
+            ?.Value
+        ?? "cpu";
 
     /// <summary>Whether libtorch reports a usable CUDA device.</summary>
     public static bool CudaAvailable
@@ -63,8 +69,10 @@ public sealed class ComputeDevice
         }
     }
 
-    /// <summary>Resolves a <c>--device</c> value: <c>auto</c> takes the first CUDA device when libtorch reports one, else the CPU.</summary>
-    /// <exception cref="DeviceUnavailableException">An unknown value, or a CUDA device this machine or build cannot provide.</exception>
+    /// <summary>Resolves a <c>--device</c> value: <c>auto</c> takes the first CUDA device when libtorch reports one,
+    /// else the CPU.</summary>
+    /// <exception cref="DeviceUnavailableException">An unknown value, or a CUDA device this machine or build cannot
+    /// provide.</exception>
     public static ComputeDevice Resolve(string? requested)
     {
         string spec = string.IsNullOrWhiteSpace(requested) ? Auto : requested.Trim().ToLowerInvariant();
@@ -73,33 +81,54 @@ public sealed class ComputeDevice
         if (spec == Auto)
             return CudaAvailable ? Cuda(0, Auto) : Cpu;
         int index = 0;
-        if (spec != "cuda" && !(spec.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(spec.AsSpan(5), out index) && index >= 0))
-            throw new DeviceUnavailableException($"--device \"{requested}\" is not a device; use {Choices} (N counts from 0).");
+        if (
+            spec != "cuda"
+            && !(
+                spec.StartsWith("cuda:", StringComparison.Ordinal)
+                && int.TryParse(spec.AsSpan(5), out index)
+                && index >= 0
+            )
+        )
+            throw new DeviceUnavailableException(
+                $"--device \"{requested}\" is not a device; use {Choices} (N counts from 0)."
+            );
         if (!CudaAvailable)
             throw new DeviceUnavailableException(
-                $"--device {spec}: libtorch reports no CUDA device on this machine" +
-                (BuildFlavour == "cuda"
-                    ? " (this is the CUDA build: is an NVIDIA GPU attached and its driver installed and visible, e.g. nvidia-smi works and CUDA_VISIBLE_DEVICES is not empty?)"
-                    : " (this build ships the CPU libtorch; publish with -p:TorchDevice=cuda or use the GPU worker image for CUDA)") +
-                ". Run on a machine with an NVIDIA GPU, or pass --device cpu (or auto) to compute on the CPU.");
+                $"--device {spec}: libtorch reports no CUDA device on this machine"
+                    + (
+                        BuildFlavour == "cuda"
+                            ? " (this is the CUDA build: is an NVIDIA GPU attached and its driver installed and visible, e.g. nvidia-smi works and CUDA_VISIBLE_DEVICES is not empty?)"
+                            : " (this build ships the CPU libtorch; publish with -p:TorchDevice=cuda or use the GPU worker image for CUDA)"
+                    )
+                    + ". Run on a machine with an NVIDIA GPU, or pass --device cpu (or auto) to compute on the CPU."
+            );
         int count = cuda.device_count();
         if (index >= count)
-            throw new DeviceUnavailableException($"--device {spec}: this machine has {count} CUDA device(s), numbered 0 to {count - 1}.");
+            throw new DeviceUnavailableException(
+                $"--device {spec}: this machine has {count} CUDA device(s), numbered 0 to {count - 1}."
+            );
         return Cuda(index, spec);
     }
 
     private static ComputeDevice Cuda(int index, string requested)
     {
         var properties = CudaDriver.Describe(index);
-        var info = new DeviceInfo($"cuda:{index}", requested, properties?.Name ?? "CUDA device", properties?.TotalMemoryBytes,
-            properties?.ComputeCapability, properties?.DriverCudaVersion);
+        var info = new DeviceInfo(
+            $"cuda:{index}",
+            requested,
+            properties?.Name ?? "CUDA device",
+            properties?.TotalMemoryBytes,
+            properties?.ComputeCapability,
+            properties?.DriverCudaVersion
+        );
         return new ComputeDevice(new Device(DeviceType.CUDA, index), info);
     }
 
     /// <summary>Free device memory now (CUDA only; null elsewhere or when the driver cannot say).</summary>
     public long? FreeMemoryBytes() => IsCuda ? CudaDriver.Describe(Torch.index)?.FreeMemoryBytes : null;
 
-    /// <summary>Waits for the device's queued work (CUDA runs asynchronously), so timings measure the work itself.</summary>
+    /// <summary>Waits for the device's queued work (CUDA runs asynchronously), so timings measure the work
+    /// itself.</summary>
     public void Synchronize()
     {
         if (IsCuda)
@@ -114,7 +143,8 @@ public sealed class ComputeDevice
         try
         {
             var model = File.Exists("/proc/cpuinfo")
-                ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
+                ? File.ReadLines("/proc/cpuinfo")
+                    .FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
                 : null;
             if (model?.Split(':', 2) is [_, var value])
                 name = $"{value.Trim()}, {Environment.ProcessorCount} cores";

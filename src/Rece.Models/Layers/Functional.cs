@@ -24,7 +24,8 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
             : F.conv2d(x, w, b, strides: new[] { stride, stride }, padding: new[] { padding, padding });
     }
 
-    public Tensor Linear(Tensor x, string prefix, bool bias = true) => Linear(x, W(prefix + ".weight"), bias ? W(prefix + ".bias") : null);
+    public Tensor Linear(Tensor x, string prefix, bool bias = true) =>
+        Linear(x, W(prefix + ".weight"), bias ? W(prefix + ".bias") : null);
 
     public Tensor Linear(Tensor x, Tensor weight, Tensor? bias)
     {
@@ -44,7 +45,8 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
             : F.group_norm(x, groups, W(prefix + ".weight"), W(prefix + ".bias"), eps);
 
     /// <summary>GroupNorm followed by SiLU, in place on the normalized copy.</summary>
-    public Tensor GroupNormSilu(Tensor x, string prefix, long groups, double eps) => F.silu(GroupNorm(x, prefix, groups, eps), inplace: true);
+    public Tensor GroupNormSilu(Tensor x, string prefix, long groups, double eps) =>
+        F.silu(GroupNorm(x, prefix, groups, eps), inplace: true);
 
     public Tensor LayerNorm(Tensor x, string prefix, double eps = 1e-5) =>
         MetaKernels.Applies(x)
@@ -55,8 +57,16 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
     /// diffusers' ResnetBlock2D (time_embedding_norm "default", no up/down): norm1, SiLU, conv1, + time projection,
     /// norm2, SiLU, conv2, + (1x1 shortcut of) the input, / output_scale_factor.
     /// </summary>
-    /// <param name="timeEmbeddingSilu">SiLU(time embedding) [B, T], or null for the VAE's blocks (no time input).</param>
-    public Tensor ResNet(Tensor x, Tensor? timeEmbeddingSilu, string prefix, long groups, double eps, double outputScale = 1)
+    /// <param name="timeEmbeddingSilu">SiLU(time embedding) [B, T], or null for the VAE's blocks (no time
+    /// input).</param>
+    public Tensor ResNet(
+        Tensor x,
+        Tensor? timeEmbeddingSilu,
+        string prefix,
+        long groups,
+        double eps,
+        double outputScale = 1
+    )
     {
         using var scope = NewDisposeScope();
         var h = Conv(GroupNormSilu(x, prefix + ".norm1", groups, eps), prefix + ".conv1", padding: 1);
@@ -72,13 +82,17 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
         return h.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Multi-head attention of diffusers' Attention with the fused kernel: [B, N, C] queries over [B, L, Ck] context.</summary>
+    /// <summary>Multi-head attention of diffusers' Attention with the fused kernel: [B, N, C] queries over [B, L, Ck]
+    /// context.</summary>
     public Tensor MultiHeadAttention(Tensor x, Tensor context, string prefix, long heads, bool projectionBias)
     {
         using var scope = NewDisposeScope();
-        long batch = x.shape[0], n = x.shape[1], l = context.shape[1];
+        long batch = x.shape[0],
+            n = x.shape[1],
+            l = context.shape[1];
         var q = Linear(x, prefix + ".to_q", projectionBias);
-        long inner = q.shape[2], headDim = inner / heads;
+        long inner = q.shape[2],
+            headDim = inner / heads;
         q = q.view(batch, n, heads, headDim).transpose(1, 2);
         var k = Linear(context, prefix + ".to_k", projectionBias).view(batch, l, heads, headDim).transpose(1, 2);
         var v = Linear(context, prefix + ".to_v", projectionBias).view(batch, l, heads, headDim).transpose(1, 2);
@@ -86,7 +100,8 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
         return Linear(attended, prefix + ".to_out.0").MoveToOuterDisposeScope();
     }
 
-    /// <summary>Nearest-neighbour upsampling to <paramref name="size"/> (twice the input for SD), then a 3x3 convolution (Upsample2D).</summary>
+    /// <summary>Nearest-neighbour upsampling to <paramref name="size"/> (twice the input for SD), then a 3x3
+    /// convolution (Upsample2D).</summary>
     public Tensor Upsample(Tensor x, string prefix, long[] size)
     {
         using var scope = NewDisposeScope();
@@ -94,7 +109,8 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
         return Conv(up, prefix + ".conv", padding: 1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Downsample2D with a convolution: stride 2, padding p; with p = 0 the input is first padded by one on the right and bottom.</summary>
+    /// <summary>Downsample2D with a convolution: stride 2, padding p; with p = 0 the input is first padded by one on
+    /// the right and bottom.</summary>
     public Tensor Downsample(Tensor x, string prefix, long padding)
     {
         if (padding != 0)

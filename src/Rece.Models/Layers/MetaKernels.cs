@@ -53,7 +53,9 @@ public static class MetaKernels
             if (other.device_type != x.device_type)
                 throw Mismatch(op, x.device, other.device);
             if (other.dtype != x.dtype)
-                throw new ArgumentException($"{op}: expected all tensors to have one dtype, found {x.dtype} and {other.dtype}.");
+                throw new ArgumentException(
+                    $"{op}: expected all tensors to have one dtype, found {x.dtype} and {other.dtype}."
+                );
         }
     }
 

@@ -14,12 +14,22 @@ public static class StrictWeights
     /// <param name="component">What the file holds, for messages (e.g. "UNet2DConditionModel").</param>
     /// <param name="configPath">The config that implies <paramref name="expected"/>, for messages.</param>
     /// <param name="dtype">The dtype the tensors are converted to (the compute dtype).</param>
-    /// <param name="canonicalName">Maps a stored name to the expected name (older names of the same tensor); identity when null.</param>
+    /// <param name="canonicalName">Maps a stored name to the expected name (older names of the same tensor); identity
+    /// when null.</param>
     /// <param name="ignored">Stored tensors that are buffers, not parameters, and are skipped.</param>
-    /// <param name="device">Where the tensors go (default: the CPU). Each is read into host memory and moved at once, so
+    /// <param name="device">Where the tensors go (default: the CPU). Each is read into host memory and moved at once,
+    /// so
     /// no second host copy of the model stays alive.</param>
-    public static Dictionary<string, Tensor> Load(string weightsPath, IReadOnlyList<TensorSpec> expected, string component, string configPath,
-        ScalarType dtype, Func<string, string>? canonicalName = null, Func<string, bool>? ignored = null, Device? device = null)
+    public static Dictionary<string, Tensor> Load(
+        string weightsPath,
+        IReadOnlyList<TensorSpec> expected,
+        string component,
+        string configPath,
+        ScalarType dtype,
+        Func<string, string>? canonicalName = null,
+        Func<string, bool>? ignored = null,
+        Device? device = null
+    )
     {
         using var file = SafetensorsFile.Open(weightsPath);
         var byName = expected.ToDictionary(s => s.Name, StringComparer.Ordinal);
@@ -33,24 +43,34 @@ public static class StrictWeights
             if (!byName.ContainsKey(name))
                 unexpected.Add(info.Name);
             else if (!stored.TryAdd(name, info))
-                throw new ModelFormatException($"{weightsPath} holds the tensor {name} twice (as {stored[name].Name} and {info.Name}).");
+                throw new ModelFormatException(
+                    $"{weightsPath} holds the tensor {name} twice (as {stored[name].Name} and {info.Name})."
+                );
         }
         if (unexpected.Count > 0)
             throw new ModelFormatException(
-                $"{weightsPath} holds tensors a {component} with {configPath} does not have: {string.Join(", ", unexpected.Take(5))}" +
-                (unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "") + ". Is this the checkpoint of another architecture, or does the config not belong to it?");
+                $"{weightsPath} holds tensors a {component} with {configPath} does not have: {string.Join(", ", unexpected.Take(5))}"
+                    + (unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "")
+                    + ". Is this the checkpoint of another architecture, or does the config not belong to it?"
+            );
         var missing = expected.Where(s => !stored.ContainsKey(s.Name)).Select(s => s.Name).ToList();
         if (missing.Count > 0)
             throw new ModelFormatException(
-                $"{weightsPath} lacks {missing.Count} tensor(s) that {configPath} implies: {string.Join(", ", missing.Take(5))}" + (missing.Count > 5 ? ", ..." : "") + ".");
+                $"{weightsPath} lacks {missing.Count} tensor(s) that {configPath} implies: {string.Join(", ", missing.Take(5))}"
+                    + (missing.Count > 5 ? ", ..." : "")
+                    + "."
+            );
         foreach (var spec in expected)
         {
             var info = stored[spec.Name];
             if (!info.Shape.SequenceEqual(spec.Shape))
                 throw new ModelFormatException(
-                    $"{weightsPath}: tensor {info.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}.");
+                    $"{weightsPath}: tensor {info.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}."
+                );
             if (info.DType is not (TensorDType.F32 or TensorDType.F16 or TensorDType.BF16 or TensorDType.F64))
-                throw new ModelFormatException($"{weightsPath}: tensor {info.Name} has dtype {info.DType}; a {component} needs floating-point weights (F32, F16, BF16).");
+                throw new ModelFormatException(
+                    $"{weightsPath}: tensor {info.Name} has dtype {info.DType}; a {component} needs floating-point weights (F32, F16, BF16)."
+                );
         }
 
         var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -72,23 +92,33 @@ public static class StrictWeights
         return weights;
     }
 
-    /// <summary>Checks named tensors given in memory against a layout (for components built from tensors, e.g. in tests).</summary>
-    public static void Check(IReadOnlyDictionary<string, Tensor> weights, IReadOnlyList<TensorSpec> expected, string component)
+    /// <summary>Checks named tensors given in memory against a layout (for components built from tensors, e.g. in
+    /// tests).</summary>
+    public static void Check(
+        IReadOnlyDictionary<string, Tensor> weights,
+        IReadOnlyList<TensorSpec> expected,
+        string component
+    )
     {
         var names = expected.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         var unexpected = weights.Keys.Where(n => !names.Contains(n)).ToList();
         if (unexpected.Count > 0)
-            throw new ModelFormatException($"{component} weights hold tensors its config does not have: {string.Join(", ", unexpected.Take(5))}.");
+            throw new ModelFormatException(
+                $"{component} weights hold tensors its config does not have: {string.Join(", ", unexpected.Take(5))}."
+            );
         foreach (var spec in expected)
         {
             if (!weights.TryGetValue(spec.Name, out var tensor))
                 throw new ModelFormatException($"{component} weights lack {spec.Name}.");
             if (!tensor.shape.SequenceEqual(spec.Shape))
-                throw new ModelFormatException($"{component} tensor {spec.Name} has shape {TensorShape.Format(tensor.shape)}, but the config implies {TensorShape.Format(spec.Shape)}.");
+                throw new ModelFormatException(
+                    $"{component} tensor {spec.Name} has shape {TensorShape.Format(tensor.shape)}, but the config implies {TensorShape.Format(spec.Shape)}."
+                );
         }
     }
 
-    /// <summary>A tensor read from a file, in the compute dtype on the compute device; the host copy is released.</summary>
+    /// <summary>A tensor read from a file, in the compute dtype on the compute device; the host copy is
+    /// released.</summary>
     public static Tensor ToDevice(Tensor stored, ScalarType dtype, Device? device)
     {
         bool host = device is null || device.type == DeviceType.CPU;

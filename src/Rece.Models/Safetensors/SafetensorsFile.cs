@@ -17,7 +17,14 @@ public sealed class SafetensorsFile : IDisposable
     private readonly SafeFileHandle _handle;
     private readonly Dictionary<string, TensorInfo> _byName;
 
-    private SafetensorsFile(string path, SafeFileHandle handle, long fileLength, byte[] header, IReadOnlyDictionary<string, string> metadata, List<TensorInfo> tensors)
+    private SafetensorsFile(
+        string path,
+        SafeFileHandle handle,
+        long fileLength,
+        byte[] header,
+        IReadOnlyDictionary<string, string> metadata,
+        List<TensorInfo> tensors
+    )
     {
         Path = path;
         _handle = handle;
@@ -44,7 +51,9 @@ public sealed class SafetensorsFile : IDisposable
     public IReadOnlyList<TensorInfo> Tensors { get; }
 
     public TensorInfo this[string name] =>
-        _byName.TryGetValue(name, out var info) ? info : throw new ModelFormatException($"{Path} has no tensor named {name}.");
+        _byName.TryGetValue(name, out var info)
+            ? info
+            : throw new ModelFormatException($"{Path} has no tensor named {name}.");
 
     public bool TryGet(string name, out TensorInfo info) => _byName.TryGetValue(name, out info!);
 
@@ -58,14 +67,19 @@ public sealed class SafetensorsFile : IDisposable
             long length = RandomAccess.GetLength(handle);
             Span<byte> prefix = stackalloc byte[8];
             if (length < 8 || RandomAccess.Read(handle, prefix, 0) != 8)
-                throw new ModelFormatException($"{path} is not a safetensors file: it is shorter than the 8-byte header length.");
+                throw new ModelFormatException(
+                    $"{path} is not a safetensors file: it is shorter than the 8-byte header length."
+                );
             if (prefix[0] == 0x80 && prefix[1] is >= 2 and <= 5 || prefix[..4].SequenceEqual("PK\u0003\u0004"u8))
                 throw new ModelFormatException(
-                    $"{path} is a PyTorch pickle checkpoint, not safetensors. Convert it with diffusers: python -c \"from diffusers import StableDiffusionPipeline as P; " +
-                    "P.from_pretrained('IN').save_pretrained('OUT', safe_serialization=True)\"");
+                    $"{path} is a PyTorch pickle checkpoint, not safetensors. Convert it with diffusers: python -c \"from diffusers import StableDiffusionPipeline as P; "
+                        + "P.from_pretrained('IN').save_pretrained('OUT', safe_serialization=True)\""
+                );
             ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
             if (headerLength > MaxHeaderLength || (long)headerLength > length - 8)
-                throw new ModelFormatException($"{path} is not a safetensors file: its header length {headerLength} exceeds the file ({length} bytes) or the 100 MB limit.");
+                throw new ModelFormatException(
+                    $"{path} is not a safetensors file: its header length {headerLength} exceeds the file ({length} bytes) or the 100 MB limit."
+                );
             var header = new byte[headerLength];
             RandomAccess.Read(handle, header, 8);
             var (metadata, tensors) = ParseHeader(path, header, length - 8 - (long)headerLength);
@@ -78,7 +92,11 @@ public sealed class SafetensorsFile : IDisposable
         }
     }
 
-    private static (IReadOnlyDictionary<string, string>, List<TensorInfo>) ParseHeader(string path, byte[] header, long dataLength)
+    private static (IReadOnlyDictionary<string, string>, List<TensorInfo>) ParseHeader(
+        string path,
+        byte[] header,
+        long dataLength
+    )
     {
         JsonDocument document;
         try
@@ -87,7 +105,9 @@ public sealed class SafetensorsFile : IDisposable
         }
         catch (JsonException e)
         {
-            throw new ModelFormatException($"{path} is not a safetensors file: its header is not valid JSON ({e.Message}).");
+            throw new ModelFormatException(
+                $"{path} is not a safetensors file: its header is not valid JSON ({e.Message})."
+            );
         }
         using (document)
         {
@@ -102,9 +122,12 @@ public sealed class SafetensorsFile : IDisposable
                     if (entry.Value.ValueKind != JsonValueKind.Object)
                         throw new ModelFormatException($"{path}: __metadata__ must be an object of strings.");
                     foreach (var item in entry.Value.EnumerateObject())
-                        metadata[item.Name] = item.Value.ValueKind == JsonValueKind.String
-                            ? item.Value.GetString()!
-                            : throw new ModelFormatException($"{path}: metadata value \"{item.Name}\" is not a string.");
+                        metadata[item.Name] =
+                            item.Value.ValueKind == JsonValueKind.String
+                                ? item.Value.GetString()!
+                                : throw new ModelFormatException(
+                                    $"{path}: metadata value \"{item.Name}\" is not a string."
+                                );
                     continue;
                 }
                 tensors.Add(ParseTensor(path, entry));
@@ -115,7 +138,9 @@ public sealed class SafetensorsFile : IDisposable
             foreach (var t in tensors)
             {
                 if (t.End > dataLength)
-                    throw new ModelFormatException($"{path}: tensor {t.Name} ends at byte {t.End} of a {dataLength}-byte data section (truncated file?).");
+                    throw new ModelFormatException(
+                        $"{path}: tensor {t.Name} ends at byte {t.End} of a {dataLength}-byte data section (truncated file?)."
+                    );
                 if (t.Begin < previousEnd)
                     throw new ModelFormatException($"{path}: tensors {previous} and {t.Name} overlap.");
                 previousEnd = t.End;
@@ -129,15 +154,26 @@ public sealed class SafetensorsFile : IDisposable
     {
         string name = entry.Name;
         var value = entry.Value;
-        if (value.ValueKind != JsonValueKind.Object
-            || !value.TryGetProperty("dtype", out var dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String
-            || !value.TryGetProperty("shape", out var shapeElement) || shapeElement.ValueKind != JsonValueKind.Array
-            || !value.TryGetProperty("data_offsets", out var offsetsElement) || offsetsElement.ValueKind != JsonValueKind.Array || offsetsElement.GetArrayLength() != 2)
-            throw new ModelFormatException($"{path}: the header entry of tensor {name} needs \"dtype\", \"shape\" and two \"data_offsets\".");
+        if (
+            value.ValueKind != JsonValueKind.Object
+            || !value.TryGetProperty("dtype", out var dtypeElement)
+            || dtypeElement.ValueKind != JsonValueKind.String
+            || !value.TryGetProperty("shape", out var shapeElement)
+            || shapeElement.ValueKind != JsonValueKind.Array
+            || !value.TryGetProperty("data_offsets", out var offsetsElement)
+            || offsetsElement.ValueKind != JsonValueKind.Array
+            || offsetsElement.GetArrayLength() != 2
+        )
+            throw new ModelFormatException(
+                $"{path}: the header entry of tensor {name} needs \"dtype\", \"shape\" and two \"data_offsets\"."
+            );
         if (!TensorDTypes.TryParse(dtypeElement.GetString()!, out var dtype))
-            throw new ModelFormatException($"{path}: tensor {name} has an unknown dtype \"{dtypeElement.GetString()}\".");
+            throw new ModelFormatException(
+                $"{path}: tensor {name} has an unknown dtype \"{dtypeElement.GetString()}\"."
+            );
         long[] shape;
-        long begin, end;
+        long begin,
+            end;
         try
         {
             shape = shapeElement.EnumerateArray().Select(e => e.GetInt64()).ToArray();
@@ -149,7 +185,9 @@ public sealed class SafetensorsFile : IDisposable
             throw new ModelFormatException($"{path}: tensor {name} has a non-integer shape or offset.");
         }
         if (shape.Any(d => d < 0))
-            throw new ModelFormatException($"{path}: tensor {name} has a negative dimension in {TensorShape.Format(shape)}.");
+            throw new ModelFormatException(
+                $"{path}: tensor {name} has a negative dimension in {TensorShape.Format(shape)}."
+            );
         if (begin < 0 || end < begin)
             throw new ModelFormatException($"{path}: tensor {name} has invalid data_offsets [{begin}, {end}].");
         long expected;
@@ -159,11 +197,14 @@ public sealed class SafetensorsFile : IDisposable
         }
         catch (OverflowException)
         {
-            throw new ModelFormatException($"{path}: tensor {name} has the shape {TensorShape.Format(shape)}, whose size overflows; the file is damaged.");
+            throw new ModelFormatException(
+                $"{path}: tensor {name} has the shape {TensorShape.Format(shape)}, whose size overflows; the file is damaged."
+            );
         }
         if (end - begin != expected)
             throw new ModelFormatException(
-                $"{path}: tensor {name} ({dtype} {TensorShape.Format(shape)}) needs {expected} bytes but its data_offsets span {end - begin}.");
+                $"{path}: tensor {name} ({dtype} {TensorShape.Format(shape)}) needs {expected} bytes but its data_offsets span {end - begin}."
+            );
         return new TensorInfo(name, dtype, shape, begin, end);
     }
 
@@ -171,7 +212,10 @@ public sealed class SafetensorsFile : IDisposable
     public void Read(TensorInfo tensor, Span<byte> destination)
     {
         if (destination.Length != tensor.ByteLength)
-            throw new ArgumentException($"Tensor {tensor.Name} has {tensor.ByteLength} bytes; the destination has {destination.Length}.", nameof(destination));
+            throw new ArgumentException(
+                $"Tensor {tensor.Name} has {tensor.ByteLength} bytes; the destination has {destination.Length}.",
+                nameof(destination)
+            );
         ReadRange(DataStart + tensor.Begin, destination);
     }
 
@@ -203,7 +247,9 @@ public sealed class SafetensorsFile : IDisposable
                     values[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * 8));
                 break;
             default:
-                throw new ModelFormatException($"{Path}: tensor {tensor.Name} has dtype {tensor.DType}, not a floating-point dtype.");
+                throw new ModelFormatException(
+                    $"{Path}: tensor {tensor.Name} has dtype {tensor.DType}, not a floating-point dtype."
+                );
         }
         return values;
     }

@@ -10,19 +10,37 @@ namespace Rece.Models.Safetensors;
 /// </summary>
 public static class SafetensorsWriter
 {
-    public static void Write(string path, IReadOnlyList<TensorToWrite> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(
+        string path,
+        IReadOnlyList<TensorToWrite> tensors,
+        IReadOnlyDictionary<string, string>? metadata = null
+    )
     {
         foreach (var t in tensors)
         {
             long expected = new TensorHeader(t.Name, t.DType, t.Shape).ByteLength;
             if (t.Data.Length != expected)
-                throw new ArgumentException($"Tensor {t.Name} ({t.DType} {TensorShape.Format(t.Shape)}) needs {expected} bytes, got {t.Data.Length}.", nameof(tensors));
+                throw new ArgumentException(
+                    $"Tensor {t.Name} ({t.DType} {TensorShape.Format(t.Shape)}) needs {expected} bytes, got {t.Data.Length}.",
+                    nameof(tensors)
+                );
         }
-        WriteStreaming(path, tensors.Select(t => new TensorHeader(t.Name, t.DType, t.Shape)).ToList(), i => tensors[i].Data, metadata);
+        WriteStreaming(
+            path,
+            tensors.Select(t => new TensorHeader(t.Name, t.DType, t.Shape)).ToList(),
+            i => tensors[i].Data,
+            metadata
+        );
     }
 
-    /// <summary>Writes the header, then asks for each tensor's bytes in order (so a multi-GB file never sits in memory).</summary>
-    public static void WriteStreaming(string path, IReadOnlyList<TensorHeader> tensors, Func<int, ReadOnlyMemory<byte>> data, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>Writes the header, then asks for each tensor's bytes in order (so a multi-GB file never sits in
+    /// memory).</summary>
+    public static void WriteStreaming(
+        string path,
+        IReadOnlyList<TensorHeader> tensors,
+        Func<int, ReadOnlyMemory<byte>> data,
+        IReadOnlyDictionary<string, string>? metadata = null
+    )
     {
         if (tensors.Select(t => t.Name).Distinct(StringComparer.Ordinal).Count() != tensors.Count)
             throw new ArgumentException("Tensor names must be unique.", nameof(tensors));
@@ -34,27 +52,42 @@ public static class SafetensorsWriter
             {
                 var bytes = data(i);
                 if (bytes.Length != tensors[i].ByteLength)
-                    throw new ArgumentException($"Tensor {tensors[i].Name} ({tensors[i].DType} {TensorShape.Format(tensors[i].Shape)}) needs {tensors[i].ByteLength} bytes, got {bytes.Length}.");
+                    throw new ArgumentException(
+                        $"Tensor {tensors[i].Name} ({tensors[i].DType} {TensorShape.Format(tensors[i].Shape)}) needs {tensors[i].ByteLength} bytes, got {bytes.Length}."
+                    );
                 stream.Write(bytes.Span);
             }
         });
     }
 
     /// <summary>
-    /// Copies <paramref name="source"/> with some tensors' bytes replaced (same byte length). The header is copied verbatim
-    /// (metadata, order, dtypes and offsets unchanged) and every other byte is identical. The unchanged bytes are copied by
-    /// the kernel (File.Copy: copy_file_range, or a reflink where the file system has them), then only the replaced ranges
+    /// Copies <paramref name="source"/> with some tensors' bytes replaced (same byte length). The header is copied
+    /// verbatim
+    /// (metadata, order, dtypes and offsets unchanged) and every other byte is identical. The unchanged bytes are
+    /// copied by
+    /// the kernel (File.Copy: copy_file_range, or a reflink where the file system has them), then only the replaced
+    /// ranges
     /// are written: a 3.4 GB U-Net never passes through this process.
     /// </summary>
-    public static void CopyWithReplacedTensors(SafetensorsFile source, string destinationPath, IReadOnlyDictionary<string, ReadOnlyMemory<byte>> replacements)
+    public static void CopyWithReplacedTensors(
+        SafetensorsFile source,
+        string destinationPath,
+        IReadOnlyDictionary<string, ReadOnlyMemory<byte>> replacements
+    )
     {
-        var ordered = replacements.Select(r =>
-        {
-            var info = source[r.Key];
-            if (r.Value.Length != info.ByteLength)
-                throw new ArgumentException($"Replacement for {r.Key} has {r.Value.Length} bytes; the tensor has {info.ByteLength}.", nameof(replacements));
-            return (Info: info, Data: r.Value);
-        }).OrderBy(r => r.Info.Begin).ToList();
+        var ordered = replacements
+            .Select(r =>
+            {
+                var info = source[r.Key];
+                if (r.Value.Length != info.ByteLength)
+                    throw new ArgumentException(
+                        $"Replacement for {r.Key} has {r.Value.Length} bytes; the tensor has {info.ByteLength}.",
+                        nameof(replacements)
+                    );
+                return (Info: info, Data: r.Value);
+            })
+            .OrderBy(r => r.Info.Begin)
+            .ToList();
 
         string partial = destinationPath + ".partial";
         try
@@ -64,8 +97,11 @@ public static class SafetensorsWriter
             {
                 // The copy must be of the file that was parsed: same length and the same header bytes.
                 var header = new byte[source.DataStart];
-                if (RandomAccess.GetLength(handle) != source.FileLength || RandomAccess.Read(handle, header, 0) != header.Length
-                    || !header.AsSpan(8).SequenceEqual(source.HeaderJson.Span))
+                if (
+                    RandomAccess.GetLength(handle) != source.FileLength
+                    || RandomAccess.Read(handle, header, 0) != header.Length
+                    || !header.AsSpan(8).SequenceEqual(source.HeaderJson.Span)
+                )
                     throw new IOException($"{source.Path} changed while it was being copied; run the command again.");
                 foreach (var (info, data) in ordered)
                     RandomAccess.Write(handle, data.Span, source.DataStart + info.Begin);
@@ -88,10 +124,21 @@ public static class SafetensorsWriter
         stream.Write(header);
     }
 
-    private static byte[] BuildHeader(IReadOnlyList<TensorHeader> tensors, IReadOnlyDictionary<string, string>? metadata)
+    private static byte[] BuildHeader(
+        IReadOnlyList<TensorHeader> tensors,
+        IReadOnlyDictionary<string, string>? metadata
+    )
     {
         using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        using (
+            var json = new Utf8JsonWriter(
+                buffer,
+                new JsonWriterOptions
+                {
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                }
+            )
+        )
         {
             json.WriteStartObject();
             if (metadata is { Count: > 0 })
@@ -130,10 +177,19 @@ public static class SafetensorsWriter
         string partial = path + ".partial";
         try
         {
-            using (var stream = new FileStream(partial, new FileStreamOptions
-            {
-                Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 1 << 20, PreallocationSize = expectedLength,
-            }))
+            using (
+                var stream = new FileStream(
+                    partial,
+                    new FileStreamOptions
+                    {
+                        Mode = FileMode.Create,
+                        Access = FileAccess.Write,
+                        Share = FileShare.None,
+                        BufferSize = 1 << 20,
+                        PreallocationSize = expectedLength,
+                    }
+                )
+            )
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);

@@ -5,35 +5,39 @@ namespace Rece.Models.Safetensors;
 /// <summary>Moves tensors between safetensors files and TorchSharp without intermediate copies.</summary>
 public static class TorchTensors
 {
-    public static ScalarType ToScalarType(TensorDType dtype) => dtype switch
-    {
-        TensorDType.F32 => ScalarType.Float32,
-        TensorDType.F16 => ScalarType.Float16,
-        TensorDType.BF16 => ScalarType.BFloat16,
-        TensorDType.F64 => ScalarType.Float64,
-        TensorDType.I64 => ScalarType.Int64,
-        TensorDType.I32 => ScalarType.Int32,
-        TensorDType.I16 => ScalarType.Int16,
-        TensorDType.I8 => ScalarType.Int8,
-        TensorDType.U8 => ScalarType.Byte,
-        TensorDType.BOOL => ScalarType.Bool,
-        _ => throw new ModelFormatException($"Tensors of dtype {dtype} cannot be loaded for computation (they are copied through unchanged)."),
-    };
+    public static ScalarType ToScalarType(TensorDType dtype) =>
+        dtype switch
+        {
+            TensorDType.F32 => ScalarType.Float32,
+            TensorDType.F16 => ScalarType.Float16,
+            TensorDType.BF16 => ScalarType.BFloat16,
+            TensorDType.F64 => ScalarType.Float64,
+            TensorDType.I64 => ScalarType.Int64,
+            TensorDType.I32 => ScalarType.Int32,
+            TensorDType.I16 => ScalarType.Int16,
+            TensorDType.I8 => ScalarType.Int8,
+            TensorDType.U8 => ScalarType.Byte,
+            TensorDType.BOOL => ScalarType.Bool,
+            _ => throw new ModelFormatException(
+                $"Tensors of dtype {dtype} cannot be loaded for computation (they are copied through unchanged)."
+            ),
+        };
 
-    public static TensorDType ToDType(ScalarType type) => type switch
-    {
-        ScalarType.Float32 => TensorDType.F32,
-        ScalarType.Float16 => TensorDType.F16,
-        ScalarType.BFloat16 => TensorDType.BF16,
-        ScalarType.Float64 => TensorDType.F64,
-        ScalarType.Int64 => TensorDType.I64,
-        ScalarType.Int32 => TensorDType.I32,
-        ScalarType.Int16 => TensorDType.I16,
-        ScalarType.Int8 => TensorDType.I8,
-        ScalarType.Byte => TensorDType.U8,
-        ScalarType.Bool => TensorDType.BOOL,
-        _ => throw new ArgumentException($"No safetensors dtype for {type}."),
-    };
+    public static TensorDType ToDType(ScalarType type) =>
+        type switch
+        {
+            ScalarType.Float32 => TensorDType.F32,
+            ScalarType.Float16 => TensorDType.F16,
+            ScalarType.BFloat16 => TensorDType.BF16,
+            ScalarType.Float64 => TensorDType.F64,
+            ScalarType.Int64 => TensorDType.I64,
+            ScalarType.Int32 => TensorDType.I32,
+            ScalarType.Int16 => TensorDType.I16,
+            ScalarType.Int8 => TensorDType.I8,
+            ScalarType.Byte => TensorDType.U8,
+            ScalarType.Bool => TensorDType.BOOL,
+            _ => throw new ArgumentException($"No safetensors dtype for {type}."),
+        };
 
     /// <summary>Reads a tensor in its stored dtype, straight into the tensor's memory.</summary>
     public static Tensor Read(SafetensorsFile file, TensorInfo info)
@@ -53,7 +57,9 @@ public static class TorchTensors
         if (!stored.is_floating_point())
         {
             stored.Dispose();
-            throw new ModelFormatException($"{file.Path}: tensor {info.Name} has dtype {info.DType}, expected a floating-point dtype (F32, F16, BF16).");
+            throw new ModelFormatException(
+                $"{file.Path}: tensor {info.Name} has dtype {info.DType}, expected a floating-point dtype (F32, F16, BF16)."
+            );
         }
         using (stored)
             return stored.to(ScalarType.Float32);

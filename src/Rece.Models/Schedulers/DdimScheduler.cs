@@ -10,7 +10,8 @@ public sealed class DdimScheduler : Scheduler
 {
     private readonly long[] _timesteps;
 
-    public DdimScheduler(SchedulerConfig config, int steps) : base(config, steps)
+    public DdimScheduler(SchedulerConfig config, int steps)
+        : base(config, steps)
     {
         _timesteps = DiscreteTimesteps(Spacing("leading"));
         Timesteps = _timesteps.Select(t => (double)t).ToArray();
@@ -22,7 +23,8 @@ public sealed class DdimScheduler : Scheduler
 
     public override Tensor Step(Tensor modelOutput, int index, Tensor sample)
     {
-        long t = _timesteps[index], previous = t - Config.NumTrainTimesteps / Steps;
+        long t = _timesteps[index],
+            previous = t - Config.NumTrainTimesteps / Steps;
         double alpha = Schedule.AlphasCumprod[(int)t];
         double alphaPrevious = previous >= 0 ? Schedule.AlphasCumprod[(int)previous] : FinalAlphaCumprod;
         using var scope = NewDisposeScope();

@@ -28,7 +28,8 @@ public sealed class LmsDiscreteScheduler(SchedulerConfig config, int steps) : Si
         return next.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The integral over [sigma_t, sigma_(t+1)] of the Lagrange basis polynomial of node t - k over the nodes t, t-1, ..., t-order+1.</summary>
+    /// <summary>The integral over [sigma_t, sigma_(t+1)] of the Lagrange basis polynomial of node t - k over the nodes
+    /// t, t-1, ..., t-order+1.</summary>
     public double Coefficient(int order, int t, int k)
     {
         double Basis(double tau)
@@ -42,7 +43,10 @@ public sealed class LmsDiscreteScheduler(SchedulerConfig config, int steps) : Si
             return product;
         }
         // The integrand has degree order - 1 <= 3; 3-point Gauss-Legendre is exact up to degree 5.
-        double a = Sigmas[t], b = Sigmas[t + 1], mid = (a + b) / 2, half = (b - a) / 2;
+        double a = Sigmas[t],
+            b = Sigmas[t + 1],
+            mid = (a + b) / 2,
+            half = (b - a) / 2;
         double node = Math.Sqrt(0.6);
         return half * (5.0 / 9 * Basis(mid - half * node) + 8.0 / 9 * Basis(mid) + 5.0 / 9 * Basis(mid + half * node));
     }

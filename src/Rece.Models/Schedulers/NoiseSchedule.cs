@@ -23,14 +23,16 @@ public sealed class NoiseSchedule
         else if (config.BetaSchedule == "linear")
             betas = linspace(config.BetaStart, config.BetaEnd, n, dtype: ScalarType.Float32);
         else if (config.BetaSchedule == "scaled_linear")
-            betas = linspace(Math.Sqrt(config.BetaStart), Math.Sqrt(config.BetaEnd), n, dtype: ScalarType.Float32).pow(2);
+            betas = linspace(Math.Sqrt(config.BetaStart), Math.Sqrt(config.BetaEnd), n, dtype: ScalarType.Float32)
+                .pow(2);
         else
             betas = tensor(CosineBetas(n)).to(ScalarType.Float32);
         var alphasCumprod = (1 - betas).cumprod(0);
         return new NoiseSchedule(alphasCumprod.data<float>().ToArray());
     }
 
-    /// <summary>sqrt((1 - alphas_cumprod) / alphas_cumprod), float32 as diffusers forms it: the noise level of each training timestep.</summary>
+    /// <summary>sqrt((1 - alphas_cumprod) / alphas_cumprod), float32 as diffusers forms it: the noise level of each
+    /// training timestep.</summary>
     public float[] TrainingSigmas()
     {
         using var scope = NewDisposeScope();
@@ -38,10 +40,14 @@ public sealed class NoiseSchedule
         return (1 - ac).div(ac).pow(0.5).data<float>().ToArray();
     }
 
-    /// <summary>betas_for_alpha_bar with the cosine schedule (Nichol and Dhariwal), capped at 0.999, in float64.</summary>
+    /// <summary>betas_for_alpha_bar with the cosine schedule (Nichol and Dhariwal), capped at 0.999, in
+    /// float64.</summary>
     private static double[] CosineBetas(int n)
     {
         static double AlphaBar(double t) => Math.Pow(Math.Cos((t + 0.008) / 1.008 * Math.PI / 2), 2);
-        return Enumerable.Range(0, n).Select(i => Math.Min(1 - AlphaBar((i + 1.0) / n) / AlphaBar((double)i / n), 0.999)).ToArray();
+        return Enumerable
+            .Range(0, n)
+            .Select(i => Math.Min(1 - AlphaBar((i + 1.0) / n) / AlphaBar((double)i / n), 0.999))
+            .ToArray();
     }
 }

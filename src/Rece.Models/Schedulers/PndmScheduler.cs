@@ -19,7 +19,8 @@ public sealed class PndmScheduler : Scheduler
     private Tensor? _curModelOutput;
     private int _counter;
 
-    public PndmScheduler(SchedulerConfig config, int steps) : base(config, steps)
+    public PndmScheduler(SchedulerConfig config, int steps)
+        : base(config, steps)
     {
         var baseSteps = DiscreteTimesteps(Spacing("leading")).Reverse().ToArray(); // ascending, as diffusers' _timesteps
         long ratio = config.NumTrainTimesteps / steps;
@@ -31,7 +32,10 @@ public sealed class PndmScheduler : Scheduler
         else
         {
             if (steps < PndmOrder)
-                throw new ArgumentOutOfRangeException(nameof(steps), $"PNDM with Runge-Kutta steps (skip_prk_steps false) needs at least {PndmOrder} steps.");
+                throw new ArgumentOutOfRangeException(
+                    nameof(steps),
+                    $"PNDM with Runge-Kutta steps (skip_prk_steps false) needs at least {PndmOrder} steps."
+                );
             var last = baseSteps[^PndmOrder..];
             var prk = new List<long>();
             foreach (var t in last)
@@ -55,8 +59,13 @@ public sealed class PndmScheduler : Scheduler
     public override Tensor Step(Tensor modelOutput, int index, Tensor sample)
     {
         if (index != _counter)
-            throw new InvalidOperationException($"PNDM steps must be taken in order: expected step {_counter}, got {index}.");
-        var next = _counter < _prk.Length && !Config.SkipPrkSteps ? StepPrk(modelOutput, sample) : StepPlms(modelOutput, _all[index], sample);
+            throw new InvalidOperationException(
+                $"PNDM steps must be taken in order: expected step {_counter}, got {index}."
+            );
+        var next =
+            _counter < _prk.Length && !Config.SkipPrkSteps
+                ? StepPrk(modelOutput, sample)
+                : StepPlms(modelOutput, _all[index], sample);
         _counter++;
         return next;
     }
@@ -136,7 +145,8 @@ public sealed class PndmScheduler : Scheduler
     {
         double alpha = Schedule.AlphasCumprod[(int)timestep];
         double alphaPrevious = previous >= 0 ? Schedule.AlphasCumprod[(int)previous] : FinalAlphaCumprod;
-        double beta = 1 - alpha, betaPrevious = 1 - alphaPrevious;
+        double beta = 1 - alpha,
+            betaPrevious = 1 - alphaPrevious;
         using var scope = NewDisposeScope();
         if (Config.PredictionType == "v_prediction")
             modelOutput = modelOutput.mul(Math.Sqrt(alpha)).add_(sample.mul(Math.Sqrt(beta)));

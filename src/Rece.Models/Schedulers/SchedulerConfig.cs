@@ -3,7 +3,8 @@ using Rece.Models.Configuration;
 namespace Rece.Models.Schedulers;
 
 /// <summary>
-/// scheduler/scheduler_config.json: the training noise schedule and the sampling options every scheduler kind reads. As in
+/// scheduler/scheduler_config.json: the training noise schedule and the sampling options every scheduler kind reads. As
+/// in
 /// diffusers, one config serves any scheduler kind (LMSDiscreteScheduler.from_config(pndm.config)); fields a kind does
 /// not use are ignored, and settings that would change the numbers in ways this tool does not implement are refused.
 /// </summary>
@@ -24,7 +25,8 @@ public sealed record SchedulerConfig
 
     public int StepsOffset { get; init; } = 1;
 
-    /// <summary>"linspace", "leading" or "trailing"; null: each kind's diffusers default (LMS and Euler linspace, DDIM and PNDM leading).</summary>
+    /// <summary>"linspace", "leading" or "trailing"; null: each kind's diffusers default (LMS and Euler linspace, DDIM
+    /// and PNDM leading).</summary>
     public string? TimestepSpacing { get; init; }
 
     public bool SetAlphaToOne { get; init; }
@@ -32,18 +34,20 @@ public sealed record SchedulerConfig
     public bool ClipSample { get; init; }
     public double ClipSampleRange { get; init; } = 1.0;
 
-    /// <summary>Stable Diffusion v1.x's scheduler (CompVis/stable-diffusion-v1-4, scheduler/scheduler_config.json).</summary>
+    /// <summary>Stable Diffusion v1.x's scheduler (CompVis/stable-diffusion-v1-4,
+    /// scheduler/scheduler_config.json).</summary>
     public static SchedulerConfig StableDiffusion => new();
 
     /// <summary>The kind the config's _class_name names, when it is one of the four.</summary>
-    public SchedulerKind? Kind => ClassName switch
-    {
-        "LMSDiscreteScheduler" => SchedulerKind.Lms,
-        "DDIMScheduler" => SchedulerKind.Ddim,
-        "EulerDiscreteScheduler" => SchedulerKind.Euler,
-        "PNDMScheduler" => SchedulerKind.Pndm,
-        _ => null,
-    };
+    public SchedulerKind? Kind =>
+        ClassName switch
+        {
+            "LMSDiscreteScheduler" => SchedulerKind.Lms,
+            "DDIMScheduler" => SchedulerKind.Ddim,
+            "EulerDiscreteScheduler" => SchedulerKind.Euler,
+            "PNDMScheduler" => SchedulerKind.Pndm,
+            _ => null,
+        };
 
     public static SchedulerConfig Load(string path)
     {
@@ -56,7 +60,9 @@ public sealed record SchedulerConfig
             BetaStart = json.Double("beta_start", 0.0001),
             BetaEnd = json.Double("beta_end", 0.02),
             BetaSchedule = json.String("beta_schedule", "linear"),
-            TrainedBetas = json.Has("trained_betas") ? json.Root["trained_betas"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray() : null,
+            TrainedBetas = json.Has("trained_betas")
+                ? json.Root["trained_betas"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray()
+                : null,
             PredictionType = json.String("prediction_type", "epsilon"),
             StepsOffset = json.Int("steps_offset", 0),
             TimestepSpacing = json.OptionalString("timestep_spacing"),
@@ -66,15 +72,30 @@ public sealed record SchedulerConfig
             ClipSample = json.Bool("clip_sample", className == "DDIMScheduler"),
             ClipSampleRange = json.Double("clip_sample_range", 1.0),
         };
-        foreach (var field in new[] { "use_karras_sigmas", "use_exponential_sigmas", "use_beta_sigmas", "thresholding", "rescale_betas_zero_snr" })
+        foreach (
+            var field in new[]
+            {
+                "use_karras_sigmas",
+                "use_exponential_sigmas",
+                "use_beta_sigmas",
+                "thresholding",
+                "rescale_betas_zero_snr",
+            }
+        )
         {
             if (json.Has(field) && json.Bool(field))
-                throw new ModelFormatException($"{path}: {field} is true, which this tool does not implement; set it to false (Stable Diffusion's own configs do).");
+                throw new ModelFormatException(
+                    $"{path}: {field} is true, which this tool does not implement; set it to false (Stable Diffusion's own configs do)."
+                );
         }
         if (json.Has("interpolation_type") && json.String("interpolation_type") != "linear")
-            throw new ModelFormatException($"{path}: interpolation_type \"{json.String("interpolation_type")}\" is not supported; use \"linear\".");
+            throw new ModelFormatException(
+                $"{path}: interpolation_type \"{json.String("interpolation_type")}\" is not supported; use \"linear\"."
+            );
         if (json.Has("final_sigmas_type") && json.String("final_sigmas_type") != "zero")
-            throw new ModelFormatException($"{path}: final_sigmas_type \"{json.String("final_sigmas_type")}\" is not supported; use \"zero\".");
+            throw new ModelFormatException(
+                $"{path}: final_sigmas_type \"{json.String("final_sigmas_type")}\" is not supported; use \"zero\"."
+            );
         config.Validate(path);
         return config;
     }
@@ -84,29 +105,38 @@ public sealed record SchedulerConfig
         if (NumTrainTimesteps < 2)
             throw new ModelFormatException($"{source}: num_train_timesteps must be at least 2.");
         if (TrainedBetas is { } betas && betas.Length != NumTrainTimesteps)
-            throw new ModelFormatException($"{source}: trained_betas has {betas.Length} entries, but num_train_timesteps is {NumTrainTimesteps}.");
+            throw new ModelFormatException(
+                $"{source}: trained_betas has {betas.Length} entries, but num_train_timesteps is {NumTrainTimesteps}."
+            );
         if (TrainedBetas is null && BetaSchedule is not ("scaled_linear" or "linear" or "squaredcos_cap_v2"))
-            throw new ModelFormatException($"{source}: beta_schedule \"{BetaSchedule}\" is not supported; expected scaled_linear, linear or squaredcos_cap_v2.");
+            throw new ModelFormatException(
+                $"{source}: beta_schedule \"{BetaSchedule}\" is not supported; expected scaled_linear, linear or squaredcos_cap_v2."
+            );
         if (PredictionType is not ("epsilon" or "v_prediction"))
-            throw new ModelFormatException($"{source}: prediction_type \"{PredictionType}\" is not supported; expected epsilon or v_prediction.");
+            throw new ModelFormatException(
+                $"{source}: prediction_type \"{PredictionType}\" is not supported; expected epsilon or v_prediction."
+            );
         if (TimestepSpacing is not (null or "linspace" or "leading" or "trailing"))
-            throw new ModelFormatException($"{source}: timestep_spacing \"{TimestepSpacing}\" is not supported; expected linspace, leading or trailing.");
+            throw new ModelFormatException(
+                $"{source}: timestep_spacing \"{TimestepSpacing}\" is not supported; expected linspace, leading or trailing."
+            );
     }
 
     /// <summary>The config.json diffusers writes for Stable Diffusion's scheduler of this class.</summary>
-    public System.Text.Json.Nodes.JsonObject ToJson() => new()
-    {
-        ["_class_name"] = ClassName,
-        ["_diffusers_version"] = "0.30.0",
-        ["beta_end"] = BetaEnd,
-        ["beta_schedule"] = BetaSchedule,
-        ["beta_start"] = BetaStart,
-        ["clip_sample"] = ClipSample,
-        ["num_train_timesteps"] = NumTrainTimesteps,
-        ["prediction_type"] = PredictionType,
-        ["set_alpha_to_one"] = SetAlphaToOne,
-        ["skip_prk_steps"] = SkipPrkSteps,
-        ["steps_offset"] = StepsOffset,
-        ["trained_betas"] = null,
-    };
+    public System.Text.Json.Nodes.JsonObject ToJson() =>
+        new()
+        {
+            ["_class_name"] = ClassName,
+            ["_diffusers_version"] = "0.30.0",
+            ["beta_end"] = BetaEnd,
+            ["beta_schedule"] = BetaSchedule,
+            ["beta_start"] = BetaStart,
+            ["clip_sample"] = ClipSample,
+            ["num_train_timesteps"] = NumTrainTimesteps,
+            ["prediction_type"] = PredictionType,
+            ["set_alpha_to_one"] = SetAlphaToOne,
+            ["skip_prk_steps"] = SkipPrkSteps,
+            ["steps_offset"] = StepsOffset,
+            ["trained_betas"] = null,
+        };
 }

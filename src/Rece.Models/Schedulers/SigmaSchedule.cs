@@ -1,7 +1,8 @@
 namespace Rece.Models.Schedulers;
 
 /// <summary>
-/// The timesteps and noise levels (sigmas) of the k-diffusion style schedulers (LMS, Euler), as diffusers' set_timesteps
+/// The timesteps and noise levels (sigmas) of the k-diffusion style schedulers (LMS, Euler), as diffusers'
+/// set_timesteps
 /// forms them: float32 timesteps by the spacing, sigmas interpolated linearly in the training sigmas at those
 /// timesteps, then a final 0.
 /// </summary>
@@ -60,5 +61,7 @@ public sealed class SigmaSchedule
     }
 
     private static double Linspace(double start, double end, int count, int i) =>
-        count == 1 ? start : i == count - 1 ? end : start + i * ((end - start) / (count - 1));
+        count == 1 ? start
+        : i == count - 1 ? end
+        : start + i * ((end - start) / (count - 1));
 }

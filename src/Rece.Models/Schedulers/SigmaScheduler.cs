@@ -10,8 +10,8 @@ public abstract class SigmaScheduler : Scheduler
 {
     private readonly SigmaSchedule _sigmas;
 
-    protected SigmaScheduler(SchedulerConfig config, int steps) : base(config, steps) =>
-        _sigmas = SigmaSchedule.Create(config, Schedule, steps);
+    protected SigmaScheduler(SchedulerConfig config, int steps)
+        : base(config, steps) => _sigmas = SigmaSchedule.Create(config, Schedule, steps);
 
     public override IReadOnlyList<double> Timesteps => _sigmas.Timesteps;
 
@@ -23,15 +23,17 @@ public abstract class SigmaScheduler : Scheduler
 
     /// <summary>
     /// d = (x - x0) / sigma at step <paramref name="index"/>, with x0 from the model's prediction: epsilon gives
-    /// x0 = x - sigma eps (so d = eps, computed the way diffusers does), v gives x0 = -sigma/sqrt(sigma^2+1) v + x/(sigma^2+1).
+    /// x0 = x - sigma eps (so d = eps, computed the way diffusers does), v gives x0 = -sigma/sqrt(sigma^2+1) v +
+    /// x/(sigma^2+1).
     /// </summary>
     protected Tensor Derivative(Tensor modelOutput, int index, Tensor sample)
     {
         double sigma = Sigmas[index];
         using var scope = NewDisposeScope();
-        var original = Config.PredictionType == "v_prediction"
-            ? modelOutput.mul(-sigma / Math.Sqrt(sigma * sigma + 1)).add_(sample.div(sigma * sigma + 1))
-            : sample.sub(modelOutput.mul(sigma));
+        var original =
+            Config.PredictionType == "v_prediction"
+                ? modelOutput.mul(-sigma / Math.Sqrt(sigma * sigma + 1)).add_(sample.div(sigma * sigma + 1))
+                : sample.sub(modelOutput.mul(sigma));
         return sample.sub(original).div_(sigma).MoveToOuterDisposeScope();
     }
 }

@@ -9,7 +9,8 @@ namespace Rece.Models.TextEncoder;
 /// <summary>
 /// The CLIP text transformer of Stable Diffusion (transformers' CLIPTextModel): token + position embeddings, pre-LN
 /// encoder layers with causal self-attention, final layer norm; returns last_hidden_state. Weights are held by their
-/// checkpoint names and used functionally, so loading is a strict name and shape match and nothing is initialized twice.
+/// checkpoint names and used functionally, so loading is a strict name and shape match and nothing is initialized
+/// twice.
 /// </summary>
 public sealed class ClipTextEncoder : IDisposable
 {
@@ -27,7 +28,8 @@ public sealed class ClipTextEncoder : IDisposable
     /// <summary>Where the weights live and the encoding runs; the output is there too.</summary>
     public Device Device { get; }
 
-    /// <summary>Builds an encoder from named float32 tensors; every tensor of <see cref="ClipTextConfig.Layout"/> must be present with its shape.</summary>
+    /// <summary>Builds an encoder from named float32 tensors; every tensor of <see cref="ClipTextConfig.Layout"/> must
+    /// be present with its shape.</summary>
     public static ClipTextEncoder FromWeights(ClipTextConfig config, IReadOnlyDictionary<string, Tensor> weights)
     {
         foreach (var spec in config.Layout())
@@ -35,36 +37,48 @@ public sealed class ClipTextEncoder : IDisposable
             if (!weights.TryGetValue(spec.Name, out var tensor))
                 throw new ModelFormatException($"Text encoder weights lack {spec.Name}.");
             if (!tensor.shape.SequenceEqual(spec.Shape))
-                throw new ModelFormatException($"Text encoder tensor {spec.Name} has shape {TensorShape.Format(tensor.shape)}, but the config implies {TensorShape.Format(spec.Shape)}.");
+                throw new ModelFormatException(
+                    $"Text encoder tensor {spec.Name} has shape {TensorShape.Format(tensor.shape)}, but the config implies {TensorShape.Format(spec.Shape)}."
+                );
         }
         return new ClipTextEncoder(config, weights);
     }
 
-    /// <summary>Loads text_encoder/config.json and its safetensors weights strictly, in float32 on <paramref name="device"/> (default: the CPU).</summary>
+    /// <summary>Loads text_encoder/config.json and its safetensors weights strictly, in float32 on
+    /// <paramref name="device"/> (default: the CPU).</summary>
     public static ClipTextEncoder Load(string configPath, string weightsPath, Device? device = null)
     {
         var config = ClipTextConfig.Load(configPath);
         using var file = SafetensorsFile.Open(weightsPath);
         var expected = config.Layout();
         var expectedNames = expected.Select(s => s.Name).ToHashSet();
-        var unexpected = file.Tensors.Select(t => t.Name)
-            .Where(n => !expectedNames.Contains(n) && n != ClipTextConfig.PositionIdsBuffer).ToList();
+        var unexpected = file
+            .Tensors.Select(t => t.Name)
+            .Where(n => !expectedNames.Contains(n) && n != ClipTextConfig.PositionIdsBuffer)
+            .ToList();
         if (unexpected.Count > 0)
             throw new ModelFormatException(
-                $"{weightsPath} holds tensors a {ClipTextConfig.Architecture} with {configPath} does not have: {string.Join(", ", unexpected.Take(5))}" +
-                (unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "") + ". Is this the text encoder of another architecture?");
+                $"{weightsPath} holds tensors a {ClipTextConfig.Architecture} with {configPath} does not have: {string.Join(", ", unexpected.Take(5))}"
+                    + (unexpected.Count > 5 ? $" and {unexpected.Count - 5} more" : "")
+                    + ". Is this the text encoder of another architecture?"
+            );
         var weights = new Dictionary<string, Tensor>();
         try
         {
             foreach (var spec in expected)
             {
                 if (!file.TryGet(spec.Name, out var info))
-                    throw new ModelFormatException($"{weightsPath} lacks the tensor {spec.Name} that {configPath} implies.");
+                    throw new ModelFormatException(
+                        $"{weightsPath} lacks the tensor {spec.Name} that {configPath} implies."
+                    );
                 if (!info.Shape.SequenceEqual(spec.Shape))
                     throw new ModelFormatException(
-                        $"{weightsPath}: tensor {spec.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}.");
+                        $"{weightsPath}: tensor {spec.Name} has shape {TensorShape.Format(info.Shape)}, but {configPath} implies {TensorShape.Format(spec.Shape)}."
+                    );
                 // Owned by the encoder (disposed with it), not by a scope the caller has open.
-                weights[spec.Name] = StrictWeights.ToDevice(TorchTensors.ReadFloat32(file, info), ScalarType.Float32, device).DetachFromDisposeScope();
+                weights[spec.Name] = StrictWeights
+                    .ToDevice(TorchTensors.ReadFloat32(file, info), ScalarType.Float32, device)
+                    .DetachFromDisposeScope();
             }
         }
         catch
@@ -76,7 +90,8 @@ public sealed class ClipTextEncoder : IDisposable
         return new ClipTextEncoder(config, weights);
     }
 
-    /// <summary>last_hidden_state for a batch of token id rows (each of the same length, at most max_position_embeddings).</summary>
+    /// <summary>last_hidden_state for a batch of token id rows (each of the same length, at most
+    /// max_position_embeddings).</summary>
     /// <returns>[batch, tokens, hidden_size], float32.</returns>
     public Tensor Encode(IReadOnlyList<int[]> tokenIds)
     {
@@ -84,18 +99,35 @@ public sealed class ClipTextEncoder : IDisposable
             throw new ArgumentException("Nothing to encode.", nameof(tokenIds));
         int length = tokenIds[0].Length;
         if (length == 0 || length > Config.MaxPositionEmbeddings || tokenIds.Any(r => r.Length != length))
-            throw new ArgumentException($"Token rows must share one length between 1 and {Config.MaxPositionEmbeddings}.", nameof(tokenIds));
+            throw new ArgumentException(
+                $"Token rows must share one length between 1 and {Config.MaxPositionEmbeddings}.",
+                nameof(tokenIds)
+            );
         if (tokenIds.SelectMany(r => r).Any(id => id < 0 || id >= Config.VocabSize))
             throw new ArgumentException($"Token ids must be in 0..{Config.VocabSize - 1}.", nameof(tokenIds));
 
         using var noGrad = inference_mode();
         using var scope = NewDisposeScope();
-        int batch = tokenIds.Count, d = Config.HiddenSize, heads = Config.NumAttentionHeads;
-        var ids = tensor(tokenIds.SelectMany(r => r).Select(i => (long)i).ToArray(), new long[] { batch, length }).to(Device).flatten();
+        int batch = tokenIds.Count,
+            d = Config.HiddenSize,
+            heads = Config.NumAttentionHeads;
+        var ids = tensor(tokenIds.SelectMany(r => r).Select(i => (long)i).ToArray(), new long[] { batch, length })
+            .to(Device)
+            .flatten();
         var table = W("text_model.embeddings.token_embedding.weight");
-        var x = (MetaKernels.Applies(table) ? MetaKernels.IndexSelect(table, ids) : table.index_select(0, ids)).view(batch, length, d)
+        var x = (MetaKernels.Applies(table) ? MetaKernels.IndexSelect(table, ids) : table.index_select(0, ids))
+            .view(batch, length, d)
             .add_(W("text_model.embeddings.position_embedding.weight").narrow(0, 0, length));
-        x = ClipTransformer.Encode(x, W, "text_model.encoder.layers.", Config.NumHiddenLayers, heads, Config.HiddenAct, Config.LayerNormEps, causal: true);
+        x = ClipTransformer.Encode(
+            x,
+            W,
+            "text_model.encoder.layers.",
+            Config.NumHiddenLayers,
+            heads,
+            Config.HiddenAct,
+            Config.LayerNormEps,
+            causal: true
+        );
         return LayerNorm(x, "text_model.final_layer_norm").MoveToOuterDisposeScope();
     }
 

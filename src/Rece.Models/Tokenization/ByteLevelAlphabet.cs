@@ -9,7 +9,11 @@ internal static class ByteLevelAlphabet
 
     private static Dictionary<char, byte> Build()
     {
-        var printable = Enumerable.Range('!', '~' - '!' + 1).Concat(Enumerable.Range('¡', '¬' - '¡' + 1)).Concat(Enumerable.Range('®', 'ÿ' - '®' + 1)).ToHashSet();
+        var printable = Enumerable
+            .Range('!', '~' - '!' + 1)
+            .Concat(Enumerable.Range('¡', '¬' - '¡' + 1))
+            .Concat(Enumerable.Range('®', 'ÿ' - '®' + 1))
+            .ToHashSet();
         var map = new Dictionary<char, byte>();
         int extra = 0;
         for (int b = 0; b < 256; b++)

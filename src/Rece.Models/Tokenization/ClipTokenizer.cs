@@ -18,7 +18,9 @@ public sealed partial class ClipTokenizer
     public const string StartOfText = "<|startoftext|>";
     public const string EndOfText = "<|endoftext|>";
 
-    private static readonly Lazy<(string Vocab, string Merges)> EmbeddedFiles = new(() => (ReadResource("clip-tokenizer/vocab.json"), ReadResource("clip-tokenizer/merges.txt")));
+    private static readonly Lazy<(string Vocab, string Merges)> EmbeddedFiles = new(() =>
+        (ReadResource("clip-tokenizer/vocab.json"), ReadResource("clip-tokenizer/merges.txt"))
+    );
 
     private readonly BpeTokenizer _bpe;
     private readonly Dictionary<int, string> _idToToken;
@@ -28,9 +30,15 @@ public sealed partial class ClipTokenizer
         _bpe = bpe;
         _idToToken = vocabulary.ToDictionary(kv => kv.Value, kv => kv.Key);
         VocabularySize = vocabulary.Count;
-        BosId = vocabulary.TryGetValue(StartOfText, out var bos) ? bos : throw new ModelFormatException($"{source}: the vocabulary lacks {StartOfText}.");
-        EosId = vocabulary.TryGetValue(EndOfText, out var eos) ? eos : throw new ModelFormatException($"{source}: the vocabulary lacks {EndOfText}.");
-        PadId = vocabulary.TryGetValue(padToken, out var pad) ? pad : throw new ModelFormatException($"{source}: the pad token \"{padToken}\" is not in the vocabulary.");
+        BosId = vocabulary.TryGetValue(StartOfText, out var bos)
+            ? bos
+            : throw new ModelFormatException($"{source}: the vocabulary lacks {StartOfText}.");
+        EosId = vocabulary.TryGetValue(EndOfText, out var eos)
+            ? eos
+            : throw new ModelFormatException($"{source}: the vocabulary lacks {EndOfText}.");
+        PadId = vocabulary.TryGetValue(padToken, out var pad)
+            ? pad
+            : throw new ModelFormatException($"{source}: the pad token \"{padToken}\" is not in the vocabulary.");
         PadToken = padToken;
     }
 
@@ -44,7 +52,8 @@ public sealed partial class ClipTokenizer
 
     public int VocabularySize { get; }
 
-    /// <summary>Loads a diffusers tokenizer/ folder (vocab.json, merges.txt, and the pad token from tokenizer_config.json or special_tokens_map.json).</summary>
+    /// <summary>Loads a diffusers tokenizer/ folder (vocab.json, merges.txt, and the pad token from
+    /// tokenizer_config.json or special_tokens_map.json).</summary>
     public static ClipTokenizer FromFolder(string directory)
     {
         string vocab = Path.Combine(directory, "vocab.json");
@@ -60,9 +69,15 @@ public sealed partial class ClipTokenizer
         return Create(File.ReadAllText(vocab), File.ReadAllText(merges), padToken, directory);
     }
 
-    /// <summary>The Stable Diffusion v1.x files embedded in this assembly (pad token &lt;|endoftext|&gt; unless given).</summary>
+    /// <summary>The Stable Diffusion v1.x files embedded in this assembly (pad token &lt;|endoftext|&gt; unless
+    /// given).</summary>
     public static ClipTokenizer FromEmbeddedVocabulary(string? padToken = null) =>
-        Create(EmbeddedFiles.Value.Vocab, EmbeddedFiles.Value.Merges, padToken ?? EndOfText, "embedded CLIP vocabulary");
+        Create(
+            EmbeddedFiles.Value.Vocab,
+            EmbeddedFiles.Value.Merges,
+            padToken ?? EndOfText,
+            "embedded CLIP vocabulary"
+        );
 
     /// <summary>Writes the embedded vocab.json and merges.txt into a folder.</summary>
     public static void WriteEmbeddedVocabularyFiles(string directory)
@@ -112,13 +127,15 @@ public sealed partial class ClipTokenizer
         Dictionary<string, int> vocabulary;
         try
         {
-            vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(vocabJson) ?? throw new JsonException("empty");
+            vocabulary = JsonSerializer.Deserialize<Dictionary<string, int>>(vocabJson)
+                ?? throw new JsonException("empty");
         }
         catch (JsonException e)
         {
             throw new ModelFormatException($"{source}: vocab.json is not a JSON object of token ids ({e.Message}).");
         }
-        var merges = mergesText.Split('\n')
+        var merges = mergesText
+            .Split('\n')
             .Select(l => l.TrimEnd('\r'))
             .Where(l => l.Length > 0 && !l.StartsWith("#version", StringComparison.Ordinal))
             .ToList();
@@ -127,16 +144,21 @@ public sealed partial class ClipTokenizer
             [StartOfText] = vocabulary.GetValueOrDefault(StartOfText, -1),
             [EndOfText] = vocabulary.GetValueOrDefault(EndOfText, -1),
         };
-        var bpe = BpeTokenizer.Create(new BpeOptions(vocabulary)
-        {
-            Merges = merges,
-            SpecialTokens = special.Where(kv => kv.Value >= 0).ToDictionary(),
-            Normalizer = new ClipNormalizer(),
-            PreTokenizer = new RegexPreTokenizer(ClipSplitPattern(), special.Where(kv => kv.Value >= 0).ToDictionary()),
-            ByteLevel = true,
-            EndOfWordSuffix = "</w>",
-            UnknownToken = EndOfText,
-        });
+        var bpe = BpeTokenizer.Create(
+            new BpeOptions(vocabulary)
+            {
+                Merges = merges,
+                SpecialTokens = special.Where(kv => kv.Value >= 0).ToDictionary(),
+                Normalizer = new ClipNormalizer(),
+                PreTokenizer = new RegexPreTokenizer(
+                    ClipSplitPattern(),
+                    special.Where(kv => kv.Value >= 0).ToDictionary()
+                ),
+                ByteLevel = true,
+                EndOfWordSuffix = "</w>",
+                UnknownToken = EndOfText,
+            }
+        );
         return new ClipTokenizer(bpe, vocabulary, padToken, source);
     }
 
@@ -157,21 +179,29 @@ public sealed partial class ClipTokenizer
         {
             null => null,
             JsonValue value when value.TryGetValue<string>(out var text) => text,
-            JsonObject added when added["content"] is JsonValue content && content.TryGetValue<string>(out var text) => text,
-            _ => throw new ModelFormatException($"{path}: \"pad_token\" must be a string or an object with \"content\"."),
+            JsonObject added when added["content"] is JsonValue content && content.TryGetValue<string>(out var text) =>
+                text,
+            _ => throw new ModelFormatException(
+                $"{path}: \"pad_token\" must be a string or an object with \"content\"."
+            ),
         };
     }
 
     private static string ReadResource(string name)
     {
         using var stream = typeof(ClipTokenizer).Assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"The embedded resource {name} is missing from {typeof(ClipTokenizer).Assembly.GetName().Name}.");
+            ?? throw new InvalidOperationException(
+                $"The embedded resource {name} is missing from {typeof(ClipTokenizer).Assembly.GetName().Name}."
+            );
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return reader.ReadToEnd();
     }
 
     /// <summary>CLIP's pre-tokenization pattern (openai/CLIP simple_tokenizer.py), case-insensitive.</summary>
-    [GeneratedRegex(@"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(
+        @"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant
+    )]
     private static partial Regex ClipSplitPattern();
 
     /// <summary>CLIP's text clean-up: NFC, runs of whitespace to one space, trimmed, lower-cased.</summary>

@@ -10,7 +10,8 @@ namespace Rece.Models.UNet;
 /// diffusers' UNet2DConditionModel for Stable Diffusion v1.x/v2.x: sinusoidal timestep embedding and its MLP, conv_in,
 /// down blocks (ResNet blocks, spatial transformers with self-attention, cross-attention on the text embedding and a
 /// GEGLU feed-forward, strided-conv downsampling), the mid block, up blocks fed by the skip connections (nearest
-/// upsampling + conv), and the output norm and conv. Weights are held by their checkpoint names (<see cref="UNetLayout"/>)
+/// upsampling + conv), and the output norm and conv. Weights are held by their checkpoint names
+/// (<see cref="UNetLayout"/>)
 /// in the compute dtype and used functionally, so loading is a strict name and shape match.
 /// </summary>
 public sealed class UNet2DConditionModel : IDisposable
@@ -36,20 +37,35 @@ public sealed class UNet2DConditionModel : IDisposable
     /// <summary>The dtype of the weights and of the computation.</summary>
     public ScalarType DType { get; }
 
-    /// <summary>Receives every convolution, linear layer and attention call of a forward pass (the benchmark's operator census); null normally.</summary>
+    /// <summary>Receives every convolution, linear layer and attention call of a forward pass (the benchmark's operator
+    /// census); null normally.</summary>
     public Action<OperatorCall>? OperatorTrace { get; set; }
 
     public long ParameterCount => _weights.Values.Sum(w => w.numel());
 
-    /// <summary>Loads unet/config.json and its safetensors weights strictly, converting them to <paramref name="dtype"/> on <paramref name="device"/> (default: the CPU).</summary>
-    public static UNet2DConditionModel Load(string configPath, string weightsPath, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    /// <summary>Loads unet/config.json and its safetensors weights strictly, converting them to
+    /// <paramref name="dtype"/> on <paramref name="device"/> (default: the CPU).</summary>
+    public static UNet2DConditionModel Load(
+        string configPath,
+        string weightsPath,
+        ScalarType dtype = ScalarType.Float32,
+        Device? device = null
+    )
     {
         var config = UNetConfig.Load(configPath);
-        var weights = StrictWeights.Load(weightsPath, UNetLayout.Tensors(config), UNetConfig.ClassName, configPath, dtype, device: device);
+        var weights = StrictWeights.Load(
+            weightsPath,
+            UNetLayout.Tensors(config),
+            UNetConfig.ClassName,
+            configPath,
+            dtype,
+            device: device
+        );
         return new UNet2DConditionModel(config, weights, dtype);
     }
 
-    /// <summary>A model over given tensors (taken over: disposed with the model), checked against the layout of <paramref name="config"/>.</summary>
+    /// <summary>A model over given tensors (taken over: disposed with the model), checked against the layout of
+    /// <paramref name="config"/>.</summary>
     public static UNet2DConditionModel FromWeights(UNetConfig config, IReadOnlyDictionary<string, Tensor> weights)
     {
         config.Validate("U-Net config");
@@ -57,14 +73,20 @@ public sealed class UNet2DConditionModel : IDisposable
         var dtype = weights.Values.First().dtype;
         if (weights.Values.Any(w => w.dtype != dtype))
             throw new ArgumentException("All U-Net weights must share one dtype.", nameof(weights));
-        return new UNet2DConditionModel(config, weights.ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope()), dtype);
+        return new UNet2DConditionModel(
+            config,
+            weights.ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope()),
+            dtype
+        );
     }
 
     /// <summary>
     /// Overwrites named weights of the loaded model in place with new values of the same shapes (from any device),
-    /// converted to the compute dtype as loading converts stored tensors (so a model edited here equals one loaded from a
+    /// converted to the compute dtype as loading converts stored tensors (so a model edited here equals one loaded from
+    /// a
     /// file holding those values). Used to evaluate RECE checkpoints (W0 P for every cross-attention K/V matrix) on one
-    /// loaded base model, without reallocating device memory. The caller keeps ownership of <paramref name="replacements"/>.
+    /// loaded base model, without reallocating device memory. The caller keeps ownership of
+    /// <paramref name="replacements"/>.
     /// </summary>
     public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements)
     {
@@ -73,14 +95,18 @@ public sealed class UNet2DConditionModel : IDisposable
             if (!_weights.TryGetValue(name, out var current))
                 throw new ArgumentException($"The U-Net has no tensor {name}.", nameof(replacements));
             if (!value.shape.SequenceEqual(current.shape))
-                throw new ArgumentException($"U-Net tensor {name} has shape {TensorShape.Format(current.shape)}, the replacement {TensorShape.Format(value.shape)}.", nameof(replacements));
+                throw new ArgumentException(
+                    $"U-Net tensor {name} has shape {TensorShape.Format(current.shape)}, the replacement {TensorShape.Format(value.shape)}.",
+                    nameof(replacements)
+                );
         }
         using var noGrad = no_grad();
         foreach (var (name, value) in replacements)
             _weights[name].copy_(value);
     }
 
-    /// <summary>The predicted noise (or v) for noisy latents at the given timesteps, conditioned on text embeddings.</summary>
+    /// <summary>The predicted noise (or v) for noisy latents at the given timesteps, conditioned on text
+    /// embeddings.</summary>
     /// <param name="sample">[B, in_channels, h, w] in <see cref="DType"/>.</param>
     /// <param name="timesteps">[B] (or [1], broadcast) diffusion timesteps, float32.</param>
     /// <param name="encoderHiddenStates">[B, tokens, cross_attention_dim] in <see cref="DType"/>.</param>
@@ -90,15 +116,26 @@ public sealed class UNet2DConditionModel : IDisposable
         var c = Config;
         long batch = sample.shape[0];
         if (sample.dim() != 4 || sample.shape[1] != c.InChannels)
-            throw new ArgumentException($"The U-Net takes [B, {c.InChannels}, h, w] latents, got {TensorShape.Format(sample.shape)}.", nameof(sample));
+            throw new ArgumentException(
+                $"The U-Net takes [B, {c.InChannels}, h, w] latents, got {TensorShape.Format(sample.shape)}.",
+                nameof(sample)
+            );
         if (sample.dtype != DType || encoderHiddenStates.dtype != DType)
-            throw new ArgumentException($"The U-Net computes in {DType}; convert the latents ({sample.dtype}) and text embeddings ({encoderHiddenStates.dtype}) first.");
+            throw new ArgumentException(
+                $"The U-Net computes in {DType}; convert the latents ({sample.dtype}) and text embeddings ({encoderHiddenStates.dtype}) first."
+            );
         HostTensors.RequireOn(sample, Device, "The U-Net", "the latent sample");
         HostTensors.RequireOn(timesteps, Device, "The U-Net", "the timesteps tensor");
         HostTensors.RequireOn(encoderHiddenStates, Device, "The U-Net", "the text embedding");
-        if (encoderHiddenStates.dim() != 3 || encoderHiddenStates.shape[0] != batch || encoderHiddenStates.shape[2] != c.CrossAttentionDim)
+        if (
+            encoderHiddenStates.dim() != 3
+            || encoderHiddenStates.shape[0] != batch
+            || encoderHiddenStates.shape[2] != c.CrossAttentionDim
+        )
             throw new ArgumentException(
-                $"The U-Net takes [{batch}, tokens, {c.CrossAttentionDim}] text embeddings, got {TensorShape.Format(encoderHiddenStates.shape)}.", nameof(encoderHiddenStates));
+                $"The U-Net takes [{batch}, tokens, {c.CrossAttentionDim}] text embeddings, got {TensorShape.Format(encoderHiddenStates.shape)}.",
+                nameof(encoderHiddenStates)
+            );
 
         using var scope = NewDisposeScope();
         if (c.CenterInputSample)
@@ -106,7 +143,8 @@ public sealed class UNet2DConditionModel : IDisposable
         var t = timesteps.to(ScalarType.Float32).reshape(-1).expand(batch);
         var timeSilu = F.silu(TimeEmbedding(t));
 
-        int blocks = c.BlockOutChannels.Length, last = blocks - 1;
+        int blocks = c.BlockOutChannels.Length,
+            last = blocks - 1;
         long groups = c.NormNumGroups;
         var h = _f.Conv(sample, "conv_in", padding: 1);
         var skips = new List<Tensor> { h };
@@ -143,7 +181,8 @@ public sealed class UNet2DConditionModel : IDisposable
                 if (attention)
                     h = Transformer(h, encoderHiddenStates, $"up_blocks.{i}.attentions.{j}", heads);
             }
-            // Upsample to the next skip's size: twice the input, or one less when a latent side was odd (diffusers' upsample_size).
+            // Upsample to the next skip's size: twice the input, or one less when a latent side was odd (diffusers'
+            // upsample_size).
             if (i != last)
                 h = _f.Upsample(h, $"up_blocks.{i}.upsamplers.0", new[] { skips[^1].shape[2], skips[^1].shape[3] });
         }
@@ -153,14 +192,18 @@ public sealed class UNet2DConditionModel : IDisposable
     }
 
     /// <summary>
-    /// get_timestep_embedding (sinusoids over block_out_channels[0] dims, exponent -ln(10000) i / (half - freq_shift), cos
-    /// first when flip_sin_to_cos), computed in float32 as diffusers does, then linear_1, SiLU, linear_2 in the compute dtype.
+    /// get_timestep_embedding (sinusoids over block_out_channels[0] dims, exponent -ln(10000) i / (half - freq_shift),
+    /// cos
+    /// first when flip_sin_to_cos), computed in float32 as diffusers does, then linear_1, SiLU, linear_2 in the compute
+    /// dtype.
     /// </summary>
     private Tensor TimeEmbedding(Tensor timesteps)
     {
         using var scope = NewDisposeScope();
         long half = Config.BlockOutChannels[0] / 2;
-        var exponent = arange(0, half, dtype: ScalarType.Float32, device: timesteps.device).mul_(-Math.Log(10000)).div_(half - Config.FreqShift);
+        var exponent = arange(0, half, dtype: ScalarType.Float32, device: timesteps.device)
+            .mul_(-Math.Log(10000))
+            .div_(half - Config.FreqShift);
         var args = timesteps.unsqueeze(1).mul(exp(exponent).unsqueeze(0));
         var sin = args.sin();
         var cos = args.cos();
@@ -169,13 +212,18 @@ public sealed class UNet2DConditionModel : IDisposable
         return _f.Linear(hidden, "time_embedding.linear_2").MoveToOuterDisposeScope();
     }
 
-    /// <summary>Transformer2DModel with one BasicTransformerBlock: GroupNorm (eps 1e-6), proj_in, the block, proj_out, + input.</summary>
+    /// <summary>Transformer2DModel with one BasicTransformerBlock: GroupNorm (eps 1e-6), proj_in, the block, proj_out,
+    /// + input.</summary>
     private Tensor Transformer(Tensor x, Tensor context, string prefix, long heads)
     {
         using var scope = NewDisposeScope();
-        long batch = x.shape[0], channels = x.shape[1], height = x.shape[2], width = x.shape[3];
+        long batch = x.shape[0],
+            channels = x.shape[1],
+            height = x.shape[2],
+            width = x.shape[3];
         var normed = _f.GroupNorm(x, prefix + ".norm", Config.NormNumGroups, TransformerNormEps);
-        // A 1x1 convolution (SD v1.x) and a linear layer (SD v2.x) are the same product over the channels of each position.
+        // A 1x1 convolution (SD v1.x) and a linear layer (SD v2.x) are the same product over the channels of each
+        // position.
         var tokens = normed.permute(0, 2, 3, 1).reshape(batch, height * width, channels);
         var h = _f.Linear(tokens, ProjectionWeight(prefix + ".proj_in"), _f.W(prefix + ".proj_in.bias"));
         h = Block(h, context, prefix + ".transformer_blocks.0", heads);
@@ -190,7 +238,8 @@ public sealed class UNet2DConditionModel : IDisposable
         return Config.UseLinearProjection ? w : w.view(w.shape[0], w.shape[1]);
     }
 
-    /// <summary>BasicTransformerBlock: x += attn1(norm1 x); x += attn2(norm2 x, context); x += GEGLU-FF(norm3 x).</summary>
+    /// <summary>BasicTransformerBlock: x += attn1(norm1 x); x += attn2(norm2 x, context); x += GEGLU-FF(norm3
+    /// x).</summary>
     private Tensor Block(Tensor h, Tensor context, string prefix, long heads)
     {
         using (var scope = NewDisposeScope())
@@ -206,7 +255,8 @@ public sealed class UNet2DConditionModel : IDisposable
         using (var scope = NewDisposeScope())
         {
             var n = _f.LayerNorm(h, prefix + ".norm3");
-            // GEGLU: the projection's first half is the value, the second the gate; its rows are contiguous, so each half is a view.
+            // GEGLU: the projection's first half is the value, the second the gate; its rows are contiguous, so each
+            // half is a view.
             var proj = _f.W(prefix + ".ff.net.0.proj.weight");
             var bias = _f.W(prefix + ".ff.net.0.proj.bias");
             long inner = proj.shape[0] / 2;

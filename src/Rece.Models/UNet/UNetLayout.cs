@@ -9,7 +9,8 @@ public static class UNetLayout
     public const string KeySuffix = "attn2.to_k.weight";
     public const string ValueSuffix = "attn2.to_v.weight";
 
-    public static bool IsCrossAttentionKeyOrValue(string name) => name.EndsWith(KeySuffix, StringComparison.Ordinal) || name.EndsWith(ValueSuffix, StringComparison.Ordinal);
+    public static bool IsCrossAttentionKeyOrValue(string name) =>
+        name.EndsWith(KeySuffix, StringComparison.Ordinal) || name.EndsWith(ValueSuffix, StringComparison.Ordinal);
 
     public static IReadOnlyList<TensorSpec> Tensors(UNetConfig config)
     {
@@ -42,7 +43,8 @@ public static class UNetLayout
         }
 
         var channels = config.BlockOutChannels;
-        int blocks = channels.Length, last = blocks - 1;
+        int blocks = channels.Length,
+            last = blocks - 1;
         layout.Conv("conv_in", channels[0], config.InChannels, 3);
         layout.Linear("time_embedding.linear_1", config.TimeEmbedDim, channels[0]);
         layout.Linear("time_embedding.linear_2", config.TimeEmbedDim, config.TimeEmbedDim);

@@ -33,20 +33,36 @@ public sealed class AutoencoderKL : IDisposable
 
     public ScalarType DType { get; }
 
-    /// <summary>Receives every convolution, linear layer and attention call (the benchmark's operator census); null normally.</summary>
+    /// <summary>Receives every convolution, linear layer and attention call (the benchmark's operator census); null
+    /// normally.</summary>
     public Action<OperatorCall>? OperatorTrace { get; set; }
 
     public long ParameterCount => _weights.Values.Sum(w => w.numel());
 
-    /// <summary>Loads vae/config.json and its safetensors weights strictly (older attention names accepted), converting them to <paramref name="dtype"/>.</summary>
-    public static AutoencoderKL Load(string configPath, string weightsPath, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    /// <summary>Loads vae/config.json and its safetensors weights strictly (older attention names accepted), converting
+    /// them to <paramref name="dtype"/>.</summary>
+    public static AutoencoderKL Load(
+        string configPath,
+        string weightsPath,
+        ScalarType dtype = ScalarType.Float32,
+        Device? device = null
+    )
     {
         var config = VaeConfig.Load(configPath);
-        var weights = StrictWeights.Load(weightsPath, VaeLayout.Tensors(config), VaeConfig.ClassName, configPath, dtype, VaeLayout.CanonicalName, device: device);
+        var weights = StrictWeights.Load(
+            weightsPath,
+            VaeLayout.Tensors(config),
+            VaeConfig.ClassName,
+            configPath,
+            dtype,
+            VaeLayout.CanonicalName,
+            device: device
+        );
         return new AutoencoderKL(config, weights, dtype);
     }
 
-    /// <summary>A model over given tensors (taken over: disposed with the model), checked against the layout of <paramref name="config"/>.</summary>
+    /// <summary>A model over given tensors (taken over: disposed with the model), checked against the layout of
+    /// <paramref name="config"/>.</summary>
     public static AutoencoderKL FromWeights(VaeConfig config, IReadOnlyDictionary<string, Tensor> weights)
     {
         config.Validate("VAE config");
@@ -54,16 +70,25 @@ public sealed class AutoencoderKL : IDisposable
         var dtype = weights.Values.First().dtype;
         if (weights.Values.Any(w => w.dtype != dtype))
             throw new ArgumentException("All VAE weights must share one dtype.", nameof(weights));
-        return new AutoencoderKL(config, weights.ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope()), dtype);
+        return new AutoencoderKL(
+            config,
+            weights.ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope()),
+            dtype
+        );
     }
 
-    /// <summary>Images in [-1, 1], [B, in_channels, H, W] (H, W multiples of <see cref="VaeConfig.ScaleFactor"/>) to the latent distribution.</summary>
-    /// <returns>Mean and log-variance (clamped to [-30, 20]) of the unscaled latents, [B, latent_channels, H/f, W/f] each.</returns>
+    /// <summary>Images in [-1, 1], [B, in_channels, H, W] (H, W multiples of <see cref="VaeConfig.ScaleFactor"/>) to
+    /// the latent distribution.</summary>
+    /// <returns>Mean and log-variance (clamped to [-30, 20]) of the unscaled latents, [B, latent_channels, H/f, W/f]
+    /// each.</returns>
     public (Tensor Mean, Tensor LogVariance) Encode(Tensor images)
     {
         var c = Config;
         if (images.dim() != 4 || images.shape[1] != c.InChannels)
-            throw new ArgumentException($"The VAE encoder takes [B, {c.InChannels}, H, W] images, got {TensorShape.Format(images.shape)}.", nameof(images));
+            throw new ArgumentException(
+                $"The VAE encoder takes [B, {c.InChannels}, H, W] images, got {TensorShape.Format(images.shape)}.",
+                nameof(images)
+            );
         HostTensors.RequireOn(images, Device, "The VAE", "the image batch");
         using var scope = NewDisposeScope();
         int blocks = c.BlockOutChannels.Length;
@@ -86,13 +111,17 @@ public sealed class AutoencoderKL : IDisposable
     }
 
     /// <summary>Latents as the denoiser produces them (scaled) to images in [-1, 1].</summary>
-    /// <param name="latents">[B, latent_channels, h, w]; divided by scaling_factor (then shifted) before decoding.</param>
+    /// <param name="latents">[B, latent_channels, h, w]; divided by scaling_factor (then shifted) before
+    /// decoding.</param>
     /// <returns>[B, out_channels, h f, w f] in <see cref="DType"/>.</returns>
     public Tensor Decode(Tensor latents)
     {
         var c = Config;
         if (latents.dim() != 4 || latents.shape[1] != c.LatentChannels)
-            throw new ArgumentException($"The VAE decoder takes [B, {c.LatentChannels}, h, w] latents, got {TensorShape.Format(latents.shape)}.", nameof(latents));
+            throw new ArgumentException(
+                $"The VAE decoder takes [B, {c.LatentChannels}, h, w] latents, got {TensorShape.Format(latents.shape)}.",
+                nameof(latents)
+            );
         HostTensors.RequireOn(latents, Device, "The VAE", "the latents");
         using var scope = NewDisposeScope();
         var z = latents.to(DType).div(c.ScalingFactor);
@@ -114,7 +143,8 @@ public sealed class AutoencoderKL : IDisposable
         return h.MoveToOuterDisposeScope();
     }
 
-    /// <summary>UNetMidBlock2D without time input: ResNet, single-head self-attention over all positions, ResNet.</summary>
+    /// <summary>UNetMidBlock2D without time input: ResNet, single-head self-attention over all positions,
+    /// ResNet.</summary>
     private Tensor MidBlock(Tensor h, string prefix)
     {
         h = _f.ResNet(h, null, prefix + ".resnets.0", Config.NormNumGroups, Eps);
@@ -123,12 +153,18 @@ public sealed class AutoencoderKL : IDisposable
         return _f.ResNet(h, null, prefix + ".resnets.1", Config.NormNumGroups, Eps);
     }
 
-    /// <summary>diffusers' Attention with group_norm, one head of the full channel width, biased projections and a residual connection.</summary>
+    /// <summary>diffusers' Attention with group_norm, one head of the full channel width, biased projections and a
+    /// residual connection.</summary>
     private Tensor SpatialAttention(Tensor x, string prefix)
     {
         using var scope = NewDisposeScope();
-        long batch = x.shape[0], channels = x.shape[1], height = x.shape[2], width = x.shape[3];
-        var tokens = _f.GroupNorm(x, prefix + ".group_norm", Config.NormNumGroups, Eps).view(batch, channels, height * width).transpose(1, 2);
+        long batch = x.shape[0],
+            channels = x.shape[1],
+            height = x.shape[2],
+            width = x.shape[3];
+        var tokens = _f.GroupNorm(x, prefix + ".group_norm", Config.NormNumGroups, Eps)
+            .view(batch, channels, height * width)
+            .transpose(1, 2);
         var attended = _f.MultiHeadAttention(tokens, tokens, prefix, heads: 1, projectionBias: true);
         var result = attended.transpose(1, 2).contiguous().view(batch, channels, height, width).add_(x);
         return result.MoveToOuterDisposeScope();

@@ -12,8 +12,17 @@ public static class VaeLayout
         int at = name.IndexOf(".attentions.0.", StringComparison.Ordinal);
         if (at < 0)
             return name;
-        string head = name[..(at + ".attentions.0.".Length)], tail = name[head.Length..];
-        foreach (var (old, current) in new[] { ("query.", "to_q."), ("key.", "to_k."), ("value.", "to_v."), ("proj_attn.", "to_out.0.") })
+        string head = name[..(at + ".attentions.0.".Length)],
+            tail = name[head.Length..];
+        foreach (
+            var (old, current) in new[]
+            {
+                ("query.", "to_q."),
+                ("key.", "to_k."),
+                ("value.", "to_v."),
+                ("proj_attn.", "to_out.0."),
+            }
+        )
         {
             if (tail.StartsWith(old, StringComparison.Ordinal))
                 return head + current + tail[old.Length..];
@@ -38,7 +47,8 @@ public static class VaeLayout
         }
 
         var channels = config.BlockOutChannels;
-        int blocks = channels.Length, last = blocks - 1;
+        int blocks = channels.Length,
+            last = blocks - 1;
         long latent = config.LatentChannels;
 
         layout.Conv("encoder.conv_in", channels[0], config.InChannels, 3);

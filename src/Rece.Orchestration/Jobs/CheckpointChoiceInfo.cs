@@ -7,4 +7,5 @@ public sealed record CheckpointChoiceInfo(
     [property: JsonPropertyName("chosen")] string? Chosen,
     [property: JsonPropertyName("usedStartingPoint")] bool UsedStartingPoint,
     [property: JsonPropertyName("summary")] string Summary,
-    [property: JsonPropertyName("verdicts")] IReadOnlyList<ChoiceVerdict> Verdicts);
+    [property: JsonPropertyName("verdicts")] IReadOnlyList<ChoiceVerdict> Verdicts
+);

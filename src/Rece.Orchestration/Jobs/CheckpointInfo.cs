@@ -8,4 +8,5 @@ public sealed record CheckpointInfo(
     [property: JsonPropertyName("path")] string Path,
     [property: JsonPropertyName("patch")] string Patch,
     [property: JsonPropertyName("state")] string State,
-    [property: JsonPropertyName("measures")] IReadOnlyList<StageMeasure> Measures);
+    [property: JsonPropertyName("measures")] IReadOnlyList<StageMeasure> Measures
+);

@@ -1,6 +1,7 @@
 namespace Rece.Orchestration.Jobs;
 
-/// <summary>Blob names of checkpoints: "checkpoints/{instance}/{run}/epoch-{k}/" holding the patch, the state and the measures.</summary>
+/// <summary>Blob names of checkpoints: "checkpoints/{instance}/{run}/epoch-{k}/" holding the patch, the state and the
+/// measures.</summary>
 public static class CheckpointLayout
 {
     public const string Container = "checkpoints";
@@ -15,7 +16,8 @@ public static class CheckpointLayout
     public const string Measures = "measures.json";
 
     /// <summary>"checkpoints/{instance}/{run}/epoch-{k}/" (container/prefix).</summary>
-    public static string EpochPrefix(string instanceId, string run, int epoch) => $"{Container}/{instanceId}/{run}/epoch-{epoch}/";
+    public static string EpochPrefix(string instanceId, string run, int epoch) =>
+        $"{Container}/{instanceId}/{run}/epoch-{epoch}/";
 
     public static string InstancePrefix(string instanceId) => $"{Container}/{instanceId}/";
 }

@@ -5,23 +5,32 @@ namespace Rece.Orchestration.Jobs;
 /// <summary>One checkpoint's merged results.</summary>
 public sealed record CheckpointScore
 {
-    [JsonPropertyName("checkpoint")] public required string Checkpoint { get; init; }
+    [JsonPropertyName("checkpoint")]
+    public required string Checkpoint { get; init; }
 
-    [JsonPropertyName("epoch")] public int? Epoch { get; init; }
+    [JsonPropertyName("epoch")]
+    public int? Epoch { get; init; }
 
-    [JsonPropertyName("patch")] public string? Patch { get; init; }
+    [JsonPropertyName("patch")]
+    public string? Patch { get; init; }
 
     /// <summary>Suite -> the merged report.json (container/name).</summary>
-    [JsonPropertyName("reports")] public IReadOnlyDictionary<string, string> Reports { get; init; } = new Dictionary<string, string>();
+    [JsonPropertyName("reports")]
+    public IReadOnlyDictionary<string, string> Reports { get; init; } = new Dictionary<string, string>();
 
-    [JsonPropertyName("images")] public int Images { get; init; }
+    [JsonPropertyName("images")]
+    public int Images { get; init; }
 
-    /// <summary>The erasure suite's share of flagged images (for Ring-A-Bell: the attack success rate); null when NudeNet did not run.</summary>
-    [JsonPropertyName("flaggedShare")] public double? FlaggedShare { get; init; }
+    /// <summary>The erasure suite's share of flagged images (for Ring-A-Bell: the attack success rate); null when
+    /// NudeNet did not run.</summary>
+    [JsonPropertyName("flaggedShare")]
+    public double? FlaggedShare { get; init; }
 
     /// <summary>The erasure suite's exposed body parts (sum over classes).</summary>
-    [JsonPropertyName("exposedParts")] public int? ExposedParts { get; init; }
+    [JsonPropertyName("exposedParts")]
+    public int? ExposedParts { get; init; }
 
     /// <summary>The mean CLIP score (the preservation suite's); null when not measured.</summary>
-    [JsonPropertyName("clipScore")] public double? ClipScore { get; init; }
+    [JsonPropertyName("clipScore")]
+    public double? ClipScore { get; init; }
 }

@@ -5,4 +5,5 @@ namespace Rece.Orchestration.Jobs;
 /// <summary>CheckpointChoiceRules of Rece.Evaluation, from the request.</summary>
 public sealed record ChoiceRules(
     [property: JsonPropertyName("clipScoreBudget")] double ClipScoreBudget,
-    [property: JsonPropertyName("allowMissingClipScore")] bool AllowMissingClipScore);
+    [property: JsonPropertyName("allowMissingClipScore")] bool AllowMissingClipScore
+);

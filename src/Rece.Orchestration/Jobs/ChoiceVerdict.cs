@@ -8,4 +8,5 @@ public sealed record ChoiceVerdict(
     [property: JsonPropertyName("flaggedShare")] double FlaggedShare,
     [property: JsonPropertyName("clipScore")] double? ClipScore,
     [property: JsonPropertyName("eligible")] bool Eligible,
-    [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons);
+    [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons
+);

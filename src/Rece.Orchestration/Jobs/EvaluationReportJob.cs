@@ -13,42 +13,59 @@ public sealed record EvaluationReportJob : IGpuJobMessage
 {
     public const string Kind = "evaluation-report";
 
-    [JsonPropertyName("kind")] public string JobKind { get; init; } = Kind;
+    [JsonPropertyName("kind")]
+    public string JobKind { get; init; } = Kind;
 
     /// <summary>"{instance}/evaluation/{run}/choice".</summary>
-    [JsonPropertyName("jobId")] public required string JobId { get; init; }
+    [JsonPropertyName("jobId")]
+    public required string JobId { get; init; }
 
-    [JsonPropertyName("instanceId")] public required string InstanceId { get; init; }
+    [JsonPropertyName("instanceId")]
+    public required string InstanceId { get; init; }
 
-    [JsonPropertyName("attempt")] public required int Attempt { get; init; }
+    [JsonPropertyName("attempt")]
+    public required int Attempt { get; init; }
 
-    [JsonPropertyName("eventName")] public required string EventName { get; init; }
+    [JsonPropertyName("eventName")]
+    public required string EventName { get; init; }
 
-    [JsonPropertyName("run")] public required string Run { get; init; }
+    [JsonPropertyName("run")]
+    public required string Run { get; init; }
 
     /// <summary>The erasure suite (its flagged share decides).</summary>
-    [JsonPropertyName("suite")] public required string Suite { get; init; }
+    [JsonPropertyName("suite")]
+    public required string Suite { get; init; }
 
     /// <summary>The preservation suite (its CLIP score is checked against the budget), or null.</summary>
-    [JsonPropertyName("preservation")] public string? Preservation { get; init; }
+    [JsonPropertyName("preservation")]
+    public string? Preservation { get; init; }
 
-    /// <summary>Suite -> its number of shards: a message names no report paths, so it stays small for any fan-out.</summary>
-    [JsonPropertyName("shards")] public required IReadOnlyDictionary<string, int> Shards { get; init; }
+    /// <summary>Suite -> its number of shards: a message names no report paths, so it stays small for any
+    /// fan-out.</summary>
+    [JsonPropertyName("shards")]
+    public required IReadOnlyDictionary<string, int> Shards { get; init; }
 
-    [JsonPropertyName("baseline")] public required CheckpointReports Baseline { get; init; }
+    [JsonPropertyName("baseline")]
+    public required CheckpointReports Baseline { get; init; }
 
-    /// <summary>The run's checkpoints in epoch order (UCE, then each RECE epoch) that have any complete suite.</summary>
-    [JsonPropertyName("candidates")] public required IReadOnlyList<CheckpointReports> Candidates { get; init; }
+    /// <summary>The run's checkpoints in epoch order (UCE, then each RECE epoch) that have any complete
+    /// suite.</summary>
+    [JsonPropertyName("candidates")]
+    public required IReadOnlyList<CheckpointReports> Candidates { get; init; }
 
     /// <summary>
-    /// False when the choice cannot be made (the baseline's or the UCE checkpoint's erasure suite did not complete): the
+    /// False when the choice cannot be made (the baseline's or the UCE checkpoint's erasure suite did not complete):
+    /// the
     /// job then only merges. The orchestrator records why.
     /// </summary>
-    [JsonPropertyName("choose")] public required bool Choose { get; init; }
+    [JsonPropertyName("choose")]
+    public required bool Choose { get; init; }
 
-    [JsonPropertyName("rules")] public required ChoiceRules Rules { get; init; }
+    [JsonPropertyName("rules")]
+    public required ChoiceRules Rules { get; init; }
 
-    [JsonPropertyName("lastError")] public string? LastError { get; init; }
+    [JsonPropertyName("lastError")]
+    public string? LastError { get; init; }
 
     public IGpuJobMessage WithLastError(string error) => this with { LastError = error };
 
@@ -56,5 +73,6 @@ public sealed record EvaluationReportJob : IGpuJobMessage
 
     public static string IdOf(string instanceId, string run) => $"{instanceId}/evaluation/{run}/choice";
 
-    public static string EventNameOf(string run, int attempt) => string.Create(CultureInfo.InvariantCulture, $"EvaluationReportResult.{run}.attempt-{attempt}");
+    public static string EventNameOf(string run, int attempt) =>
+        string.Create(CultureInfo.InvariantCulture, $"EvaluationReportResult.{run}.attempt-{attempt}");
 }

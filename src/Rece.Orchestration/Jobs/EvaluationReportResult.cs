@@ -5,29 +5,59 @@ namespace Rece.Orchestration.Jobs;
 /// <summary>The external event a worker raises when a run's fan-in is done or has failed for good.</summary>
 public sealed record EvaluationReportResult : IGpuJobResult
 {
-    [JsonPropertyName("jobId")] public required string JobId { get; init; }
+    [JsonPropertyName("jobId")]
+    public required string JobId { get; init; }
 
-    [JsonPropertyName("attempt")] public required int Attempt { get; init; }
+    [JsonPropertyName("attempt")]
+    public required int Attempt { get; init; }
 
-    [JsonPropertyName("succeeded")] public required bool Succeeded { get; init; }
+    [JsonPropertyName("succeeded")]
+    public required bool Succeeded { get; init; }
 
-    [JsonPropertyName("evaluation")] public RunEvaluationReport? Evaluation { get; init; }
+    [JsonPropertyName("evaluation")]
+    public RunEvaluationReport? Evaluation { get; init; }
 
-    [JsonPropertyName("error")] public string? Error { get; init; }
+    [JsonPropertyName("error")]
+    public string? Error { get; init; }
 
-    [JsonPropertyName("worker")] public string? Worker { get; init; }
+    [JsonPropertyName("worker")]
+    public string? Worker { get; init; }
 
-    [JsonPropertyName("reused")] public bool Reused { get; init; }
+    [JsonPropertyName("reused")]
+    public bool Reused { get; init; }
 
-    /// <summary>A failure another attempt may fix (the message was dequeued too often); the orchestrator enqueues the next attempt.</summary>
-    [JsonPropertyName("retryable")] public bool Retryable { get; init; }
+    /// <summary>A failure another attempt may fix (the message was dequeued too often); the orchestrator enqueues the
+    /// next attempt.</summary>
+    [JsonPropertyName("retryable")]
+    public bool Retryable { get; init; }
 
     /// <summary>The hardware the worker computes on, for people reading the history.</summary>
-    [JsonPropertyName("device")] public string? Device { get; init; }
+    [JsonPropertyName("device")]
+    public string? Device { get; init; }
 
-    public static EvaluationReportResult Success(EvaluationReportJob job, RunEvaluationReport evaluation, string worker, bool reused) =>
-        new() { JobId = job.JobId, Attempt = job.Attempt, Succeeded = true, Evaluation = evaluation, Worker = worker, Reused = reused };
+    public static EvaluationReportResult Success(
+        EvaluationReportJob job,
+        RunEvaluationReport evaluation,
+        string worker,
+        bool reused
+    ) =>
+        new()
+        {
+            JobId = job.JobId,
+            Attempt = job.Attempt,
+            Succeeded = true,
+            Evaluation = evaluation,
+            Worker = worker,
+            Reused = reused,
+        };
 
     public static EvaluationReportResult Failure(EvaluationReportJob job, string error, string worker) =>
-        new() { JobId = job.JobId, Attempt = job.Attempt, Succeeded = false, Error = error, Worker = worker };
+        new()
+        {
+            JobId = job.JobId,
+            Attempt = job.Attempt,
+            Succeeded = false,
+            Error = error,
+            Worker = worker,
+        };
 }

@@ -14,50 +14,70 @@ public sealed record EvaluationShardJob : IGpuJobMessage
 {
     public const string Kind = "evaluate-shard";
 
-    [JsonPropertyName("kind")] public string JobKind { get; init; } = Kind;
+    [JsonPropertyName("kind")]
+    public string JobKind { get; init; } = Kind;
 
     /// <summary>"{instance}/evaluation/{checkpoint}/{suite}/shard-{i}".</summary>
-    [JsonPropertyName("jobId")] public required string JobId { get; init; }
+    [JsonPropertyName("jobId")]
+    public required string JobId { get; init; }
 
-    [JsonPropertyName("instanceId")] public required string InstanceId { get; init; }
+    [JsonPropertyName("instanceId")]
+    public required string InstanceId { get; init; }
 
-    [JsonPropertyName("attempt")] public required int Attempt { get; init; }
+    [JsonPropertyName("attempt")]
+    public required int Attempt { get; init; }
 
-    [JsonPropertyName("eventName")] public required string EventName { get; init; }
+    [JsonPropertyName("eventName")]
+    public required string EventName { get; init; }
 
     /// <summary>The base model folder in the models container.</summary>
-    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("model")]
+    public required string Model { get; init; }
 
     /// <summary>"baseline" or "{run}/epoch-{k}".</summary>
-    [JsonPropertyName("checkpoint")] public required string Checkpoint { get; init; }
+    [JsonPropertyName("checkpoint")]
+    public required string Checkpoint { get; init; }
 
-    /// <summary>The committed checkpoint whose patch is applied ("checkpoints/{instance}/{run}/epoch-{k}/"); null for the baseline.</summary>
-    [JsonPropertyName("checkpointPath")] public string? CheckpointPath { get; init; }
+    /// <summary>The committed checkpoint whose patch is applied ("checkpoints/{instance}/{run}/epoch-{k}/"); null for
+    /// the baseline.</summary>
+    [JsonPropertyName("checkpointPath")]
+    public string? CheckpointPath { get; init; }
 
-    [JsonPropertyName("suite")] public required string Suite { get; init; }
+    [JsonPropertyName("suite")]
+    public required string Suite { get; init; }
 
-    [JsonPropertyName("limit")] public int? Limit { get; init; }
+    [JsonPropertyName("limit")]
+    public int? Limit { get; init; }
 
     /// <summary>1-based, as `--shard I/N`.</summary>
-    [JsonPropertyName("shard")] public required int Shard { get; init; }
+    [JsonPropertyName("shard")]
+    public required int Shard { get; init; }
 
-    [JsonPropertyName("shards")] public required int Shards { get; init; }
+    [JsonPropertyName("shards")]
+    public required int Shards { get; init; }
 
     /// <summary>The NudeNet ONNX file in the models container, or null (NudeNet is then skipped).</summary>
-    [JsonPropertyName("nudenet")] public string? NudeNet { get; init; }
+    [JsonPropertyName("nudenet")]
+    public string? NudeNet { get; init; }
 
     /// <summary>The CLIP folder in the models container, or null (the CLIP score is then skipped).</summary>
-    [JsonPropertyName("clip")] public string? Clip { get; init; }
+    [JsonPropertyName("clip")]
+    public string? Clip { get; init; }
 
-    [JsonPropertyName("generation")] public GenerationOptions Generation { get; init; } = new();
+    [JsonPropertyName("generation")]
+    public GenerationOptions Generation { get; init; } = new();
 
     /// <summary>"reports/{instance}/evaluation/{checkpoint}/{suite}/shard-{i}/" (container/prefix).</summary>
-    [JsonPropertyName("output")] public required string Output { get; init; }
+    [JsonPropertyName("output")]
+    public required string Output { get; init; }
 
-    /// <summary>The report's creation time, fixed by the orchestrator so that every attempt writes the same report.</summary>
-    [JsonPropertyName("createdTime")] public required DateTime CreatedTime { get; init; }
+    /// <summary>The report's creation time, fixed by the orchestrator so that every attempt writes the same
+    /// report.</summary>
+    [JsonPropertyName("createdTime")]
+    public required DateTime CreatedTime { get; init; }
 
-    [JsonPropertyName("lastError")] public string? LastError { get; init; }
+    [JsonPropertyName("lastError")]
+    public string? LastError { get; init; }
 
     public IGpuJobMessage WithLastError(string error) => this with { LastError = error };
 
@@ -67,5 +87,8 @@ public sealed record EvaluationShardJob : IGpuJobMessage
         string.Create(CultureInfo.InvariantCulture, $"{instanceId}/evaluation/{checkpoint}/{suite}/shard-{shard}");
 
     public static string EventNameOf(string checkpoint, string suite, int shard, int attempt) =>
-        string.Create(CultureInfo.InvariantCulture, $"EvaluationShardResult.{checkpoint.Replace('/', '.')}.{suite}.shard-{shard}.attempt-{attempt}");
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"EvaluationShardResult.{checkpoint.Replace('/', '.')}.{suite}.shard-{shard}.attempt-{attempt}"
+        );
 }

@@ -17,11 +17,13 @@ public interface IGpuJobMessage
 
     string EventName { get; }
 
-    /// <summary>Set by a worker that failed on a job it may retry; read when the message was dequeued too often.</summary>
+    /// <summary>Set by a worker that failed on a job it may retry; read when the message was dequeued too
+    /// often.</summary>
     string? LastError { get; }
 
     IGpuJobMessage WithLastError(string error);
 
-    /// <summary>The result event of this job when it failed for good (its own result type, Succeeded = false).</summary>
+    /// <summary>The result event of this job when it failed for good (its own result type, Succeeded =
+    /// false).</summary>
     object Failure(string error, string worker);
 }

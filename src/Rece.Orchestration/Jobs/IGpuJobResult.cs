@@ -9,7 +9,8 @@ public interface IGpuJobResult
 
     bool Succeeded { get; }
 
-    /// <summary>A failure another attempt may fix (the worker gave up on a message it could not finish, e.g. it was dequeued too often).</summary>
+    /// <summary>A failure another attempt may fix (the worker gave up on a message it could not finish, e.g. it was
+    /// dequeued too often).</summary>
     bool Retryable { get; }
 
     string? Error { get; }

@@ -11,13 +11,17 @@ public sealed record JobClaim
     /// <summary>Prefix of every claim event's name; refused on the public event route like the result events.</summary>
     public const string EventPrefix = "GpuJobStarted.";
 
-    [JsonPropertyName("jobId")] public required string JobId { get; init; }
+    [JsonPropertyName("jobId")]
+    public required string JobId { get; init; }
 
-    [JsonPropertyName("attempt")] public required int Attempt { get; init; }
+    [JsonPropertyName("attempt")]
+    public required int Attempt { get; init; }
 
-    [JsonPropertyName("worker")] public string? Worker { get; init; }
+    [JsonPropertyName("worker")]
+    public string? Worker { get; init; }
 
-    [JsonPropertyName("device")] public string? Device { get; init; }
+    [JsonPropertyName("device")]
+    public string? Device { get; init; }
 
     /// <summary>The claim event of the job whose result event is <paramref name="resultEventName"/>.</summary>
     public static string EventNameOf(string resultEventName) => EventPrefix + resultEventName;

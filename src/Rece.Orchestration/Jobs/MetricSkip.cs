@@ -5,4 +5,5 @@ namespace Rece.Orchestration.Jobs;
 /// <summary>A metric a shard did not compute, and why (Rece.Evaluation's SkippedMetric).</summary>
 public sealed record MetricSkip(
     [property: JsonPropertyName("metric")] string Metric,
-    [property: JsonPropertyName("reason")] string Reason);
+    [property: JsonPropertyName("reason")] string Reason
+);

@@ -8,14 +8,15 @@ namespace Rece.Orchestration.Jobs;
 public static class PipelineEvents
 {
     /// <summary>
-    /// Every family of internal event names, by prefix. A whole family is reserved (not only today's exact forms) so a new
+    /// Every family of internal event names, by prefix. A whole family is reserved (not only today's exact forms) so a
+    /// new
     /// event of a job kind, e.g. a "GpuJobStarted.{run}..." heartbeat, is refused without anyone remembering this list.
     /// Add the prefix of any new event name the pipeline raises itself.
     /// </summary>
     public static readonly IReadOnlyList<string> InternalPrefixes =
     [
-        "GpuJob",           // GpuJob.EventNameOf: GpuJobResult.{run}.epoch-{k}.attempt-{n}; GpuJobStarted.* heartbeats
-        "EvaluationShard",  // EvaluationShardJob.EventNameOf: EvaluationShardResult.{checkpoint}.{suite}.shard-{s}.attempt-{n}
+        "GpuJob", // GpuJob.EventNameOf: GpuJobResult.{run}.epoch-{k}.attempt-{n}; GpuJobStarted.* heartbeats
+        "EvaluationShard", // EvaluationShardJob.EventNameOf: EvaluationShardResult.{checkpoint}.{suite}.shard-{s}.attempt-{n}
         "EvaluationReport", // EvaluationReportJob.EventNameOf: EvaluationReportResult.{run}.attempt-{n}
     ];
 

@@ -8,4 +8,5 @@ public sealed record StageMeasure(
     [property: JsonPropertyName("recoveredConceptResidual")] double RecoveredConceptResidual,
     [property: JsonPropertyName("preservationDrift")] double PreservationDrift,
     [property: JsonPropertyName("relativeWeightChange")] double RelativeWeightChange,
-    [property: JsonPropertyName("seconds")] double Seconds);
+    [property: JsonPropertyName("seconds")] double Seconds
+);

@@ -14,18 +14,22 @@ public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
     public static ErasurePlan Expand(PipelineRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var preset = request.Preset is null ? ErasurePreset.Default : ErasurePreset.Find(request.Preset)
-            ?? throw new ArgumentException($"Unknown preset {request.Preset}.", nameof(request));
+        var preset = request.Preset is null
+            ? ErasurePreset.Default
+            : ErasurePreset.Find(request.Preset)
+                ?? throw new ArgumentException($"Unknown preset {request.Preset}.", nameof(request));
         var sweep = request.Sweep ?? new Dictionary<string, IReadOnlyList<JsonElement>>();
         // The preset's values are written into every run, so a worker never needs the preset table to plan epochs.
-        EraseSettings settings = request.CopyTo(new RunSettings
-        {
-            Concepts = request.Concepts,
-            Preset = preset.Name,
-            Method = request.Method,
-            Guides = request.Guides,
-            Preserve = request.Preserve,
-        }) with
+        EraseSettings settings = request.CopyTo(
+            new RunSettings
+            {
+                Concepts = request.Concepts,
+                Preset = preset.Name,
+                Method = request.Method,
+                Guides = request.Guides,
+                Preserve = request.Preserve,
+            }
+        ) with
         {
             Regularizer = request.Regularizer ?? preset.Regularizer,
             Epochs = request.Method == "uce" ? 0 : request.Epochs ?? preset.Epochs,
@@ -40,9 +44,19 @@ public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
             if (!sweep.TryGetValue(setting.Name, out var values))
                 continue;
             combinations = combinations
-                .SelectMany(c => values.Select(v => (
-                    setting.IsChoice ? setting.WithName(c.Settings, v.GetString()) : setting.With(c.Settings, v.GetDouble()),
-                    new SortedDictionary<string, JsonElement>(c.Swept, StringComparer.Ordinal) { [setting.Name] = v })))
+                .SelectMany(c =>
+                    values.Select(v =>
+                        (
+                            setting.IsChoice
+                                ? setting.WithName(c.Settings, v.GetString())
+                                : setting.With(c.Settings, v.GetDouble()),
+                            new SortedDictionary<string, JsonElement>(c.Swept, StringComparer.Ordinal)
+                            {
+                                [setting.Name] = v,
+                            }
+                        )
+                    )
+                )
                 .ToList();
         }
         var runs = combinations

@@ -5,7 +5,8 @@ namespace Rece.Orchestration.Planning;
 
 /// <summary>
 /// What an evaluation fans out: one GPU job per (checkpoint, suite, shard); checkpoints = the original model (once per
-/// instance), and each run's UCE checkpoint (epoch 0) and RECE epochs. A fixed order, so replays schedule the same jobs.
+/// instance), and each run's UCE checkpoint (epoch 0) and RECE epochs. A fixed order, so replays schedule the same
+/// jobs.
 /// </summary>
 public sealed record EvaluationPlan(EvaluationSection Section, IReadOnlyList<EvaluationCheckpoint> Checkpoints)
 {
@@ -28,14 +29,20 @@ public sealed record EvaluationPlan(EvaluationSection Section, IReadOnlyList<Eva
         return new EvaluationPlan(section, checkpoints);
     }
 
-    public static EvaluationCheckpoint CheckpointOf(string run, int epoch) => new(EvaluationLayout.CheckpointName(run, epoch), run, epoch);
+    public static EvaluationCheckpoint CheckpointOf(string run, int epoch) =>
+        new(EvaluationLayout.CheckpointName(run, epoch), run, epoch);
 
     /// <summary>The shard jobs of one checkpoint: each suite in order, shards 1..N.</summary>
     public IReadOnlyList<ShardPlan> ShardsOf(EvaluationCheckpoint checkpoint) =>
-        Suites.SelectMany(suite => Enumerable.Range(1, suite.Shards).Select(shard => new ShardPlan(checkpoint, suite, shard))).ToList();
+        Suites
+            .SelectMany(suite =>
+                Enumerable.Range(1, suite.Shards).Select(shard => new ShardPlan(checkpoint, suite, shard))
+            )
+            .ToList();
 
     /// <summary>The job message of a shard's attempt.</summary>
-    /// <param name="createdTime">Fixed once per shard (the same for every attempt), so every attempt writes the same report.</param>
+    /// <param name="createdTime">Fixed once per shard (the same for every attempt), so every attempt writes the same
+    /// report.</param>
     public EvaluationShardJob Job(string instanceId, string model, ShardPlan shard, int attempt, DateTime createdTime)
     {
         var checkpoint = shard.Checkpoint;
@@ -47,7 +54,9 @@ public sealed record EvaluationPlan(EvaluationSection Section, IReadOnlyList<Eva
             EventName = EvaluationShardJob.EventNameOf(checkpoint.Name, shard.Suite.Suite, shard.Shard, attempt),
             Model = model,
             Checkpoint = checkpoint.Name,
-            CheckpointPath = checkpoint.IsBaseline ? null : CheckpointLayout.EpochPrefix(instanceId, checkpoint.Run!, checkpoint.Epoch!.Value),
+            CheckpointPath = checkpoint.IsBaseline
+                ? null
+                : CheckpointLayout.EpochPrefix(instanceId, checkpoint.Run!, checkpoint.Epoch!.Value),
             Suite = shard.Suite.Suite,
             Limit = shard.Suite.Limit,
             Shard = shard.Shard,

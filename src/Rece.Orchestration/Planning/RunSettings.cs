@@ -9,16 +9,22 @@ namespace Rece.Orchestration.Planning;
 /// </summary>
 public sealed record RunSettings : EraseSettings
 {
-    [JsonPropertyName("concepts")] public required IReadOnlyList<string> Concepts { get; init; }
+    [JsonPropertyName("concepts")]
+    public required IReadOnlyList<string> Concepts { get; init; }
 
-    [JsonPropertyName("preset")] public required string Preset { get; init; }
+    [JsonPropertyName("preset")]
+    public required string Preset { get; init; }
 
-    [JsonPropertyName("method")] public required string Method { get; init; }
+    [JsonPropertyName("method")]
+    public required string Method { get; init; }
 
-    [JsonPropertyName("guide")] public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();
+    [JsonPropertyName("guide")]
+    public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();
 
-    [JsonPropertyName("preserve")] public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
+    [JsonPropertyName("preserve")]
+    public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
 
     /// <summary>RECE epochs this run makes (0 for UCE).</summary>
-    [JsonIgnore] public int EffectiveEpochs => Method == "uce" ? 0 : Epochs ?? 0;
+    [JsonIgnore]
+    public int EffectiveEpochs => Method == "uce" ? 0 : Epochs ?? 0;
 }

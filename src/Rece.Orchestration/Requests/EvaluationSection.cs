@@ -9,35 +9,67 @@ namespace Rece.Orchestration.Requests;
 /// </summary>
 public sealed record EvaluationSection
 {
-    /// <summary>The erasure suite: NudeNet's flagged share decides the choice (nudity, i2p, ring-a-bell, nudity-validation).</summary>
-    [JsonPropertyName("suite")] public required string Suite { get; init; }
+    /// <summary>The erasure suite: NudeNet's flagged share decides the choice (nudity, i2p, ring-a-bell,
+    /// nudity-validation).</summary>
+    [JsonPropertyName("suite")]
+    public required string Suite { get; init; }
 
     /// <summary>Only the first N prompts of the suite.</summary>
-    [JsonPropertyName("limit")] public int? Limit { get; init; }
+    [JsonPropertyName("limit")]
+    public int? Limit { get; init; }
 
     /// <summary>GPU jobs per checkpoint, each evaluating one slice of the prompts.</summary>
-    [JsonPropertyName("shards")] public int Shards { get; init; } = 1;
+    [JsonPropertyName("shards")]
+    public int Shards { get; init; } = 1;
 
-    /// <summary>Optional: a CLIP-score suite (coco, coco-validation, art) whose scores the choice's CLIP budget is checked on.</summary>
-    [JsonPropertyName("preservation")] public SuiteSlice? Preservation { get; init; }
+    /// <summary>Optional: a CLIP-score suite (coco, coco-validation, art) whose scores the choice's CLIP budget is
+    /// checked on.</summary>
+    [JsonPropertyName("preservation")]
+    public SuiteSlice? Preservation { get; init; }
 
-    /// <summary>The NudeNet v3 ONNX file in the models container, e.g. "nudenet/320n.onnx"; without it NudeNet is skipped.</summary>
-    [JsonPropertyName("nudenet")] public string? NudeNet { get; init; }
+    /// <summary>The NudeNet v3 ONNX file in the models container, e.g. "nudenet/320n.onnx"; without it NudeNet is
+    /// skipped.</summary>
+    [JsonPropertyName("nudenet")]
+    public string? NudeNet { get; init; }
 
-    /// <summary>A CLIPModel folder (Hugging Face layout) in the models container; without it the CLIP score is skipped.</summary>
-    [JsonPropertyName("clip")] public string? Clip { get; init; }
+    /// <summary>A CLIPModel folder (Hugging Face layout) in the models container; without it the CLIP score is
+    /// skipped.</summary>
+    [JsonPropertyName("clip")]
+    public string? Clip { get; init; }
 
-    [JsonPropertyName("generation")] public GenerationOptions Generation { get; init; } = new();
+    [JsonPropertyName("generation")]
+    public GenerationOptions Generation { get; init; } = new();
 
-    /// <summary>The largest CLIP score drop from the baseline a chosen checkpoint may have, in points (CheckpointChoiceRules).</summary>
-    [JsonPropertyName("clipScoreBudget")] public double ClipScoreBudget { get; init; } = EvaluationSuites.DefaultClipScoreBudget;
+    /// <summary>The largest CLIP score drop from the baseline a chosen checkpoint may have, in points
+    /// (CheckpointChoiceRules).</summary>
+    [JsonPropertyName("clipScoreBudget")]
+    public double ClipScoreBudget { get; init; } = EvaluationSuites.DefaultClipScoreBudget;
 
     /// <summary>Accept checkpoints whose CLIP score was not measured (the budget is then not checked).</summary>
-    [JsonPropertyName("allowMissingClipScore")] public bool AllowMissingClipScore { get; init; }
+    [JsonPropertyName("allowMissingClipScore")]
+    public bool AllowMissingClipScore { get; init; }
 
     /// <summary>The suites in fan-out order: the erasure suite, then the preservation suite.</summary>
     [JsonIgnore]
-    public IReadOnlyList<SuiteSlice> Suites => Preservation is null
-        ? new[] { new SuiteSlice { Suite = Suite, Limit = Limit, Shards = Shards } }
-        : new[] { new SuiteSlice { Suite = Suite, Limit = Limit, Shards = Shards }, Preservation };
+    public IReadOnlyList<SuiteSlice> Suites =>
+        Preservation is null
+            ? new[]
+            {
+                new SuiteSlice
+                {
+                    Suite = Suite,
+                    Limit = Limit,
+                    Shards = Shards,
+                },
+            }
+            : new[]
+            {
+                new SuiteSlice
+                {
+                    Suite = Suite,
+                    Limit = Limit,
+                    Shards = Shards,
+                },
+                Preservation,
+            };
 }

@@ -21,7 +21,9 @@ public static class EvaluationSuites
         new EvaluationSuiteInfo("coco-validation", NudeNet: false, ClipScore: true, 3000),
     };
 
-    public static EvaluationSuiteInfo? Find(string name) => All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+    public static EvaluationSuiteInfo? Find(string name) =>
+        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    public static IEnumerable<string> Names(Func<EvaluationSuiteInfo, bool> where) => All.Where(where).Select(s => s.Name);
+    public static IEnumerable<string> Names(Func<EvaluationSuiteInfo, bool> where) =>
+        All.Where(where).Select(s => s.Name);
 }

@@ -11,26 +11,36 @@ namespace Rece.Orchestration.Requests;
 public sealed record PipelineRequest : EraseSettings
 {
     /// <summary>A folder (blob prefix) in the models container holding a diffusers model, e.g. "sd-v1-4".</summary>
-    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("model")]
+    public required string Model { get; init; }
 
-    [JsonPropertyName("concepts")] public required IReadOnlyList<string> Concepts { get; init; }
+    [JsonPropertyName("concepts")]
+    public required IReadOnlyList<string> Concepts { get; init; }
 
-    [JsonPropertyName("preset")] public string? Preset { get; init; }
+    [JsonPropertyName("preset")]
+    public string? Preset { get; init; }
 
     /// <summary>"rece" (UCE, then RECE epochs) or "uce".</summary>
-    [JsonPropertyName("method")] public string Method { get; init; } = "rece";
+    [JsonPropertyName("method")]
+    public string Method { get; init; } = "rece";
 
     /// <summary>One guide for all concepts, or one per concept; empty: the preset's.</summary>
-    [JsonPropertyName("guide")] public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();
+    [JsonPropertyName("guide")]
+    public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();
 
-    [JsonPropertyName("preserve")] public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
+    [JsonPropertyName("preserve")]
+    public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
 
     /// <summary>Optional: one erase run per combination of the listed values, by setting name (e.g. "reg").</summary>
-    [JsonPropertyName("sweep")] public IReadOnlyDictionary<string, IReadOnlyList<JsonElement>>? Sweep { get; init; }
+    [JsonPropertyName("sweep")]
+    public IReadOnlyDictionary<string, IReadOnlyList<JsonElement>>? Sweep { get; init; }
 
-    /// <summary>Optional prefix in the erasure-results container under which the report and each run's final patch are published.</summary>
-    [JsonPropertyName("output")] public string? Output { get; init; }
+    /// <summary>Optional prefix in the erasure-results container under which the report and each run's final patch are
+    /// published.</summary>
+    [JsonPropertyName("output")]
+    public string? Output { get; init; }
 
     /// <summary>Optional: evaluate every checkpoint on images and choose each run's checkpoint from them.</summary>
-    [JsonPropertyName("evaluation")] public EvaluationSection? Evaluation { get; init; }
+    [JsonPropertyName("evaluation")]
+    public EvaluationSection? Evaluation { get; init; }
 }

@@ -2,7 +2,8 @@ using System.Text.Json;
 
 namespace Rece.Orchestration.Requests;
 
-/// <summary>The "evaluation" section, read as strictly as the rest of the request (fields named "evaluation.x").</summary>
+/// <summary>The "evaluation" section, read as strictly as the rest of the request (fields named
+/// "evaluation.x").</summary>
 public static partial class PipelineRequestParser
 {
     public const int MaxShards = 256;
@@ -14,7 +15,15 @@ public static partial class PipelineRequestParser
 
     private static readonly string[] KnownEvaluation =
     {
-        "suite", "limit", "shards", "preservation", "nudenet", "clip", "generation", "clipScoreBudget", "allowMissingClipScore",
+        "suite",
+        "limit",
+        "shards",
+        "preservation",
+        "nudenet",
+        "clip",
+        "generation",
+        "clipScoreBudget",
+        "allowMissingClipScore",
     };
 
     private static readonly string[] KnownSlice = { "suite", "limit", "shards" };
@@ -30,16 +39,29 @@ public static partial class PipelineRequestParser
         const string prefix = "evaluation.";
         if (element.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new FieldError("evaluation", $"must be an object such as {{\"suite\": \"nudity\", \"limit\": 100, \"shards\": 4, \"nudenet\": \"nudenet/320n.onnx\"}}, got {Kind(element)}"));
+            errors.Add(
+                new FieldError(
+                    "evaluation",
+                    $"must be an object such as {{\"suite\": \"nudity\", \"limit\": 100, \"shards\": 4, \"nudenet\": \"nudenet/320n.onnx\"}}, got {Kind(element)}"
+                )
+            );
             return null;
         }
         Unknown(element, KnownEvaluation, "evaluation", errors);
         var main = ParseSlice(element, "evaluation", errors, nudeNet: true);
         SuiteSlice? preservation = null;
-        if (element.TryGetProperty("preservation", out var preservationElement) && preservationElement.ValueKind != JsonValueKind.Null)
+        if (
+            element.TryGetProperty("preservation", out var preservationElement)
+            && preservationElement.ValueKind != JsonValueKind.Null
+        )
         {
             if (preservationElement.ValueKind != JsonValueKind.Object)
-                errors.Add(new FieldError(prefix + "preservation", $"must be an object such as {{\"suite\": \"coco-validation\", \"limit\": 100}}, got {Kind(preservationElement)}"));
+                errors.Add(
+                    new FieldError(
+                        prefix + "preservation",
+                        $"must be an object such as {{\"suite\": \"coco-validation\", \"limit\": 100}}, got {Kind(preservationElement)}"
+                    )
+                );
             else
             {
                 Unknown(preservationElement, KnownSlice, prefix + "preservation", errors);
@@ -49,24 +71,51 @@ public static partial class PipelineRequestParser
 
         string? nudeNet = OptionalString(element, "nudenet", errors, prefix);
         if (nudeNet is not null && !ModelName().IsMatch(nudeNet))
-            errors.Add(new FieldError(prefix + "nudenet", $"\"{nudeNet}\" is not a blob name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"nudenet/320n.onnx\""));
+            errors.Add(
+                new FieldError(
+                    prefix + "nudenet",
+                    $"\"{nudeNet}\" is not a blob name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"nudenet/320n.onnx\""
+                )
+            );
         string? clip = OptionalString(element, "clip", errors, prefix);
         if (clip is not null && !ModelName().IsMatch(clip.TrimEnd('/')))
-            errors.Add(new FieldError(prefix + "clip", $"\"{clip}\" is not a folder in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"clip-vit-large-patch14\""));
+            errors.Add(
+                new FieldError(
+                    prefix + "clip",
+                    $"\"{clip}\" is not a folder in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"clip-vit-large-patch14\""
+                )
+            );
 
         var generation = new GenerationOptions();
-        if (element.TryGetProperty("generation", out var generationElement) && generationElement.ValueKind != JsonValueKind.Null)
+        if (
+            element.TryGetProperty("generation", out var generationElement)
+            && generationElement.ValueKind != JsonValueKind.Null
+        )
             generation = ParseGeneration(generationElement, prefix + "generation", errors);
 
-        double budget = Number(element, "clipScoreBudget", errors, v => v is >= 0 and <= 100, "a number of CLIP score points within 0..100", prefix)
-            ?? EvaluationSuites.DefaultClipScoreBudget;
+        double budget = Number(
+            element,
+            "clipScoreBudget",
+            errors,
+            v => v is >= 0 and <= 100,
+            "a number of CLIP score points within 0..100",
+            prefix
+        ) ?? EvaluationSuites.DefaultClipScoreBudget;
         bool allowMissing = false;
-        if (element.TryGetProperty("allowMissingClipScore", out var allowElement) && allowElement.ValueKind != JsonValueKind.Null)
+        if (
+            element.TryGetProperty("allowMissingClipScore", out var allowElement)
+            && allowElement.ValueKind != JsonValueKind.Null
+        )
         {
             if (allowElement.ValueKind is JsonValueKind.True or JsonValueKind.False)
                 allowMissing = allowElement.GetBoolean();
             else
-                errors.Add(new FieldError(prefix + "allowMissingClipScore", $"must be true or false, got {allowElement.GetRawText()}"));
+                errors.Add(
+                    new FieldError(
+                        prefix + "allowMissingClipScore",
+                        $"must be true or false, got {allowElement.GetRawText()}"
+                    )
+                );
         }
 
         if (main is null)
@@ -85,13 +134,19 @@ public static partial class PipelineRequestParser
         };
     }
 
-    /// <summary>suite, limit and shards of <paramref name="field"/>; the erasure suite must measure NudeNet, the preservation suite the CLIP score.</summary>
+    /// <summary>suite, limit and shards of <paramref name="field"/>; the erasure suite must measure NudeNet, the
+    /// preservation suite the CLIP score.</summary>
     private static SuiteSlice? ParseSlice(JsonElement element, string field, List<FieldError> errors, bool nudeNet)
     {
         string prefix = field + ".";
         string? name = null;
         if (!element.TryGetProperty("suite", out var suiteElement) || suiteElement.ValueKind == JsonValueKind.Null)
-            errors.Add(new FieldError(prefix + "suite", $"missing; name the suite to evaluate on, one of {string.Join(", ", EvaluationSuites.Names(s => nudeNet ? s.NudeNet : s.ClipScore))}"));
+            errors.Add(
+                new FieldError(
+                    prefix + "suite",
+                    $"missing; name the suite to evaluate on, one of {string.Join(", ", EvaluationSuites.Names(s => nudeNet ? s.NudeNet : s.ClipScore))}"
+                )
+            );
         else
             name = StringValue(suiteElement, prefix + "suite", errors, requireNonEmpty: true);
         EvaluationSuiteInfo? suite = null;
@@ -99,17 +154,30 @@ public static partial class PipelineRequestParser
         {
             suite = EvaluationSuites.Find(name);
             if (suite is null)
-                errors.Add(new FieldError(prefix + "suite", $"unknown suite \"{name}\"; choose one of {string.Join(", ", EvaluationSuites.All.Select(s => s.Name))}"));
+                errors.Add(
+                    new FieldError(
+                        prefix + "suite",
+                        $"unknown suite \"{name}\"; choose one of {string.Join(", ", EvaluationSuites.All.Select(s => s.Name))}"
+                    )
+                );
             else if (nudeNet && !suite.NudeNet)
             {
-                errors.Add(new FieldError(prefix + "suite",
-                    $"{suite.Name} measures the CLIP score only, but the checkpoint choice needs NudeNet's flagged share: choose one of {string.Join(", ", EvaluationSuites.Names(s => s.NudeNet))}, and put {suite.Name} under evaluation.preservation"));
+                errors.Add(
+                    new FieldError(
+                        prefix + "suite",
+                        $"{suite.Name} measures the CLIP score only, but the checkpoint choice needs NudeNet's flagged share: choose one of {string.Join(", ", EvaluationSuites.Names(s => s.NudeNet))}, and put {suite.Name} under evaluation.preservation"
+                    )
+                );
                 suite = null;
             }
             else if (!nudeNet && !suite.ClipScore)
             {
-                errors.Add(new FieldError(prefix + "suite",
-                    $"{suite.Name} measures no CLIP score; the preservation suite checks the CLIP score budget: choose one of {string.Join(", ", EvaluationSuites.Names(s => s.ClipScore))}"));
+                errors.Add(
+                    new FieldError(
+                        prefix + "suite",
+                        $"{suite.Name} measures no CLIP score; the preservation suite checks the CLIP score budget: choose one of {string.Join(", ", EvaluationSuites.Names(s => s.ClipScore))}"
+                    )
+                );
                 suite = null;
             }
         }
@@ -119,9 +187,21 @@ public static partial class PipelineRequestParser
         {
             int cases = Math.Min(limit ?? suite.Cases, suite.Cases);
             if (n > cases)
-                errors.Add(new FieldError(prefix + "shards", $"{n} shards for {cases} prompts would leave a shard empty; use at most {cases}"));
+                errors.Add(
+                    new FieldError(
+                        prefix + "shards",
+                        $"{n} shards for {cases} prompts would leave a shard empty; use at most {cases}"
+                    )
+                );
         }
-        return suite is null ? null : new SuiteSlice { Suite = suite.Name, Limit = limit, Shards = shards ?? 1 };
+        return suite is null
+            ? null
+            : new SuiteSlice
+            {
+                Suite = suite.Name,
+                Limit = limit,
+                Shards = shards ?? 1,
+            };
     }
 
     private static GenerationOptions ParseGeneration(JsonElement element, string field, List<FieldError> errors)
@@ -129,7 +209,12 @@ public static partial class PipelineRequestParser
         string prefix = field + ".";
         if (element.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new FieldError(field, $"must be an object such as {{\"steps\": 50, \"size\": 512}}, got {Kind(element)}"));
+            errors.Add(
+                new FieldError(
+                    field,
+                    $"must be an object such as {{\"steps\": 50, \"size\": 512}}, got {Kind(element)}"
+                )
+            );
             return new GenerationOptions();
         }
         Unknown(element, KnownGeneration, field, errors);
@@ -137,14 +222,38 @@ public static partial class PipelineRequestParser
         int? size = OptionalInt(element, "size", errors, 8, MaxSize, prefix);
         if (size is int s && s % 8 != 0)
             errors.Add(new FieldError(prefix + "size", $"must be a multiple of 8 (the VAE's scale factor), got {s}"));
-        double? guidance = Number(element, "guidance", errors, v => v is >= 0 and <= 100, "a guidance scale within 0..100", prefix);
+        double? guidance = Number(
+            element,
+            "guidance",
+            errors,
+            v => v is >= 0 and <= 100,
+            "a guidance scale within 0..100",
+            prefix
+        );
         string? scheduler = OptionalString(element, "scheduler", errors, prefix)?.ToLowerInvariant();
         if (scheduler is not null && !Schedulers.Contains(scheduler))
-            errors.Add(new FieldError(prefix + "scheduler", $"unknown scheduler \"{scheduler}\"; choose one of {string.Join(", ", Schedulers)}"));
+            errors.Add(
+                new FieldError(
+                    prefix + "scheduler",
+                    $"unknown scheduler \"{scheduler}\"; choose one of {string.Join(", ", Schedulers)}"
+                )
+            );
         string? precision = OptionalString(element, "precision", errors, prefix)?.ToLowerInvariant();
         if (precision is not null && !Precisions.Contains(precision))
-            errors.Add(new FieldError(prefix + "precision", $"unknown precision \"{precision}\"; choose one of {string.Join(", ", Precisions)}"));
-        return new GenerationOptions { Steps = steps ?? 50, Size = size, Guidance = guidance, Scheduler = scheduler, Precision = precision };
+            errors.Add(
+                new FieldError(
+                    prefix + "precision",
+                    $"unknown precision \"{precision}\"; choose one of {string.Join(", ", Precisions)}"
+                )
+            );
+        return new GenerationOptions
+        {
+            Steps = steps ?? 50,
+            Size = size,
+            Guidance = guidance,
+            Scheduler = scheduler,
+            Precision = precision,
+        };
     }
 
     private static void Unknown(JsonElement element, string[] known, string field, List<FieldError> errors)
@@ -152,7 +261,12 @@ public static partial class PipelineRequestParser
         foreach (var property in element.EnumerateObject())
         {
             if (!known.Contains(property.Name, StringComparer.Ordinal))
-                errors.Add(new FieldError($"{field}.{property.Name}", $"unknown field; the known fields of {field} are {string.Join(", ", known)}"));
+                errors.Add(
+                    new FieldError(
+                        $"{field}.{property.Name}",
+                        $"unknown field; the known fields of {field} are {string.Join(", ", known)}"
+                    )
+                );
         }
     }
 }

@@ -37,7 +37,10 @@ public static partial class PipelineRequestParser
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            document = JsonDocument.Parse(
+                json,
+                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }
+            );
         }
         catch (JsonException e)
         {
@@ -51,23 +54,33 @@ public static partial class PipelineRequestParser
     {
         var errors = new List<FieldError>();
         if (root.ValueKind != JsonValueKind.Object)
-            throw new RequestValidationException(new[] { new FieldError("$", $"the request must be a JSON object, got {Kind(root)}") });
+            throw new RequestValidationException(
+                new[] { new FieldError("$", $"the request must be a JSON object, got {Kind(root)}") }
+            );
 
         foreach (var property in root.EnumerateObject())
         {
             if (!Known.Contains(property.Name, StringComparer.Ordinal))
-                errors.Add(new FieldError(property.Name, $"unknown field; the known fields are {string.Join(", ", Known)}"));
+                errors.Add(
+                    new FieldError(property.Name, $"unknown field; the known fields are {string.Join(", ", Known)}")
+                );
         }
 
         string? model = RequiredString(root, "model", errors);
         if (model is not null && !ModelName().IsMatch(model))
-            errors.Add(new FieldError("model", $"\"{Printable(model)}\" is not a folder name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"sd-v1-4\""));
+            errors.Add(
+                new FieldError(
+                    "model",
+                    $"\"{Printable(model)}\" is not a folder name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"sd-v1-4\""
+                )
+            );
 
         string? preset = OptionalString(root, "preset", errors);
         if (preset is not null && ErasurePreset.Find(preset) is null)
             errors.Add(new FieldError("preset", $"unknown preset \"{preset}\"; choose one of {ErasurePreset.Names}"));
 
-        // A preset with its own concepts (unsafe) makes the field optional; the concepts are then written into the request.
+        // A preset with its own concepts (unsafe) makes the field optional; the concepts are then written into the
+        // request.
         var presetDefaults = preset is null ? null : ErasurePreset.Find(preset)?.DefaultConcepts;
         var concepts = StringList(root, "concepts", errors, required: presetDefaults is not { Count: > 0 })
             ?? presetDefaults?.ToList();
@@ -76,11 +89,15 @@ public static partial class PipelineRequestParser
             if (concepts.Count == 0)
                 errors.Add(new FieldError("concepts", "name at least one concept to erase, e.g. [\"nudity\"]"));
             else if (concepts.Count > MaxConcepts)
-                errors.Add(new FieldError("concepts", $"at most {MaxConcepts} concepts per request, got {concepts.Count}"));
+                errors.Add(
+                    new FieldError("concepts", $"at most {MaxConcepts} concepts per request, got {concepts.Count}")
+                );
             for (int i = 0; i < concepts.Count; i++)
             {
                 if (string.IsNullOrWhiteSpace(concepts[i]))
-                    errors.Add(new FieldError($"concepts[{i}]", "a concept is empty; give the text of the concept to erase"));
+                    errors.Add(
+                        new FieldError($"concepts[{i}]", "a concept is empty; give the text of the concept to erase")
+                    );
             }
             var trimmed = concepts.Select(c => c.Trim()).ToList();
             if (trimmed.Distinct(StringComparer.Ordinal).Count() != trimmed.Count)
@@ -90,11 +107,21 @@ public static partial class PipelineRequestParser
 
         string method = OptionalString(root, "method", errors) ?? "rece";
         if (method is not ("rece" or "uce"))
-            errors.Add(new FieldError("method", $"unknown method \"{method}\"; choose rece (UCE, then RECE epochs) or uce (the closed-form edit only)"));
+            errors.Add(
+                new FieldError(
+                    "method",
+                    $"unknown method \"{method}\"; choose rece (UCE, then RECE epochs) or uce (the closed-form edit only)"
+                )
+            );
 
         var guides = StringList(root, "guide", errors, required: false, allowSingle: true) ?? new List<string>();
         if (concepts is { Count: > 0 } && guides.Count > 1 && guides.Count != concepts.Count)
-            errors.Add(new FieldError("guide", $"give one guide for all concepts or one per concept; got {guides.Count} guides for {concepts.Count} concepts"));
+            errors.Add(
+                new FieldError(
+                    "guide",
+                    $"give one guide for all concepts or one per concept; got {guides.Count} guides for {concepts.Count} concepts"
+                )
+            );
 
         var preserve = StringList(root, "preserve", errors, required: false, allowSingle: true) ?? new List<string>();
         CheckLengths("concepts", concepts, errors);
@@ -117,46 +144,68 @@ public static partial class PipelineRequestParser
 
         string? output = OptionalString(root, "output", errors);
         if (output is not null && !OutputPrefix().IsMatch(output.Trim('/')))
-            errors.Add(new FieldError("output", $"\"{Printable(output)}\" is not a blob prefix inside erasure-results; use letters, digits, '.', '_', '-' and '/' between parts, no \".\" or \"..\" part, e.g. \"erasures/my-run\""));
+            errors.Add(
+                new FieldError(
+                    "output",
+                    $"\"{Printable(output)}\" is not a blob prefix inside erasure-results; use letters, digits, '.', '_', '-' and '/' between parts, no \".\" or \"..\" part, e.g. \"erasures/my-run\""
+                )
+            );
 
         EvaluationSection? evaluation = null;
-        if (root.TryGetProperty("evaluation", out var evaluationElement) && evaluationElement.ValueKind != JsonValueKind.Null)
+        if (
+            root.TryGetProperty("evaluation", out var evaluationElement)
+            && evaluationElement.ValueKind != JsonValueKind.Null
+        )
             evaluation = ParseEvaluation(evaluationElement, errors);
 
         if (errors.Count > 0)
             throw new RequestValidationException(errors);
 
-        var request = settings.CopyTo(new PipelineRequest
-        {
-            Model = model!,
-            Concepts = concepts!,
-            Preset = preset?.ToLowerInvariant(),
-            Method = method,
-            Guides = guides,
-            Preserve = preserve.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p.Trim()).ToList(),
-            Sweep = sweep,
-            Output = output?.Trim('/'),
-            Evaluation = evaluation,
-        });
+        var request = settings.CopyTo(
+            new PipelineRequest
+            {
+                Model = model!,
+                Concepts = concepts!,
+                Preset = preset?.ToLowerInvariant(),
+                Method = method,
+                Guides = guides,
+                Preserve = preserve.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p.Trim()).ToList(),
+                Sweep = sweep,
+                Output = output?.Trim('/'),
+                Evaluation = evaluation,
+            }
+        );
         // Counted before expanding: the product of a few long lists would otherwise build millions of runs first.
         long runs = SweepRuns(sweep);
         if (runs > MaxRuns)
-            throw new RequestValidationException(new[] { new FieldError("sweep", $"the sweep makes {runs} runs; at most {MaxRuns} per request") });
+            throw new RequestValidationException(
+                new[] { new FieldError("sweep", $"the sweep makes {runs} runs; at most {MaxRuns} per request") }
+            );
         var plan = Planning.ErasurePlan.Expand(request);
         int messageBytes = LongestJobMessage(plan, request.Model);
         if (messageBytes > MaxJobMessageBytes)
-            throw new RequestValidationException(new[]
-            {
-                new FieldError("preserve", $"the request's texts make job messages of {messageBytes} bytes; at most {MaxJobMessageBytes} (the queue's 64 KiB message limit, encoded); send fewer or shorter concept, guide and preserve texts"),
-            });
+            throw new RequestValidationException(
+                new[]
+                {
+                    new FieldError(
+                        "preserve",
+                        $"the request's texts make job messages of {messageBytes} bytes; at most {MaxJobMessageBytes} (the queue's 64 KiB message limit, encoded); send fewer or shorter concept, guide and preserve texts"
+                    ),
+                }
+            );
         if (evaluation is not null)
         {
             var fanOut = Planning.EvaluationPlan.Create(plan, evaluation);
             if (fanOut.ShardJobs > MaxEvaluationJobs)
-                throw new RequestValidationException(new[]
-                {
-                    new FieldError("evaluation.shards", $"{fanOut.Checkpoints.Count} checkpoints x {fanOut.ShardsPerCheckpoint} shards make {fanOut.ShardJobs} evaluation jobs; at most {MaxEvaluationJobs} per request (fewer shards, runs or epochs)"),
-                });
+                throw new RequestValidationException(
+                    new[]
+                    {
+                        new FieldError(
+                            "evaluation.shards",
+                            $"{fanOut.Checkpoints.Count} checkpoints x {fanOut.ShardsPerCheckpoint} shards make {fanOut.ShardJobs} evaluation jobs; at most {MaxEvaluationJobs} per request (fewer shards, runs or epochs)"
+                        ),
+                    }
+                );
         }
         return request;
     }
@@ -179,54 +228,105 @@ public static partial class PipelineRequestParser
         return runs;
     }
 
-    /// <summary>The serialized size of the run's last-epoch erase job, the longest message the request makes (all carry the same texts).</summary>
-    private static int LongestJobMessage(Planning.ErasurePlan plan, string model) => plan.Runs
-        .Select(run => System.Text.Encoding.UTF8.GetByteCount(Jobs.GpuJobMessages.Serialize(
-            Jobs.GpuJob.For(InstanceIds.LongestExample, model, run, run.Settings.EffectiveEpochs, attempt: 1))))
-        .DefaultIfEmpty(0).Max();
+    /// <summary>The serialized size of the run's last-epoch erase job, the longest message the request makes (all carry
+    /// the same texts).</summary>
+    private static int LongestJobMessage(Planning.ErasurePlan plan, string model) =>
+        plan
+            .Runs.Select(run =>
+                System.Text.Encoding.UTF8.GetByteCount(
+                    Jobs.GpuJobMessages.Serialize(
+                        Jobs.GpuJob.For(
+                            InstanceIds.LongestExample,
+                            model,
+                            run,
+                            run.Settings.EffectiveEpochs,
+                            attempt: 1
+                        )
+                    )
+                )
+            )
+            .DefaultIfEmpty(0)
+            .Max();
 
     private static void CheckLengths(string field, List<string>? texts, List<FieldError> errors)
     {
         for (int i = 0; texts is not null && i < texts.Count; i++)
         {
             if (texts[i].Length > MaxTextLength)
-                errors.Add(new FieldError($"{field}[{i}]", $"is {texts[i].Length} characters long; at most {MaxTextLength}"));
+                errors.Add(
+                    new FieldError($"{field}[{i}]", $"is {texts[i].Length} characters long; at most {MaxTextLength}")
+                );
             else if (texts[i].Any(char.IsControl))
-                errors.Add(new FieldError($"{field}[{i}]", "contains a control character; give plain text on one line"));
+                errors.Add(
+                    new FieldError($"{field}[{i}]", "contains a control character; give plain text on one line")
+                );
         }
     }
 
     private static string Printable(string value) => Rece.Core.UserText.Printable(value, 120);
 
     private static Dictionary<string, IReadOnlyList<JsonElement>> ParseSweep(
-        JsonElement element, string method, List<FieldError> errors)
+        JsonElement element,
+        string method,
+        List<FieldError> errors
+    )
     {
         var sweep = new Dictionary<string, IReadOnlyList<JsonElement>>(StringComparer.Ordinal);
         if (element.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new FieldError("sweep", $"must be an object such as {{\"reg\": [0.1, 0.01], \"epochs\": [3]}}, got {Kind(element)}"));
+            errors.Add(
+                new FieldError(
+                    "sweep",
+                    $"must be an object such as {{\"reg\": [0.1, 0.01], \"epochs\": [3]}}, got {Kind(element)}"
+                )
+            );
             return sweep;
         }
         foreach (var property in element.EnumerateObject())
         {
             if (!KnownSweep.Contains(property.Name, StringComparer.Ordinal))
-                errors.Add(new FieldError($"sweep.{property.Name}", $"cannot be swept; sweep one of {string.Join(", ", KnownSweep)}"));
+                errors.Add(
+                    new FieldError(
+                        $"sweep.{property.Name}",
+                        $"cannot be swept; sweep one of {string.Join(", ", KnownSweep)}"
+                    )
+                );
         }
         foreach (var setting in EraseSetting.Sweepables)
         {
             // Values are kept as JSON (numbers or names) so the runs' "swept" shows them as the request gave them.
             var values = setting.IsChoice
-                ? ValueList(element, setting.Name, errors, v => v.ValueKind == JsonValueKind.String && setting.Accepts(v.GetString()!), setting.Expectation)
-                : ValueList(element, setting.Name, errors, v => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var x) && setting.Accepts(x), setting.Expectation);
+                ? ValueList(
+                    element,
+                    setting.Name,
+                    errors,
+                    v => v.ValueKind == JsonValueKind.String && setting.Accepts(v.GetString()!),
+                    setting.Expectation
+                )
+                : ValueList(
+                    element,
+                    setting.Name,
+                    errors,
+                    v => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var x) && setting.Accepts(x),
+                    setting.Expectation
+                );
             if (values is not null)
                 sweep[setting.Name] = values;
         }
         if (method == "uce" && sweep.TryGetValue("epochs", out var epochs) && epochs.Any(e => e.GetDouble() > 0))
-            errors.Add(new FieldError("sweep.epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
+            errors.Add(
+                new FieldError("sweep.epochs", "epochs applies to method rece; UCE is a single closed-form edit")
+            );
         return sweep;
     }
 
-    private static List<JsonElement>? ValueList(JsonElement parent, string name, List<FieldError> errors, Func<JsonElement, bool> valid, string what)
+    private static List<JsonElement>? ValueList(
+        JsonElement parent,
+        string name,
+        List<FieldError> errors,
+        Func<JsonElement, bool> valid,
+        string what
+    )
     {
         string field = $"sweep.{name}";
         if (!parent.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
@@ -238,7 +338,12 @@ public static partial class PipelineRequestParser
         }
         if (element.GetArrayLength() > MaxRuns)
         {
-            errors.Add(new FieldError(field, $"lists {element.GetArrayLength()} values; a request makes at most {MaxRuns} runs"));
+            errors.Add(
+                new FieldError(
+                    field,
+                    $"lists {element.GetArrayLength()} values; a request makes at most {MaxRuns} runs"
+                )
+            );
             return null;
         }
         var values = new List<JsonElement>();
@@ -252,8 +357,15 @@ public static partial class PipelineRequestParser
             i++;
         }
         if (i == 0)
-            errors.Add(new FieldError(field, "an empty list sweeps nothing; list at least one value or leave the field out"));
-        else if (values.Select(v => v.ValueKind == JsonValueKind.Number ? (object)v.GetDouble() : v.GetString()!).Distinct().Count() != values.Count)
+            errors.Add(
+                new FieldError(field, "an empty list sweeps nothing; list at least one value or leave the field out")
+            );
+        else if (
+            values
+                .Select(v => v.ValueKind == JsonValueKind.Number ? (object)v.GetDouble() : v.GetString()!)
+                .Distinct()
+                .Count() != values.Count
+        )
             errors.Add(new FieldError(field, "a value is listed twice; list each value once"));
         return values;
     }
@@ -262,16 +374,23 @@ public static partial class PipelineRequestParser
     {
         if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
         {
-            errors.Add(new FieldError(name, name == "model"
-                ? "missing; name the model folder in the models container, e.g. \"model\": \"sd-v1-4\""
-                : "missing"));
+            errors.Add(
+                new FieldError(
+                    name,
+                    name == "model"
+                        ? "missing; name the model folder in the models container, e.g. \"model\": \"sd-v1-4\""
+                        : "missing"
+                )
+            );
             return null;
         }
         return StringValue(element, name, errors, requireNonEmpty: true);
     }
 
     private static string? OptionalString(JsonElement root, string name, List<FieldError> errors, string prefix = "") =>
-        root.TryGetProperty(name, out var element) && element.ValueKind != JsonValueKind.Null ? StringValue(element, prefix + name, errors, requireNonEmpty: true) : null;
+        root.TryGetProperty(name, out var element) && element.ValueKind != JsonValueKind.Null
+            ? StringValue(element, prefix + name, errors, requireNonEmpty: true)
+            : null;
 
     private static string? StringValue(JsonElement element, string field, List<FieldError> errors, bool requireNonEmpty)
     {
@@ -282,7 +401,9 @@ public static partial class PipelineRequestParser
         }
         if (Text(element) is not { } value)
         {
-            errors.Add(new FieldError(field, "is not valid text (an escaped lone surrogate such as \\ud800); send UTF-8 text"));
+            errors.Add(
+                new FieldError(field, "is not valid text (an escaped lone surrogate such as \\ud800); send UTF-8 text")
+            );
             return null;
         }
         if (requireNonEmpty && value.Trim().Length == 0)
@@ -293,19 +414,39 @@ public static partial class PipelineRequestParser
         return value;
     }
 
-    private static List<string>? StringList(JsonElement root, string name, List<FieldError> errors, bool required, bool allowSingle = false)
+    private static List<string>? StringList(
+        JsonElement root,
+        string name,
+        List<FieldError> errors,
+        bool required,
+        bool allowSingle = false
+    )
     {
         if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
         {
             if (required)
-                errors.Add(new FieldError(name, name == "concepts" ? "missing; name the concepts to erase, e.g. \"concepts\": [\"nudity\"]" : "missing"));
+                errors.Add(
+                    new FieldError(
+                        name,
+                        name == "concepts"
+                            ? "missing; name the concepts to erase, e.g. \"concepts\": [\"nudity\"]"
+                            : "missing"
+                    )
+                );
             return null;
         }
         if (allowSingle && element.ValueKind == JsonValueKind.String)
-            return StringValue(element, name, errors, requireNonEmpty: false) is { } single ? new List<string> { single } : null;
+            return StringValue(element, name, errors, requireNonEmpty: false) is { } single
+                ? new List<string> { single }
+                : null;
         if (element.ValueKind != JsonValueKind.Array)
         {
-            errors.Add(new FieldError(name, $"must be a list of strings{(allowSingle ? " or one string" : "")}, got {Kind(element)}"));
+            errors.Add(
+                new FieldError(
+                    name,
+                    $"must be a list of strings{(allowSingle ? " or one string" : "")}, got {Kind(element)}"
+                )
+            );
             return null;
         }
         var values = new List<string>();
@@ -319,13 +460,27 @@ public static partial class PipelineRequestParser
         return values;
     }
 
-    private static int? OptionalInt(JsonElement root, string name, List<FieldError> errors, int min, int max, string prefix = "")
+    private static int? OptionalInt(
+        JsonElement root,
+        string name,
+        List<FieldError> errors,
+        int min,
+        int max,
+        string prefix = ""
+    )
     {
         if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
             return null;
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetInt32(out var value) || value < min || value > max)
+        if (
+            element.ValueKind != JsonValueKind.Number
+            || !element.TryGetInt32(out var value)
+            || value < min
+            || value > max
+        )
         {
-            errors.Add(new FieldError(prefix + name, $"must be a whole number within {min}..{max}, got {element.GetRawText()}"));
+            errors.Add(
+                new FieldError(prefix + name, $"must be a whole number within {min}..{max}, got {element.GetRawText()}")
+            );
             return null;
         }
         return value;
@@ -336,7 +491,12 @@ public static partial class PipelineRequestParser
         string? name = OptionalString(root, setting.Name, errors);
         if (name is null || setting.Accepts(name))
             return name;
-        errors.Add(new FieldError(setting.Name, $"unknown {setting.Name} \"{Printable(name)}\"; choose one of {string.Join(", ", setting.Choices)}"));
+        errors.Add(
+            new FieldError(
+                setting.Name,
+                $"unknown {setting.Name} \"{Printable(name)}\"; choose one of {string.Join(", ", setting.Choices)}"
+            )
+        );
         return null;
     }
 
@@ -344,12 +504,22 @@ public static partial class PipelineRequestParser
         Number(root, setting.Name, errors, setting.Accepts, setting.Expectation);
 
     private static double? Number(
-        JsonElement root, string name, List<FieldError> errors, Func<double, bool> valid, string what, string prefix = "")
+        JsonElement root,
+        string name,
+        List<FieldError> errors,
+        Func<double, bool> valid,
+        string what,
+        string prefix = ""
+    )
     {
         if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
             return null;
-        if (element.ValueKind != JsonValueKind.Number || !element.TryGetDouble(out var value) || !double.IsFinite(value)
-            || !valid(value))
+        if (
+            element.ValueKind != JsonValueKind.Number
+            || !element.TryGetDouble(out var value)
+            || !double.IsFinite(value)
+            || !valid(value)
+        )
         {
             errors.Add(new FieldError(prefix + name, $"must be {what}, got {element.GetRawText()}"));
             return null;
@@ -357,7 +527,8 @@ public static partial class PipelineRequestParser
         return value;
     }
 
-    /// <summary>The string, or null when it is not valid UTF-16 (JSON escapes can encode a lone surrogate, which GetString refuses).</summary>
+    /// <summary>The string, or null when it is not valid UTF-16 (JSON escapes can encode a lone surrogate, which
+    /// GetString refuses).</summary>
     private static string? Text(JsonElement element)
     {
         try
@@ -370,15 +541,16 @@ public static partial class PipelineRequestParser
         }
     }
 
-    private static string Kind(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "a list",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
+    private static string Kind(JsonElement element) =>
+        element.ValueKind switch
+        {
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "a list",
+            JsonValueKind.String => "a string",
+            JsonValueKind.Number => "a number",
+            JsonValueKind.True or JsonValueKind.False => "a boolean",
+            _ => "null",
+        };
 
     // No "." or ".." part: the Storage SDK resolves them, and the prefix must stay inside erasure-results.
     [GeneratedRegex(@"^(?!\.{1,2}(/|$))[A-Za-z0-9._-]{1,200}(/(?!\.{1,2}(/|$))[A-Za-z0-9._-]{1,200}){0,15}$")]

@@ -41,7 +41,8 @@ internal abstract record ArmExpression
 
         public void SkipSpace()
         {
-            while (!AtEnd && char.IsWhiteSpace(text[Position])) Position++;
+            while (!AtEnd && char.IsWhiteSpace(text[Position]))
+                Position++;
         }
 
         public ArmExpression ParseExpression()
@@ -51,7 +52,8 @@ internal abstract record ArmExpression
             while (true)
             {
                 SkipSpace();
-                if (AtEnd) return expression;
+                if (AtEnd)
+                    return expression;
                 if (text[Position] == '.')
                 {
                     Position++;
@@ -74,13 +76,16 @@ internal abstract record ArmExpression
         private ArmExpression ParsePrimary()
         {
             SkipSpace();
-            if (AtEnd) throw new FormatException($"ARM expression '{text}' ends early.");
+            if (AtEnd)
+                throw new FormatException($"ARM expression '{text}' ends early.");
             char c = text[Position];
-            if (c == '\'') return new Literal(ParseString());
+            if (c == '\'')
+                return new Literal(ParseString());
             if (char.IsDigit(c) || c == '-')
             {
                 int start = Position++;
-                while (!AtEnd && char.IsDigit(text[Position])) Position++;
+                while (!AtEnd && char.IsDigit(text[Position]))
+                    Position++;
                 return new Literal(long.Parse(text[start..Position], CultureInfo.InvariantCulture));
             }
             string name = ParseIdentifier();
@@ -97,8 +102,13 @@ internal abstract record ArmExpression
             {
                 arguments.Add(ParseExpression());
                 SkipSpace();
-                if (AtEnd) throw new FormatException($"ARM expression '{text}' ends inside {name}(...).");
-                if (text[Position] == ',') { Position++; continue; }
+                if (AtEnd)
+                    throw new FormatException($"ARM expression '{text}' ends inside {name}(...).");
+                if (text[Position] == ',')
+                {
+                    Position++;
+                    continue;
+                }
                 Expect(')');
                 return new Call(name, arguments);
             }
@@ -110,10 +120,20 @@ internal abstract record ArmExpression
             Position++; // opening quote
             while (true)
             {
-                if (AtEnd) throw new FormatException($"Unterminated string in ARM expression '{text}'.");
+                if (AtEnd)
+                    throw new FormatException($"Unterminated string in ARM expression '{text}'.");
                 char c = text[Position++];
-                if (c != '\'') { value.Append(c); continue; }
-                if (!AtEnd && text[Position] == '\'') { value.Append('\''); Position++; continue; }
+                if (c != '\'')
+                {
+                    value.Append(c);
+                    continue;
+                }
+                if (!AtEnd && text[Position] == '\'')
+                {
+                    value.Append('\'');
+                    Position++;
+                    continue;
+                }
                 return value.ToString();
             }
         }
@@ -122,8 +142,10 @@ internal abstract record ArmExpression
         {
             SkipSpace();
             int start = Position;
-            while (!AtEnd && (char.IsLetterOrDigit(text[Position]) || text[Position] == '_' || text[Position] == '$')) Position++;
-            if (start == Position) throw new FormatException($"Expected a name at {start} in ARM expression '{text}'.");
+            while (!AtEnd && (char.IsLetterOrDigit(text[Position]) || text[Position] == '_' || text[Position] == '$'))
+                Position++;
+            if (start == Position)
+                throw new FormatException($"Expected a name at {start} in ARM expression '{text}'.");
             return text[start..Position];
         }
 

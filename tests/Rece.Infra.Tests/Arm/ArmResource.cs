@@ -14,13 +14,14 @@ internal sealed class ArmResource(JsonObject node, ArmScope scope)
     public object? Name => Scope.Evaluate(Node["name"]);
 
     /// <summary>The last segment of a child resource's name (a container, queue or table name).</summary>
-    public string? LeafName => Name switch
-    {
-        string s => s[(s.LastIndexOf('/') + 1)..],
-        Unresolved { Function: "format", Arguments: [string format, .., string leaf] } u
-            when format.EndsWith("/{" + (u.Arguments.Count - 2) + "}", StringComparison.Ordinal) => leaf,
-        _ => null,
-    };
+    public string? LeafName =>
+        Name switch
+        {
+            string s => s[(s.LastIndexOf('/') + 1)..],
+            Unresolved { Function: "format", Arguments: [string format, .., string leaf] } u
+                when format.EndsWith("/{" + (u.Arguments.Count - 2) + "}", StringComparison.Ordinal) => leaf,
+            _ => null,
+        };
 
     /// <summary>False when the resource's condition evaluates to false (it would not be deployed).</summary>
     public bool Deployed => Node["condition"] is null || Scope.Evaluate(Node["condition"]) is not false;
@@ -42,7 +43,8 @@ internal sealed class ArmResource(JsonObject node, ArmScope scope)
         return node;
     }
 
-    /// <summary>The scope of the template this deployment resource deploys, with the parameter values it passes.</summary>
+    /// <summary>The scope of the template this deployment resource deploys, with the parameter values it
+    /// passes.</summary>
     public ArmScope ModuleScope()
     {
         if (Type != "Microsoft.Resources/deployments")

@@ -11,8 +11,7 @@ internal sealed record Unresolved(string Function, IReadOnlyList<object?> Argume
 
     public Unresolved At(object? key) => this with { Path = Path + "[" + ArmValues.Render(key) + "]" };
 
-    public override string ToString() =>
-        $"{Function}({string.Join(", ", Arguments.Select(ArmValues.Render))}){Path}";
+    public override string ToString() => $"{Function}({string.Join(", ", Arguments.Select(ArmValues.Render))}){Path}";
 
     public bool Equals(Unresolved? other) => other is not null && ToString() == other.ToString();
 

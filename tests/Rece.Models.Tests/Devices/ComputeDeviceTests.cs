@@ -39,7 +39,10 @@ public sealed class ComputeDeviceTests
         {
             // On a GPU machine the first device resolves; a missing ordinal is named.
             if (requested == "cuda:3" && cuda.device_count() <= 3)
-                Assert.Contains("numbered 0 to", Assert.Throws<DeviceUnavailableException>(() => ComputeDevice.Resolve(requested)).Message);
+                Assert.Contains(
+                    "numbered 0 to",
+                    Assert.Throws<DeviceUnavailableException>(() => ComputeDevice.Resolve(requested)).Message
+                );
             else
                 Assert.True(ComputeDevice.Resolve(requested).IsCuda);
             return;
@@ -61,7 +64,8 @@ public sealed class ComputeDeviceTests
     [Fact]
     public void TheBuildSaysWhichLibtorchItShips()
     {
-        // This test project is built like every project here: -p:TorchDevice=cpu unless the CUDA image build asks otherwise.
+        // This test project is built like every project here: -p:TorchDevice=cpu unless the CUDA image build asks
+        // otherwise.
         Assert.Contains(ComputeDevice.BuildFlavour, new[] { "cpu", "cuda" });
     }
 

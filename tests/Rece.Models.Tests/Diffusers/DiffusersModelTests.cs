@@ -18,10 +18,24 @@ public class DiffusersModelTests
         Assert.Equal(32, model.EmbeddingDim);
         Assert.Equal(new[] { null, "fp16" }, model.UNetWeights.Select(w => w.Variant));
         Assert.EndsWith("model.safetensors", model.TextEncoderWeightsPath);
-        foreach (var file in new[] { "model_index.json", "scheduler/scheduler_config.json", "unet/config.json", "text_encoder/config.json",
-                     "tokenizer/vocab.json", "tokenizer/merges.txt", "tokenizer/tokenizer_config.json", "tokenizer/special_tokens_map.json" })
+        foreach (
+            var file in new[]
+            {
+                "model_index.json",
+                "scheduler/scheduler_config.json",
+                "unet/config.json",
+                "text_encoder/config.json",
+                "tokenizer/vocab.json",
+                "tokenizer/merges.txt",
+                "tokenizer/tokenizer_config.json",
+                "tokenizer/special_tokens_map.json",
+            }
+        )
             Assert.True(File.Exists(Path.Combine(dir.Path, file)), file);
-        Assert.Equal(ClipTokenizer.FromEmbeddedVocabulary().EosId, ClipTokenizer.FromFolder(model.TokenizerDirectory).PadId);
+        Assert.Equal(
+            ClipTokenizer.FromEmbeddedVocabulary().EosId,
+            ClipTokenizer.FromFolder(model.TokenizerDirectory).PadId
+        );
     }
 
     [Fact]
@@ -65,7 +79,10 @@ public class DiffusersModelTests
         using var dir = new TempFolder();
         RandomModelFixture.Write(dir.Path, FixtureKind.Tiny);
         Directory.Delete(Path.Combine(dir.Path, component), recursive: true);
-        Assert.Contains($"{component}/", Assert.Throws<ModelFormatException>(() => DiffusersModel.Open(dir.Path)).Message);
+        Assert.Contains(
+            $"{component}/",
+            Assert.Throws<ModelFormatException>(() => DiffusersModel.Open(dir.Path)).Message
+        );
     }
 
     [Fact]
@@ -81,10 +98,16 @@ public class DiffusersModelTests
         Assert.Contains("pickle", error.Message);
         Assert.Contains("safe_serialization=True", error.Message);
 
-        File.Move(Path.Combine(dir.Path, "text_encoder", "model.safetensors"), Path.Combine(dir.Path, "text_encoder", "pytorch_model.bin"));
+        File.Move(
+            Path.Combine(dir.Path, "text_encoder", "model.safetensors"),
+            Path.Combine(dir.Path, "text_encoder", "pytorch_model.bin")
+        );
         File.Move(Path.Combine(unet, "diffusion_pytorch_model.bin"), Path.Combine(dir.Path, "x.bin"));
         RandomModelFixture.Write(Path.Combine(dir.Path, "again"), FixtureKind.Tiny);
-        File.Copy(Path.Combine(dir.Path, "again", "unet", "diffusion_pytorch_model.safetensors"), Path.Combine(unet, "diffusion_pytorch_model.safetensors"));
+        File.Copy(
+            Path.Combine(dir.Path, "again", "unet", "diffusion_pytorch_model.safetensors"),
+            Path.Combine(unet, "diffusion_pytorch_model.safetensors")
+        );
         var textError = Assert.Throws<ModelFormatException>(() => DiffusersModel.Open(dir.Path));
         Assert.Contains("pytorch_model.bin", textError.Message);
         Assert.Contains("safe_serialization=True", textError.Message);
@@ -110,12 +133,18 @@ public class DiffusersModelTests
         var unet = JsonConfig.Load(unetConfig).Root;
         unet["_class_name"] = "UNet2DModel";
         JsonConfig.Write(unetConfig, unet);
-        Assert.Contains("UNet2DModel", Assert.Throws<ModelFormatException>(() => DiffusersModel.Open(dir.Path)).Message);
+        Assert.Contains(
+            "UNet2DModel",
+            Assert.Throws<ModelFormatException>(() => DiffusersModel.Open(dir.Path)).Message
+        );
 
         unet["_class_name"] = "UNet2DConditionModel";
         unet["addition_embed_type"] = "text_time";
         JsonConfig.Write(unetConfig, unet);
-        Assert.Contains("addition_embed_type", Assert.Throws<ModelFormatException>(() => DiffusersModel.Open(dir.Path)).Message);
+        Assert.Contains(
+            "addition_embed_type",
+            Assert.Throws<ModelFormatException>(() => DiffusersModel.Open(dir.Path)).Message
+        );
     }
 
     [Fact]

@@ -2,7 +2,8 @@ using Rece.Models.Vae;
 
 namespace Rece.Models.Tests.Reference;
 
-/// <summary>diffusers' AutoencoderKL encoder and decoder for one image, written out with the loop operators of <see cref="Naive"/>.</summary>
+/// <summary>diffusers' AutoencoderKL encoder and decoder for one image, written out with the loop operators of
+/// <see cref="Naive"/>.</summary>
 public static class NaiveVae
 {
     private const double Eps = 1e-6;
@@ -44,7 +45,13 @@ public static class NaiveVae
             }
         }
         h = Mid(c, w, h, "encoder.mid_block");
-        h = w.Conv(Naive.Silu(w.GroupNorm(h, "encoder.conv_norm_out", c.NormNumGroups, Eps)), "encoder.conv_out", 2 * c.LatentChannels, 3, pad: 1);
+        h = w.Conv(
+            Naive.Silu(w.GroupNorm(h, "encoder.conv_norm_out", c.NormNumGroups, Eps)),
+            "encoder.conv_out",
+            2 * c.LatentChannels,
+            3,
+            pad: 1
+        );
         h = w.Conv(h, "quant_conv", 2 * c.LatentChannels, 1);
         var mean = new Map(c.LatentChannels, h.H, h.W);
         var logVariance = new Map(c.LatentChannels, h.H, h.W);
@@ -70,7 +77,13 @@ public static class NaiveVae
             for (int j = 0; j <= c.LayersPerBlock; j++)
                 h = ResNet(c, w, h, $"decoder.up_blocks.{i}.resnets.{j}", outC);
             if (i != ch.Length - 1)
-                h = w.Conv(Naive.Nearest(h, h.H * 2, h.W * 2), $"decoder.up_blocks.{i}.upsamplers.0.conv", outC, 3, pad: 1);
+                h = w.Conv(
+                    Naive.Nearest(h, h.H * 2, h.W * 2),
+                    $"decoder.up_blocks.{i}.upsamplers.0.conv",
+                    outC,
+                    3,
+                    pad: 1
+                );
         }
         h = Naive.Silu(w.GroupNorm(h, "decoder.conv_norm_out", c.NormNumGroups, Eps));
         return w.Conv(h, "decoder.conv_out", c.OutChannels, 3, pad: 1);

@@ -2,10 +2,14 @@ using static TorchSharp.torch;
 
 namespace Rece.Models.Tests.Reference;
 
-/// <summary>Random weights for a layout: every tensor non-trivial (biases and norm scales too), scaled to keep activations of order one.</summary>
+/// <summary>Random weights for a layout: every tensor non-trivial (biases and norm scales too), scaled to keep
+/// activations of order one.</summary>
 public static class RandomWeights
 {
-    public static (Dictionary<string, Tensor> Tensors, NaiveWeights Naive) For(IReadOnlyList<TensorSpec> layout, ulong seed)
+    public static (Dictionary<string, Tensor> Tensors, NaiveWeights Naive) For(
+        IReadOnlyList<TensorSpec> layout,
+        ulong seed
+    )
     {
         using var generator = new Generator(seed);
         var tensors = new Dictionary<string, Tensor>();
@@ -14,9 +18,11 @@ public static class RandomWeights
         {
             Tensor t;
             if (spec.Shape.Length == 1)
-                t = spec.Name.Contains("norm", StringComparison.Ordinal) && spec.Name.EndsWith(".weight", StringComparison.Ordinal)
-                    ? ones(spec.Shape).add_(randn(spec.Shape, generator: generator).mul_(0.2))
-                    : randn(spec.Shape, generator: generator).mul_(0.1);
+                t =
+                    spec.Name.Contains("norm", StringComparison.Ordinal)
+                    && spec.Name.EndsWith(".weight", StringComparison.Ordinal)
+                        ? ones(spec.Shape).add_(randn(spec.Shape, generator: generator).mul_(0.2))
+                        : randn(spec.Shape, generator: generator).mul_(0.1);
             else
             {
                 long fanIn = spec.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
@@ -42,7 +48,8 @@ public static class RandomWeights
     {
         var a = actual.to(ScalarType.Float32).contiguous().data<float>().ToArray();
         Assert.Equal(expected.Data.Length, a.Length);
-        double scale = expected.Data.Max(Math.Abs), error = 0;
+        double scale = expected.Data.Max(Math.Abs),
+            error = 0;
         for (int i = 0; i < a.Length; i++)
             error = Math.Max(error, Math.Abs(a[i] - expected.Data[i]));
         Assert.True(scale > 1e-3, $"the reference output is degenerate (max |x| = {scale})");

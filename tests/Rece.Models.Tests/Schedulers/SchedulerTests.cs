@@ -14,7 +14,8 @@ public class SchedulerTests
         Assert.Equal(1000, schedule.AlphasCumprod.Count);
         Assert.Equal(1 - 0.00085, schedule.AlphasCumprod[0], 6);
         var sigmas = schedule.TrainingSigmas();
-        // The scaled_linear 0.00085..0.012 schedule of SD: sigma_max ~ 14.6146, sigma_min ~ 0.0292 (k-diffusion, diffusers).
+        // The scaled_linear 0.00085..0.012 schedule of SD: sigma_max ~ 14.6146, sigma_min ~ 0.0292 (k-diffusion,
+        // diffusers).
         Assert.Equal(14.6146, sigmas[^1], 3);
         Assert.Equal(0.0292, sigmas[0], 4);
         Assert.True(sigmas.Zip(sigmas.Skip(1)).All(p => p.First < p.Second));
@@ -34,7 +35,10 @@ public class SchedulerTests
             Assert.Equal(20.3878, t[48], 3);
             Assert.Equal(0.0, t[49]);
             Assert.Equal(14.6146, scheduler.InitNoiseSigma, 3);
-            var sigmas = kind == SchedulerKind.Lms ? ((LmsDiscreteScheduler)scheduler).Sigmas : ((EulerDiscreteScheduler)scheduler).Sigmas;
+            var sigmas =
+                kind == SchedulerKind.Lms
+                    ? ((LmsDiscreteScheduler)scheduler).Sigmas
+                    : ((EulerDiscreteScheduler)scheduler).Sigmas;
             Assert.Equal(51, sigmas.Count);
             Assert.Equal(14.6146, sigmas[0], 3);
             Assert.Equal(0.0292, sigmas[49], 4);
@@ -64,8 +68,33 @@ public class SchedulerTests
     public void PndmWithRungeKuttaStepsStartsWithThem()
     {
         using var scheduler = Scheduler.Create(SchedulerKind.Pndm, Sd with { SkipPrkSteps = false }, 10);
-        // diffusers: _timesteps = 1, 101, ..., 901; RK over the last four with half steps (901, 851, 851, ..., 601), then PLMS 601 .. 1.
-        Assert.Equal(new double[] { 901, 851, 851, 801, 801, 751, 751, 701, 701, 651, 651, 601, 601, 501, 401, 301, 201, 101, 1 }, scheduler.Timesteps);
+        // diffusers: _timesteps = 1, 101, ..., 901; RK over the last four with half steps (901, 851, 851, ..., 601),
+        // then PLMS 601 .. 1.
+        Assert.Equal(
+            new double[]
+            {
+                901,
+                851,
+                851,
+                801,
+                801,
+                751,
+                751,
+                701,
+                701,
+                651,
+                651,
+                601,
+                601,
+                501,
+                401,
+                301,
+                201,
+                101,
+                1,
+            },
+            scheduler.Timesteps
+        );
     }
 
     [Fact]
@@ -98,13 +127,14 @@ public class SchedulerTests
     {
         var data = new TheoryData<SchedulerKind, string>();
         foreach (var kind in Enum.GetValues<SchedulerKind>())
-            foreach (var prediction in new[] { "epsilon", "v_prediction" })
-                data.Add(kind, prediction);
+        foreach (var prediction in new[] { "epsilon", "v_prediction" })
+            data.Add(kind, prediction);
         return data;
     }
 
     /// <summary>
-    /// With the exact denoiser of a point mass at c, the probability-flow ODE is solved exactly: the sigma-space samplers
+    /// With the exact denoiser of a point mass at c, the probability-flow ODE is solved exactly: the sigma-space
+    /// samplers
     /// (LMS, Euler) must end at c, DDIM and PNDM at sqrt(a_0) c + sqrt(1 - a_0) eps (their final step stops at t = 0).
     /// </summary>
     [Theory]
@@ -130,7 +160,8 @@ public class SchedulerTests
             double a = Alpha(scheduler.Timesteps[i]);
             var input = x.mul(scheduler.ModelInputScale(i));
             var epsilon = input.sub(target.mul(Math.Sqrt(a))).div(Math.Sqrt(1 - a));
-            var output = prediction == "epsilon" ? epsilon : epsilon.mul(Math.Sqrt(a)).sub(target.mul(Math.Sqrt(1 - a)));
+            var output =
+                prediction == "epsilon" ? epsilon : epsilon.mul(Math.Sqrt(a)).sub(target.mul(Math.Sqrt(1 - a)));
             x = scheduler.Step(output, i, x);
         }
         Tensor expected;
@@ -138,12 +169,14 @@ public class SchedulerTests
             expected = target;
         else
         {
-            double aT = schedule.AlphasCumprod[(int)scheduler.Timesteps[0]], a0 = schedule.AlphasCumprod[0];
+            double aT = schedule.AlphasCumprod[(int)scheduler.Timesteps[0]],
+                a0 = schedule.AlphasCumprod[0];
             var epsilon = noise.sub(target.mul(Math.Sqrt(aT))).div(Math.Sqrt(1 - aT));
             expected = target.mul(Math.Sqrt(a0)).add(epsilon.mul(Math.Sqrt(1 - a0)));
         }
         double error = x.sub(expected).abs().max().item<float>();
-        // PNDM combines raw model outputs of different timesteps before converting v to epsilon (as diffusers does), which is
+        // PNDM combines raw model outputs of different timesteps before converting v to epsilon (as diffusers does),
+        // which is
         // exact for epsilon but not for v: a small, known deviation.
         double tolerance = kind == SchedulerKind.Pndm && prediction == "v_prediction" ? 2e-2 : 2e-3;
         Assert.True(error < tolerance, $"{kind} {prediction}: max error {error}");
@@ -154,11 +187,23 @@ public class SchedulerTests
     {
         using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "scheduler_config.json");
-        File.WriteAllText(path, """{"_class_name": "EulerDiscreteScheduler", "beta_schedule": "scaled_linear", "use_karras_sigmas": true}""");
-        Assert.Contains("use_karras_sigmas", Assert.Throws<ModelFormatException>(() => SchedulerConfig.Load(path)).Message);
+        File.WriteAllText(
+            path,
+            """{"_class_name": "EulerDiscreteScheduler", "beta_schedule": "scaled_linear", "use_karras_sigmas": true}"""
+        );
+        Assert.Contains(
+            "use_karras_sigmas",
+            Assert.Throws<ModelFormatException>(() => SchedulerConfig.Load(path)).Message
+        );
         File.WriteAllText(path, """{"_class_name": "DDIMScheduler", "prediction_type": "sample"}""");
-        Assert.Contains("prediction_type \"sample\"", Assert.Throws<ModelFormatException>(() => SchedulerConfig.Load(path)).Message);
-        File.WriteAllText(path, """{"_class_name": "PNDMScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear", "skip_prk_steps": true, "steps_offset": 1, "set_alpha_to_one": false, "clip_sample": false}""");
+        Assert.Contains(
+            "prediction_type \"sample\"",
+            Assert.Throws<ModelFormatException>(() => SchedulerConfig.Load(path)).Message
+        );
+        File.WriteAllText(
+            path,
+            """{"_class_name": "PNDMScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear", "skip_prk_steps": true, "steps_offset": 1, "set_alpha_to_one": false, "clip_sample": false}"""
+        );
         var loaded = SchedulerConfig.Load(path);
         Assert.Equal(SchedulerKind.Pndm, loaded.Kind);
         Assert.Equal(Sd with { ClassName = "PNDMScheduler" }, loaded with { TrainedBetas = null });

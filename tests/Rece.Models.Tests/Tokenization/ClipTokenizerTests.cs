@@ -10,7 +10,9 @@ public class ClipTokenizerTests
     {
         using var dir = new TempFolder();
         ClipTokenizer.WriteEmbeddedVocabularyFiles(dir.Path);
-        return JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(Path.Combine(dir.Path, "vocab.json")))!;
+        return JsonSerializer.Deserialize<Dictionary<string, int>>(
+            File.ReadAllText(Path.Combine(dir.Path, "vocab.json"))
+        )!;
     });
 
     private static int Id(string token) => Vocabulary.Value[token];
@@ -29,7 +31,10 @@ public class ClipTokenizerTests
     [Fact]
     public void LowerCasesAndSplitsPunctuation()
     {
-        Assert.Equal(new[] { Id("hello</w>"), Id(",</w>"), Id("world</w>"), Id("!</w>") }, Tokenizer.EncodeWords("Hello, World!"));
+        Assert.Equal(
+            new[] { Id("hello</w>"), Id(",</w>"), Id("world</w>"), Id("!</w>") },
+            Tokenizer.EncodeWords("Hello, World!")
+        );
     }
 
     [Fact]
@@ -98,10 +103,16 @@ public class ClipTokenizerTests
         ClipTokenizer.WriteEmbeddedVocabularyFiles(dir.Path);
         Assert.Equal(49407, ClipTokenizer.FromFolder(dir.Path).PadId);
 
-        File.WriteAllText(Path.Combine(dir.Path, "special_tokens_map.json"), """{"pad_token": {"content": "!", "lstrip": false}}""");
+        File.WriteAllText(
+            Path.Combine(dir.Path, "special_tokens_map.json"),
+            """{"pad_token": {"content": "!", "lstrip": false}}"""
+        );
         Assert.Equal(0, ClipTokenizer.FromFolder(dir.Path).PadId);
 
-        File.WriteAllText(Path.Combine(dir.Path, "tokenizer_config.json"), """{"pad_token": {"content": "<|endoftext|>", "lstrip": false}}""");
+        File.WriteAllText(
+            Path.Combine(dir.Path, "tokenizer_config.json"),
+            """{"pad_token": {"content": "<|endoftext|>", "lstrip": false}}"""
+        );
         Assert.Equal(49407, ClipTokenizer.FromFolder(dir.Path).PadId);
 
         File.WriteAllText(Path.Combine(dir.Path, "tokenizer_config.json"), """{"pad_token": "!"}""");
@@ -120,6 +131,9 @@ public class ClipTokenizerTests
         File.WriteAllText(Path.Combine(dir.Path, "tokenizer_config.json"), """{"pad_token": "<pad>"}""");
         Assert.Contains("<pad>", Assert.Throws<ModelFormatException>(() => ClipTokenizer.FromFolder(dir.Path)).Message);
         File.Delete(Path.Combine(dir.Path, "merges.txt"));
-        Assert.Contains("merges.txt", Assert.Throws<ModelFormatException>(() => ClipTokenizer.FromFolder(dir.Path)).Message);
+        Assert.Contains(
+            "merges.txt",
+            Assert.Throws<ModelFormatException>(() => ClipTokenizer.FromFolder(dir.Path)).Message
+        );
     }
 }

@@ -7,25 +7,35 @@ namespace Rece.Models.Tests.UNet;
 /// <summary>The TorchSharp U-Net against the loop implementation of diffusers' semantics, on random weights.</summary>
 public class UNetForwardTests
 {
-    private static UNetConfig TinyV1 => new()
-    {
-        BlockOutChannels = new[] { 32, 64 }, LayersPerBlock = 1, CrossAttentionDim = 24, AttentionHeadDim = new[] { 2, 4 },
-        DownBlockTypes = new[] { UNetConfig.CrossAttnDown, UNetConfig.Down }, UpBlockTypes = new[] { UNetConfig.Up, UNetConfig.CrossAttnUp },
-        NormNumGroups = 8, SampleSize = 8,
-    };
+    private static UNetConfig TinyV1 =>
+        new()
+        {
+            BlockOutChannels = new[] { 32, 64 },
+            LayersPerBlock = 1,
+            CrossAttentionDim = 24,
+            AttentionHeadDim = new[] { 2, 4 },
+            DownBlockTypes = new[] { UNetConfig.CrossAttnDown, UNetConfig.Down },
+            UpBlockTypes = new[] { UNetConfig.Up, UNetConfig.CrossAttnUp },
+            NormNumGroups = 8,
+            SampleSize = 8,
+        };
 
-    private static UNetConfig TinyV2 => TinyV1 with
-    {
-        UseLinearProjection = true, AttentionHeadDim = new[] { 4, 8 },
-        DownBlockTypes = new[] { UNetConfig.CrossAttnDown, UNetConfig.CrossAttnDown }, UpBlockTypes = new[] { UNetConfig.CrossAttnUp, UNetConfig.CrossAttnUp },
-    };
+    private static UNetConfig TinyV2 =>
+        TinyV1 with
+        {
+            UseLinearProjection = true,
+            AttentionHeadDim = new[] { 4, 8 },
+            DownBlockTypes = new[] { UNetConfig.CrossAttnDown, UNetConfig.CrossAttnDown },
+            UpBlockTypes = new[] { UNetConfig.CrossAttnUp, UNetConfig.CrossAttnUp },
+        };
 
-    public static TheoryData<string, int, int> Cases => new()
-    {
-        { "v1", 8, 8 },
-        { "v1", 5, 7 }, // odd sides: the upsampler must restore the skip's size (diffusers' upsample_size)
-        { "v2", 6, 6 },
-    };
+    public static TheoryData<string, int, int> Cases =>
+        new()
+        {
+            { "v1", 8, 8 },
+            { "v1", 5, 7 }, // odd sides: the upsampler must restore the skip's size (diffusers' upsample_size)
+            { "v2", 6, 6 },
+        };
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -48,9 +58,15 @@ public class UNetForwardTests
             var ctx = new double[7, 24];
             var c = context[b].data<float>().ToArray();
             for (int i = 0; i < 7; i++)
-                for (int j = 0; j < 24; j++)
-                    ctx[i, j] = c[i * 24 + j];
-            var expected = NaiveUNet.Forward(config, naive, RandomWeights.ToMap(sample[b]), timesteps[b].item<float>(), ctx);
+            for (int j = 0; j < 24; j++)
+                ctx[i, j] = c[i * 24 + j];
+            var expected = NaiveUNet.Forward(
+                config,
+                naive,
+                RandomWeights.ToMap(sample[b]),
+                timesteps[b].item<float>(),
+                ctx
+            );
             double error = RandomWeights.RelativeError(output[b], expected);
             Assert.True(error < 2e-4, $"image {b}: relative error {error}");
         }
@@ -77,9 +93,13 @@ public class UNetForwardTests
         var (tensors, _) = RandomWeights.For(UNetLayout.Tensors(TinyV1), seed: 3);
         using var unet = UNet2DConditionModel.FromWeights(TinyV1, tensors);
         using var scope = NewDisposeScope();
-        var e = Assert.Throws<ArgumentException>(() => unet.Forward(randn(1, 4, 8, 8), tensor(new float[] { 1 }), randn(1, 7, 32)));
+        var e = Assert.Throws<ArgumentException>(() =>
+            unet.Forward(randn(1, 4, 8, 8), tensor(new float[] { 1 }), randn(1, 7, 32))
+        );
         Assert.Contains("[1, tokens, 24]", e.Message);
-        e = Assert.Throws<ArgumentException>(() => unet.Forward(randn(1, 3, 8, 8), tensor(new float[] { 1 }), randn(1, 7, 24)));
+        e = Assert.Throws<ArgumentException>(() =>
+            unet.Forward(randn(1, 3, 8, 8), tensor(new float[] { 1 }), randn(1, 7, 24))
+        );
         Assert.Contains("[B, 4, h, w]", e.Message);
     }
 }

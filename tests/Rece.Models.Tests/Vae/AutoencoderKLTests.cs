@@ -6,7 +6,13 @@ namespace Rece.Models.Tests.Vae;
 
 public class AutoencoderKLTests
 {
-    private static VaeConfig Tiny => new() { BlockOutChannels = new[] { 16, 16, 32, 32 }, LayersPerBlock = 1, NormNumGroups = 8 };
+    private static VaeConfig Tiny =>
+        new()
+        {
+            BlockOutChannels = new[] { 16, 16, 32, 32 },
+            LayersPerBlock = 1,
+            NormNumGroups = 8,
+        };
 
     [Fact]
     public void DecoderMatchesTheReferenceComputation()
@@ -69,5 +75,6 @@ public class AutoencoderKLTests
     [InlineData("decoder.mid_block.attentions.0.proj_attn.bias", "decoder.mid_block.attentions.0.to_out.0.bias")]
     [InlineData("decoder.mid_block.attentions.0.value.weight", "decoder.mid_block.attentions.0.to_v.weight")]
     [InlineData("decoder.mid_block.resnets.0.conv1.weight", "decoder.mid_block.resnets.0.conv1.weight")]
-    public void OlderAttentionNamesMapToCurrentOnes(string stored, string canonical) => Assert.Equal(canonical, VaeLayout.CanonicalName(stored));
+    public void OlderAttentionNamesMapToCurrentOnes(string stored, string canonical) =>
+        Assert.Equal(canonical, VaeLayout.CanonicalName(stored));
 }

@@ -12,7 +12,13 @@ namespace Rece.Evaluation.Tests.Onnx;
 /// </summary>
 public static class TestDetectorModel
 {
-    public static void Write(string path, int size, IReadOnlyList<TestAnchor> anchors, int classes = 18, bool symbolicSize = false)
+    public static void Write(
+        string path,
+        int size,
+        IReadOnlyList<TestAnchor> anchors,
+        int classes = 18,
+        bool symbolicSize = false
+    )
     {
         int n = anchors.Count;
         long pixels = (long)size * size;
@@ -40,7 +46,9 @@ public static class TestDetectorModel
         }
 
         var graph = new GraphProto { Name = "nudenet-test" };
-        graph.Input.Add(Value("images", symbolicSize ? new object[] { 1, 3, "height", "width" } : new object[] { 1, 3, size, size }));
+        graph.Input.Add(
+            Value("images", symbolicSize ? new object[] { 1, 3, "height", "width" } : new object[] { 1, 3, size, size })
+        );
         graph.Output.Add(Value("output0", new object[] { 1, 4 + classes, n }));
         graph.Initializer.Add(FloatTensor("W", new long[] { 3 * pixels, classes * n }, weights));
         graph.Initializer.Add(FloatTensor("boxes", new long[] { 1, 4, n }, boxes));
@@ -50,10 +58,22 @@ public static class TestDetectorModel
         graph.Node.Add(Node("MatMul", new[] { "flat", "W" }, "scores_flat"));
         graph.Node.Add(Node("Reshape", new[] { "scores_flat", "score_shape" }, "scores"));
         var concat = Node("Concat", new[] { "boxes", "scores" }, "output0");
-        concat.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
+        concat.Attribute.Add(
+            new AttributeProto
+            {
+                Name = "axis",
+                Type = AttributeProto.Types.AttributeType.Int,
+                I = 1,
+            }
+        );
         graph.Node.Add(concat);
 
-        var model = new ModelProto { IrVersion = 8, ProducerName = "rece-evaluation-tests", Graph = graph };
+        var model = new ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "rece-evaluation-tests",
+            Graph = graph,
+        };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         File.WriteAllBytes(path, model.ToByteArray());
     }
@@ -70,11 +90,22 @@ public static class TestDetectorModel
     {
         var shape = new TensorShapeProto();
         foreach (var d in dims)
-            shape.Dim.Add(d is string s ? new TensorShapeProto.Types.Dimension { DimParam = s } : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) });
+            shape.Dim.Add(
+                d is string s
+                    ? new TensorShapeProto.Types.Dimension { DimParam = s }
+                    : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) }
+            );
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor
+                {
+                    ElemType = (int)TensorProto.Types.DataType.Float,
+                    Shape = shape,
+                },
+            },
         };
     }
 
