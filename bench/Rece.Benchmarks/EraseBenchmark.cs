@@ -7,8 +7,7 @@ namespace Rece.Benchmarks;
 
 /// <summary>
 /// Times `rece erase --preset nudity` (UCE + 3 RECE epochs) on random weights with the exact SD v1.4 shapes, each run
-/// in
-/// a new process. Options: [--work DIR] [--runs N] [--skip-full-output]
+/// in a new process. Options: [--work DIR] [--runs N] [--skip-full-output]
 /// </summary>
 public static class EraseBenchmark
 {
@@ -126,6 +125,9 @@ public static class EraseBenchmark
                     "--force",
                     "--json",
                     "--quiet",
+                    // Cold, as a first run: every text encoded (the mass benchmark times the cache).
+                    "--embedding-cache",
+                    "off",
                 }
             )
                 start.ArgumentList.Add(arg);

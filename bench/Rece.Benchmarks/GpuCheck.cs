@@ -148,8 +148,8 @@ public static class GpuCheck
 
     /// <summary>
     /// `rece evaluate` of an erased tiny model against its base on 16 nudity prompts, on the CPU (one image per pass)
-    /// and
-    /// on the device (batched): the same seeds, so the images may differ only by the device's and the batch's rounding.
+    /// and on the device (batched): the same seeds, so the images may differ only by the device's and the batch's
+    /// rounding.
     /// </summary>
     private static object Evaluate(string work, string tiny, ComputeDevice device)
     {

@@ -19,8 +19,7 @@ namespace Rece.Benchmarks;
 /// minus the time the worker spent erasing (the engine on the compute thread). Runs are spaced by an idle gap so the
 /// queues' polling has backed off as it would between real requests.
 /// Measured twice: with the GPU worker inside `rece serve` (woken in-process when a job is enqueued) and with the
-/// worker
-/// apart from the host, as `rece worker` runs in Azure (it finds jobs by polling the queue).
+/// worker apart from the host, as `rece worker` runs in Azure (it finds jobs by polling the queue).
 /// Options: [--runs N] [--epochs E] [--idle SECONDS] [--work DIR]; RECE_BENCH_TRACE=1 prints each job's timeline.
 /// </summary>
 public static class PipelineBenchmark

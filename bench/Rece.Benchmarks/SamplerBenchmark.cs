@@ -15,14 +15,12 @@ namespace Rece.Benchmarks;
 /// <summary>
 /// Times Stable Diffusion sampling on random weights with the exact SD v1.4 shapes (U-Net, VAE and text encoder, loaded
 /// strictly): seconds per denoising step (LMS, guidance 7.5, so the U-Net runs on a batch of 2) and the VAE decode at
-/// each
-/// size, the per-image time extrapolated to 50 steps, and the raw cost of the step's big operators (every convolution,
-/// linear layer and fused attention of one U-Net call, recorded by the model and timed in isolation with the same
-/// shapes
-/// as the model's, random values) with the ratio of the two. Options: [--work DIR] [--sizes 256,512] [--rounds N]
-/// [--device auto|cpu|cuda|cuda:N] [--precision auto|fp32|fp16|bf16] (auto: fp16 on CUDA, fp32 on the CPU).
-/// On a CUDA device every timing waits for the device's queue, and each operator alone is timed over a burst of calls
-/// (launch-bound kernels of microseconds would otherwise measure the wait, not the kernel).
+/// each size, the per-image time extrapolated to 50 steps, and the raw cost of the step's big operators (every
+/// convolution, linear layer and fused attention of one U-Net call, recorded by the model and timed in isolation with
+/// the same shapes as the model's, random values) with the ratio of the two. Options: [--work DIR] [--sizes 256,512]
+/// [--rounds N] [--device auto|cpu|cuda|cuda:N] [--precision auto|fp32|fp16|bf16] (auto: fp16 on CUDA, fp32 on the
+/// CPU). On a CUDA device every timing waits for the device's queue, and each operator alone is timed over a burst of
+/// calls (launch-bound kernels of microseconds would otherwise measure the wait, not the kernel).
 /// </summary>
 public static class SamplerBenchmark
 {
@@ -77,8 +75,7 @@ public static class SamplerBenchmark
             $"{"size", 5} {"first step", 11} {"step", 8} {"median", 8} {"big ops", 8} {"ratio", 6} {"decode", 8} {"image (50 steps)", 17}"
         );
         // On a GPU a step takes milliseconds: a run of steps is timed and divided, so the run's set-up (noise,
-        // scheduler)
-        // is shared as in a 50-step image; on the CPU one step is seconds and is timed alone.
+        // scheduler) is shared as in a 50-step image; on the CPU one step is seconds and is timed alone.
         int stepsPerTiming = device.IsCuda ? 10 : 1;
         foreach (int size in sizes)
         {
@@ -207,10 +204,8 @@ public static class SamplerBenchmark
 
     /// <summary>
     /// One U-Net call's big operators, recorded by the model, each timed alone with the same shapes and dtype (random
-    /// values:
-    /// these kernels' time does not depend on them): a warm-up run, then one timed run per round; the fastest round of
-    /// each
-    /// operator counts, summed over all its calls.
+    /// values: these kernels' time does not depend on them): a warm-up run, then one timed run per round; the fastest
+    /// round of each operator counts, summed over all its calls.
     /// </summary>
     private sealed class OperatorCensus
     {

@@ -2,8 +2,7 @@ namespace Rece.Api;
 
 /// <summary>
 /// Reads a request body up to a cap. Content-Length alone is no limit: a chunked body has none and a client may send
-/// more
-/// than it declared, so the stream itself is read for at most cap + 1 bytes and anything longer is refused unread.
+/// more than it declared, so the stream itself is read for at most cap + 1 bytes and anything longer is refused unread.
 /// </summary>
 public static class BoundedBody
 {

@@ -25,8 +25,7 @@ public sealed class ErasureIntake(StorageAccount account, GpuJobPolicy jobs)
     )
     {
         // The parser reads strings with JsonElement.GetString, which throws (a 500) on an escaped lone surrogate such
-        // as
-        // "\ud800"; such text is refused here first, by field, as the parser would refuse anything else.
+        // as "\ud800"; such text is refused here first, by field, as the parser would refuse anything else.
         if (BrokenUnicode(json) is { } broken)
             return (null, new[] { broken });
         PipelineRequest request;

@@ -6,8 +6,7 @@ namespace Rece.Api;
 
 /// <summary>
 /// Reads the Event Grid messages on the <see cref="StorageNames.RequestEvents"/> queue: Event Grid schema, one event
-/// per
-/// message (an array is accepted too), delivered as plain JSON or Base64-encoded JSON (both occur, depending on the
+/// per message (an array is accepted too), delivered as plain JSON or Base64-encoded JSON (both occur, depending on the
 /// delivery settings). Only BlobCreated events of blobs in the request container count; anything else is ignored.
 /// </summary>
 public static class RequestBlobEvents

@@ -50,8 +50,7 @@ public static class ClosedFormEdit
 
     /// <summary>
     /// The same edit as <see cref="Solve"/> as a dense d x d factor F = I + s_e (G - C)^T C B^-1, formed from the
-    /// erased
-    /// vectors' Gram matrices only: its cost does not grow with their number.
+    /// erased vectors' Gram matrices only: its cost does not grow with their number.
     /// </summary>
     /// <param name="erasedGram">C^T C = sum_t c_t c_t^T (d x d).</param>
     /// <param name="targetErasedCross">G^T C = sum_t g_t c_t^T (d x d).</param>

@@ -231,9 +231,8 @@ public sealed class ErasureProblem : IDisposable
     /// <summary>
     /// UCE's erased Gram matrix and target cross, and the epochs' guide-concept cross, without products over all rows:
     /// UCE's rows are every concept's rows but a few (BOS, the words, the tail past the alignment), so their Gram
-    /// matrix
-    /// is <paramref name="conceptGram"/> less those; concepts sharing a guide (all of a preset's) share its rows, so
-    /// sum_t g_t c_t^T is G^T S with S the concept rows summed per guide row.
+    /// matrix is <paramref name="conceptGram"/> less those; concepts sharing a guide (all of a preset's) share its
+    /// rows, so sum_t g_t c_t^T is G^T S with S the concept rows summed per guide row.
     /// </summary>
     private static (Tensor UceGram, Tensor UceCross, Tensor Cross) PairedGrams(
         IReadOnlyList<ConceptToErase> concepts,

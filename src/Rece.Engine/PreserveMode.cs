@@ -8,8 +8,7 @@ public enum PreserveMode
 
     /// <summary>
     /// The edit acts only on the null space of the preserved token embeddings (SPEED's idea, applied to UCE and to
-    /// every
-    /// RECE epoch): their K/V outputs stay unchanged up to the threshold's eigenvalues.
+    /// every RECE epoch): their K/V outputs stay unchanged up to the threshold's eigenvalues.
     /// </summary>
     NullSpace,
 }

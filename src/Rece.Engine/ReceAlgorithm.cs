@@ -47,8 +47,7 @@ public static class ReceAlgorithm
 
     /// <summary>
     /// UCE's token alignment: with k_c = n(concept), k_g = n(guide) and f = max(k_c, k_g), concept position k_c + t is
-    /// paired
-    /// with guide position k_g + t for t = 0 .. 76 - f. All concepts' pairs are stacked for one joint edit.
+    /// paired with guide position k_g + t for t = 0 .. 76 - f. All concepts' pairs are stacked for one joint edit.
     /// </summary>
     public static (Tensor Erased, Tensor Targets) AlignTokens(IReadOnlyList<ConceptToErase> concepts)
     {

@@ -112,8 +112,7 @@ public sealed class SharedFactorModel : IDisposable
 
     /// <summary>
     /// RECE step 1 (paper Eq. 7/8): the embedding that best regenerates the original K/V outputs of
-    /// <paramref name="concept"/>
-    /// in the current model, for every row (<see cref="Derivation"/>; RegZero:
+    /// <paramref name="concept"/> in the current model, for every row (<see cref="Derivation"/>; RegZero:
     /// c' = (lambda_R I + sum_l W_l^T W_l)^-1 (sum_l W_l^T W0_l) c). In this model A = K and B = H^T.
     /// </summary>
     /// <param name="guide">The guide rows paired with <paramref name="concept"/> (used by StandardReg).</param>

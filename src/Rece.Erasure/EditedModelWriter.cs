@@ -9,9 +9,8 @@ namespace Rece.Erasure;
 
 /// <summary>
 /// Writes an edited diffusers folder: every component except the U-Net weights hard-linked (copied across file
-/// systems),
-/// each U-Net weights file rewritten with only its K/V matrices replaced by W0 P. Used by erase and by apply-patch, so
-/// both produce the same bytes.
+/// systems), each U-Net weights file rewritten with only its K/V matrices replaced by W0 P. Used by erase and by
+/// apply-patch, so both produce the same bytes.
 /// </summary>
 public static partial class EditedModelWriter
 {
@@ -55,8 +54,7 @@ public static partial class EditedModelWriter
 
     /// <summary>
     /// Links or copies every file of the model except the U-Net weights, which the caller writes. Weight files that
-    /// would
-    /// carry the unedited U-Net (pickle or single-file checkpoints, variants not edited) are left out and listed.
+    /// would carry the unedited U-Net (pickle or single-file checkpoints, variants not edited) are left out and listed.
     /// </summary>
     public static IReadOnlyList<Skipped> CopyOtherFiles(
         DiffusersModel model,

@@ -41,9 +41,9 @@ public sealed class LoadedBaseModel : IDisposable
 
     /// <summary>
     /// Where the text encoder runs and G0 is formed. The erase math itself (d x d Cholesky solves in float64, 0.2 s for
-    /// SD
-    /// v1.4 on two CPU cores) stays on the CPU: GPUs other than data-centre parts run float64 at 1/32 to 1/64 of their
-    /// float32 rate, so it would not be faster there, and it keeps the algorithm's results independent of the device.
+    /// SD v1.4 on two CPU cores) stays on the CPU: GPUs other than data-centre parts run float64 at 1/32 to 1/64 of
+    /// their float32 rate, so it would not be faster there, and it keeps the algorithm's results independent of the
+    /// device.
     /// </summary>
     public ComputeDevice Device { get; }
 
@@ -170,7 +170,7 @@ public sealed class LoadedBaseModel : IDisposable
         var clock = Stopwatch.StartNew();
         // A meta device (shape-only tests) computes no values worth keeping.
         cache = Device.IsMeta ? null : cache;
-        string? encoderKey = cache is null ? null : EmbeddingCache.EncoderKey(Model.TextEncoderWeightsPath);
+        string? encoderKey = cache is null ? null : cache.EncoderKey(Model.TextEncoderWeightsPath);
         // A large preserve set seen before: its Gram matrix is cached, so its texts need no embeddings at all.
         var preserveIds = resolved.Preserve.Select(p => (IReadOnlyList<int>)Tokenizer.Encode(p).Ids).ToList();
         bool large = (long)resolved.Preserve.Count * ErasureProblem.ContextLength >= Model.EmbeddingDim;

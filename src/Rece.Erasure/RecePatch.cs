@@ -8,9 +8,8 @@ namespace Rece.Erasure;
 
 /// <summary>
 /// Everything an erasure changed, in a few MB: the shared d x d factor P (every K/V matrix becomes W0 P) and the
-/// identity
-/// of the base K/V tensors it applies to. A safetensors file: the factor as tensor "rece.shared_factor" (F32), the rest
-/// as metadata.
+/// identity of the base K/V tensors it applies to. A safetensors file: the factor as tensor "rece.shared_factor" (F32),
+/// the rest as metadata.
 /// </summary>
 public sealed class RecePatch : IDisposable
 {

@@ -9,9 +9,9 @@ namespace Rece.Erasure;
 
 /// <summary>
 /// Tokenizes texts and runs the text encoder (on its device) once per distinct token sequence, in batches; the
-/// embeddings
-/// come back to host memory, where the erase math runs. With an <see cref="EmbeddingCache"/>, sequences already encoded
-/// by the same encoder weights come from it, and the encoder is not even loaded when every text is cached.
+/// embeddings come back to host memory, where the erase math runs. With an <see cref="EmbeddingCache"/>, sequences
+/// already encoded by the same encoder weights come from it, and the encoder is not even loaded when every text is
+/// cached.
 /// </summary>
 public static class TextEmbeddings
 {

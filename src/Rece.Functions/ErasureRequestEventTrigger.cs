@@ -9,8 +9,7 @@ namespace Rece.Functions;
 
 /// <summary>
 /// The Event Grid BlobCreated events of request blobs, as the deployment delivers them (a storage queue: no function
-/// keys
-/// in the deployment; infra/modules/events.bicep). Each named blob goes the way of
+/// keys in the deployment; infra/modules/events.bicep). Each named blob goes the way of
 /// <see cref="ErasureRequestBlobTrigger"/>,
 /// so an event delivered twice, or an event and the blob trigger for the same blob, start one instance; the event's
 /// contentLength refuses a blob too large to be a request without reading it. A message that is not an Event Grid event

@@ -4,9 +4,9 @@ namespace Rece.Generation;
 
 /// <summary>
 /// How many images one U-Net pass takes when --batch is not given. On the CPU one: batching adds no throughput there
-/// and
-/// changes pixels by a grey level or two. On a CUDA device as many as fit the memory left after the models loaded, at
-/// most <see cref="MaxDefault"/> (where a GPU's throughput stops growing); at 512 px in fp16 that is 8 on a 16 GB T4.
+/// and changes pixels by a grey level or two. On a CUDA device as many as fit the memory left after the models loaded,
+/// at most <see cref="MaxDefault"/> (where a GPU's throughput stops growing); at 512 px in fp16 that is 8 on a 16 GB
+/// T4.
 /// </summary>
 public static class GenerationBatch
 {

@@ -6,12 +6,9 @@ namespace Rece.Generation;
 
 /// <summary>
 /// The manifest of an output folder: JSON lines, one per generated image, appended as images are made. Each shard
-/// writes
-/// its own file (manifest.jsonl, or manifest.shard-I-of-N.jsonl), so shards can share a folder. A line is written
-/// before
-/// its PNG is renamed into place, so every image has a line; after a crash the same image may be listed again when it
-/// is
-/// regenerated, and the last line per file is the one that counts.
+/// writes its own file (manifest.jsonl, or manifest.shard-I-of-N.jsonl), so shards can share a folder. A line is
+/// written before its PNG is renamed into place, so every image has a line; after a crash the same image may be listed
+/// again when it is regenerated, and the last line per file is the one that counts.
 /// </summary>
 public sealed class GenerationManifest : IDisposable
 {

@@ -29,8 +29,7 @@ public sealed record GenerationSettings
     public required string PromptsSha256 { get; init; }
 
     /// <summary>The device of the latest run into the folder (informative: images of one folder may come from several
-    /// devices,
-    /// as from several batch sizes; each manifest line names its own).</summary>
+    /// devices, as from several batch sizes; each manifest line names its own).</summary>
     public Rece.Models.Devices.DeviceInfo? Device { get; init; }
 
     /// <summary>The fields that must agree with an existing folder, with their values.</summary>

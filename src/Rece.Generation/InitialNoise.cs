@@ -4,11 +4,11 @@ namespace Rece.Generation;
 
 /// <summary>
 /// The starting latents of a generation, drawn so that a seed always gives the same image, whatever else is in the
-/// batch:
-/// each image's noise is <c>randn([1, C, H/f, W/f])</c> in float32 from its own libtorch CPU generator seeded with the
-/// image's seed (mt19937 and libtorch's normal sampler), then multiplied by the scheduler's init_noise_sigma. This is
-/// exactly <c>torch.randn((1, 4, H // 8, W // 8), generator=torch.Generator("cpu").manual_seed(seed))</c> in PyTorch,
-/// what diffusers' pipeline draws for one image with such a generator and the reference evaluation scripts draw with
+/// batch: each image's noise is <c>randn([1, C, H/f, W/f])</c> in float32 from its own libtorch CPU generator seeded
+/// with the image's seed (mt19937 and libtorch's normal sampler), then multiplied by the scheduler's init_noise_sigma.
+/// This is exactly <c>torch.randn((1, 4, H // 8, W // 8), generator=torch.Generator("cpu").manual_seed(seed))</c> in
+/// PyTorch, what diffusers' pipeline draws for one image with such a generator and the reference evaluation scripts
+/// draw with
 /// <c>torch.manual_seed(seed)</c> per prompt; the same libtorch code produces it here.
 /// </summary>
 public static class InitialNoise

@@ -26,8 +26,7 @@ public static class Precisions
 
     /// <summary>
     /// A --precision value on a device: <c>auto</c> (or null) is fp16 on CUDA, what the reference evaluation samples in
-    /// and
-    /// twice the speed at half the memory, and fp32 on the CPU, where libtorch has no fast fp16 kernels.
+    /// and twice the speed at half the memory, and fp32 on the CPU, where libtorch has no fast fp16 kernels.
     /// </summary>
     public static Precision Resolve(string? text, ComputeDevice device) =>
         text is null || text.Equals(Auto, StringComparison.OrdinalIgnoreCase) ? DefaultFor(device) : Parse(text);
@@ -36,8 +35,8 @@ public static class Precisions
 
     /// <summary>
     /// libtorch has no fast half-precision convolution for x86 CPUs without AVX512-FP16: fp16 runs correctly but,
-    /// measured on
-    /// this project's machine, about 100x slower than fp32, while bf16 convolutions run 2-3x faster than fp32.
+    /// measured on this project's machine, about 100x slower than fp32, while bf16 convolutions run 2-3x faster than
+    /// fp32.
     /// </summary>
     public const string Fp16OnCpuWarning =
         "fp16 on the CPU: libtorch has no fast fp16 convolution on this kind of processor (about 100x slower than fp32 here); use bf16 on a CPU, fp16 on a GPU.";

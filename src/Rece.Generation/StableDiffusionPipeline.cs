@@ -161,9 +161,8 @@ public sealed class StableDiffusionPipeline : IDisposable
 
     /// <summary>
     /// Generates a batch of images in one U-Net pass per step. The requests must share size, steps and scheduler;
-    /// prompts,
-    /// embeddings, seeds and guidance scales may differ. An image depends only on its own request (its noise comes from
-    /// its own seed), up to floating-point differences of batched kernels.
+    /// prompts, embeddings, seeds and guidance scales may differ. An image depends only on its own request (its noise
+    /// comes from its own seed), up to floating-point differences of batched kernels.
     /// </summary>
     /// <param name="onModelCall">(calls done, calls in all) after each U-Net call.</param>
     public IReadOnlyList<GeneratedImage> Generate(

@@ -2,8 +2,7 @@ namespace Rece.Models;
 
 /// <summary>
 /// Collects a checkpoint's tensor specs in diffusers' naming with the shapes of its common layers, so a layout reads
-/// like
-/// the module tree it describes.
+/// like the module tree it describes.
 /// </summary>
 public sealed class TensorLayoutBuilder
 {

@@ -11,8 +11,7 @@ namespace Rece.Orchestration;
 /// events kept in the instance history, so a restarted host replays to the last finished epoch and continues there.
 /// With an evaluation section, every checkpoint (the original model once, then each epoch's as soon as it is
 /// committed) is evaluated in shard jobs, and each completed run gets a fan-in job that merges its shards and chooses
-/// its
-/// checkpoint from the images. Fans in a report with a recommended checkpoint. Deterministic: time comes from the
+/// its checkpoint from the images. Fans in a report with a recommended checkpoint. Deterministic: time comes from the
 /// context only, no I/O here.
 /// <para>
 /// Versioning: a change to what this orchestrator schedules (activities, events, timers, their order) breaks the replay
@@ -314,17 +313,13 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
 
     /// <summary>
     /// Any GPU job: enqueues it through <paramref name="enqueueActivity"/> and waits for its result event. The
-    /// attempt's
-    /// timeout starts when a worker claims the job (its claim event) and restarts with each heartbeat, so jobs waiting
-    /// in
-    /// the queue behind others never time out; a job nobody claims within the queue timeout fails. After a timeout the
-    /// job is enqueued again (next attempt, its own event names) up to the policy's attempts; workers drop the
-    /// superseded
-    /// attempt's message. A late or duplicate event of an earlier attempt stays unconsumed. A result that is not the
-    /// job's
+    /// attempt's timeout starts when a worker claims the job (its claim event) and restarts with each heartbeat, so
+    /// jobs waiting in the queue behind others never time out; a job nobody claims within the queue timeout fails.
+    /// After a timeout the job is enqueued again (next attempt, its own event names) up to the policy's attempts;
+    /// workers drop the superseded attempt's message. A late or duplicate event of an earlier attempt stays unconsumed.
+    /// A result that is not the job's
     /// own (<paramref name="accept"/> says why) is ignored: the real one may still come. A failure the worker reports
-    /// is
-    /// final unless it says it is retryable.
+    /// is final unless it says it is retryable.
     /// </summary>
     /// <param name="jobFor">The job message of an attempt (1-based).</param>
     /// <param name="noResult">The result when no attempt reported one: (attempts made, why).</param>

@@ -7,10 +7,8 @@ public sealed record GpuJobPolicy
 {
     /// <summary>
     /// Seconds a claimed job may go without a sign of life (its claim, then each heartbeat) before the attempt is given
-    /// up:
-    /// counted from when a worker took the job, never while it waits in the queue behind others. Generous by default:
-    /// the
-    /// worker may first download the model.
+    /// up: counted from when a worker took the job, never while it waits in the queue behind others. Generous by
+    /// default: the worker may first download the model.
     /// </summary>
     [JsonPropertyName("timeoutSeconds")]
     public int TimeoutSeconds { get; init; } = 1800;

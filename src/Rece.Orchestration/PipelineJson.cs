@@ -6,8 +6,7 @@ namespace Rece.Orchestration;
 /// <summary>
 /// The JSON form of every pipeline document (requests, job messages, result events, status and result documents).
 /// Payload types also name their properties explicitly, so the Functions worker's and DurableTask.Core's data
-/// converters
-/// produce the same documents as this one.
+/// converters produce the same documents as this one.
 /// </summary>
 public static class PipelineJson
 {

@@ -10,9 +10,8 @@ public static class ResultDocumentRules
 
     /// <summary>
     /// The same instance: a final status is never replaced by another (the first final word stands; the same status
-    /// again
-    /// is a retried write). Another instance: the one created later answers the blob's current content, so an older
-    /// instance finishing late never replaces a newer one's document.
+    /// again is a retried write). Another instance: the one created later answers the blob's current content, so an
+    /// older instance finishing late never replaces a newer one's document.
     /// </summary>
     public static bool ShouldReplace(ErasureStatusDocument existing, ErasureStatusDocument incoming)
     {

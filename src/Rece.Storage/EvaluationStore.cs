@@ -5,9 +5,8 @@ namespace Rece.Storage;
 /// <summary>
 /// The evaluation's blobs under reports/{instance}/evaluation/. A shard folder's report.json and images are written
 /// create-only, then shard.json create-only as the commit marker, exactly as checkpoints are committed: a folder
-/// without
-/// its marker is not done, and a retry computing the same bytes takes what an interrupted delivery left as its own.
-/// Merged reports, the HTML and a run's choice.json (its commit marker, written last) are create-only too.
+/// without its marker is not done, and a retry computing the same bytes takes what an interrupted delivery left as its
+/// own. Merged reports, the HTML and a run's choice.json (its commit marker, written last) are create-only too.
 /// </summary>
 public sealed class EvaluationStore(StorageAccount account)
 {

@@ -57,8 +57,8 @@ public sealed class StorageAccount
 
     /// <summary>
     /// The one way the pipeline addresses a blob: the name is checked (<see cref="BlobPath.CheckName"/>) and the
-    /// client's
-    /// resolved URI must lie inside the container's, so no name from a request or a result reaches another container.
+    /// client's resolved URI must lie inside the container's, so no name from a request or a result reaches another
+    /// container.
     /// </summary>
     /// <exception cref="FormatException">The name, as resolved, leaves the container.</exception>
     public BlobClient Blob(BlobPath path)

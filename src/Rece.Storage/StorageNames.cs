@@ -21,8 +21,7 @@ public static class StorageNames
 
     /// <summary>
     /// In Azure, Event Grid delivers the BlobCreated events of request blobs here (infra/modules/events.bicep says why
-    /// a
-    /// queue and not the blob trigger's webhook); the function app's queue trigger starts the instances.
+    /// a queue and not the blob trigger's webhook); the function app's queue trigger starts the instances.
     /// </summary>
     public const string RequestEvents = "erasure-request-events";
 

@@ -12,11 +12,10 @@ namespace Rece.Storage;
 
 /// <summary>
 /// A Microsoft.DurableTask <see cref="DurableTaskClient"/> over a DurableTask.Core orchestration service client (the
-/// Azure
-/// Storage backend), for `rece serve` and `rece worker`, which run without the Functions host. The SDK's own adapter
-/// (Microsoft.DurableTask.Client.OrchestrationServiceClientShim) is not served by this project's package mirror, so
-/// this one maps the client calls onto the backend's messages and queries itself; the Functions app gets the SDK's
-/// gRPC client from its [DurableClient] binding instead, and Rece.Api works with either.
+/// Azure Storage backend), for `rece serve` and `rece worker`, which run without the Functions host. The SDK's own
+/// adapter (Microsoft.DurableTask.Client.OrchestrationServiceClientShim) is not served by this project's package
+/// mirror, so this one maps the client calls onto the backend's messages and queries itself; the Functions app gets the
+/// SDK's gRPC client from its [DurableClient] binding instead, and Rece.Api works with either.
 /// </summary>
 public sealed class TaskHubDurableClient : DurableTaskClient
 {

@@ -10,8 +10,7 @@ namespace Rece.Worker;
 
 /// <summary>
 /// Erases one epoch of a run with the engine, one <see cref="ReceSession"/> stage per durable step: epoch 0 measures
-/// the
-/// original model (stage 0) and makes the UCE pass (stage 1); epoch k >= 1 resumes from epoch k-1's saved state
+/// the original model (stage 0) and makes the UCE pass (stage 1); epoch k >= 1 resumes from epoch k-1's saved state
 /// (stage k) and makes RECE epoch k (stage k + 1). A resumed session continues bit for bit, so the final patch equals
 /// the one `rece erase` writes for the same request.
 /// </summary>

@@ -13,10 +13,8 @@ public sealed record GpuWorkerOptions
 
     /// <summary>
     /// Longest wait between polls of an empty queue. The wait is a thirtieth of the time the queue has been empty, up
-    /// to
-    /// this: a run's next job (or a new request's first, after seconds of quiet) is picked up within about 0.1 s, while
-    /// a
-    /// worker idle for minutes polls once a second (in Azure, KEDA removes idle GPU replicas anyway).
+    /// to this: a run's next job (or a new request's first, after seconds of quiet) is picked up within about 0.1 s,
+    /// while a worker idle for minutes polls once a second (in Azure, KEDA removes idle GPU replicas anyway).
     /// </summary>
     public TimeSpan MaxPollingInterval { get; init; } = TimeSpan.FromSeconds(1);
 

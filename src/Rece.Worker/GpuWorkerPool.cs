@@ -17,8 +17,7 @@ public sealed partial class GpuWorkerPool : BackgroundService
     private readonly WarmEvaluation _evaluation;
 
     /// <param name="service">The host's own task-hub service when the workers run inside it (`rece serve`): events
-    /// raised
-    /// through it wake the host's orchestration dispatcher at once.</param>
+    /// raised through it wake the host's orchestration dispatcher at once.</param>
     /// <param name="cacheRoot">Null: <see cref="ModelCache.DefaultRoot"/>.</param>
     /// <param name="cacheMaxBytes">Null: <see cref="ModelCache.DefaultMaxBytes"/>.</param>
     public GpuWorkerPool(

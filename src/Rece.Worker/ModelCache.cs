@@ -10,10 +10,10 @@ namespace Rece.Worker;
 /// <summary>
 /// Local copies of models/{name}/ folders, keyed by the blobs' names and ETags: a changed or added blob gives a new key
 /// (and a fresh download), an unchanged model is downloaded once per machine. Each blob is downloaded pinned to the
-/// ETag
-/// it was listed with (If-Match), so a model replaced mid-download never mixes two versions under one key; each copy is
-/// downloaded under a temporary name and renamed into place when complete. The cache is bounded: after a download the
-/// least recently used copies are deleted until it fits <see cref="MaxBytes"/> (the copy in use is never deleted).
+/// ETag it was listed with (If-Match), so a model replaced mid-download never mixes two versions under one key; each
+/// copy is downloaded under a temporary name and renamed into place when complete. The cache is bounded: after a
+/// download the least recently used copies are deleted until it fits <see cref="MaxBytes"/> (the copy in use is never
+/// deleted).
 /// </summary>
 /// <param name="maxBytes">Default: <see cref="DefaultMaxBytes"/> (the hosts take it from RECE_MODEL_CACHE_MAX_GB,
 /// <see cref="WorkerSettings"/>).</param>

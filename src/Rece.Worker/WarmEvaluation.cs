@@ -10,10 +10,8 @@ namespace Rece.Worker;
 
 /// <summary>
 /// What evaluation jobs keep loaded between jobs: Stable Diffusion pipelines (per base model and precision; a
-/// checkpoint
-/// is a K/V swap on its base's pipeline), NudeNet detectors and CLIP scorers, least recently used evicted first. Used
-/// on
-/// the <see cref="ComputeThread"/> only.
+/// checkpoint is a K/V swap on its base's pipeline), NudeNet detectors and CLIP scorers, least recently used evicted
+/// first. Used on the <see cref="ComputeThread"/> only.
 /// </summary>
 /// <param name="device">Where pipelines, CLIP and NudeNet run; default: the CPU. One pipeline per base model stays
 /// resident there.</param>

@@ -4,10 +4,9 @@ namespace Rece.Worker;
 
 /// <summary>
 /// The device a worker takes jobs on. A GPU worker that finds no GPU refuses to start rather than take jobs at CPU
-/// speed
-/// (a replica billed for a GPU while it samples on its CPU would take weeks over an evaluation): asked for cuda, or
-/// built with the CUDA libtorch (the worker image) and left on auto, it needs a CUDA device; --device cpu takes jobs on
-/// the CPU.
+/// speed (a replica billed for a GPU while it samples on its CPU would take weeks over an evaluation): asked for cuda,
+/// or built with the CUDA libtorch (the worker image) and left on auto, it needs a CUDA device; --device cpu takes jobs
+/// on the CPU.
 /// </summary>
 public static class WorkerDevice
 {

@@ -239,8 +239,7 @@ public class ReceAlgorithmTests
         if (derivation == Derivation.SurrogateReg)
         {
             // ((1 + lambda_R) A) c' = (B + lambda_R A) c has no ridge: once the edits make A near singular, c' itself
-            // is
-            // ill-determined, so its normal equations are what both must satisfy.
+            // is ill-determined, so its normal equations are what both must satisfy.
             var a = edited.Select(w => w.t().mm(w)).Aggregate((x, y) => x.add(y));
             var b = edited.Zip(problem.Original, (w, w0) => w.t().mm(w0)).Aggregate((x, y) => x.add(y));
             var rhs = b.add(a.mul(0.05)).mm(concepts.t());

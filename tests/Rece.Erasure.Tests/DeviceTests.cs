@@ -7,8 +7,7 @@ public sealed class DeviceTests(TinyModels models)
 {
     /// <summary>
     /// The erase with its text encoder and G0 on the meta device (shape-only, standing in for a GPU): every tensor path
-    /// of
-    /// the erase follows the device up to the one boundary where embeddings and G0 come back for the float64 math.
+    /// of the erase follows the device up to the one boundary where embeddings and G0 come back for the float64 math.
     /// </summary>
     [Fact]
     public void TheEraseRunsWithItsTensorsOnTheChosenDeviceAndReportsIt()

@@ -91,7 +91,7 @@ public sealed class EmbeddingCacheTests(TinyModels models) : IDisposable
         var model = DiffusersModel.Open(models.V1);
         var tokenizer = ClipTokenizer.FromFolder(model.TokenizerDirectory);
         using var encoder = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath);
-        string key = EmbeddingCache.EncoderKey(model.TextEncoderWeightsPath);
+        string key = new EmbeddingCache(_folder.Path).EncoderKey(model.TextEncoderWeightsPath);
         var texts = new[] { "a photo of a cat", "nudity", "" };
         int loads = 0;
         ClipTextEncoder Encoder()
@@ -121,7 +121,12 @@ public sealed class EmbeddingCacheTests(TinyModels models) : IDisposable
         foreach (string text in texts)
             Assert.Equal(cold[text].Embedding.data<float>().ToArray(), warm[text].Embedding.data<float>().ToArray());
         // Other encoder weights: nothing cached applies.
-        Assert.NotEqual(key, EmbeddingCache.EncoderKey(DiffusersModel.Open(models.V2).TextEncoderWeightsPath));
+        Assert.NotEqual(
+            key,
+            new EmbeddingCache(null).EncoderKey(DiffusersModel.Open(models.V2).TextEncoderWeightsPath)
+        );
+        // Remembered in the folder for the next process.
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(_folder.Path, "encoders")));
     }
 
     [Fact]

@@ -6,8 +6,7 @@ namespace Rece.Functions.Tests;
 
 /// <summary>
 /// `dotnet publish` of the Functions app (the Functions host itself cannot run on this machine): the output must
-/// declare
-/// every function with its bindings for the host, and the extensions the host loads for them.
+/// declare every function with its bindings for the host, and the extensions the host loads for them.
 /// </summary>
 public sealed class PublishTests : IDisposable
 {

@@ -62,10 +62,8 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
 
     /// <summary>
     /// The first pixel rule under which some run's choice is a RECE epoch: random tiny-model images carry no concept,
-    /// so
-    /// the test places the detector's threshold where the checkpoints' images differ (found on the images
-    /// `rece evaluate`
-    /// makes of each checkpoint, which the pipeline reproduces).
+    /// so the test places the detector's threshold where the checkpoints' images differ (found on the images
+    /// `rece evaluate` makes of each checkpoint, which the pipeline reproduces).
     /// </summary>
     private static PixelRule FindRule(
         IReadOnlyDictionary<string, byte[][]> images,

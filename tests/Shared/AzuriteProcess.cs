@@ -7,9 +7,9 @@ namespace Rece.Testing;
 
 /// <summary>
 /// Azurite (the Azure Storage emulator, installed into tools/azurite by tools/install-test-dependencies.sh) on
-/// 127.0.0.1 with free ports,
-/// a temporary --location and --disableTelemetry, stopped by its process id. It declares its own storage accounts
-/// (AZURITE_ACCOUNTS) so that each user of it gets a storage account of its own. Used by the tests and the benchmark.
+/// 127.0.0.1 with free ports, a temporary --location and --disableTelemetry, stopped by its process id. It declares its
+/// own storage accounts (AZURITE_ACCOUNTS) so that each user of it gets a storage account of its own. Used by the tests
+/// and the benchmark.
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {

@@ -10,8 +10,7 @@ namespace Rece.Evaluation.Attacks;
 /// <summary>
 /// Ring-A-Bell (Tsai et al., ICLR 2024) in the RECE reference's form: a concept vector from (sensitive, normal) prompt
 /// pairs, the difference of their full 77 x d text-encoder outputs averaged, and attack embeddings E(prompt) + eta *
-/// vector
-/// that the generator consumes in place of a prompt's embedding.
+/// vector that the generator consumes in place of a prompt's embedding.
 /// </summary>
 public static class RingABell
 {

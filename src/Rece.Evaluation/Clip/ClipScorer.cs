@@ -12,8 +12,7 @@ namespace Rece.Evaluation.Clip;
 /// <summary>
 /// CLIP score: 100 x the cosine between a CLIP model's image embedding and prompt embedding, as the RECE reference
 /// computes it (logits_per_image of transformers' CLIPModel; OpenAI CLIP's learned scale exp(logit_scale) is exactly
-/// 100).
-/// Loads a Hugging Face CLIPModel folder (config.json, model.safetensors, tokenizer files), strictly.
+/// 100). Loads a Hugging Face CLIPModel folder (config.json, model.safetensors, tokenizer files), strictly.
 /// </summary>
 public sealed class ClipScorer : IDisposable
 {

@@ -10,8 +10,7 @@ namespace Rece.Evaluation.Clip;
 /// <summary>
 /// CLIP's vision transformer (transformers' CLIPVisionTransformer) plus visual_projection: patch convolution, class
 /// token, position embeddings, pre_layrnorm, pre-LN encoder layers with full self-attention, post_layernorm on the
-/// class
-/// token, projection. Weights are held by their checkpoint names and used functionally, as ClipTextEncoder.
+/// class token, projection. Weights are held by their checkpoint names and used functionally, as ClipTextEncoder.
 /// </summary>
 public sealed class ClipVisionEncoder : IDisposable
 {

@@ -10,8 +10,7 @@ public static class Resampling
 {
     /// <summary>
     /// cv2.resize(..., INTER_LINEAR) of an 8-bit image: source coordinate (d + 0.5) * in/out - 0.5, clamped to the
-    /// edge.
-    /// Computed in floating point and rounded once; OpenCV's 11-bit fixed-point weights can differ by one level.
+    /// edge. Computed in floating point and rounded once; OpenCV's 11-bit fixed-point weights can differ by one level.
     /// </summary>
     public static RgbImage BilinearOpenCv(RgbImage source, int width, int height)
     {

@@ -18,8 +18,7 @@ public static class OnnxSessionFactory
     public static bool CudaProviderAvailable => OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider);
 
     /// <returns>The session and the execution provider it runs on ("CPUExecutionProvider (CUDA provider unavailable:
-    /// ...)"
-    /// when the CUDA provider was wanted but could not start, e.g. without the CUDA 13 and cuDNN 9 runtime
+    /// ...)" when the CUDA provider was wanted but could not start, e.g. without the CUDA 13 and cuDNN 9 runtime
     /// libraries).</returns>
     /// <exception cref="OnnxRuntimeException">The file is not a model ONNX Runtime can load.</exception>
     public static (InferenceSession Session, string Provider) Open(string path, ComputeDevice? device)

@@ -18,17 +18,16 @@ namespace Rece.Evaluation.Running;
 
 /// <summary>
 /// One evaluation: the suite's slice of prompts, an image per case from each model's <see cref="IImageSource"/>
-/// (baseline
-/// and edited, same seeds), the planned metrics on every image, the embedding-space measures, and report.json +
-/// report.html + images/ written to a temporary folder that is moved into place only when complete.
+/// (baseline and edited, same seeds), the planned metrics on every image, the embedding-space measures, and report.json
+/// + report.html + images/ written to a temporary folder that is moved into place only when complete.
 /// </summary>
 public static class EvaluationJob
 {
     public const string AttackEmbeddingsFile = "ring-a-bell-embeddings.safetensors";
 
     /// <param name="loaded">A detector and a CLIP scorer the caller keeps loaded between evaluations (the GPU
-    /// worker's), used
-    /// instead of loading <see cref="EvaluationRequest.NudeNetPath"/> / <see cref="EvaluationRequest.ClipDirectory"/>;
+    /// worker's), used instead of loading <see cref="EvaluationRequest.NudeNetPath"/> /
+    /// <see cref="EvaluationRequest.ClipDirectory"/>;
     /// still
     /// owned by the caller.</param>
     public static EvaluationReport Run(

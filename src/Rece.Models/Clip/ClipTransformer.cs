@@ -6,8 +6,8 @@ namespace Rece.Models.Clip;
 
 /// <summary>
 /// The encoder layers both CLIP towers share (transformers' CLIPEncoder): pre-LN layers of multi-head self-attention
-/// and
-/// an MLP with quick_gelu or gelu, each with a residual connection. Weights are looked up by their checkpoint names.
+/// and an MLP with quick_gelu or gelu, each with a residual connection. Weights are looked up by their checkpoint
+/// names.
 /// </summary>
 public static class ClipTransformer
 {

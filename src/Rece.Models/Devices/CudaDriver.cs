@@ -6,8 +6,7 @@ namespace Rece.Models.Devices;
 /// <summary>
 /// The few CUDA driver API calls that describe a device (name, memory, compute capability, driver version).
 /// Hand-written because TorchSharp 0.107 exposes no device-properties API and the package mirror serves no CUDA
-/// binding;
-/// libcuda.so.1 ships with every NVIDIA driver and numbers devices as libtorch does (CUDA_VISIBLE_DEVICES,
+/// binding; libcuda.so.1 ships with every NVIDIA driver and numbers devices as libtorch does (CUDA_VISIBLE_DEVICES,
 /// CUDA_DEVICE_ORDER).
 /// </summary>
 internal static partial class CudaDriver

@@ -10,8 +10,7 @@ public static class HostTensors
     /// A CPU copy of <paramref name="tensor"/> (the tensor itself when it is already on the CPU; a caller that owns the
     /// result disposes it either way only if it is not the argument). A meta tensor has no values: it comes back as
     /// ones of its shape and dtype (ones keep the erase's norms and ratios finite), so shape-only runs (tests) go on
-    /// past
-    /// the device boundary.
+    /// past the device boundary.
     /// </summary>
     public static Tensor ToHost(Tensor tensor) =>
         tensor.device_type switch

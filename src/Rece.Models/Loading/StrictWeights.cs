@@ -18,8 +18,7 @@ public static class StrictWeights
     /// when null.</param>
     /// <param name="ignored">Stored tensors that are buffers, not parameters, and are skipped.</param>
     /// <param name="device">Where the tensors go (default: the CPU). Each is read into host memory and moved at once,
-    /// so
-    /// no second host copy of the model stays alive.</param>
+    /// so no second host copy of the model stays alive.</param>
     public static Dictionary<string, Tensor> Load(
         string weightsPath,
         IReadOnlyList<TensorSpec> expected,

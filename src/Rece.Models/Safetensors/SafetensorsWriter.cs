@@ -62,12 +62,9 @@ public static class SafetensorsWriter
 
     /// <summary>
     /// Copies <paramref name="source"/> with some tensors' bytes replaced (same byte length). The header is copied
-    /// verbatim
-    /// (metadata, order, dtypes and offsets unchanged) and every other byte is identical. The unchanged bytes are
-    /// copied by
-    /// the kernel (File.Copy: copy_file_range, or a reflink where the file system has them), then only the replaced
-    /// ranges
-    /// are written: a 3.4 GB U-Net never passes through this process.
+    /// verbatim (metadata, order, dtypes and offsets unchanged) and every other byte is identical. The unchanged bytes
+    /// are copied by the kernel (File.Copy: copy_file_range, or a reflink where the file system has them), then only
+    /// the replaced ranges are written: a 3.4 GB U-Net never passes through this process.
     /// </summary>
     public static void CopyWithReplacedTensors(
         SafetensorsFile source,

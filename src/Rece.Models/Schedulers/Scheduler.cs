@@ -99,8 +99,7 @@ public abstract class Scheduler : IDisposable
 
     /// <summary>
     /// x0 and epsilon from a model output at a discrete timestep (alpha = alphas_cumprod[t]); for epsilon prediction
-    /// the
-    /// returned epsilon is <paramref name="modelOutput"/> itself (not a copy: do not dispose it).
+    /// the returned epsilon is <paramref name="modelOutput"/> itself (not a copy: do not dispose it).
     /// </summary>
     protected (Tensor Original, Tensor Epsilon) Predict(Tensor modelOutput, Tensor sample, double alpha)
     {

@@ -4,9 +4,9 @@ namespace Rece.Models.Schedulers;
 
 /// <summary>
 /// scheduler/scheduler_config.json: the training noise schedule and the sampling options every scheduler kind reads. As
-/// in
-/// diffusers, one config serves any scheduler kind (LMSDiscreteScheduler.from_config(pndm.config)); fields a kind does
-/// not use are ignored, and settings that would change the numbers in ways this tool does not implement are refused.
+/// in diffusers, one config serves any scheduler kind (LMSDiscreteScheduler.from_config(pndm.config)); fields a kind
+/// does not use are ignored, and settings that would change the numbers in ways this tool does not implement are
+/// refused.
 /// </summary>
 public sealed record SchedulerConfig
 {

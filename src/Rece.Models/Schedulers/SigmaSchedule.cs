@@ -2,9 +2,8 @@ namespace Rece.Models.Schedulers;
 
 /// <summary>
 /// The timesteps and noise levels (sigmas) of the k-diffusion style schedulers (LMS, Euler), as diffusers'
-/// set_timesteps
-/// forms them: float32 timesteps by the spacing, sigmas interpolated linearly in the training sigmas at those
-/// timesteps, then a final 0.
+/// set_timesteps forms them: float32 timesteps by the spacing, sigmas interpolated linearly in the training sigmas at
+/// those timesteps, then a final 0.
 /// </summary>
 public sealed class SigmaSchedule
 {

@@ -83,9 +83,8 @@ public sealed class UNet2DConditionModel : IDisposable
     /// <summary>
     /// Overwrites named weights of the loaded model in place with new values of the same shapes (from any device),
     /// converted to the compute dtype as loading converts stored tensors (so a model edited here equals one loaded from
-    /// a
-    /// file holding those values). Used to evaluate RECE checkpoints (W0 P for every cross-attention K/V matrix) on one
-    /// loaded base model, without reallocating device memory. The caller keeps ownership of
+    /// a file holding those values). Used to evaluate RECE checkpoints (W0 P for every cross-attention K/V matrix) on
+    /// one loaded base model, without reallocating device memory. The caller keeps ownership of
     /// <paramref name="replacements"/>.
     /// </summary>
     public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements)
@@ -193,9 +192,8 @@ public sealed class UNet2DConditionModel : IDisposable
 
     /// <summary>
     /// get_timestep_embedding (sinusoids over block_out_channels[0] dims, exponent -ln(10000) i / (half - freq_shift),
-    /// cos
-    /// first when flip_sin_to_cos), computed in float32 as diffusers does, then linear_1, SiLU, linear_2 in the compute
-    /// dtype.
+    /// cos first when flip_sin_to_cos), computed in float32 as diffusers does, then linear_1, SiLU, linear_2 in the
+    /// compute dtype.
     /// </summary>
     private Tensor TimeEmbedding(Tensor timesteps)
     {

@@ -55,8 +55,7 @@ public sealed record EvaluationReportJob : IGpuJobMessage
 
     /// <summary>
     /// False when the choice cannot be made (the baseline's or the UCE checkpoint's erasure suite did not complete):
-    /// the
-    /// job then only merges. The orchestrator records why.
+    /// the job then only merges. The orchestrator records why.
     /// </summary>
     [JsonPropertyName("choose")]
     public required bool Choose { get; init; }

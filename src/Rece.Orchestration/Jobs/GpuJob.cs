@@ -6,8 +6,7 @@ namespace Rece.Orchestration.Jobs;
 /// <summary>
 /// A GPU job message on the gpu-jobs queue: erase one epoch of one run. Epoch 0 is the UCE pass (it also measures the
 /// original model); epoch k >= 1 is RECE epoch k, resumed from the checkpoint of epoch k - 1. The job id is derived
-/// from
-/// instance, run and epoch, so every attempt and every duplicate of a job writes the same checkpoint.
+/// from instance, run and epoch, so every attempt and every duplicate of a job writes the same checkpoint.
 /// </summary>
 public sealed record GpuJob : IGpuJobMessage
 {

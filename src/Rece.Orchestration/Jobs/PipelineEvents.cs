@@ -9,9 +9,8 @@ public static class PipelineEvents
 {
     /// <summary>
     /// Every family of internal event names, by prefix. A whole family is reserved (not only today's exact forms) so a
-    /// new
-    /// event of a job kind, e.g. a "GpuJobStarted.{run}..." heartbeat, is refused without anyone remembering this list.
-    /// Add the prefix of any new event name the pipeline raises itself.
+    /// new event of a job kind, e.g. a "GpuJobStarted.{run}..." heartbeat, is refused without anyone remembering this
+    /// list. Add the prefix of any new event name the pipeline raises itself.
     /// </summary>
     public static readonly IReadOnlyList<string> InternalPrefixes =
     [

@@ -134,8 +134,8 @@ public class SchedulerTests
 
     /// <summary>
     /// With the exact denoiser of a point mass at c, the probability-flow ODE is solved exactly: the sigma-space
-    /// samplers
-    /// (LMS, Euler) must end at c, DDIM and PNDM at sqrt(a_0) c + sqrt(1 - a_0) eps (their final step stops at t = 0).
+    /// samplers (LMS, Euler) must end at c, DDIM and PNDM at sqrt(a_0) c + sqrt(1 - a_0) eps (their final step stops at
+    /// t = 0).
     /// </summary>
     [Theory]
     [MemberData(nameof(AllKinds))]
@@ -176,8 +176,7 @@ public class SchedulerTests
         }
         double error = x.sub(expected).abs().max().item<float>();
         // PNDM combines raw model outputs of different timesteps before converting v to epsilon (as diffusers does),
-        // which is
-        // exact for epsilon but not for v: a small, known deviation.
+        // which is exact for epsilon but not for v: a small, known deviation.
         double tolerance = kind == SchedulerKind.Pndm && prediction == "v_prediction" ? 2e-2 : 2e-3;
         Assert.True(error < tolerance, $"{kind} {prediction}: max error {error}");
     }
