@@ -14,10 +14,9 @@ namespace Rece.Erasure;
 /// by the SHA-256 of the text encoder's weights file and the text's token ids (texts with the same ids share an entry).
 /// One file per embedding (float32, with the SHA-256 of its values: a damaged file is ignored and rewritten), written
 /// under a temporary name and renamed, so concurrent writers never expose a partial file. The directory is bounded:
-/// past
-/// <see cref="MaxBytes"/> the least recently used files go. A process that erases repeatedly (the worker) can also keep
-/// entries in memory. The cache is an optimisation only: an I/O error disables it for the run with a warning, never the
-/// erasure.
+/// past <see cref="MaxBytes"/> the least recently used files go. A process that erases repeatedly (the worker) can
+/// also keep entries in memory. The cache is an optimisation only: an I/O error disables it for the run with a
+/// warning, never the erasure.
 /// </summary>
 public sealed class EmbeddingCache
 {

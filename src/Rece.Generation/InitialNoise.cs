@@ -8,8 +8,7 @@ namespace Rece.Generation;
 /// with the image's seed (mt19937 and libtorch's normal sampler), then multiplied by the scheduler's init_noise_sigma.
 /// This is exactly <c>torch.randn((1, 4, H // 8, W // 8), generator=torch.Generator("cpu").manual_seed(seed))</c> in
 /// PyTorch, what diffusers' pipeline draws for one image with such a generator and the reference evaluation scripts
-/// draw with
-/// <c>torch.manual_seed(seed)</c> per prompt; the same libtorch code produces it here.
+/// draw with <c>torch.manual_seed(seed)</c> per prompt; the same libtorch code produces it here.
 /// </summary>
 public static class InitialNoise
 {

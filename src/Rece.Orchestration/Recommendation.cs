@@ -6,11 +6,10 @@ namespace Rece.Orchestration;
 /// <summary>
 /// Which checkpoint to recommend before any image is evaluated, from the embedding-space measures alone
 /// (docs/algorithm.md): among every committed checkpoint of every completed run, those whose preservation drift is at
-/// most
-/// <see cref="DriftBudget"/> times the drift of their own run's UCE checkpoint (epoch 0) are eligible; the one with the
-/// highest recovered-concept residual wins (ties: lower drift, then the earlier run, then the earlier epoch). RECE
-/// epochs raise the residual but also add drift; the budget keeps the recommendation from trading away the preserved
-/// texts for it. UCE checkpoints are always eligible, so a completed run always yields a recommendation.
+/// most <see cref="DriftBudget"/> times the drift of their own run's UCE checkpoint (epoch 0) are eligible; the one
+/// with the highest recovered-concept residual wins (ties: lower drift, then the earlier run, then the earlier epoch).
+/// RECE epochs raise the residual but also add drift; the budget keeps the recommendation from trading away the
+/// preserved texts for it. UCE checkpoints are always eligible, so a completed run always yields a recommendation.
 /// </summary>
 public static class Recommendation
 {

@@ -30,8 +30,7 @@ internal sealed class CommittedBlobs(StorageAccount account)
 
     /// <summary>
     /// Creates the marker unless another delivery of the same job did first; then the committed one is returned,
-    /// provided
-    /// <paramref name="sameContent"/> says it commits what this delivery computed.
+    /// provided <paramref name="sameContent"/> says it commits what this delivery computed.
     /// </summary>
     /// <returns>The committed marker and whether this call created it.</returns>
     public async Task<(T Marker, bool Committed)> CommitAsync<T>(

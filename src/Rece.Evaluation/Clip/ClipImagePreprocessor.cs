@@ -7,8 +7,7 @@ namespace Rece.Evaluation.Clip;
 
 /// <summary>
 /// transformers' CLIPImageProcessor: shortest side resized to <see cref="ShortestEdge"/> with PIL's bicubic, centre
-/// crop to
-/// <see cref="CropSize"/>, scaled to 0..1, normalized with CLIP's mean and standard deviation.
+/// crop to <see cref="CropSize"/>, scaled to 0..1, normalized with CLIP's mean and standard deviation.
 /// </summary>
 public sealed record ClipImagePreprocessor
 {

@@ -8,8 +8,7 @@ namespace Rece.Evaluation.Measures;
 /// <summary>
 /// The embedding-space measures (docs/algorithm.md: recovered-concept residual, preservation drift, relative weight
 /// change) of any checkpoint given as its base model and its shared factor P (a rece-patch), computed by the engine's
-/// own
-/// <see cref="SharedFactorModel"/>, so they equal the erase report's figures for the same stage.
+/// own <see cref="SharedFactorModel"/>, so they equal the erase report's figures for the same stage.
 /// </summary>
 public static class CheckpointMeasures
 {
