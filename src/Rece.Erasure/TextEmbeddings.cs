@@ -15,7 +15,14 @@ namespace Rece.Erasure;
 /// </summary>
 public static class TextEmbeddings
 {
+    /// <summary>
+    /// Texts per encoder call on a GPU. On the CPU, 4 encode as fast as 16 (the work is compute bound either way) and
+    /// hold far less at once: 100 concepts peaked at 2.07 GiB with 16, 1.48 GiB with 4.
+    /// </summary>
     public const int BatchSize = 16;
+
+    /// <summary>Texts per encoder call on the CPU.</summary>
+    public const int CpuBatchSize = 4;
 
     public static IReadOnlyDictionary<string, TextEmbedding> Encode(
         ClipTokenizer tokenizer,
@@ -58,10 +65,12 @@ public static class TextEmbeddings
             log?.EmbeddingsFromCache(distinct.Count - missing.Count, distinct.Count, missing.Count);
 
         var clock = Stopwatch.StartNew();
-        for (int start = 0; start < missing.Count; start += BatchSize)
+        int batchSize = BatchSize;
+        for (int start = 0; start < missing.Count; start += batchSize)
         {
-            var batch = missing.Skip(start).Take(BatchSize).ToList();
             var model = encoder();
+            batchSize = model.Device.type == TorchSharp.DeviceType.CPU ? CpuBatchSize : BatchSize;
+            var batch = missing.Skip(start).Take(batchSize).ToList();
             using var output = model.Encode(batch);
             for (int i = 0; i < batch.Count; i++)
             {
@@ -71,9 +80,9 @@ public static class TextEmbeddings
                     cache?.Put(encoderKey!, batch[i], embedding, log);
                 byIds[IdsKey(batch[i])] = embedding;
             }
-            if (missing.Count > BatchSize && clock.Elapsed.TotalSeconds > 1)
+            if (missing.Count > batchSize && clock.Elapsed.TotalSeconds > 1)
             {
-                log?.Encoded(Math.Min(start + BatchSize, missing.Count), missing.Count);
+                log?.Encoded(Math.Min(start + batchSize, missing.Count), missing.Count);
                 clock.Restart();
             }
         }
