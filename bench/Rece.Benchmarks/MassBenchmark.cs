@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Rece.Erasure;
 using Rece.Models.Fixtures;
@@ -34,7 +33,7 @@ public static class MassBenchmark
             );
         }
 
-        var prompts = ArtistPrompts();
+        var prompts = PresetLists.ArtistPrompts();
         var artists = prompts.Select(p => p.Artist).Distinct().ToList();
         var results = new List<object>();
         Console.WriteLine("concepts preserve  cache  math s  encode s  total s  peak GiB");
@@ -143,20 +142,6 @@ public static class MassBenchmark
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"rece erase failed ({process.ExitCode}): {stderr.Result}");
         return (clock.Elapsed.TotalSeconds, ErasureReport.Parse(stdout.Result));
-    }
-
-    /// <summary>(artist, prompt) rows of the artists list the art preset ships.</summary>
-    private static List<(string Artist, string Prompt)> ArtistPrompts()
-    {
-        using var stream = typeof(ErasureJob).Assembly.GetManifestResourceStream("prompts/artists1734_prompts.csv")!;
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        using var csv = new CsvHelper.CsvReader(reader, CultureInfo.InvariantCulture);
-        var rows = new List<(string, string)>();
-        csv.Read();
-        csv.ReadHeader();
-        while (csv.Read())
-            rows.Add((csv.GetField("artist")!, csv.GetField("prompt")!));
-        return rows;
     }
 
     private static int[] Counts(string list) =>

@@ -107,7 +107,6 @@ public sealed class ErasureProblem : IDisposable
                 UceScales = parameters.UceScales(preserve.Count);
                 // One " " per erased concept, as the reference code's RECE preserve list.
                 EpochPreserveGram = preserve.Gram.add(ClosedFormEdit.GramOfRows(spaceText).mul(concepts.Count));
-                DriftGram = UcePreserveGram.clone();
                 DriftRows =
                     preserve.Rows is { } rows && rows.shape[0] + ContextLength < d
                         ? cat(new[] { empty, rows }, 0)
@@ -192,9 +191,11 @@ public sealed class ErasureProblem : IDisposable
 
     internal Tensor EpochPreserveGram { get; }
 
-    /// <summary>sum r r^T over "" and the user's preserve texts: the rows the preservation drift is measured
-    /// on.</summary>
-    internal Tensor DriftGram { get; }
+    /// <summary>
+    /// sum r r^T over "" and the user's preserve texts, the rows the preservation drift is measured on: UCE's
+    /// preserve set.
+    /// </summary>
+    internal Tensor DriftGram => UcePreserveGram;
 
     /// <summary>Those rows themselves while they are fewer than d (cheaper to measure on), else null.</summary>
     internal Tensor? DriftRows { get; }
@@ -294,7 +295,6 @@ public sealed class ErasureProblem : IDisposable
             NullBasis,
             UcePreserveGram,
             EpochPreserveGram,
-            DriftGram,
             DriftRows,
         }
             .OfType<Tensor>()

@@ -157,14 +157,15 @@ public sealed class SharedFactorModel : IDisposable
             return (map.contiguous().MoveToOuterDisposeScope(), null);
         }
         var system = Regularized(regularizer);
-        var m = Linear.SolvePositiveDefinite(system, _h.t()).contiguous();
-        Tensor? n = null;
-        if (derivation == Derivation.StandardReg)
-        {
-            var identity = eye(Dimension, dtype: ScalarType.Float64).mul_(regularizer);
-            n = Linear.SolvePositiveDefinite(system, identity).contiguous().MoveToOuterDisposeScope();
-        }
-        return (m.MoveToOuterDisposeScope(), n);
+        if (derivation != Derivation.StandardReg)
+            return (Linear.SolvePositiveDefinite(system, _h.t()).contiguous().MoveToOuterDisposeScope(), null);
+        // M and N share the system: one factorization, both right-hand sides.
+        var identity = eye(Dimension, dtype: ScalarType.Float64).mul_(regularizer);
+        var both = Linear.SolvePositiveDefinite(system, cat(new[] { _h.t(), identity }, 1));
+        return (
+            both.narrow(1, 0, Dimension).contiguous().MoveToOuterDisposeScope(),
+            both.narrow(1, Dimension, Dimension).contiguous().MoveToOuterDisposeScope()
+        );
     }
 
     /// <summary>
@@ -242,7 +243,7 @@ public sealed class SharedFactorModel : IDisposable
     }
 
     /// <summary>sqrt(sum_l ||W_l c' - W0_l c||^2 / sum_l ||W0_l c||^2) over all rows.</summary>
-    /// <param name="originalEnergy">sum_l ||W0_l c||^2 when already known (<see cref="OriginalEnergy"/>): it does not
+    /// <param name="originalEnergy">sum_l ||W0_l c||^2 when already known (<see cref="Trace"/> of G0 and the rows' Gram matrix): it does not
     /// change between stages.</param>
     public double RecoveredConceptResidual(Tensor concept, Tensor derived, double? originalEnergy = null)
     {
@@ -253,7 +254,7 @@ public sealed class SharedFactorModel : IDisposable
     }
 
     /// <summary>sqrt(sum_l ||(W_l - W0_l) r||^2 / sum_l ||W0_l r||^2) over the rows r.</summary>
-    /// <param name="originalEnergy">sum_l ||W0_l r||^2 when already known (<see cref="OriginalEnergy"/>).</param>
+    /// <param name="originalEnergy">sum_l ||W0_l r||^2 when already known (<see cref="Trace"/> of G0 and the rows' Gram matrix).</param>
     public double PreservationDrift(Tensor rows, double? originalEnergy = null)
     {
         using var scope = NewDisposeScope();
@@ -261,9 +262,6 @@ public sealed class SharedFactorModel : IDisposable
         var difference = _p.mm(r).sub_(r);
         return Math.Sqrt(QuadraticSum(difference) / (originalEnergy ?? QuadraticSum(r)));
     }
-
-    /// <summary>sum_l ||W0_l x||^2 over the rows x: the denominators of the residual and the drift.</summary>
-    public double OriginalEnergy(Tensor rows) => Energy(Gram, rows);
 
     /// <summary>||W - W0||_F / ||W0||_F over all edited matrices: tr((P-I)^T G0 (P-I)) / tr(G0).</summary>
     public double RelativeWeightChange()
@@ -278,17 +276,7 @@ public sealed class SharedFactorModel : IDisposable
     }
 
     /// <summary>sum over columns x of x^T G0 x.</summary>
-    private double QuadraticSum(Tensor columns) => QuadraticSum(Gram, columns);
-
-    private static double QuadraticSum(Tensor gram, Tensor columns) =>
-        columns.mul(gram.mm(columns)).sum().item<double>();
-
-    /// <summary>sum_l ||W0_l x||^2 over the rows x, given G0.</summary>
-    public static double Energy(Tensor originalGram, Tensor rows)
-    {
-        using var scope = NewDisposeScope();
-        return QuadraticSum(originalGram.to(ScalarType.Float64), rows.to(ScalarType.Float64).t());
-    }
+    private double QuadraticSum(Tensor columns) => columns.mul(Gram.mm(columns)).sum().item<double>();
 
     private static void Replace(ref Tensor field, Tensor value)
     {

@@ -172,9 +172,13 @@ public sealed class LoadedBaseModel : IDisposable
         cache = Device.IsMeta ? null : cache;
         string? encoderKey = cache is null ? null : cache.EncoderKey(Model.TextEncoderWeightsPath);
         // A large preserve set seen before: its Gram matrix is cached, so its texts need no embeddings at all.
-        var preserveIds = resolved.Preserve.Select(p => (IReadOnlyList<int>)Tokenizer.Encode(p).Ids).ToList();
         bool large = (long)resolved.Preserve.Count * ErasureProblem.ContextLength >= Model.EmbeddingDim;
-        var cachedGram = large && cache is not null ? cache.TryGetGram(encoderKey!, preserveIds, log) : null;
+        // The Gram matrix's cache key; only a large set with a cache has one.
+        var preserveIds =
+            large && cache is not null
+                ? resolved.Preserve.Select(p => (IReadOnlyList<int>)Tokenizer.Encode(p).Ids).ToList()
+                : null;
+        var cachedGram = large && cache is not null ? cache.TryGetGram(encoderKey!, preserveIds!, log) : null;
         var texts = resolved.Concepts.Concat(resolved.Guides).Append("").Append(" ");
         var embeddings = TextEmbeddings.Encode(Tokenizer, () => Encoder, texts, log, cache, encoderKey);
         // Preserve texts are encoded and summed into R a chunk at a time: 2,000 texts' embeddings are never held at
@@ -220,8 +224,8 @@ public sealed class LoadedBaseModel : IDisposable
         using var preserve = cachedGram is not null
             ? new PreserveSet(cachedGram, resolved.Preserve.Count)
             : accumulator!.Build();
-        if (cachedGram is null && large)
-            cache?.PutGram(encoderKey!, preserveIds, preserve.Gram, log);
+        if (cachedGram is null && preserveIds is not null)
+            cache!.PutGram(encoderKey!, preserveIds, preserve.Gram, log);
         timings?.Add("preserveGram", gramSeconds + clock.Elapsed.TotalSeconds);
         clock.Restart();
         var problem = new ErasureProblem(

@@ -17,23 +17,22 @@ public static class PresetLists
             _ => throw new ArgumentException($"No preset list is named {name}.", nameof(name)),
         };
 
-    // The reference preserves every unique artist of the list (in the file's order) but the erased ones.
-    private static List<string> ReadArtists()
+    /// <summary>The (artist, prompt) rows of the artists list, in the file's order.</summary>
+    public static IReadOnlyList<(string Artist, string Prompt)> ArtistPrompts()
     {
         using var stream = typeof(PresetLists).Assembly.GetManifestResourceStream("prompts/artists1734_prompts.csv")
             ?? throw new InvalidOperationException("The artists list is not embedded in Rece.Erasure.");
         using var reader = new StreamReader(stream);
         using var csv = new CsvReader(reader, CultureInfo.InvariantCulture);
-        var artists = new List<string>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var rows = new List<(string, string)>();
         csv.Read();
         csv.ReadHeader();
         while (csv.Read())
-        {
-            string artist = csv.GetField("artist")?.Trim() ?? "";
-            if (artist.Length > 0 && seen.Add(artist))
-                artists.Add(artist);
-        }
-        return artists;
+            rows.Add((csv.GetField("artist")?.Trim() ?? "", csv.GetField("prompt") ?? ""));
+        return rows;
     }
+
+    // The reference preserves every unique artist of the list (in the file's order) but the erased ones.
+    private static List<string> ReadArtists() =>
+        ArtistPrompts().Select(r => r.Artist).Where(a => a.Length > 0).Distinct(StringComparer.Ordinal).ToList();
 }

@@ -64,30 +64,32 @@ public static class TextEmbeddings
         if (cache is not null)
             log?.EmbeddingsFromCache(distinct.Count - missing.Count, distinct.Count, missing.Count);
 
-        var clock = Stopwatch.StartNew();
-        int batchSize = BatchSize;
-        for (int start = 0; start < missing.Count; start += batchSize)
+        if (missing.Count > 0)
         {
             var model = encoder();
-            batchSize = model.Device.type == TorchSharp.DeviceType.CPU ? CpuBatchSize : BatchSize;
-            var batch = missing.Skip(start).Take(batchSize).ToList();
-            using var output = model.Encode(batch);
-            for (int i = 0; i < batch.Count; i++)
+            int batchSize = model.Device.type == TorchSharp.DeviceType.CPU ? CpuBatchSize : BatchSize;
+            var clock = Stopwatch.StartNew();
+            int done = 0;
+            foreach (var batch in missing.Chunk(batchSize))
             {
-                var embedding = HostTensors.CopyToHost(output[i]);
-                // A meta device (shape-only tests) has no values to keep.
-                if (output.device_type != TorchSharp.DeviceType.META)
-                    cache?.Put(encoderKey!, batch[i], embedding, log);
-                byIds[IdsKey(batch[i])] = embedding;
+                using var output = model.Encode(batch);
+                for (int i = 0; i < batch.Length; i++)
+                {
+                    var embedding = HostTensors.CopyToHost(output[i]);
+                    // A meta device (shape-only tests) has no values to keep.
+                    if (output.device_type != TorchSharp.DeviceType.META)
+                        cache?.Put(encoderKey!, batch[i], embedding, log);
+                    byIds[IdsKey(batch[i])] = embedding;
+                }
+                done += batch.Length;
+                if (missing.Count > batchSize && clock.Elapsed.TotalSeconds > 1)
+                {
+                    log?.Encoded(done, missing.Count);
+                    clock.Restart();
+                }
             }
-            if (missing.Count > batchSize && clock.Elapsed.TotalSeconds > 1)
-            {
-                log?.Encoded(Math.Min(start + batchSize, missing.Count), missing.Count);
-                clock.Restart();
-            }
-        }
-        if (missing.Count > 0)
             cache?.Trim(log);
+        }
         return tokenized.ToDictionary(
             kv => kv.Key,
             kv => new TextEmbedding(kv.Key, byIds[IdsKey(kv.Value.Ids)], kv.Value.WordCount),

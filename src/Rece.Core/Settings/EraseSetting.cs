@@ -92,9 +92,7 @@ public sealed class EraseSetting
         ArgumentNullException.ThrowIfNull(settings);
         if (!IsChoice)
             throw new InvalidOperationException($"{Name} is a number.");
-        EraseSettings copy = settings with { };
-        _property.SetValue(copy, value);
-        return (T)copy;
+        return Set(settings, value);
     }
 
     public double? Get(EraseSettings settings)
@@ -117,13 +115,12 @@ public sealed class EraseSetting
         ArgumentNullException.ThrowIfNull(settings);
         if (IsChoice)
             throw new InvalidOperationException($"{Name} is a choice.");
-        EraseSettings copy = settings with { };
-        object? boxed =
+        return Set(
+            settings,
             value is null ? null
-            : IsWholeNumber ? (object)checked((int)value.Value)
-            : value.Value;
-        _property.SetValue(copy, boxed);
-        return (T)copy;
+                : IsWholeNumber ? (object)checked((int)value.Value)
+                : value.Value
+        );
     }
 
     public bool Accepts(double value) =>
@@ -150,6 +147,15 @@ public sealed class EraseSetting
             EraseSettingRule.Epochs => $"a whole number of epochs within 0..{EraseSettingDefaults.MaxEpochs}",
             _ => $"one of {string.Join(", ", Choices)}",
         };
+
+    // Records' init-only setters are reachable by reflection; the copy keeps the caller's record untouched.
+    private T Set<T>(T settings, object? value)
+        where T : EraseSettings
+    {
+        EraseSettings copy = settings with { };
+        _property.SetValue(copy, value);
+        return (T)copy;
+    }
 
     /// <summary>Why <paramref name="value"/> is not accepted, to follow the setting's name ("must be ..."), or
     /// null.</summary>
