@@ -68,16 +68,16 @@ public sealed class EmbeddingCacheTests(TinyModels models) : IDisposable
     {
         // Each entry is 48 header bytes + 48 values bytes.
         var cache = new EmbeddingCache(_folder.Path, maxBytes: 96 * 2);
+        var written = new HashSet<string>();
         for (int i = 0; i < 4; i++)
         {
             cache.Put("encoder-a", [i], Values(i));
-            File.SetLastWriteTimeUtc(
-                Directory
-                    .EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories)
-                    .OrderBy(File.GetLastWriteTimeUtc)
-                    .Last(),
-                DateTime.UtcNow.AddMinutes(i)
-            );
+            // Entry i is the file this Put added; it is dated i minutes ahead, so entry 0 is the least recently used.
+            string added = Directory
+                .EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories)
+                .Single(f => !written.Contains(f));
+            written.Add(added);
+            File.SetLastWriteTimeUtc(added, DateTime.UtcNow.AddMinutes(i));
         }
         cache.Trim();
         Assert.Equal(2, Directory.EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories).Count());
