@@ -102,8 +102,10 @@ public static class GpuCheck
         using (var cpuPatch = RecePatch.Read(patches["cpu"]))
         using (var cudaPatch = RecePatch.Read(patches[device.Name]))
         {
-            double max = cpuPatch.Factor.sub(cudaPatch.Factor).abs().max().item<float>();
-            double scale = cpuPatch.Factor.abs().max().item<float>();
+            var cpuFactor = cpuPatch.SharedFactor!;
+            var cudaFactor = cudaPatch.SharedFactor!;
+            double max = cpuFactor.sub(cudaFactor).abs().max().item<float>();
+            double scale = cpuFactor.abs().max().item<float>();
             Console.WriteLine(
                 $"erase patch factor, {device.Name} vs cpu: max difference {max:E2} (entries up to {scale:F3})"
             );

@@ -7,4 +7,7 @@ public enum ErasureMethod
 
     /// <summary>UCE, then RECE epochs that erase the derived embeddings.</summary>
     Rece,
+
+    /// <summary>SPEED: one edit per matrix, constrained to the null space of the preserved rows.</summary>
+    Speed,
 }

@@ -37,7 +37,7 @@ public sealed record ReceParameters
     /// <summary>tau of <see cref="PreserveMode.NullSpace"/>.</summary>
     public double NullSpaceThreshold { get; init; } = EraseSettingDefaults.NullSpaceThreshold;
 
-    public int EffectiveEpochs => Method == ErasureMethod.Uce ? 0 : Epochs;
+    public int EffectiveEpochs => Method == ErasureMethod.Rece ? Epochs : 0;
 
     public EditScales UceScales(int preserveTexts) =>
         new(UceLambda, UceEraseScale, UcePreserveScale ?? Math.Max(0.1, 1.0 / (1 + preserveTexts)));

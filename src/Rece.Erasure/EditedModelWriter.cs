@@ -3,14 +3,13 @@ using Microsoft.Extensions.Logging;
 using Rece.Engine;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
-using static TorchSharp.torch;
 
 namespace Rece.Erasure;
 
 /// <summary>
 /// Writes an edited diffusers folder: every component except the U-Net weights hard-linked (copied across file
-/// systems), each U-Net weights file rewritten with only its K/V matrices replaced by W0 P. Used by erase and by
-/// apply-patch, so both produce the same bytes.
+/// systems), each U-Net weights file rewritten with only the K/V matrices its patch edits replaced by W0 F. Used by
+/// erase and by apply-patch, so both produce the same bytes.
 /// </summary>
 public static partial class EditedModelWriter
 {
@@ -21,7 +20,7 @@ public static partial class EditedModelWriter
     public static IReadOnlyList<WrittenWeights> WriteUNetWeights(
         DiffusersModel model,
         string destinationRoot,
-        Tensor storedFactor,
+        RecePatch patch,
         IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> edits,
         ILogger? log = null
     )
@@ -30,24 +29,26 @@ public static partial class EditedModelWriter
         foreach (var (file, kv) in edits)
         {
             string relative = Path.GetRelativePath(model.Root, file.Path);
-            log?.WritingWeights(relative, kv.Tensors.Count);
             var replacements = new Dictionary<string, ReadOnlyMemory<byte>>();
+            var stored = new List<byte[]>(kv.Tensors.Count);
             for (int i = 0; i < kv.Tensors.Count; i++)
             {
-                using var edited = FactorApplication.Apply(kv.Tensors[i], storedFactor);
-                replacements[kv.Infos[i].Name] = TorchTensors.ToBytes(edited);
+                if (patch.FactorFor(kv.Infos[i].Name) is not { } factor)
+                {
+                    stored.Add(TorchTensors.ToBytes(kv.Tensors[i]));
+                    continue;
+                }
+                using var edited = FactorApplication.Apply(kv.Tensors[i], factor);
+                var bytes = TorchTensors.ToBytes(edited);
+                replacements[kv.Infos[i].Name] = bytes;
+                stored.Add(bytes);
             }
+            log?.WritingWeights(relative, replacements.Count);
             string target = Path.Combine(destinationRoot, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using var source = SafetensorsFile.Open(file.Path);
             SafetensorsWriter.CopyWithReplacedTensors(source, target, replacements);
-            written.Add(
-                new WrittenWeights(
-                    relative,
-                    kv.DType.ToString(),
-                    KvMatrices.HashOf(kv.Infos.Select(i => replacements[i.Name].ToArray()))
-                )
-            );
+            written.Add(new WrittenWeights(relative, kv.DType.ToString(), KvMatrices.HashOf(stored)));
         }
         return written;
     }

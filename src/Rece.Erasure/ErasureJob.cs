@@ -27,50 +27,62 @@ public static class ErasureJob
         log?.Device(device);
         using var loaded = LoadedBaseModel.Load(model, timings, log, device);
         var cache = EmbeddingCache.Default(request.EmbeddingCache);
-        using var problem = loaded.CreateProblem(resolved, timings, log, cache);
         log?.Erasing(
             string.Join(", ", resolved.Concepts.Select(c => $"\"{c}\"")),
-            resolved.Parameters.Method.ToString().ToUpperInvariant(),
+            resolved.Parameters.Method.Name().ToUpperInvariant(),
             resolved.Parameters.EffectiveEpochs > 0 ? $" ({resolved.Parameters.EffectiveEpochs} epochs)" : ""
         );
-        using var result = timings.Time("erasureMath", () =>
-            ReceAlgorithm.Run(problem, stage =>
-                log?.Stage(
-                    stage.Stage,
-                    stage.RecoveredConceptResidual,
-                    stage.PreservationDrift,
-                    stage.RelativeWeightChange
+        IReadOnlyList<PatchFactor> factors;
+        IReadOnlyList<StageMeasures> stages;
+        if (resolved.Speed is not null)
+        {
+            (factors, stages) = SpeedErasure.Run(loaded, resolved, timings, log, cache);
+        }
+        else
+        {
+            using var problem = loaded.CreateProblem(resolved, timings, log, cache);
+            using var result = timings.Time("erasureMath", () =>
+                ReceAlgorithm.Run(problem, stage =>
+                    log?.Stage(
+                        stage.Stage,
+                        stage.RecoveredConceptResidual,
+                        stage.PreservationDrift,
+                        stage.RelativeWeightChange
+                    )
                 )
-            )
-        );
+            );
+            var shared = FactorApplication.ToStoredPrecision(result.SharedFactor);
+            factors = new[] { new PatchFactor(shared, loaded.Kv.Infos.Select(i => i.Name).ToList()) };
+            stages = result.Stages;
+        }
         // G0 is formed in the background while the text encoder loads; this figure adds it back.
         timings.Add("erasureMathWithGram", timings["erasureMath"] + timings["gramBackground"]);
-        return Write(request, resolved, loaded, result, timings, total, log);
+        return Write(request, resolved, loaded, factors, stages, timings, total, log);
     }
 
     private static ErasureReport Write(
         ErasureRequest request,
         ResolvedErasure resolved,
         LoadedBaseModel loaded,
-        ErasureResult result,
+        IReadOnlyList<PatchFactor> factors,
+        IReadOnlyList<StageMeasures> stages,
         StageTimer timings,
         Stopwatch total,
         ILogger? log
     )
     {
         var (model, primary, kv) = (loaded.Model, loaded.Primary, loaded.Kv);
-        var factor = FactorApplication.ToStoredPrecision(result.SharedFactor);
-
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, request.ModelDirectory);
         var edits = request.PatchOnly
             ? new List<(UNetWeightsFile, KvMatrices)>()
             : SelectVariants(model, primary, kv, log);
+        var patch = loaded.CreatePatch(factors, resolved, request.PatchOnly ? null : edits);
         IReadOnlyList<WrittenWeights> written = Array.Empty<WrittenWeights>();
         IReadOnlyList<EditedModelWriter.Skipped> skipped = Array.Empty<EditedModelWriter.Skipped>();
         if (!request.PatchOnly)
         {
             written = timings.Time("writeUNet", () =>
-                EditedModelWriter.WriteUNetWeights(model, output.TemporaryPath, factor, edits, log)
+                EditedModelWriter.WriteUNetWeights(model, output.TemporaryPath, patch, edits, log)
             );
             skipped = timings.Time("copyComponents", () =>
                 EditedModelWriter.CopyOtherFiles(model, output.TemporaryPath, edits.Select(e => e.Item1).ToList())
@@ -80,9 +92,7 @@ public static class ErasureJob
         }
 
         string patchPath = output.PathOf(RecePatch.FileName);
-        timings.Time("writePatch", () =>
-            loaded.CreatePatch(factor, resolved, request.PatchOnly ? null : edits).Write(patchPath)
-        );
+        timings.Time("writePatch", () => patch.Write(patchPath));
 
         var report = new ErasureReport
         {
@@ -96,9 +106,9 @@ public static class ErasureJob
                 request.PreserveFile is null ? null : Path.GetFullPath(request.PreserveFile),
                 resolved.Preset.Name
             ),
-            Parameters = ReportParameters.From(resolved.Parameters, resolved.Preserve.Count),
+            Parameters = ReportParameters.From(resolved.Parameters, resolved.Preserve.Count, resolved.Speed),
             Model = DescribeModel(model, kv, edits.Count > 0 ? edits : new() { (primary, kv) }),
-            Stages = result.Stages,
+            Stages = stages,
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
             Outputs = new ReportOutputs(
                 output.Destination,

@@ -1,5 +1,4 @@
 using Rece.Core.Settings;
-using Rece.Engine;
 
 namespace Rece.Erasure;
 
@@ -13,8 +12,6 @@ public sealed record ErasureRequest : EraseSettings
     public required string OutputDirectory { get; init; }
 
     public string? Preset { get; init; }
-
-    public ErasureMethod Method { get; init; } = ErasureMethod.Rece;
 
     /// <summary>One guide for every concept, or one per concept; empty: the preset's guide.</summary>
     public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();

@@ -168,9 +168,7 @@ public sealed class LoadedBaseModel : IDisposable
     {
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
-        // A meta device (shape-only tests) computes no values worth keeping.
-        cache = Device.IsMeta ? null : cache;
-        string? encoderKey = cache is null ? null : cache.EncoderKey(Model.TextEncoderWeightsPath);
+        string? encoderKey = EncoderKey(ref cache);
         // A large preserve set seen before: its Gram matrix is cached, so its texts need no embeddings at all.
         bool large = (long)resolved.Preserve.Count * ErasureProblem.ContextLength >= Model.EmbeddingDim;
         // The Gram matrix's cache key; only a large set with a cache has one.
@@ -184,23 +182,15 @@ public sealed class LoadedBaseModel : IDisposable
         // Preserve texts are encoded and summed into R a chunk at a time: 2,000 texts' embeddings are never held at
         // once.
         using var accumulator = cachedGram is null ? new PreserveSet.Accumulator(Model.EmbeddingDim) : null;
-        double gramSeconds = 0;
-        var progress = Stopwatch.StartNew();
-        int done = 0;
-        foreach (var chunk in accumulator is null ? [] : resolved.Preserve.Chunk(PreserveChunk))
-        {
-            using var chunkScope = NewDisposeScope();
-            var encoded = TextEmbeddings.Encode(Tokenizer, () => Encoder, chunk, log: null, cache, encoderKey);
-            var gramClock = Stopwatch.StartNew();
-            accumulator!.Add(chunk.Select(t => encoded[t].Embedding).ToList());
-            gramSeconds += gramClock.Elapsed.TotalSeconds;
-            done += chunk.Length;
-            if (progress.Elapsed.TotalSeconds > 2 || done == resolved.Preserve.Count && done > PreserveChunk)
-            {
-                log?.EncodedPreserve(done, resolved.Preserve.Count);
-                progress.Restart();
-            }
-        }
+        double gramSeconds = accumulator is null
+            ? 0
+            : EncodeInChunks(
+                resolved.Preserve,
+                (chunk, encoded) => accumulator.Add(chunk.Select(t => encoded[t].Embedding).ToList()),
+                log,
+                cache,
+                encoderKey
+            );
         timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds - gramSeconds);
         WaitForWeights(timings);
         var concepts = resolved
@@ -240,15 +230,64 @@ public sealed class LoadedBaseModel : IDisposable
         return problem;
     }
 
+    /// <summary>
+    /// Encodes <paramref name="texts"/> a chunk at a time (through <paramref name="cache"/> when given), handing each
+    /// chunk's embeddings to <paramref name="use"/>; they are disposed after it returns. Returns the seconds spent in
+    /// <paramref name="use"/>.
+    /// </summary>
+    internal double EncodeInChunks(
+        IReadOnlyList<string> texts,
+        Action<string[], IReadOnlyDictionary<string, TextEmbedding>> use,
+        ILogger? log,
+        EmbeddingCache? cache,
+        string? encoderKey
+    )
+    {
+        double useSeconds = 0;
+        var progress = Stopwatch.StartNew();
+        int done = 0;
+        foreach (var chunk in texts.Chunk(PreserveChunk))
+        {
+            using var chunkScope = NewDisposeScope();
+            var encoded = TextEmbeddings.Encode(Tokenizer, () => Encoder, chunk, log: null, cache, encoderKey);
+            var useClock = Stopwatch.StartNew();
+            use(chunk, encoded);
+            useSeconds += useClock.Elapsed.TotalSeconds;
+            done += chunk.Length;
+            if (progress.Elapsed.TotalSeconds > 2 || done == texts.Count && done > PreserveChunk)
+            {
+                log?.EncodedPreserve(done, texts.Count);
+                progress.Restart();
+            }
+        }
+        return useSeconds;
+    }
+
+    /// <summary>The cache's key of this model's text encoder, or null without a cache (or on the meta
+    /// device).</summary>
+    internal string? EncoderKey(ref EmbeddingCache? cache)
+    {
+        // A meta device (shape-only tests) computes no values worth keeping.
+        cache = Device.IsMeta ? null : cache;
+        return cache?.EncoderKey(Model.TextEncoderWeightsPath);
+    }
+
     /// <summary>The patch that turns this base model into the one edited with <paramref name="storedFactor"/> (see
     /// <see cref="FactorApplication.ToStoredPrecision"/>).</summary>
     public RecePatch CreatePatch(
         Tensor storedFactor,
         ResolvedErasure resolved,
         IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)>? bases = null
+    ) => CreatePatch(new[] { new PatchFactor(storedFactor, Kv.Infos.Select(i => i.Name).ToList()) }, resolved, bases);
+
+    /// <summary>The patch of an edit with a factor per matrix (<see cref="SpeedErasure"/>).</summary>
+    public RecePatch CreatePatch(
+        IReadOnlyList<PatchFactor> factors,
+        ResolvedErasure resolved,
+        IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)>? bases = null
     ) =>
         new(
-            storedFactor,
+            factors,
             Kv.Infos.Select(i => i.Name).ToList(),
             (bases ?? new[] { (Primary, Kv) })
                 .Select(b => new PatchBase(
@@ -259,7 +298,7 @@ public sealed class LoadedBaseModel : IDisposable
                 .ToList(),
             new Dictionary<string, string>
             {
-                ["rece.method"] = resolved.Parameters.Method.ToString().ToLowerInvariant(),
+                ["rece.method"] = resolved.Parameters.Method.Name(),
                 ["rece.concepts"] = System.Text.Json.JsonSerializer.Serialize(resolved.Concepts),
                 ["rece.base_model"] = Model.Root,
             }

@@ -83,4 +83,11 @@ internal static partial class Logs
         Message = "preserve texts: {Done}/{Total} encoded and summed"
     )]
     public static partial void EncodedPreserve(this ILogger logger, int done, int total);
+
+    [LoggerMessage(
+        EventId = 3013,
+        Level = LogLevel.Information,
+        Message = "SPEED: {Done}/{Total} matrices edited ({Rows} preserve rows)"
+    )]
+    public static partial void SpeedProgress(this ILogger logger, int done, int total, long rows);
 }

@@ -25,9 +25,9 @@ public static class PatchJob
         var model = timings.Time("openModel", () => DiffusersModel.Open(modelDirectory));
         using var scope = NewDisposeScope();
         using var patch = timings.Time("readPatch", () => RecePatch.Read(patchPath));
-        if (patch.Factor.shape[0] != model.EmbeddingDim)
+        if (patch.Dimension != model.EmbeddingDim)
             throw new ErasureInputException(
-                $"The patch {patchPath} is for a model with d={patch.Factor.shape[0]}, but {model.Root} has d={model.EmbeddingDim}: it was made for another base model."
+                $"The patch {patchPath} is for a model with d={patch.Dimension}, but {model.Root} has d={model.EmbeddingDim}: it was made for another base model."
             );
 
         var edits = new List<(UNetWeightsFile, KvMatrices)>();
@@ -60,7 +60,7 @@ public static class PatchJob
 
             using var output = OutputFolder.Begin(outputDirectory, force, modelDirectory);
             var written = timings.Time("writeUNet", () =>
-                EditedModelWriter.WriteUNetWeights(model, output.TemporaryPath, patch.Factor, edits, log)
+                EditedModelWriter.WriteUNetWeights(model, output.TemporaryPath, patch, edits, log)
             );
             var skipped = timings.Time("copyComponents", () =>
                 EditedModelWriter.CopyOtherFiles(model, output.TemporaryPath, edits.Select(e => e.Item1).ToList())

@@ -14,10 +14,11 @@ public sealed record ReportParameters(
     double Regularizer,
     Derivation Derivation = Derivation.RegZero,
     PreserveMode PreserveMode = PreserveMode.Weighted,
-    double? NullSpaceThreshold = null
+    double? NullSpaceThreshold = null,
+    SpeedSettings? Speed = null
 )
 {
-    public static ReportParameters From(ReceParameters p, int preserveTexts)
+    public static ReportParameters From(ReceParameters p, int preserveTexts, SpeedSettings? speed = null)
     {
         var uce = p.UceScales(preserveTexts);
         return new ReportParameters(
@@ -32,7 +33,8 @@ public sealed record ReportParameters(
             p.Regularizer,
             p.Derivation,
             p.PreserveMode,
-            p.PreserveMode == PreserveMode.NullSpace ? p.NullSpaceThreshold : null
+            p.PreserveMode == PreserveMode.NullSpace ? p.NullSpaceThreshold : null,
+            speed
         );
     }
 }

@@ -12,15 +12,21 @@ public sealed record ResolvedErasure(
     ReceParameters Parameters
 )
 {
+    /// <summary>SPEED's settings, with --method speed; else null.</summary>
+    public SpeedSettings? Speed { get; init; }
+
     /// <summary>Applies the preset and checks everything that can be checked without reading the model.</summary>
     public static ResolvedErasure From(ErasureRequest request)
     {
         var preset = request.Preset is null
-            ? ErasurePreset.Default
+            ? ErasurePreset.DefaultFor(request.Method)
             : ErasurePreset.Find(request.Preset)
                 ?? throw new ErasureInputException(
                     $"Unknown preset \"{request.Preset}\"; choose one of {ErasurePreset.Names}."
                 );
+        // Where the request is silent, the preset's settings (its method among them) apply.
+        var given = request;
+        request = EraseSettings.Fill(request, preset.Settings);
         foreach (var setting in EraseSetting.All)
         {
             if (setting.IsChoice)
@@ -37,6 +43,7 @@ public sealed record ResolvedErasure(
                 );
             }
         }
+        var method = ErasureMethods.Parse(request.Method);
         var requested = request.Concepts.Count > 0 ? request.Concepts : preset.DefaultConcepts;
         if (requested.Count == 0)
             throw new ErasureInputException("Name at least one concept to erase (--concept TEXT).");
@@ -72,15 +79,19 @@ public sealed record ResolvedErasure(
                 .ToList();
         }
         // Erasing a concept while preserving it is contradictory: the concept wins, as in the reference code's artist
-        // lists.
+        // lists; SPEED's code drops every text that names a concept as a whole word.
         preserve = preserve
             .Distinct(StringComparer.Ordinal)
-            .Where(p => !concepts.Contains(p, StringComparer.Ordinal))
+            .Where(p =>
+                method == ErasureMethod.Speed
+                    ? !concepts.Any(c => SpeedSettings.NamesConcept(p, c))
+                    : !concepts.Contains(p, StringComparer.Ordinal)
+            )
             .ToList();
 
         var parameters = new ReceParameters
         {
-            Method = request.Method,
+            Method = method,
             Epochs = request.Epochs ?? preset.Epochs,
             Regularizer = request.Regularizer ?? preset.Regularizer,
             UceLambda = request.UceLambda ?? EraseSettingDefaults.UceLambda,
@@ -106,9 +117,14 @@ public sealed record ResolvedErasure(
         {
             throw new ErasureInputException(FirstLine(e.Message));
         }
-        if (request.Method == ErasureMethod.Uce && request.Epochs is > 0)
-            throw new ErasureInputException("--epochs applies to --method rece; UCE is a single closed-form edit.");
-        return new ResolvedErasure(preset, concepts, guides, preserve, parameters);
+        if (method != ErasureMethod.Rece && given.Epochs is > 0)
+            throw new ErasureInputException(
+                $"--epochs applies to --method rece; {method.Name()} is a single closed-form edit."
+            );
+        return new ResolvedErasure(preset, concepts, guides, preserve, parameters)
+        {
+            Speed = method == ErasureMethod.Speed ? SpeedSettings.From(request, concepts) : null,
+        };
     }
 
     /// <summary>The message without the " (Parameter 'x')" suffix .NET appends.</summary>

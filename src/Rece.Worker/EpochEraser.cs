@@ -18,6 +18,9 @@ public static class EpochEraser
 {
     public const string StateFormat = "rece-state/1";
 
+    /// <summary>The state a SPEED job leaves: no tensors, as nothing continues from it.</summary>
+    public const string SpeedStateFormat = "speed-state/1";
+
     public static ErasureRequest ToErasureRequest(RunSettings settings, string modelDirectory) =>
         settings.CopyTo(
             new ErasureRequest
@@ -26,14 +29,13 @@ public static class EpochEraser
                 OutputDirectory = modelDirectory + ".unused",
                 Concepts = settings.Concepts,
                 Preset = settings.Preset,
-                Method = settings.Method == "uce" ? ErasureMethod.Uce : ErasureMethod.Rece,
                 Guides = settings.Guides,
                 Preserve = settings.Preserve,
                 PatchOnly = true,
             }
         ) with
         {
-            Epochs = settings.Method == "uce" ? null : settings.Epochs,
+            Epochs = ErasureMethods.HasEpochs(settings.Method) ? settings.Epochs : null,
         };
 
     /// <summary>Runs on the compute thread.</summary>
@@ -45,6 +47,8 @@ public static class EpochEraser
         string scratch
     )
     {
+        if (ErasureMethods.Parse(job.Settings.Method) == ErasureMethod.Speed)
+            return EraseSpeed(warm, source, job, scratch);
         // Outside the scope: the warm model and problem outlive this job.
         var (model, resolved, problem) = warm.Get(source, job.Settings);
         using var scope = NewDisposeScope();
@@ -73,14 +77,7 @@ public static class EpochEraser
         string patchPath = Path.Combine(scratch, RecePatch.FileName);
         string statePath = Path.Combine(scratch, "state.safetensors");
         var factor = FactorApplication.ToStoredPrecision(session.Factor);
-        var made = model.Loaded.CreatePatch(factor, resolved, model.Bases);
-        // The worker's cache path means nothing to a reader: the patch names the model's folder in the models
-        // container.
-        var description = new Dictionary<string, string>(made.Description)
-        {
-            ["rece.base_model"] = $"{StorageNames.Models}/{source.Name}",
-        };
-        new RecePatch(made.Factor, made.Targets, made.Bases, description).Write(patchPath);
+        WritePatch(model.Loaded.CreatePatch(factor, resolved, model.Bases), source, patchPath);
 
         using var state = session.State;
         SafetensorsWriter.Write(
@@ -101,6 +98,53 @@ public static class EpochEraser
             }
         );
         return new EpochCheckpoint(File.ReadAllBytes(patchPath), File.ReadAllBytes(statePath), measures);
+    }
+
+    /// <summary>SPEED is one edit: its only job (epoch 0) measures the original model and makes it.</summary>
+    private static EpochCheckpoint EraseSpeed(WarmModels warm, CachedModel source, GpuJob job, string scratch)
+    {
+        if (job.Epoch != 0)
+            throw new ErasureInputException($"Job {job.JobId}: a SPEED run has epoch 0 only, not {job.Epoch}.");
+        var model = warm.Model(source);
+        using var scope = NewDisposeScope();
+        var resolved = ResolvedErasure.From(ToErasureRequest(job.Settings, source.Directory));
+        var (factors, stages) = SpeedErasure.Run(model.Loaded, resolved, cache: warm.Embeddings);
+        Directory.CreateDirectory(scratch);
+        string patchPath = Path.Combine(scratch, RecePatch.FileName);
+        string statePath = Path.Combine(scratch, "state.safetensors");
+        WritePatch(model.Loaded.CreatePatch(factors, resolved, model.Bases), source, patchPath);
+        // Nothing resumes after SPEED's one stage; the state records only that it is done.
+        SafetensorsWriter.Write(
+            statePath,
+            Array.Empty<TensorToWrite>(),
+            new Dictionary<string, string>
+            {
+                ["rece.format"] = SpeedStateFormat,
+                ["rece.completed_stage"] = "1",
+                ["rece.job"] = job.JobId,
+            }
+        );
+        var measures = stages
+            .Select(m => new StageMeasure(
+                m.Stage,
+                m.RecoveredConceptResidual,
+                m.PreservationDrift,
+                m.RelativeWeightChange,
+                m.Seconds
+            ))
+            .ToList();
+        return new EpochCheckpoint(File.ReadAllBytes(patchPath), File.ReadAllBytes(statePath), measures);
+    }
+
+    /// <summary>Writes <paramref name="made"/>, naming the model's folder in the models container as its base: the
+    /// worker's cache path means nothing to a reader.</summary>
+    private static void WritePatch(RecePatch made, CachedModel source, string path)
+    {
+        var description = new Dictionary<string, string>(made.Description)
+        {
+            ["rece.base_model"] = $"{StorageNames.Models}/{source.Name}",
+        };
+        new RecePatch(made.Factors, made.Targets, made.Bases, description).Write(path);
     }
 
     private static ReceSession Resume(ErasureProblem problem, GpuJob job, byte[]? previousState)

@@ -31,6 +31,17 @@ public sealed class WarmModels(
         RunSettings settings
     )
     {
+        var model = Model(source);
+        var (resolved, problem) = model.Problem(settings, problemCapacity, _embeddings, log);
+        return (model, resolved, problem);
+    }
+
+    /// <summary>The text embeddings kept between jobs.</summary>
+    internal EmbeddingCache Embeddings => _embeddings;
+
+    /// <summary>Loads (or reuses) the model.</summary>
+    internal WarmModel Model(CachedModel source)
+    {
         var model = _models.FirstOrDefault(m => m.Source.Directory == source.Directory);
         if (model is null)
         {
@@ -58,8 +69,7 @@ public sealed class WarmModels(
             _models.Remove(model);
             _models.AddFirst(model);
         }
-        var (resolved, problem) = model.Problem(settings, problemCapacity, _embeddings, log);
-        return (model, resolved, problem);
+        return model;
     }
 
     /// <summary>As `rece erase`: the primary weights and the variants holding the same weights at another

@@ -72,9 +72,9 @@ internal sealed class WarmPipeline : IDisposable
         using var scope = NewDisposeScope();
         var replacements = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (int i = 0; i < BaseKv.Tensors.Count; i++)
-            replacements[BaseKv.Infos[i].Name] = patch is null
-                ? _deviceKv[i]
-                : FactorApplication.Apply(_deviceKv[i], patch.Factor);
+            replacements[BaseKv.Infos[i].Name] = patch?.FactorFor(BaseKv.Infos[i].Name) is { } factor
+                ? FactorApplication.Apply(_deviceKv[i], factor)
+                : _deviceKv[i];
         Applied = "(changing)";
         Pipeline.UNet.ReplaceWeights(replacements);
         Applied = patch is null ? null : patchSha256;

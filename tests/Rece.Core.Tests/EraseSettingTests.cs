@@ -12,18 +12,63 @@ public sealed class EraseSettingTests
     [Fact]
     public void EverySettingHasADistinctFieldOptionAndADefault()
     {
-        Assert.Equal(11, EraseSetting.All.Count);
+        Assert.Equal(18, EraseSetting.All.Count);
         Assert.Equal(EraseSetting.All.Count, EraseSetting.All.Select(s => s.Name).Distinct().Count());
         Assert.Equal(EraseSetting.All.Count, EraseSetting.All.Select(s => s.Option).Distinct().Count());
         Assert.All(EraseSetting.All, s => Assert.StartsWith("--", s.Option, StringComparison.Ordinal));
         Assert.Equal(0.5, EraseSetting.Named("uceLambda").Default);
         Assert.Equal("preset", EraseSetting.Named("reg").DefaultText);
         Assert.Equal(
-            new[] { "reg", "epochs", "lambda", "preserveScale", "derivation", "preserveMode" },
+            new[]
+            {
+                "method",
+                "reg",
+                "epochs",
+                "lambda",
+                "preserveScale",
+                "derivation",
+                "preserveMode",
+                "nullSpaceThreshold",
+                "retainScale",
+            },
             EraseSetting.Sweepables.Select(s => s.Name)
         );
         Assert.Equal(new[] { "regzero", "standardreg", "surrogatereg" }, EraseSetting.Named("derivation").Choices);
         Assert.Equal("regzero", EraseSetting.Named("derivation").DefaultText);
+        // A stated default text wins over the fixed default: a preset may replace it.
+        Assert.Equal(
+            ("preset, else 0.1", 0.1),
+            (EraseSetting.Named("nullSpaceThreshold").DefaultText, EraseSetting.Named("nullSpaceThreshold").Default)
+        );
+        Assert.Equal(10.0, EraseSetting.Named("augmentations").Default);
+        Assert.True(EraseSetting.Named("augmentations").IsWholeNumber);
+        Assert.False(EraseSetting.Named("augmentations").Accepts(2.5));
+        Assert.False(EraseSetting.Named("augmentations").Accepts(1001));
+        Assert.True(EraseSetting.Named("augmentations").Accepts(0));
+    }
+
+    [Fact]
+    public void FillTakesOnlyTheUnsetSettingsFromTheFallback()
+    {
+        var request = new Request
+        {
+            Text = "kept",
+            Lambda = 0.2,
+            Method = "uce",
+        };
+        var preset = new EraseSettings
+        {
+            Lambda = 0.9,
+            Method = "speed",
+            RetainScale = 0.7,
+            PriorFilter = "off",
+        };
+        var filled = EraseSettings.Fill(request, preset);
+        Assert.Equal(
+            ("kept", 0.2, "uce", 0.7, "off", (int?)null),
+            (filled.Text, filled.Lambda, filled.Method, filled.RetainScale, filled.PriorFilter, filled.Epochs)
+        );
+        Assert.Null(request.RetainScale);
     }
 
     [Fact]

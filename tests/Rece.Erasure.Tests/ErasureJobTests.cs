@@ -1,4 +1,3 @@
-using Rece.Engine;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
 using Rece.Models.UNet;
@@ -72,7 +71,7 @@ public class ErasureJobTests(TinyModels models)
                 Assert.False(before.AsSpan().SequenceEqual(after), $"{info.Name} should change");
                 using var w0 = TorchTensors.ReadFloat32(original, info);
                 using var w = TorchTensors.ReadFloat32(edited, edited[info.Name]);
-                using var expected = w0.mm(patch.Factor);
+                using var expected = w0.mm(patch.SharedFactor!);
                 double tolerance = info.DType == TensorDType.F16 ? 2e-3 : 1e-6;
                 Assert.True(
                     w.sub(expected).norm().item<float>() <= tolerance * expected.norm().item<float>() + 1e-6,
@@ -87,13 +86,7 @@ public class ErasureJobTests(TinyModels models)
     public void ReceEndsWithAHigherRecoveredConceptResidualThanUceAlone()
     {
         var rece = ErasureJob.Run(Request(models.V1, models.NewOutput()) with { PatchOnly = true });
-        var uce = ErasureJob.Run(
-            Request(models.V1, models.NewOutput()) with
-            {
-                PatchOnly = true,
-                Method = ErasureMethod.Uce,
-            }
-        );
+        var uce = ErasureJob.Run(Request(models.V1, models.NewOutput()) with { PatchOnly = true, Method = "uce" });
 
         Assert.Equal(new[] { "original", "uce" }, uce.Stages.Select(s => s.Stage));
         Assert.Equal(uce.Stages[1].RecoveredConceptResidual, rece.Stages[1].RecoveredConceptResidual, 12);
@@ -151,7 +144,7 @@ public class ErasureJobTests(TinyModels models)
         );
         Assert.True(report.Outputs.PatchOnly);
         using var patch = RecePatch.Read(Path.Combine(output, RecePatch.FileName));
-        Assert.Equal(new long[] { 32, 32 }, patch.Factor.shape);
+        Assert.Equal(new long[] { 32, 32 }, patch.SharedFactor!.shape);
         Assert.Equal(12, patch.Targets.Count);
         Assert.Equal("unet/diffusion_pytorch_model.safetensors", Assert.Single(patch.Bases).File);
     }

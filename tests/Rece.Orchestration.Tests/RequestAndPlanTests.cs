@@ -94,9 +94,22 @@ public class RequestAndPlanTests
     [InlineData(
         """{"model": "m", "concepts": ["x"], "preset": "cats"}""",
         "preset",
-        "nudity, unsafe, art, object, hard-object"
+        "nudity, unsafe, art, object, hard-object, speed"
     )]
-    [InlineData("""{"model": "m", "concepts": ["x"], "method": "esd"}""", "method", "rece")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "method": "esd"}""", "method", "rece, uce, speed")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "method": "speed", "epochs": 2}""", "epochs", "speed is a single")]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "preset": "speed-nudity", "epochs": 2}""",
+        "epochs",
+        "method rece"
+    )]
+    [InlineData("""{"model": "m", "concepts": ["x"], "augmentations": 2.5}""", "augmentations", "whole number")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "priorFilter": "yes"}""", "priorFilter", "on, off")]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "sweep": {"method": ["uce", "rece"], "epochs": [1]}}""",
+        "sweep.epochs",
+        "uce and speed are"
+    )]
     [InlineData("""{"model": "../etc", "concepts": ["x"]}""", "model", "folder name")]
     [InlineData("""{"model": "m", "concepts": ["x", " "]}""", "concepts[1]", "empty")]
     [InlineData("""{"model": "m", "concepts": ["x", "x"]}""", "concepts", "twice")]
@@ -266,6 +279,37 @@ public class RequestAndPlanTests
             .Runs.Single();
         Assert.Equal(0, uce.Settings.EffectiveEpochs);
         Assert.Throws<ArgumentOutOfRangeException>(() => GpuJob.For("i", "m", uce, 1, 1));
+    }
+
+    [Fact]
+    public void SpeedRunsAreSingleEditsWithTheirPresetsSettingsAndMethodsMayBeSwept()
+    {
+        var nudity = ErasurePlan
+            .Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["nudity"], "preset": "speed-nudity"}"""))
+            .Runs.Single()
+            .Settings;
+        Assert.Equal(
+            ("speed", 0, 0.7, 0.5, "all"),
+            (nudity.Method, nudity.EffectiveEpochs, nudity.RetainScale, nudity.InvarianceLambda, nudity.Tokens)
+        );
+        var plain = ErasurePlan
+            .Expand(PipelineRequestParser.Parse("""{"model": "m", "concepts": ["Snoopy"], "method": "speed"}"""))
+            .Runs.Single()
+            .Settings;
+        Assert.Equal(("speed", "speed", 0), (plain.Preset, plain.Method, plain.EffectiveEpochs));
+
+        var swept = ErasurePlan.Expand(
+            PipelineRequestParser.Parse(
+                """{"model": "m", "concepts": ["cat"], "epochs": 2, "sweep": {"method": ["rece", "speed"], "retainScale": [1, 0.5]}}"""
+            )
+        );
+        Assert.Equal(4, swept.Runs.Count);
+        Assert.Equal(
+            new[] { ("rece", 2), ("rece", 2), ("speed", 0), ("speed", 0) },
+            swept.Runs.Select(r => (r.Settings.Method!, r.Settings.EffectiveEpochs))
+        );
+        Assert.Equal(0.5, swept.Runs[3].Settings.RetainScale);
+        Assert.Equal("speed", swept.Runs[3].Swept["method"].GetString());
     }
 
     [Fact]

@@ -116,7 +116,7 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
                 ModelDirectory = other,
                 OutputDirectory = erased,
                 Concepts = new[] { "cat" },
-                Method = Rece.Engine.ErasureMethod.Uce,
+                Method = "uce",
                 PatchOnly = true,
             }
         );

@@ -130,6 +130,59 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task ASpeedJobWritesThePatchRecePipelineWouldAndItsTwoStages()
+    {
+        var (account, worker, events, _) = await SetUpAsync();
+        var run = ErasurePlan
+            .Expand(
+                PipelineRequestParser.Parse(
+                    """{"model": "tiny", "concepts": ["nudity"], "preset": "speed-nudity", "preserve": ["a portrait"]}"""
+                )
+            )
+            .Runs[0];
+        Assert.Equal(0, run.Settings.EffectiveEpochs);
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(GpuJob.For("speed", "tiny", run, 0, 1)));
+        await RunOnceAsync(worker);
+
+        var result = Assert.Single(events.Raised).Result;
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(new[] { "original", "speed" }, result.Checkpoint!.Measures.Select(m => m.Stage));
+        string patch = Path.Combine(_scratch, "speed.safetensors");
+        await account
+            .Container(StorageNames.Checkpoints)
+            .GetBlobClient(BlobPath.Parse(result.Checkpoint.Patch).Name)
+            .DownloadToAsync(patch);
+        string local = Path.Combine(_scratch, "speed-local");
+        var report = ErasureJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = Path.Combine(_scratch, "tiny"),
+                OutputDirectory = local,
+                Concepts = ["nudity"],
+                Preset = "speed-nudity",
+                Preserve = ["a portrait"],
+                PatchOnly = true,
+            }
+        );
+        using var fromPipeline = RecePatch.Read(patch);
+        using var fromErase = RecePatch.Read(Path.Combine(local, RecePatch.FileName));
+        Assert.Null(fromPipeline.SharedFactor);
+        Assert.Equal(fromErase.Factors.Count, fromPipeline.Factors.Count);
+        for (int i = 0; i < fromErase.Factors.Count; i++)
+        {
+            Assert.Equal(fromErase.Factors[i].Targets, fromPipeline.Factors[i].Targets);
+            Assert.Equal(
+                Rece.Models.Safetensors.TorchTensors.ToBytes(fromErase.Factors[i].Factor),
+                Rece.Models.Safetensors.TorchTensors.ToBytes(fromPipeline.Factors[i].Factor)
+            );
+        }
+        Assert.Equal(
+            report.Stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift)),
+            result.Checkpoint.Measures.Select(m => (m.Stage, m.RecoveredConceptResidual, m.PreservationDrift))
+        );
+    }
+
+    [Fact]
     public async Task EpochsChainedThroughCheckpointsGiveThePatchOfOneUninterruptedErase()
     {
         var (account, worker, events, cache) = await SetUpAsync();
@@ -160,8 +213,8 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         using var fromPipeline = RecePatch.Read(patch);
         using var fromErase = RecePatch.Read(Path.Combine(local, RecePatch.FileName));
         Assert.Equal(
-            Rece.Models.Safetensors.TorchTensors.ToBytes(fromErase.Factor),
-            Rece.Models.Safetensors.TorchTensors.ToBytes(fromPipeline.Factor)
+            Rece.Models.Safetensors.TorchTensors.ToBytes(fromErase.SharedFactor!),
+            Rece.Models.Safetensors.TorchTensors.ToBytes(fromPipeline.SharedFactor!)
         );
         Assert.Equal("models/tiny", fromPipeline.Description["rece.base_model"]);
         Assert.Equal(

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Rece.Core.Settings;
-using Rece.Engine;
 using Rece.Erasure;
 using Rece.Models.Devices;
 
@@ -34,15 +33,10 @@ public static class EraseCommand
                 + $"default {ErasurePreset.Default.Name}.",
         };
         preset.AcceptOnlyFromAmong(ErasurePreset.All.Select(p => p.Name).ToArray());
-        var method = new Option<string>("--method")
-        {
-            Description = "rece (UCE, then RECE epochs) or uce (the closed-form edit only).",
-            DefaultValueFactory = _ => "rece",
-        };
-        method.AcceptOnlyFromAmong("rece", "uce");
         var guides = new Option<string[]>("--guide")
         {
-            Description = "The text concepts are mapped to: once for all, or once per concept (default: the preset's).",
+            Description =
+                "The text concepts are mapped to (SPEED's anchor): once for all, or once per concept (default: the preset's).",
         };
         var preserve = new Option<string[]>("--preserve")
         {
@@ -74,14 +68,13 @@ public static class EraseCommand
 
         var command = new Command(
             "erase",
-            "Erase concepts from a model's cross-attention keys and values (UCE + RECE)."
+            "Erase concepts from a model's cross-attention keys and values (UCE + RECE, or SPEED)."
         )
         {
             model,
             concepts,
             output,
             preset,
-            method,
             guides,
             preserve,
             preserveFile,
@@ -101,7 +94,6 @@ public static class EraseCommand
                     Concepts = parse.GetValue(concepts) ?? Array.Empty<string>(),
                     OutputDirectory = parse.GetRequiredValue(output),
                     Preset = parse.GetValue(preset),
-                    Method = parse.GetValue(method) == "uce" ? ErasureMethod.Uce : ErasureMethod.Rece,
                     Guides = parse.GetValue(guides) ?? Array.Empty<string>(),
                     Preserve = parse.GetValue(preserve) ?? Array.Empty<string>(),
                     PreserveFile = parse.GetValue(preserveFile),

@@ -22,17 +22,22 @@ public sealed class EraseSetting
         Option = attribute.Option;
         Rule = attribute.Rule;
         Sweepable = attribute.Sweepable;
-        Default = property.GetCustomAttribute<DefaultValueAttribute>()?.Value is double value ? value : null;
+        Default = property.GetCustomAttribute<DefaultValueAttribute>()?.Value switch
+        {
+            double value => value,
+            int whole => whole,
+            _ => null,
+        };
         Choices = attribute.Choices?.Split('|') ?? Array.Empty<string>();
         if ((Rule == EraseSettingRule.Choice) != (Choices.Count > 0))
             throw new InvalidOperationException($"EraseSettings.{property.Name}: a choice setting lists its choices.");
-        DefaultText =
-            Default is { } d ? d.ToString(CultureInfo.InvariantCulture)
-            : Choices.Count > 0 ? Choices[0]
-            : attribute.DefaultText
-                ?? throw new InvalidOperationException(
-                    $"EraseSettings.{property.Name} has no default and no default text."
-                );
+        // A stated text wins: it says where a preset may replace the fixed default.
+        DefaultText = attribute.DefaultText
+            ?? (Default is { } d ? d.ToString(CultureInfo.InvariantCulture) : null)
+            ?? (Choices.Count > 0 ? Choices[0] : null)
+            ?? throw new InvalidOperationException(
+                $"EraseSettings.{property.Name} has no default and no default text."
+            );
     }
 
     /// <summary>Every setting, in declaration order.</summary>
@@ -64,7 +69,8 @@ public sealed class EraseSetting
     /// <summary>The default as the help and the docs state it.</summary>
     public string DefaultText { get; }
 
-    /// <summary>The names a choice setting accepts (the first is the default); empty for a number.</summary>
+    /// <summary>The names a choice setting accepts (the first is the default unless a preset says otherwise); empty for
+    /// a number.</summary>
     public IReadOnlyList<string> Choices { get; }
 
     /// <summary>Whether the value is one of <see cref="Choices"/> (a string property) rather than a number.</summary>
@@ -132,6 +138,9 @@ public sealed class EraseSetting
             EraseSettingRule.Epochs => value >= 0
                 && value <= EraseSettingDefaults.MaxEpochs
                 && value == Math.Floor(value),
+            EraseSettingRule.Count => value >= 0
+                && value <= EraseSettingDefaults.MaxCount
+                && value == Math.Floor(value),
             _ => false,
         };
 
@@ -145,6 +154,7 @@ public sealed class EraseSetting
             EraseSettingRule.Positive => "a positive number",
             EraseSettingRule.NonNegative => "zero or a positive number",
             EraseSettingRule.Epochs => $"a whole number of epochs within 0..{EraseSettingDefaults.MaxEpochs}",
+            EraseSettingRule.Count => $"a whole number within 0..{EraseSettingDefaults.MaxCount}",
             _ => $"one of {string.Join(", ", Choices)}",
         };
 

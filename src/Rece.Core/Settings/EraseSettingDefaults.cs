@@ -16,6 +16,18 @@ public static class EraseSettingDefaults
     /// 0.1).</summary>
     public const double NullSpaceThreshold = 0.1;
 
+    /// <summary>SPEED's alpha (its code's retain_scale).</summary>
+    public const double RetainScale = 1.0;
+
+    /// <summary>SPEED's lambda: 0, its invariance constraint holds exactly.</summary>
+    public const double InvarianceLambda = 0.0;
+
+    /// <summary>SPEED's aug_num.</summary>
+    public const int Augmentations = 10;
+
+    /// <summary>The most of a counted setting (augmentations) a request may ask for.</summary>
+    public const int MaxCount = 1000;
+
     /// <summary>The most RECE epochs a request may ask for.</summary>
     public const int MaxEpochs = 100;
 }

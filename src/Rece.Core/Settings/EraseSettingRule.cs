@@ -12,6 +12,9 @@ public enum EraseSettingRule
     /// <summary>A whole number within 0..<see cref="EraseSettingDefaults.MaxEpochs"/>.</summary>
     Epochs,
 
+    /// <summary>A whole number within 0..<see cref="EraseSettingDefaults.MaxCount"/>.</summary>
+    Count,
+
     /// <summary>One of the names <see cref="EraseSettingAttribute.Choices"/> lists.</summary>
     Choice,
 }

@@ -11,6 +11,19 @@ namespace Rece.Core.Settings;
 /// </summary>
 public record EraseSettings
 {
+    [JsonPropertyName("method")]
+    [Description(
+        "rece: UCE, then RECE epochs; uce: the closed-form edit only; speed: SPEED's edit of the value projections, constrained to the null space of the preserved texts."
+    )]
+    [EraseSetting(
+        "--method",
+        EraseSettingRule.Choice,
+        Choices = "rece|uce|speed",
+        DefaultText = "preset, else rece",
+        Sweepable = true
+    )]
+    public string? Method { get; init; }
+
     [JsonPropertyName("reg"), Description("λ_R, the regularizer of the derived adversarial embedding (Eq. 7).")]
     [EraseSetting("--reg", EraseSettingRule.Positive, DefaultText = "preset", Sweepable = true)]
     public double? Regularizer { get; init; }
@@ -70,14 +83,77 @@ public record EraseSettings
     [
         JsonPropertyName("nullSpaceThreshold"),
         Description(
-            "tau of --preserve-mode null-space: directions where the preserved token embeddings' mean second moment is below it are editable."
+            "tau of --preserve-mode null-space and of --method speed: directions where the preserved token embeddings' mean second moment is below it are editable."
         )
     ]
     [
-        EraseSetting("--null-space-threshold", EraseSettingRule.Positive),
+        EraseSetting(
+            "--null-space-threshold",
+            EraseSettingRule.Positive,
+            DefaultText = "preset, else 0.1",
+            Sweepable = true
+        ),
         DefaultValue(EraseSettingDefaults.NullSpaceThreshold)
     ]
     public double? NullSpaceThreshold { get; init; }
+
+    [JsonPropertyName("projections")]
+    [Description(
+        "The cross-attention projections --method speed edits: v (values), k (keys) or kv (both); rece and uce always edit both."
+    )]
+    [EraseSetting("--projections", EraseSettingRule.Choice, Choices = "v|k|kv", DefaultText = "preset, else v")]
+    public string? Projections { get; init; }
+
+    [JsonPropertyName("tokens")]
+    [Description(
+        "The token rows --method speed maps to the anchor's: last-word (each concept's last word token), all (every token after the start token; SPEED's nudity setting), auto (all when the only concept is nudity, else last-word). Preserve texts give their last word token."
+    )]
+    [EraseSetting("--tokens", EraseSettingRule.Choice, Choices = "auto|last-word|all")]
+    public string? Tokens { get; init; }
+
+    [JsonPropertyName("retainScale")]
+    [Description(
+        "alpha of --method speed: the weight of the edit's size against its effect; lower erases harder (SPEED: 1, nudity 0.7, celebrities 0.05)."
+    )]
+    [EraseSetting("--retain-scale", EraseSettingRule.Positive, DefaultText = "preset, else 1", Sweepable = true)]
+    [DefaultValue(EraseSettingDefaults.RetainScale)]
+    public double? RetainScale { get; init; }
+
+    [JsonPropertyName("invarianceLambda")]
+    [Description(
+        "lambda of --method speed's invariance constraint on the start token and the empty prompt's embeddings: 0 keeps their outputs exactly, more relaxes it (SPEED's nudity setting: 0.5)."
+    )]
+    [EraseSetting("--invariance-lambda", EraseSettingRule.NonNegative, DefaultText = "preset, else 0")]
+    [DefaultValue(EraseSettingDefaults.InvarianceLambda)]
+    public double? InvarianceLambda { get; init; }
+
+    [JsonPropertyName("augmentations")]
+    [Description(
+        "SPEED's directed prior augmentation: samples drawn per preserve row along the least-used input direction of each edited matrix; 0 turns augmentation and the prior filter off."
+    )]
+    [EraseSetting("--augmentations", EraseSettingRule.Count), DefaultValue(EraseSettingDefaults.Augmentations)]
+    public int? Augmentations { get; init; }
+
+    [JsonPropertyName("priorFilter")]
+    [Description(
+        "SPEED's influence-based prior filter: on keeps only the preserve rows the unconstrained edit would move more than average; off keeps all."
+    )]
+    [EraseSetting("--prior-filter", EraseSettingRule.Choice, Choices = "on|off", DefaultText = "preset, else on")]
+    public string? PriorFilter { get; init; }
+
+    /// <summary>A copy with every setting left null here taken from <paramref name="fallback"/> (a preset's
+    /// values).</summary>
+    public static T Fill<T>(T settings, EraseSettings fallback)
+        where T : EraseSettings
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(fallback);
+        foreach (var setting in EraseSetting.All)
+            settings = setting.IsChoice
+                ? setting.WithName(settings, setting.GetName(settings) ?? setting.GetName(fallback))
+                : setting.With(settings, setting.Get(settings) ?? setting.Get(fallback));
+        return settings;
+    }
 
     /// <summary>This record's settings, set on a copy of <paramref name="target"/> (whose other fields are
     /// kept).</summary>

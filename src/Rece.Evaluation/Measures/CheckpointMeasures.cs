@@ -7,8 +7,9 @@ namespace Rece.Evaluation.Measures;
 
 /// <summary>
 /// The embedding-space measures (docs/algorithm.md: recovered-concept residual, preservation drift, relative weight
-/// change) of any checkpoint given as its base model and its shared factor P (a rece-patch), computed by the engine's
-/// own <see cref="SharedFactorModel"/>, so they equal the erase report's figures for the same stage.
+/// change) of any checkpoint given as its base model and its patch, computed by the engine's own
+/// <see cref="SharedFactorModel"/> (one shared factor P) or <see cref="EditedGrams"/> (a factor per matrix), so they
+/// equal the erase report's figures for the same stage.
 /// </summary>
 public static class CheckpointMeasures
 {
@@ -20,7 +21,48 @@ public static class CheckpointMeasures
             throw new EvaluationInputException(
                 $"The patch was made for another base model: its K/V matrices have SHA-256 {string.Join(", ", patch.Bases.Select(b => b.KvSha256))}, {baseModel.Model.Root} has {baseModel.Kv.Sha256}."
             );
-        return Measure(baseModel, patch.Factor, texts, name);
+        if (patch.SharedFactor is { } shared)
+            return Measure(baseModel, shared, texts, name);
+        if (patch.Dimension != baseModel.Model.EmbeddingDim)
+            throw new EvaluationInputException(
+                $"The patch's factors are {patch.Dimension} x {patch.Dimension}, but {baseModel.Model.Root} needs {baseModel.Model.EmbeddingDim} x {baseModel.Model.EmbeddingDim}: it belongs to another base model."
+            );
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        var (concepts, drift) = Rows(baseModel, texts);
+        var kv = baseModel.Kv;
+        using var grams = EditedGrams.FromFactors(
+            baseModel.Gram,
+            kv.Infos.Select((info, i) => (kv.Tensors[i], patch.FactorFor(info.Name)))
+                .Where(e => e.Item2 is not null)
+                .Select(e => (e.Item1, e.Item2!))
+        );
+        return new StageMeasures(
+            name,
+            grams.RecoveredConceptResidual(ClosedFormEdit.GramOfRows(concepts), texts.Regularizer),
+            grams.PreservationDrift(ClosedFormEdit.GramOfRows(drift)),
+            grams.RelativeWeightChange(),
+            clock.Elapsed.TotalSeconds
+        );
+    }
+
+    /// <summary>The concepts' rows and the rows the drift is measured on ("" and the preserve texts).</summary>
+    private static (Tensor Concepts, Tensor Drift) Rows(LoadedBaseModel baseModel, MeasureTexts texts)
+    {
+        if (texts.Concepts.Count == 0)
+            throw new ArgumentException("Name at least one concept to measure.", nameof(texts));
+        var embeddings = TextEmbeddings.Encode(
+            baseModel.Tokenizer,
+            baseModel.Encoder,
+            texts.Concepts.Concat(texts.Preserve).Append("")
+        );
+        baseModel.WaitForWeights();
+        var concepts = cat(texts.Concepts.Select(c => embeddings[c].Embedding).ToArray(), 0);
+        var drift = cat(
+            new[] { embeddings[""].Embedding }.Concat(texts.Preserve.Select(t => embeddings[t].Embedding)).ToArray(),
+            0
+        );
+        return (concepts, drift);
     }
 
     /// <summary>Measures the base model itself (P = I): the residual of the concepts before any edit.</summary>
@@ -32,16 +74,9 @@ public static class CheckpointMeasures
 
     public static StageMeasures Measure(LoadedBaseModel baseModel, Tensor factor, MeasureTexts texts, string name)
     {
-        if (texts.Concepts.Count == 0)
-            throw new ArgumentException("Name at least one concept to measure.", nameof(texts));
         var clock = Stopwatch.StartNew();
         using var scope = NewDisposeScope();
-        var embeddings = TextEmbeddings.Encode(
-            baseModel.Tokenizer,
-            baseModel.Encoder,
-            texts.Concepts.Concat(texts.Preserve).Append("")
-        );
-        baseModel.WaitForWeights();
+        var (concepts, drift) = Rows(baseModel, texts);
         var gram = baseModel.Gram;
         long d = gram.shape[0];
         if (factor.ndim != 2 || factor.shape[0] != d || factor.shape[1] != d)
@@ -52,11 +87,6 @@ public static class CheckpointMeasures
         var h = gram.mm(p);
         using var state = new SharedFactorState(p, h, p.t().mm(h));
         using var model = SharedFactorModel.Restore(gram, state);
-        var concepts = cat(texts.Concepts.Select(c => embeddings[c].Embedding).ToArray(), 0);
-        var drift = cat(
-            new[] { embeddings[""].Embedding }.Concat(texts.Preserve.Select(t => embeddings[t].Embedding)).ToArray(),
-            0
-        );
         using var derived = model.DeriveAdversarial(concepts, texts.Regularizer);
         return new StageMeasures(
             name,

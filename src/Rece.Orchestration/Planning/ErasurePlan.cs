@@ -15,24 +15,27 @@ public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
     {
         ArgumentNullException.ThrowIfNull(request);
         var preset = request.Preset is null
-            ? ErasurePreset.Default
+            ? ErasurePreset.DefaultFor(request.Method)
             : ErasurePreset.Find(request.Preset)
                 ?? throw new ArgumentException($"Unknown preset {request.Preset}.", nameof(request));
         var sweep = request.Sweep ?? new Dictionary<string, IReadOnlyList<JsonElement>>();
         // The preset's values are written into every run, so a worker never needs the preset table to plan epochs.
-        EraseSettings settings = request.CopyTo(
-            new RunSettings
-            {
-                Concepts = request.Concepts,
-                Preset = preset.Name,
-                Method = request.Method,
-                Guides = request.Guides,
-                Preserve = request.Preserve,
-            }
+        EraseSettings settings = EraseSettings.Fill(
+            request.CopyTo(
+                new RunSettings
+                {
+                    Concepts = request.Concepts,
+                    Preset = preset.Name,
+                    Guides = request.Guides,
+                    Preserve = request.Preserve,
+                }
+            ),
+            preset.Settings
         ) with
         {
             Regularizer = request.Regularizer ?? preset.Regularizer,
-            Epochs = request.Method == "uce" ? 0 : request.Epochs ?? preset.Epochs,
+            Epochs = request.Epochs ?? preset.Epochs,
+            Method = request.Method ?? preset.Method,
         };
 
         var combinations = new List<(RunSettings Settings, SortedDictionary<string, JsonElement> Swept)>
@@ -59,8 +62,16 @@ public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
                 )
                 .ToList();
         }
+        // UCE and SPEED are single edits: a run of either makes no epochs, whatever the request's.
         var runs = combinations
-            .Select((c, i) => new RunPlan(string.Create(CultureInfo.InvariantCulture, $"run-{i}"), c.Settings, c.Swept))
+            .Select(
+                (c, i) =>
+                    new RunPlan(
+                        string.Create(CultureInfo.InvariantCulture, $"run-{i}"),
+                        c.Settings.Method == "rece" ? c.Settings : c.Settings with { Epochs = 0 },
+                        c.Swept
+                    )
+            )
             .ToList();
         return new ErasurePlan(runs);
     }

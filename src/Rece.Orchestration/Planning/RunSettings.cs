@@ -15,16 +15,13 @@ public sealed record RunSettings : EraseSettings
     [JsonPropertyName("preset")]
     public required string Preset { get; init; }
 
-    [JsonPropertyName("method")]
-    public required string Method { get; init; }
-
     [JsonPropertyName("guide")]
     public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();
 
     [JsonPropertyName("preserve")]
     public IReadOnlyList<string> Preserve { get; init; } = Array.Empty<string>();
 
-    /// <summary>RECE epochs this run makes (0 for UCE).</summary>
+    /// <summary>RECE epochs this run makes (0 for UCE and SPEED, single edits).</summary>
     [JsonIgnore]
-    public int EffectiveEpochs => Method == "uce" ? 0 : Epochs ?? 0;
+    public int EffectiveEpochs => Method is null or "rece" ? Epochs ?? 0 : 0;
 }

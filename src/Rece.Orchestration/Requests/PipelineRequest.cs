@@ -20,10 +20,6 @@ public sealed record PipelineRequest : EraseSettings
     [JsonPropertyName("preset")]
     public string? Preset { get; init; }
 
-    /// <summary>"rece" (UCE, then RECE epochs) or "uce".</summary>
-    [JsonPropertyName("method")]
-    public string Method { get; init; } = "rece";
-
     /// <summary>One guide for all concepts, or one per concept; empty: the preset's.</summary>
     [JsonPropertyName("guide")]
     public IReadOnlyList<string> Guides { get; init; } = Array.Empty<string>();

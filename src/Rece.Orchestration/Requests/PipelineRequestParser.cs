@@ -24,7 +24,7 @@ public static partial class PipelineRequestParser
     /// <summary>One concept, guide or preserve text: a prompt, not a document.</summary>
     public const int MaxTextLength = 1000;
 
-    private static readonly string[] Known = new[] { "model", "concepts", "preset", "method", "guide", "preserve" }
+    private static readonly string[] Known = new[] { "model", "concepts", "preset", "guide", "preserve" }
         .Concat(EraseSetting.All.Select(s => s.Name))
         .Concat(new[] { "sweep", "output", "evaluation" })
         .ToArray();
@@ -105,15 +105,6 @@ public static partial class PipelineRequestParser
             concepts = trimmed;
         }
 
-        string method = OptionalString(root, "method", errors) ?? "rece";
-        if (method is not ("rece" or "uce"))
-            errors.Add(
-                new FieldError(
-                    "method",
-                    $"unknown method \"{method}\"; choose rece (UCE, then RECE epochs) or uce (the closed-form edit only)"
-                )
-            );
-
         var guides = StringList(root, "guide", errors, required: false, allowSingle: true) ?? new List<string>();
         if (concepts is { Count: > 0 } && guides.Count > 1 && guides.Count != concepts.Count)
             errors.Add(
@@ -135,8 +126,14 @@ public static partial class PipelineRequestParser
                 ? setting.WithName(settings, Choice(root, setting, errors))
                 : setting.With(settings, Setting(root, setting, errors));
         }
-        if (method == "uce" && settings.Epochs is > 0)
-            errors.Add(new FieldError("epochs", "epochs applies to method rece; UCE is a single closed-form edit"));
+        // The method the request runs unless it sweeps over methods: its own, else its preset's.
+        string method = settings.Method
+            ?? (preset is null ? null : ErasurePreset.Find(preset)?.Method)
+            ?? ErasurePreset.Default.Method;
+        if (method != "rece" && settings.Epochs is > 0)
+            errors.Add(
+                new FieldError("epochs", $"epochs applies to method rece; {method} is a single closed-form edit")
+            );
 
         IReadOnlyDictionary<string, IReadOnlyList<JsonElement>>? sweep = null;
         if (root.TryGetProperty("sweep", out var sweepElement) && sweepElement.ValueKind != JsonValueKind.Null)
@@ -167,7 +164,6 @@ public static partial class PipelineRequestParser
                 Model = model!,
                 Concepts = concepts!,
                 Preset = preset?.ToLowerInvariant(),
-                Method = method,
                 Guides = guides,
                 Preserve = preserve.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p.Trim()).ToList(),
                 Sweep = sweep,
@@ -313,9 +309,14 @@ public static partial class PipelineRequestParser
             if (values is not null)
                 sweep[setting.Name] = values;
         }
-        if (method == "uce" && sweep.TryGetValue("epochs", out var epochs) && epochs.Any(e => e.GetDouble() > 0))
+        bool methodsSwept = sweep.TryGetValue("method", out var methods);
+        bool onlyRece = methodsSwept ? methods!.All(m => m.GetString() == "rece") : method == "rece";
+        if (!onlyRece && sweep.TryGetValue("epochs", out var epochs) && epochs.Any(e => e.GetDouble() > 0))
             errors.Add(
-                new FieldError("sweep.epochs", "epochs applies to method rece; UCE is a single closed-form edit")
+                new FieldError(
+                    "sweep.epochs",
+                    $"epochs applies to method rece; {(methodsSwept ? "uce and speed are" : method + " is")} a single closed-form edit"
+                )
             );
         return sweep;
     }
