@@ -7,11 +7,12 @@ using Rece.Models.Fixtures;
 namespace Rece.Benchmarks;
 
 /// <summary>
-/// Mass erasure on the SD v1.4-shaped fixture: `rece erase --patch-only --preset object` with N concepts (artists'
-/// names, two words mostly) and M preserve texts (other artists' prompts), each configuration once with an empty
-/// embedding cache and once with it warm, every run in a new process. Prints the erase math (preserve Gram matrix,
-/// problem set-up and the stages), the text encoding, the process wall time and peak memory.
-/// Options: [--work DIR] [--concepts 1,10,100] [--preserve 0,1000,2000] [--warm-only]
+/// Mass erasure on the SD v1.4-shaped fixture: `rece erase --patch-only --preset object` (or `--preset speed` with
+/// `--method speed`) with N concepts (artists' names, two words mostly) and M preserve texts (other artists' prompts),
+/// each configuration once with an empty embedding cache and once with it warm, every run in a new process. Prints the
+/// erase math (preserve Gram matrix, problem set-up and the stages), the text encoding, the process wall time and peak
+/// memory.
+/// Options: [--work DIR] [--method rece|speed] [--concepts 1,10,100] [--preserve 0,1000,2000] [--warm-only]
 /// </summary>
 public static class MassBenchmark
 {
@@ -21,6 +22,12 @@ public static class MassBenchmark
         var conceptCounts = Counts(Argument(args, "--concepts") ?? "1,10,100");
         var preserveCounts = Counts(Argument(args, "--preserve") ?? "0,1000,2000");
         bool warmOnly = args.Contains("--warm-only");
+        string method = Argument(args, "--method") ?? "rece";
+        if (method is not ("rece" or "speed"))
+        {
+            Console.Error.WriteLine($"error: --method must be rece or speed (got {method}).");
+            return 2;
+        }
         string fixture = Path.Combine(work, "sd-v1-4");
         if (!File.Exists(Path.Combine(fixture, "unet", "diffusion_pytorch_model.safetensors")))
         {
@@ -36,6 +43,7 @@ public static class MassBenchmark
         var prompts = PresetLists.ArtistPrompts();
         var artists = prompts.Select(p => p.Artist).Distinct().ToList();
         var results = new List<object>();
+        Console.WriteLine($"method {method}");
         Console.WriteLine("concepts preserve  cache  math s  encode s  total s  peak GiB");
         foreach (int preserve in preserveCounts)
         {
@@ -57,10 +65,12 @@ public static class MassBenchmark
                         Path.Combine(work, "mass-out"),
                         erased,
                         preserve > 0 ? preserveFile : null,
-                        cache
+                        cache,
+                        method
                     );
                     var t = report.Timings;
-                    double math = t["preserveGram"] + t["prepareProblem"] + t["erasureMath"];
+                    // SPEED prepares no RECE problem: its set-up is part of its math.
+                    double math = t["preserveGram"] + t.GetValueOrDefault("prepareProblem") + t["erasureMath"];
                     double gib = report.PeakResidentBytes / (1024.0 * 1024 * 1024);
                     Console.WriteLine(
                         string.Create(
@@ -71,6 +81,7 @@ public static class MassBenchmark
                     results.Add(
                         new
                         {
+                            method,
                             concepts,
                             preserve,
                             cache = state,
@@ -84,7 +95,7 @@ public static class MassBenchmark
             }
         }
         File.WriteAllText(
-            Path.Combine(work, "mass-results.json"),
+            Path.Combine(work, method == "rece" ? "mass-results.json" : $"mass-results-{method}.json"),
             JsonSerializer.Serialize(
                 new
                 {
@@ -106,7 +117,8 @@ public static class MassBenchmark
         string output,
         IReadOnlyList<string> concepts,
         string? preserveFile,
-        string cache
+        string cache,
+        string method
     )
     {
         string rece = Path.Combine(AppContext.BaseDirectory, "rece.dll");
@@ -118,7 +130,7 @@ public static class MassBenchmark
             "--model",
             fixture,
             "--preset",
-            "object",
+            method == "speed" ? "speed" : "object",
             "--out",
             output,
             "--force",

@@ -47,15 +47,16 @@ public sealed class EditedGrams : IDisposable
             using var layer = NewDisposeScope();
             var w = original.to(ScalarType.Float64);
             var gram = w.t().mm(w);
-            var f = factor.to(ScalarType.Float64);
-            // A gains F^T G_l F - G_l, B gains F^T G_l - G_l.
-            var fg = f.t().mm(gram);
-            a.add_(fg.mm(f)).sub_(gram);
-            b.add_(fg).sub_(gram);
-            // (F - I)^T G_l (F - I) directly: A - B - B^T + G0 would lose a small change to cancellation.
-            var delta = f.clone();
-            delta.diagonal().sub_(1.0);
-            change.add_(delta.t().mm(gram).mm(delta));
+            // With X = F - I and Y = G_l X: B gains F^T G_l - G_l = Y^T, A gains F^T G_l F - G_l = Y + Y^T + X^T Y,
+            // and the change's Gram matrix is X^T Y, formed directly (A - B - B^T + G0 would lose a small change to
+            // cancellation).
+            var x = factor.to(ScalarType.Float64, copy: true);
+            x.diagonal().sub_(1.0);
+            var y = gram.mm(x);
+            var xty = x.t().mm(y);
+            a.add_(y).add_(y.t()).add_(xty);
+            b.add_(y.t());
+            change.add_(xty);
         }
         // Symmetric to the last bit, as the shared-factor model keeps K.
         a = a.add(a.t()).mul_(0.5);

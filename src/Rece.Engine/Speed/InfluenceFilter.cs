@@ -36,11 +36,23 @@ internal static class InfluenceFilter
     /// code, the last right singular vector of the reduced SVD: for d_out &lt; d that is the smallest of the d_out
     /// singular values, not one of the (equally null, so arbitrary) directions W ignores entirely.
     /// </summary>
+    /// <remarks>
+    /// Found from the smaller of W^T W and W W^T by a symmetric eigendecomposition, which costs a fraction of the SVD
+    /// (a 320 x 768 matrix needs a 320 x 320 one): for d_out &lt; d, v = W^T u / ||W^T u|| with u the eigenvector of
+    /// W W^T of the smallest eigenvalue.
+    /// </remarks>
     public static Tensor LeastSensitiveDirection(Tensor weight)
     {
         using var scope = NewDisposeScope();
-        var (_, _, vh) = linalg.svd(weight.to(ScalarType.Float64), fullMatrices: false);
-        return vh[-1].contiguous().MoveToOuterDisposeScope();
+        var w = weight.to(ScalarType.Float64);
+        if (w.shape[0] >= w.shape[1])
+        {
+            var (_, vectors) = linalg.eigh(w.t().mm(w));
+            return vectors[.., 0].contiguous().MoveToOuterDisposeScope();
+        }
+        var (_, left) = linalg.eigh(w.mm(w.t()));
+        var v = w.t().mv(left[.., 0]);
+        return v.div(v.norm()).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -58,4 +58,58 @@ internal static class SpeedClosedForm
             );
         return x.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The same edit for R &lt; d target rows, as X = L Z^T, in O(R d^2) instead of O(d^3): with S_tt = T T^T and
+    /// D = L T^T (T, L d x R), X = L (T^T P inner), and M applied from the left by Woodbury's identity,
+    /// (alpha I + T (T^T P))^-1 = (I - T C^-1 T^T P) / alpha with C = alpha I_R + T^T P T.
+    /// </summary>
+    /// <param name="targets">T (d x R): the target rows as columns, scaled so that S_tt = T T^T.</param>
+    /// <param name="projector">P (d x d), symmetric.</param>
+    /// <param name="invariant">K2 (d x k); null for none.</param>
+    /// <returns>Z^T (R x d); X = L Z^T for the caller's L.</returns>
+    public static Tensor EditRight(
+        Tensor targets,
+        Tensor projector,
+        Tensor? invariant,
+        double retainScale,
+        double invarianceLambda
+    )
+    {
+        using var scope = NewDisposeScope();
+        var t = targets.to(ScalarType.Float64);
+        var p = projector.to(ScalarType.Float64);
+        long r = t.shape[1];
+        var tp = t.t().mm(p);
+        var c = tp.mm(t);
+        c.diagonal().add_(retainScale);
+        var (cholesky, info) = linalg.cholesky_ex(c.add(c.t()).mul_(0.5));
+        if (info.item<int>() != 0)
+            throw new IllPosedErasureException(
+                "SPEED's edit is not finite: its linear systems are too ill-conditioned for float64. Raise the retain scale or the invariance lambda."
+            );
+        // Y M for rows Y (n x d): (Y - (Y T) C^-1 (T^T P)) / alpha.
+        Tensor LeftTimesM(Tensor y) => y.sub(cholesky_solve(y.mm(t).t(), cholesky).t().mm(tp)).div_(retainScale);
+        var right = LeftTimesM(tp);
+        if (invariant is not null && invariant.shape[1] > 0)
+        {
+            var k2 = invariant.to(ScalarType.Float64);
+            var pk = p.mm(k2);
+            // M K2 = (K2 - T C^-1 (T^T P K2)) / alpha.
+            var mk = k2.sub(t.mm(cholesky_solve(tp.mm(k2), cholesky))).div_(retainScale);
+            var small = pk.t().mm(mk);
+            small.diagonal().add_(invarianceLambda);
+            var (solved, singular) = linalg.solve_ex(small, LeftTimesM(pk.t()));
+            if (singular.item<int>() != 0)
+                throw new IllPosedErasureException(
+                    "SPEED's invariance constraint is singular: the empty prompt's tokens lie outside the null space of the retained texts. Raise the invariance lambda or the null-space threshold (--null-space-threshold), or preserve fewer texts."
+                );
+            right = right.sub(right.mm(k2).mm(solved));
+        }
+        if (!isfinite(right).all().item<bool>() || right.shape[0] != r)
+            throw new IllPosedErasureException(
+                "SPEED's edit is not finite: its linear systems are too ill-conditioned for float64. Raise the retain scale or the invariance lambda."
+            );
+        return right.MoveToOuterDisposeScope();
+    }
 }

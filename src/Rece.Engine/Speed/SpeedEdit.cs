@@ -35,6 +35,10 @@ public sealed class SpeedEdit : IDisposable
 
     /// <summary>The factor itself, when it does not depend on W.</summary>
     private readonly Tensor? _factor;
+
+    /// <summary>T and L (d x R) with S_tt = T T^T and D = L T^T, while the target rows R are fewer than d: the edit is
+    /// then formed as X = L Z^T in O(R d^2) (<see cref="SpeedClosedForm.EditRight"/>). Null for the dense form.</summary>
+    private readonly (Tensor Targets, Tensor Left)? _lowRank;
     private long _calls;
 
     private SpeedEdit(
@@ -46,9 +50,11 @@ public sealed class SpeedEdit : IDisposable
         Tensor? influenceMap,
         Tensor? retainInfluence,
         Tensor? retainGram,
-        Tensor? factor
+        Tensor? factor,
+        (Tensor Targets, Tensor Left)? lowRank
     )
     {
+        _lowRank = lowRank;
         _parameters = parameters;
         _targetGram = targetGram;
         _difference = difference;
@@ -132,6 +138,27 @@ public sealed class SpeedEdit : IDisposable
         }
         targetGram.div_(pairs.Count);
         anchorTarget.div_(pairs.Count);
+        // S_tt = T T^T and D = L T^T with T = [T_j^T] / sqrt(n), L = [(A_j - T_j)^T] / sqrt(n).
+        long rank = pairs.Sum(p => p.Target.shape[0]);
+        (Tensor Targets, Tensor Left)? lowRank = null;
+        if (rank < d)
+        {
+            double scale = 1 / Math.Sqrt(pairs.Count);
+            var targetColumns = cat(pairs.Select(p => p.Target.to(ScalarType.Float64, device)).ToArray(), 0)
+                .t()
+                .mul(scale);
+            var leftColumns = cat(
+                    pairs
+                        .Select(p =>
+                            p.Anchor.to(ScalarType.Float64, device).sub(p.Target.to(ScalarType.Float64, device))
+                        )
+                        .ToArray(),
+                    0
+                )
+                .t()
+                .mul(scale);
+            lowRank = (targetColumns, leftColumns);
+        }
         RequireFinite(empty, "the empty prompt's encoding");
         RequireFinite(r, "the retained rows");
         RequireFinite(targetGram.add(anchorTarget), "the erased concepts' target or anchor rows");
@@ -149,15 +176,7 @@ public sealed class SpeedEdit : IDisposable
         {
             // Neither IPF nor DPA runs, so the null space, and the whole factor, is the same for every matrix.
             var projector = NullSpaceProjector.Projector(r, parameters.Threshold);
-            factor = SpeedClosedForm.Edit(
-                difference,
-                targetGram,
-                projector,
-                invariant,
-                parameters.RetainScale,
-                parameters.InvarianceLambda
-            );
-            factor.diagonal().add_(1.0);
+            factor = EditFactor(difference, targetGram, projector, invariant, parameters, lowRank);
         }
         else
         {
@@ -179,7 +198,8 @@ public sealed class SpeedEdit : IDisposable
             Keep(influenceMap),
             Keep(retainInfluence),
             Keep(retainGram),
-            Keep(factor)
+            Keep(factor),
+            lowRank is { } parts ? (Keep(parts.Targets)!, Keep(parts.Left)!) : null
         );
     }
 
@@ -228,18 +248,49 @@ public sealed class SpeedEdit : IDisposable
         );
         var sum = gram!.add(InfluenceFilter.SampleGram(rows, sampleRows, noise, v));
         long count = rows.shape[0] + sampleRows.shape[0];
-        var projector = NullSpaceProjector.FromMoment(sum.div_(Math.Max(count, 1)), _parameters.Threshold);
+        // The samples lie in the span of their rows and v: so does the moment's range.
+        var range = NullSpaceProjector.RangeOf(cat(new[] { rows, v.unsqueeze(0) }, 0));
+        var projector = NullSpaceProjector.FromMoment(sum.div_(Math.Max(count, 1)), _parameters.Threshold, range);
+        return EditFactor(_difference, _targetGram, projector, _invariant, _parameters, _lowRank)
+            .MoveToOuterDisposeScope();
+    }
 
-        var factor = SpeedClosedForm.Edit(
-            _difference,
-            _targetGram,
-            projector,
-            _invariant,
-            _parameters.RetainScale,
-            _parameters.InvarianceLambda
-        );
+    /// <summary>F = I + X for the projector <paramref name="projector"/>, by the low-rank form when there is
+    /// one.</summary>
+    private static Tensor EditFactor(
+        Tensor difference,
+        Tensor targetGram,
+        Tensor projector,
+        Tensor invariant,
+        SpeedParameters parameters,
+        (Tensor Targets, Tensor Left)? lowRank
+    )
+    {
+        Tensor factor;
+        if (lowRank is { } parts)
+        {
+            var right = SpeedClosedForm.EditRight(
+                parts.Targets,
+                projector,
+                invariant,
+                parameters.RetainScale,
+                parameters.InvarianceLambda
+            );
+            factor = parts.Left.mm(right);
+        }
+        else
+        {
+            factor = SpeedClosedForm.Edit(
+                difference,
+                targetGram,
+                projector,
+                invariant,
+                parameters.RetainScale,
+                parameters.InvarianceLambda
+            );
+        }
         factor.diagonal().add_(1.0);
-        return factor.MoveToOuterDisposeScope();
+        return factor;
     }
 
     /// <summary>
@@ -258,6 +309,8 @@ public sealed class SpeedEdit : IDisposable
         _retainInfluence?.Dispose();
         _retainGram?.Dispose();
         _factor?.Dispose();
+        _lowRank?.Targets.Dispose();
+        _lowRank?.Left.Dispose();
     }
 
     /// <summary>A seed per layer that neither repeats the run's seed nor another layer's (SplitMix64 of

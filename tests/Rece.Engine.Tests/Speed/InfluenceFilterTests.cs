@@ -118,6 +118,8 @@ public class InfluenceFilterTests
         var v = InfluenceFilter.LeastSensitiveDirection(w);
 
         Assert.True(v.dot(q[.., k - 1]).abs().item<double>() > 1 - 1e-12);
+        var (_, _, vh) = linalg.svd(w, fullMatrices: false);
+        Assert.True(v.dot(vh[-1]).abs().item<double>() > 1 - 1e-12, "the reduced SVD's last right singular vector");
     }
 
     [Fact]

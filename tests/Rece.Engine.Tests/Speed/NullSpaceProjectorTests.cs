@@ -57,4 +57,20 @@ public class NullSpaceProjectorTests
 
         Assert.True(SpeedData.Same(p, SpeedData.Identity(5)));
     }
+
+    [Fact]
+    public void SolvingWithinTheRowsSpanGivesTheFullEigenproblemsProjector()
+    {
+        // 5 rows in d = 12, two of them nearly parallel (a small eigenvalue inside the span, below tau).
+        var g = new Generator(17);
+        var rows = SpeedData.Normal(g, 5, 12);
+        rows[4] = rows[3].add(SpeedData.Normal(g, 1, 12).squeeze(0).mul(1e-3));
+        var moment = rows.t().mm(rows).div(5);
+
+        var full = NullSpaceProjector.FromMoment(moment, 0.1);
+        var within = NullSpaceProjector.FromMoment(moment, 0.1, NullSpaceProjector.RangeOf(rows));
+
+        Assert.True(SpeedData.Relative(within, full) < 1e-10, $"relative error {SpeedData.Relative(within, full)}");
+        Assert.Null(NullSpaceProjector.RangeOf(SpeedData.Normal(g, 12, 12)));
+    }
 }

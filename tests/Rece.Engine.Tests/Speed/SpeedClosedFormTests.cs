@@ -71,4 +71,28 @@ public class SpeedClosedFormTests
         // Not vacuous: without the constraint's multiplier the gradient would not vanish.
         Assert.True(gradient.norm().item<double>() > 1e-3);
     }
+
+    [Theory]
+    [InlineData(0.0, true)]
+    [InlineData(0.3, true)]
+    [InlineData(0.0, false)]
+    public void TheLowRankFormEqualsTheDenseOne(double lambda, bool invariant)
+    {
+        // Three target rows in d = 8, so X = L Z^T has rank 3.
+        var g = new Generator(41);
+        var t = SpeedData.Normal(g, 3, D);
+        var a = SpeedData.Normal(g, 3, D);
+        double scale = 1 / Math.Sqrt(3);
+        var targets = t.t().mul(scale);
+        var left = a.sub(t).t().mul(scale);
+        var basis = SpeedData.Basis(g, D, 6);
+        var p = basis.mm(basis.t());
+        var k2 = invariant ? SpeedData.Normal(g, D, 2) : null;
+        const double Alpha = 0.6;
+
+        var lowRank = left.mm(SpeedClosedForm.EditRight(targets, p, k2, Alpha, lambda));
+        var dense = SpeedClosedForm.Edit(left.mm(targets.t()), targets.mm(targets.t()), p, k2, Alpha, lambda);
+
+        Assert.True(SpeedData.Relative(lowRank, dense) < 1e-10, $"relative error {SpeedData.Relative(lowRank, dense)}");
+    }
 }
