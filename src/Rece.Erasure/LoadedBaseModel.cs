@@ -169,29 +169,11 @@ public sealed class LoadedBaseModel : IDisposable
         using var scope = NewDisposeScope();
         var clock = Stopwatch.StartNew();
         string? encoderKey = EncoderKey(ref cache);
-        // A large preserve set seen before: its Gram matrix is cached, so its texts need no embeddings at all.
-        bool large = (long)resolved.Preserve.Count * ErasureProblem.ContextLength >= Model.EmbeddingDim;
-        // The Gram matrix's cache key; only a large set with a cache has one.
-        var preserveIds =
-            large && cache is not null
-                ? resolved.Preserve.Select(p => (IReadOnlyList<int>)Tokenizer.Encode(p).Ids).ToList()
-                : null;
-        var cachedGram = large && cache is not null ? cache.TryGetGram(encoderKey!, preserveIds!, log) : null;
         var texts = resolved.Concepts.Concat(resolved.Guides).Append("").Append(" ");
         var embeddings = TextEmbeddings.Encode(Tokenizer, () => Encoder, texts, log, cache, encoderKey);
-        // Preserve texts are encoded and summed into R a chunk at a time: 2,000 texts' embeddings are never held at
-        // once.
-        using var accumulator = cachedGram is null ? new PreserveSet.Accumulator(Model.EmbeddingDim) : null;
-        double gramSeconds = accumulator is null
-            ? 0
-            : EncodeInChunks(
-                resolved.Preserve,
-                (chunk, encoded) => accumulator.Add(chunk.Select(t => encoded[t].Embedding).ToList()),
-                log,
-                cache,
-                encoderKey
-            );
+        using var preserve = PreserveSetOf(resolved.Preserve, cache, encoderKey, log, null, out double gramSeconds);
         timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds - gramSeconds);
+        timings?.Add("preserveGram", gramSeconds);
         WaitForWeights(timings);
         var concepts = resolved
             .Concepts.Select(
@@ -211,13 +193,6 @@ public sealed class LoadedBaseModel : IDisposable
             )
             .ToList();
         clock.Restart();
-        using var preserve = cachedGram is not null
-            ? new PreserveSet(cachedGram, resolved.Preserve.Count)
-            : accumulator!.Build();
-        if (cachedGram is null && preserveIds is not null)
-            cache!.PutGram(encoderKey!, preserveIds, preserve.Gram, log);
-        timings?.Add("preserveGram", gramSeconds + clock.Elapsed.TotalSeconds);
-        clock.Restart();
         var problem = new ErasureProblem(
             Gram,
             concepts,
@@ -228,6 +203,53 @@ public sealed class LoadedBaseModel : IDisposable
         );
         timings?.Add("prepareProblem", clock.Elapsed.TotalSeconds);
         return problem;
+    }
+
+    /// <summary>
+    /// The preserve texts' Gram matrix: from <paramref name="cache"/> when a large set was seen before (its texts then
+    /// need no embeddings at all), else summed a chunk at a time as the texts are encoded (2,000 texts' embeddings are
+    /// never held at once) and cached. <paramref name="each"/>, when given, also receives every chunk's embeddings, so
+    /// the texts are encoded (or read from the cache) even when the Gram matrix is cached.
+    /// </summary>
+    /// <param name="seconds">Time spent summing the Gram matrix (and in <paramref name="each"/>), not
+    /// encoding.</param>
+    internal PreserveSet PreserveSetOf(
+        IReadOnlyList<string> preserve,
+        EmbeddingCache? cache,
+        string? encoderKey,
+        ILogger? log,
+        Action<string[], IReadOnlyDictionary<string, TextEmbedding>>? each,
+        out double seconds
+    )
+    {
+        bool large = (long)preserve.Count * ErasureProblem.ContextLength >= Model.EmbeddingDim;
+        // The Gram matrix's cache key; only a large set with a cache has one.
+        var ids =
+            large && cache is not null
+                ? preserve.Select(p => (IReadOnlyList<int>)Tokenizer.Encode(p).Ids).ToList()
+                : null;
+        var cached = ids is null ? null : cache!.TryGetGram(encoderKey!, ids, log);
+        using var accumulator = cached is null ? new PreserveSet.Accumulator(Model.EmbeddingDim) : null;
+        seconds =
+            accumulator is null && each is null
+                ? 0
+                : EncodeInChunks(
+                    preserve,
+                    (chunk, encoded) =>
+                    {
+                        accumulator?.Add(chunk.Select(t => encoded[t].Embedding).ToList());
+                        each?.Invoke(chunk, encoded);
+                    },
+                    log,
+                    cache,
+                    encoderKey
+                );
+        var clock = Stopwatch.StartNew();
+        var set = cached is not null ? new PreserveSet(cached, preserve.Count) : accumulator!.Build();
+        if (cached is null && ids is not null)
+            cache!.PutGram(encoderKey!, ids, set.Gram, log);
+        seconds += clock.Elapsed.TotalSeconds;
+        return set;
     }
 
     /// <summary>

@@ -50,24 +50,22 @@ public static class SpeedErasure
             resolved.Preserve.Count == 0
                 ? emptyText.narrow(0, 1, ErasureProblem.ContextLength - 1).to(ScalarType.Float64)
                 : empty(resolved.Preserve.Count, d, dtype: ScalarType.Float64);
-        using var drift = new PreserveSet.Accumulator(d);
-        drift.Add(new[] { emptyText });
         int next = 0;
-        double gramSeconds = loaded.EncodeInChunks(
+        using var preserveSet = loaded.PreserveSetOf(
             resolved.Preserve,
+            cache,
+            encoderKey,
+            log,
             (chunk, encoded) =>
             {
-                drift.Add(chunk.Select(t => encoded[t].Embedding).ToList());
                 foreach (var text in chunk)
                     retain[next++].copy_(LastWord(encoded[text]).squeeze(0));
             },
-            log,
-            cache,
-            encoderKey
+            out double gramSeconds
         );
         timings?.Add("encodeTexts", clock.Elapsed.TotalSeconds - gramSeconds);
         clock.Restart();
-        using var driftSet = drift.Build();
+        var driftGram = preserveSet.Gram.add(ClosedFormEdit.GramOfRows(emptyText.to(ScalarType.Float64)));
         timings?.Add("preserveGram", gramSeconds + clock.Elapsed.TotalSeconds);
         loaded.WaitForWeights(timings);
 
@@ -87,9 +85,9 @@ public static class SpeedErasure
             cat(resolved.Concepts.Select(c => embeddings[c].Embedding.to(ScalarType.Float64)).ToArray(), 0)
         );
         return timings is null
-            ? Edit(loaded, resolved, speed, pairs, retain, emptyText, conceptGram, driftSet.Gram, log)
+            ? Edit(loaded, resolved, speed, pairs, retain, emptyText, conceptGram, driftGram, log)
             : timings.Time("erasureMath", () =>
-                Edit(loaded, resolved, speed, pairs, retain, emptyText, conceptGram, driftSet.Gram, log)
+                Edit(loaded, resolved, speed, pairs, retain, emptyText, conceptGram, driftGram, log)
             );
     }
 

@@ -61,16 +61,7 @@ public static class EpochEraser
         // Epoch 0: stages 0 (original) and 1 (UCE); epoch k: stage k + 1.
         while (session.CompletedStage < job.Epoch + 1)
         {
-            var m = session.Step();
-            measures.Add(
-                new StageMeasure(
-                    m.Stage,
-                    m.RecoveredConceptResidual,
-                    m.PreservationDrift,
-                    m.RelativeWeightChange,
-                    m.Seconds
-                )
-            );
+            measures.Add(Measure(session.Step()));
         }
 
         Directory.CreateDirectory(scratch);
@@ -124,17 +115,15 @@ public static class EpochEraser
                 ["rece.job"] = job.JobId,
             }
         );
-        var measures = stages
-            .Select(m => new StageMeasure(
-                m.Stage,
-                m.RecoveredConceptResidual,
-                m.PreservationDrift,
-                m.RelativeWeightChange,
-                m.Seconds
-            ))
-            .ToList();
-        return new EpochCheckpoint(File.ReadAllBytes(patchPath), File.ReadAllBytes(statePath), measures);
+        return new EpochCheckpoint(
+            File.ReadAllBytes(patchPath),
+            File.ReadAllBytes(statePath),
+            stages.Select(Measure).ToList()
+        );
     }
+
+    private static StageMeasure Measure(StageMeasures m) =>
+        new(m.Stage, m.RecoveredConceptResidual, m.PreservationDrift, m.RelativeWeightChange, m.Seconds);
 
     /// <summary>Writes <paramref name="made"/>, naming the model's folder in the models container as its base: the
     /// worker's cache path means nothing to a reader.</summary>

@@ -108,7 +108,12 @@ public class RequestAndPlanTests
     [InlineData(
         """{"model": "m", "concepts": ["x"], "sweep": {"method": ["uce", "rece"], "epochs": [1]}}""",
         "sweep.epochs",
-        "uce and speed are"
+        "uce is a single"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "sweep": {"method": ["uce", "speed"], "epochs": [0, 1]}}""",
+        "sweep.epochs",
+        "uce and speed are single closed-form edits"
     )]
     [InlineData("""{"model": "../etc", "concepts": ["x"]}""", "model", "folder name")]
     [InlineData("""{"model": "m", "concepts": ["x", " "]}""", "concepts[1]", "empty")]

@@ -19,11 +19,11 @@ internal static class NullSpaceProjector
         return FromMoment(moment, threshold, RangeOf(r)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>An orthonormal basis (d x n) of the span of <paramref name="rows"/> (n x d) while n &lt; d, else
-    /// null.</summary>
+    /// <summary>An orthonormal basis (d x n) of the span of <paramref name="rows"/> (n x d) while n &lt; d / 2, else
+    /// null: beyond that the full d x d eigenproblem is as cheap as reducing it.</summary>
     public static Tensor? RangeOf(Tensor rows)
     {
-        if (rows.shape[0] == 0 || rows.shape[0] >= rows.shape[1])
+        if (rows.shape[0] == 0 || 2 * rows.shape[0] >= rows.shape[1])
             return null;
         using var scope = NewDisposeScope();
         var (q, _) = linalg.qr(rows.to(ScalarType.Float64).t());

@@ -128,41 +128,20 @@ public sealed class SpeedEdit : IDisposable
         var device = nullText.device;
         var empty = nullText.to(ScalarType.Float64);
         var r = retain.to(ScalarType.Float64, device);
-        var targetGram = zeros(d, d, dtype: ScalarType.Float64, device: device);
-        var anchorTarget = zeros(d, d, dtype: ScalarType.Float64, device: device);
-        foreach (var (target, anchor) in pairs)
-        {
-            var t = target.to(ScalarType.Float64, device);
-            targetGram.add_(t.t().mm(t));
-            anchorTarget.add_(anchor.to(ScalarType.Float64, device).t().mm(t));
-        }
-        targetGram.div_(pairs.Count);
-        anchorTarget.div_(pairs.Count);
-        // S_tt = T T^T and D = L T^T with T = [T_j^T] / sqrt(n), L = [(A_j - T_j)^T] / sqrt(n).
-        long rank = pairs.Sum(p => p.Target.shape[0]);
-        (Tensor Targets, Tensor Left)? lowRank = null;
-        if (rank < d)
-        {
-            double scale = 1 / Math.Sqrt(pairs.Count);
-            var targetColumns = cat(pairs.Select(p => p.Target.to(ScalarType.Float64, device)).ToArray(), 0)
-                .t()
-                .mul(scale);
-            var leftColumns = cat(
-                    pairs
-                        .Select(p =>
-                            p.Anchor.to(ScalarType.Float64, device).sub(p.Target.to(ScalarType.Float64, device))
-                        )
-                        .ToArray(),
-                    0
-                )
-                .t()
-                .mul(scale);
-            lowRank = (targetColumns, leftColumns);
-        }
+        // Every concept's rows stacked, so each sum over concepts is one product: S_tt = T T^T and D = L T^T with
+        // T = [T_j^T] / sqrt(n), L = [(A_j - T_j)^T] / sqrt(n).
+        double scale = 1 / Math.Sqrt(pairs.Count);
+        var targetColumns = cat(pairs.Select(p => p.Target.to(ScalarType.Float64, device)).ToArray(), 0).t().mul(scale);
+        var leftColumns = cat(pairs.Select(p => p.Anchor.to(ScalarType.Float64, device)).ToArray(), 0)
+            .t()
+            .mul(scale)
+            .sub_(targetColumns);
+        var targetGram = targetColumns.mm(targetColumns.t());
+        var difference = leftColumns.mm(targetColumns.t());
+        (Tensor Targets, Tensor Left)? lowRank = targetColumns.shape[1] < d ? (targetColumns, leftColumns) : null;
         RequireFinite(empty, "the empty prompt's encoding");
         RequireFinite(r, "the retained rows");
-        RequireFinite(targetGram.add(anchorTarget), "the erased concepts' target or anchor rows");
-        var difference = anchorTarget.sub(targetGram);
+        RequireFinite(targetGram.add(difference), "the erased concepts' target or anchor rows");
 
         using var generator = new Generator(unchecked((ulong)parameters.Seed));
         var centres = KMeans.Centres(empty.narrow(0, 1, ContextLength - 1), NullClusters, generator);

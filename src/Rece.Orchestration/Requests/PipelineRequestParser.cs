@@ -309,13 +309,15 @@ public static partial class PipelineRequestParser
             if (values is not null)
                 sweep[setting.Name] = values;
         }
-        bool methodsSwept = sweep.TryGetValue("method", out var methods);
-        bool onlyRece = methodsSwept ? methods!.All(m => m.GetString() == "rece") : method == "rece";
-        if (!onlyRece && sweep.TryGetValue("epochs", out var epochs) && epochs.Any(e => e.GetDouble() > 0))
+        var single = (sweep.TryGetValue("method", out var methods) ? methods.Select(m => m.GetString()!) : [method])
+            .Where(m => m != "rece")
+            .Distinct()
+            .ToList();
+        if (single.Count > 0 && sweep.TryGetValue("epochs", out var epochs) && epochs.Any(e => e.GetDouble() > 0))
             errors.Add(
                 new FieldError(
                     "sweep.epochs",
-                    $"epochs applies to method rece; {(methodsSwept ? "uce and speed are" : method + " is")} a single closed-form edit"
+                    $"epochs applies to method rece; {string.Join(" and ", single)} {(single.Count > 1 ? "are single closed-form edits" : "is a single closed-form edit")}"
                 )
             );
         return sweep;
