@@ -4,10 +4,10 @@ namespace Rece.Engine;
 
 /// <summary>
 /// An edited model whose matrices need not share a factor (SPEED edits each on its own), seen through three d x d
-/// sums over every K/V matrix: G0 = sum_l W0_l^T W0_l, A = sum_l W_l^T W_l and B = sum_l W_l^T W0_l (and the change's
-/// own Gram matrix). They are all the embedding-space measures need (docs/algorithm.md); with a shared factor P they are
-/// G0, P^T G0 P and P^T G0, and the measures equal <see cref="SharedFactorModel"/>'s up to the rounding of G0, whose
-/// products run in float32 (<see cref="KvGram"/>) while each edited matrix's here run in float64.
+/// sums over every K/V matrix: G0 = sum_l W0_l^T W0_l, A = sum_l W_l^T W_l and B = sum_l W_l^T W0_l (and the
+/// change's own Gram matrix). They are all the embedding-space measures need (docs/algorithm.md); with a shared factor
+/// P they are G0, P^T G0 P and P^T G0, and the measures equal <see cref="SharedFactorModel"/>'s up to the rounding of
+/// G0, whose products run in float32 (<see cref="KvGram"/>) while each edited matrix's here run in float64.
 /// </summary>
 public sealed class EditedGrams : IDisposable
 {

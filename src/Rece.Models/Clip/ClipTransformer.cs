@@ -67,7 +67,8 @@ public static class ClipTransformer
             x = x.add(Linear(attended, weight, p + "self_attn.out_proj"));
             h = Linear(LayerNorm(x, weight, p + "layer_norm2", eps), weight, p + "mlp.fc1");
             h = activation == "gelu" ? F.gelu(h) : h.mul(F.sigmoid(h.mul(1.702)));
-            x = x.add_(Linear(h, weight, p + "mlp.fc2"));
+            // Out of place when training: layer_norm2's backward pass reads x.
+            x = InPlace.Add(x, Linear(h, weight, p + "mlp.fc2"));
         }
         return x;
     }

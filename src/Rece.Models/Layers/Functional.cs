@@ -44,9 +44,9 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
             ? MetaKernels.Norm("group_norm", x, W(prefix + ".weight"), W(prefix + ".bias"))
             : F.group_norm(x, groups, W(prefix + ".weight"), W(prefix + ".bias"), eps);
 
-    /// <summary>GroupNorm followed by SiLU, in place on the normalized copy.</summary>
+    /// <summary>GroupNorm followed by SiLU, in place on the normalized copy (unless autograd tracks it).</summary>
     public Tensor GroupNormSilu(Tensor x, string prefix, long groups, double eps) =>
-        F.silu(GroupNorm(x, prefix, groups, eps), inplace: true);
+        InPlace.Silu(GroupNorm(x, prefix, groups, eps));
 
     public Tensor LayerNorm(Tensor x, string prefix, double eps = 1e-5) =>
         MetaKernels.Applies(x)

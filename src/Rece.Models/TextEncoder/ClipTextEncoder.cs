@@ -90,10 +90,23 @@ public sealed class ClipTextEncoder : IDisposable
         return new ClipTextEncoder(config, weights);
     }
 
+    /// <summary>The weights by name (owned by the encoder): training sets requires_grad on those it updates.</summary>
+    public IReadOnlyDictionary<string, Tensor> Weights => _weights;
+
     /// <summary>last_hidden_state for a batch of token id rows (each of the same length, at most
     /// max_position_embeddings).</summary>
-    /// <returns>[batch, tokens, hidden_size], float32.</returns>
+    /// <returns>[batch, tokens, hidden_size], in the weights' dtype (float32 as loaded).</returns>
     public Tensor Encode(IReadOnlyList<int[]> tokenIds)
+    {
+        using var noGrad = inference_mode();
+        return Forward(tokenIds);
+    }
+
+    /// <summary>
+    /// <see cref="Encode"/> recorded by autograd: gradients reach every weight that requires them (training the
+    /// encoder); the frozen weights are the same tensors, never copied.
+    /// </summary>
+    public Tensor Forward(IReadOnlyList<int[]> tokenIds)
     {
         if (tokenIds.Count == 0)
             throw new ArgumentException("Nothing to encode.", nameof(tokenIds));
@@ -106,7 +119,6 @@ public sealed class ClipTextEncoder : IDisposable
         if (tokenIds.SelectMany(r => r).Any(id => id < 0 || id >= Config.VocabSize))
             throw new ArgumentException($"Token ids must be in 0..{Config.VocabSize - 1}.", nameof(tokenIds));
 
-        using var noGrad = inference_mode();
         using var scope = NewDisposeScope();
         int batch = tokenIds.Count,
             d = Config.HiddenSize,
@@ -115,9 +127,14 @@ public sealed class ClipTextEncoder : IDisposable
             .to(Device)
             .flatten();
         var table = W("text_model.embeddings.token_embedding.weight");
-        var x = (MetaKernels.Applies(table) ? MetaKernels.IndexSelect(table, ids) : table.index_select(0, ids))
-            .view(batch, length, d)
-            .add_(W("text_model.embeddings.position_embedding.weight").narrow(0, 0, length));
+        var x = InPlace.Add(
+            (MetaKernels.Applies(table) ? MetaKernels.IndexSelect(table, ids) : table.index_select(0, ids)).view(
+                batch,
+                length,
+                d
+            ),
+            W("text_model.embeddings.position_embedding.weight").narrow(0, 0, length)
+        );
         x = ClipTransformer.Encode(
             x,
             W,

@@ -43,6 +43,10 @@ public sealed class UNet2DConditionModel : IDisposable
 
     public long ParameterCount => _weights.Values.Sum(w => w.numel());
 
+    /// <summary>The weights by name (owned by the model): training sets requires_grad on those it updates; the frozen
+    /// ones take part in the backward pass without a copy.</summary>
+    public IReadOnlyDictionary<string, Tensor> Weights => _weights;
+
     /// <summary>Loads unet/config.json and its safetensors weights strictly, converting them to
     /// <paramref name="dtype"/> on <paramref name="device"/> (default: the CPU).</summary>
     public static UNet2DConditionModel Load(
@@ -206,7 +210,7 @@ public sealed class UNet2DConditionModel : IDisposable
         var sin = args.sin();
         var cos = args.cos();
         var emb = (Config.FlipSinToCos ? cat(new[] { cos, sin }, 1) : cat(new[] { sin, cos }, 1)).to(DType);
-        var hidden = F.silu(_f.Linear(emb, "time_embedding.linear_1"), inplace: true);
+        var hidden = InPlace.Silu(_f.Linear(emb, "time_embedding.linear_1"));
         return _f.Linear(hidden, "time_embedding.linear_2").MoveToOuterDisposeScope();
     }
 
@@ -240,16 +244,23 @@ public sealed class UNet2DConditionModel : IDisposable
     /// x).</summary>
     private Tensor Block(Tensor h, Tensor context, string prefix, long heads)
     {
+        // Each residual branch is computed in its own scope and added outside it: out of place when training (the
+        // layer norm's backward pass reads h), in place otherwise.
+        Tensor branch;
         using (var scope = NewDisposeScope())
         {
             var n = _f.LayerNorm(h, prefix + ".norm1");
-            h.add_(_f.MultiHeadAttention(n, n, prefix + ".attn1", heads, projectionBias: false));
+            branch = _f.MultiHeadAttention(n, n, prefix + ".attn1", heads, projectionBias: false)
+                .MoveToOuterDisposeScope();
         }
+        h = AddBranch(h, branch);
         using (var scope = NewDisposeScope())
         {
             var n = _f.LayerNorm(h, prefix + ".norm2");
-            h.add_(_f.MultiHeadAttention(n, context, prefix + ".attn2", heads, projectionBias: false));
+            branch = _f.MultiHeadAttention(n, context, prefix + ".attn2", heads, projectionBias: false)
+                .MoveToOuterDisposeScope();
         }
+        h = AddBranch(h, branch);
         using (var scope = NewDisposeScope())
         {
             var n = _f.LayerNorm(h, prefix + ".norm3");
@@ -260,10 +271,17 @@ public sealed class UNet2DConditionModel : IDisposable
             long inner = proj.shape[0] / 2;
             var value = _f.Linear(n, proj.narrow(0, 0, inner), bias.narrow(0, 0, inner));
             var gate = _f.Linear(n, proj.narrow(0, inner, inner), bias.narrow(0, inner, inner));
-            value.mul_(F.gelu(gate));
-            h.add_(_f.Linear(value, prefix + ".ff.net.2"));
+            value = InPlace.Multiply(value, F.gelu(gate));
+            branch = _f.Linear(value, prefix + ".ff.net.2").MoveToOuterDisposeScope();
         }
-        return h;
+        return AddBranch(h, branch);
+    }
+
+    private static Tensor AddBranch(Tensor h, Tensor branch)
+    {
+        var sum = InPlace.Add(h, branch);
+        branch.Dispose();
+        return sum;
     }
 
     public void Dispose()
