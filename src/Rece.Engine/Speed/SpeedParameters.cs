@@ -1,3 +1,5 @@
+using Rece.Core.Settings;
+
 namespace Rece.Engine.Speed;
 
 /// <summary>
@@ -10,22 +12,22 @@ public sealed record SpeedParameters
     /// tau: the eigenvalues of the retained rows' second moment below it span the null space the edit may act in.
     /// Larger admits more directions (a stronger edit that disturbs the retained concepts more).
     /// </summary>
-    public double Threshold { get; init; } = 0.1;
+    public double Threshold { get; init; } = EraseSettingDefaults.NullSpaceThreshold;
 
     /// <summary>alpha: the weight of staying close to the original weights inside the null space.</summary>
-    public double RetainScale { get; init; } = 1.0;
+    public double RetainScale { get; init; } = EraseSettingDefaults.RetainScale;
 
     /// <summary>
     /// lambda of the invariance constraint on the start-of-text and empty-prompt tokens: 0 keeps them exactly
     /// unchanged; larger values relax the constraint.
     /// </summary>
-    public double InvarianceLambda { get; init; }
+    public double InvarianceLambda { get; init; } = EraseSettingDefaults.InvarianceLambda;
 
     /// <summary>
     /// Directed samples drawn per retained row (DPA); 0 turns both the augmentation and the influence filter off, so
     /// the null space no longer depends on the edited matrix.
     /// </summary>
-    public int Augmentations { get; init; } = 10;
+    public int Augmentations { get; init; } = EraseSettingDefaults.Augmentations;
 
     /// <summary>Whether the influence-based prior filter (IPF) keeps only the retained rows the edit would disturb
     /// most; it only runs with <see cref="Augmentations"/> &gt; 0, as in the public code.</summary>
@@ -36,7 +38,7 @@ public sealed record SpeedParameters
     public long Seed { get; init; }
 
     /// <summary>The largest <see cref="Augmentations"/>: each one multiplies the retained rows to weigh.</summary>
-    public const int MaxAugmentations = 1000;
+    public const int MaxAugmentations = EraseSettingDefaults.MaxCount;
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage(
         "Usage",

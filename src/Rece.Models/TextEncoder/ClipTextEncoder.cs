@@ -14,12 +14,12 @@ namespace Rece.Models.TextEncoder;
 /// </summary>
 public sealed class ClipTextEncoder : IDisposable
 {
-    private readonly IReadOnlyDictionary<string, Tensor> _weights;
+    private readonly Dictionary<string, Tensor> _weights;
 
     private ClipTextEncoder(ClipTextConfig config, IReadOnlyDictionary<string, Tensor> weights)
     {
         Config = config;
-        _weights = weights;
+        _weights = weights.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         Device = weights.Values.First().device;
     }
 
@@ -90,8 +90,25 @@ public sealed class ClipTextEncoder : IDisposable
         return new ClipTextEncoder(config, weights);
     }
 
-    /// <summary>The weights by name (owned by the encoder): training sets requires_grad on those it updates.</summary>
+    /// <summary>The weights by name (owned by the encoder).</summary>
     public IReadOnlyDictionary<string, Tensor> Weights => _weights;
+
+    /// <summary>
+    /// Makes the weight <paramref name="name"/> trainable: it becomes a parameter (same values, gradients recorded by
+    /// <see cref="Forward"/>) that an optimizer updates in place, and the encoder computes with it from now on.
+    /// </summary>
+    public TorchSharp.Modules.Parameter Train(string name)
+    {
+        if (!_weights.TryGetValue(name, out var weight))
+            throw new ArgumentException($"The text encoder has no weight {name}.", nameof(name));
+        if (weight is TorchSharp.Modules.Parameter trained)
+            return trained;
+        var parameter = new TorchSharp.Modules.Parameter(weight.detach().clone(), requires_grad: true);
+        parameter.DetachFromDisposeScope();
+        _weights[name] = parameter;
+        weight.Dispose();
+        return parameter;
+    }
 
     /// <summary>last_hidden_state for a batch of token id rows (each of the same length, at most
     /// max_position_embeddings).</summary>

@@ -1,0 +1,144 @@
+using Rece.Models.Schedulers;
+using Rece.Models.TextEncoder;
+using Rece.Models.UNet;
+using static TorchSharp.torch;
+
+namespace Rece.Erasure.Training;
+
+/// <summary>
+/// Few-shot text-encoder unlearning (Fuchi and Takagi, BMVC 2024), as its public code trains: gradient ascent on the
+/// denoising loss of a few images of the concept, L = -mean ||eps_theta(z_t, t, E(p)) - eps||^2 with p a template
+/// holding the concept and t uniform over the training timesteps, updating only the text encoder's MLPs and its last
+/// self-attention; the U-Net is frozen (the same tensors, no copy) and the VAE is not needed once the images are
+/// latents. The concept drifts to what the model holds near it rather than to a chosen target.
+/// </summary>
+public static class FewShotUnlearning
+{
+    private static readonly string[] Mlps = ["fc1", "fc2"];
+    private static readonly string[] Projections = ["q_proj", "k_proj", "v_proj", "out_proj"];
+    private static readonly string[] Parts = ["weight", "bias"];
+
+    /// <summary>The weights it trains (its code's "mlp-final-attn"): fc1 and fc2 of every layer and the last layer's
+    /// self-attention projections, weights and biases.</summary>
+    public static IReadOnlyList<string> TrainedWeights(ClipTextConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        const string Prefix = "text_model.encoder.layers.";
+        var names = new List<string>();
+        for (int layer = 0; layer < config.NumHiddenLayers; layer++)
+        {
+            foreach (var fc in Mlps)
+                names.AddRange(Parts.Select(p => $"{Prefix}{layer}.mlp.{fc}.{p}"));
+        }
+        int last = config.NumHiddenLayers - 1;
+        foreach (var projection in Projections)
+            names.AddRange(Parts.Select(p => $"{Prefix}{last}.self_attn.{projection}.{p}"));
+        return names;
+    }
+
+    /// <summary>Trains <paramref name="encoder"/> in place (its trained weights become parameters).</summary>
+    /// <param name="latents">The concept's images as the VAE encodes them, scaled ([N, C, h, w]); the paper's
+    /// zero-shot variant passes random latents.</param>
+    /// <param name="tokenize">A prompt's 77 token ids.</param>
+    /// <param name="predictionType">The scheduler's: "epsilon" or "v_prediction".</param>
+    /// <param name="progress">Receives (epoch, step, loss) after every step.</param>
+    /// <returns>The loss of every step.</returns>
+    public static IReadOnlyList<double> Train(
+        ClipTextEncoder encoder,
+        UNet2DConditionModel unet,
+        NoiseSchedule schedule,
+        string predictionType,
+        Tensor latents,
+        Func<string, int[]> tokenize,
+        string concept,
+        FewShotSettings settings,
+        Action<int, int, double>? progress = null
+    )
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(unet);
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(latents);
+        ArgumentNullException.ThrowIfNull(tokenize);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        if (latents.ndim != 4 || latents.shape[0] == 0 || latents.shape[1] != unet.Config.InChannels)
+            throw new ArgumentException(
+                $"Few-shot unlearning needs at least one image's latents [N, {unet.Config.InChannels}, h, w], got [{string.Join(", ", latents.shape)}].",
+                nameof(latents)
+            );
+        if (predictionType is not ("epsilon" or "v_prediction"))
+            throw new ArgumentException(
+                $"The scheduler's prediction type must be epsilon or v_prediction, got {predictionType}.",
+                nameof(predictionType)
+            );
+        var templates = FewShotTemplates.For(settings.Template)!;
+        var parameters = TrainedWeights(encoder.Config).Select(encoder.Train).ToList();
+        using var optimizer = optim.Adam(
+            parameters,
+            lr: settings.LearningRate,
+            beta1: settings.Beta1,
+            beta2: settings.Beta2,
+            eps: settings.Epsilon,
+            weight_decay: settings.WeightDecay
+        );
+        // Every draw comes from this CPU generator, so a seed fixes the run on any device.
+        using var generator = new Generator(unchecked((ulong)settings.Seed));
+        using var alphas = tensor(schedule.AlphasCumprod.Select(a => (double)a).ToArray());
+        long count = latents.shape[0];
+        int timesteps = schedule.AlphasCumprod.Count;
+        var losses = new List<double>();
+        for (int epoch = 0; epoch < settings.Epochs; epoch++)
+        {
+            var order = randperm(count, generator: generator).data<long>().ToArray();
+            int step = 0;
+            foreach (var batch in order.Chunk(settings.BatchSize))
+            {
+                using var scope = NewDisposeScope();
+                var z = latents.index_select(0, tensor(batch)).to(ScalarType.Float64);
+                var prompts = batch
+                    .Select(_ =>
+                        string.Format(
+                            System.Globalization.CultureInfo.InvariantCulture,
+                            templates[
+                                (int)randint(templates.Count, new long[] { 1 }, generator: generator).item<long>()
+                            ],
+                            concept
+                        )
+                    )
+                    .ToList();
+                var noise = randn(z.shape, dtype: ScalarType.Float64, generator: generator);
+                var t = randint(timesteps, new long[] { batch.Length }, generator: generator);
+                var ac = alphas.index_select(0, t).view(-1, 1, 1, 1);
+                var noisy = z.mul(ac.sqrt()).add_(noise.mul((1 - ac).sqrt()));
+                var target =
+                    predictionType == "v_prediction" ? noise.mul(ac.sqrt()).sub_(z.mul((1 - ac).sqrt())) : noise;
+                var context = encoder.Forward(prompts.Select(tokenize).ToList()).to(unet.DType);
+                var predicted = unet.Forward(
+                    noisy.to(unet.DType, unet.Device),
+                    t.to(ScalarType.Float32, unet.Device),
+                    context.to(unet.Device)
+                );
+                // Gradient ascent: the loss is the negated denoising error.
+                var loss = predicted
+                    .to(ScalarType.Float32)
+                    .sub(target.to(ScalarType.Float32, predicted.device))
+                    .pow(2)
+                    .mean()
+                    .neg();
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                double value = loss.item<float>();
+                losses.Add(value);
+                progress?.Invoke(epoch, step++, value);
+            }
+        }
+        foreach (var parameter in parameters)
+        {
+            parameter.grad?.Dispose();
+            parameter.requires_grad_(false);
+        }
+        return losses;
+    }
+}

@@ -1,0 +1,159 @@
+using Rece.Erasure.Training;
+using Rece.Models.Diffusers;
+using Rece.Models.Safetensors;
+using Rece.Models.Schedulers;
+using Rece.Models.TextEncoder;
+using Rece.Models.Tokenization;
+using Rece.Models.UNet;
+using static TorchSharp.torch;
+
+namespace Rece.Erasure.Tests.Training;
+
+/// <summary>Few-shot text-encoder unlearning's training on the tiny fixture.</summary>
+[Collection(TinyModelCollection.Name)]
+public sealed class FewShotUnlearningTests(TinyModels models)
+{
+    private sealed class Setup : IDisposable
+    {
+        public Setup(string root)
+        {
+            var model = DiffusersModel.Open(root);
+            Encoder = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath);
+            UNet = UNet2DConditionModel.Load(model.UNetConfigPath, model.UNetWeights[0].Path);
+            Tokenizer = ClipTokenizer.FromFolder(model.TokenizerDirectory);
+            Schedule = NoiseSchedule.From(
+                SchedulerConfig.Load(Path.Combine(root, "scheduler", DiffusersModel.SchedulerConfigFile))
+            );
+            // Four "images" of the concept (the tiny U-Net's 8 x 8 latents).
+            Latents = randn(new long[] { 4, 4, 8, 8 }, generator: new Generator(77));
+        }
+
+        public ClipTextEncoder Encoder { get; }
+
+        public UNet2DConditionModel UNet { get; }
+
+        public ClipTokenizer Tokenizer { get; }
+
+        public NoiseSchedule Schedule { get; }
+
+        public Tensor Latents { get; }
+
+        public int[] Tokenize(string text) => Tokenizer.Encode(text).Ids.ToArray();
+
+        public IReadOnlyList<double> Train(FewShotSettings settings) =>
+            FewShotUnlearning.Train(Encoder, UNet, Schedule, "epsilon", Latents, Tokenize, "cat", settings);
+
+        /// <summary>The mean denoising error of the concept's prompts on fixed noise and timesteps.</summary>
+        public double DenoisingError()
+        {
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+            var generator = new Generator(99);
+            var noise = randn(Latents.shape, generator: generator);
+            var t = tensor(new float[] { 50, 300, 600, 900 });
+            var context = Encoder.Forward(
+                new[] { "a photo of a cat", "a photo of the cat", "a rendering of a cat", "a good photo of a cat" }
+                    .Select(Tokenize)
+                    .ToList()
+            );
+            var predicted = UNet.Forward(Latents.add(noise), t, context);
+            return predicted.sub(noise).pow(2).mean().item<float>();
+        }
+
+        public Dictionary<string, byte[]> EncoderBytes() =>
+            Encoder.Weights.ToDictionary(kv => kv.Key, kv => TorchTensors.ToBytes(kv.Value.detach()));
+
+        public void Dispose()
+        {
+            Encoder.Dispose();
+            UNet.Dispose();
+            Latents.Dispose();
+        }
+    }
+
+    [Fact]
+    public void TrainingRaisesTheConceptsDenoisingError()
+    {
+        using var setup = new Setup(models.V1);
+        double before = setup.DenoisingError();
+        var losses = setup.Train(new FewShotSettings { LearningRate = 1e-3, Epochs = 3 });
+        double after = setup.DenoisingError();
+        Assert.Equal(6, losses.Count);
+        Assert.All(losses, l => Assert.True(l < 0, "the loss is the negated error"));
+        Assert.True(after > before, $"denoising error {before} -> {after}");
+    }
+
+    [Fact]
+    public void OnlyTheMlpsAndTheLastSelfAttentionChangeAndTheUNetNot()
+    {
+        using var setup = new Setup(models.V1);
+        var before = setup.EncoderBytes();
+        var unetBefore = setup.UNet.Weights.ToDictionary(kv => kv.Key, kv => TorchTensors.ToBytes(kv.Value));
+        setup.Train(new FewShotSettings { LearningRate = 1e-3, Epochs = 1 });
+        var after = setup.EncoderBytes();
+        var trained = FewShotUnlearning.TrainedWeights(setup.Encoder.Config).ToHashSet();
+        foreach (var (name, bytes) in before)
+        {
+            if (trained.Contains(name))
+                Assert.False(bytes.AsSpan().SequenceEqual(after[name]), $"{name} should be trained");
+            else
+                Assert.True(bytes.AsSpan().SequenceEqual(after[name]), $"{name} must not change");
+        }
+        Assert.All(setup.UNet.Weights, kv => Assert.Equal(unetBefore[kv.Key], TorchTensors.ToBytes(kv.Value)));
+        Assert.All(setup.Encoder.Weights.Values, w => Assert.False(w.requires_grad));
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameWeightsAndAnotherSeedOthers()
+    {
+        Dictionary<string, byte[]> Run(long seed)
+        {
+            using var setup = new Setup(models.V1);
+            setup.Train(new FewShotSettings { LearningRate = 1e-3, Seed = seed });
+            return setup.EncoderBytes();
+        }
+        var first = Run(1);
+        var again = Run(1);
+        var other = Run(2);
+        Assert.All(first, kv => Assert.Equal(kv.Value, again[kv.Key]));
+        Assert.Contains(first, kv => !kv.Value.AsSpan().SequenceEqual(other[kv.Key]));
+    }
+
+    [Fact]
+    public void TheTrainedWeightsAreEveryMlpAndTheLastSelfAttention()
+    {
+        using var setup = new Setup(models.V1);
+        int layers = setup.Encoder.Config.NumHiddenLayers;
+        var names = FewShotUnlearning.TrainedWeights(setup.Encoder.Config);
+        Assert.Equal(layers * 4 + 8, names.Count);
+        Assert.All(names, n => Assert.True(setup.Encoder.Weights.ContainsKey(n), n));
+        Assert.Contains($"text_model.encoder.layers.{layers - 1}.self_attn.out_proj.bias", names);
+        Assert.DoesNotContain("text_model.encoder.layers.0.self_attn.q_proj.weight", names);
+    }
+
+    [Fact]
+    public void BadInputsAreRefusedBeforeAnyTraining()
+    {
+        using var setup = new Setup(models.V1);
+        var before = setup.EncoderBytes();
+        using var none = zeros(0, 4, 8, 8);
+        Assert.Throws<ArgumentException>(() =>
+            FewShotUnlearning.Train(
+                setup.Encoder,
+                setup.UNet,
+                setup.Schedule,
+                "epsilon",
+                none,
+                setup.Tokenize,
+                "cat",
+                new FewShotSettings()
+            )
+        );
+        var template = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            setup.Train(new FewShotSettings { Template = "landscape" })
+        );
+        Assert.Contains("object or style", template.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => setup.Train(new FewShotSettings { Epochs = 0 }));
+        Assert.All(before, kv => Assert.Equal(kv.Value, setup.EncoderBytes()[kv.Key]));
+    }
+}
