@@ -1,3 +1,4 @@
+using Rece.Engine;
 using Rece.Models.Schedulers;
 using Rece.Models.TextEncoder;
 using Rece.Models.UNet;
@@ -120,16 +121,16 @@ public static class FewShotUnlearning
                     context.to(unet.Device)
                 );
                 // Gradient ascent: the loss is the negated denoising error.
-                var loss = predicted
-                    .to(ScalarType.Float32)
-                    .sub(target.to(ScalarType.Float32, predicted.device))
-                    .pow(2)
-                    .mean()
-                    .neg();
+                // In float64, as the code takes it in at least float32: it is a mean over a few thousand values.
+                var loss = predicted.to(ScalarType.Float64).sub(target.to(predicted.device)).pow(2).mean().neg();
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
-                double value = loss.item<float>();
+                double value = loss.item<double>();
+                if (!double.IsFinite(value))
+                    throw new IllPosedErasureException(
+                        $"Few-shot unlearning diverged: the loss of epoch {epoch} step {step} is {value}; lower the learning rate."
+                    );
                 losses.Add(value);
                 progress?.Invoke(epoch, step++, value);
             }

@@ -9,7 +9,11 @@ using static TorchSharp.torch;
 
 namespace Rece.Erasure.Tests.Training;
 
-/// <summary>Few-shot text-encoder unlearning's training on the tiny fixture.</summary>
+/// <summary>
+/// Few-shot text-encoder unlearning's training on the tiny fixture, in float64: there libtorch's CPU kernels are its
+/// reference ones. (In float32 with two threads the backward pass through the U-Net gave NaN gradients now and then,
+/// which is why no command runs this training yet; docs/development.md.)
+/// </summary>
 [Collection(TinyModelCollection.Name)]
 public sealed class FewShotUnlearningTests(TinyModels models)
 {
@@ -18,14 +22,21 @@ public sealed class FewShotUnlearningTests(TinyModels models)
         public Setup(string root)
         {
             var model = DiffusersModel.Open(root);
-            Encoder = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath);
-            UNet = UNet2DConditionModel.Load(model.UNetConfigPath, model.UNetWeights[0].Path);
+            using (var loaded = ClipTextEncoder.Load(model.TextEncoderConfigPath, model.TextEncoderWeightsPath))
+                Encoder = ClipTextEncoder.FromWeights(
+                    loaded.Config,
+                    loaded.Weights.ToDictionary(
+                        kv => kv.Key,
+                        kv => kv.Value.to(ScalarType.Float64).DetachFromDisposeScope()
+                    )
+                );
+            UNet = UNet2DConditionModel.Load(model.UNetConfigPath, model.UNetWeights[0].Path, ScalarType.Float64);
             Tokenizer = ClipTokenizer.FromFolder(model.TokenizerDirectory);
             Schedule = NoiseSchedule.From(
                 SchedulerConfig.Load(Path.Combine(root, "scheduler", DiffusersModel.SchedulerConfigFile))
             );
             // Four "images" of the concept (the tiny U-Net's 8 x 8 latents).
-            Latents = randn(new long[] { 4, 4, 8, 8 }, generator: new Generator(77));
+            Latents = randn(new long[] { 4, 4, 8, 8 }, dtype: ScalarType.Float64, generator: new Generator(77));
         }
 
         public ClipTextEncoder Encoder { get; }
@@ -51,13 +62,14 @@ public sealed class FewShotUnlearningTests(TinyModels models)
             var generator = new Generator(99);
             var noise = randn(Latents.shape, generator: generator);
             var t = tensor(new float[] { 50, 300, 600, 900 });
+            noise = noise.to(ScalarType.Float64);
             var context = Encoder.Forward(
                 new[] { "a photo of a cat", "a photo of the cat", "a rendering of a cat", "a good photo of a cat" }
                     .Select(Tokenize)
                     .ToList()
             );
             var predicted = UNet.Forward(Latents.add(noise), t, context);
-            return predicted.sub(noise).pow(2).mean().item<float>();
+            return predicted.sub(noise).pow(2).mean().item<double>();
         }
 
         public Dictionary<string, byte[]> EncoderBytes() =>
