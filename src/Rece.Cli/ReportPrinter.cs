@@ -20,10 +20,16 @@ public static class ReportPrinter
                     $"{s.Stage, -14} {s.RecoveredConceptResidual, 10:F4} {s.PreservationDrift, 10:F4} {s.RelativeWeightChange, 10:F4}"
                 );
         }
+        if (report.Training is { Losses.Count: > 0 } training)
+            stdout.WriteLine(
+                $"trained {training.TrainedWeights.Count} text encoder weights for {training.Epochs} epochs on {training.Images} images: loss {training.Losses[0]:F4} -> {training.Losses[^1]:F4}"
+            );
         string math = report.Timings.TryGetValue("erasureMath", out var m) ? $", erasure math {m:F3} s" : "";
-        stdout.WriteLine(
-            $"wrote {report.Outputs.Folder} ({(report.Outputs.PatchOnly ? "patch and report" : "edited model, patch and report")}) in {report.Timings["total"]:F2} s{math}"
-        );
+        string what =
+            report.Training is not null ? "edited model and report"
+            : report.Outputs.PatchOnly ? "patch and report"
+            : "edited model, patch and report";
+        stdout.WriteLine($"wrote {report.Outputs.Folder} ({what}) in {report.Timings["total"]:F2} s{math}");
         foreach (var skipped in report.Outputs.NotCopied)
             stdout.WriteLine($"not copied: {skipped.File} ({skipped.Reason})");
     }

@@ -10,4 +10,7 @@ public enum ErasureMethod
 
     /// <summary>SPEED: one edit per matrix, constrained to the null space of the preserved rows.</summary>
     Speed,
+
+    /// <summary>Few-shot unlearning: the text encoder trained away from the concept's images.</summary>
+    FewShot,
 }

@@ -10,7 +10,8 @@ public static class ErasureMethods
             null or "rece" => ErasureMethod.Rece,
             "uce" => ErasureMethod.Uce,
             "speed" => ErasureMethod.Speed,
-            _ => throw new ArgumentException($"Unknown erasure method \"{name}\"; choose rece, uce or speed."),
+            "fewshot" => ErasureMethod.FewShot,
+            _ => throw new ArgumentException($"Unknown erasure method \"{name}\"; choose rece, uce, speed or fewshot."),
         };
 
     /// <summary>Whether the method runs RECE epochs after its first stage.</summary>

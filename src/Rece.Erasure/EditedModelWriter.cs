@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Rece.Engine;
 using Rece.Models.Diffusers;
 using Rece.Models.Safetensors;
+using static TorchSharp.torch;
 
 namespace Rece.Erasure;
 
@@ -64,27 +65,57 @@ public static partial class EditedModelWriter
     )
     {
         var editedPaths = edited.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        return Copy(model, destinationRoot, (path, relative, top) =>
+        {
+            if (editedPaths.Contains(path))
+                return Written;
+            if (top == DiffusersModel.UNetFolder && model.UNetWeights.Any(w => w.Path == path))
+                return "a U-Net weights variant that was not edited (it would carry the concept)";
+            if (model.IgnoredUNetFiles.Contains(path))
+                return "pickle U-Net weights, not edited (they would carry the concept)";
+            return null;
+        });
+    }
+
+    /// <summary>
+    /// Links or copies every file of the model except the text encoder weights, which the caller writes (a trained
+    /// text encoder: few-shot unlearning); the U-Net is unchanged and linked. Other text encoder weight files and
+    /// single-file checkpoints would carry the concept: they are left out and listed.
+    /// </summary>
+    public static IReadOnlyList<Skipped> CopyAllButTextEncoder(DiffusersModel model, string destinationRoot) =>
+        Copy(model, destinationRoot, (path, relative, top) =>
+        {
+            if (path == model.TextEncoderWeightsPath)
+                return Written;
+            if (top == DiffusersModel.TextEncoderFolder && IsCheckpoint(relative))
+                return "text encoder weights that were not trained (they would carry the concept)";
+            return null;
+        });
+
+    /// <summary>The reason <see cref="Copy"/>'s classifier gives for a file the caller writes itself.</summary>
+    private const string Written = "";
+
+    /// <param name="leaveOut">For (path, relative path, top folder): null to link the file, <see cref="Written"/>
+    /// when the caller writes it, else why it is left out.</param>
+    private static List<Skipped> Copy(
+        DiffusersModel model,
+        string destinationRoot,
+        Func<string, string, string, string?> leaveOut
+    )
+    {
         var skipped = new List<Skipped>();
         foreach (var path in Directory.EnumerateFiles(model.Root, "*", SearchOption.AllDirectories))
         {
             string relative = Path.GetRelativePath(model.Root, path);
             string top = relative.Split(Path.DirectorySeparatorChar)[0];
-            if (
-                editedPaths.Contains(path)
-                || top == ".cache"
-                || relative is RecePatch.FileName or ErasureReport.FileName
-            )
+            if (top == ".cache" || relative is RecePatch.FileName or ErasureReport.FileName)
                 continue;
-            if (top == DiffusersModel.UNetFolder && model.UNetWeights.Any(w => w.Path == path))
-            {
-                skipped.Add(
-                    new Skipped(relative, "a U-Net weights variant that was not edited (it would carry the concept)")
-                );
+            string? reason = leaveOut(path, relative, top);
+            if (reason == Written)
                 continue;
-            }
-            if (model.IgnoredUNetFiles.Contains(path))
+            if (reason is not null)
             {
-                skipped.Add(new Skipped(relative, "pickle U-Net weights, not edited (they would carry the concept)"));
+                skipped.Add(new Skipped(relative, reason));
                 continue;
             }
             if (!relative.Contains(Path.DirectorySeparatorChar) && IsCheckpoint(relative))
@@ -97,6 +128,30 @@ public static partial class EditedModelWriter
             LinkOrCopy(path, target);
         }
         return skipped;
+    }
+
+    /// <summary>
+    /// Writes the text encoder's weights file with <paramref name="trained"/> (by name) in the file's own dtypes; every
+    /// other tensor, the header order and the metadata stay byte-identical.
+    /// </summary>
+    public static ReportFile WriteTextEncoderWeights(
+        DiffusersModel model,
+        string destinationRoot,
+        IReadOnlyDictionary<string, Tensor> trained
+    )
+    {
+        string relative = Path.GetRelativePath(model.Root, model.TextEncoderWeightsPath);
+        string target = Path.Combine(destinationRoot, relative);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        using var source = SafetensorsFile.Open(model.TextEncoderWeightsPath);
+        var replacements = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
+        foreach (var (name, tensor) in trained)
+        {
+            using var stored = tensor.detach().to(TorchTensors.ToScalarType(source[name].DType)).cpu();
+            replacements[name] = TorchTensors.ToBytes(stored);
+        }
+        SafetensorsWriter.CopyWithReplacedTensors(source, target, replacements);
+        return new ReportFile(relative, new FileInfo(target).Length, RecePatch.FileSha256(target));
     }
 
     private static bool IsCheckpoint(string name) =>

@@ -33,6 +33,10 @@ public sealed record ErasureReport
     public required ReportModel Model { get; init; }
     public IReadOnlyList<StageMeasures> Stages { get; init; } = Array.Empty<StageMeasures>();
 
+    /// <summary>A trained method's settings and its loss per step (few-shot unlearning); null for the closed-form
+    /// methods.</summary>
+    public ReportTraining? Training { get; init; }
+
     /// <summary>Seconds per stage, in the order they ran.</summary>
     public required IReadOnlyDictionary<string, double> Timings { get; init; }
 

@@ -32,6 +32,22 @@ public sealed record ErasureRequest : EraseSettings
     /// <summary>Write only the patch and the report, not the edited model.</summary>
     public bool PatchOnly { get; init; }
 
+    /// <summary>--method fewshot: the folder of the concept's images (PNG, JPEG or WebP).</summary>
+    public string? ImagesDirectory { get; init; }
+
+    /// <summary>--method fewshot: "object" or "style" prompt templates; null: object.</summary>
+    public string? Template { get; init; }
+
+    /// <summary>--method fewshot: Adam's learning rate; null: 1e-5.</summary>
+    public double? LearningRate { get; init; }
+
+    /// <summary>--method fewshot: the side the images are resized to; null: the model's sample size times the VAE's
+    /// factor (512 for SD v1.x).</summary>
+    public int? Size { get; init; }
+
+    /// <summary>--method fewshot: seeds the training's random draws; null: 0.</summary>
+    public long? Seed { get; init; }
+
     /// <summary>Where the text encoder runs and G0 is formed; null: the CPU.</summary>
     public Rece.Models.Devices.ComputeDevice? Device { get; init; }
 }

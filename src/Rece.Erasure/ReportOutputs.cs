@@ -2,8 +2,13 @@ namespace Rece.Erasure;
 
 public sealed record ReportOutputs(
     string Folder,
-    ReportFile Patch,
+    ReportFile? Patch,
     IReadOnlyList<WrittenWeights> UNetFiles,
     IReadOnlyList<EditedModelWriter.Skipped> NotCopied,
     bool PatchOnly
-);
+)
+{
+    /// <summary>The text encoder weights a trained method wrote (few-shot unlearning), with the SHA-256 of the file;
+    /// null otherwise.</summary>
+    public ReportFile? TextEncoder { get; init; }
+}

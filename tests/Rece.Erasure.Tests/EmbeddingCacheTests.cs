@@ -149,8 +149,8 @@ public sealed class EmbeddingCacheTests(TinyModels models) : IDisposable
         var warm = Erase(_folder.Path);
 
         Assert.Equal(1733, warm.Inputs.Preserve.Count);
-        Assert.Equal(uncached.Outputs.Patch.Sha256, cold.Outputs.Patch.Sha256);
-        Assert.Equal(uncached.Outputs.Patch.Sha256, warm.Outputs.Patch.Sha256);
+        Assert.Equal(uncached.Outputs.Patch!.Sha256, cold.Outputs.Patch!.Sha256);
+        Assert.Equal(uncached.Outputs.Patch!.Sha256, warm.Outputs.Patch!.Sha256);
         Assert.False(warm.Timings.ContainsKey("loadTextEncoder"), "every text was cached: the encoder need not load");
         Assert.Single(Directory.EnumerateFiles(_folder.Path, "*.emb", SearchOption.AllDirectories), f =>
             new FileInfo(f).Length == 48 + 32 * 32 * 8

@@ -196,8 +196,8 @@ public class ErasureJobTests(TinyModels models)
         Assert.Equal(3, report.Parameters.Epochs);
         Assert.Equal(12, report.Model.EditedMatrices);
         Assert.All(report.Model.UNetFiles, f => Assert.Matches("^[0-9a-f]{64}$", f.KvSha256!));
-        Assert.Matches("^[0-9a-f]{64}$", report.Outputs.Patch.Sha256);
-        Assert.Equal(RecePatch.FileSha256(Path.Combine(output, RecePatch.FileName)), report.Outputs.Patch.Sha256);
+        Assert.Matches("^[0-9a-f]{64}$", report.Outputs.Patch!.Sha256);
+        Assert.Equal(RecePatch.FileSha256(Path.Combine(output, RecePatch.FileName)), report.Outputs.Patch!.Sha256);
         foreach (
             var stage in new[]
             {

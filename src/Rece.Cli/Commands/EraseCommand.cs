@@ -55,6 +55,28 @@ public static class EraseCommand
             Description =
                 "Folder of cached text embeddings, or off (default: $RECE_EMBEDDING_CACHE, else ~/.cache/rece/embeddings).",
         };
+        var images = new Option<string?>("--images")
+        {
+            Description = "--method fewshot: a folder of a few images of the concept (PNG, JPEG or WebP).",
+        };
+        var template = new Option<string?>("--template")
+        {
+            Description = "--method fewshot: the prompts the concept appears in, object or style (default object).",
+        };
+        template.AcceptOnlyFromAmong("object", "style");
+        var learningRate = new Option<double?>("--lr")
+        {
+            Description = "--method fewshot: Adam's learning rate (default 1e-5).",
+        };
+        var size = new Option<int?>("--size")
+        {
+            Description =
+                "--method fewshot: the side the images are resized to (default the model's, 512 for SD v1.x; smaller trains faster).",
+        };
+        var seed = new Option<long?>("--seed")
+        {
+            Description = "--method fewshot: seeds the training's random draws (default 0).",
+        };
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists and is not empty." };
         var patchOnly = new Option<bool>("--patch-only")
         {
@@ -68,7 +90,7 @@ public static class EraseCommand
 
         var command = new Command(
             "erase",
-            "Erase concepts from a model's cross-attention keys and values (UCE + RECE, or SPEED)."
+            "Erase concepts from a model: its cross-attention keys and values (UCE + RECE, or SPEED), or its text encoder (few-shot unlearning)."
         )
         {
             model,
@@ -81,7 +103,9 @@ public static class EraseCommand
             preserveColumn,
         };
         foreach (
-            var option in settings.Values.Concat(new Option[] { embeddingCache, force, patchOnly, json, quiet, device })
+            var option in settings
+                .Values.Concat(new Option[] { images, template, learningRate, size, seed })
+                .Concat(new Option[] { embeddingCache, force, patchOnly, json, quiet, device })
         )
             command.Options.Add(option);
         command.SetAction(parse => ReceCommandLine.Guard(stderr, () =>
@@ -102,6 +126,11 @@ public static class EraseCommand
                     Force = parse.GetValue(force),
                     PatchOnly = parse.GetValue(patchOnly),
                     Device = computeDevice,
+                    ImagesDirectory = parse.GetValue(images),
+                    Template = parse.GetValue(template),
+                    LearningRate = parse.GetValue(learningRate),
+                    Size = parse.GetValue(size),
+                    Seed = parse.GetValue(seed),
                 };
                 foreach (var (setting, option) in settings)
                 {
@@ -112,7 +141,10 @@ public static class EraseCommand
                         _ => setting.With(request, parse.GetValue((Option<double?>)option)),
                     };
                 }
-                var report = ErasureJob.Run(request, progress.Logger);
+                var report =
+                    request.Method == "fewshot"
+                        ? Rece.Training.FewShotJob.Run(request, progress.Logger)
+                        : ErasureJob.Run(request, progress.Logger);
                 ReportPrinter.Print(report, stdout, parse.GetValue(json));
                 return ReceCommandLine.Success;
             }));

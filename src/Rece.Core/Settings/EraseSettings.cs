@@ -13,12 +13,12 @@ public record EraseSettings
 {
     [JsonPropertyName("method")]
     [Description(
-        "rece: UCE, then RECE epochs; uce: the closed-form edit only; speed: SPEED's edit of the value projections, constrained to the null space of the preserved texts."
+        "rece: UCE, then RECE epochs; uce: the closed-form edit only; speed: SPEED's edit of the value projections, constrained to the null space of the preserved texts; fewshot: few-shot unlearning of the text encoder from --images (rece erase only)."
     )]
     [EraseSetting(
         "--method",
         EraseSettingRule.Choice,
-        Choices = "rece|uce|speed",
+        Choices = "rece|uce|speed|fewshot",
         DefaultText = "preset, else rece",
         Sweepable = true
     )]
@@ -28,7 +28,10 @@ public record EraseSettings
     [EraseSetting("--reg", EraseSettingRule.Positive, DefaultText = "preset", Sweepable = true)]
     public double? Regularizer { get; init; }
 
-    [JsonPropertyName("epochs"), Description("RECE epochs (after the UCE pass).")]
+    [
+        JsonPropertyName("epochs"),
+        Description("RECE epochs (after the UCE pass); with --method fewshot, training epochs (5).")
+    ]
     [EraseSetting("--epochs", EraseSettingRule.Epochs, DefaultText = "preset", Sweepable = true)]
     public int? Epochs { get; init; }
 

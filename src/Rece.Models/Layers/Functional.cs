@@ -19,9 +19,32 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
         var w = W(prefix + ".weight");
         var b = W(prefix + ".bias");
         trace()?.Invoke(new OperatorCall("conv2d", new[] { x.shape }, w.shape, true, stride, padding));
+        if (is_grad_enabled() && x.device_type == TorchSharp.DeviceType.CPU && x.dtype != ScalarType.Float64)
+            return UnfoldedConv(x, w, b, stride, padding);
         return MetaKernels.Applies(x)
             ? MetaKernels.Conv2d(x, w, b, stride, padding)
             : F.conv2d(x, w, b, strides: new[] { stride, stride }, padding: new[] { padding, padding });
+    }
+
+    /// <summary>
+    /// The convolution as unfold and a matrix product, used on the CPU whenever autograd is on (training): libtorch's
+    /// float32 CPU convolution backward returned NaN input gradients in about half of the runs of the same training
+    /// step (two threads; none in float64 or on one thread), while this form's backward is matrix products and a fold.
+    /// Same values as conv2d up to rounding; where the input needs a gradient its unfolded copy (k^2 times the input)
+    /// is kept for the backward pass. Inference (no_grad, inference mode) keeps the native kernel.
+    /// </summary>
+    internal static Tensor UnfoldedConv(Tensor x, Tensor w, Tensor b, long stride, long padding)
+    {
+        using var scope = NewDisposeScope();
+        long batch = x.shape[0],
+            outChannels = w.shape[0],
+            kh = w.shape[2],
+            kw = w.shape[3];
+        long height = (x.shape[2] + 2 * padding - kh) / stride + 1,
+            width = (x.shape[3] + 2 * padding - kw) / stride + 1;
+        var columns = F.unfold(x, (kh, kw), padding: (padding, padding), stride: (stride, stride));
+        var y = w.reshape(outChannels, -1).matmul(columns).add(b.view(1, outChannels, 1));
+        return y.view(batch, outChannels, height, width).MoveToOuterDisposeScope();
     }
 
     public Tensor Linear(Tensor x, string prefix, bool bias = true) =>
@@ -36,7 +59,9 @@ internal sealed class Functional(IReadOnlyDictionary<string, Tensor> weights, Fu
     public Tensor Attention(Tensor q, Tensor k, Tensor v)
     {
         trace()?.Invoke(new OperatorCall("attention", new[] { q.shape, k.shape, v.shape }, null, false));
-        return MetaKernels.Applies(q) ? MetaKernels.Attention(q, k, v) : F.scaled_dot_product_attention(q, k, v);
+        if (MetaKernels.Applies(q))
+            return MetaKernels.Attention(q, k, v);
+        return F.scaled_dot_product_attention(q, k, v);
     }
 
     public Tensor GroupNorm(Tensor x, string prefix, long groups, double eps) =>

@@ -21,6 +21,11 @@ public static partial class PipelineRequestParser
     /// </summary>
     public const int MaxJobMessageBytes = 48 * 1024;
 
+    private const string FewShot = "fewshot";
+
+    private const string FewShotRefusal =
+        "fewshot trains the text encoder from images and runs from rece erase --images only; the pipeline does not take images yet";
+
     /// <summary>One concept, guide or preserve text: a prompt, not a document.</summary>
     public const int MaxTextLength = 1000;
 
@@ -130,7 +135,9 @@ public static partial class PipelineRequestParser
         string method = settings.Method
             ?? (preset is null ? null : ErasurePreset.Find(preset)?.Method)
             ?? ErasurePreset.Default.Method;
-        if (method != "rece" && settings.Epochs is > 0)
+        if (method == FewShot)
+            errors.Add(new FieldError("method", FewShotRefusal));
+        else if (method != "rece" && settings.Epochs is > 0)
             errors.Add(
                 new FieldError("epochs", $"epochs applies to method rece; {method} is a single closed-form edit")
             );
@@ -309,6 +316,8 @@ public static partial class PipelineRequestParser
             if (values is not null)
                 sweep[setting.Name] = values;
         }
+        if (sweep.TryGetValue("method", out var swept) && swept.Any(m => m.GetString() == FewShot))
+            errors.Add(new FieldError("sweep.method", FewShotRefusal));
         var single = (sweep.TryGetValue("method", out var methods) ? methods.Select(m => m.GetString()!) : [method])
             .Where(m => m != "rece")
             .Distinct()

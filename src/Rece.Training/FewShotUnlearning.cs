@@ -4,7 +4,7 @@ using Rece.Models.TextEncoder;
 using Rece.Models.UNet;
 using static TorchSharp.torch;
 
-namespace Rece.Erasure.Training;
+namespace Rece.Training;
 
 /// <summary>
 /// Few-shot text-encoder unlearning (Fuchi and Takagi, BMVC 2024), as its public code trains: gradient ascent on the

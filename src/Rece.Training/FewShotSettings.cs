@@ -1,4 +1,4 @@
-namespace Rece.Erasure.Training;
+namespace Rece.Training;
 
 /// <summary>
 /// The settings of few-shot text-encoder unlearning (Fuchi and Takagi, BMVC 2024); the defaults are its public

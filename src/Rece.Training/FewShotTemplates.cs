@@ -1,4 +1,4 @@
-namespace Rece.Erasure.Training;
+namespace Rece.Training;
 
 /// <summary>
 /// The prompts the concept appears in while it is unlearned: photo-like captions for an object, painting captions for

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Rece.Erasure;
+using Rece.Evaluation.Images;
+using Rece.Generation;
+using Rece.Models.Devices;
+using Rece.Models.Safetensors;
+using Rece.Models.Schedulers;
+using Rece.Models.TextEncoder;
+using Rece.Models.Tokenization;
+using Rece.Models.UNet;
+using Rece.Models.Vae;
+using static TorchSharp.torch;
+
+namespace Rece.Training;
+
+/// <summary>
+/// `rece erase --method fewshot`: a model folder and a few images of the concept in; the edited model (only the text
+/// encoder's weights changed, everything else linked) and a report with the loss of every step out. Every input is
+/// checked before any heavy work; the output appears only when complete; the input is only read.
+/// </summary>
+public static class FewShotJob
+{
+    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".webp"];
+
+    public static ErasureReport Run(ErasureRequest request, ILogger? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var total = Stopwatch.StartNew();
+        var timings = new StageTimer();
+        if (request.Concepts.Count != 1 || string.IsNullOrWhiteSpace(request.Concepts[0]))
+            throw new ErasureInputException(
+                "--method fewshot unlearns one concept at a time: name exactly one --concept, e.g. --concept \"Van Gogh\"."
+            );
+        string concept = request.Concepts[0].Trim();
+        var settings = new FewShotSettings
+        {
+            Epochs = request.Epochs ?? new FewShotSettings().Epochs,
+            LearningRate = request.LearningRate ?? new FewShotSettings().LearningRate,
+            Template = request.Template ?? FewShotTemplates.Object,
+            Seed = request.Seed ?? 0,
+        };
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ErasureInputException(e.Message[..e.Message.IndexOf(" (Parameter", StringComparison.Ordinal)]);
+        }
+        var images = ImageFiles(request.ImagesDirectory);
+        OutputFolder.Check(request.OutputDirectory, request.Force, request.ModelDirectory, request.ImagesDirectory!);
+        var files = timings.Time("openModel", () => ModelFiles.Locate(request.ModelDirectory));
+        var unetConfig = UNetConfig.Load(files.UNetConfig);
+        var vaeConfig = VaeConfig.Load(files.VaeConfig);
+        int size = request.Size ?? unetConfig.SampleSize * vaeConfig.ScaleFactor;
+        if (size < vaeConfig.ScaleFactor || size % vaeConfig.ScaleFactor != 0 || size > 2048)
+            throw new ErasureInputException(
+                $"--size must be a multiple of {vaeConfig.ScaleFactor} (the VAE's factor) up to 2048 (got {size})."
+            );
+        var scheduler = SchedulerConfig.Load(files.SchedulerConfig);
+        var device = request.Device ?? ComputeDevice.Cpu;
+
+        using var scope = NewDisposeScope();
+        // Decoded (and checked) before any model is loaded: an unreadable image fails fast.
+        var pixels = timings.Time("loadImages", () => images.Select(path => Pixels(path, size)).ToList());
+        log?.EncodingImages(images.Count, concept, size);
+        using var generator = new Generator(unchecked((ulong)settings.Seed));
+        var latents = timings.Time("encodeImages", () => Latents(files, pixels, device, generator));
+
+        using var encoder = timings.Time("loadTextEncoder", () =>
+            ClipTextEncoder.Load(files.Model.TextEncoderConfigPath, files.Model.TextEncoderWeightsPath, device.Torch)
+        );
+        using var unet = timings.Time("loadUNet", () =>
+            UNet2DConditionModel.Load(files.UNetConfig, files.UNetWeights, ScalarType.Float32, device.Torch)
+        );
+        var tokenizer = ClipTokenizer.FromFolder(files.Model.TokenizerDirectory);
+        var trained = FewShotUnlearning.TrainedWeights(encoder.Config);
+        log?.Unlearning(
+            concept,
+            trained.Count,
+            settings.Epochs,
+            (images.Count + settings.BatchSize - 1) / settings.BatchSize
+        );
+        var losses = timings.Time("train", () =>
+            FewShotUnlearning.Train(
+                encoder,
+                unet,
+                NoiseSchedule.From(scheduler),
+                scheduler.PredictionType,
+                latents,
+                text => tokenizer.Encode(text).Ids,
+                concept,
+                settings,
+                (epoch, step, loss) => log?.TrainingStep(epoch, step, loss)
+            )
+        );
+
+        using var output = OutputFolder.Begin(
+            request.OutputDirectory,
+            request.Force,
+            request.ModelDirectory,
+            request.ImagesDirectory!
+        );
+        var written = timings.Time("writeTextEncoder", () =>
+            EditedModelWriter.WriteTextEncoderWeights(
+                files.Model,
+                output.TemporaryPath,
+                trained.ToDictionary(name => name, name => encoder.Weights[name])
+            )
+        );
+        var skipped = timings.Time("copyComponents", () =>
+            EditedModelWriter.CopyAllButTextEncoder(files.Model, output.TemporaryPath)
+        );
+        var report = new ErasureReport
+        {
+            Command = "erase",
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Inputs = new ReportInputs(
+                files.Model.Root,
+                new[] { concept },
+                Array.Empty<string>(),
+                Array.Empty<string>(),
+                null,
+                null
+            ),
+            Model = new ReportModel(
+                files.Model.Architecture,
+                files.Model.EmbeddingDim,
+                0,
+                Array.Empty<ReportWeightsFile>(),
+                Describe(files.Model.Root, files.Model.TextEncoderWeightsPath)
+            ),
+            Training = new ReportTraining(
+                "fewshot",
+                images.Count,
+                size,
+                settings.Template,
+                settings.Epochs,
+                settings.BatchSize,
+                settings.LearningRate,
+                settings.Seed,
+                trained,
+                losses
+            ),
+            Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
+            Outputs = new ReportOutputs(output.Destination, null, Array.Empty<WrittenWeights>(), skipped, false)
+            {
+                TextEncoder = written,
+            },
+            PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
+            Device = device.Info,
+        };
+        File.WriteAllText(output.PathOf(ErasureReport.FileName), report.ToJson());
+        output.Commit();
+        return report;
+    }
+
+    /// <summary>The images in <paramref name="directory"/>, in name order.</summary>
+    private static List<string> ImageFiles(string? directory)
+    {
+        if (directory is null)
+            throw new ErasureInputException(
+                "--method fewshot learns from images of the concept: give --images DIR, a folder of a few PNG, JPEG or WebP images (the paper uses 4)."
+            );
+        if (!Directory.Exists(directory))
+            throw new ErasureInputException($"The images folder {directory} does not exist.");
+        var images = Directory
+            .EnumerateFiles(directory)
+            .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (images.Count == 0)
+            throw new ErasureInputException(
+                $"The images folder {directory} holds no PNG, JPEG or WebP image; put a few images of the concept there."
+            );
+        return images;
+    }
+
+    /// <summary>
+    /// An image as the method's code feeds it to the VAE: RGB, resized to size x size with PIL's bicubic, scaled to
+    /// [-1, 1] ([3, size, size], float32).
+    /// </summary>
+    private static Tensor Pixels(string path, int size)
+    {
+        RgbImage image;
+        try
+        {
+            image = RgbImage.Load(path);
+        }
+        catch (Rece.Evaluation.EvaluationInputException e)
+        {
+            throw new ErasureInputException($"{path} is not a readable image ({e.Message}); remove it or replace it.");
+        }
+        var resized = Resampling.BicubicPil(image, size, size);
+        return tensor(resized.Pixels, new long[] { size, size, 3 })
+            .permute(2, 0, 1)
+            .to(ScalarType.Float32)
+            .div_(127.5)
+            .sub_(1);
+    }
+
+    /// <summary>Each image's latent, sampled from the VAE's distribution and scaled as the U-Net expects.</summary>
+    private static Tensor Latents(
+        ModelFiles files,
+        IReadOnlyList<Tensor> pixels,
+        ComputeDevice device,
+        Generator generator
+    )
+    {
+        using var noGrad = no_grad();
+        using var vae = AutoencoderKL.Load(files.VaeConfig, files.VaeWeights, ScalarType.Float32, device.Torch);
+        var latents = new List<Tensor>();
+        foreach (var image in pixels)
+        {
+            var (mean, logVariance) = vae.Encode(image.unsqueeze(0).to(device.Torch));
+            var noise = randn(mean.shape, dtype: ScalarType.Float32, generator: generator).to(device.Torch);
+            var sample = mean.add(logVariance.mul(0.5).exp().mul(noise));
+            if (vae.Config.ShiftFactor is { } shift)
+                sample = sample.sub(shift);
+            latents.Add(sample.mul(vae.Config.ScalingFactor));
+        }
+        return cat(latents, 0);
+    }
+
+    private static ReportWeightsFile Describe(string root, string path)
+    {
+        using var file = SafetensorsFile.Open(path);
+        return new ReportWeightsFile(
+            Path.GetRelativePath(root, path),
+            null,
+            file.FileLength,
+            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file.HeaderJson.Span))
+        );
+    }
+}

@@ -1,0 +1,48 @@
+using System.Security.Cryptography;
+using Rece.Evaluation.Images;
+using Rece.Models.Fixtures;
+
+namespace Rece.Training.Tests;
+
+/// <summary>A tiny fixture model and four images of a concept, written once for the collection, plus a scratch
+/// folder per test.</summary>
+public sealed class TinyModels : IDisposable
+{
+    private readonly TempFolder _folder = new("training-tests");
+
+    public TinyModels()
+    {
+        RandomModelFixture.Write(V1, FixtureKind.Tiny, seed: 7, fp16Variant: true);
+        Directory.CreateDirectory(Images);
+        var random = new Random(5);
+        for (int i = 0; i < 4; i++)
+        {
+            // Different sizes: the job resizes each to the training size.
+            var image = RgbImage.Filled(48 + 8 * i, 40, 200, 120, 40);
+            for (int y = 0; y < image.Height; y += 8)
+            for (int x = (y / 8) % 2 * 8; x < image.Width; x += 16)
+                image.Fill(x, y, 8, 8, (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+            image.SavePng(Path.Combine(Images, $"cat-{i}.png"));
+        }
+    }
+
+    public string Root => _folder.Path;
+
+    public string V1 => Path.Combine(Root, "tiny-v1");
+
+    /// <summary>Four PNG images of "the concept".</summary>
+    public string Images => Path.Combine(Root, "images");
+
+    public string NewOutput() => Path.Combine(Root, "out-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>SHA-256 of every file below a folder, by relative path.</summary>
+    public static Dictionary<string, string> HashTree(string folder) =>
+        Directory
+            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .ToDictionary(
+                f => Path.GetRelativePath(folder, f),
+                f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))
+            );
+
+    public void Dispose() => _folder.Dispose();
+}
