@@ -46,7 +46,9 @@ public static class FewShotJob
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new ErasureInputException(e.Message[..e.Message.IndexOf(" (Parameter", StringComparison.Ordinal)]);
+            // Without the " (Parameter 'x')" .NET appends.
+            int cut = e.Message.IndexOf(" (Parameter", StringComparison.Ordinal);
+            throw new ErasureInputException(cut >= 0 ? e.Message[..cut] : e.Message);
         }
         var images = ImageFiles(request.ImagesDirectory);
         OutputFolder.Check(request.OutputDirectory, request.Force, request.ModelDirectory, request.ImagesDirectory!);

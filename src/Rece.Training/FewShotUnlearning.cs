@@ -87,6 +87,8 @@ public static class FewShotUnlearning
         using var generator = new Generator(unchecked((ulong)settings.Seed));
         using var alphas = tensor(schedule.AlphasCumprod.Select(a => (double)a).ToArray());
         long count = latents.shape[0];
+        // The noise is drawn on the CPU (one generator for any device), so the noisy latents are formed there.
+        using var hostLatents = latents.to(ScalarType.Float64, CPU);
         int timesteps = schedule.AlphasCumprod.Count;
         var losses = new List<double>();
         for (int epoch = 0; epoch < settings.Epochs; epoch++)
@@ -96,7 +98,7 @@ public static class FewShotUnlearning
             foreach (var batch in order.Chunk(settings.BatchSize))
             {
                 using var scope = NewDisposeScope();
-                var z = latents.index_select(0, tensor(batch)).to(ScalarType.Float64);
+                var z = hostLatents.index_select(0, tensor(batch));
                 var prompts = batch
                     .Select(_ =>
                         string.Format(
