@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Rece.Erasure;
-using Rece.Models.Fixtures;
 
 namespace Rece.Benchmarks;
 
@@ -17,23 +15,8 @@ public static class EraseBenchmark
         int runs = int.Parse(Argument("--runs") ?? "5");
         bool fullOutput = !args.Contains("--skip-full-output");
 
-        string fixture = Path.Combine(work, "sd-v1-4");
-        if (!File.Exists(Path.Combine(fixture, "unet", "diffusion_pytorch_model.safetensors")))
-        {
-            if (Directory.Exists(fixture))
-                Directory.Delete(fixture, recursive: true);
-            var clock = Stopwatch.StartNew();
-            Console.Error.WriteLine($"building the SD v1.4-shaped fixture in {fixture} (about 4 GB, once)");
-            RandomModelFixture.Write(
-                fixture,
-                FixtureKind.StableDiffusionV14,
-                seed: 1,
-                progress: BenchmarkOutput.Progress
-            );
-            Console.Error.WriteLine($"  done in {clock.Elapsed.TotalSeconds:F0} s");
-        }
+        string fixture = BenchmarkFixture.StableDiffusionV14(work);
 
-        string rece = Path.Combine(AppContext.BaseDirectory, "rece.dll");
         var patchRuns = new List<(double Wall, ErasureReport Report)>();
         for (int i = 0; i < runs; i++)
         {
@@ -106,14 +89,10 @@ public static class EraseBenchmark
         );
         return 0;
 
-        (double Wall, ErasureReport Report) Erase(string output, bool patchOnly)
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (
-                var arg in new[]
+        (double Wall, ErasureReport Report) Erase(string output, bool patchOnly) =>
+            BenchmarkFixture.Erase(
+                new[]
                 {
-                    rece,
-                    "erase",
                     "--model",
                     fixture,
                     "--concept",
@@ -123,26 +102,11 @@ public static class EraseBenchmark
                     "--out",
                     output,
                     "--force",
-                    "--json",
-                    "--quiet",
                     // Cold, as a first run: every text encoded (the mass benchmark times the cache).
                     "--embedding-cache",
                     "off",
-                }
-            )
-                start.ArgumentList.Add(arg);
-            if (patchOnly)
-                start.ArgumentList.Add("--patch-only");
-            var clock = Stopwatch.StartNew();
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            double elapsed = clock.Elapsed.TotalSeconds;
-            if (process.ExitCode != 0)
-                throw new InvalidOperationException($"rece erase failed ({process.ExitCode}): {stderr.Result}");
-            return (elapsed, ErasureReport.Parse(stdout.Result));
-        }
+                }.Concat(patchOnly ? new[] { "--patch-only" } : Array.Empty<string>())
+            );
 
         string? Argument(string name)
         {

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Rece.Erasure;
-using Rece.Models.Fixtures;
 
 namespace Rece.Benchmarks;
 
@@ -28,17 +26,7 @@ public static class MassBenchmark
             Console.Error.WriteLine($"error: --method must be rece or speed (got {method}).");
             return 2;
         }
-        string fixture = Path.Combine(work, "sd-v1-4");
-        if (!File.Exists(Path.Combine(fixture, "unet", "diffusion_pytorch_model.safetensors")))
-        {
-            Console.Error.WriteLine($"building the SD v1.4-shaped fixture in {fixture} (about 4 GB, once)");
-            RandomModelFixture.Write(
-                fixture,
-                FixtureKind.StableDiffusionV14,
-                seed: 1,
-                progress: BenchmarkOutput.Progress
-            );
-        }
+        string fixture = BenchmarkFixture.StableDiffusionV14(work);
 
         var prompts = PresetLists.ArtistPrompts();
         var artists = prompts.Select(p => p.Artist).Distinct().ToList();
@@ -121,12 +109,8 @@ public static class MassBenchmark
         string method
     )
     {
-        string rece = Path.Combine(AppContext.BaseDirectory, "rece.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         var arguments = new List<string>
         {
-            rece,
-            "erase",
             "--model",
             fixture,
             "--preset",
@@ -135,8 +119,6 @@ public static class MassBenchmark
             output,
             "--force",
             "--patch-only",
-            "--json",
-            "--quiet",
             "--embedding-cache",
             cache,
         };
@@ -144,16 +126,7 @@ public static class MassBenchmark
             arguments.AddRange(new[] { "--concept", concept });
         if (preserveFile is not null)
             arguments.AddRange(new[] { "--preserve-file", preserveFile });
-        foreach (string argument in arguments)
-            start.ArgumentList.Add(argument);
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"rece erase failed ({process.ExitCode}): {stderr.Result}");
-        return (clock.Elapsed.TotalSeconds, ErasureReport.Parse(stdout.Result));
+        return BenchmarkFixture.Erase(arguments);
     }
 
     private static int[] Counts(string list) =>

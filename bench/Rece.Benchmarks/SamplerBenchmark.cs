@@ -35,21 +35,7 @@ public static class SamplerBenchmark
         if (rounds < 1)
             throw new ArgumentException("--rounds must be at least 1.");
 
-        string fixture = Path.Combine(work, "sd-v1-4");
-        if (!File.Exists(Path.Combine(fixture, "vae", "diffusion_pytorch_model.safetensors")))
-        {
-            if (Directory.Exists(fixture))
-                Directory.Delete(fixture, recursive: true);
-            var build = Stopwatch.StartNew();
-            Console.Error.WriteLine($"building the SD v1.4-shaped fixture in {fixture} (about 4.4 GB, once)");
-            RandomModelFixture.Write(
-                fixture,
-                FixtureKind.StableDiffusionV14,
-                seed: 1,
-                progress: BenchmarkOutput.Progress
-            );
-            Console.Error.WriteLine($"  done in {build.Elapsed.TotalSeconds:F0} s");
-        }
+        string fixture = BenchmarkFixture.StableDiffusionV14(work);
 
         var load = Stopwatch.StartNew();
         using var pipeline = StableDiffusionPipeline.Load(fixture, precision, BenchmarkOutput.Progress, device);
