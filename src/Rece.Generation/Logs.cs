@@ -55,4 +55,7 @@ internal static partial class Logs
         Message = "{Batch} images per U-Net pass (the device's default; --batch N to choose)"
     )]
     public static partial void DefaultBatch(this ILogger logger, int batch);
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "{Warning}")]
+    public static partial void OutdatedSchedulerConfig(this ILogger logger, string warning);
 }

@@ -94,7 +94,9 @@ public sealed class StableDiffusionPipeline : IDisposable
         var dtype = precision.ToScalarType();
         if (precision == Precision.Fp16 && device.IsCpu)
             log?.SlowPrecision(Precisions.Fp16OnCpuWarning);
-        var schedulerConfig = SchedulerConfig.Load(files.SchedulerConfig);
+        var schedulerConfig = SchedulerConfig
+            .Load(files.SchedulerConfig)
+            .ForStableDiffusion(warning => log?.OutdatedSchedulerConfig(warning));
         var model = files.Model;
         log?.LoadingUNet(Path.GetRelativePath(model.Root, files.UNetWeights), precision.Name());
         var unetTask = Task.Run(() =>

@@ -295,19 +295,27 @@ public static class RandomModelFixture
                 ["rstrip"] = false,
                 ["single_word"] = false,
             };
+        // transformers writes tokenizer_config.json's special tokens as typed AddedToken objects (and up to 4.33
+        // reads only those); special_tokens_map.json holds plain ones.
+        JsonObject Added(string content)
+        {
+            var token = Special(content);
+            token.Insert(0, "__type", "AddedToken");
+            return token;
+        }
         JsonConfig.Write(
             Path.Combine(folder, "tokenizer_config.json"),
             new JsonObject
             {
                 ["add_prefix_space"] = false,
-                ["bos_token"] = Special("<|startoftext|>"),
+                ["bos_token"] = Added("<|startoftext|>"),
                 ["do_lower_case"] = true,
-                ["eos_token"] = Special("<|endoftext|>"),
+                ["eos_token"] = Added("<|endoftext|>"),
                 ["errors"] = "replace",
                 ["model_max_length"] = 77,
                 ["pad_token"] = padToken,
                 ["tokenizer_class"] = "CLIPTokenizer",
-                ["unk_token"] = Special("<|endoftext|>"),
+                ["unk_token"] = Added("<|endoftext|>"),
             }
         );
         JsonConfig.Write(

@@ -49,6 +49,32 @@ public sealed record SchedulerConfig
             _ => null,
         };
 
+    /// <summary>
+    /// The config as diffusers' StableDiffusionPipeline runs it: an old file's steps_offset other than 1 is taken as 1,
+    /// and clip_sample true as false (diffusers overrides both in the pipeline, with a deprecation warning, so such
+    /// files give diffusers' images only with the same overrides). Each override is described to
+    /// <paramref name="warn"/>.
+    /// </summary>
+    public SchedulerConfig ForStableDiffusion(Action<string>? warn = null)
+    {
+        var config = this;
+        if (StepsOffset != 1)
+        {
+            warn?.Invoke(
+                $"scheduler/scheduler_config.json is outdated: steps_offset is {StepsOffset}; Stable Diffusion uses 1 (as diffusers does). Set \"steps_offset\": 1 in the file."
+            );
+            config = config with { StepsOffset = 1 };
+        }
+        if (ClipSample)
+        {
+            warn?.Invoke(
+                "scheduler/scheduler_config.json is outdated: clip_sample is true (or unset for DDIM); Stable Diffusion uses false (as diffusers does). Set \"clip_sample\": false in the file."
+            );
+            config = config with { ClipSample = false };
+        }
+        return config;
+    }
+
     public static SchedulerConfig Load(string path)
     {
         var json = JsonConfig.Load(path);

@@ -97,6 +97,30 @@ public class ClipTokenizerTests
     }
 
     [Fact]
+    public void TheFixturesTokenizerConfigTypesItsSpecialTokensAsTransformersDoes()
+    {
+        // transformers up to 4.33 reads tokenizer_config.json's special tokens only as {"__type": "AddedToken", ...}.
+        using var dir = new TempFolder();
+        Rece.Models.Fixtures.RandomModelFixture.Write(dir.Path, Rece.Models.Fixtures.FixtureKind.Tiny, seed: 1);
+        string tokenizer = Path.Combine(dir.Path, "tokenizer");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(
+            File.ReadAllText(Path.Combine(tokenizer, "tokenizer_config.json"))
+        )!;
+        foreach (var name in new[] { "bos_token", "eos_token", "unk_token" })
+        {
+            Assert.Equal("AddedToken", (string?)config[name]!["__type"]);
+            Assert.False(string.IsNullOrEmpty((string?)config[name]!["content"]));
+        }
+        var map = System.Text.Json.Nodes.JsonNode.Parse(
+            File.ReadAllText(Path.Combine(tokenizer, "special_tokens_map.json"))
+        )!;
+        Assert.Null(map["bos_token"]!["__type"]);
+        var tokens = ClipTokenizer.FromFolder(tokenizer).Encode("a photo of a cat");
+        Assert.Equal(49406, tokens.Ids[0]);
+        Assert.Equal(49407, tokens.Ids[6]);
+    }
+
+    [Fact]
     public void ThePadTokenComesFromTheTokenizerConfig()
     {
         using var dir = new TempFolder();
