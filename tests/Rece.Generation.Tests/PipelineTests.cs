@@ -40,6 +40,26 @@ public class PipelineTests(TinyPipelines models)
     }
 
     [Fact]
+    public void ALatentSizedDrawIsPyTorchsToo()
+    {
+        // Tensors of 16 elements or more take libtorch's vectorized normal path, another one than the 4 values above.
+        // Values from PyTorch itself (Debian's python3-torch 1.13.1, CPU): torch.manual_seed(0);
+        // torch.randn(1, 4, 8, 8).
+        using var scope = NewDisposeScope();
+        var noise = InitialNoise.Draw(new ulong[] { 0 }, 4, 8, 8).flatten();
+        var values = noise.data<float>().ToArray();
+        Assert.Equal(
+            new[] { -1.1258, -1.1524, -0.2506, -0.4339, 0.8487, 0.6920, -0.3160, -2.1152 },
+            values.Take(8).Select(v => Math.Round(v, 4))
+        );
+        Assert.Equal(new[] { -0.8707, 0.1447, 1.9029, 0.3904 }, values.TakeLast(4).Select(v => Math.Round(v, 4)));
+        Assert.Equal(6.5901, Math.Round(values.Sum(v => (double)v), 4));
+        Assert.Equal(190.4149, Math.Round(values.Sum(v => Math.Abs((double)v)), 4));
+        var other = InitialNoise.Draw(new ulong[] { 4_261_553_411 }, 4, 8, 8).flatten().data<float>().ToArray();
+        Assert.Equal(new[] { 0.6355, -1.4681, 1.3078, 0.9156 }, other.Take(4).Select(v => Math.Round(v, 4)));
+    }
+
+    [Fact]
     public void AnImagesNoiseDependsOnlyOnItsSeed()
     {
         using var scope = NewDisposeScope();
