@@ -129,7 +129,7 @@ public sealed record ResolvedErasure(
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new ErasureInputException(FirstLine(e.Message));
+            throw ErasureInputException.From(e);
         }
         if (method != ErasureMethod.Rece && given.Epochs is > 0)
             throw new ErasureInputException(
@@ -139,12 +139,5 @@ public sealed record ResolvedErasure(
         {
             Speed = method == ErasureMethod.Speed ? SpeedSettings.From(request, concepts) : null,
         };
-    }
-
-    /// <summary>The message without the " (Parameter 'x')" suffix .NET appends.</summary>
-    private static string FirstLine(string message)
-    {
-        int suffix = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        return suffix >= 0 ? message[..suffix] : message;
     }
 }

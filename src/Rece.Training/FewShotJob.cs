@@ -46,9 +46,7 @@ public static class FewShotJob
         }
         catch (ArgumentOutOfRangeException e)
         {
-            // Without the " (Parameter 'x')" .NET appends.
-            int cut = e.Message.IndexOf(" (Parameter", StringComparison.Ordinal);
-            throw new ErasureInputException(cut >= 0 ? e.Message[..cut] : e.Message);
+            throw ErasureInputException.From(e);
         }
         var images = ImageFiles(request.ImagesDirectory);
         OutputFolder.Check(request.OutputDirectory, request.Force, request.ModelDirectory, request.ImagesDirectory!);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Rece.Models.Fixtures;
 
 namespace Rece.Erasure.Tests;
@@ -29,13 +28,7 @@ public sealed class TinyModels : IDisposable
     public string NewOutput() => Path.Combine(Root, "out-" + Guid.NewGuid().ToString("N")[..8]);
 
     /// <summary>SHA-256 of every file below a folder, by relative path.</summary>
-    public static Dictionary<string, string> HashTree(string folder) =>
-        Directory
-            .EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .ToDictionary(
-                f => Path.GetRelativePath(folder, f),
-                f => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(f)))
-            );
+    public static Dictionary<string, string> HashTree(string folder) => FileHashes.Of(folder);
 
     public void Dispose()
     {
