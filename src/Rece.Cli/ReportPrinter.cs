@@ -22,7 +22,7 @@ public static class ReportPrinter
         }
         if (report.Training is { Losses.Count: > 0 } training)
             stdout.WriteLine(
-                $"trained {training.TrainedWeights.Count} text encoder weights for {training.Epochs} epochs on {training.Images} images: loss {training.Losses[0]:F4} -> {training.Losses[^1]:F4}"
+                $"trained {training.TrainedWeights.Count} {(training.Method == "fewshot" ? "text encoder" : "U-Net")} weights for {training.Losses.Count} steps ({training.Method}): loss {training.Losses[0]:G4} -> {training.Losses[^1]:G4}"
             );
         string math = report.Timings.TryGetValue("erasureMath", out var m) ? $", erasure math {m:F3} s" : "";
         string what =

@@ -13,4 +13,8 @@ public enum ErasureMethod
 
     /// <summary>Few-shot unlearning: the text encoder trained away from the concept's images.</summary>
     FewShot,
+
+    /// <summary>All but One: the U-Net's cross-attention trained so the concept guides as an alternative
+    /// does.</summary>
+    AllButOne,
 }

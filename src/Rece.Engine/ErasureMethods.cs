@@ -11,11 +11,20 @@ public static class ErasureMethods
             "uce" => ErasureMethod.Uce,
             "speed" => ErasureMethod.Speed,
             "fewshot" => ErasureMethod.FewShot,
-            _ => throw new ArgumentException($"Unknown erasure method \"{name}\"; choose rece, uce, speed or fewshot."),
+            "all-but-one" => ErasureMethod.AllButOne,
+            _ => throw new ArgumentException(
+                $"Unknown erasure method \"{name}\"; choose rece, uce, speed, fewshot or all-but-one."
+            ),
         };
 
     /// <summary>Whether the method runs RECE epochs after its first stage.</summary>
     public static bool HasEpochs(string? name) => Parse(name) == ErasureMethod.Rece;
 
-    public static string Name(this ErasureMethod method) => method.ToString().ToLowerInvariant();
+    /// <summary>Whether the method trains weights by gradient (from rece erase) rather than editing in closed
+    /// form.</summary>
+    public static bool IsTrained(this ErasureMethod method) =>
+        method is ErasureMethod.FewShot or ErasureMethod.AllButOne;
+
+    public static string Name(this ErasureMethod method) =>
+        method == ErasureMethod.AllButOne ? "all-but-one" : method.ToString().ToLowerInvariant();
 }

@@ -131,19 +131,21 @@ public static partial class EditedModelWriter
     }
 
     /// <summary>
-    /// Writes the text encoder's weights file with <paramref name="trained"/> (by name) in the file's own dtypes; every
-    /// other tensor, the header order and the metadata stay byte-identical.
+    /// Writes the model's weights file <paramref name="weightsPath"/> (the text encoder's, or the U-Net's that was
+    /// trained) with <paramref name="trained"/> (by name) in the file's own dtypes; every other tensor, the header order
+    /// and the metadata stay byte-identical.
     /// </summary>
-    public static ReportFile WriteTextEncoderWeights(
+    public static ReportFile WriteTrainedWeights(
         DiffusersModel model,
         string destinationRoot,
+        string weightsPath,
         IReadOnlyDictionary<string, Tensor> trained
     )
     {
-        string relative = Path.GetRelativePath(model.Root, model.TextEncoderWeightsPath);
+        string relative = Path.GetRelativePath(model.Root, weightsPath);
         string target = Path.Combine(destinationRoot, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        using var source = SafetensorsFile.Open(model.TextEncoderWeightsPath);
+        using var source = SafetensorsFile.Open(weightsPath);
         var replacements = new Dictionary<string, ReadOnlyMemory<byte>>(StringComparer.Ordinal);
         foreach (var (name, tensor) in trained)
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Rece.Engine;
 using Rece.Models.Diffusers;
@@ -162,23 +161,14 @@ public static class ErasureJob
         IReadOnlyList<(UNetWeightsFile File, KvMatrices Kv)> files
     )
     {
-        ReportWeightsFile Describe(string path, string? dtype, string? kvHash)
-        {
-            using var file = SafetensorsFile.Open(path);
-            return new ReportWeightsFile(
-                Path.GetRelativePath(model.Root, path),
-                dtype,
-                file.FileLength,
-                Convert.ToHexStringLower(SHA256.HashData(file.HeaderJson.Span)),
-                kvHash
-            );
-        }
         return new ReportModel(
             model.Architecture,
             model.EmbeddingDim,
             kv.Tensors.Count,
-            files.Select(f => Describe(f.File.Path, f.Kv.DType.ToString(), f.Kv.Sha256)).ToList(),
-            Describe(model.TextEncoderWeightsPath, null, null)
+            files
+                .Select(f => ReportWeightsFile.Of(model.Root, f.File.Path, f.Kv.DType.ToString(), f.Kv.Sha256))
+                .ToList(),
+            ReportWeightsFile.Of(model.Root, model.TextEncoderWeightsPath)
         );
     }
 }

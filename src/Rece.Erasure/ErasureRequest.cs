@@ -38,15 +38,31 @@ public sealed record ErasureRequest : EraseSettings
     /// <summary>--method fewshot: "object" or "style" prompt templates; null: object.</summary>
     public string? Template { get; init; }
 
-    /// <summary>--method fewshot: Adam's learning rate; null: 1e-5.</summary>
+    /// <summary>The trained methods: Adam's learning rate; null: 1e-5.</summary>
     public double? LearningRate { get; init; }
 
-    /// <summary>--method fewshot: the side the images are resized to; null: the model's sample size times the VAE's
-    /// factor (512 for SD v1.x).</summary>
+    /// <summary>The trained methods: the side of the images (fewshot: its inputs resized; all-but-one: the latents
+    /// it generates); null: the model's sample size times the VAE's factor (512 for SD v1.x).</summary>
     public int? Size { get; init; }
 
-    /// <summary>--method fewshot: seeds the training's random draws; null: 0.</summary>
+    /// <summary>The trained methods: seeds the training's random draws; null: 0.</summary>
     public long? Seed { get; init; }
+
+    /// <summary>--method all-but-one: the concept whose guidance the erased one takes on.</summary>
+    public string? Alternative { get; init; }
+
+    /// <summary>--method all-but-one: optimizer steps; null: 1000.</summary>
+    public int? Steps { get; init; }
+
+    /// <summary>--method all-but-one: the weight of the unconditional score's drift; null: 1.</summary>
+    public double? Beta { get; init; }
+
+    /// <summary>--method all-but-one: which U-Net weights train, "xattn" or "kv"; null: xattn.</summary>
+    public string? TrainParameters { get; init; }
+
+    /// <summary>--method all-but-one: how many images of the concept the original model generates to train on;
+    /// null: 4.</summary>
+    public int? Samples { get; init; }
 
     /// <summary>Where the text encoder runs and G0 is formed; null: the CPU.</summary>
     public Rece.Models.Devices.ComputeDevice? Device { get; init; }

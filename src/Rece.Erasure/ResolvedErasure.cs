@@ -44,20 +44,11 @@ public sealed record ResolvedErasure(
             }
         }
         var method = ErasureMethods.Parse(request.Method);
-        if (method == ErasureMethod.FewShot)
+        if (method.IsTrained())
             throw new ErasureInputException(
-                "--method fewshot trains the text encoder from images: run it with rece erase --images DIR (the pipeline does not run it yet)."
+                $"--method {method.Name()} trains weights by gradient and runs from rece erase only; the pipeline does not run it yet."
             );
-        if (
-            request.ImagesDirectory is not null
-            || request.Template is not null
-            || request.LearningRate is not null
-            || request.Size is not null
-            || request.Seed is not null
-        )
-            throw new ErasureInputException(
-                $"--images, --template, --lr, --size and --seed apply to --method fewshot; {method.Name()} is a closed-form edit."
-            );
+        MethodInputs.Check(given, method);
         var requested = request.Concepts.Count > 0 ? request.Concepts : preset.DefaultConcepts;
         if (requested.Count == 0)
             throw new ErasureInputException("Name at least one concept to erase (--concept TEXT).");

@@ -245,6 +245,9 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// unconditional (empty prompt) and conditional halves, guidance, and the scheduler update.
     /// </summary>
     /// <param name="conditioning">[B, 77, d] float32, on any device (moved to <see cref="Device"/>).</param>
+    /// <param name="onModelInput">(latents as the U-Net takes them, timestep) before each step's U-Net call, e.g. to
+    /// keep the trajectory (it and what the callback makes are released after the step: clone and detach from the
+    /// dispose scope what you keep).</param>
     /// <returns>The final latents [B, latent channels, height/f, width/f], float32 on <see cref="Device"/> (scaled as
     /// the U-Net sees them).</returns>
     public Tensor Denoise(
@@ -255,7 +258,8 @@ public sealed class StableDiffusionPipeline : IDisposable
         int height,
         int steps,
         SchedulerKind schedulerKind,
-        Action<int, int>? onModelCall = null
+        Action<int, int>? onModelCall = null,
+        Action<Tensor, double>? onModelInput = null
     )
     {
         long batch = conditioning.shape[0];
@@ -292,6 +296,7 @@ public sealed class StableDiffusionPipeline : IDisposable
         {
             using var step = NewDisposeScope();
             var input = latents.mul(scheduler.ModelInputScale(i));
+            onModelInput?.Invoke(input, timesteps[i]);
             if (guided)
                 input = cat(new[] { input, input }, 0);
             var t = full(new[] { input.shape[0] }, timesteps[i], ScalarType.Float32, device: device);

@@ -4,7 +4,6 @@ using Rece.Erasure;
 using Rece.Evaluation.Images;
 using Rece.Generation;
 using Rece.Models.Devices;
-using Rece.Models.Safetensors;
 using Rece.Models.Schedulers;
 using Rece.Models.TextEncoder;
 using Rece.Models.Tokenization;
@@ -28,6 +27,7 @@ public static class FewShotJob
         ArgumentNullException.ThrowIfNull(request);
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();
+        MethodInputs.Check(request, Rece.Engine.ErasureMethod.FewShot);
         if (request.Concepts.Count != 1 || string.IsNullOrWhiteSpace(request.Concepts[0]))
             throw new ErasureInputException(
                 "--method fewshot unlearns one concept at a time: name exactly one --concept, e.g. --concept \"Van Gogh\"."
@@ -103,9 +103,10 @@ public static class FewShotJob
             request.ImagesDirectory!
         );
         var written = timings.Time("writeTextEncoder", () =>
-            EditedModelWriter.WriteTextEncoderWeights(
+            EditedModelWriter.WriteTrainedWeights(
                 files.Model,
                 output.TemporaryPath,
+                files.Model.TextEncoderWeightsPath,
                 trained.ToDictionary(name => name, name => encoder.Weights[name])
             )
         );
@@ -129,20 +130,15 @@ public static class FewShotJob
                 files.Model.EmbeddingDim,
                 0,
                 Array.Empty<ReportWeightsFile>(),
-                Describe(files.Model.Root, files.Model.TextEncoderWeightsPath)
+                ReportWeightsFile.Of(files.Model.Root, files.Model.TextEncoderWeightsPath)
             ),
-            Training = new ReportTraining(
-                "fewshot",
-                images.Count,
-                size,
-                settings.Template,
-                settings.Epochs,
-                settings.BatchSize,
-                settings.LearningRate,
-                settings.Seed,
-                trained,
-                losses
-            ),
+            Training = new ReportTraining("fewshot", size, settings.LearningRate, settings.Seed, trained, losses)
+            {
+                Images = images.Count,
+                Template = settings.Template,
+                Epochs = settings.Epochs,
+                BatchSize = settings.BatchSize,
+            },
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
             Outputs = new ReportOutputs(output.Destination, null, Array.Empty<WrittenWeights>(), skipped, false)
             {
@@ -221,16 +217,5 @@ public static class FewShotJob
             latents.Add(sample.mul(vae.Config.ScalingFactor));
         }
         return cat(latents, 0);
-    }
-
-    private static ReportWeightsFile Describe(string root, string path)
-    {
-        using var file = SafetensorsFile.Open(path);
-        return new ReportWeightsFile(
-            Path.GetRelativePath(root, path),
-            null,
-            file.FileLength,
-            Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file.HeaderJson.Span))
-        );
     }
 }

@@ -25,4 +25,33 @@ internal static partial class Logs
         Message = "  epoch {Epoch} step {Step}: loss {Loss:F5}"
     )]
     public static partial void TrainingStep(this ILogger logger, int epoch, int step, double loss);
+
+    [LoggerMessage(
+        EventId = 7004,
+        Level = LogLevel.Information,
+        Message = "generating {Samples} images of \"{Concept}\" at {Size} x {Size} with the original model ({Steps} DDIM steps each): the latents to train on"
+    )]
+    public static partial void GeneratingTrajectories(
+        this ILogger logger,
+        int samples,
+        string concept,
+        int size,
+        int steps
+    );
+
+    [LoggerMessage(
+        EventId = 7005,
+        Level = LogLevel.Information,
+        Message = "training \"{Concept}\" to guide as \"{Alternative}\" does: {Weights} U-Net weights, {Steps} steps"
+    )]
+    public static partial void TrainingAllButOne(
+        this ILogger logger,
+        string concept,
+        string alternative,
+        int weights,
+        int steps
+    );
+
+    [LoggerMessage(EventId = 7006, Level = LogLevel.Information, Message = "  step {Step}/{Steps}: loss {Loss:F6}")]
+    public static partial void AllButOneStep(this ILogger logger, int step, int steps, double loss);
 }

@@ -171,6 +171,67 @@ public class ReceCommandLineTests : CommandLineTest
     }
 
     [Fact]
+    public void AllButOneTrainsTheUNetFromTheCommandLine()
+    {
+        string model = Fixture();
+        string output = Path.Combine(Root, "all-but-one");
+        var (exit, stdout, stderr) = Rece(
+            "erase",
+            "--model",
+            model,
+            "--method",
+            "all-but-one",
+            "--concept",
+            "golf ball",
+            "--alternative",
+            "ball",
+            "--steps",
+            "3",
+            "--samples",
+            "1",
+            "--train",
+            "kv",
+            "--beta",
+            "0.5",
+            "--lr",
+            "1e-4",
+            "--seed",
+            "2",
+            "--out",
+            output
+        );
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("U-Net weights for 3 steps (all-but-one)", stdout);
+        Assert.Contains("training \"golf ball\" to guide as \"ball\" does", stderr);
+        var report = ErasureReport.Parse(File.ReadAllText(Path.Combine(output, ErasureReport.FileName)));
+        Assert.Equal(
+            (0.5, "kv", 1, 2L),
+            (report.Training!.Beta, report.Training.Parameters, report.Training.Samples, report.Training.Seed)
+        );
+
+        string refused = Path.Combine(Root, "refused");
+        var bad = Rece(
+            "erase",
+            "--model",
+            model,
+            "--method",
+            "all-but-one",
+            "--concept",
+            "golf ball",
+            "--alternative",
+            "golf ball",
+            "--out",
+            refused
+        );
+        Assert.Equal(2, bad.Exit);
+        Assert.StartsWith("error: --alternative is the concept itself", bad.Err);
+        Assert.False(Directory.Exists(refused));
+        var misplaced = Rece("erase", "--model", model, "--concept", "cat", "--alternative", "dog", "--out", refused);
+        Assert.Equal(2, misplaced.Exit);
+        Assert.Contains("--alternative (for all-but-one) does not apply to --method rece", misplaced.Err);
+    }
+
+    [Fact]
     public void MissingRequiredOptionsAndUnknownPresetsAreParseErrors()
     {
         var (exit, _, stderr) = Rece("erase", "--concept", "nudity");

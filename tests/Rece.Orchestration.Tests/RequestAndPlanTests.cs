@@ -104,11 +104,12 @@ public class RequestAndPlanTests
         "method rece"
     )]
     [InlineData("""{"model": "m", "concepts": ["x"], "augmentations": 2.5}""", "augmentations", "whole number")]
-    [InlineData("""{"model": "m", "concepts": ["x"], "method": "fewshot"}""", "method", "rece erase --images only")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "method": "fewshot"}""", "method", "runs from rece erase only")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "method": "all-but-one"}""", "method", "all-but-one trains")]
     [InlineData(
         """{"model": "m", "concepts": ["x"], "sweep": {"method": ["rece", "fewshot"]}}""",
         "sweep.method",
-        "the pipeline does not take images yet"
+        "the pipeline does not run it yet"
     )]
     [InlineData("""{"model": "m", "concepts": ["x"], "priorFilter": "yes"}""", "priorFilter", "on, off")]
     [InlineData(

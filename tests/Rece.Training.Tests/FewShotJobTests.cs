@@ -112,7 +112,7 @@ public sealed class FewShotJobTests(TinyModels models)
         var closed = Assert.Throws<ErasureInputException>(() =>
             ResolvedErasure.From(Request(output) with { Method = "rece" })
         );
-        Assert.Contains("apply to --method fewshot", closed.Message, StringComparison.Ordinal);
+        Assert.Contains("--images (for fewshot)", closed.Message, StringComparison.Ordinal);
         Assert.Throws<ErasureInputException>(() => ResolvedErasure.From(Request(output)));
     }
 }

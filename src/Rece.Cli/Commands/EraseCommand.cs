@@ -66,16 +66,40 @@ public static class EraseCommand
         template.AcceptOnlyFromAmong("object", "style");
         var learningRate = new Option<double?>("--lr")
         {
-            Description = "--method fewshot: Adam's learning rate (default 1e-5).",
+            Description = "--method fewshot, all-but-one: Adam's learning rate (default 1e-5).",
         };
         var size = new Option<int?>("--size")
         {
             Description =
-                "--method fewshot: the side the images are resized to (default the model's, 512 for SD v1.x; smaller trains faster).",
+                "--method fewshot, all-but-one: the side of the images trained on (default the model's, 512 for SD v1.x; smaller trains faster).",
         };
         var seed = new Option<long?>("--seed")
         {
-            Description = "--method fewshot: seeds the training's random draws (default 0).",
+            Description = "--method fewshot, all-but-one: seeds the training's random draws (default 0).",
+        };
+        var alternative = new Option<string?>("--alternative")
+        {
+            Description =
+                "--method all-but-one: the concept whose guidance the erased one takes on, e.g. \"ball\" for \"golf ball\".",
+        };
+        var steps = new Option<int?>("--steps")
+        {
+            Description = "--method all-but-one: optimizer steps, one generated latent each (default 1000).",
+        };
+        var beta = new Option<double?>("--beta")
+        {
+            Description = "--method all-but-one: the weight of the unconditional score's drift (default 1).",
+        };
+        var train = new Option<string?>("--train")
+        {
+            Description =
+                "--method all-but-one: the U-Net weights that train, xattn (every cross-attention projection) or kv (keys and values) (default xattn).",
+        };
+        train.AcceptOnlyFromAmong("xattn", "kv");
+        var samples = new Option<int?>("--samples")
+        {
+            Description =
+                "--method all-but-one: images of the concept the original model generates to train on (default 4).",
         };
         var force = new Option<bool>("--force") { Description = "Replace --out if it exists and is not empty." };
         var patchOnly = new Option<bool>("--patch-only")
@@ -90,7 +114,7 @@ public static class EraseCommand
 
         var command = new Command(
             "erase",
-            "Erase concepts from a model: its cross-attention keys and values (UCE + RECE, or SPEED), or its text encoder (few-shot unlearning)."
+            "Erase concepts from a model: its cross-attention keys and values (UCE + RECE, or SPEED), its text encoder (few-shot unlearning) or its cross-attention by training (All but One)."
         )
         {
             model,
@@ -105,6 +129,7 @@ public static class EraseCommand
         foreach (
             var option in settings
                 .Values.Concat(new Option[] { images, template, learningRate, size, seed })
+                .Concat(new Option[] { alternative, steps, beta, train, samples })
                 .Concat(new Option[] { embeddingCache, force, patchOnly, json, quiet, device })
         )
             command.Options.Add(option);
@@ -131,6 +156,11 @@ public static class EraseCommand
                     LearningRate = parse.GetValue(learningRate),
                     Size = parse.GetValue(size),
                     Seed = parse.GetValue(seed),
+                    Alternative = parse.GetValue(alternative),
+                    Steps = parse.GetValue(steps),
+                    Beta = parse.GetValue(beta),
+                    TrainParameters = parse.GetValue(train),
+                    Samples = parse.GetValue(samples),
                 };
                 foreach (var (setting, option) in settings)
                 {
@@ -141,10 +171,12 @@ public static class EraseCommand
                         _ => setting.With(request, parse.GetValue((Option<double?>)option)),
                     };
                 }
-                var report =
-                    request.Method == "fewshot"
-                        ? Rece.Training.FewShotJob.Run(request, progress.Logger)
-                        : ErasureJob.Run(request, progress.Logger);
+                var report = request.Method switch
+                {
+                    "fewshot" => Rece.Training.FewShotJob.Run(request, progress.Logger),
+                    "all-but-one" => Rece.Training.AllButOneJob.Run(request, progress.Logger),
+                    _ => ErasureJob.Run(request, progress.Logger),
+                };
                 ReportPrinter.Print(report, stdout, parse.GetValue(json));
                 return ReceCommandLine.Success;
             }));

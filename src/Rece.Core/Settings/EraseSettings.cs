@@ -13,12 +13,12 @@ public record EraseSettings
 {
     [JsonPropertyName("method")]
     [Description(
-        "rece: UCE, then RECE epochs; uce: the closed-form edit only; speed: SPEED's edit of the value projections, constrained to the null space of the preserved texts; fewshot: few-shot unlearning of the text encoder from --images (rece erase only)."
+        "rece: UCE, then RECE epochs; uce: the closed-form edit only; speed: SPEED's edit of the value projections, constrained to the null space of the preserved texts; fewshot: few-shot unlearning of the text encoder from --images; all-but-one: the U-Net's cross-attention trained so the concept guides as --alternative does (the last two from rece erase only)."
     )]
     [EraseSetting(
         "--method",
         EraseSettingRule.Choice,
-        Choices = "rece|uce|speed|fewshot",
+        Choices = "rece|uce|speed|fewshot|all-but-one",
         DefaultText = "preset, else rece",
         Sweepable = true
     )]

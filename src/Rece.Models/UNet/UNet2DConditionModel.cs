@@ -20,10 +20,19 @@ public sealed class UNet2DConditionModel : IDisposable
     private readonly Dictionary<string, Tensor> _weights;
     private readonly Functional _f;
 
-    private UNet2DConditionModel(UNetConfig config, Dictionary<string, Tensor> weights, ScalarType dtype)
+    /// <summary>False for a <see cref="Sharing"/> view: its tensors belong to another model or the caller.</summary>
+    private readonly bool _ownsWeights;
+
+    private UNet2DConditionModel(
+        UNetConfig config,
+        Dictionary<string, Tensor> weights,
+        ScalarType dtype,
+        bool ownsWeights = true
+    )
     {
         Config = config;
         _weights = weights;
+        _ownsWeights = ownsWeights;
         DType = dtype;
         Device = weights.Values.First().device;
         _f = new Functional(weights, () => OperatorTrace);
@@ -82,6 +91,48 @@ public sealed class UNet2DConditionModel : IDisposable
             weights.ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope()),
             dtype
         );
+    }
+
+    /// <summary>
+    /// Makes the named weight trainable: from now on it is a parameter (a copy of its value that autograd records),
+    /// which this model owns and uses; the other weights stay frozen and shared.
+    /// </summary>
+    public TorchSharp.Modules.Parameter Train(string name)
+    {
+        if (!_weights.TryGetValue(name, out var weight))
+            throw new ArgumentException($"The U-Net has no tensor {name}.", nameof(name));
+        if (weight is TorchSharp.Modules.Parameter trained)
+            return trained;
+        var parameter = new TorchSharp.Modules.Parameter(weight.detach().clone(), requires_grad: true);
+        parameter.DetachFromDisposeScope();
+        _weights[name] = parameter;
+        if (_ownsWeights)
+            weight.Dispose();
+        return parameter;
+    }
+
+    /// <summary>
+    /// A view that computes with <paramref name="overrides"/> in place of the named weights and with this model's own
+    /// tensors for all others, shared rather than copied (e.g. a frozen original beside a model being trained, at the
+    /// cost of only the overridden tensors). Disposing the view disposes nothing; it must not outlive this model.
+    /// </summary>
+    public UNet2DConditionModel Sharing(IReadOnlyDictionary<string, Tensor> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        var weights = new Dictionary<string, Tensor>(_weights);
+        foreach (var (name, value) in overrides)
+        {
+            if (!_weights.TryGetValue(name, out var current))
+                throw new ArgumentException($"The U-Net has no tensor {name}.", nameof(overrides));
+            if (!value.shape.SequenceEqual(current.shape) || value.dtype != DType)
+                throw new ArgumentException(
+                    $"U-Net tensor {name} is {TensorShape.Format(current.shape)} {DType}, the override {TensorShape.Format(value.shape)} {value.dtype}.",
+                    nameof(overrides)
+                );
+            HostTensors.RequireOn(value, Device, "The U-Net", $"the override of {name}");
+            weights[name] = value;
+        }
+        return new UNet2DConditionModel(Config, weights, DType, ownsWeights: false);
     }
 
     /// <summary>
@@ -286,6 +337,8 @@ public sealed class UNet2DConditionModel : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsWeights)
+            return;
         foreach (var w in _weights.Values)
             w.Dispose();
     }

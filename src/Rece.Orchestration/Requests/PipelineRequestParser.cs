@@ -21,10 +21,11 @@ public static partial class PipelineRequestParser
     /// </summary>
     public const int MaxJobMessageBytes = 48 * 1024;
 
-    private const string FewShot = "fewshot";
+    /// <summary>The methods that train by gradient: rece erase runs them; the pipeline's jobs do not yet.</summary>
+    private static readonly string[] TrainedMethods = ["fewshot", "all-but-one"];
 
-    private const string FewShotRefusal =
-        "fewshot trains the text encoder from images and runs from rece erase --images only; the pipeline does not take images yet";
+    private static string TrainedRefusal(string method) =>
+        $"{method} trains weights by gradient and runs from rece erase only; the pipeline does not run it yet";
 
     /// <summary>One concept, guide or preserve text: a prompt, not a document.</summary>
     public const int MaxTextLength = 1000;
@@ -135,8 +136,8 @@ public static partial class PipelineRequestParser
         string method = settings.Method
             ?? (preset is null ? null : ErasurePreset.Find(preset)?.Method)
             ?? ErasurePreset.Default.Method;
-        if (method == FewShot)
-            errors.Add(new FieldError("method", FewShotRefusal));
+        if (TrainedMethods.Contains(method))
+            errors.Add(new FieldError("method", TrainedRefusal(method)));
         else if (method != "rece" && settings.Epochs is > 0)
             errors.Add(
                 new FieldError("epochs", $"epochs applies to method rece; {method} is a single closed-form edit")
@@ -316,8 +317,11 @@ public static partial class PipelineRequestParser
             if (values is not null)
                 sweep[setting.Name] = values;
         }
-        if (sweep.TryGetValue("method", out var swept) && swept.Any(m => m.GetString() == FewShot))
-            errors.Add(new FieldError("sweep.method", FewShotRefusal));
+        if (
+            sweep.TryGetValue("method", out var swept)
+            && swept.Select(m => m.GetString()).FirstOrDefault(TrainedMethods.Contains) is { } trained
+        )
+            errors.Add(new FieldError("sweep.method", TrainedRefusal(trained)));
         var single = (sweep.TryGetValue("method", out var methods) ? methods.Select(m => m.GetString()!) : [method])
             .Where(m => m != "rece")
             .Distinct()

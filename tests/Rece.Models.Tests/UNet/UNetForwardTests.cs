@@ -102,4 +102,33 @@ public class UNetForwardTests
         );
         Assert.Contains("[B, 4, h, w]", e.Message);
     }
+
+    [Fact]
+    public void ASharingViewComputesWithItsOverridesAndLeavesTheModelWhole()
+    {
+        var (tensors, _) = RandomWeights.For(UNetLayout.Tensors(TinyV1), seed: 11);
+        var (others, _) = RandomWeights.For(UNetLayout.Tensors(TinyV1), seed: 12);
+        using var unet = UNet2DConditionModel.FromWeights(TinyV1, tensors);
+        using var reference = UNet2DConditionModel.FromWeights(TinyV1, others);
+        string key = UNetLayout.CrossAttentionKeysAndValues(TinyV1)[0].Name;
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(5);
+        var sample = randn(new long[] { 1, 4, 8, 8 }, generator: generator);
+        var context = randn(new long[] { 1, 7, 24 }, generator: generator);
+        var t = tensor(new float[] { 500f });
+        var before = unet.Forward(sample, t, context);
+
+        using (var view = unet.Sharing(new Dictionary<string, Tensor> { [key] = reference.Weights[key] }))
+        {
+            // Only the overridden tensor differs from the model's: the output moves, and equals the model's once the
+            // model holds the same value.
+            Assert.False(view.Forward(sample, t, context).allclose(before));
+            var shared = view.Forward(sample, t, context);
+            unet.ReplaceWeights(new Dictionary<string, Tensor> { [key] = reference.Weights[key] });
+            Assert.True(unet.Forward(sample, t, context).allclose(shared, rtol: 0, atol: 0));
+        }
+        // Disposing the view disposed nothing of the model's.
+        Assert.Equal(before.shape, unet.Forward(sample, t, context).shape);
+        Assert.Throws<ArgumentException>(() => unet.Sharing(new Dictionary<string, Tensor> { [key] = zeros(3, 3) }));
+    }
 }
