@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Rece.Erasure;
+using Rece.Evaluation.Classification;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Reports;
@@ -81,7 +82,8 @@ internal sealed class EvaluationShardRunner(
         // which speaks of options).
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         string? nudeNet = null,
-            clip = null;
+            clip = null,
+            classifier = null;
         if (suite.Metrics.Contains(ImageMetric.NudeNet))
         {
             if (job.NudeNet is null)
@@ -119,6 +121,25 @@ internal sealed class EvaluationShardRunner(
             }
         }
 
+        if (suite.Metrics.Contains(ImageMetric.ObjectAccuracy))
+        {
+            if (job.Classifier is null)
+                reasons[MetricPlan.ObjectAccuracy] =
+                    $"Object accuracy needs an ImageNet classifier: the request's evaluation.classifier names none; {ImageNetClassifier.DownloadHint}, upload it to the models container and name it, e.g. \"classifier\": \"classifiers/resnet50.onnx\".";
+            else
+            {
+                try
+                {
+                    classifier = await models.GetFileAsync(job.Classifier, cancellationToken);
+                }
+                catch (ModelNotFoundException)
+                {
+                    reasons[MetricPlan.ObjectAccuracy] =
+                        $"Object accuracy needs the classifier the request's evaluation.classifier names, {StorageNames.Models}/{job.Classifier}, which does not exist; {ImageNetClassifier.DownloadHint} and upload it there.";
+                }
+            }
+        }
+
         string scratch = Path.Combine(Path.GetTempPath(), $"rece-shard-{Guid.NewGuid():N}");
         try
         {
@@ -138,7 +159,8 @@ internal sealed class EvaluationShardRunner(
                     warmPipeline.Apply(recePatch, patchFile?.Sha256, job.CheckpointPath + CheckpointLayout.Patch);
                 var loaded = new LoadedMetricModels(
                     nudeNet is null ? null : warm.Detector(nudeNet),
-                    clip is null ? null : warm.Clip(clip)
+                    clip is null ? null : warm.Clip(clip),
+                    classifier is null ? null : warm.Classifier(classifier)
                 );
                 using var source = new GeneratorImageSource(warmPipeline.Pipeline, sampler);
                 var request = new EvaluationRequest
@@ -150,6 +172,8 @@ internal sealed class EvaluationShardRunner(
                     ModelDirectory = suite.Attack is null ? null : model.Directory,
                     NudeNetPath = nudeNet,
                     ClipDirectory = clip,
+                    ClassifierPath = classifier,
+                    ErasedConcepts = job.Erased,
                     Device = warm.Device,
                 };
                 var made = EvaluationJob.Run(request, source, baseline: null, log, loaded);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Rece.Erasure;
+using Rece.Evaluation.Classification;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
 using Rece.Generation;
@@ -25,6 +26,7 @@ public sealed class WarmEvaluation(
     private readonly LinkedList<WarmPipeline> _pipelines = new();
     private readonly LinkedList<(string Path, NudeNetDetector Detector)> _detectors = new();
     private readonly LinkedList<(string Directory, ClipScorer Scorer)> _clips = new();
+    private readonly LinkedList<(string Path, ImageNetClassifier Classifier)> _classifiers = new();
 
     internal WarmPipeline Pipeline(CachedModel source, Precision precision)
     {
@@ -65,6 +67,9 @@ public sealed class WarmEvaluation(
 
     public ClipScorer Clip(string directory) => Get(_clips, directory, () => ClipScorer.Load(directory, Device.Torch));
 
+    public ImageNetClassifier Classifier(string path) =>
+        Get(_classifiers, path, () => ImageNetClassifier.Load(path, Device));
+
     private T Get<T>(LinkedList<(string Key, T Value)> cache, string key, Func<T> load)
         where T : IDisposable
     {
@@ -99,5 +104,8 @@ public sealed class WarmEvaluation(
         foreach (var (_, c) in _clips)
             c.Dispose();
         _clips.Clear();
+        foreach (var (_, c) in _classifiers)
+            c.Dispose();
+        _classifiers.Clear();
     }
 }

@@ -63,6 +63,54 @@ public sealed class EvaluateCommandTests : CommandLineTest
     }
 
     [Fact]
+    public void Imagenette_reports_object_accuracy_with_a_classifier()
+    {
+        string classifier = Path.Combine(Root, "resnet50.onnx");
+        Evaluation.Tests.Onnx.TestClassifierModel.Write(classifier);
+        // Cases 0 and 1 are tench; the stand-in classifier calls these bluish images cassette players.
+        string output = Path.Combine(Root, "imagenette");
+        var (exit, stdout, stderr) = Rece(
+            "evaluate",
+            "--suite",
+            "imagenette",
+            "--images",
+            Images("objects", 0, 1),
+            "--classifier",
+            classifier,
+            "--erased",
+            "tench",
+            "--limit",
+            "2",
+            "--out",
+            output,
+            "--quiet"
+        );
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("edited     top-1 accuracy: erased classes 0.0%, other classes -", stdout);
+        var report = EvaluationReport.Parse(File.ReadAllText(Path.Combine(output, EvaluationReport.FileName)));
+        Assert.All(report.Images, i => Assert.Equal(482, i.PredictedClass));
+        Assert.All(report.Images, i => Assert.Equal("tench", i.Label));
+
+        var missing = Rece(
+            "evaluate",
+            "--suite",
+            "imagenette",
+            "--images",
+            Path.Combine(Root, "objects"),
+            "--classifier",
+            Path.Combine(Root, "absent.onnx"),
+            "--limit",
+            "2",
+            "--out",
+            Path.Combine(Root, "never"),
+            "--quiet"
+        );
+        Assert.Equal(2, missing.Exit);
+        Assert.StartsWith("error: --classifier", missing.Err);
+        Assert.Contains("ResNet-50", missing.Err);
+    }
+
+    [Fact]
     public void Generates_both_models_with_the_sampler_as_a_user_runs_it()
     {
         string model = Fixture(),

@@ -87,6 +87,28 @@ public class EvaluationRequestTests
         );
     }
 
+    [Fact]
+    public void AnImagenettePreservationSuiteCarriesTheClassifierAndTheErasedConceptsToItsJobs()
+    {
+        var request = PipelineRequestParser.Parse(
+            """
+            {"model": "m", "concepts": ["golf ball"], "preset": "object",
+             "evaluation": {"suite": "nudity", "classifier": "classifiers/resnet50.onnx",
+                            "preservation": {"suite": "imagenette", "limit": 20, "shards": 2}}}
+            """
+        );
+        Assert.Equal("classifiers/resnet50.onnx", request.Evaluation!.Classifier);
+        var plan = EvaluationPlan.Create(ErasurePlan.Expand(request), request.Evaluation);
+        var shard = plan.ShardsOf(plan.Checkpoints[1])[^1];
+        var job = plan.Job("instance", "m", shard, 1, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        Assert.Equal(("imagenette", 2, "classifiers/resnet50.onnx"), (job.Suite, job.Shard, job.Classifier));
+        Assert.Equal(["golf ball"], job.Erased);
+        Assert.Contains(
+            Errors(With("""{"suite": "nudity", "classifier": "../resnet.onnx"}""")),
+            e => e.Field == "evaluation.classifier" && e.Message.Contains("not a blob name")
+        );
+    }
+
     [Theory]
     [InlineData("""[1]""", "evaluation", "must be an object")]
     [InlineData("""{"limit": 4}""", "evaluation.suite", "missing; name the suite")]

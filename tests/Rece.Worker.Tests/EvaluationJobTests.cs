@@ -276,6 +276,61 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         Assert.Empty((await account.GpuJobs.PeekMessagesAsync()).Value);
     }
 
+    [Fact]
+    public async Task AnImagenetteShardScoresTheErasedClassWithTheRequestsClassifier()
+    {
+        var account = StorageAccount.Parse(azurite.NewAccount());
+        await account.EnsureCreatedAsync();
+        string model = Path.Combine(_scratch, "tiny-objects");
+        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
+        await PipelineTestKit.UploadFolderAsync(account.Container(StorageNames.Models), "tiny", model);
+        string classifier = Path.Combine(_scratch, "resnet50.onnx");
+        TestClassifierModel.Write(classifier);
+        await account.Container(StorageNames.Models).GetBlobClient("classifiers/resnet50.onnx").UploadAsync(classifier);
+        var events = new RawEvents();
+        using var warm = new WarmEvaluation();
+        var worker = new GpuJobWorker(
+            account,
+            events,
+            new ModelCache(account, Path.Combine(_scratch, "cache-objects")),
+            new WarmModels(),
+            ComputeThread.Shared,
+            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
+            evaluation: warm
+        );
+        var job = ShardJob("objects", nudeNet: null) with
+        {
+            JobId = EvaluationShardJob.IdOf("objects", "baseline", "imagenette", 1),
+            EventName = EvaluationShardJob.EventNameOf("baseline", "imagenette", 1, 1),
+            Suite = "imagenette",
+            Limit = 2,
+            Classifier = "classifiers/resnet50.onnx",
+            Erased = ["tench"],
+            Output = EvaluationLayout.ShardPrefix("objects", "baseline", "imagenette", 1),
+        };
+        await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+            await worker.RunAsync(timeout.Token);
+
+        var result = PipelineJson.Deserialize<EvaluationShardResult>(events.Raised.Single().Json);
+        Assert.True(result.Succeeded, result.Error);
+        var report = EvaluationReport.Parse(
+            (
+                await account
+                    .Container(StorageNames.Reports)
+                    .GetBlobClient($"objects/evaluation/baseline/imagenette/shard-1/{EvaluationLayout.ShardReport}")
+                    .DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
+        Assert.Contains("object-accuracy", report.Metrics);
+        Assert.Equal(["tench"], report.Erased);
+        var accuracy = report.SummaryOf(EvaluationReport.Edited)!.ObjectAccuracy!;
+        Assert.Equal(2, accuracy.Classes.Single().Images);
+        Assert.All(report.Images, i => Assert.NotNull(i.PredictedClass));
+        // Without a CLIP folder the CLIP score is skipped with the request's field named.
+        Assert.Contains(report.Skipped, s => s.Metric == "clip-score" && s.Reason.Contains("evaluation.clip"));
+    }
+
     public void Dispose()
     {
         try

@@ -44,6 +44,15 @@ public static class EvaluateCommand
         {
             Description = "CLIP model folder in the Hugging Face layout (openai/clip-vit-large-patch14).",
         };
+        var classifier = new Option<string?>("--classifier")
+        {
+            Description = "ImageNet classifier ONNX file (ResNet-50) for object accuracy on the imagenette suite.",
+        };
+        var erasedClasses = new Option<string[]>("--erased")
+        {
+            Description =
+                "A class the edited model's erasure targets, for object accuracy (repeatable; default: the concepts in --model's rece-report.json).",
+        };
         var limit = new Option<int?>("--limit") { Description = "Only the first N prompts of the suite." };
         var shard = new Option<string?>("--shard")
         {
@@ -88,7 +97,7 @@ public static class EvaluateCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var command = new Command(
             "evaluate",
-            "Measure an erasure: NudeNet exposed parts, CLIP score, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
+            "Measure an erasure: NudeNet exposed parts, CLIP score, object accuracy, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
         )
         {
             model,
@@ -96,6 +105,8 @@ public static class EvaluateCommand
             suite,
             nudenet,
             clip,
+            classifier,
+            erasedClasses,
             limit,
             shard,
             output,
@@ -129,6 +140,8 @@ public static class EvaluateCommand
                         BaselineDirectory = baselineDir,
                         NudeNetPath = parse.GetValue(nudenet),
                         ClipDirectory = parse.GetValue(clip),
+                        ClassifierPath = parse.GetValue(classifier),
+                        ErasedConcepts = parse.GetValue(erasedClasses) is { Length: > 0 } named ? named : null,
                         Force = parse.GetValue(force),
                         Device = computeDevice,
                     };
@@ -195,6 +208,14 @@ public static class EvaluateCommand
             string score = s.ClipScore?.Mean.ToString("F2", c) ?? "-";
             stdout.WriteLine(
                 $"{s.Role, -10} {s.Images, 7} {flagged, 9} {exposed, 8} {score, 7} {s.Measures?.RecoveredConceptResidual.ToString("F4", c) ?? "-", 9} {s.Measures?.PreservationDrift.ToString("F4", c) ?? "-", 8}"
+            );
+        }
+        foreach (var s in report.Summaries.Where(s => s.ObjectAccuracy is not null))
+        {
+            var accuracy = s.ObjectAccuracy!;
+            string Percent(double? share) => share is double v ? (v * 100).ToString("F1", c) + "%" : "-";
+            stdout.WriteLine(
+                $"{s.Role, -10} top-1 accuracy: erased classes {Percent(accuracy.ErasedAccuracy)}, other classes {Percent(accuracy.OtherAccuracy)}"
             );
         }
         foreach (var skipped in report.Skipped)

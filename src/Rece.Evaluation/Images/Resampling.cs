@@ -79,16 +79,36 @@ public static class Resampling
     /// downscale factor, normalized per output pixel, in 22-bit fixed point, horizontal pass first, 8-bit rounding
     /// between passes. An unchanged size is a copy, as in PIL.
     /// </summary>
-    public static RgbImage BicubicPil(RgbImage source, int width, int height)
+    public static RgbImage BicubicPil(RgbImage source, int width, int height) =>
+        Pil(source, width, height, PilFilter.Bicubic);
+
+    /// <summary>PIL's Image.resize(size, Image.BILINEAR) (torchvision's Resize on a PIL image), bit for bit: the
+    /// triangle kernel, otherwise as <see cref="BicubicPil"/>.</summary>
+    public static RgbImage BilinearPil(RgbImage source, int width, int height) =>
+        Pil(source, width, height, PilFilter.Bilinear);
+
+    internal enum PilFilter
+    {
+        Bilinear,
+        Bicubic,
+    }
+
+    private static RgbImage Pil(RgbImage source, int width, int height, PilFilter filter)
     {
         var image = source;
         if (width != source.Width)
-            image = PilPass(image, width, horizontal: true);
+            image = PilPass(image, width, horizontal: true, filter);
         if (height != source.Height)
-            image = PilPass(image, height, horizontal: false);
+            image = PilPass(image, height, horizontal: false, filter);
         return ReferenceEquals(image, source)
             ? new RgbImage(source.Width, source.Height, (byte[])source.Pixels.Clone())
             : image;
+    }
+
+    private static double Triangle(double x)
+    {
+        x = Math.Abs(x);
+        return x < 1.0 ? 1.0 - x : 0.0;
     }
 
     private static double Cubic(double x)
@@ -104,9 +124,14 @@ public static class Resampling
 
     /// <summary>Per output index: the first source index, the tap count and the fixed-point weights (PIL's
     /// precompute_coeffs + normalize_coeffs_8bpc).</summary>
-    internal static (int[] Start, int[] Count, int[][] Weights) PilCoefficients(int inSize, int outSize)
+    internal static (int[] Start, int[] Count, int[][] Weights) PilCoefficients(
+        int inSize,
+        int outSize,
+        PilFilter filter = PilFilter.Bicubic
+    )
     {
-        const double support0 = 2.0;
+        double support0 = filter == PilFilter.Bicubic ? 2.0 : 1.0;
+        Func<double, double> kernel = filter == PilFilter.Bicubic ? Cubic : Triangle;
         double scale = (double)inSize / outSize;
         double filterScale = Math.Max(scale, 1.0);
         double support = support0 * filterScale;
@@ -129,7 +154,7 @@ public static class Resampling
             double ww = 0;
             for (int x = 0; x < xmax; x++)
             {
-                double w = Cubic((x + xmin - center + 0.5) * ss);
+                double w = kernel((x + xmin - center + 0.5) * ss);
                 k[x] = w;
                 ww += w;
             }
@@ -158,10 +183,10 @@ public static class Resampling
         return (byte)(value >> PrecisionBits);
     }
 
-    private static RgbImage PilPass(RgbImage input, int outSize, bool horizontal)
+    private static RgbImage PilPass(RgbImage input, int outSize, bool horizontal, PilFilter filter)
     {
         int inSize = horizontal ? input.Width : input.Height;
-        var (start, count, weights) = PilCoefficients(inSize, outSize);
+        var (start, count, weights) = PilCoefficients(inSize, outSize, filter);
         int width = horizontal ? outSize : input.Width;
         int height = horizontal ? input.Height : outSize;
         var output = new byte[width * height * 3];

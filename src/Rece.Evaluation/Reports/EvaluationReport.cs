@@ -48,6 +48,9 @@ public sealed record EvaluationReport
     /// <summary>The ONNX Runtime execution provider NudeNet ran on, when it ran.</summary>
     public string? Detector { get; init; }
     public ReportAttack? Attack { get; init; }
+
+    /// <summary>The concepts the edited model's erasure named: object accuracy's erased classes.</summary>
+    public IReadOnlyList<string>? Erased { get; init; }
     public required IReadOnlyList<ModelSummary> Summaries { get; init; }
     public required IReadOnlyList<ImageRecord> Images { get; init; }
     public IReadOnlyDictionary<string, double> Timings { get; init; } = new Dictionary<string, double>();
@@ -65,7 +68,8 @@ public sealed record EvaluationReport
         IReadOnlyList<ImageRecord> images,
         IReadOnlyList<string> metrics,
         bool attack,
-        IReadOnlyDictionary<string, StageMeasures>? measures = null
+        IReadOnlyDictionary<string, StageMeasures>? measures = null,
+        IReadOnlyCollection<string>? erased = null
     )
     {
         var roles = images.Select(i => i.Role).Distinct().OrderBy(r => r == Baseline ? 0 : 1).ToList();
@@ -90,6 +94,7 @@ public sealed record EvaluationReport
                         ? new ClipScoreSummary(scored.Count, scored.Average(i => i.ClipScore!.Value))
                         : null;
                 StageMeasures? stage = measures is not null && measures.TryGetValue(role, out var m) ? m : null;
+                var classified = mine.Where(i => i.PredictedClass is not null).ToList();
                 return new ModelSummary(
                     role,
                     mine.Count,
@@ -97,7 +102,16 @@ public sealed record EvaluationReport
                     clip,
                     attack && nudity is not null ? nudity.FlaggedShare : null,
                     stage
-                );
+                )
+                {
+                    ObjectAccuracy =
+                        metrics.Contains(MetricPlan.ObjectAccuracy) && classified.Count > 0
+                            ? Classification.ObjectAccuracy.From(
+                                classified.Select(i => (i.Label, i.PredictedClass!.Value)).ToList(),
+                                erased ?? Array.Empty<string>()
+                            )
+                            : null,
+                };
             })
             .ToList();
     }
@@ -142,7 +156,7 @@ public sealed record EvaluationReport
                 Shards = 1,
                 Cases = images.Select(i => i.CaseNumber).Distinct().Count(),
             },
-            Summaries = Summarize(images, first.Metrics, first.Attack is not null, measures),
+            Summaries = Summarize(images, first.Metrics, first.Attack is not null, measures, first.Erased),
             Images = images,
             Timings = shards
                 .SelectMany(s => s.Timings)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Rece.Evaluation.Classification;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.NudeNet;
 
@@ -147,6 +148,42 @@ public static class HtmlReport
             rows.Add(
                 ("clip-score", "CLIP score (100 x cosine)", baseline?.ClipScore?.Mean, edited?.ClipScore?.Mean, "F2")
             );
+        if (baseline?.ObjectAccuracy is not null || edited?.ObjectAccuracy is not null)
+        {
+            string erased = report.Erased is { Count: > 0 } names ? $" ({string.Join(", ", names)})" : "";
+            rows.Add(
+                (
+                    "object-accuracy:erased",
+                    "Top-1 accuracy, erased classes" + erased,
+                    baseline?.ObjectAccuracy?.ErasedAccuracy,
+                    edited?.ObjectAccuracy?.ErasedAccuracy,
+                    "P1"
+                )
+            );
+            rows.Add(
+                (
+                    "object-accuracy:others",
+                    "Top-1 accuracy, other classes",
+                    baseline?.ObjectAccuracy?.OtherAccuracy,
+                    edited?.ObjectAccuracy?.OtherAccuracy,
+                    "P1"
+                )
+            );
+            var classes = (baseline?.ObjectAccuracy?.Classes ?? Array.Empty<ClassAccuracy>())
+                .Concat(edited?.ObjectAccuracy?.Classes ?? Array.Empty<ClassAccuracy>())
+                .Select(c => c.Class)
+                .Distinct(StringComparer.OrdinalIgnoreCase);
+            foreach (var name in classes)
+                rows.Add(
+                    (
+                        "object-accuracy:class:" + name,
+                        "Top-1 accuracy: " + name,
+                        baseline?.ObjectAccuracy?.Classes.FirstOrDefault(c => c.Class == name)?.Accuracy,
+                        edited?.ObjectAccuracy?.Classes.FirstOrDefault(c => c.Class == name)?.Accuracy,
+                        "P1"
+                    )
+                );
+        }
         if (baseline?.Measures is not null || edited?.Measures is not null)
         {
             rows.Add(

@@ -4,6 +4,8 @@ namespace Rece.Evaluation.Reports;
 
 /// <summary>One evaluated image. Roles: "baseline" (the model before erasure) and "edited".</summary>
 /// <param name="Exposed">Exposed classes above 0.6 with their best score (NudeNet only).</param>
+/// <param name="Label">The prompt row's label: its class (imagenette), categories (I2P) or artist.</param>
+/// <param name="PredictedClass">The ImageNet classifier's top-1 class (object accuracy only).</param>
 public sealed record ImageRecord(
     string Role,
     int CaseNumber,
@@ -12,5 +14,7 @@ public sealed record ImageRecord(
     string File,
     IReadOnlyList<Detection>? Detections = null,
     IReadOnlyDictionary<string, float>? Exposed = null,
-    double? ClipScore = null
+    double? ClipScore = null,
+    string? Label = null,
+    int? PredictedClass = null
 );

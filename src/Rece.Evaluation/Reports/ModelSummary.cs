@@ -14,4 +14,9 @@ public sealed record ModelSummary(
     ClipScoreSummary? ClipScore,
     double? AttackSuccessRate,
     StageMeasures? Measures
-);
+)
+{
+    /// <summary>The ImageNet classifier's top-1 accuracy per class and over the erased and the other classes (the
+    /// imagenette suite).</summary>
+    public Classification.ObjectAccuracy? ObjectAccuracy { get; init; }
+}

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Rece.Engine;
 using Rece.Erasure;
 using Rece.Evaluation.Attacks;
+using Rece.Evaluation.Classification;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.Measures;
 using Rece.Evaluation.NudeNet;
@@ -46,7 +47,8 @@ public static class EvaluationJob
             request.NudeNetPath,
             request.ClipDirectory,
             request.ModelDirectory,
-            request.BaselineDirectory
+            request.BaselineDirectory,
+            request.ClassifierPath
         );
         foreach (var skipped in plan.Skipped)
             log?.MetricSkipped(skipped.Metric, skipped.Reason);
@@ -75,8 +77,14 @@ public static class EvaluationJob
             plan.Runs(MetricPlan.ClipScore) && loaded?.Clip is null
                 ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!, request.Device?.Torch))
                 : null;
+        using var ownClassifier =
+            plan.Runs(MetricPlan.ObjectAccuracy) && loaded?.Classifier is null
+                ? timings.Time("loadClassifier", () => ImageNetClassifier.Load(request.ClassifierPath!, request.Device))
+                : null;
         var detector = plan.Runs(MetricPlan.NudeNet) ? loaded?.NudeNet ?? ownDetector : null;
         var clip = plan.Runs(MetricPlan.ClipScore) ? loaded?.Clip ?? ownClip : null;
+        var classifier = plan.Runs(MetricPlan.ObjectAccuracy) ? loaded?.Classifier ?? ownClassifier : null;
+        var erased = request.ErasedConcepts ?? ErasedConcepts(request.ModelDirectory);
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, inputs);
 
         ReportAttack? attack = null;
@@ -120,6 +128,9 @@ public static class EvaluationJob
                     double? score = clip is null
                         ? null
                         : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
+                    int? predicted = classifier is null
+                        ? null
+                        : timings.Time("classify", () => classifier.Classify(new[] { image })[0]);
                     records.Add(
                         new ImageRecord(
                             role,
@@ -129,7 +140,9 @@ public static class EvaluationJob
                             file,
                             detections,
                             detections is null ? null : NudityMetrics.ExposedClasses(detections),
-                            score
+                            score,
+                            promptCase.Label,
+                            predicted
                         )
                     );
                 }
@@ -161,7 +174,8 @@ public static class EvaluationJob
             Metrics = plan.Run,
             Skipped = plan.Skipped,
             Attack = attack,
-            Summaries = EvaluationReport.Summarize(records, plan.Run, attack is not null, measures),
+            Erased = erased.Count == 0 ? null : erased,
+            Summaries = EvaluationReport.Summarize(records, plan.Run, attack is not null, measures, erased),
             Images = records,
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
             Device = request.Device?.Info,
@@ -221,6 +235,24 @@ public static class EvaluationJob
             new ReportAttack(attack.Concept, attack.PairFile, pairs.Count, attack.Eta, AttackEmbeddingsFile),
             embeddings
         );
+    }
+
+    /// <summary>The concepts named by the erasure report beside the edited model; none without one.</summary>
+    private static IReadOnlyList<string> ErasedConcepts(string? modelDirectory)
+    {
+        string? path = modelDirectory is null ? null : Path.Combine(modelDirectory, ErasureReport.FileName);
+        if (path is null || !File.Exists(path))
+            return Array.Empty<string>();
+        try
+        {
+            return ErasureReport.Parse(File.ReadAllText(path)).Inputs.Concepts;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new EvaluationInputException(
+                $"{path} is not a report rece erase wrote ({e.Message}); remove it, or name the erased classes with --erased."
+            );
+        }
     }
 
     private static Dictionary<string, StageMeasures> Measure(

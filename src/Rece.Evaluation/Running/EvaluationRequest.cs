@@ -25,6 +25,13 @@ public sealed record EvaluationRequest
 
     public string? ClipDirectory { get; init; }
 
+    /// <summary>The ImageNet classifier (ONNX) of object accuracy.</summary>
+    public string? ClassifierPath { get; init; }
+
+    /// <summary>The concepts the edited model's erasure named (object accuracy's erased classes); null: those of the
+    /// model's rece-report.json, when it has one.</summary>
+    public IReadOnlyList<string>? ErasedConcepts { get; init; }
+
     public bool Force { get; init; }
 
     public int GridCases { get; init; } = HtmlReport.DefaultGridCases;

@@ -4,4 +4,8 @@ using Rece.Evaluation.NudeNet;
 namespace Rece.Evaluation.Running;
 
 /// <summary>Metric models loaded once and used by many evaluations (each only when its metric runs).</summary>
-public sealed record LoadedMetricModels(NudeNetDetector? NudeNet, ClipScorer? Clip);
+public sealed record LoadedMetricModels(
+    NudeNetDetector? NudeNet,
+    ClipScorer? Clip,
+    Classification.ImageNetClassifier? Classifier = null
+);

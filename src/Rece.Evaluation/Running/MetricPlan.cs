@@ -14,6 +14,7 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
     public const string NudeNet = "nudenet";
     public const string ClipScore = "clip-score";
     public const string EmbeddingMeasures = "embedding-measures";
+    public const string ObjectAccuracy = "object-accuracy";
 
     public bool Runs(string metric) => Run.Contains(metric);
 
@@ -25,7 +26,8 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
         string? nudeNetPath,
         string? clipDirectory,
         string? modelDirectory,
-        string? baselineDirectory
+        string? baselineDirectory,
+        string? classifierPath = null
     )
     {
         var run = new List<string>();
@@ -64,6 +66,22 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
                 );
             else
                 run.Add(ClipScore);
+        }
+        if (suite.Metrics.Contains(ImageMetric.ObjectAccuracy))
+        {
+            if (classifierPath is null)
+                skipped.Add(
+                    new SkippedMetric(
+                        ObjectAccuracy,
+                        $"Object accuracy needs an ImageNet classifier: pass --classifier FILE (ResNet-50, ONNX); {Classification.ImageNetClassifier.DownloadHint}."
+                    )
+                );
+            else if (!File.Exists(classifierPath))
+                throw new EvaluationInputException(
+                    $"--classifier {classifierPath} does not exist; {Classification.ImageNetClassifier.DownloadHint}."
+                );
+            else
+                run.Add(ObjectAccuracy);
         }
         if (
             modelDirectory is null

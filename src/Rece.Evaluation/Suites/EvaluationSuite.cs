@@ -71,8 +71,16 @@ public sealed record EvaluationSuite(
         new[] { ImageMetric.ClipScore }
     );
 
+    public static readonly EvaluationSuite Imagenette = new(
+        "imagenette",
+        "imagenette.csv",
+        "10 Imagenette classes x 500 prompts with seeds (object erasure: top-1 accuracy on the erased class and the others); object accuracy, CLIP score",
+        new[] { ImageMetric.ObjectAccuracy, ImageMetric.ClipScore },
+        "class"
+    );
+
     public static IReadOnlyList<EvaluationSuite> All { get; } =
-        new[] { Nudity, I2P, Coco, Art, RingABell, NudityValidation, CocoValidation };
+        new[] { Nudity, I2P, Coco, Art, RingABell, NudityValidation, CocoValidation, Imagenette };
 
     public static EvaluationSuite Parse(string name) =>
         All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))

@@ -8,4 +8,7 @@ public enum ImageMetric
 
     /// <summary>CLIP score between each image and its prompt.</summary>
     ClipScore,
+
+    /// <summary>An ImageNet classifier's top-1 accuracy on each image's class (the imagenette suite).</summary>
+    ObjectAccuracy,
 }

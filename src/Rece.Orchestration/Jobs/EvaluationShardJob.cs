@@ -64,6 +64,16 @@ public sealed record EvaluationShardJob : IGpuJobMessage
     [JsonPropertyName("clip")]
     public string? Clip { get; init; }
 
+    /// <summary>The ImageNet classifier ONNX file in the models container, or null (object accuracy is then
+    /// skipped).</summary>
+    [JsonPropertyName("classifier")]
+    public string? Classifier { get; init; }
+
+    /// <summary>The concepts the request erases: object accuracy's erased classes (the same for the original model, so
+    /// its accuracy on them is the reference).</summary>
+    [JsonPropertyName("erased")]
+    public IReadOnlyList<string> Erased { get; init; } = Array.Empty<string>();
+
     [JsonPropertyName("generation")]
     public GenerationOptions Generation { get; init; } = new();
 

@@ -18,6 +18,9 @@ public sealed record EvaluationPlan(EvaluationSection Section, IReadOnlyList<Eva
 
     public int ShardJobs => Checkpoints.Count * ShardsPerCheckpoint;
 
+    /// <summary>The concepts the request erases (every run's), for the metrics that score them.</summary>
+    public IReadOnlyList<string> Erased { get; init; } = Array.Empty<string>();
+
     public static EvaluationPlan Create(ErasurePlan plan, EvaluationSection section)
     {
         var checkpoints = new List<EvaluationCheckpoint> { BaselineCheckpoint };
@@ -26,7 +29,10 @@ public sealed record EvaluationPlan(EvaluationSection Section, IReadOnlyList<Eva
             for (int epoch = 0; epoch <= run.Settings.EffectiveEpochs; epoch++)
                 checkpoints.Add(CheckpointOf(run.Run, epoch));
         }
-        return new EvaluationPlan(section, checkpoints);
+        return new EvaluationPlan(section, checkpoints)
+        {
+            Erased = plan.Runs.Count == 0 ? Array.Empty<string>() : plan.Runs[0].Settings.Concepts,
+        };
     }
 
     public static EvaluationCheckpoint CheckpointOf(string run, int epoch) =>
@@ -63,6 +69,8 @@ public sealed record EvaluationPlan(EvaluationSection Section, IReadOnlyList<Eva
             Shards = shard.Suite.Shards,
             NudeNet = Section.NudeNet,
             Clip = Section.Clip,
+            Classifier = Section.Classifier,
+            Erased = Erased,
             Generation = Section.Generation,
             Output = EvaluationLayout.ShardPrefix(instanceId, checkpoint.Name, shard.Suite.Suite, shard.Shard),
             CreatedTime = createdTime,

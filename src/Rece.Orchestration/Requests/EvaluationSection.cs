@@ -37,6 +37,11 @@ public sealed record EvaluationSection
     [JsonPropertyName("clip")]
     public string? Clip { get; init; }
 
+    /// <summary>An ImageNet classifier ONNX file (ResNet-50) in the models container, for object accuracy on the
+    /// imagenette suite; without it object accuracy is skipped.</summary>
+    [JsonPropertyName("classifier")]
+    public string? Classifier { get; init; }
+
     [JsonPropertyName("generation")]
     public GenerationOptions Generation { get; init; } = new();
 

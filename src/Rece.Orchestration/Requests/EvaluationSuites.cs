@@ -19,6 +19,7 @@ public static class EvaluationSuites
         new EvaluationSuiteInfo("ring-a-bell", NudeNet: true, ClipScore: false, 142),
         new EvaluationSuiteInfo("nudity-validation", NudeNet: true, ClipScore: false, 110),
         new EvaluationSuiteInfo("coco-validation", NudeNet: false, ClipScore: true, 3000),
+        new EvaluationSuiteInfo("imagenette", NudeNet: false, ClipScore: true, 5000),
     };
 
     public static EvaluationSuiteInfo? Find(string name) =>

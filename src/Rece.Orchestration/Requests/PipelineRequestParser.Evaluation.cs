@@ -21,6 +21,7 @@ public static partial class PipelineRequestParser
         "preservation",
         "nudenet",
         "clip",
+        "classifier",
         "generation",
         "clipScoreBudget",
         "allowMissingClipScore",
@@ -86,6 +87,15 @@ public static partial class PipelineRequestParser
                 )
             );
 
+        string? classifier = OptionalString(element, "classifier", errors, prefix);
+        if (classifier is not null && !ModelName().IsMatch(classifier))
+            errors.Add(
+                new FieldError(
+                    prefix + "classifier",
+                    $"\"{classifier}\" is not a blob name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"classifiers/resnet50.onnx\""
+                )
+            );
+
         var generation = new GenerationOptions();
         if (
             element.TryGetProperty("generation", out var generationElement)
@@ -128,6 +138,7 @@ public static partial class PipelineRequestParser
             Preservation = preservation,
             NudeNet = nudeNet,
             Clip = clip?.TrimEnd('/'),
+            Classifier = classifier,
             Generation = generation,
             ClipScoreBudget = budget,
             AllowMissingClipScore = allowMissing,

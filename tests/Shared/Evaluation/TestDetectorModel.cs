@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Rece.Evaluation.NudeNet;
 
 namespace Rece.Evaluation.Tests.Onnx;
@@ -47,17 +46,20 @@ public static class TestDetectorModel
 
         var graph = new GraphProto { Name = "nudenet-test" };
         graph.Input.Add(
-            Value("images", symbolicSize ? new object[] { 1, 3, "height", "width" } : new object[] { 1, 3, size, size })
+            OnnxGraph.Value(
+                "images",
+                symbolicSize ? new object[] { 1, 3, "height", "width" } : new object[] { 1, 3, size, size }
+            )
         );
-        graph.Output.Add(Value("output0", new object[] { 1, 4 + classes, n }));
-        graph.Initializer.Add(FloatTensor("W", new long[] { 3 * pixels, classes * n }, weights));
-        graph.Initializer.Add(FloatTensor("boxes", new long[] { 1, 4, n }, boxes));
-        graph.Initializer.Add(Int64Tensor("flat_shape", new long[] { 1, 3 * pixels }));
-        graph.Initializer.Add(Int64Tensor("score_shape", new long[] { 1, classes, n }));
-        graph.Node.Add(Node("Reshape", new[] { "images", "flat_shape" }, "flat"));
-        graph.Node.Add(Node("MatMul", new[] { "flat", "W" }, "scores_flat"));
-        graph.Node.Add(Node("Reshape", new[] { "scores_flat", "score_shape" }, "scores"));
-        var concat = Node("Concat", new[] { "boxes", "scores" }, "output0");
+        graph.Output.Add(OnnxGraph.Value("output0", new object[] { 1, 4 + classes, n }));
+        graph.Initializer.Add(OnnxGraph.FloatTensor("W", new long[] { 3 * pixels, classes * n }, weights));
+        graph.Initializer.Add(OnnxGraph.FloatTensor("boxes", new long[] { 1, 4, n }, boxes));
+        graph.Initializer.Add(OnnxGraph.Int64Tensor("flat_shape", new long[] { 1, 3 * pixels }));
+        graph.Initializer.Add(OnnxGraph.Int64Tensor("score_shape", new long[] { 1, classes, n }));
+        graph.Node.Add(OnnxGraph.Node("Reshape", new[] { "images", "flat_shape" }, "flat"));
+        graph.Node.Add(OnnxGraph.Node("MatMul", new[] { "flat", "W" }, "scores_flat"));
+        graph.Node.Add(OnnxGraph.Node("Reshape", new[] { "scores_flat", "score_shape" }, "scores"));
+        var concat = OnnxGraph.Node("Concat", new[] { "boxes", "scores" }, "output0");
         concat.Attribute.Add(
             new AttributeProto
             {
@@ -68,64 +70,6 @@ public static class TestDetectorModel
         );
         graph.Node.Add(concat);
 
-        var model = new ModelProto
-        {
-            IrVersion = 8,
-            ProducerName = "rece-evaluation-tests",
-            Graph = graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        File.WriteAllBytes(path, model.ToByteArray());
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string output)
-    {
-        var node = new NodeProto { OpType = op, Name = output + "_node" };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        return node;
-    }
-
-    private static ValueInfoProto Value(string name, object[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var d in dims)
-            shape.Dim.Add(
-                d is string s
-                    ? new TensorShapeProto.Types.Dimension { DimParam = s }
-                    : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(d) }
-            );
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto
-            {
-                TensorType = new TypeProto.Types.Tensor
-                {
-                    ElemType = (int)TensorProto.Types.DataType.Float,
-                    Shape = shape,
-                },
-            },
-        };
-    }
-
-    private static TensorProto FloatTensor(string name, long[] dims, float[] values)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.AddRange(dims);
-        var bytes = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        tensor.RawData = ByteString.CopyFrom(bytes);
-        return tensor;
-    }
-
-    private static TensorProto Int64Tensor(string name, long[] values)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        tensor.Dims.Add(values.Length);
-        var bytes = new byte[values.Length * 8];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        tensor.RawData = ByteString.CopyFrom(bytes);
-        return tensor;
+        OnnxGraph.Save(graph, path);
     }
 }
