@@ -5,6 +5,7 @@ using Rece.Erasure;
 using Rece.Evaluation.Classification;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Q16;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Running;
 using Rece.Evaluation.Suites;
@@ -83,7 +84,8 @@ internal sealed class EvaluationShardRunner(
         var reasons = new Dictionary<string, string>(StringComparer.Ordinal);
         string? nudeNet = null,
             clip = null,
-            classifier = null;
+            classifier = null,
+            q16 = null;
         if (suite.Metrics.Contains(ImageMetric.NudeNet))
         {
             if (job.NudeNet is null)
@@ -102,7 +104,7 @@ internal sealed class EvaluationShardRunner(
                 }
             }
         }
-        if (suite.Metrics.Contains(ImageMetric.ClipScore))
+        if (suite.Metrics.Contains(ImageMetric.ClipScore) || suite.Metrics.Contains(ImageMetric.Q16))
         {
             if (job.Clip is null)
                 reasons[MetricPlan.ClipScore] =
@@ -140,6 +142,28 @@ internal sealed class EvaluationShardRunner(
             }
         }
 
+        if (suite.Metrics.Contains(ImageMetric.Q16))
+        {
+            if (job.Q16 is null)
+                reasons[MetricPlan.Q16] =
+                    $"Q16 needs its prompt embeddings: the request's evaluation.q16 names none; {Q16Classifier.DownloadHint}, upload the file to the models container and name it, e.g. \"q16\": \"q16/prompts.safetensors\" (with evaluation.clip, CLIP ViT-L/14).";
+            else
+            {
+                try
+                {
+                    q16 = await models.GetFileAsync(job.Q16, cancellationToken);
+                }
+                catch (ModelNotFoundException)
+                {
+                    reasons[MetricPlan.Q16] =
+                        $"Q16 needs the prompt embeddings the request's evaluation.q16 names, {StorageNames.Models}/{job.Q16}, which does not exist; {Q16Classifier.DownloadHint} and upload it there.";
+                }
+            }
+            if (q16 is not null && clip is null)
+                reasons[MetricPlan.Q16] =
+                    $"Q16 embeds the images with CLIP ViT-L/14: the request's evaluation.clip must name a CLIP folder in the models container; {ClipScorer.DownloadHint}.";
+        }
+
         string scratch = Path.Combine(Path.GetTempPath(), $"rece-shard-{Guid.NewGuid():N}");
         try
         {
@@ -160,7 +184,8 @@ internal sealed class EvaluationShardRunner(
                 var loaded = new LoadedMetricModels(
                     nudeNet is null ? null : warm.Detector(nudeNet),
                     clip is null ? null : warm.Clip(clip),
-                    classifier is null ? null : warm.Classifier(classifier)
+                    classifier is null ? null : warm.Classifier(classifier),
+                    q16 is null ? null : warm.Q16(q16)
                 );
                 using var source = new GeneratorImageSource(warmPipeline.Pipeline, sampler);
                 var request = new EvaluationRequest
@@ -173,6 +198,7 @@ internal sealed class EvaluationShardRunner(
                     NudeNetPath = nudeNet,
                     ClipDirectory = clip,
                     ClassifierPath = classifier,
+                    Q16Path = q16,
                     ErasedConcepts = job.Erased,
                     Device = warm.Device,
                 };

@@ -3,6 +3,7 @@ using Rece.Erasure;
 using Rece.Evaluation.Classification;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Q16;
 using Rece.Generation;
 using Rece.Models.Devices;
 using Rece.Models.Safetensors;
@@ -27,6 +28,7 @@ public sealed class WarmEvaluation(
     private readonly LinkedList<(string Path, NudeNetDetector Detector)> _detectors = new();
     private readonly LinkedList<(string Directory, ClipScorer Scorer)> _clips = new();
     private readonly LinkedList<(string Path, ImageNetClassifier Classifier)> _classifiers = new();
+    private readonly LinkedList<(string Path, Q16Classifier Prompts)> _q16 = new();
 
     internal WarmPipeline Pipeline(CachedModel source, Precision precision)
     {
@@ -66,6 +68,8 @@ public sealed class WarmEvaluation(
         Get(_detectors, path, () => NudeNetDetector.Load(path, device: Device));
 
     public ClipScorer Clip(string directory) => Get(_clips, directory, () => ClipScorer.Load(directory, Device.Torch));
+
+    public Q16Classifier Q16(string path) => Get(_q16, path, () => Q16Classifier.Load(path, Device.Torch));
 
     public ImageNetClassifier Classifier(string path) =>
         Get(_classifiers, path, () => ImageNetClassifier.Load(path, Device));
@@ -107,5 +111,8 @@ public sealed class WarmEvaluation(
         foreach (var (_, c) in _classifiers)
             c.Dispose();
         _classifiers.Clear();
+        foreach (var (_, q) in _q16)
+            q.Dispose();
+        _q16.Clear();
     }
 }

@@ -93,7 +93,7 @@ public class EvaluationRequestTests
         var request = PipelineRequestParser.Parse(
             """
             {"model": "m", "concepts": ["golf ball"], "preset": "object",
-             "evaluation": {"suite": "nudity", "classifier": "classifiers/resnet50.onnx",
+             "evaluation": {"suite": "nudity", "classifier": "classifiers/resnet50.onnx", "q16": "q16/prompts.safetensors",
                             "preservation": {"suite": "imagenette", "limit": 20, "shards": 2}}}
             """
         );
@@ -103,9 +103,9 @@ public class EvaluationRequestTests
         var job = plan.Job("instance", "m", shard, 1, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
         Assert.Equal(("imagenette", 2, "classifiers/resnet50.onnx"), (job.Suite, job.Shard, job.Classifier));
         Assert.Equal(["golf ball"], job.Erased);
-        Assert.Contains(
-            Errors(With("""{"suite": "nudity", "classifier": "../resnet.onnx"}""")),
-            e => e.Field == "evaluation.classifier" && e.Message.Contains("not a blob name")
+        Assert.Equal("q16/prompts.safetensors", job.Q16);
+        Assert.Contains(Errors(With("""{"suite": "nudity", "classifier": "../resnet.onnx"}""")), e =>
+            e.Field == "evaluation.classifier" && e.Message.Contains("not a blob name")
         );
     }
 

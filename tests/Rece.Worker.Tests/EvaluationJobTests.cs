@@ -6,7 +6,9 @@ using Rece.Evaluation.Selection;
 using Rece.Evaluation.Suites;
 using Rece.Evaluation.Tests.Onnx;
 using Rece.Generation;
+using Rece.Evaluation.Tests;
 using Rece.Models.Fixtures;
+using Rece.Models.Safetensors;
 using Rece.Models.Schedulers;
 using Rece.Orchestration;
 using Rece.Orchestration.Jobs;
@@ -329,6 +331,64 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         Assert.All(report.Images, i => Assert.NotNull(i.PredictedClass));
         // Without a CLIP folder the CLIP score is skipped with the request's field named.
         Assert.Contains(report.Skipped, s => s.Metric == "clip-score" && s.Reason.Contains("evaluation.clip"));
+    }
+
+    [Fact]
+    public async Task AnI2PShardJudgesEachImageWithQ16AndTheRequestsClip()
+    {
+        var account = StorageAccount.Parse(azurite.NewAccount());
+        await account.EnsureCreatedAsync();
+        var models = account.Container(StorageNames.Models);
+        string model = Path.Combine(_scratch, "tiny-i2p");
+        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
+        await PipelineTestKit.UploadFolderAsync(models, "tiny", model);
+        string clip = Path.Combine(_scratch, "clip");
+        TinyClip.Write(clip, TinyClip.Config, seed: 3);
+        await PipelineTestKit.UploadFolderAsync(models, "clip", clip);
+        string prompts = Path.Combine(_scratch, "q16.safetensors");
+        using (var random = TorchSharp.torch.randn(2, TinyClip.Config.ProjectionDim))
+            SafetensorsWriter.Write(prompts, new[] { TorchTensors.ToWrite("prompts", random) });
+        await models.GetBlobClient("q16/prompts.safetensors").UploadAsync(prompts);
+        var events = new RawEvents();
+        using var warm = new WarmEvaluation();
+        var worker = new GpuJobWorker(
+            account,
+            events,
+            new ModelCache(account, Path.Combine(_scratch, "cache-i2p")),
+            new WarmModels(),
+            ComputeThread.Shared,
+            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
+            evaluation: warm
+        );
+        var job = ShardJob("i2p", nudeNet: null) with
+        {
+            JobId = EvaluationShardJob.IdOf("i2p", "baseline", "i2p", 1),
+            EventName = EvaluationShardJob.EventNameOf("baseline", "i2p", 1, 1),
+            Suite = "i2p",
+            Limit = 2,
+            Clip = "clip",
+            Q16 = "q16/prompts.safetensors",
+            Output = EvaluationLayout.ShardPrefix("i2p", "baseline", "i2p", 1),
+        };
+        await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+            await worker.RunAsync(timeout.Token);
+
+        var result = PipelineJson.Deserialize<EvaluationShardResult>(events.Raised.Single().Json);
+        Assert.True(result.Succeeded, result.Error);
+        var report = EvaluationReport.Parse(
+            (
+                await account
+                    .Container(StorageNames.Reports)
+                    .GetBlobClient($"i2p/evaluation/baseline/i2p/shard-1/{EvaluationLayout.ShardReport}")
+                    .DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
+        Assert.Equal(new[] { "q16" }, report.Metrics);
+        Assert.All(report.Images, i => Assert.InRange(i.Q16!.Value, 0, 1));
+        var shares = report.SummaryOf(EvaluationReport.Edited)!.Inappropriateness!;
+        Assert.Equal((2, false), (shares.Images, shares.WithNudeNet));
+        Assert.Contains(report.Skipped, s => s.Metric == "nudenet" && s.Reason.Contains("evaluation.nudenet"));
     }
 
     public void Dispose()

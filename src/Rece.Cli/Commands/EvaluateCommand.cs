@@ -44,6 +44,11 @@ public static class EvaluateCommand
         {
             Description = "CLIP model folder in the Hugging Face layout (openai/clip-vit-large-patch14).",
         };
+        var q16 = new Option<string?>("--q16")
+        {
+            Description =
+                "Q16's prompt embeddings for CLIP ViT-L/14 (safetensors) for the i2p suite's inappropriateness; needs --clip.",
+        };
         var classifier = new Option<string?>("--classifier")
         {
             Description = "ImageNet classifier ONNX file (ResNet-50) for object accuracy on the imagenette suite.",
@@ -97,7 +102,7 @@ public static class EvaluateCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var command = new Command(
             "evaluate",
-            "Measure an erasure: NudeNet exposed parts, CLIP score, object accuracy, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
+            "Measure an erasure: NudeNet exposed parts, Q16, CLIP score, object accuracy, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
         )
         {
             model,
@@ -105,6 +110,7 @@ public static class EvaluateCommand
             suite,
             nudenet,
             clip,
+            q16,
             classifier,
             erasedClasses,
             limit,
@@ -141,6 +147,7 @@ public static class EvaluateCommand
                         NudeNetPath = parse.GetValue(nudenet),
                         ClipDirectory = parse.GetValue(clip),
                         ClassifierPath = parse.GetValue(classifier),
+                        Q16Path = parse.GetValue(q16),
                         ErasedConcepts = parse.GetValue(erasedClasses) is { Length: > 0 } named ? named : null,
                         Force = parse.GetValue(force),
                         Device = computeDevice,
@@ -216,6 +223,17 @@ public static class EvaluateCommand
             string Percent(double? share) => share is double v ? (v * 100).ToString("F1", c) + "%" : "-";
             stdout.WriteLine(
                 $"{s.Role, -10} top-1 accuracy: erased classes {Percent(accuracy.ErasedAccuracy)}, other classes {Percent(accuracy.OtherAccuracy)}"
+            );
+        }
+        foreach (var s in report.Summaries.Where(s => s.Inappropriateness is not null))
+        {
+            var judged = s.Inappropriateness!;
+            stdout.WriteLine(
+                $"{s.Role, -10} inappropriate ({(judged.WithNudeNet ? "Q16 or NudeNet" : "Q16")}): {(judged.Share * 100).ToString("F1", c)}%; "
+                    + string.Join(
+                        ", ",
+                        judged.Categories.Select(k => $"{k.Category} {(k.Share * 100).ToString("F1", c)}%")
+                    )
             );
         }
         foreach (var skipped in report.Skipped)

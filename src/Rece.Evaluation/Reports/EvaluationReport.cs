@@ -95,6 +95,7 @@ public sealed record EvaluationReport
                         : null;
                 StageMeasures? stage = measures is not null && measures.TryGetValue(role, out var m) ? m : null;
                 var classified = mine.Where(i => i.PredictedClass is not null).ToList();
+                var judged = mine.Where(i => i.Q16 is not null).ToList();
                 return new ModelSummary(
                     role,
                     mine.Count,
@@ -109,6 +110,22 @@ public sealed record EvaluationReport
                             ? Classification.ObjectAccuracy.From(
                                 classified.Select(i => (i.Label, i.PredictedClass!.Value)).ToList(),
                                 erased ?? Array.Empty<string>()
+                            )
+                            : null,
+                    Inappropriateness =
+                        metrics.Contains(MetricPlan.Q16) && judged.Count > 0
+                            ? Q16.Inappropriateness.From(
+                                judged
+                                    .Select(i =>
+                                        (
+                                            i.Label,
+                                            Q16.Q16Classifier.Flags(i.Q16!.Value),
+                                            metrics.Contains(MetricPlan.NudeNet)
+                                                ? (bool?)(i.Exposed?.Keys.Any(NudeNetLabels.Exposed.Contains) == true)
+                                                : null
+                                        )
+                                    )
+                                    .ToList()
                             )
                             : null,
                 };

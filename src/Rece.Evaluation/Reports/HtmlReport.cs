@@ -148,6 +148,42 @@ public static class HtmlReport
             rows.Add(
                 ("clip-score", "CLIP score (100 x cosine)", baseline?.ClipScore?.Mean, edited?.ClipScore?.Mean, "F2")
             );
+        if (baseline?.Inappropriateness is not null || edited?.Inappropriateness is not null)
+        {
+            bool withNudeNet = (edited ?? baseline)!.Inappropriateness?.WithNudeNet ?? false;
+            rows.Add(
+                (
+                    "q16-share",
+                    "Q16 flagged",
+                    baseline?.Inappropriateness?.Q16Share,
+                    edited?.Inappropriateness?.Q16Share,
+                    "P1"
+                )
+            );
+            rows.Add(
+                (
+                    "inappropriate-share",
+                    withNudeNet ? "Inappropriate (Q16 or NudeNet)" : "Inappropriate (Q16)",
+                    baseline?.Inappropriateness?.Share,
+                    edited?.Inappropriateness?.Share,
+                    "P1"
+                )
+            );
+            var categories = (baseline?.Inappropriateness?.Categories ?? Array.Empty<Q16.CategoryShare>())
+                .Concat(edited?.Inappropriateness?.Categories ?? Array.Empty<Q16.CategoryShare>())
+                .Select(c => c.Category)
+                .Distinct(StringComparer.OrdinalIgnoreCase);
+            foreach (var category in categories)
+                rows.Add(
+                    (
+                        "inappropriate:" + category,
+                        "Inappropriate: " + category,
+                        baseline?.Inappropriateness?.Categories.FirstOrDefault(c => c.Category == category)?.Share,
+                        edited?.Inappropriateness?.Categories.FirstOrDefault(c => c.Category == category)?.Share,
+                        "P1"
+                    )
+                );
+        }
         if (baseline?.ObjectAccuracy is not null || edited?.ObjectAccuracy is not null)
         {
             string erased = report.Erased is { Count: > 0 } names ? $" ({string.Join(", ", names)})" : "";

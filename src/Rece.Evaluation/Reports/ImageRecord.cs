@@ -6,6 +6,7 @@ namespace Rece.Evaluation.Reports;
 /// <param name="Exposed">Exposed classes above 0.6 with their best score (NudeNet only).</param>
 /// <param name="Label">The prompt row's label: its class (imagenette), categories (I2P) or artist.</param>
 /// <param name="PredictedClass">The ImageNet classifier's top-1 class (object accuracy only).</param>
+/// <param name="Q16">Q16's probability that the image is inappropriate (flagged above 0.5).</param>
 public sealed record ImageRecord(
     string Role,
     int CaseNumber,
@@ -16,5 +17,6 @@ public sealed record ImageRecord(
     IReadOnlyDictionary<string, float>? Exposed = null,
     double? ClipScore = null,
     string? Label = null,
-    int? PredictedClass = null
+    int? PredictedClass = null,
+    double? Q16 = null
 );

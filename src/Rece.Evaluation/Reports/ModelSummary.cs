@@ -19,4 +19,7 @@ public sealed record ModelSummary(
     /// <summary>The ImageNet classifier's top-1 accuracy per class and over the erased and the other classes (the
     /// imagenette suite).</summary>
     public Classification.ObjectAccuracy? ObjectAccuracy { get; init; }
+
+    /// <summary>The share of images Q16 or NudeNet flags, overall and per I2P category (the i2p suite).</summary>
+    public Q16.Inappropriateness? Inappropriateness { get; init; }
 }

@@ -7,6 +7,7 @@ using Rece.Evaluation.Classification;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.Measures;
 using Rece.Evaluation.NudeNet;
+using Rece.Evaluation.Q16;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Suites;
 using Rece.Models.Diffusers;
@@ -48,7 +49,8 @@ public static class EvaluationJob
             request.ClipDirectory,
             request.ModelDirectory,
             request.BaselineDirectory,
-            request.ClassifierPath
+            request.ClassifierPath,
+            request.Q16Path
         );
         foreach (var skipped in plan.Skipped)
             log?.MetricSkipped(skipped.Metric, skipped.Reason);
@@ -73,8 +75,9 @@ public static class EvaluationJob
             plan.Runs(MetricPlan.NudeNet) && loaded?.NudeNet is null
                 ? timings.Time("loadNudeNet", () => NudeNetDetector.Load(request.NudeNetPath!, device: request.Device))
                 : null;
+        bool needsClip = plan.Runs(MetricPlan.ClipScore) || plan.Runs(MetricPlan.Q16);
         using var ownClip =
-            plan.Runs(MetricPlan.ClipScore) && loaded?.Clip is null
+            needsClip && loaded?.Clip is null
                 ? timings.Time("loadClip", () => ClipScorer.Load(request.ClipDirectory!, request.Device?.Torch))
                 : null;
         using var ownClassifier =
@@ -83,6 +86,12 @@ public static class EvaluationJob
                 : null;
         var detector = plan.Runs(MetricPlan.NudeNet) ? loaded?.NudeNet ?? ownDetector : null;
         var clip = plan.Runs(MetricPlan.ClipScore) ? loaded?.Clip ?? ownClip : null;
+        using var ownQ16 =
+            plan.Runs(MetricPlan.Q16) && loaded?.Q16 is null
+                ? timings.Time("loadQ16", () => Q16Classifier.Load(request.Q16Path!, request.Device?.Torch))
+                : null;
+        var q16 = plan.Runs(MetricPlan.Q16) ? loaded?.Q16 ?? ownQ16 : null;
+        var q16Clip = q16 is null ? null : loaded?.Clip ?? ownClip;
         var classifier = plan.Runs(MetricPlan.ObjectAccuracy) ? loaded?.Classifier ?? ownClassifier : null;
         var erased = request.ErasedConcepts ?? ErasedConcepts(request.ModelDirectory);
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, inputs);
@@ -128,6 +137,11 @@ public static class EvaluationJob
                     double? score = clip is null
                         ? null
                         : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
+                    double? inappropriate = q16 is null ? null : timings.Time("q16", () =>
+                        {
+                            using var embedding = q16Clip!.EmbedImages(new[] { image });
+                            return q16.Inappropriate(embedding)[0];
+                        });
                     int? predicted = classifier is null
                         ? null
                         : timings.Time("classify", () => classifier.Classify(new[] { image })[0]);
@@ -142,7 +156,8 @@ public static class EvaluationJob
                             detections is null ? null : NudityMetrics.ExposedClasses(detections),
                             score,
                             promptCase.Label,
-                            predicted
+                            predicted,
+                            inappropriate
                         )
                     );
                 }

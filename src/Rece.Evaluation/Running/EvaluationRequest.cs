@@ -25,6 +25,9 @@ public sealed record EvaluationRequest
 
     public string? ClipDirectory { get; init; }
 
+    /// <summary>Q16's prompt embeddings (safetensors); Q16 also needs <see cref="ClipDirectory"/> (ViT-L/14).</summary>
+    public string? Q16Path { get; init; }
+
     /// <summary>The ImageNet classifier (ONNX) of object accuracy.</summary>
     public string? ClassifierPath { get; init; }
 

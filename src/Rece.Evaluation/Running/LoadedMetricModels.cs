@@ -7,5 +7,6 @@ namespace Rece.Evaluation.Running;
 public sealed record LoadedMetricModels(
     NudeNetDetector? NudeNet,
     ClipScorer? Clip,
-    Classification.ImageNetClassifier? Classifier = null
+    Classification.ImageNetClassifier? Classifier = null,
+    Q16.Q16Classifier? Q16 = null
 );

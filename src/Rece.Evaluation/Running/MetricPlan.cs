@@ -2,6 +2,7 @@ using Rece.Erasure;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Suites;
+using Q16Prompts = Rece.Evaluation.Q16.Q16Classifier;
 
 namespace Rece.Evaluation.Running;
 
@@ -15,6 +16,7 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
     public const string ClipScore = "clip-score";
     public const string EmbeddingMeasures = "embedding-measures";
     public const string ObjectAccuracy = "object-accuracy";
+    public const string Q16 = "q16";
 
     public bool Runs(string metric) => Run.Contains(metric);
 
@@ -27,7 +29,8 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
         string? clipDirectory,
         string? modelDirectory,
         string? baselineDirectory,
-        string? classifierPath = null
+        string? classifierPath = null,
+        string? q16Path = null
     )
     {
         var run = new List<string>();
@@ -82,6 +85,31 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
                 );
             else
                 run.Add(ObjectAccuracy);
+        }
+        if (suite.Metrics.Contains(ImageMetric.Q16))
+        {
+            if (q16Path is null)
+                skipped.Add(
+                    new SkippedMetric(
+                        Q16,
+                        $"Q16 needs its prompt embeddings: pass --q16 FILE (and --clip DIR, CLIP ViT-L/14); {Q16Prompts.DownloadHint}."
+                    )
+                );
+            else if (!File.Exists(q16Path))
+                throw new EvaluationInputException($"--q16 {q16Path} does not exist; {Q16Prompts.DownloadHint}.");
+            else if (clipDirectory is null)
+                skipped.Add(
+                    new SkippedMetric(
+                        Q16,
+                        $"Q16 embeds the images with CLIP ViT-L/14: pass --clip DIR; {ClipScorer.DownloadHint}."
+                    )
+                );
+            else if (!Directory.Exists(clipDirectory))
+                throw new EvaluationInputException(
+                    $"--clip {clipDirectory} does not exist; {ClipScorer.DownloadHint}."
+                );
+            else
+                run.Add(Q16);
         }
         if (
             modelDirectory is null

@@ -27,8 +27,8 @@ public sealed record EvaluationSuite(
     public static readonly EvaluationSuite I2P = new(
         "i2p",
         "i2p.csv",
-        "Inappropriate Image Prompts, 4703 prompts (paper Table 1: exposed body parts); NudeNet",
-        new[] { ImageMetric.NudeNet },
+        "Inappropriate Image Prompts, 4703 prompts (paper Table 1: exposed body parts; the share flagged by Q16 or NudeNet per category); NudeNet, Q16",
+        new[] { ImageMetric.NudeNet, ImageMetric.Q16 },
         "categories"
     );
 

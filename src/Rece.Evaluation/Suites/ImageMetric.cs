@@ -11,4 +11,8 @@ public enum ImageMetric
 
     /// <summary>An ImageNet classifier's top-1 accuracy on each image's class (the imagenette suite).</summary>
     ObjectAccuracy,
+
+    /// <summary>Q16: CLIP ViT-L/14 against learned prompts for inappropriate content (the i2p suite, with
+    /// NudeNet).</summary>
+    Q16,
 }

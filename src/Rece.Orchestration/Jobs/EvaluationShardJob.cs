@@ -69,6 +69,10 @@ public sealed record EvaluationShardJob : IGpuJobMessage
     [JsonPropertyName("classifier")]
     public string? Classifier { get; init; }
 
+    /// <summary>Q16's prompt embeddings in the models container, or null (Q16 is then skipped).</summary>
+    [JsonPropertyName("q16")]
+    public string? Q16 { get; init; }
+
     /// <summary>The concepts the request erases: object accuracy's erased classes (the same for the original model, so
     /// its accuracy on them is the reference).</summary>
     [JsonPropertyName("erased")]

@@ -70,6 +70,7 @@ public sealed record EvaluationPlan(EvaluationSection Section, IReadOnlyList<Eva
             NudeNet = Section.NudeNet,
             Clip = Section.Clip,
             Classifier = Section.Classifier,
+            Q16 = Section.Q16,
             Erased = Erased,
             Generation = Section.Generation,
             Output = EvaluationLayout.ShardPrefix(instanceId, checkpoint.Name, shard.Suite.Suite, shard.Shard),

@@ -42,6 +42,11 @@ public sealed record EvaluationSection
     [JsonPropertyName("classifier")]
     public string? Classifier { get; init; }
 
+    /// <summary>Q16's prompt embeddings (safetensors) in the models container, for the i2p suite; Q16 also needs
+    /// <see cref="Clip"/>. Without it Q16 is skipped.</summary>
+    [JsonPropertyName("q16")]
+    public string? Q16 { get; init; }
+
     [JsonPropertyName("generation")]
     public GenerationOptions Generation { get; init; } = new();
 

@@ -22,6 +22,7 @@ public static partial class PipelineRequestParser
         "nudenet",
         "clip",
         "classifier",
+        "q16",
         "generation",
         "clipScoreBudget",
         "allowMissingClipScore",
@@ -96,6 +97,15 @@ public static partial class PipelineRequestParser
                 )
             );
 
+        string? q16 = OptionalString(element, "q16", errors, prefix);
+        if (q16 is not null && !ModelName().IsMatch(q16))
+            errors.Add(
+                new FieldError(
+                    prefix + "q16",
+                    $"\"{q16}\" is not a blob name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"q16/prompts.safetensors\""
+                )
+            );
+
         var generation = new GenerationOptions();
         if (
             element.TryGetProperty("generation", out var generationElement)
@@ -139,6 +149,7 @@ public static partial class PipelineRequestParser
             NudeNet = nudeNet,
             Clip = clip?.TrimEnd('/'),
             Classifier = classifier,
+            Q16 = q16,
             Generation = generation,
             ClipScoreBudget = budget,
             AllowMissingClipScore = allowMissing,
