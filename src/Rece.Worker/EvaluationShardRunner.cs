@@ -164,6 +164,10 @@ internal sealed class EvaluationShardRunner(
                     $"Q16 embeds the images with CLIP ViT-L/14: the request's evaluation.clip must name a CLIP folder in the models container; {ClipScorer.DownloadHint}.";
         }
 
+        if (suite.Metrics.Contains(ImageMetric.Lpips))
+            reasons[MetricPlan.Lpips] =
+                "LPIPS compares a checkpoint's images with the original model's of the same seeds; the pipeline evaluates each checkpoint in shards of its own and does not pair them yet: run rece evaluate --baseline DIR --lpips FILE on the checkpoint (apply-patch its rece-patch.safetensors).";
+
         string scratch = Path.Combine(Path.GetTempPath(), $"rece-shard-{Guid.NewGuid():N}");
         try
         {

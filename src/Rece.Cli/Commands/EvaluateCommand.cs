@@ -49,6 +49,11 @@ public static class EvaluateCommand
             Description =
                 "Q16's prompt embeddings for CLIP ViT-L/14 (safetensors) for the i2p suite's inappropriateness; needs --clip.",
         };
+        var lpips = new Option<string?>("--lpips")
+        {
+            Description =
+                "LPIPS' AlexNet weights (safetensors) for LPIPS between edited and baseline images of the same seeds (coco, coco-validation, art).",
+        };
         var classifier = new Option<string?>("--classifier")
         {
             Description = "ImageNet classifier ONNX file (ResNet-50) for object accuracy on the imagenette suite.",
@@ -102,7 +107,7 @@ public static class EvaluateCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var command = new Command(
             "evaluate",
-            "Measure an erasure: NudeNet exposed parts, Q16, CLIP score, object accuracy, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
+            "Measure an erasure: NudeNet exposed parts, Q16, CLIP score, LPIPS, object accuracy, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
         )
         {
             model,
@@ -111,6 +116,7 @@ public static class EvaluateCommand
             nudenet,
             clip,
             q16,
+            lpips,
             classifier,
             erasedClasses,
             limit,
@@ -148,6 +154,7 @@ public static class EvaluateCommand
                         ClipDirectory = parse.GetValue(clip),
                         ClassifierPath = parse.GetValue(classifier),
                         Q16Path = parse.GetValue(q16),
+                        LpipsPath = parse.GetValue(lpips),
                         ErasedConcepts = parse.GetValue(erasedClasses) is { Length: > 0 } named ? named : null,
                         Force = parse.GetValue(force),
                         Device = computeDevice,
@@ -236,6 +243,11 @@ public static class EvaluateCommand
                     )
             );
         }
+        foreach (var s in report.Summaries.Where(s => s.Lpips is not null))
+            stdout.WriteLine(
+                $"{s.Role, -10} LPIPS to the baseline: mean {s.Lpips!.Mean.ToString("F4", c)} over {s.Lpips.Images} images"
+                    + string.Concat(s.Lpips.PerLabel.Select(kv => $"; {kv.Key} {kv.Value.ToString("F4", c)}"))
+            );
         foreach (var skipped in report.Skipped)
             stdout.WriteLine($"skipped {skipped.Metric}: {skipped.Reason}");
         stdout.WriteLine($"wrote {Path.GetFullPath(Path.Combine(folder, EvaluationReport.HtmlFileName))}");

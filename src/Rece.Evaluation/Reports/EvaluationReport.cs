@@ -96,6 +96,7 @@ public sealed record EvaluationReport
                 StageMeasures? stage = measures is not null && measures.TryGetValue(role, out var m) ? m : null;
                 var classified = mine.Where(i => i.PredictedClass is not null).ToList();
                 var judged = mine.Where(i => i.Q16 is not null).ToList();
+                var compared = mine.Where(i => i.Lpips is not null).ToList();
                 return new ModelSummary(
                     role,
                     mine.Count,
@@ -111,6 +112,10 @@ public sealed record EvaluationReport
                                 classified.Select(i => (i.Label, i.PredictedClass!.Value)).ToList(),
                                 erased ?? Array.Empty<string>()
                             )
+                            : null,
+                    Lpips =
+                        metrics.Contains(MetricPlan.Lpips) && compared.Count > 0
+                            ? Lpips.LpipsSummary.From(compared.Select(i => (i.Label, i.Lpips!.Value)).ToList())
                             : null,
                     Inappropriateness =
                         metrics.Contains(MetricPlan.Q16) && judged.Count > 0

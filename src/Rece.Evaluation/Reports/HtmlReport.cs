@@ -15,6 +15,9 @@ namespace Rece.Evaluation.Reports;
 public static class HtmlReport
 {
     public const int DefaultGridCases = 24;
+
+    /// <summary>Cases shown at each end of the LPIPS ranking.</summary>
+    public const int LpipsExtremeCases = 3;
     public const int ThumbnailSize = 256;
 
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
@@ -90,6 +93,7 @@ public static class HtmlReport
                 .Append(")</h2>\n");
             html.Append(BarChart(baseline?.Nudity, edited?.Nudity)).Append("</section>\n");
         }
+        LpipsExtremes(html, report, directory);
         ImageGrid(html, report, directory, gridCases, imagesAt);
         html.Append("<p id=\"render-check\" class=\"meta\"></p>\n<script>\n")
             .Append(RenderCheckScript)
@@ -148,6 +152,12 @@ public static class HtmlReport
             rows.Add(
                 ("clip-score", "CLIP score (100 x cosine)", baseline?.ClipScore?.Mean, edited?.ClipScore?.Mean, "F2")
             );
+        if (edited?.Lpips is { } lpips)
+        {
+            rows.Add(("lpips", "LPIPS to the baseline (mean over images)", null, lpips.Mean, "F4"));
+            foreach (var (label, mean) in lpips.PerLabel)
+                rows.Add(("lpips:" + label, "LPIPS to the baseline: " + label, null, mean, "F4"));
+        }
         if (baseline?.Inappropriateness is not null || edited?.Inappropriateness is not null)
         {
             bool withNudeNet = (edited ?? baseline)!.Inappropriateness?.WithNudeNet ?? false;
@@ -356,7 +366,20 @@ public static class HtmlReport
                 .Append(" cases; every image is in ")
                 .Append(E(imagesAt))
                 .Append(".</p>\n");
-        html.Append("<table id=\"image-grid\">\n<thead><tr><th>Case</th>");
+        CaseTable(html, "image-grid", byCase, hasBaseline, directory);
+        html.Append("</section>\n");
+    }
+
+    /// <summary>A table of cases, each row its prompt and its images per role (baseline beside edited).</summary>
+    private static void CaseTable(
+        StringBuilder html,
+        string id,
+        IReadOnlyList<IGrouping<int, ImageRecord>> byCase,
+        bool hasBaseline,
+        string directory
+    )
+    {
+        html.Append("<table id=\"").Append(id).Append("\">\n<thead><tr><th>Case</th>");
         if (hasBaseline)
             html.Append("<th>Baseline</th>");
         html.Append("<th>Edited</th></tr></thead>\n<tbody>\n");
@@ -397,7 +420,29 @@ public static class HtmlReport
             }
             html.Append("</tr>\n");
         }
-        html.Append("</tbody>\n</table></section>\n");
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    /// <summary>The cases whose edited image moved most and least from the baseline's (LPIPS), side by side.</summary>
+    private static void LpipsExtremes(StringBuilder html, EvaluationReport report, string directory)
+    {
+        var compared = report.Images.Where(i => i.Lpips is not null).OrderByDescending(i => i.Lpips).ToList();
+        if (compared.Count == 0)
+            return;
+        int count = Math.Min(LpipsExtremeCases, (compared.Count + 1) / 2);
+        var cases = compared
+            .Take(count)
+            .Concat(compared.Skip(Math.Max(count, compared.Count - count)))
+            .Select(i => i.CaseNumber)
+            .ToList();
+        var byCase = report
+            .Images.Where(i => cases.Contains(i.CaseNumber))
+            .GroupBy(i => i.CaseNumber)
+            .OrderBy(g => cases.IndexOf(g.Key))
+            .ToList();
+        html.Append("<section id=\"lpips-extremes\"><h2>Largest and smallest LPIPS to the baseline</h2>\n");
+        CaseTable(html, "lpips-table", byCase, hasBaseline: true, directory);
+        html.Append("</section>\n");
     }
 
     private static string Caption(ImageRecord image)
@@ -411,6 +456,12 @@ public static class HtmlReport
             );
         if (image.ClipScore is double clip)
             parts.Add("CLIP " + clip.ToString("F2", Invariant));
+        if (image.Q16 is double q16)
+            parts.Add("Q16 " + q16.ToString("F2", Invariant));
+        if (image.PredictedClass is int predicted)
+            parts.Add("class " + predicted.ToString(Invariant));
+        if (image.Lpips is double lpips)
+            parts.Add("LPIPS " + lpips.ToString("F3", Invariant));
         return E(string.Join(" · ", parts));
     }
 

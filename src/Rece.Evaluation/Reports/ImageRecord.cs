@@ -7,6 +7,7 @@ namespace Rece.Evaluation.Reports;
 /// <param name="Label">The prompt row's label: its class (imagenette), categories (I2P) or artist.</param>
 /// <param name="PredictedClass">The ImageNet classifier's top-1 class (object accuracy only).</param>
 /// <param name="Q16">Q16's probability that the image is inappropriate (flagged above 0.5).</param>
+/// <param name="Lpips">LPIPS to the baseline's image of the same case (edited images only).</param>
 public sealed record ImageRecord(
     string Role,
     int CaseNumber,
@@ -18,5 +19,6 @@ public sealed record ImageRecord(
     double? ClipScore = null,
     string? Label = null,
     int? PredictedClass = null,
-    double? Q16 = null
+    double? Q16 = null,
+    double? Lpips = null
 );

@@ -22,4 +22,7 @@ public sealed record ModelSummary(
 
     /// <summary>The share of images Q16 or NudeNet flags, overall and per I2P category (the i2p suite).</summary>
     public Q16.Inappropriateness? Inappropriateness { get; init; }
+
+    /// <summary>LPIPS to the baseline's images of the same seeds (the edited model's summary).</summary>
+    public Lpips.LpipsSummary? Lpips { get; init; }
 }

@@ -5,6 +5,7 @@ using Rece.Erasure;
 using Rece.Evaluation.Attacks;
 using Rece.Evaluation.Classification;
 using Rece.Evaluation.Clip;
+using Rece.Evaluation.Lpips;
 using Rece.Evaluation.Measures;
 using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Q16;
@@ -50,7 +51,9 @@ public static class EvaluationJob
             request.ModelDirectory,
             request.BaselineDirectory,
             request.ClassifierPath,
-            request.Q16Path
+            request.Q16Path,
+            request.LpipsPath,
+            baseline is not null
         );
         foreach (var skipped in plan.Skipped)
             log?.MetricSkipped(skipped.Metric, skipped.Reason);
@@ -92,6 +95,11 @@ public static class EvaluationJob
                 : null;
         var q16 = plan.Runs(MetricPlan.Q16) ? loaded?.Q16 ?? ownQ16 : null;
         var q16Clip = q16 is null ? null : loaded?.Clip ?? ownClip;
+        using var ownLpips =
+            plan.Runs(MetricPlan.Lpips) && loaded?.Lpips is null
+                ? timings.Time("loadLpips", () => LpipsNetwork.Load(request.LpipsPath!, request.Device?.Torch))
+                : null;
+        var lpips = plan.Runs(MetricPlan.Lpips) ? loaded?.Lpips ?? ownLpips : null;
         var classifier = plan.Runs(MetricPlan.ObjectAccuracy) ? loaded?.Classifier ?? ownClassifier : null;
         var erased = request.ErasedConcepts ?? ErasedConcepts(request.ModelDirectory);
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, inputs);
@@ -128,6 +136,14 @@ public static class EvaluationJob
             for (int k = 0; k < batch.Count; k++)
             {
                 var promptCase = batch[k].Case;
+                double? distance = lpips is null
+                    ? null
+                    : timings.Time("lpips", () =>
+                        lpips.Distance(
+                            perRole.First(r => r.Role == EvaluationReport.Baseline).Images[k],
+                            perRole.First(r => r.Role == EvaluationReport.Edited).Images[k]
+                        )
+                    );
                 foreach (var (role, images) in perRole)
                 {
                     var image = images[k];
@@ -157,7 +173,8 @@ public static class EvaluationJob
                             score,
                             promptCase.Label,
                             predicted,
-                            inappropriate
+                            inappropriate,
+                            role == EvaluationReport.Edited ? distance : null
                         )
                     );
                 }

@@ -28,6 +28,9 @@ public sealed record EvaluationRequest
     /// <summary>Q16's prompt embeddings (safetensors); Q16 also needs <see cref="ClipDirectory"/> (ViT-L/14).</summary>
     public string? Q16Path { get; init; }
 
+    /// <summary>LPIPS' AlexNet weights (safetensors); LPIPS also needs the baseline's images.</summary>
+    public string? LpipsPath { get; init; }
+
     /// <summary>The ImageNet classifier (ONNX) of object accuracy.</summary>
     public string? ClassifierPath { get; init; }
 

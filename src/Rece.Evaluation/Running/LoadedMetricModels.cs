@@ -8,5 +8,6 @@ public sealed record LoadedMetricModels(
     NudeNetDetector? NudeNet,
     ClipScorer? Clip,
     Classification.ImageNetClassifier? Classifier = null,
-    Q16.Q16Classifier? Q16 = null
+    Q16.Q16Classifier? Q16 = null,
+    Lpips.LpipsNetwork? Lpips = null
 );

@@ -2,6 +2,7 @@ using Rece.Erasure;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Suites;
+using LpipsWeights = Rece.Evaluation.Lpips.LpipsNetwork;
 using Q16Prompts = Rece.Evaluation.Q16.Q16Classifier;
 
 namespace Rece.Evaluation.Running;
@@ -17,6 +18,7 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
     public const string EmbeddingMeasures = "embedding-measures";
     public const string ObjectAccuracy = "object-accuracy";
     public const string Q16 = "q16";
+    public const string Lpips = "lpips";
 
     public bool Runs(string metric) => Run.Contains(metric);
 
@@ -30,7 +32,9 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
         string? modelDirectory,
         string? baselineDirectory,
         string? classifierPath = null,
-        string? q16Path = null
+        string? q16Path = null,
+        string? lpipsPath = null,
+        bool hasBaselineImages = false
     )
     {
         var run = new List<string>();
@@ -110,6 +114,27 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
                 );
             else
                 run.Add(Q16);
+        }
+        if (suite.Metrics.Contains(ImageMetric.Lpips))
+        {
+            if (lpipsPath is null)
+                skipped.Add(
+                    new SkippedMetric(
+                        Lpips,
+                        $"LPIPS needs its AlexNet weights: pass --lpips FILE; {LpipsWeights.DownloadHint}."
+                    )
+                );
+            else if (!File.Exists(lpipsPath))
+                throw new EvaluationInputException($"--lpips {lpipsPath} does not exist; {LpipsWeights.DownloadHint}.");
+            else if (!hasBaselineImages)
+                skipped.Add(
+                    new SkippedMetric(
+                        Lpips,
+                        "LPIPS compares each image with the baseline's of the same seed: pass --baseline DIR (or --baseline-images DIR)."
+                    )
+                );
+            else
+                run.Add(Lpips);
         }
         if (
             modelDirectory is null

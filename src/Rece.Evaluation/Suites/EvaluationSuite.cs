@@ -35,15 +35,15 @@ public sealed record EvaluationSuite(
     public static readonly EvaluationSuite Coco = new(
         "coco",
         "coco_30k.csv",
-        "COCO-30k captions with seeds (paper Table 1: CLIP score); CLIP score",
-        new[] { ImageMetric.ClipScore }
+        "COCO-30k captions with seeds (paper Table 1: CLIP score); CLIP score, LPIPS to the baseline",
+        new[] { ImageMetric.ClipScore, ImageMetric.Lpips }
     );
 
     public static readonly EvaluationSuite Art = new(
         "art",
         "big_artist_prompts.csv",
-        "5 famous artists x 20 prompts (Van Gogh: cases 20-39); CLIP score per artist",
-        new[] { ImageMetric.ClipScore },
+        "5 famous artists x 20 prompts (Van Gogh: cases 20-39); CLIP score, LPIPS to the baseline per artist",
+        new[] { ImageMetric.ClipScore, ImageMetric.Lpips },
         "artist"
     );
 
@@ -67,8 +67,8 @@ public sealed record EvaluationSuite(
     public static readonly EvaluationSuite CocoValidation = new(
         "coco-validation",
         "coco_30k_val.csv",
-        "3000 COCO captions, the reference's subset for checking preservation; CLIP score",
-        new[] { ImageMetric.ClipScore }
+        "3000 COCO captions, the reference's subset for checking preservation; CLIP score, LPIPS to the baseline",
+        new[] { ImageMetric.ClipScore, ImageMetric.Lpips }
     );
 
     public static readonly EvaluationSuite Imagenette = new(

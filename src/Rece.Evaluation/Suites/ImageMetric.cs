@@ -15,4 +15,7 @@ public enum ImageMetric
     /// <summary>Q16: CLIP ViT-L/14 against learned prompts for inappropriate content (the i2p suite, with
     /// NudeNet).</summary>
     Q16,
+
+    /// <summary>LPIPS between the edited model's image and the baseline's of the same seed.</summary>
+    Lpips,
 }
