@@ -31,4 +31,11 @@ internal static partial class Logs
         Message = "embedding-space measures of the baseline and the edited model"
     )]
     public static partial void Measuring(this ILogger logger);
+
+    [LoggerMessage(
+        EventId = 4006,
+        Level = LogLevel.Information,
+        Message = "FID reference: Inception features of {Images} images in {Folder}"
+    )]
+    public static partial void FidReference(this ILogger logger, int images, string folder);
 }

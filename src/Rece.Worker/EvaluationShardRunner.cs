@@ -164,6 +164,9 @@ internal sealed class EvaluationShardRunner(
                     $"Q16 embeds the images with CLIP ViT-L/14: the request's evaluation.clip must name a CLIP folder in the models container; {ClipScorer.DownloadHint}.";
         }
 
+        if (suite.Metrics.Contains(ImageMetric.Fid))
+            reasons[MetricPlan.Fid] =
+                "FID is computed over every image of an evaluation, and the pipeline's shards see a slice each; it does not merge their Inception statistics yet: run rece evaluate --inception FILE --fid-reference DIR|FILE on the checkpoint.";
         if (suite.Metrics.Contains(ImageMetric.Lpips))
             reasons[MetricPlan.Lpips] =
                 "LPIPS compares a checkpoint's images with the original model's of the same seeds; the pipeline evaluates each checkpoint in shards of its own and does not pair them yet: run rece evaluate --baseline DIR --lpips FILE on the checkpoint (apply-patch its rece-patch.safetensors).";

@@ -49,6 +49,15 @@ public static class EvaluateCommand
             Description =
                 "Q16's prompt embeddings for CLIP ViT-L/14 (safetensors) for the i2p suite's inappropriateness; needs --clip.",
         };
+        var inception = new Option<string?>("--inception")
+        {
+            Description = "pytorch-fid's Inception network as ONNX, for FID (coco, coco-validation).",
+        };
+        var fidReference = new Option<string?>("--fid-reference")
+        {
+            Description =
+                "FID's reference: a folder of real images, or their statistics (safetensors mu, sigma, e.g. a fid-reference.safetensors an earlier run wrote).",
+        };
         var lpips = new Option<string?>("--lpips")
         {
             Description =
@@ -107,7 +116,7 @@ public static class EvaluateCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var command = new Command(
             "evaluate",
-            "Measure an erasure: NudeNet exposed parts, Q16, CLIP score, LPIPS, object accuracy, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
+            "Measure an erasure: NudeNet exposed parts, Q16, CLIP score, FID, LPIPS, object accuracy, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
         )
         {
             model,
@@ -116,6 +125,8 @@ public static class EvaluateCommand
             nudenet,
             clip,
             q16,
+            inception,
+            fidReference,
             lpips,
             classifier,
             erasedClasses,
@@ -155,6 +166,8 @@ public static class EvaluateCommand
                         ClassifierPath = parse.GetValue(classifier),
                         Q16Path = parse.GetValue(q16),
                         LpipsPath = parse.GetValue(lpips),
+                        InceptionPath = parse.GetValue(inception),
+                        FidReference = parse.GetValue(fidReference),
                         ErasedConcepts = parse.GetValue(erasedClasses) is { Length: > 0 } named ? named : null,
                         Force = parse.GetValue(force),
                         Device = computeDevice,
@@ -243,6 +256,10 @@ public static class EvaluateCommand
                     )
             );
         }
+        foreach (var s in report.Summaries.Where(s => s.Fid is not null))
+            stdout.WriteLine(
+                $"{s.Role, -10} FID: to the reference {s.Fid!.ToReference?.ToString("F2", c) ?? "-"}, to the baseline {s.Fid.ToBaseline?.ToString("F2", c) ?? "-"} ({s.Fid.Images} images)"
+            );
         foreach (var s in report.Summaries.Where(s => s.Lpips is not null))
             stdout.WriteLine(
                 $"{s.Role, -10} LPIPS to the baseline: mean {s.Lpips!.Mean.ToString("F4", c)} over {s.Lpips.Images} images"

@@ -152,6 +152,15 @@ public static class HtmlReport
             rows.Add(
                 ("clip-score", "CLIP score (100 x cosine)", baseline?.ClipScore?.Mean, edited?.ClipScore?.Mean, "F2")
             );
+        if (baseline?.Fid is not null || edited?.Fid is not null)
+        {
+            if ((edited ?? baseline)!.Fid!.Reference is not null)
+                rows.Add(
+                    ("fid", "FID to the reference images", baseline?.Fid?.ToReference, edited?.Fid?.ToReference, "F2")
+                );
+            if (edited?.Fid?.ToBaseline is double toBaseline)
+                rows.Add(("fid-baseline", "FID to the baseline's images", null, toBaseline, "F2"));
+        }
         if (edited?.Lpips is { } lpips)
         {
             rows.Add(("lpips", "LPIPS to the baseline (mean over images)", null, lpips.Mean, "F4"));

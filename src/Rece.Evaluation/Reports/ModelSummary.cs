@@ -25,4 +25,8 @@ public sealed record ModelSummary(
 
     /// <summary>LPIPS to the baseline's images of the same seeds (the edited model's summary).</summary>
     public Lpips.LpipsSummary? Lpips { get; init; }
+
+    /// <summary>FID to the reference statistics and to the baseline (an unsharded evaluation's: FID needs every
+    /// image, so a merge of shards has none).</summary>
+    public Fid.FidSummary? Fid { get; init; }
 }

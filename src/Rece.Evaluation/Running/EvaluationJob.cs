@@ -5,6 +5,8 @@ using Rece.Erasure;
 using Rece.Evaluation.Attacks;
 using Rece.Evaluation.Classification;
 using Rece.Evaluation.Clip;
+using Rece.Evaluation.Fid;
+using Rece.Evaluation.Images;
 using Rece.Evaluation.Lpips;
 using Rece.Evaluation.Measures;
 using Rece.Evaluation.NudeNet;
@@ -53,7 +55,9 @@ public static class EvaluationJob
             request.ClassifierPath,
             request.Q16Path,
             request.LpipsPath,
-            baseline is not null
+            baseline is not null,
+            request.InceptionPath,
+            request.FidReference
         );
         foreach (var skipped in plan.Skipped)
             log?.MetricSkipped(skipped.Metric, skipped.Reason);
@@ -100,6 +104,12 @@ public static class EvaluationJob
                 ? timings.Time("loadLpips", () => LpipsNetwork.Load(request.LpipsPath!, request.Device?.Torch))
                 : null;
         var lpips = plan.Runs(MetricPlan.Lpips) ? loaded?.Lpips ?? ownLpips : null;
+        using var ownInception =
+            plan.Runs(MetricPlan.Fid) && loaded?.Inception is null
+                ? timings.Time("loadInception", () => InceptionFeatures.Load(request.InceptionPath!, request.Device))
+                : null;
+        var inception = plan.Runs(MetricPlan.Fid) ? loaded?.Inception ?? ownInception : null;
+        var features = new Dictionary<string, List<Tensor>>(StringComparer.Ordinal);
         var classifier = plan.Runs(MetricPlan.ObjectAccuracy) ? loaded?.Classifier ?? ownClassifier : null;
         var erased = request.ErasedConcepts ?? ErasedConcepts(request.ModelDirectory);
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, inputs);
@@ -147,6 +157,12 @@ public static class EvaluationJob
                 foreach (var (role, images) in perRole)
                 {
                     var image = images[k];
+                    if (inception is not null)
+                    {
+                        var row = timings.Time("inception", () => inception.Features(new[] { image }));
+                        features.TryAdd(role, new List<Tensor>());
+                        features[role].Add(row.DetachFromDisposeScope());
+                    }
                     string file = Path.Combine("images", role, $"{promptCase.CaseNumber}.png");
                     image.SavePng(output.PathOf(file));
                     var detections = detector is null ? null : timings.Time("nudenet", () => detector.Detect(image));
@@ -190,6 +206,14 @@ public static class EvaluationJob
         var measures = plan.Runs(MetricPlan.EmbeddingMeasures)
             ? timings.Time("embeddingMeasures", () => Measure(request.ModelDirectory!, request.BaselineDirectory!, log))
             : null;
+        var fid = inception is null
+            ? null
+            : timings.Time("fid", () => FidScores(features, inception, request.FidReference, output, log));
+        foreach (var rows in features.Values)
+        {
+            foreach (var row in rows)
+                row.Dispose();
+        }
         var report = new EvaluationReport
         {
             CreatedUtc = DateTimeOffset.UtcNow,
@@ -207,7 +231,10 @@ public static class EvaluationJob
             Skipped = plan.Skipped,
             Attack = attack,
             Erased = erased.Count == 0 ? null : erased,
-            Summaries = EvaluationReport.Summarize(records, plan.Run, attack is not null, measures, erased),
+            Summaries = EvaluationReport
+                .Summarize(records, plan.Run, attack is not null, measures, erased)
+                .Select(s => fid is not null && fid.TryGetValue(s.Role, out var score) ? s with { Fid = score } : s)
+                .ToList(),
             Images = records,
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
             Device = request.Device?.Info,
@@ -267,6 +294,89 @@ public static class EvaluationJob
             new ReportAttack(attack.Concept, attack.PairFile, pairs.Count, attack.Eta, AttackEmbeddingsFile),
             embeddings
         );
+    }
+
+    /// <summary>
+    /// Each role's FID to the reference statistics (read, or computed from the reference folder's images and written
+    /// beside the report for reuse) and the edited model's to the baseline's; every role's statistics are written too.
+    /// </summary>
+    private static Dictionary<string, FidSummary> FidScores(
+        Dictionary<string, List<Tensor>> features,
+        InceptionFeatures inception,
+        string? referencePath,
+        OutputFolder output,
+        ILogger? log
+    )
+    {
+        var statistics = new Dictionary<string, FidStatistics>(StringComparer.Ordinal);
+        FidStatistics? reference = null;
+        try
+        {
+            foreach (var (role, rows) in features)
+            {
+                using var stacked = cat(rows, 0);
+                statistics[role] = FidStatistics.FromFeatures(stacked);
+                statistics[role].Write(output.PathOf($"fid-stats-{role}.safetensors"));
+            }
+            if (referencePath is not null && Directory.Exists(referencePath))
+            {
+                reference = ReferenceStatistics(referencePath, inception, log);
+                reference.Write(output.PathOf("fid-reference.safetensors"));
+            }
+            else if (referencePath is not null)
+            {
+                reference = FidStatistics.Read(referencePath);
+            }
+            var scores = new Dictionary<string, FidSummary>(StringComparer.Ordinal);
+            statistics.TryGetValue(EvaluationReport.Baseline, out var baselineStatistics);
+            foreach (var (role, mine) in statistics)
+            {
+                scores[role] = new FidSummary(
+                    (int)mine.Count,
+                    reference is null ? null : FidStatistics.Distance(mine, reference),
+                    role == EvaluationReport.Edited && baselineStatistics is not null
+                        ? FidStatistics.Distance(mine, baselineStatistics)
+                        : null,
+                    referencePath is null ? null : Path.GetFullPath(referencePath)
+                );
+            }
+            return scores;
+        }
+        finally
+        {
+            reference?.Dispose();
+            foreach (var s in statistics.Values)
+                s.Dispose();
+        }
+    }
+
+    /// <summary>The Inception statistics of every image in a folder (PNG, JPEG or WebP), with progress.</summary>
+    private static FidStatistics ReferenceStatistics(string folder, InceptionFeatures inception, ILogger? log)
+    {
+        string[] extensions = [".png", ".jpg", ".jpeg", ".webp"];
+        var files = Directory
+            .EnumerateFiles(folder)
+            .Where(f => extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (files.Count < 2)
+            throw new EvaluationInputException(
+                $"--fid-reference {folder} holds {files.Count} images; FID needs at least 2 (the paper uses the COCO images of the captions)."
+            );
+        log?.FidReference(files.Count, folder);
+        var rows = new List<Tensor>();
+        try
+        {
+            foreach (var chunk in files.Chunk(16))
+                rows.Add(inception.Features(chunk.Select(RgbImage.Load).ToList()).DetachFromDisposeScope());
+            using var all = cat(rows, 0);
+            return FidStatistics.FromFeatures(all);
+        }
+        finally
+        {
+            foreach (var row in rows)
+                row.Dispose();
+        }
     }
 
     /// <summary>The concepts named by the erasure report beside the edited model; none without one.</summary>

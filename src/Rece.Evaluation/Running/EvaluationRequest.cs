@@ -31,6 +31,12 @@ public sealed record EvaluationRequest
     /// <summary>LPIPS' AlexNet weights (safetensors); LPIPS also needs the baseline's images.</summary>
     public string? LpipsPath { get; init; }
 
+    /// <summary>pytorch-fid's Inception (ONNX) of FID.</summary>
+    public string? InceptionPath { get; init; }
+
+    /// <summary>FID's reference: a folder of images, or their statistics (safetensors "mu", "sigma").</summary>
+    public string? FidReference { get; init; }
+
     /// <summary>The ImageNet classifier (ONNX) of object accuracy.</summary>
     public string? ClassifierPath { get; init; }
 

@@ -9,5 +9,6 @@ public sealed record LoadedMetricModels(
     ClipScorer? Clip,
     Classification.ImageNetClassifier? Classifier = null,
     Q16.Q16Classifier? Q16 = null,
-    Lpips.LpipsNetwork? Lpips = null
+    Lpips.LpipsNetwork? Lpips = null,
+    Fid.InceptionFeatures? Inception = null
 );

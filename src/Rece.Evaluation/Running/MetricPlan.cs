@@ -2,6 +2,7 @@ using Rece.Erasure;
 using Rece.Evaluation.Clip;
 using Rece.Evaluation.NudeNet;
 using Rece.Evaluation.Suites;
+using FidNetwork = Rece.Evaluation.Fid.InceptionFeatures;
 using LpipsWeights = Rece.Evaluation.Lpips.LpipsNetwork;
 using Q16Prompts = Rece.Evaluation.Q16.Q16Classifier;
 
@@ -19,6 +20,7 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
     public const string ObjectAccuracy = "object-accuracy";
     public const string Q16 = "q16";
     public const string Lpips = "lpips";
+    public const string Fid = "fid";
 
     public bool Runs(string metric) => Run.Contains(metric);
 
@@ -34,7 +36,9 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
         string? classifierPath = null,
         string? q16Path = null,
         string? lpipsPath = null,
-        bool hasBaselineImages = false
+        bool hasBaselineImages = false,
+        string? inceptionPath = null,
+        string? fidReference = null
     )
     {
         var run = new List<string>();
@@ -135,6 +139,33 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
                 );
             else
                 run.Add(Lpips);
+        }
+        if (suite.Metrics.Contains(ImageMetric.Fid))
+        {
+            if (fidReference is not null && !File.Exists(fidReference) && !Directory.Exists(fidReference))
+                throw new EvaluationInputException(
+                    $"--fid-reference {fidReference} does not exist; give a folder of reference images (e.g. the COCO images the captions describe) or their statistics file."
+                );
+            if (inceptionPath is null)
+                skipped.Add(
+                    new SkippedMetric(
+                        Fid,
+                        $"FID needs pytorch-fid's Inception network: pass --inception FILE; {FidNetwork.DownloadHint}."
+                    )
+                );
+            else if (!File.Exists(inceptionPath))
+                throw new EvaluationInputException(
+                    $"--inception {inceptionPath} does not exist; {FidNetwork.DownloadHint}."
+                );
+            else if (fidReference is null && !hasBaselineImages)
+                skipped.Add(
+                    new SkippedMetric(
+                        Fid,
+                        "FID compares with reference images: pass --fid-reference DIR|FILE (real images or their statistics), or --baseline DIR for FID to the baseline."
+                    )
+                );
+            else
+                run.Add(Fid);
         }
         if (
             modelDirectory is null

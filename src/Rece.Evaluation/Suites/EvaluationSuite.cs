@@ -35,8 +35,8 @@ public sealed record EvaluationSuite(
     public static readonly EvaluationSuite Coco = new(
         "coco",
         "coco_30k.csv",
-        "COCO-30k captions with seeds (paper Table 1: CLIP score); CLIP score, LPIPS to the baseline",
-        new[] { ImageMetric.ClipScore, ImageMetric.Lpips }
+        "COCO-30k captions with seeds (paper Table 1: CLIP score, FID); CLIP score, FID, LPIPS to the baseline",
+        new[] { ImageMetric.ClipScore, ImageMetric.Fid, ImageMetric.Lpips }
     );
 
     public static readonly EvaluationSuite Art = new(
@@ -67,8 +67,8 @@ public sealed record EvaluationSuite(
     public static readonly EvaluationSuite CocoValidation = new(
         "coco-validation",
         "coco_30k_val.csv",
-        "3000 COCO captions, the reference's subset for checking preservation; CLIP score, LPIPS to the baseline",
-        new[] { ImageMetric.ClipScore, ImageMetric.Lpips }
+        "3000 COCO captions, the reference's subset for checking preservation; CLIP score, FID, LPIPS to the baseline",
+        new[] { ImageMetric.ClipScore, ImageMetric.Fid, ImageMetric.Lpips }
     );
 
     public static readonly EvaluationSuite Imagenette = new(

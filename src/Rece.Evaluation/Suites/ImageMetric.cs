@@ -18,4 +18,8 @@ public enum ImageMetric
 
     /// <summary>LPIPS between the edited model's image and the baseline's of the same seed.</summary>
     Lpips,
+
+    /// <summary>FID of the images to reference images' Inception statistics (and the edited images' to the
+    /// baseline's).</summary>
+    Fid,
 }
