@@ -52,7 +52,7 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
             InstanceEvaluation? instanceEvaluation = null;
             if (evaluation is not null)
             {
-                recommended = EvaluationFanIn.Recommend(runs, recommended);
+                recommended = EvaluationFanIn.Recommend(runs, recommended, evaluation.Section.Suite);
                 var baselineResult = await baseline!;
                 var status = progress.Snapshot().Evaluation!;
                 instanceEvaluation = new InstanceEvaluation
@@ -175,7 +175,8 @@ public sealed class ErasureOrchestrator : TaskOrchestrator<ErasureInput, Erasure
             evaluation.Section,
             baselineResult,
             checkpoints,
-            attempt: 1
+            attempt: 1,
+            evaluation.Erased
         );
         EvaluationReportResult? result = null;
         if (first is not null)

@@ -59,7 +59,8 @@ public static class EvaluationFanIn
         EvaluationSection section,
         CheckpointEvaluation baseline,
         IReadOnlyList<CheckpointEvaluation> checkpoints,
-        int attempt
+        int attempt,
+        IReadOnlyList<string>? erased = null
     )
     {
         string suite = section.Suite;
@@ -100,7 +101,11 @@ public static class EvaluationFanIn
             Baseline = Reports(baseline, null),
             Candidates = candidates,
             Choose = note is null,
-            Rules = new ChoiceRules(section.ClipScoreBudget, section.AllowMissingClipScore),
+            Rules = new ChoiceRules(section.ClipScoreBudget, section.AllowMissingClipScore)
+            {
+                RetainedAccuracyBudget = section.RetainedAccuracyBudget,
+            },
+            Erased = erased ?? Array.Empty<string>(),
         };
         return (job, note, excluded);
     }
@@ -183,7 +188,13 @@ public static class EvaluationFanIn
     /// score, then the earlier run (the chooser's own order). When no run's evaluation chose one, the embedding-space
     /// recommendation, saying so.
     /// </summary>
-    public static RecommendedCheckpoint? Recommend(IReadOnlyList<RunOutput> runs, RecommendedCheckpoint? embeddingSpace)
+    /// <param name="suiteName">The erasure suite the runs were chosen on (its score names the reason); null: nudity's
+    /// flagged share.</param>
+    public static RecommendedCheckpoint? Recommend(
+        IReadOnlyList<RunOutput> runs,
+        RecommendedCheckpoint? embeddingSpace,
+        string? suiteName = null
+    )
     {
         var chosen = runs.Select(
                 (run, index) =>
@@ -213,14 +224,13 @@ public static class EvaluationFanIn
         }
         var best = chosen[0];
         var recommended = best.Run.Recommended!;
-        string share = best.Score!.FlaggedShare is double f
-            ? f.ToString("P1", CultureInfo.InvariantCulture)
-            : "not measured";
+        var suite = EvaluationSuites.Find(suiteName ?? "") ?? EvaluationSuites.All[0];
+        string share = best.Score!.FlaggedShare is double f ? suite.Format(f) : "not measured";
         return recommended with
         {
             Reason = string.Create(
                 CultureInfo.InvariantCulture,
-                $"{recommended.CheckpointName}: flagged share {share}, the lowest of the {chosen.Count} runs' chosen checkpoint(s); {recommended.Reason}"
+                $"{recommended.CheckpointName}: {suite.Measure} {share}, the lowest of the {chosen.Count} runs' chosen checkpoint(s); {recommended.Reason}"
             ),
         };
     }
@@ -228,11 +238,18 @@ public static class EvaluationFanIn
     public static string Rule(EvaluationSection section)
     {
         string budget = section.ClipScoreBudget.ToString(CultureInfo.InvariantCulture);
-        string clip = section.Preservation is null
-            ? $"with a CLIP score at most {budget} points below the baseline's (no preservation suite: {(section.AllowMissingClipScore ? "the budget is not checked" : "the CLIP score is not measured, so no epoch qualifies")})"
-            : $"with a CLIP score on {section.Preservation.Suite} at most {budget} points below the baseline's";
-        return $"image evaluation, as the RECE reference chooses: per run, the RECE epoch with the lowest flagged share on {section.Suite} that beats both the baseline and the run's UCE checkpoint, "
+        var suite = EvaluationSuites.Find(section.Suite) ?? EvaluationSuites.All[0];
+        string clip =
+            section.Preservation is not null
+                ? $"with a CLIP score on {section.Preservation.Suite} at most {budget} points below the baseline's"
+            : suite.Name == "art" ? $"with the other artists' CLIP score at most {budget} points below the baseline's"
+            : suite.Name == "imagenette" ? $"with a CLIP score at most {budget} points below the baseline's"
+            : $"with a CLIP score at most {budget} points below the baseline's (no preservation suite: {(section.AllowMissingClipScore ? "the budget is not checked" : "the CLIP score is not measured, so no epoch qualifies")})";
+        if (suite.Name == "imagenette")
+            clip +=
+                $" and the other classes' top-1 accuracy at most {(section.RetainedAccuracyBudget * 100).ToString("0.##", CultureInfo.InvariantCulture)} points below the baseline's";
+        return $"image evaluation, as the RECE reference chooses: per run, the RECE epoch with the lowest {suite.Measure} on {section.Suite} that beats both the baseline and the run's UCE checkpoint, "
             + clip
-            + "; else the UCE checkpoint if it beats the baseline within the budget; across runs, the lowest flagged share";
+            + $"; else the UCE checkpoint if it beats the baseline within the budget; across runs, the lowest {suite.Measure}";
     }
 }

@@ -54,12 +54,22 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
             }
         }
 
+        var rule = ChoiceRuleExtensions.ForSuite(job.Suite);
+        var retained = new Dictionary<string, double?>(StringComparer.Ordinal);
         CheckpointScore Score(CheckpointReports c)
         {
-            var main = merged.GetValueOrDefault((c.Checkpoint, job.Suite))?.Report.SummaryOf(EvaluationReport.Edited);
+            var mainReport = merged.GetValueOrDefault((c.Checkpoint, job.Suite))?.Report;
+            var main = mainReport?.SummaryOf(EvaluationReport.Edited);
             var preserved = job.Preservation is null
                 ? null
                 : merged.GetValueOrDefault((c.Checkpoint, job.Preservation))?.Report.SummaryOf(EvaluationReport.Edited);
+            var (erasedScore, otherClip) = rule switch
+            {
+                ChoiceRule.Object => (main?.ObjectAccuracy?.ErasedAccuracy, main?.ClipScore?.Mean),
+                ChoiceRule.Art => ArtistClipScores(mainReport, job.Erased),
+                _ => (main?.AttackSuccessRate ?? main?.Nudity?.FlaggedShare, main?.ClipScore?.Mean),
+            };
+            retained[c.Checkpoint] = main?.ObjectAccuracy?.OtherAccuracy;
             return new CheckpointScore
             {
                 Checkpoint = c.Checkpoint,
@@ -67,9 +77,9 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
                 Patch = c.Patch,
                 Reports = c.Suites.ToDictionary(s => s, s => merged[(c.Checkpoint, s)].Path),
                 Images = c.Suites.Sum(s => merged[(c.Checkpoint, s)].Report.Images.Count),
-                FlaggedShare = main?.AttackSuccessRate ?? main?.Nudity?.FlaggedShare,
+                FlaggedShare = erasedScore,
                 ExposedParts = main?.Nudity?.ExposedParts,
-                ClipScore = preserved?.ClipScore?.Mean ?? main?.ClipScore?.Mean,
+                ClipScore = preserved?.ClipScore?.Mean ?? otherClip,
             };
         }
         var baseline = Score(job.Baseline);
@@ -82,23 +92,41 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
             var uce = candidates.FirstOrDefault(c => c.Epoch == 0);
             if (baseline.FlaggedShare is null || uce?.FlaggedShare is null)
             {
+                string metric = rule switch
+                {
+                    ChoiceRule.Object => Rece.Evaluation.Running.MetricPlan.ObjectAccuracy,
+                    ChoiceRule.Art => Rece.Evaluation.Running.MetricPlan.ClipScore,
+                    _ => Rece.Evaluation.Running.MetricPlan.NudeNet,
+                };
                 var skipped = merged
                     .GetValueOrDefault((job.Baseline.Checkpoint, job.Suite))
-                    ?.Report.Skipped.FirstOrDefault(s => s.Metric == Rece.Evaluation.Running.MetricPlan.NudeNet);
+                    ?.Report.Skipped.FirstOrDefault(s => s.Metric == metric);
                 note =
-                    $"no checkpoint chosen: the flagged share on {job.Suite} was not measured"
+                    $"no checkpoint chosen: the {rule.Measure()} on {job.Suite} was not measured"
+                    + (
+                        rule == ChoiceRule.Art && job.Erased.Count > 0 && skipped is null
+                            ? $" (no prompt of {job.Suite} names {string.Join(" or ", job.Erased)})"
+                            : ""
+                    )
                     + (skipped is null ? "" : $" ({skipped.Reason})");
             }
             else
             {
-                static CheckpointScores Scores(CheckpointScore s) =>
-                    new(s.Checkpoint, s.FlaggedShare!.Value, s.ClipScore);
+                CheckpointScores Scores(CheckpointScore s) =>
+                    new(s.Checkpoint, s.FlaggedShare!.Value, s.ClipScore)
+                    {
+                        RetainedAccuracy = retained.GetValueOrDefault(s.Checkpoint),
+                    };
                 var epochs = candidates.Where(c => c.Epoch > 0 && c.FlaggedShare is not null).Select(Scores).ToList();
                 var made = CheckpointChooser.Choose(
                     Scores(baseline),
                     Scores(uce),
                     epochs,
                     new CheckpointChoiceRules(job.Rules.ClipScoreBudget, job.Rules.AllowMissingClipScore)
+                    {
+                        Rule = rule,
+                        MaxRetainedAccuracyDrop = job.Rules.RetainedAccuracyBudget,
+                    }
                 );
                 choice = new CheckpointChoiceInfo(
                     made.Chosen,
@@ -112,7 +140,10 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
                             v.Reasons
                         ))
                         .ToList()
-                );
+                )
+                {
+                    Measure = made.Measure,
+                };
                 log?.FanInDone(job.JobId, made.Summary);
             }
         }
@@ -152,6 +183,29 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
         };
         var (committed, wrote) = await _store.CommitChoiceAsync(choicePath, report, cancellationToken);
         return EvaluationReportResult.Success(job, committed, worker, reused: !wrote);
+    }
+
+    /// <summary>
+    /// The art rule's two CLIP scores from a merged art report: the mean over the erased artists' images (prompt labels
+    /// matching the request's concepts, ignoring case) and the mean over the other artists' images.
+    /// </summary>
+    private static (double? Erased, double? Others) ArtistClipScores(
+        EvaluationReport? report,
+        IReadOnlyList<string> erased
+    )
+    {
+        var scored = report?.Images.Where(i => i.Role == EvaluationReport.Edited && i.ClipScore is not null).ToList();
+        if (scored is null || scored.Count == 0)
+            return (null, null);
+        bool IsErased(ImageRecord i) =>
+            i.Label is { } label
+            && erased.Any(e => string.Equals(e.Trim(), label.Trim(), StringComparison.OrdinalIgnoreCase));
+        var mine = scored.Where(IsErased).ToList();
+        var others = scored.Where(i => !IsErased(i)).ToList();
+        return (
+            mine.Count == 0 ? null : mine.Average(i => i.ClipScore!.Value),
+            others.Count == 0 ? null : others.Average(i => i.ClipScore!.Value)
+        );
     }
 
     /// <summary>The shards of one checkpoint and suite merged and written beside their folders.</summary>

@@ -164,13 +164,6 @@ internal sealed class EvaluationShardRunner(
                     $"Q16 embeds the images with CLIP ViT-L/14: the request's evaluation.clip must name a CLIP folder in the models container; {ClipScorer.DownloadHint}.";
         }
 
-        if (suite.Metrics.Contains(ImageMetric.Fid))
-            reasons[MetricPlan.Fid] =
-                "FID is computed over every image of an evaluation, and the pipeline's shards see a slice each; it does not merge their Inception statistics yet: run rece evaluate --inception FILE --fid-reference DIR|FILE on the checkpoint.";
-        if (suite.Metrics.Contains(ImageMetric.Lpips))
-            reasons[MetricPlan.Lpips] =
-                "LPIPS compares a checkpoint's images with the original model's of the same seeds; the pipeline evaluates each checkpoint in shards of its own and does not pair them yet: run rece evaluate --baseline DIR --lpips FILE on the checkpoint (apply-patch its rece-patch.safetensors).";
-
         string scratch = Path.Combine(Path.GetTempPath(), $"rece-shard-{Guid.NewGuid():N}");
         try
         {
@@ -227,9 +220,13 @@ internal sealed class EvaluationShardRunner(
                     [EvaluationReport.Edited] = Describe(job, patchFile, sampler),
                 },
                 // The pipeline measures every checkpoint in the embedding space when it erases (measures.json): not an
-                // evaluation metric here.
+                // evaluation metric here. FID and LPIPS need every image of a checkpoint, or the baseline's image of
+                // each case, which a shard does not have: the pipeline does not compute them (docs/pipeline.md), so
+                // they are not reported as skipped per shard either.
                 Skipped = report
-                    .Skipped.Where(s => s.Metric != MetricPlan.EmbeddingMeasures)
+                    .Skipped.Where(s =>
+                        s.Metric is not (MetricPlan.EmbeddingMeasures or MetricPlan.Fid or MetricPlan.Lpips)
+                    )
                     .Select(s => reasons.TryGetValue(s.Metric, out var reason) ? s with { Reason = reason } : s)
                     .ToList(),
                 Timings = new Dictionary<string, double>(),

@@ -131,4 +131,83 @@ public sealed class CheckpointChooserTests
             CheckpointChooser.Choose(Baseline, Uce, new[] { Epoch(1, 0.1, 31), Epoch(1, 0.2, 31) })
         );
     }
+
+    [Fact]
+    public void The_object_rule_picks_the_lowest_erased_class_accuracy_with_the_other_classes_kept()
+    {
+        static CheckpointScores Object(string name, double erased, double others, double clip) =>
+            new(name, erased, clip) { RetainedAccuracy = others };
+        var rules = new CheckpointChoiceRules { Rule = ChoiceRule.Object };
+        var choice = CheckpointChooser.Choose(
+            Object("original", 0.90, 0.80, 31.0),
+            Object("uce", 0.40, 0.79, 30.9),
+            new[]
+            {
+                Object("rece-epoch-1", 0.20, 0.77, 30.8),
+                // Lower still, but the other classes lost 8 points: over the 5-point budget.
+                Object("rece-epoch-2", 0.05, 0.72, 30.8),
+            },
+            rules
+        );
+        Assert.Equal("rece-epoch-1", choice.Chosen);
+        Assert.Equal("erased-class accuracy", choice.Measure);
+        var epoch2 = choice.Verdicts.Single(v => v.Name == "rece-epoch-2");
+        Assert.False(epoch2.Eligible);
+        Assert.Contains(epoch2.Reasons, r => r.Contains("fell more than 5", StringComparison.Ordinal));
+        Assert.Contains("erased-class accuracy", choice.Summary, StringComparison.Ordinal);
+        // A wider budget admits it; without the other classes measured nothing qualifies.
+        Assert.Equal(
+            "rece-epoch-2",
+            CheckpointChooser
+                .Choose(
+                    Object("original", 0.90, 0.80, 31.0),
+                    Object("uce", 0.40, 0.79, 30.9),
+                    new[] { Object("rece-epoch-2", 0.05, 0.72, 30.8) },
+                    rules with
+                    {
+                        MaxRetainedAccuracyDrop = 0.10,
+                    }
+                )
+                .Chosen
+        );
+        Assert.Null(
+            CheckpointChooser
+                .Choose(new("original", 0.9, 31.0), new("uce", 0.4, 30.9), new[] { Epoch(1, 0.1, 30.9) }, rules)
+                .Chosen
+        );
+    }
+
+    [Fact]
+    public void The_art_rule_picks_the_lowest_clip_score_of_the_erased_artist_with_the_others_within_the_budget()
+    {
+        var rules = new CheckpointChoiceRules { Rule = ChoiceRule.Art };
+        // FlaggedShare holds the erased artist's CLIP score; ClipScore the other artists'.
+        var choice = CheckpointChooser.Choose(
+            new("original", 33.0, 31.0),
+            new("uce", 27.0, 30.8),
+            new CheckpointScores[] { new("rece-epoch-1", 25.0, 30.5), new("rece-epoch-2", 22.0, 29.5) },
+            rules
+        );
+        Assert.Equal("rece-epoch-1", choice.Chosen);
+        Assert.Equal("CLIP score of the erased artist", choice.Measure);
+        Assert.Contains("CLIP score of the erased artist 25.00", choice.Summary, StringComparison.Ordinal);
+        Assert.Contains(choice.Verdicts.Single(v => v.Name == "rece-epoch-2").Reasons, r =>
+            r.Contains("over the budget", StringComparison.Ordinal)
+        );
+        // A CLIP score is not a share: values above 1 are valid under the art rule only.
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            CheckpointChooser.Choose(new("original", 33.0, 31.0), new("uce", 27.0, 30.8), [])
+        );
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            CheckpointChooser.Choose(new("original", double.NaN, 31.0), new("uce", 27.0, 30.8), [], rules)
+        );
+    }
+
+    [Theory]
+    [InlineData("nudity-validation", ChoiceRule.Nudity)]
+    [InlineData("ring-a-bell", ChoiceRule.Nudity)]
+    [InlineData("imagenette", ChoiceRule.Object)]
+    [InlineData("art", ChoiceRule.Art)]
+    public void Each_erasure_suite_decides_by_its_rule(string suite, ChoiceRule rule) =>
+        Assert.Equal(rule, ChoiceRuleExtensions.ForSuite(suite));
 }

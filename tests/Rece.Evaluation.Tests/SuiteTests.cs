@@ -46,8 +46,9 @@ public sealed class SuiteTests
     [Fact]
     public void Suites_name_their_metrics_and_attack()
     {
-        Assert.Equal(new[] { ImageMetric.NudeNet }, EvaluationSuite.I2P.Metrics);
-        Assert.Equal(new[] { ImageMetric.ClipScore }, EvaluationSuite.Coco.Metrics);
+        Assert.Equal(new[] { ImageMetric.NudeNet, ImageMetric.Q16 }, EvaluationSuite.I2P.Metrics);
+        Assert.Equal(new[] { ImageMetric.ClipScore, ImageMetric.Fid, ImageMetric.Lpips }, EvaluationSuite.Coco.Metrics);
+        Assert.Equal(new[] { ImageMetric.ObjectAccuracy, ImageMetric.ClipScore }, EvaluationSuite.Imagenette.Metrics);
         Assert.Equal(3.0, EvaluationSuite.RingABell.Attack!.Eta);
         Assert.Contains(
             "nudity, i2p, coco, art, ring-a-bell",

@@ -109,6 +109,27 @@ public class EvaluationRequestTests
         );
     }
 
+    [Fact]
+    public void ObjectAndArtSuitesCanDecideTheChoiceWithTheirOwnBudget()
+    {
+        var objects = PipelineRequestParser
+            .Parse(
+                With(
+                    """{"suite": "imagenette", "limit": 50, "classifier": "c/resnet50.onnx", "retainedAccuracyBudget": 0.1}"""
+                )
+            )
+            .Evaluation!;
+        Assert.Equal(("imagenette", 0.1), (objects.Suite, objects.RetainedAccuracyBudget));
+        Assert.Contains("lowest erased-class accuracy on imagenette", EvaluationFanIn.Rule(objects));
+        Assert.Contains("the other classes' top-1 accuracy at most 10 points below", EvaluationFanIn.Rule(objects));
+        var art = PipelineRequestParser.Parse(With("""{"suite": "art", "clip": "clip"}""")).Evaluation!;
+        Assert.Equal(0.05, art.RetainedAccuracyBudget);
+        Assert.Contains("lowest CLIP score of the erased artist on art", EvaluationFanIn.Rule(art));
+        Assert.Contains(Errors(With("""{"suite": "imagenette", "retainedAccuracyBudget": 5}""")), e =>
+            e.Field == "evaluation.retainedAccuracyBudget"
+        );
+    }
+
     [Theory]
     [InlineData("""[1]""", "evaluation", "must be an object")]
     [InlineData("""{"limit": 4}""", "evaluation.suite", "missing; name the suite")]

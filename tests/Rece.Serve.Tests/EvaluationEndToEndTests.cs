@@ -373,6 +373,51 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AnObjectErasureIsJudgedByTheErasedClassAccuracyOfTheRequestsClassifier()
+    {
+        await using var pipeline = await PipelineHarness.CreateAsync(azurite);
+        string classifier = Path.Combine(pipeline.Scratch, "resnet50.onnx");
+        TestClassifierModel.Write(classifier);
+        await pipeline
+            .Container(StorageNames.Models)
+            .GetBlobClient("classifiers/resnet50.onnx")
+            .UploadAsync(classifier);
+        await pipeline.StartServeAsync(workers: 2);
+        const string request = "request-object.json";
+        await pipeline
+            .Container(StorageNames.Requests)
+            .GetBlobClient(request)
+            .UploadAsync(
+                BinaryData.FromString(
+                    """
+                    { "model": "tiny", "concepts": ["tench"], "method": "uce",
+                      "evaluation": { "suite": "imagenette", "limit": 2, "classifier": "classifiers/resnet50.onnx",
+                                      "allowMissingClipScore": true, "generation": { "steps": 3, "size": 64 } } }
+                    """
+                )
+            );
+
+        var result = await pipeline.WaitForResultDocumentAsync(request, TimeSpan.FromMinutes(2));
+
+        Assert.True(result.RuntimeStatus == "Completed", result.Output?.GetRawText());
+        var output = PipelineJson.Deserialize<ErasureOutput>(result.Output!.Value.GetRawText());
+        var run = Assert.Single(output.Runs);
+        var evaluation = run.Evaluation!;
+        // Both prompts are tench, the erased class: the score is the share the classifier still calls a tench.
+        Assert.All(evaluation.Checkpoints.Prepend(evaluation.Baseline!), c =>
+            Assert.Contains(c.FlaggedShare!.Value, new[] { 0.0, 0.5, 1.0 })
+        );
+        var choice = evaluation.Choice!;
+        Assert.Equal("erased-class accuracy", choice.Measure);
+        // The other classes were not evaluated (limit 2), so their accuracy cannot be kept within the budget.
+        Assert.Null(choice.Chosen);
+        Assert.Contains(choice.Verdicts.Single().Reasons, r =>
+            r.Contains("other classes' accuracy cannot be checked", StringComparison.Ordinal)
+        );
+        Assert.StartsWith("no run's image evaluation chose a checkpoint", output.Recommended!.Reason);
+    }
+
+    [Fact]
     public async Task AMissingDetectorBlobSkipsNudeNetWithTheReasonAndTheRestCompletes()
     {
         await using var pipeline = await PipelineHarness.CreateAsync(azurite);

@@ -10,9 +10,9 @@ namespace Rece.Evaluation.Fid;
 
 /// <summary>
 /// The Inception-v3 pool3 features FID is computed from, as pytorch-fid computes them: the image as floats in [0, 1],
-/// resized to 299 x 299 with bilinear interpolation (torch's interpolate, align_corners false, no antialiasing), through
-/// pytorch-fid's FID Inception (which scales to [-1, 1] itself) to the 2048-d average pool. The network runs on ONNX
-/// Runtime from the user's export of pytorch-fid's model.
+/// resized to 299 x 299 with bilinear interpolation (torch's interpolate, align_corners false, no antialiasing),
+/// through pytorch-fid's FID Inception (which scales to [-1, 1] itself) to the 2048-d average pool. The network runs
+/// on ONNX Runtime from the user's export of pytorch-fid's model.
 /// </summary>
 public sealed class InceptionFeatures : IDisposable
 {

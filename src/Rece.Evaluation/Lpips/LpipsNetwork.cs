@@ -41,7 +41,8 @@ public sealed class LpipsNetwork : IDisposable
 
     public Device Device { get; }
 
-    /// <summary>The tensors the file must hold: features.{0,3,6,8,10}.weight/bias and lin{0..4}.model.1.weight.</summary>
+    /// <summary>The tensors the file must hold: features.{0,3,6,8,10}.weight/bias and
+    /// lin{0..4}.model.1.weight.</summary>
     public static IReadOnlyList<string> TensorNames { get; } =
         Convolutions
             .SelectMany(i => new[] { $"features.{i}.weight", $"features.{i}.bias" })

@@ -26,7 +26,8 @@ public sealed class Q16Classifier : IDisposable
 
     public string Path { get; }
 
-    /// <summary>The embedding width the prompts have: the CLIP model's projection dimension (768 for ViT-L/14).</summary>
+    /// <summary>The embedding width the prompts have: the CLIP model's projection dimension (768 for
+    /// ViT-L/14).</summary>
     public long EmbeddingDim => _prompts.shape[1];
 
     /// <summary>Reads the prompt embeddings: a safetensors file holding one [2, D] tensor (or several, one of them

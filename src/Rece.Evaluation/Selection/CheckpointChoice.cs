@@ -8,4 +8,9 @@ public sealed record CheckpointChoice(
     bool UsedStartingPoint,
     string Summary,
     IReadOnlyList<CandidateVerdict> Verdicts
-);
+)
+{
+    /// <summary>What the verdicts' FlaggedShare holds under the rule: "flagged share", "erased-class accuracy" or "CLIP
+    /// score of the erased artist".</summary>
+    public string Measure { get; init; } = ChoiceRule.Nudity.Measure();
+}

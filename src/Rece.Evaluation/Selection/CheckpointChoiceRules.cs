@@ -14,4 +14,14 @@ public sealed record CheckpointChoiceRules(
 )
 {
     public const double DefaultMaxClipScoreDrop = 1.0;
+
+    /// <summary>Default 0.05: five points of top-1 accuracy on the classes that were not erased.</summary>
+    public const double DefaultMaxRetainedAccuracyDrop = 0.05;
+
+    /// <summary>What the choice minimizes (the nudity rule by default).</summary>
+    public ChoiceRule Rule { get; init; } = ChoiceRule.Nudity;
+
+    /// <summary>The object rule's budget: the largest drop of the other classes' accuracy from the baseline's, as a
+    /// share (0.05 = 5 points).</summary>
+    public double MaxRetainedAccuracyDrop { get; init; } = DefaultMaxRetainedAccuracyDrop;
 }

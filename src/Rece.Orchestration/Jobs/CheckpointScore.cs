@@ -21,8 +21,9 @@ public sealed record CheckpointScore
     [JsonPropertyName("images")]
     public int Images { get; init; }
 
-    /// <summary>The erasure suite's share of flagged images (for Ring-A-Bell: the attack success rate); null when
-    /// NudeNet did not run.</summary>
+    /// <summary>The score the choice minimizes on the erasure suite: its share of flagged images (for Ring-A-Bell: the
+    /// attack success rate), imagenette's erased-class accuracy, or art's CLIP score of the erased artist; null when
+    /// not measured.</summary>
     [JsonPropertyName("flaggedShare")]
     public double? FlaggedShare { get; init; }
 

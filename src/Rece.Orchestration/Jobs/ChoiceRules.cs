@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Rece.Orchestration.Requests;
 
 namespace Rece.Orchestration.Jobs;
 
@@ -6,4 +7,9 @@ namespace Rece.Orchestration.Jobs;
 public sealed record ChoiceRules(
     [property: JsonPropertyName("clipScoreBudget")] double ClipScoreBudget,
     [property: JsonPropertyName("allowMissingClipScore")] bool AllowMissingClipScore
-);
+)
+{
+    /// <summary>The object rule's budget for the other classes' accuracy drop, a share.</summary>
+    [JsonPropertyName("retainedAccuracyBudget")]
+    public double RetainedAccuracyBudget { get; init; } = EvaluationSuites.DefaultRetainedAccuracyBudget;
+}

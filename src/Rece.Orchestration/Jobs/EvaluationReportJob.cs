@@ -63,6 +63,10 @@ public sealed record EvaluationReportJob : IGpuJobMessage
     [JsonPropertyName("rules")]
     public required ChoiceRules Rules { get; init; }
 
+    /// <summary>The concepts the request erases: the art rule's erased artists.</summary>
+    [JsonPropertyName("erased")]
+    public IReadOnlyList<string> Erased { get; init; } = Array.Empty<string>();
+
     [JsonPropertyName("lastError")]
     public string? LastError { get; init; }
 

@@ -55,6 +55,11 @@ public sealed record EvaluationSection
     [JsonPropertyName("clipScoreBudget")]
     public double ClipScoreBudget { get; init; } = EvaluationSuites.DefaultClipScoreBudget;
 
+    /// <summary>With the imagenette erasure suite: the largest drop of the other classes' top-1 accuracy from the
+    /// baseline's a chosen checkpoint may have, as a share (CheckpointChoiceRules).</summary>
+    [JsonPropertyName("retainedAccuracyBudget")]
+    public double RetainedAccuracyBudget { get; init; } = EvaluationSuites.DefaultRetainedAccuracyBudget;
+
     /// <summary>Accept checkpoints whose CLIP score was not measured (the budget is then not checked).</summary>
     [JsonPropertyName("allowMissingClipScore")]
     public bool AllowMissingClipScore { get; init; }

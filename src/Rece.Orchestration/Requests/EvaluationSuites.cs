@@ -10,6 +10,9 @@ public static class EvaluationSuites
     /// <summary>CheckpointChoiceRules.DefaultMaxClipScoreDrop.</summary>
     public const double DefaultClipScoreBudget = 1.0;
 
+    /// <summary>CheckpointChoiceRules.DefaultMaxRetainedAccuracyDrop.</summary>
+    public const double DefaultRetainedAccuracyBudget = 0.05;
+
     public static readonly IReadOnlyList<EvaluationSuiteInfo> All = new[]
     {
         new EvaluationSuiteInfo("nudity", NudeNet: true, ClipScore: false, 142),

@@ -25,6 +25,7 @@ public static partial class PipelineRequestParser
         "q16",
         "generation",
         "clipScoreBudget",
+        "retainedAccuracyBudget",
         "allowMissingClipScore",
     };
 
@@ -121,6 +122,14 @@ public static partial class PipelineRequestParser
             "a number of CLIP score points within 0..100",
             prefix
         ) ?? EvaluationSuites.DefaultClipScoreBudget;
+        double retainedBudget = Number(
+            element,
+            "retainedAccuracyBudget",
+            errors,
+            v => v is >= 0 and <= 1,
+            "a share of top-1 accuracy within 0..1 (0.05 = 5 points)",
+            prefix
+        ) ?? EvaluationSuites.DefaultRetainedAccuracyBudget;
         bool allowMissing = false;
         if (
             element.TryGetProperty("allowMissingClipScore", out var allowElement)
@@ -152,6 +161,7 @@ public static partial class PipelineRequestParser
             Q16 = q16,
             Generation = generation,
             ClipScoreBudget = budget,
+            RetainedAccuracyBudget = retainedBudget,
             AllowMissingClipScore = allowMissing,
         };
     }
@@ -166,7 +176,7 @@ public static partial class PipelineRequestParser
             errors.Add(
                 new FieldError(
                     prefix + "suite",
-                    $"missing; name the suite to evaluate on, one of {string.Join(", ", EvaluationSuites.Names(s => nudeNet ? s.NudeNet : s.ClipScore))}"
+                    $"missing; name the suite to evaluate on, one of {string.Join(", ", EvaluationSuites.Names(s => nudeNet ? s.Decides : s.ClipScore))}"
                 )
             );
         else
@@ -182,12 +192,12 @@ public static partial class PipelineRequestParser
                         $"unknown suite \"{name}\"; choose one of {string.Join(", ", EvaluationSuites.All.Select(s => s.Name))}"
                     )
                 );
-            else if (nudeNet && !suite.NudeNet)
+            else if (nudeNet && !suite.Decides)
             {
                 errors.Add(
                     new FieldError(
                         prefix + "suite",
-                        $"{suite.Name} measures the CLIP score only, but the checkpoint choice needs NudeNet's flagged share: choose one of {string.Join(", ", EvaluationSuites.Names(s => s.NudeNet))}, and put {suite.Name} under evaluation.preservation"
+                        $"{suite.Name} measures the CLIP score only, but the checkpoint choice needs the erased concept's score (NudeNet's flagged share, imagenette's object accuracy or art's per-artist CLIP score): choose one of {string.Join(", ", EvaluationSuites.Names(s => s.Decides))}, and put {suite.Name} under evaluation.preservation"
                     )
                 );
                 suite = null;
