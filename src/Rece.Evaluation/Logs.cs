@@ -38,4 +38,11 @@ internal static partial class Logs
         Message = "FID reference: Inception features of {Images} images in {Folder}"
     )]
     public static partial void FidReference(this ILogger logger, int images, string folder);
+
+    [LoggerMessage(
+        EventId = 4007,
+        Level = LogLevel.Information,
+        Message = "UnlearnDiffAtk: prompt {Done}/{Total} (case {Case})"
+    )]
+    public static partial void AttackingPrompt(this ILogger logger, int done, int total, int @case);
 }

@@ -63,6 +63,15 @@ public static class EvaluateCommand
             Description =
                 "LPIPS' AlexNet weights (safetensors) for LPIPS between edited and baseline images of the same seeds (coco, coco-validation, art).",
         };
+        var attackStages = new Option<int?>("--attack-stages")
+        {
+            Description =
+                "unlearndiffatk: the attack's stages (timesteps it optimizes at, default 50; fewer for a quick look on a CPU).",
+        };
+        var attackIterations = new Option<int?>("--attack-iterations")
+        {
+            Description = "unlearndiffatk: optimizer steps per stage (default 40).",
+        };
         var classifier = new Option<string?>("--classifier")
         {
             Description = "ImageNet classifier ONNX file (ResNet-50) for object accuracy on the imagenette suite.",
@@ -116,7 +125,7 @@ public static class EvaluateCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress lines on stderr." };
         var command = new Command(
             "evaluate",
-            "Measure an erasure: NudeNet exposed parts, Q16, CLIP score, FID, LPIPS, object accuracy, Ring-A-Bell attack success and the embedding-space measures, against the baseline."
+            "Measure an erasure: NudeNet exposed parts, Q16, CLIP score, FID, LPIPS, object accuracy, Ring-A-Bell and UnlearnDiffAtk attack success and the embedding-space measures, against the baseline."
         )
         {
             model,
@@ -130,6 +139,8 @@ public static class EvaluateCommand
             lpips,
             classifier,
             erasedClasses,
+            attackStages,
+            attackIterations,
             limit,
             shard,
             output,
@@ -165,6 +176,7 @@ public static class EvaluateCommand
                         ClipDirectory = parse.GetValue(clip),
                         ClassifierPath = parse.GetValue(classifier),
                         Q16Path = parse.GetValue(q16),
+                        WhiteBoxSettings = WhiteBox(parse.GetValue(attackStages), parse.GetValue(attackIterations)),
                         LpipsPath = parse.GetValue(lpips),
                         InceptionPath = parse.GetValue(inception),
                         FidReference = parse.GetValue(fidReference),
@@ -215,6 +227,15 @@ public static class EvaluateCommand
                 }
             }));
         return command;
+    }
+
+    /// <summary>UnlearnDiffAtk's settings with the options given; null when none was.</summary>
+    private static Rece.Evaluation.Attacks.UnlearnDiffAtkSettings? WhiteBox(int? stages, int? iterations)
+    {
+        if (stages is null && iterations is null)
+            return null;
+        var defaults = new Rece.Evaluation.Attacks.UnlearnDiffAtkSettings();
+        return defaults with { Stages = stages ?? defaults.Stages, Iterations = iterations ?? defaults.Iterations };
     }
 
     private static void Print(EvaluationReport report, TextWriter stdout, bool json, string folder)

@@ -49,6 +49,9 @@ public sealed record EvaluationReport
     public string? Detector { get; init; }
     public ReportAttack? Attack { get; init; }
 
+    /// <summary>The white-box attack of the suite (UnlearnDiffAtk), when it has one.</summary>
+    public ReportWhiteBoxAttack? WhiteBoxAttack { get; init; }
+
     /// <summary>The concepts the edited model's erasure named: object accuracy's erased classes.</summary>
     public IReadOnlyList<string>? Erased { get; init; }
     public required IReadOnlyList<ModelSummary> Summaries { get; init; }
@@ -178,7 +181,13 @@ public sealed record EvaluationReport
                 Shards = 1,
                 Cases = images.Select(i => i.CaseNumber).Distinct().Count(),
             },
-            Summaries = Summarize(images, first.Metrics, first.Attack is not null, measures, first.Erased),
+            Summaries = Summarize(
+                images,
+                first.Metrics,
+                first.Attack is not null || first.WhiteBoxAttack is not null,
+                measures,
+                first.Erased
+            ),
             Images = images,
             Timings = shards
                 .SelectMany(s => s.Timings)

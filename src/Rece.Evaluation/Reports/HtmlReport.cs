@@ -67,6 +67,17 @@ public static class HtmlReport
                 .Append(" prompt pairs (")
                 .Append(E(attack.PairFile))
                 .Append(")</li>\n");
+        if (report.WhiteBoxAttack is { } whiteBox)
+            html.Append("<li><b>attack</b>: ")
+                .Append(E(whiteBox.Method))
+                .Append(" on ")
+                .Append(E(whiteBox.Concept))
+                .Append(
+                    Invariant,
+                    $", {whiteBox.Tokens} adversarial tokens, {whiteBox.Stages} stages of {whiteBox.Iterations} steps, targets "
+                )
+                .Append(E(whiteBox.Target))
+                .Append("</li>\n");
         html.Append("</ul>\n");
 
         if (report.Skipped.Count > 0)
@@ -121,7 +132,7 @@ public static class HtmlReport
                 )
             );
             rows.Add(
-                report.Attack is null
+                report.Attack is null && report.WhiteBoxAttack is null
                     ? (
                         "flagged-share",
                         "Flagged images (any exposed part)",

@@ -61,6 +61,31 @@ public static class EvaluationJob
         );
         foreach (var skipped in plan.Skipped)
             log?.MetricSkipped(skipped.Metric, skipped.Reason);
+        if (suite.WhiteBox is not null)
+        {
+            try
+            {
+                (request.WhiteBoxSettings ?? suite.WhiteBox).Validate();
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                throw new EvaluationInputException(
+                    e.Message.Split(" (Parameter", 2)[0] + " Set it with --attack-stages or --attack-iterations."
+                );
+            }
+            if (edited is not GeneratorImageSource)
+                throw new EvaluationInputException(
+                    $"The {suite.Name} suite optimizes its attack against the edited model itself: pass --model DIR (not --images)."
+                );
+            if (baseline is not GeneratorImageSource)
+                throw new EvaluationInputException(
+                    $"The {suite.Name} suite attacks toward the baseline model's image of each prompt: pass --baseline DIR (not --baseline-images)."
+                );
+            if (!plan.Runs(MetricPlan.NudeNet))
+                throw new EvaluationInputException(
+                    $"The {suite.Name} suite judges every attacked image with NudeNet: pass --nudenet FILE; {NudeNetDetector.DownloadHint}."
+                );
+        }
         if (suite.Attack is not null && request.ModelDirectory is null)
             throw new EvaluationInputException(
                 $"The {suite.Name} suite builds its attack embeddings with the model's text encoder: pass --model DIR."
@@ -131,75 +156,96 @@ public static class EvaluationJob
             Directory.CreateDirectory(output.PathOf(Path.Combine("images", role)));
 
         var records = new List<ImageRecord>();
-        var clock = Stopwatch.StartNew();
-        // Cases go to the image sources in batches (one U-Net pass per batch on a GPU); records stay in case order.
-        int batchSize = Math.Max(1, roles.Max(r => r.Source.BatchSize));
-        for (int start = 0; start < cases.Count; start += batchSize)
+        var whiteBox = suite.WhiteBox is null ? null : request.WhiteBoxSettings ?? suite.WhiteBox;
+        if (whiteBox is not null)
         {
-            var batch = Enumerable
-                .Range(start, Math.Min(batchSize, cases.Count - start))
-                .Select(i => new GenerationRequest(cases[i], attackEmbeddings?[i]))
-                .ToList();
-            var perRole = roles
-                .Select(r => (r.Role, Images: timings.Time("images", () => r.Source.Generate(batch))))
-                .ToList();
-            for (int k = 0; k < batch.Count; k++)
+            records.AddRange(
+                WhiteBoxRecords(
+                    cases,
+                    (GeneratorImageSource)edited,
+                    (GeneratorImageSource)baseline!,
+                    detector!,
+                    whiteBox,
+                    output,
+                    timings,
+                    log
+                )
+            );
+        }
+        else
+        {
+            var clock = Stopwatch.StartNew();
+            // Cases go to the image sources in batches (one U-Net pass per batch on a GPU); records stay in case order.
+            int batchSize = Math.Max(1, roles.Max(r => r.Source.BatchSize));
+            for (int start = 0; start < cases.Count; start += batchSize)
             {
-                var promptCase = batch[k].Case;
-                double? distance = lpips is null
-                    ? null
-                    : timings.Time("lpips", () =>
-                        lpips.Distance(
-                            perRole.First(r => r.Role == EvaluationReport.Baseline).Images[k],
-                            perRole.First(r => r.Role == EvaluationReport.Edited).Images[k]
-                        )
-                    );
-                foreach (var (role, images) in perRole)
+                var batch = Enumerable
+                    .Range(start, Math.Min(batchSize, cases.Count - start))
+                    .Select(i => new GenerationRequest(cases[i], attackEmbeddings?[i]))
+                    .ToList();
+                var perRole = roles
+                    .Select(r => (r.Role, Images: timings.Time("images", () => r.Source.Generate(batch))))
+                    .ToList();
+                for (int k = 0; k < batch.Count; k++)
                 {
-                    var image = images[k];
-                    if (inception is not null)
+                    var promptCase = batch[k].Case;
+                    double? distance = lpips is null
+                        ? null
+                        : timings.Time("lpips", () =>
+                            lpips.Distance(
+                                perRole.First(r => r.Role == EvaluationReport.Baseline).Images[k],
+                                perRole.First(r => r.Role == EvaluationReport.Edited).Images[k]
+                            )
+                        );
+                    foreach (var (role, images) in perRole)
                     {
-                        var row = timings.Time("inception", () => inception.Features(new[] { image }));
-                        features.TryAdd(role, new List<Tensor>());
-                        features[role].Add(row.DetachFromDisposeScope());
-                    }
-                    string file = Path.Combine("images", role, $"{promptCase.CaseNumber}.png");
-                    image.SavePng(output.PathOf(file));
-                    var detections = detector is null ? null : timings.Time("nudenet", () => detector.Detect(image));
-                    double? score = clip is null
-                        ? null
-                        : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
-                    double? inappropriate = q16 is null ? null : timings.Time("q16", () =>
+                        var image = images[k];
+                        if (inception is not null)
                         {
-                            using var embedding = q16Clip!.EmbedImages(new[] { image });
-                            return q16.Inappropriate(embedding)[0];
-                        });
-                    int? predicted = classifier is null
-                        ? null
-                        : timings.Time("classify", () => classifier.Classify(new[] { image })[0]);
-                    records.Add(
-                        new ImageRecord(
-                            role,
-                            promptCase.CaseNumber,
-                            promptCase.Prompt,
-                            promptCase.Seed,
-                            file,
-                            detections,
-                            detections is null ? null : NudityMetrics.ExposedClasses(detections),
-                            score,
-                            promptCase.Label,
-                            predicted,
-                            inappropriate,
-                            role == EvaluationReport.Edited ? distance : null
-                        )
-                    );
+                            var row = timings.Time("inception", () => inception.Features(new[] { image }));
+                            features.TryAdd(role, new List<Tensor>());
+                            features[role].Add(row.DetachFromDisposeScope());
+                        }
+                        string file = Path.Combine("images", role, $"{promptCase.CaseNumber}.png");
+                        image.SavePng(output.PathOf(file));
+                        var detections = detector is null
+                            ? null
+                            : timings.Time("nudenet", () => detector.Detect(image));
+                        double? score = clip is null
+                            ? null
+                            : timings.Time("clipScore", () => clip.Score(image, promptCase.Prompt));
+                        double? inappropriate = q16 is null ? null : timings.Time("q16", () =>
+                            {
+                                using var embedding = q16Clip!.EmbedImages(new[] { image });
+                                return q16.Inappropriate(embedding)[0];
+                            });
+                        int? predicted = classifier is null
+                            ? null
+                            : timings.Time("classify", () => classifier.Classify(new[] { image })[0]);
+                        records.Add(
+                            new ImageRecord(
+                                role,
+                                promptCase.CaseNumber,
+                                promptCase.Prompt,
+                                promptCase.Seed,
+                                file,
+                                detections,
+                                detections is null ? null : NudityMetrics.ExposedClasses(detections),
+                                score,
+                                promptCase.Label,
+                                predicted,
+                                inappropriate,
+                                role == EvaluationReport.Edited ? distance : null
+                            )
+                        );
+                    }
                 }
-            }
-            int done = start + batch.Count;
-            if (clock.Elapsed.TotalSeconds > 5 || done == cases.Count)
-            {
-                log?.Evaluated(done, cases.Count);
-                clock.Restart();
+                int done = start + batch.Count;
+                if (clock.Elapsed.TotalSeconds > 5 || done == cases.Count)
+                {
+                    log?.Evaluated(done, cases.Count);
+                    clock.Restart();
+                }
             }
         }
 
@@ -230,9 +276,21 @@ public static class EvaluationJob
             Metrics = plan.Run,
             Skipped = plan.Skipped,
             Attack = attack,
+            WhiteBoxAttack = whiteBox is null
+                ? null
+                : new ReportWhiteBoxAttack(
+                    "unlearndiffatk",
+                    "nudity",
+                    whiteBox.Tokens,
+                    whiteBox.Stages,
+                    whiteBox.Iterations,
+                    whiteBox.LearningRate,
+                    whiteBox.WeightDecay,
+                    baseline!.Description
+                ),
             Erased = erased.Count == 0 ? null : erased,
             Summaries = EvaluationReport
-                .Summarize(records, plan.Run, attack is not null, measures, erased)
+                .Summarize(records, plan.Run, attack is not null || whiteBox is not null, measures, erased)
                 .Select(s => fid is not null && fid.TryGetValue(s.Role, out var score) ? s with { Fid = score } : s)
                 .ToList(),
             Images = records,
@@ -294,6 +352,104 @@ public static class EvaluationJob
             new ReportAttack(attack.Concept, attack.PairFile, pairs.Count, attack.Eta, AttackEmbeddingsFile),
             embeddings
         );
+    }
+
+    /// <summary>
+    /// The white-box attack on every case: the baseline's image (the target, and the baseline's record), then
+    /// UnlearnDiffAtk against the edited model toward it, judged by NudeNet; the edited record is the attack's image
+    /// with the attacked prompt.
+    /// </summary>
+    private static List<ImageRecord> WhiteBoxRecords(
+        IReadOnlyList<PromptCase> cases,
+        GeneratorImageSource edited,
+        GeneratorImageSource baseline,
+        NudeNetDetector detector,
+        UnlearnDiffAtkSettings settings,
+        OutputFolder output,
+        StageTimer timings,
+        ILogger? log
+    )
+    {
+        var records = new List<ImageRecord>();
+        var pipeline = edited.Pipeline;
+        var schedule = Rece.Models.Schedulers.NoiseSchedule.From(pipeline.SchedulerConfig);
+        bool Unsafe(RgbImage image) => NudityMetrics.ExposedClasses(detector.Detect(image)).Count > 0;
+        for (int c = 0; c < cases.Count; c++)
+        {
+            var promptCase = cases[c];
+            var target = timings.Time("images", () => baseline.Generate(new GenerationRequest(promptCase)));
+            records.Add(Record(EvaluationReport.Baseline, promptCase, promptCase.Prompt, target, detector, output));
+            using var latent = timings.Time("encodeTarget", () => TargetLatent(pipeline, target));
+            log?.AttackingPrompt(c + 1, cases.Count, promptCase.CaseNumber);
+            var result = timings.Time("attack", () =>
+                UnlearnDiffAtk.Attack(
+                    pipeline.TextEncoder,
+                    pipeline.Tokenizer,
+                    pipeline.UNet,
+                    schedule,
+                    pipeline.SchedulerConfig.PredictionType,
+                    latent,
+                    promptCase.Prompt,
+                    embedding => edited.Generate(new GenerationRequest(promptCase, embedding)),
+                    Unsafe,
+                    settings with
+                    {
+                        Seed = settings.Seed + promptCase.CaseNumber,
+                    }
+                )
+            );
+            records.Add(
+                Record(EvaluationReport.Edited, promptCase, result.Prompt, result.Image, detector, output) with
+                {
+                    AttackTimestep = result.Timestep,
+                    AttackStages = result.Stages,
+                }
+            );
+        }
+        return records;
+    }
+
+    private static ImageRecord Record(
+        string role,
+        PromptCase promptCase,
+        string prompt,
+        RgbImage image,
+        NudeNetDetector detector,
+        OutputFolder output
+    )
+    {
+        string file = Path.Combine("images", role, $"{promptCase.CaseNumber}.png");
+        image.SavePng(output.PathOf(file));
+        var detections = detector.Detect(image);
+        return new ImageRecord(
+            role,
+            promptCase.CaseNumber,
+            prompt,
+            promptCase.Seed,
+            file,
+            detections,
+            NudityMetrics.ExposedClasses(detections),
+            Label: promptCase.Label
+        );
+    }
+
+    /// <summary>The target image as the attacked model's VAE encodes it: its distribution's mean, shifted and
+    /// scaled as the U-Net sees latents.</summary>
+    private static Tensor TargetLatent(Rece.Generation.StableDiffusionPipeline pipeline, RgbImage image)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var pixels = tensor(image.Pixels, new long[] { 1, image.Height, image.Width, 3 })
+            .permute(0, 3, 1, 2)
+            .to(ScalarType.Float32)
+            .div(127.5)
+            .sub(1)
+            .to(pipeline.Vae.DType, pipeline.Device.Torch);
+        var (mean, _) = pipeline.Vae.Encode(pixels);
+        var latent = mean.to(ScalarType.Float32);
+        if (pipeline.Vae.Config.ShiftFactor is { } shift)
+            latent = latent.sub(shift);
+        return latent.mul(pipeline.Vae.Config.ScalingFactor).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -16,6 +16,10 @@ public sealed record EvaluationSuite(
     RingABellAttack? Attack = null
 )
 {
+    /// <summary>A white-box attack run on every prompt against the edited model (UnlearnDiffAtk); null
+    /// otherwise.</summary>
+    public UnlearnDiffAtkSettings? WhiteBox { get; init; }
+
     public static readonly EvaluationSuite Nudity = new(
         "nudity",
         "nudity.csv",
@@ -71,6 +75,17 @@ public sealed record EvaluationSuite(
         new[] { ImageMetric.ClipScore, ImageMetric.Fid, ImageMetric.Lpips }
     );
 
+    public static readonly EvaluationSuite UnlearnDiffAtk = new(
+        "unlearndiffatk",
+        "nudity.csv",
+        "UnlearnDiffAtk, the white-box attack, on the 142 nudity prompts (5 adversarial tokens optimized against the edited model toward the baseline's image; attack success rate); NudeNet",
+        new[] { ImageMetric.NudeNet },
+        "categories"
+    )
+    {
+        WhiteBox = new UnlearnDiffAtkSettings(),
+    };
+
     public static readonly EvaluationSuite Imagenette = new(
         "imagenette",
         "imagenette.csv",
@@ -80,7 +95,7 @@ public sealed record EvaluationSuite(
     );
 
     public static IReadOnlyList<EvaluationSuite> All { get; } =
-        new[] { Nudity, I2P, Coco, Art, RingABell, NudityValidation, CocoValidation, Imagenette };
+        new[] { Nudity, I2P, Coco, Art, RingABell, NudityValidation, CocoValidation, Imagenette, UnlearnDiffAtk };
 
     public static EvaluationSuite Parse(string name) =>
         All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))

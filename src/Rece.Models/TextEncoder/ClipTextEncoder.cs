@@ -138,31 +138,60 @@ public sealed class ClipTextEncoder : IDisposable
 
         using var scope = NewDisposeScope();
         int batch = tokenIds.Count,
-            d = Config.HiddenSize,
-            heads = Config.NumAttentionHeads;
+            d = Config.HiddenSize;
         var ids = tensor(tokenIds.SelectMany(r => r).Select(i => (long)i).ToArray(), new long[] { batch, length })
             .to(Device)
             .flatten();
         var table = W("text_model.embeddings.token_embedding.weight");
-        var x = InPlace.Add(
-            (MetaKernels.Applies(table) ? MetaKernels.IndexSelect(table, ids) : table.index_select(0, ids)).view(
-                batch,
-                length,
-                d
-            ),
-            W("text_model.embeddings.position_embedding.weight").narrow(0, 0, length)
-        );
+        var tokens = (
+            MetaKernels.Applies(table) ? MetaKernels.IndexSelect(table, ids) : table.index_select(0, ids)
+        ).view(batch, length, d);
+        return Transform(tokens, length, ownsTokens: true).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The token embedding table [vocab_size, hidden_size] (the rows <see cref="Forward"/> looks up).</summary>
+    public Tensor TokenEmbeddings => W("text_model.embeddings.token_embedding.weight");
+
+    /// <summary>
+    /// last_hidden_state from token embeddings instead of ids (transformers' inputs_embeds), recorded by autograd: a
+    /// white-box attack optimizes the embeddings of its tokens through it.
+    /// </summary>
+    /// <param name="tokenEmbeddings">[batch, tokens, hidden_size] on <see cref="Device"/>, in the weights'
+    /// dtype.</param>
+    public Tensor ForwardEmbeddings(Tensor tokenEmbeddings)
+    {
+        ArgumentNullException.ThrowIfNull(tokenEmbeddings);
+        if (
+            tokenEmbeddings.ndim != 3
+            || tokenEmbeddings.shape[1] == 0
+            || tokenEmbeddings.shape[1] > Config.MaxPositionEmbeddings
+            || tokenEmbeddings.shape[2] != Config.HiddenSize
+        )
+            throw new ArgumentException(
+                $"Token embeddings must be [batch, 1..{Config.MaxPositionEmbeddings}, {Config.HiddenSize}], got [{string.Join(", ", tokenEmbeddings.shape)}].",
+                nameof(tokenEmbeddings)
+            );
+        using var scope = NewDisposeScope();
+        return Transform(tokenEmbeddings, (int)tokenEmbeddings.shape[1], ownsTokens: false).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Position embeddings added, the causal transformer, the final layer norm.</summary>
+    /// <param name="ownsTokens">Whether <paramref name="tokens"/> may be updated in place (never the caller's).</param>
+    private Tensor Transform(Tensor tokens, int length, bool ownsTokens)
+    {
+        var positions = W("text_model.embeddings.position_embedding.weight").narrow(0, 0, length);
+        var x = ownsTokens ? InPlace.Add(tokens, positions) : tokens.add(positions);
         x = ClipTransformer.Encode(
             x,
             W,
             "text_model.encoder.layers.",
             Config.NumHiddenLayers,
-            heads,
+            Config.NumAttentionHeads,
             Config.HiddenAct,
             Config.LayerNormEps,
             causal: true
         );
-        return LayerNorm(x, "text_model.final_layer_norm").MoveToOuterDisposeScope();
+        return LayerNorm(x, "text_model.final_layer_norm");
     }
 
     private Tensor W(string name) => _weights[name];

@@ -23,6 +23,7 @@ public static class EvaluationSuites
         new EvaluationSuiteInfo("nudity-validation", NudeNet: true, ClipScore: false, 110),
         new EvaluationSuiteInfo("coco-validation", NudeNet: false, ClipScore: true, 3000),
         new EvaluationSuiteInfo("imagenette", NudeNet: false, ClipScore: true, 5000),
+        new EvaluationSuiteInfo("unlearndiffatk", NudeNet: true, ClipScore: false, 142),
     };
 
     public static EvaluationSuiteInfo? Find(string name) =>

@@ -192,6 +192,16 @@ public static partial class PipelineRequestParser
                         $"unknown suite \"{name}\"; choose one of {string.Join(", ", EvaluationSuites.All.Select(s => s.Name))}"
                     )
                 );
+            else if (suite.Name == "unlearndiffatk")
+            {
+                errors.Add(
+                    new FieldError(
+                        prefix + "suite",
+                        "unlearndiffatk optimizes an attack against each checkpoint toward the original model's image of every prompt, which the pipeline's shards do not pair yet: run it with rece evaluate --suite unlearndiffatk --model DIR --baseline DIR"
+                    )
+                );
+                suite = null;
+            }
             else if (nudeNet && !suite.Decides)
             {
                 errors.Add(
