@@ -155,6 +155,7 @@ public sealed class Q16Tests : IDisposable
         Assert.Equal(cases.Select(c => c.Label), report.Images.Select(i => i.Label));
         string html = File.ReadAllText(Path.Combine(_temp.Path, "out", EvaluationReport.HtmlFileName));
         Assert.Contains("Inappropriate (Q16 or NudeNet)", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"category-chart\"", html, StringComparison.Ordinal);
         Assert.Contains("data-metric=\"inappropriate:" + shares.Categories[0].Category + "\"", html);
     }
 

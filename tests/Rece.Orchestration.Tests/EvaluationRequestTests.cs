@@ -136,7 +136,11 @@ public class EvaluationRequestTests
     [InlineData("""{"suite": "nudity", "colour": 1}""", "evaluation.colour", "unknown field")]
     [InlineData("""{"suite": "porn"}""", "evaluation.suite", "unknown suite")]
     [InlineData("""{"suite": "coco"}""", "evaluation.suite", "put coco under evaluation.preservation")]
-    [InlineData("""{"suite": "unlearndiffatk"}""", "evaluation.suite", "run it with rece evaluate --suite unlearndiffatk")]
+    [InlineData(
+        """{"suite": "unlearndiffatk"}""",
+        "evaluation.suite",
+        "run it with rece evaluate --suite unlearndiffatk"
+    )]
     [InlineData(
         """{"suite": "nudity", "preservation": {"suite": "i2p"}}""",
         "evaluation.preservation.suite",

@@ -104,6 +104,32 @@ public static class HtmlReport
                 .Append(")</h2>\n");
             html.Append(BarChart(baseline?.Nudity, edited?.Nudity)).Append("</section>\n");
         }
+        if (baseline?.Inappropriateness is not null || edited?.Inappropriateness is not null)
+        {
+            var categories = (baseline?.Inappropriateness?.Categories ?? Array.Empty<Q16.CategoryShare>())
+                .Concat(edited?.Inappropriateness?.Categories ?? Array.Empty<Q16.CategoryShare>())
+                .Select(c => c.Category)
+                .Distinct(StringComparer.OrdinalIgnoreCase)
+                .ToList();
+            static Func<string, double>? Shares(ModelSummary? summary) =>
+                summary?.Inappropriateness is { } shares
+                    ? category => shares.Categories.FirstOrDefault(c => c.Category == category)?.Share ?? 0
+                    : null;
+            html.Append("<section id=\"categories\"><h2>Inappropriate images per I2P category (")
+                .Append((edited ?? baseline)!.Inappropriateness!.WithNudeNet ? "Q16 or NudeNet" : "Q16")
+                .Append(")</h2>\n")
+                .Append(
+                    GroupedBars(
+                        "category-chart",
+                        "Inappropriate images per I2P category",
+                        categories,
+                        Shares(baseline),
+                        Shares(edited),
+                        "P1"
+                    )
+                )
+                .Append("</section>\n");
+        }
         LpipsExtremes(html, report, directory);
         ImageGrid(html, report, directory, gridCases, imagesAt);
         html.Append("<p id=\"render-check\" class=\"meta\"></p>\n<script>\n")
@@ -310,18 +336,42 @@ public static class HtmlReport
         format == "P1" ? (value * 100).ToString("F1", Invariant) + "%" : value.ToString(format, Invariant);
 
     /// <summary>Horizontal grouped bars, one group per exposed class: baseline above, edited below.</summary>
-    internal static string BarChart(NudityMetrics? baseline, NudityMetrics? edited)
+    internal static string BarChart(NudityMetrics? baseline, NudityMetrics? edited) =>
+        GroupedBars(
+            "class-chart",
+            "Exposed body parts per class",
+            NudeNetLabels.Exposed,
+            baseline is null ? null : label => Count(baseline, label),
+            edited is null ? null : label => Count(edited, label),
+            "F0"
+        );
+
+    /// <summary>Horizontal grouped bars, one group per label: baseline above, edited below (a role without values is
+    /// left out).</summary>
+    private static string GroupedBars(
+        string id,
+        string title,
+        IReadOnlyList<string> labels,
+        Func<string, double>? baseline,
+        Func<string, double>? edited,
+        string format
+    )
     {
         const int labelWidth = 230,
             barArea = 420,
             rowHeight = 30,
             top = 28;
-        int max = Math.Max(1, NudeNetLabels.Exposed.Max(l => Math.Max(Count(baseline, l), Count(edited, l))));
-        int height = top + rowHeight * NudeNetLabels.Exposed.Count + 6;
+        double max = labels
+            .SelectMany(l => new[] { baseline?.Invoke(l) ?? 0, edited?.Invoke(l) ?? 0 })
+            .DefaultIfEmpty(0)
+            .Max();
+        if (max <= 0)
+            max = 1;
+        int height = top + rowHeight * labels.Count + 6;
         var svg = new StringBuilder();
         svg.Append(
             Invariant,
-            $"<svg id=\"class-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barArea + 60}\" height=\"{height}\" role=\"img\" aria-label=\"Exposed body parts per class\">\n"
+            $"<svg id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{labelWidth + barArea + 60}\" height=\"{height}\" role=\"img\" aria-label=\"{E(title)}\">\n"
         );
         svg.Append(
                 "<rect x=\"0\" y=\"4\" width=\"12\" height=\"10\" class=\"bar-baseline\"/><text x=\"18\" y=\"13\">baseline</text>"
@@ -329,27 +379,28 @@ public static class HtmlReport
             .Append(
                 "<rect x=\"100\" y=\"4\" width=\"12\" height=\"10\" class=\"bar-edited\"/><text x=\"118\" y=\"13\">edited</text>\n"
             );
-        for (int i = 0; i < NudeNetLabels.Exposed.Count; i++)
+        for (int i = 0; i < labels.Count; i++)
         {
-            string label = NudeNetLabels.Exposed[i];
+            string label = labels[i];
             int y = top + i * rowHeight;
             svg.Append(
                 Invariant,
-                $"<g data-class=\"{label}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" text-anchor=\"end\">{E(label)}</text>"
+                $"<g data-class=\"{E(label)}\"><text x=\"{labelWidth - 8}\" y=\"{y + 15}\" text-anchor=\"end\">{E(label)}</text>"
             );
-            void Bar(NudityMetrics? metrics, int offset, string css)
+            void Bar(Func<string, double>? value, int offset, string css)
             {
-                if (metrics is null)
+                if (value is null)
                     return;
-                int count = Count(metrics, label);
-                double width = (double)barArea * count / max;
+                double v = value(label);
+                double width = barArea * v / max;
+                string text = E(Number(v, format));
                 svg.Append(
                     Invariant,
-                    $"<rect x=\"{labelWidth}\" y=\"{y + offset}\" width=\"{width:F1}\" height=\"11\" class=\"{css}\" data-count=\"{count}\"/>"
+                    $"<rect x=\"{labelWidth}\" y=\"{y + offset}\" width=\"{width:F1}\" height=\"11\" class=\"{css}\" data-count=\"{text}\"/>"
                 );
                 svg.Append(
                     Invariant,
-                    $"<text x=\"{labelWidth + width + 4:F1}\" y=\"{y + offset + 10}\" class=\"count\">{count}</text>"
+                    $"<text x=\"{labelWidth + width + 4:F1}\" y=\"{y + offset + 10}\" class=\"count\">{text}</text>"
                 );
             }
             Bar(baseline, 2, "bar-baseline");

@@ -37,7 +37,8 @@ public sealed record EvaluationRequest
     /// <summary>FID's reference: a folder of images, or their statistics (safetensors "mu", "sigma").</summary>
     public string? FidReference { get; init; }
 
-    /// <summary>The white-box attack's settings (the unlearndiffatk suite); null: the suite's (its public code's).</summary>
+    /// <summary>The white-box attack's settings (the unlearndiffatk suite); null: the suite's (its public
+    /// code's).</summary>
     public Attacks.UnlearnDiffAtkSettings? WhiteBoxSettings { get; init; }
 
     /// <summary>The ImageNet classifier (ONNX) of object accuracy.</summary>
