@@ -106,6 +106,7 @@ public static class EvaluationFanIn
                 RetainedAccuracyBudget = section.RetainedAccuracyBudget,
             },
             Erased = erased ?? Array.Empty<string>(),
+            Lpips = section.Lpips,
         };
         return (job, note, excluded);
     }

@@ -1,6 +1,10 @@
 using Microsoft.Extensions.Logging;
+using Rece.Evaluation.Images;
+using Rece.Evaluation.Lpips;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Selection;
+using Rece.Evaluation.Suites;
+using Rece.Models.Devices;
 using Rece.Orchestration.Jobs;
 using Rece.Storage;
 
@@ -14,9 +18,19 @@ namespace Rece.Worker;
 /// choice.json last. Every blob is create-only and computed from committed shards only, so a retry writes the same
 /// bytes.
 /// </summary>
-internal sealed class EvaluationReportRunner(StorageAccount account, string worker, ILogger? log)
+internal sealed class EvaluationReportRunner(
+    StorageAccount account,
+    ModelCache models,
+    ComputeThread compute,
+    ComputeDevice device,
+    string worker,
+    ILogger? log
+) : IDisposable
 {
     private readonly EvaluationStore _store = new(account);
+
+    /// <summary>The LPIPS network last used, kept loaded (by its weights file).</summary>
+    private (string Path, LpipsNetwork Network)? _lpips;
 
     private sealed record Merged(EvaluationReport Report, string Path, string SuitePrefix);
 
@@ -54,6 +68,7 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
             }
         }
 
+        var (lpips, lpipsSkipped) = await LpipsAsync(job, merged, cancellationToken);
         var rule = ChoiceRuleExtensions.ForSuite(job.Suite);
         var retained = new Dictionary<string, double?>(StringComparer.Ordinal);
         CheckpointScore Score(CheckpointReports c)
@@ -80,6 +95,9 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
                 FlaggedShare = erasedScore,
                 ExposedParts = main?.Nudity?.ExposedParts,
                 ClipScore = preserved?.ClipScore?.Mean ?? otherClip,
+                Lpips = lpips
+                    .Where(kv => kv.Key.Checkpoint == c.Checkpoint)
+                    .ToDictionary(kv => kv.Key.Suite, kv => kv.Value),
             };
         }
         var baseline = Score(job.Baseline);
@@ -178,12 +196,92 @@ internal sealed class EvaluationReportRunner(StorageAccount account, string work
             Checkpoints = candidates,
             Choice = choice,
             Note = note,
+            LpipsSkipped = lpipsSkipped,
             Html = html,
             Document = choicePath,
         };
         var (committed, wrote) = await _store.CommitChoiceAsync(choicePath, report, cancellationToken);
         return EvaluationReportResult.Success(job, committed, worker, reused: !wrote);
     }
+
+    /// <summary>
+    /// Each candidate's mean LPIPS to the baseline's images of the same cases, on every suite that measures LPIPS, with
+    /// the weights the job names (read from the models container, on the compute thread). None when the job names no
+    /// weights; when the weights file is not in the models container, none, and the reason.
+    /// </summary>
+    private async Task<(Dictionary<(string Checkpoint, string Suite), double> Scores, string? Skipped)> LpipsAsync(
+        EvaluationReportJob job,
+        Dictionary<(string Checkpoint, string Suite), Merged> merged,
+        CancellationToken cancellationToken
+    )
+    {
+        var scores = new Dictionary<(string Checkpoint, string Suite), double>();
+        if (job.Lpips is null)
+            return (scores, null);
+        var suites = job.Shards.Keys.Where(s =>
+            EvaluationSuite.All.FirstOrDefault(e => e.Name == s)?.Metrics.Contains(ImageMetric.Lpips) == true
+        );
+        string? weights = null;
+        foreach (var suite in suites)
+        {
+            if (!merged.TryGetValue((job.Baseline.Checkpoint, suite), out var before))
+                continue;
+            var baselineImages = before.Report.Images.Where(i => i.Role == EvaluationReport.Edited).ToList();
+            try
+            {
+                weights ??= await models.GetFileAsync(job.Lpips, cancellationToken);
+            }
+            catch (ModelNotFoundException)
+            {
+                return (
+                    scores,
+                    $"LPIPS needs the weights the request's evaluation.lpips names, {StorageNames.Models}/{job.Lpips}, which does not exist; {LpipsNetwork.DownloadHint} and upload it there."
+                );
+            }
+            foreach (var candidate in job.Candidates)
+            {
+                if (!merged.TryGetValue((candidate.Checkpoint, suite), out var after))
+                    continue;
+                var pairs = new List<(byte[] Before, byte[] After)>();
+                foreach (var image in after.Report.Images.Where(i => i.Role == EvaluationReport.Edited))
+                {
+                    var reference = baselineImages.FirstOrDefault(i => i.CaseNumber == image.CaseNumber);
+                    if (reference is null)
+                        continue;
+                    var a = await _store.TryDownloadAsync(before.SuitePrefix + reference.File, cancellationToken);
+                    var b = await _store.TryDownloadAsync(after.SuitePrefix + image.File, cancellationToken);
+                    if (a is not null && b is not null)
+                        pairs.Add((a.ToArray(), b.ToArray()));
+                }
+                if (pairs.Count == 0)
+                    continue;
+                string path = weights;
+                scores[(candidate.Checkpoint, suite)] = await compute.RunAsync(() =>
+                {
+                    var network = Lpips(path);
+                    return pairs.Average(p =>
+                        network.Distance(
+                            RgbImage.Decode(p.Before, "the baseline's image"),
+                            RgbImage.Decode(p.After, "the checkpoint's image")
+                        )
+                    );
+                });
+            }
+        }
+        return (scores, null);
+    }
+
+    private LpipsNetwork Lpips(string path)
+    {
+        if (_lpips is { } loaded && loaded.Path == path)
+            return loaded.Network;
+        _lpips?.Network.Dispose();
+        var network = LpipsNetwork.Load(path, device.Torch);
+        _lpips = (path, network);
+        return network;
+    }
+
+    public void Dispose() => _lpips?.Network.Dispose();
 
     /// <summary>
     /// The art rule's two CLIP scores from a merged art report: the mean over the erased artists' images (prompt labels

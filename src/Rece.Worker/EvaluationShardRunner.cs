@@ -220,9 +220,9 @@ internal sealed class EvaluationShardRunner(
                     [EvaluationReport.Edited] = Describe(job, patchFile, sampler),
                 },
                 // The pipeline measures every checkpoint in the embedding space when it erases (measures.json): not an
-                // evaluation metric here. FID and LPIPS need every image of a checkpoint, or the baseline's image of
-                // each case, which a shard does not have: the pipeline does not compute them (docs/pipeline.md), so
-                // they are not reported as skipped per shard either.
+                // evaluation metric here. FID needs every image of a checkpoint and LPIPS the baseline's image of each
+                // case, which a shard does not have: the fan-in measures LPIPS and the pipeline does not compute FID
+                // (docs/pipeline.md), so neither is reported as skipped per shard.
                 Skipped = report
                     .Skipped.Where(s =>
                         s.Metric is not (MetricPlan.EmbeddingMeasures or MetricPlan.Fid or MetricPlan.Lpips)

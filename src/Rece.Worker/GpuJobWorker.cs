@@ -39,7 +39,7 @@ public sealed class GpuJobWorker(
         options.Name,
         log
     );
-    private readonly EvaluationReportRunner _fanIns = new(account, options.Name, log);
+    private readonly EvaluationReportRunner _fanIns = new(account, models, compute, options.Device, options.Name, log);
 
     /// <summary>Where this worker's jobs compute.</summary>
     public ComputeDevice Device => options.Device;
@@ -60,7 +60,11 @@ public sealed class GpuJobWorker(
 
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
 
-    public void Dispose() => _wake.Dispose();
+    public void Dispose()
+    {
+        _wake.Dispose();
+        _fanIns.Dispose();
+    }
 
     /// <summary>Makes a waiting worker poll now (a job was just enqueued by this process).</summary>
     public void Wake()

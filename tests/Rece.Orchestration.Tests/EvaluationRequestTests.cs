@@ -93,7 +93,7 @@ public class EvaluationRequestTests
         var request = PipelineRequestParser.Parse(
             """
             {"model": "m", "concepts": ["golf ball"], "preset": "object",
-             "evaluation": {"suite": "nudity", "classifier": "classifiers/resnet50.onnx", "q16": "q16/prompts.safetensors",
+             "evaluation": {"suite": "nudity", "classifier": "classifiers/resnet50.onnx", "q16": "q16/prompts.safetensors", "lpips": "lpips/alex.safetensors",
                             "preservation": {"suite": "imagenette", "limit": 20, "shards": 2}}}
             """
         );
@@ -104,6 +104,11 @@ public class EvaluationRequestTests
         Assert.Equal(("imagenette", 2, "classifiers/resnet50.onnx"), (job.Suite, job.Shard, job.Classifier));
         Assert.Equal(["golf ball"], job.Erased);
         Assert.Equal("q16/prompts.safetensors", job.Q16);
+        Assert.Equal("lpips/alex.safetensors", request.Evaluation.Lpips);
+        Assert.Contains(
+            Errors(With("""{"suite": "nudity", "lpips": "lpips//alex"}""")),
+            e => e.Field == "evaluation.lpips" && e.Message.Contains("not a blob name")
+        );
         Assert.Contains(Errors(With("""{"suite": "nudity", "classifier": "../resnet.onnx"}""")), e =>
             e.Field == "evaluation.classifier" && e.Message.Contains("not a blob name")
         );

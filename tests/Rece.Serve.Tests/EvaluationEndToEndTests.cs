@@ -418,6 +418,82 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task EachCheckpointsLpipsToTheBaselineIsMeasuredWhenTheRunIsJoined()
+    {
+        await using var pipeline = await PipelineHarness.CreateAsync(azurite);
+        await UploadClipAsync(pipeline);
+        string weights = Path.Combine(pipeline.Scratch, "lpips.safetensors");
+        TestLpipsWeights.Write(weights, seed: 2);
+        await pipeline.Container(StorageNames.Models).GetBlobClient("lpips/alex.safetensors").UploadAsync(weights);
+        await pipeline.StartServeAsync(workers: 2);
+        const string request = "request-lpips.json";
+        await pipeline
+            .Container(StorageNames.Requests)
+            .GetBlobClient(request)
+            .UploadAsync(
+                BinaryData.FromString(
+                    $$"""
+                    { "model": "tiny", "concepts": ["nudity"], "preset": "nudity", "method": "uce",
+                      "evaluation": { "suite": "nudity", "limit": 2,
+                                      "preservation": { "suite": "coco-validation", "limit": 2 },
+                                      "clip": "{{ClipFolder}}", "lpips": "lpips/alex.safetensors",
+                                      "generation": { "steps": 3, "size": 64 } } }
+                    """
+                )
+            );
+
+        var result = await pipeline.WaitForResultDocumentAsync(request, TimeSpan.FromMinutes(2));
+
+        Assert.True(result.RuntimeStatus == "Completed", result.Output?.GetRawText());
+        var reports = pipeline.Container(StorageNames.Reports);
+        var choice = PipelineJson.Deserialize<RunEvaluationReport>(
+            (
+                await reports.GetBlobClient($"{result.InstanceId}/evaluation/run-0/choice.json").DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
+        Assert.Null(choice.LpipsSkipped);
+        Assert.Empty(choice.Baseline.Lpips);
+        var uce = Assert.Single(choice.Checkpoints);
+        double lpips = uce.Lpips["coco-validation"];
+        Assert.True(double.IsFinite(lpips) && lpips >= 0, $"LPIPS {lpips}");
+        Assert.False(uce.Lpips.ContainsKey("nudity"));
+        // The same value from the two merged reports' images, computed here.
+        var before = EvaluationReport.Parse(
+            (
+                await reports
+                    .GetBlobClient($"{result.InstanceId}/evaluation/baseline/coco-validation/report.json")
+                    .DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
+        var after = EvaluationReport.Parse(
+            (
+                await reports
+                    .GetBlobClient($"{result.InstanceId}/evaluation/run-0/epoch-0/coco-validation/report.json")
+                    .DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
+        using var network = Rece.Evaluation.Lpips.LpipsNetwork.Load(weights);
+        var distances = new List<double>();
+        foreach (var image in after.Images)
+        {
+            var reference = before.Images.Single(i => i.CaseNumber == image.CaseNumber);
+            async Task<Rece.Evaluation.Images.RgbImage> Read(string checkpoint, string file) =>
+                Rece.Evaluation.Images.RgbImage.Decode(
+                    (
+                        await reports
+                            .GetBlobClient($"{result.InstanceId}/evaluation/{checkpoint}/coco-validation/{file}")
+                            .DownloadContentAsync()
+                    ).Value.Content.ToArray(),
+                    file
+                );
+            distances.Add(
+                network.Distance(await Read("baseline", reference.File), await Read("run-0/epoch-0", image.File))
+            );
+        }
+        Assert.Equal(distances.Average(), lpips, 10);
+    }
+
+    [Fact]
     public async Task AMissingDetectorBlobSkipsNudeNetWithTheReasonAndTheRestCompletes()
     {
         await using var pipeline = await PipelineHarness.CreateAsync(azurite);

@@ -34,4 +34,9 @@ public sealed record CheckpointScore
     /// <summary>The mean CLIP score (the preservation suite's); null when not measured.</summary>
     [JsonPropertyName("clipScore")]
     public double? ClipScore { get; init; }
+
+    /// <summary>The mean LPIPS of the checkpoint's images to the original model's of the same prompts, per suite that
+    /// measures it (the request's evaluation.lpips); empty when not measured.</summary>
+    [JsonPropertyName("lpips")]
+    public IReadOnlyDictionary<string, double> Lpips { get; init; } = new Dictionary<string, double>();
 }

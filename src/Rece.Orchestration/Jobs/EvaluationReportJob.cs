@@ -63,6 +63,11 @@ public sealed record EvaluationReportJob : IGpuJobMessage
     [JsonPropertyName("rules")]
     public required ChoiceRules Rules { get; init; }
 
+    /// <summary>LPIPS' weights in the models container: each candidate's LPIPS to the baseline's images is computed
+    /// here, where both are joined; null: not measured.</summary>
+    [JsonPropertyName("lpips")]
+    public string? Lpips { get; init; }
+
     /// <summary>The concepts the request erases: the art rule's erased artists.</summary>
     [JsonPropertyName("erased")]
     public IReadOnlyList<string> Erased { get; init; } = Array.Empty<string>();

@@ -19,6 +19,11 @@ public sealed record RunEvaluationReport
     [JsonPropertyName("note")]
     public string? Note { get; init; }
 
+    /// <summary>Why LPIPS was not measured though the request named its weights (e.g. the file is not in the models
+    /// container); null otherwise.</summary>
+    [JsonPropertyName("lpipsSkipped")]
+    public string? LpipsSkipped { get; init; }
+
     /// <summary>reports/{instance}/{run}.html (and the preservation suite's), container/name.</summary>
     [JsonPropertyName("html")]
     public IReadOnlyList<string> Html { get; init; } = Array.Empty<string>();

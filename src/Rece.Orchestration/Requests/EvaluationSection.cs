@@ -47,6 +47,12 @@ public sealed record EvaluationSection
     [JsonPropertyName("q16")]
     public string? Q16 { get; init; }
 
+    /// <summary>LPIPS' AlexNet weights (safetensors, as for `rece evaluate --lpips`) in the models container: each
+    /// checkpoint's LPIPS to the original model's images of the same prompts, on the suites that measure it, computed
+    /// when a run's shards are joined. Without it LPIPS is skipped.</summary>
+    [JsonPropertyName("lpips")]
+    public string? Lpips { get; init; }
+
     [JsonPropertyName("generation")]
     public GenerationOptions Generation { get; init; } = new();
 

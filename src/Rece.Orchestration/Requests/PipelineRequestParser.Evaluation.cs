@@ -23,6 +23,7 @@ public static partial class PipelineRequestParser
         "clip",
         "classifier",
         "q16",
+        "lpips",
         "generation",
         "clipScoreBudget",
         "retainedAccuracyBudget",
@@ -107,6 +108,15 @@ public static partial class PipelineRequestParser
                 )
             );
 
+        string? lpips = OptionalString(element, "lpips", errors, prefix);
+        if (lpips is not null && !ModelName().IsMatch(lpips))
+            errors.Add(
+                new FieldError(
+                    prefix + "lpips",
+                    $"\"{lpips}\" is not a blob name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"lpips/alex.safetensors\""
+                )
+            );
+
         var generation = new GenerationOptions();
         if (
             element.TryGetProperty("generation", out var generationElement)
@@ -159,6 +169,7 @@ public static partial class PipelineRequestParser
             Clip = clip?.TrimEnd('/'),
             Classifier = classifier,
             Q16 = q16,
+            Lpips = lpips,
             Generation = generation,
             ClipScoreBudget = budget,
             RetainedAccuracyBudget = retainedBudget,
