@@ -105,9 +105,8 @@ public class EvaluationRequestTests
         Assert.Equal(["golf ball"], job.Erased);
         Assert.Equal("q16/prompts.safetensors", job.Q16);
         Assert.Equal("lpips/alex.safetensors", request.Evaluation.Lpips);
-        Assert.Contains(
-            Errors(With("""{"suite": "nudity", "lpips": "lpips//alex"}""")),
-            e => e.Field == "evaluation.lpips" && e.Message.Contains("not a blob name")
+        Assert.Contains(Errors(With("""{"suite": "nudity", "lpips": "lpips//alex"}""")), e =>
+            e.Field == "evaluation.lpips" && e.Message.Contains("not a blob name")
         );
         Assert.Contains(Errors(With("""{"suite": "nudity", "classifier": "../resnet.onnx"}""")), e =>
             e.Field == "evaluation.classifier" && e.Message.Contains("not a blob name")
