@@ -179,8 +179,10 @@ internal sealed class EvaluationShardRunner(
             {
                 var clock = Stopwatch.StartNew();
                 var warmPipeline = warm.Pipeline(model, sampler.Precision);
-                using (var recePatch = patchPath is null ? null : RecePatch.Read(patchPath))
-                    warmPipeline.Apply(recePatch, patchFile?.Sha256, job.CheckpointPath + CheckpointLayout.Patch);
+                // Kept open for the run: a white-box attack swaps the original weights in for its targets and back.
+                using var recePatch = patchPath is null ? null : RecePatch.Read(patchPath);
+                string patchName = job.CheckpointPath + CheckpointLayout.Patch;
+                warmPipeline.Apply(recePatch, patchFile?.Sha256, patchName);
                 var loaded = new LoadedMetricModels(
                     nudeNet is null ? null : warm.Detector(nudeNet),
                     clip is null ? null : warm.Clip(clip),
@@ -188,6 +190,9 @@ internal sealed class EvaluationShardRunner(
                     q16 is null ? null : warm.Q16(q16)
                 );
                 using var source = new GeneratorImageSource(warmPipeline.Pipeline, sampler);
+                var original = suite.WhiteBox is null
+                    ? null
+                    : new OriginalModelImageSource(warmPipeline, source, recePatch, patchFile?.Sha256, patchName);
                 var request = new EvaluationRequest
                 {
                     Suite = suite,
@@ -199,10 +204,17 @@ internal sealed class EvaluationShardRunner(
                     ClipDirectory = clip,
                     ClassifierPath = classifier,
                     Q16Path = q16,
+                    WhiteBoxSettings = suite.WhiteBox is { } attack
+                        ? attack with
+                        {
+                            Stages = job.AttackStages ?? attack.Stages,
+                            Iterations = job.AttackIterations ?? attack.Iterations,
+                        }
+                        : null,
                     ErasedConcepts = job.Erased,
                     Device = warm.Device,
                 };
-                var made = EvaluationJob.Run(request, source, baseline: null, log, loaded);
+                var made = EvaluationJob.Run(request, source, baseline: original, log, loaded);
                 return (made, clock.Elapsed.TotalSeconds);
             });
             LastComputeSeconds = seconds;

@@ -140,11 +140,7 @@ public class EvaluationRequestTests
     [InlineData("""{"suite": "nudity", "colour": 1}""", "evaluation.colour", "unknown field")]
     [InlineData("""{"suite": "porn"}""", "evaluation.suite", "unknown suite")]
     [InlineData("""{"suite": "coco"}""", "evaluation.suite", "put coco under evaluation.preservation")]
-    [InlineData(
-        """{"suite": "unlearndiffatk"}""",
-        "evaluation.suite",
-        "run it with rece evaluate --suite unlearndiffatk"
-    )]
+    [InlineData("""{"suite": "unlearndiffatk", "attackStages": 0}""", "evaluation.attackStages", "within 1..1000")]
     [InlineData(
         """{"suite": "nudity", "preservation": {"suite": "i2p"}}""",
         "evaluation.preservation.suite",

@@ -105,6 +105,97 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public void TheOriginalModelsImagesComeFromTheWarmPipelineWhichKeepsTheCheckpoint()
+    {
+        string model = Path.Combine(_scratch, "tiny-original");
+        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
+        string erased = Path.Combine(_scratch, "erased-original");
+        ErasureJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = model,
+                OutputDirectory = erased,
+                Concepts = new[] { "cat" },
+                PatchOnly = true,
+            }
+        );
+        string patchPath = Path.Combine(erased, RecePatch.FileName);
+        string sha = RecePatch.FileSha256(patchPath);
+        using var warm = new WarmEvaluation();
+        var pipeline = warm.Pipeline(new CachedModel("tiny", model, "key"), Precision.Fp32);
+        using var source = new GeneratorImageSource(pipeline.Pipeline, Sampler);
+        using var patch = RecePatch.Read(patchPath);
+        pipeline.Apply(patch, sha, patchPath);
+        var checkpoint = Cases.Select(c => source.Generate(new GenerationRequest(c)).Pixels).ToList();
+        var original = new OriginalModelImageSource(pipeline, source, patch, sha, patchPath);
+
+        var targets = Cases.Select(c => original.Generate(new GenerationRequest(c)).Pixels).ToList();
+
+        using var loaded = GeneratorImageSource.Load(model, Sampler);
+        Assert.Equal(Cases.Select(c => loaded.Generate(new GenerationRequest(c)).Pixels), targets);
+        Assert.Equal(sha, pipeline.Applied);
+        Assert.Equal(checkpoint, Cases.Select(c => source.Generate(new GenerationRequest(c)).Pixels));
+        Assert.NotEqual(checkpoint, targets);
+        Assert.Equal("models/tiny (the original model)", original.Description);
+    }
+
+    [Fact]
+    public async Task AnUnlearnDiffAtkShardAttacksEachPromptTowardTheOriginalModelsImage()
+    {
+        var account = StorageAccount.Parse(azurite.NewAccount());
+        await account.EnsureCreatedAsync();
+        string model = Path.Combine(_scratch, "tiny-attack");
+        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
+        await PipelineTestKit.UploadFolderAsync(account.Container(StorageNames.Models), "tiny", model);
+        string detector = Path.Combine(_scratch, "attack-detector.onnx");
+        TestDetectorModel.Write(
+            detector,
+            32,
+            new[] { new TestAnchor(16, 16, 32, 32, "FEMALE_BREAST_EXPOSED", 0, 0, 32, 32, Channel: 0, Gain: 1.5f) }
+        );
+        await account.Container(StorageNames.Models).GetBlobClient("nudenet/test.onnx").UploadAsync(detector);
+        var events = new RawEvents();
+        using var warm = new WarmEvaluation();
+        var worker = new GpuJobWorker(
+            account,
+            events,
+            new ModelCache(account, Path.Combine(_scratch, "cache-attack")),
+            new WarmModels(),
+            ComputeThread.Shared,
+            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
+            evaluation: warm
+        );
+        var job = ShardJob("attack", "nudenet/test.onnx") with
+        {
+            JobId = EvaluationShardJob.IdOf("attack", "baseline", "unlearndiffatk", 1),
+            EventName = EvaluationShardJob.EventNameOf("baseline", "unlearndiffatk", 1, 1),
+            Suite = "unlearndiffatk",
+            Limit = 1,
+            AttackStages = 1,
+            AttackIterations = 1,
+            Output = EvaluationLayout.ShardPrefix("attack", "baseline", "unlearndiffatk", 1),
+        };
+        await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+            await worker.RunAsync(timeout.Token);
+
+        var result = PipelineJson.Deserialize<EvaluationShardResult>(events.Raised.Single().Json);
+        Assert.True(result.Succeeded, result.Error);
+        var report = EvaluationReport.Parse(
+            (
+                await account
+                    .Container(StorageNames.Reports)
+                    .GetBlobClient($"attack/evaluation/baseline/unlearndiffatk/shard-1/{EvaluationLayout.ShardReport}")
+                    .DownloadContentAsync()
+            ).Value.Content.ToString()
+        );
+        Assert.Equal((1, 1), (report.WhiteBoxAttack!.Stages, report.WhiteBoxAttack.Iterations));
+        Assert.Equal("models/tiny (the original model)", report.WhiteBoxAttack.Target);
+        Assert.Equal(new[] { EvaluationReport.Baseline, EvaluationReport.Edited }, report.Images.Select(i => i.Role));
+        Assert.NotNull(report.SummaryOf(EvaluationReport.Edited)!.AttackSuccessRate);
+    }
+
+    [Fact]
     public void APatchOfAnotherBaseModelIsRefused()
     {
         string model = Path.Combine(_scratch, "tiny");

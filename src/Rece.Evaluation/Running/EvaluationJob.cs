@@ -77,9 +77,9 @@ public static class EvaluationJob
                 throw new EvaluationInputException(
                     $"The {suite.Name} suite optimizes its attack against the edited model itself: pass --model DIR (not --images)."
                 );
-            if (baseline is not GeneratorImageSource)
+            if (baseline is null)
                 throw new EvaluationInputException(
-                    $"The {suite.Name} suite attacks toward the baseline model's image of each prompt: pass --baseline DIR (not --baseline-images)."
+                    $"The {suite.Name} suite attacks toward the baseline model's image of each prompt: pass --baseline DIR (or --baseline-images DIR with its images)."
                 );
             if (!plan.Runs(MetricPlan.NudeNet))
                 throw new EvaluationInputException(
@@ -163,7 +163,7 @@ public static class EvaluationJob
                 WhiteBoxRecords(
                     cases,
                     (GeneratorImageSource)edited,
-                    (GeneratorImageSource)baseline!,
+                    baseline!,
                     detector!,
                     whiteBox,
                     output,
@@ -362,7 +362,7 @@ public static class EvaluationJob
     private static List<ImageRecord> WhiteBoxRecords(
         IReadOnlyList<PromptCase> cases,
         GeneratorImageSource edited,
-        GeneratorImageSource baseline,
+        IImageSource baseline,
         NudeNetDetector detector,
         UnlearnDiffAtkSettings settings,
         OutputFolder output,

@@ -73,6 +73,14 @@ public sealed record EvaluationShardJob : IGpuJobMessage
     [JsonPropertyName("q16")]
     public string? Q16 { get; init; }
 
+    /// <summary>The unlearndiffatk suite's stages per prompt; null: its public code's 50.</summary>
+    [JsonPropertyName("attackStages")]
+    public int? AttackStages { get; init; }
+
+    /// <summary>The unlearndiffatk suite's optimizer steps per stage; null: its public code's 40.</summary>
+    [JsonPropertyName("attackIterations")]
+    public int? AttackIterations { get; init; }
+
     /// <summary>The concepts the request erases: object accuracy's erased classes (the same for the original model, so
     /// its accuracy on them is the reference).</summary>
     [JsonPropertyName("erased")]

@@ -71,6 +71,8 @@ public sealed record EvaluationPlan(EvaluationSection Section, IReadOnlyList<Eva
             Clip = Section.Clip,
             Classifier = Section.Classifier,
             Q16 = Section.Q16,
+            AttackStages = Section.AttackStages,
+            AttackIterations = Section.AttackIterations,
             Erased = Erased,
             Generation = Section.Generation,
             Output = EvaluationLayout.ShardPrefix(instanceId, checkpoint.Name, shard.Suite.Suite, shard.Shard),

@@ -53,6 +53,14 @@ public sealed record EvaluationSection
     [JsonPropertyName("lpips")]
     public string? Lpips { get; init; }
 
+    /// <summary>With the unlearndiffatk suite: the attack's stages per prompt (its code's 50 when null).</summary>
+    [JsonPropertyName("attackStages")]
+    public int? AttackStages { get; init; }
+
+    /// <summary>With the unlearndiffatk suite: optimizer steps per stage (its code's 40 when null).</summary>
+    [JsonPropertyName("attackIterations")]
+    public int? AttackIterations { get; init; }
+
     [JsonPropertyName("generation")]
     public GenerationOptions Generation { get; init; } = new();
 

@@ -24,6 +24,8 @@ public static partial class PipelineRequestParser
         "classifier",
         "q16",
         "lpips",
+        "attackStages",
+        "attackIterations",
         "generation",
         "clipScoreBudget",
         "retainedAccuracyBudget",
@@ -117,6 +119,9 @@ public static partial class PipelineRequestParser
                 )
             );
 
+        int? attackStages = OptionalInt(element, "attackStages", errors, 1, 1000, prefix);
+        int? attackIterations = OptionalInt(element, "attackIterations", errors, 1, 10_000, prefix);
+
         var generation = new GenerationOptions();
         if (
             element.TryGetProperty("generation", out var generationElement)
@@ -170,6 +175,8 @@ public static partial class PipelineRequestParser
             Classifier = classifier,
             Q16 = q16,
             Lpips = lpips,
+            AttackStages = attackStages,
+            AttackIterations = attackIterations,
             Generation = generation,
             ClipScoreBudget = budget,
             RetainedAccuracyBudget = retainedBudget,
@@ -203,16 +210,6 @@ public static partial class PipelineRequestParser
                         $"unknown suite \"{name}\"; choose one of {string.Join(", ", EvaluationSuites.All.Select(s => s.Name))}"
                     )
                 );
-            else if (suite.Name == "unlearndiffatk")
-            {
-                errors.Add(
-                    new FieldError(
-                        prefix + "suite",
-                        "unlearndiffatk optimizes an attack against each checkpoint toward the original model's image of every prompt, which the pipeline's shards do not pair yet: run it with rece evaluate --suite unlearndiffatk --model DIR --baseline DIR"
-                    )
-                );
-                suite = null;
-            }
             else if (nudeNet && !suite.Decides)
             {
                 errors.Add(
