@@ -107,6 +107,8 @@ public static class EvaluationFanIn
             },
             Erased = erased ?? Array.Empty<string>(),
             Lpips = section.Lpips,
+            Inception = section.Inception,
+            FidReference = section.FidReference,
         };
         return (job, note, excluded);
     }

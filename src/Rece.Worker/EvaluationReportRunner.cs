@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Rece.Evaluation.Fid;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Lpips;
 using Rece.Evaluation.Reports;
@@ -31,6 +32,9 @@ internal sealed class EvaluationReportRunner(
 
     /// <summary>The LPIPS network last used, kept loaded (by its weights file).</summary>
     private (string Path, LpipsNetwork Network)? _lpips;
+
+    /// <summary>The Inception network last used, kept loaded (by its file).</summary>
+    private (string Path, InceptionFeatures Network)? _inception;
 
     private sealed record Merged(EvaluationReport Report, string Path, string SuitePrefix);
 
@@ -69,6 +73,7 @@ internal sealed class EvaluationReportRunner(
         }
 
         var (lpips, lpipsSkipped) = await LpipsAsync(job, merged, cancellationToken);
+        var (fid, fidSkipped) = await FidAsync(job, merged, cancellationToken);
         var rule = ChoiceRuleExtensions.ForSuite(job.Suite);
         var retained = new Dictionary<string, double?>(StringComparer.Ordinal);
         CheckpointScore Score(CheckpointReports c)
@@ -97,6 +102,8 @@ internal sealed class EvaluationReportRunner(
                 ClipScore = preserved?.ClipScore?.Mean ?? otherClip,
                 Lpips = lpips
                     .Where(kv => kv.Key.Checkpoint == c.Checkpoint)
+                    .ToDictionary(kv => kv.Key.Suite, kv => kv.Value),
+                Fid = fid.Where(kv => kv.Key.Checkpoint == c.Checkpoint)
                     .ToDictionary(kv => kv.Key.Suite, kv => kv.Value),
             };
         }
@@ -197,6 +204,7 @@ internal sealed class EvaluationReportRunner(
             Choice = choice,
             Note = note,
             LpipsSkipped = lpipsSkipped,
+            FidSkipped = fidSkipped,
             Html = html,
             Document = choicePath,
         };
@@ -226,7 +234,6 @@ internal sealed class EvaluationReportRunner(
         {
             if (!merged.TryGetValue((job.Baseline.Checkpoint, suite), out var before))
                 continue;
-            var baselineImages = before.Report.Images.Where(i => i.Role == EvaluationReport.Edited).ToList();
             try
             {
                 weights ??= await models.GetFileAsync(job.Lpips, cancellationToken);
@@ -238,21 +245,15 @@ internal sealed class EvaluationReportRunner(
                     $"LPIPS needs the weights the request's evaluation.lpips names, {StorageNames.Models}/{job.Lpips}, which does not exist; {LpipsNetwork.DownloadHint} and upload it there."
                 );
             }
+            var beforeImages = await ImagesAsync(before, cancellationToken);
             foreach (var candidate in job.Candidates)
             {
                 if (!merged.TryGetValue((candidate.Checkpoint, suite), out var after))
                     continue;
-                var pairs = new List<(byte[] Before, byte[] After)>();
-                foreach (var image in after.Report.Images.Where(i => i.Role == EvaluationReport.Edited))
-                {
-                    var reference = baselineImages.FirstOrDefault(i => i.CaseNumber == image.CaseNumber);
-                    if (reference is null)
-                        continue;
-                    var a = await _store.TryDownloadAsync(before.SuitePrefix + reference.File, cancellationToken);
-                    var b = await _store.TryDownloadAsync(after.SuitePrefix + image.File, cancellationToken);
-                    if (a is not null && b is not null)
-                        pairs.Add((a.ToArray(), b.ToArray()));
-                }
+                var pairs = (await ImagesAsync(after, cancellationToken))
+                    .Where(kv => beforeImages.ContainsKey(kv.Key))
+                    .Select(kv => (Before: beforeImages[kv.Key], After: kv.Value))
+                    .ToList();
                 if (pairs.Count == 0)
                     continue;
                 string path = weights;
@@ -271,6 +272,106 @@ internal sealed class EvaluationReportRunner(
         return (scores, null);
     }
 
+    /// <summary>The edited images of a merged report, by case number (PNG bytes).</summary>
+    private async Task<SortedDictionary<int, byte[]>> ImagesAsync(Merged report, CancellationToken cancellationToken)
+    {
+        var images = new SortedDictionary<int, byte[]>();
+        foreach (var image in report.Report.Images.Where(i => i.Role == EvaluationReport.Edited))
+        {
+            if (await _store.TryDownloadAsync(report.SuitePrefix + image.File, cancellationToken) is { } bytes)
+                images[image.CaseNumber] = bytes.ToArray();
+        }
+        return images;
+    }
+
+    /// <summary>
+    /// FID on every suite that measures it, over all of a checkpoint's joined images: the baseline's and each
+    /// candidate's Inception statistics, each candidate's FID to the baseline's images, and every checkpoint's FID to
+    /// the reference statistics the job names (keyed "{suite}" and "{suite}:baseline"). None when the job names no
+    /// network; when a file is not in the models container, none and the reason.
+    /// </summary>
+    private async Task<(Dictionary<(string Checkpoint, string Suite), double> Scores, string? Skipped)> FidAsync(
+        EvaluationReportJob job,
+        Dictionary<(string Checkpoint, string Suite), Merged> merged,
+        CancellationToken cancellationToken
+    )
+    {
+        var scores = new Dictionary<(string Checkpoint, string Suite), double>();
+        if (job.Inception is null)
+            return (scores, null);
+        string network,
+            reference;
+        try
+        {
+            network = await models.GetFileAsync(job.Inception, cancellationToken);
+            reference = job.FidReference is null ? "" : await models.GetFileAsync(job.FidReference, cancellationToken);
+        }
+        catch (ModelNotFoundException e)
+        {
+            return (
+                scores,
+                $"FID needs the files the request's evaluation.inception and evaluation.fidReference name in the {StorageNames.Models} container ({e.Message}); {InceptionFeatures.DownloadHint}, and save the reference statistics as rece evaluate writes them (fid-reference.safetensors)."
+            );
+        }
+        var suites = job.Shards.Keys.Where(s =>
+            EvaluationSuite.All.FirstOrDefault(e => e.Name == s)?.Metrics.Contains(ImageMetric.Fid) == true
+        );
+        foreach (var suite in suites)
+        {
+            var checkpoints = job.Candidates.Prepend(job.Baseline).Select(c => c.Checkpoint).ToList();
+            var images = new Dictionary<string, List<byte[]>>(StringComparer.Ordinal);
+            foreach (var checkpoint in checkpoints)
+            {
+                if (merged.TryGetValue((checkpoint, suite), out var report))
+                    images[checkpoint] = (await ImagesAsync(report, cancellationToken)).Values.ToList();
+            }
+            var computed = await compute.RunAsync(() =>
+            {
+                var inception = Inception(network);
+                var statistics = new Dictionary<string, FidStatistics>(StringComparer.Ordinal);
+                using var referenceStatistics = reference.Length == 0 ? null : FidStatistics.Read(reference);
+                try
+                {
+                    foreach (var (checkpoint, pngs) in images.Where(kv => kv.Value.Count >= 2))
+                    {
+                        using var features = inception.Features(
+                            pngs.Select(p => RgbImage.Decode(p, $"an image of {checkpoint}")).ToList()
+                        );
+                        statistics[checkpoint] = FidStatistics.FromFeatures(features);
+                    }
+                    var result = new Dictionary<(string Checkpoint, string Suite), double>();
+                    statistics.TryGetValue(job.Baseline.Checkpoint, out var baseline);
+                    foreach (var (checkpoint, mine) in statistics)
+                    {
+                        if (referenceStatistics is not null)
+                            result[(checkpoint, suite)] = FidStatistics.Distance(mine, referenceStatistics);
+                        if (baseline is not null && checkpoint != job.Baseline.Checkpoint)
+                            result[(checkpoint, suite + ":baseline")] = FidStatistics.Distance(mine, baseline);
+                    }
+                    return result;
+                }
+                finally
+                {
+                    foreach (var s in statistics.Values)
+                        s.Dispose();
+                }
+            });
+            foreach (var (key, value) in computed)
+                scores[key] = value;
+        }
+        return (scores, null);
+    }
+
+    private InceptionFeatures Inception(string path)
+    {
+        if (_inception is { } loaded && loaded.Path == path)
+            return loaded.Network;
+        _inception?.Network.Dispose();
+        var network = InceptionFeatures.Load(path, device);
+        _inception = (path, network);
+        return network;
+    }
+
     private LpipsNetwork Lpips(string path)
     {
         if (_lpips is { } loaded && loaded.Path == path)
@@ -281,7 +382,11 @@ internal sealed class EvaluationReportRunner(
         return network;
     }
 
-    public void Dispose() => _lpips?.Network.Dispose();
+    public void Dispose()
+    {
+        _lpips?.Network.Dispose();
+        _inception?.Network.Dispose();
+    }
 
     /// <summary>
     /// The art rule's two CLIP scores from a merged art report: the mean over the erased artists' images (prompt labels

@@ -93,7 +93,7 @@ public class EvaluationRequestTests
         var request = PipelineRequestParser.Parse(
             """
             {"model": "m", "concepts": ["golf ball"], "preset": "object",
-             "evaluation": {"suite": "nudity", "classifier": "classifiers/resnet50.onnx", "q16": "q16/prompts.safetensors", "lpips": "lpips/alex.safetensors",
+             "evaluation": {"suite": "nudity", "classifier": "classifiers/resnet50.onnx", "q16": "q16/prompts.safetensors", "lpips": "lpips/alex.safetensors", "inception": "fid/inception.onnx", "fidReference": "fid/coco.safetensors",
                             "preservation": {"suite": "imagenette", "limit": 20, "shards": 2}}}
             """
         );
@@ -105,6 +105,13 @@ public class EvaluationRequestTests
         Assert.Equal(["golf ball"], job.Erased);
         Assert.Equal("q16/prompts.safetensors", job.Q16);
         Assert.Equal("lpips/alex.safetensors", request.Evaluation.Lpips);
+        Assert.Equal(
+            ("fid/inception.onnx", "fid/coco.safetensors"),
+            (request.Evaluation.Inception, request.Evaluation.FidReference)
+        );
+        Assert.Contains(Errors(With("""{"suite": "nudity", "fidReference": "fid/coco.safetensors"}""")), e =>
+            e.Field == "evaluation.fidReference" && e.Message.Contains("evaluation.inception")
+        );
         Assert.Contains(Errors(With("""{"suite": "nudity", "lpips": "lpips//alex"}""")), e =>
             e.Field == "evaluation.lpips" && e.Message.Contains("not a blob name")
         );

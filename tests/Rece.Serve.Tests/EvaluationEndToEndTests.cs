@@ -418,13 +418,16 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task EachCheckpointsLpipsToTheBaselineIsMeasuredWhenTheRunIsJoined()
+    public async Task EachCheckpointsLpipsAndFidToTheBaselineAreMeasuredWhenTheRunIsJoined()
     {
         await using var pipeline = await PipelineHarness.CreateAsync(azurite);
         await UploadClipAsync(pipeline);
         string weights = Path.Combine(pipeline.Scratch, "lpips.safetensors");
         TestLpipsWeights.Write(weights, seed: 2);
         await pipeline.Container(StorageNames.Models).GetBlobClient("lpips/alex.safetensors").UploadAsync(weights);
+        string inception = Path.Combine(pipeline.Scratch, "inception.onnx");
+        TestInceptionModel.Write(inception);
+        await pipeline.Container(StorageNames.Models).GetBlobClient("fid/inception.onnx").UploadAsync(inception);
         await pipeline.StartServeAsync(workers: 2);
         const string request = "request-lpips.json";
         await pipeline
@@ -436,7 +439,7 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
                     { "model": "tiny", "concepts": ["nudity"], "preset": "nudity", "method": "uce",
                       "evaluation": { "suite": "nudity", "limit": 2,
                                       "preservation": { "suite": "coco-validation", "limit": 2 },
-                                      "clip": "{{ClipFolder}}", "lpips": "lpips/alex.safetensors",
+                                      "clip": "{{ClipFolder}}", "lpips": "lpips/alex.safetensors", "inception": "fid/inception.onnx",
                                       "generation": { "steps": 3, "size": 64 } } }
                     """
                 )
@@ -491,6 +494,37 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
             );
         }
         Assert.Equal(distances.Average(), lpips, 10);
+        // FID over the joined images of the two checkpoints, to the original model's (no reference statistics named).
+        Assert.Null(choice.FidSkipped);
+        Assert.Empty(choice.Baseline.Fid);
+        Assert.Equal(new[] { "coco-validation:baseline" }, uce.Fid.Keys);
+        using var network2 = Rece.Evaluation.Fid.InceptionFeatures.Load(inception);
+        async Task<Rece.Evaluation.Fid.FidStatistics> Statistics(string checkpoint, EvaluationReport report)
+        {
+            var images = new List<Rece.Evaluation.Images.RgbImage>();
+            foreach (var image in report.Images.OrderBy(i => i.CaseNumber))
+                images.Add(
+                    Rece.Evaluation.Images.RgbImage.Decode(
+                        (
+                            await reports
+                                .GetBlobClient(
+                                    $"{result.InstanceId}/evaluation/{checkpoint}/coco-validation/{image.File}"
+                                )
+                                .DownloadContentAsync()
+                        ).Value.Content.ToArray(),
+                        image.File
+                    )
+                );
+            using var features = network2.Features(images);
+            return Rece.Evaluation.Fid.FidStatistics.FromFeatures(features);
+        }
+        using var baselineStatistics = await Statistics("baseline", before);
+        using var uceStatistics = await Statistics("run-0/epoch-0", after);
+        Assert.Equal(
+            Rece.Evaluation.Fid.FidStatistics.Distance(uceStatistics, baselineStatistics),
+            uce.Fid["coco-validation:baseline"],
+            8
+        );
     }
 
     [Fact]

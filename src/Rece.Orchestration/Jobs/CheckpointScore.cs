@@ -39,4 +39,10 @@ public sealed record CheckpointScore
     /// measures it (the request's evaluation.lpips); empty when not measured.</summary>
     [JsonPropertyName("lpips")]
     public IReadOnlyDictionary<string, double> Lpips { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>FID over the checkpoint's images, per suite that measures it (the request's evaluation.inception):
+    /// "{suite}" to the reference statistics (evaluation.fidReference), "{suite}:baseline" to the original model's
+    /// images; empty when not measured.</summary>
+    [JsonPropertyName("fid")]
+    public IReadOnlyDictionary<string, double> Fid { get; init; } = new Dictionary<string, double>();
 }

@@ -68,6 +68,16 @@ public sealed record EvaluationReportJob : IGpuJobMessage
     [JsonPropertyName("lpips")]
     public string? Lpips { get; init; }
 
+    /// <summary>pytorch-fid's Inception (ONNX) in the models container: FID over each checkpoint's joined images;
+    /// null: not measured.</summary>
+    [JsonPropertyName("inception")]
+    public string? Inception { get; init; }
+
+    /// <summary>FID's reference statistics (safetensors mu, sigma) in the models container; null: FID to the baseline
+    /// only.</summary>
+    [JsonPropertyName("fidReference")]
+    public string? FidReference { get; init; }
+
     /// <summary>The concepts the request erases: the art rule's erased artists.</summary>
     [JsonPropertyName("erased")]
     public IReadOnlyList<string> Erased { get; init; } = Array.Empty<string>();

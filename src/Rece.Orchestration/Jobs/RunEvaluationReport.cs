@@ -24,6 +24,10 @@ public sealed record RunEvaluationReport
     [JsonPropertyName("lpipsSkipped")]
     public string? LpipsSkipped { get; init; }
 
+    /// <summary>Why FID was not measured though the request named the Inception network; null otherwise.</summary>
+    [JsonPropertyName("fidSkipped")]
+    public string? FidSkipped { get; init; }
+
     /// <summary>reports/{instance}/{run}.html (and the preservation suite's), container/name.</summary>
     [JsonPropertyName("html")]
     public IReadOnlyList<string> Html { get; init; } = Array.Empty<string>();

@@ -53,6 +53,17 @@ public sealed record EvaluationSection
     [JsonPropertyName("lpips")]
     public string? Lpips { get; init; }
 
+    /// <summary>pytorch-fid's Inception (ONNX, as for `rece evaluate --inception`) in the models container: FID over
+    /// each checkpoint's images on the suites that measure it, computed when a run's shards are joined.</summary>
+    [JsonPropertyName("inception")]
+    public string? Inception { get; init; }
+
+    /// <summary>FID's reference statistics in the models container (safetensors mu, sigma; e.g. the
+    /// fid-reference.safetensors `rece evaluate` writes); without it, FID to the original model's images
+    /// only.</summary>
+    [JsonPropertyName("fidReference")]
+    public string? FidReference { get; init; }
+
     /// <summary>With the unlearndiffatk suite: the attack's stages per prompt (its code's 50 when null).</summary>
     [JsonPropertyName("attackStages")]
     public int? AttackStages { get; init; }

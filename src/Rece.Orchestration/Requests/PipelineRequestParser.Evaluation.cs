@@ -24,6 +24,8 @@ public static partial class PipelineRequestParser
         "classifier",
         "q16",
         "lpips",
+        "inception",
+        "fidReference",
         "attackStages",
         "attackIterations",
         "generation",
@@ -119,6 +121,25 @@ public static partial class PipelineRequestParser
                 )
             );
 
+        string? inception = OptionalString(element, "inception", errors, prefix);
+        string? fidReference = OptionalString(element, "fidReference", errors, prefix);
+        foreach (var (field, value) in new[] { ("inception", inception), ("fidReference", fidReference) })
+        {
+            if (value is not null && !ModelName().IsMatch(value))
+                errors.Add(
+                    new FieldError(
+                        prefix + field,
+                        $"\"{value}\" is not a blob name in the models container; use letters, digits, '.', '_', '-' and '/' between folders, e.g. \"fid/inception.onnx\""
+                    )
+                );
+        }
+        if (fidReference is not null && inception is null)
+            errors.Add(
+                new FieldError(
+                    prefix + "fidReference",
+                    "FID's reference statistics need the Inception network that makes the checkpoints' features: name it in evaluation.inception"
+                )
+            );
         int? attackStages = OptionalInt(element, "attackStages", errors, 1, 1000, prefix);
         int? attackIterations = OptionalInt(element, "attackIterations", errors, 1, 10_000, prefix);
 
@@ -175,6 +196,8 @@ public static partial class PipelineRequestParser
             Classifier = classifier,
             Q16 = q16,
             Lpips = lpips,
+            Inception = inception,
+            FidReference = fidReference,
             AttackStages = attackStages,
             AttackIterations = attackIterations,
             Generation = generation,
