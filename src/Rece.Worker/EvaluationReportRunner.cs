@@ -3,6 +3,7 @@ using Rece.Evaluation.Fid;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Lpips;
 using Rece.Evaluation.Reports;
+using Rece.Evaluation.Running;
 using Rece.Evaluation.Selection;
 using Rece.Evaluation.Suites;
 using Rece.Models.Devices;
@@ -102,7 +103,7 @@ internal sealed class EvaluationReportRunner(
                 ClipScore = preserved?.ClipScore?.Mean ?? otherClip,
                 Lpips = lpips
                     .Where(kv => kv.Key.Checkpoint == c.Checkpoint)
-                    .ToDictionary(kv => kv.Key.Suite, kv => kv.Value),
+                    .ToDictionary(kv => kv.Key.Suite, kv => kv.Value.Values.Average()),
                 Fid = fid.Where(kv => kv.Key.Checkpoint == c.Checkpoint)
                     .ToDictionary(kv => kv.Key.Suite, kv => kv.Value),
             };
@@ -191,7 +192,14 @@ internal sealed class EvaluationReportRunner(
                 )
                 {
                     string path = EvaluationLayout.HtmlPath(job.InstanceId, job.Run, suite == job.Suite ? null : suite);
-                    await RenderAsync(path, before, after, comparison, cancellationToken);
+                    await RenderAsync(
+                        path,
+                        before,
+                        after,
+                        comparison,
+                        lpips.GetValueOrDefault((compared, suite)),
+                        cancellationToken
+                    );
                     html.Add(path);
                 }
             }
@@ -217,13 +225,16 @@ internal sealed class EvaluationReportRunner(
     /// the weights the job names (read from the models container, on the compute thread). None when the job names no
     /// weights; when the weights file is not in the models container, none, and the reason.
     /// </summary>
-    private async Task<(Dictionary<(string Checkpoint, string Suite), double> Scores, string? Skipped)> LpipsAsync(
+    private async Task<(
+        Dictionary<(string Checkpoint, string Suite), IReadOnlyDictionary<int, double>> Scores,
+        string? Skipped
+    )> LpipsAsync(
         EvaluationReportJob job,
         Dictionary<(string Checkpoint, string Suite), Merged> merged,
         CancellationToken cancellationToken
     )
     {
-        var scores = new Dictionary<(string Checkpoint, string Suite), double>();
+        var scores = new Dictionary<(string Checkpoint, string Suite), IReadOnlyDictionary<int, double>>();
         if (job.Lpips is null)
             return (scores, null);
         var suites = job.Shards.Keys.Where(s =>
@@ -252,7 +263,7 @@ internal sealed class EvaluationReportRunner(
                     continue;
                 var pairs = (await ImagesAsync(after, cancellationToken))
                     .Where(kv => beforeImages.ContainsKey(kv.Key))
-                    .Select(kv => (Before: beforeImages[kv.Key], After: kv.Value))
+                    .Select(kv => (Case: kv.Key, Before: beforeImages[kv.Key], After: kv.Value))
                     .ToList();
                 if (pairs.Count == 0)
                     continue;
@@ -260,12 +271,15 @@ internal sealed class EvaluationReportRunner(
                 scores[(candidate.Checkpoint, suite)] = await compute.RunAsync(() =>
                 {
                     var network = Lpips(path);
-                    return pairs.Average(p =>
-                        network.Distance(
-                            RgbImage.Decode(p.Before, "the baseline's image"),
-                            RgbImage.Decode(p.After, "the checkpoint's image")
-                        )
-                    );
+                    return (IReadOnlyDictionary<int, double>)
+                        pairs.ToDictionary(
+                            p => p.Case,
+                            p =>
+                                network.Distance(
+                                    RgbImage.Decode(p.Before, "the baseline's image"),
+                                    RgbImage.Decode(p.After, "the checkpoint's image")
+                                )
+                        );
                 });
             }
         }
@@ -449,6 +463,7 @@ internal sealed class EvaluationReportRunner(
         Merged baseline,
         Merged compared,
         string comparison,
+        IReadOnlyDictionary<int, double>? lpips,
         CancellationToken cancellationToken
     )
     {
@@ -462,6 +477,13 @@ internal sealed class EvaluationReportRunner(
                 .Order()
                 .Take(HtmlReport.DefaultGridCases)
                 .ToHashSet();
+            // The cases the LPIPS section shows: the largest and smallest distances.
+            if (lpips is not null)
+            {
+                var ranked = lpips.OrderByDescending(kv => kv.Value).Select(kv => kv.Key).ToList();
+                grid.UnionWith(ranked.Take(HtmlReport.LpipsExtremeCases));
+                grid.UnionWith(ranked.TakeLast(HtmlReport.LpipsExtremeCases));
+            }
             var images = new List<ImageRecord>();
             foreach (
                 var (role, source) in new[]
@@ -471,9 +493,21 @@ internal sealed class EvaluationReportRunner(
                 }
             )
             {
-                foreach (var image in source.Report.Images)
+                // Each checkpoint's own images (a white-box attack's shard also holds its targets, as baseline).
+                foreach (var image in source.Report.Images.Where(i => i.Role == EvaluationReport.Edited))
                 {
-                    var local = image with { Role = role, File = $"images/{role}/{image.CaseNumber}.png" };
+                    double? distance =
+                        role == EvaluationReport.Edited
+                        && lpips is not null
+                        && lpips.TryGetValue(image.CaseNumber, out var d)
+                            ? d
+                            : null;
+                    var local = image with
+                    {
+                        Role = role,
+                        File = $"images/{role}/{image.CaseNumber}.png",
+                        Lpips = distance,
+                    };
                     images.Add(local);
                     if (!grid.Contains(image.CaseNumber))
                         continue;
@@ -493,10 +527,12 @@ internal sealed class EvaluationReportRunner(
                     [EvaluationReport.Edited] = comparison,
                 },
                 Images = images,
+                Metrics = lpips is null ? compared.Report.Metrics : [.. compared.Report.Metrics, MetricPlan.Lpips],
                 Summaries = EvaluationReport.Summarize(
                     images,
-                    compared.Report.Metrics,
-                    compared.Report.Attack is not null
+                    lpips is null ? compared.Report.Metrics : [.. compared.Report.Metrics, MetricPlan.Lpips],
+                    compared.Report.Attack is not null || compared.Report.WhiteBoxAttack is not null,
+                    erased: compared.Report.Erased
                 ),
             };
             await _store.WriteCreateOnlyAsync(

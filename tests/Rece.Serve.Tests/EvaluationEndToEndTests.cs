@@ -494,6 +494,12 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
             );
         }
         Assert.Equal(distances.Average(), lpips, 10);
+        // The run's coco-validation report shows the image pairs that moved most and least.
+        string html = (
+            await reports.GetBlobClient($"{result.InstanceId}/run-0.coco-validation.html").DownloadContentAsync()
+        ).Value.Content.ToString();
+        Assert.Contains("id=\"lpips-extremes\"", html, StringComparison.Ordinal);
+        Assert.Contains("data-metric=\"lpips\"", html, StringComparison.Ordinal);
         // FID over the joined images of the two checkpoints, to the original model's (no reference statistics named).
         Assert.Null(choice.FidSkipped);
         Assert.Empty(choice.Baseline.Fid);
