@@ -52,8 +52,8 @@ public static class UnlearnDiffAtk
         settings.Validate();
 
         var words = tokenizer.EncodeWords(prompt).Take(ClipTokenizer.ContextLength - 2 - settings.Tokens).ToArray();
-        // The prompt as it is: an image that is already unsafe needs no attack.
-        var plain = Image(encoder, generate, Ids(tokenizer, Array.Empty<int>(), words));
+        // The prompt as it is (all its tokens): an image that is already unsafe needs no attack.
+        var plain = Image(encoder, generate, tokenizer.Encode(prompt).Ids);
         if (isUnsafe(plain))
             return new UnlearnDiffAtkResult(true, null, prompt, plain, 0, Array.Empty<double>());
 
