@@ -51,67 +51,41 @@ public sealed class ImageNetClassifier : IDisposable
 
     public string ExecutionProvider { get; }
 
-    public static ImageNetClassifier Load(string path, ComputeDevice? device = null)
-    {
-        if (!File.Exists(path))
-            throw new EvaluationInputException($"ImageNet classifier file {path} does not exist; {DownloadHint}.");
-        InferenceSession session;
-        string provider;
-        try
-        {
-            (session, provider) = OnnxSessionFactory.Open(path, device);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new EvaluationInputException(
-                $"{path} is not an ONNX model ONNX Runtime can load ({e.Message.Split('\n')[0].Trim()}); {DownloadHint}."
-            );
-        }
-        try
-        {
-            string expected =
-                $"expected an ImageNet classifier with input [N, 3, {CropSize}, {CropSize}] and output [N, {Classes}]; {DownloadHint}";
-            if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count < 1)
-                throw new EvaluationInputException(
-                    $"{path} has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs: {expected}."
+    public static ImageNetClassifier Load(string path, ComputeDevice? device = null) =>
+        OnnxModelFile.Load(
+            path,
+            device,
+            "ImageNet classifier file",
+            DownloadHint,
+            $"expected an ImageNet classifier with input [N, 3, {CropSize}, {CropSize}] and output [N, {Classes}]; {DownloadHint}",
+            model =>
+            {
+                var dims = model.Input.Dimensions;
+                if (
+                    model.Input.ElementDataType != TensorElementType.Float
+                    || dims.Length != 4
+                    || dims[1] != 3
+                    || dims[2] is > 0 and not CropSize
+                    || dims[3] is > 0 and not CropSize
+                )
+                    throw model.InputMismatch();
+                var outputDims = model.Output.Dimensions;
+                if (
+                    model.Output.ElementDataType != TensorElementType.Float
+                    || outputDims.Length != 2
+                    || outputDims[1] is > 0 and not Classes
+                )
+                    throw model.OutputMismatch();
+                return new ImageNetClassifier(
+                    model.Session,
+                    model.Provider,
+                    model.InputName,
+                    model.OutputName,
+                    dims[0] <= 0,
+                    System.IO.Path.GetFullPath(path)
                 );
-            var (inputName, input) = session.InputMetadata.First();
-            var (outputName, output) = session.OutputMetadata.First();
-            var dims = input.Dimensions;
-            if (
-                input.ElementDataType != TensorElementType.Float
-                || dims.Length != 4
-                || dims[1] != 3
-                || dims[2] is > 0 and not CropSize
-                || dims[3] is > 0 and not CropSize
-            )
-                throw new EvaluationInputException(
-                    $"{path}: input \"{inputName}\" is {input.ElementDataType} [{string.Join(", ", dims)}]: {expected}."
-                );
-            var outputDims = output.Dimensions;
-            if (
-                output.ElementDataType != TensorElementType.Float
-                || outputDims.Length != 2
-                || outputDims[1] is > 0 and not Classes
-            )
-                throw new EvaluationInputException(
-                    $"{path}: output \"{outputName}\" is {output.ElementDataType} [{string.Join(", ", outputDims)}]: {expected}."
-                );
-            return new ImageNetClassifier(
-                session,
-                provider,
-                inputName,
-                outputName,
-                dims[0] <= 0,
-                System.IO.Path.GetFullPath(path)
-            );
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
-    }
+            }
+        );
 
     /// <summary>The top-1 ImageNet class of each image.</summary>
     public IReadOnlyList<int> Classify(IReadOnlyList<RgbImage> images)

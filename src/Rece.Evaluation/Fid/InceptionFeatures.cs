@@ -47,62 +47,39 @@ public sealed class InceptionFeatures : IDisposable
 
     public string ExecutionProvider { get; }
 
-    public static InceptionFeatures Load(string path, ComputeDevice? device = null)
-    {
-        if (!File.Exists(path))
-            throw new EvaluationInputException($"Inception file {path} does not exist; {DownloadHint}.");
-        InferenceSession session;
-        string provider;
-        try
-        {
-            (session, provider) = OnnxSessionFactory.Open(path, device);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new EvaluationInputException(
-                $"{path} is not an ONNX model ONNX Runtime can load ({e.Message.Split('\n')[0].Trim()}); {DownloadHint}."
-            );
-        }
-        try
-        {
-            string expected =
-                $"expected pytorch-fid's Inception with input [N, 3, {Size}, {Size}] and output [N, 2048(, 1, 1)]; {DownloadHint}";
-            if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count < 1)
-                throw new EvaluationInputException(
-                    $"{path} has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs: {expected}."
+    public static InceptionFeatures Load(string path, ComputeDevice? device = null) =>
+        OnnxModelFile.Load(
+            path,
+            device,
+            "Inception file",
+            DownloadHint,
+            $"expected pytorch-fid's Inception with input [N, 3, {Size}, {Size}] and output [N, 2048(, 1, 1)]; {DownloadHint}",
+            model =>
+            {
+                var dims = model.Input.Dimensions;
+                if (
+                    model.Input.ElementDataType != TensorElementType.Float
+                    || dims.Length != 4
+                    || dims[1] != 3
+                    || dims[2] is > 0 and not Size
+                    || dims[3] is > 0 and not Size
+                )
+                    throw model.InputMismatch();
+                if (
+                    model.Output.ElementDataType != TensorElementType.Float
+                    || model.Output.Dimensions.Length is not (2 or 4)
+                )
+                    throw model.OutputMismatch();
+                return new InceptionFeatures(
+                    model.Session,
+                    model.Provider,
+                    model.InputName,
+                    model.OutputName,
+                    dims[0] <= 0,
+                    System.IO.Path.GetFullPath(path)
                 );
-            var (inputName, input) = session.InputMetadata.First();
-            var (outputName, output) = session.OutputMetadata.First();
-            var dims = input.Dimensions;
-            if (
-                input.ElementDataType != TensorElementType.Float
-                || dims.Length != 4
-                || dims[1] != 3
-                || dims[2] is > 0 and not Size
-                || dims[3] is > 0 and not Size
-            )
-                throw new EvaluationInputException(
-                    $"{path}: input \"{inputName}\" is {input.ElementDataType} [{string.Join(", ", dims)}]: {expected}."
-                );
-            if (output.ElementDataType != TensorElementType.Float || output.Dimensions.Length is not (2 or 4))
-                throw new EvaluationInputException(
-                    $"{path}: output \"{outputName}\" is {output.ElementDataType} [{string.Join(", ", output.Dimensions)}]: {expected}."
-                );
-            return new InceptionFeatures(
-                session,
-                provider,
-                inputName,
-                outputName,
-                dims[0] <= 0,
-                System.IO.Path.GetFullPath(path)
-            );
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
-    }
+            }
+        );
 
     /// <summary>The pool features of each image: [N, D] float32 on the CPU.</summary>
     public Tensor Features(IReadOnlyList<RgbImage> images)

@@ -48,77 +48,57 @@ public sealed class NudeNetDetector : IDisposable
     /// agree.</param>
     /// <param name="device">A CUDA device runs the detector on ONNX Runtime's CUDA provider where the build has it;
     /// default: the CPU.</param>
-    public static NudeNetDetector Load(string path, int? inputSize = null, ComputeDevice? device = null)
-    {
-        if (!File.Exists(path))
-            throw new EvaluationInputException($"NudeNet detector file {path} does not exist; {DownloadHint}.");
-        InferenceSession session;
-        string provider;
-        try
-        {
-            (session, provider) = OnnxSessionFactory.Open(path, device);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            throw new EvaluationInputException(
-                $"{path} is not an ONNX model ONNX Runtime can load ({FirstLine(e.Message)}); {DownloadHint}."
-            );
-        }
-        try
-        {
-            string expected =
-                $"expected a NudeNet v3 detector with input [1, 3, S, S] and output [1, {4 + NudeNetLabels.ClassCount}, N]; {DownloadHint}";
-            if (session.InputMetadata.Count != 1 || session.OutputMetadata.Count < 1)
-                throw new EvaluationInputException(
-                    $"{path} has {session.InputMetadata.Count} inputs and {session.OutputMetadata.Count} outputs: {expected}."
-                );
-            var (inputName, input) = session.InputMetadata.First();
-            var (outputName, output) = session.OutputMetadata.First();
-            var dims = input.Dimensions;
-            if (input.ElementDataType != TensorElementType.Float || dims.Length != 4 || dims[1] != 3 || (dims[0] > 1))
-                throw new EvaluationInputException(
-                    $"{path}: input \"{inputName}\" is {input.ElementDataType} [{string.Join(", ", dims)}]: {expected}."
-                );
-            if (
-                output.ElementDataType != TensorElementType.Float
-                || output.Dimensions.Length != 3
-                || (output.Dimensions[1] > 0 && output.Dimensions[1] != 4 + NudeNetLabels.ClassCount)
-            )
-                throw new EvaluationInputException(
-                    $"{path}: output \"{outputName}\" is {output.ElementDataType} [{string.Join(", ", output.Dimensions)}]: {expected}."
-                );
-            int size;
-            if (dims[2] > 0 && dims[3] > 0)
+    public static NudeNetDetector Load(string path, int? inputSize = null, ComputeDevice? device = null) =>
+        OnnxModelFile.Load(
+            path,
+            device,
+            "NudeNet detector file",
+            DownloadHint,
+            $"expected a NudeNet v3 detector with input [1, 3, S, S] and output [1, {4 + NudeNetLabels.ClassCount}, N]; {DownloadHint}",
+            model =>
             {
-                if (dims[2] != dims[3])
-                    throw new EvaluationInputException(
-                        $"{path}: the input is {dims[2]} x {dims[3]}; NudeNet's input is square."
-                    );
-                size = dims[2];
-                if (inputSize is not null && inputSize != size)
-                    throw new EvaluationInputException(
-                        $"{path} takes {size} x {size} images, not the {inputSize} asked for."
-                    );
+                var dims = model.Input.Dimensions;
+                if (
+                    model.Input.ElementDataType != TensorElementType.Float
+                    || dims.Length != 4
+                    || dims[1] != 3
+                    || (dims[0] > 1)
+                )
+                    throw model.InputMismatch();
+                var output = model.Output;
+                if (
+                    output.ElementDataType != TensorElementType.Float
+                    || output.Dimensions.Length != 3
+                    || (output.Dimensions[1] > 0 && output.Dimensions[1] != 4 + NudeNetLabels.ClassCount)
+                )
+                    throw model.OutputMismatch();
+                int size;
+                if (dims[2] > 0 && dims[3] > 0)
+                {
+                    if (dims[2] != dims[3])
+                        throw new EvaluationInputException(
+                            $"{path}: the input is {dims[2]} x {dims[3]}; NudeNet's input is square."
+                        );
+                    size = dims[2];
+                    if (inputSize is not null && inputSize != size)
+                        throw new EvaluationInputException(
+                            $"{path} takes {size} x {size} images, not the {inputSize} asked for."
+                        );
+                }
+                else
+                {
+                    size = inputSize ?? 320;
+                }
+                return new NudeNetDetector(
+                    model.Session,
+                    model.Provider,
+                    model.InputName,
+                    model.OutputName,
+                    size,
+                    System.IO.Path.GetFullPath(path)
+                );
             }
-            else
-            {
-                size = inputSize ?? 320;
-            }
-            return new NudeNetDetector(
-                session,
-                provider,
-                inputName,
-                outputName,
-                size,
-                System.IO.Path.GetFullPath(path)
-            );
-        }
-        catch
-        {
-            session.Dispose();
-            throw;
-        }
-    }
+        );
 
     /// <summary>Detections after NMS, in descending score order, with boxes in the image's pixels.</summary>
     public IReadOnlyList<Detection> Detect(RgbImage image)
@@ -163,8 +143,6 @@ public sealed class NudeNetDetector : IDisposable
         }
         return planes;
     }
-
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     public void Dispose() => _session.Dispose();
 }
