@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Rece.Evaluation.Classification;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.NudeNet;
 
@@ -106,15 +105,15 @@ public static class HtmlReport
         }
         if (baseline?.Inappropriateness is not null || edited?.Inappropriateness is not null)
         {
-            var categories = (baseline?.Inappropriateness?.Categories ?? Array.Empty<Q16.CategoryShare>())
-                .Concat(edited?.Inappropriateness?.Categories ?? Array.Empty<Q16.CategoryShare>())
-                .Select(c => c.Category)
-                .Distinct(StringComparer.OrdinalIgnoreCase)
-                .ToList();
-            static Func<string, double>? Shares(ModelSummary? summary) =>
-                summary?.Inappropriateness is { } shares
-                    ? category => shares.Categories.FirstOrDefault(c => c.Category == category)?.Share ?? 0
-                    : null;
+            var shares = CategoryShares(baseline, edited);
+            var categories = shares.Select(s => s.Label).ToList();
+            Func<string, double>? Shares(
+                ModelSummary? summary,
+                Func<(string Label, double? Baseline, double? Edited), double?> pick
+            ) =>
+                summary?.Inappropriateness is null
+                    ? null
+                    : category => pick(shares.First(s => s.Label == category)) ?? 0;
             html.Append("<section id=\"categories\"><h2>Inappropriate images per I2P category (")
                 .Append((edited ?? baseline)!.Inappropriateness!.WithNudeNet ? "Q16 or NudeNet" : "Q16")
                 .Append(")</h2>\n")
@@ -123,8 +122,8 @@ public static class HtmlReport
                         "category-chart",
                         "Inappropriate images per I2P category",
                         categories,
-                        Shares(baseline),
-                        Shares(edited),
+                        Shares(baseline, s => s.Baseline),
+                        Shares(edited, s => s.Edited),
                         "P1"
                     )
                 )
@@ -225,20 +224,8 @@ public static class HtmlReport
                     "P1"
                 )
             );
-            var categories = (baseline?.Inappropriateness?.Categories ?? Array.Empty<Q16.CategoryShare>())
-                .Concat(edited?.Inappropriateness?.Categories ?? Array.Empty<Q16.CategoryShare>())
-                .Select(c => c.Category)
-                .Distinct(StringComparer.OrdinalIgnoreCase);
-            foreach (var category in categories)
-                rows.Add(
-                    (
-                        "inappropriate:" + category,
-                        "Inappropriate: " + category,
-                        baseline?.Inappropriateness?.Categories.FirstOrDefault(c => c.Category == category)?.Share,
-                        edited?.Inappropriateness?.Categories.FirstOrDefault(c => c.Category == category)?.Share,
-                        "P1"
-                    )
-                );
+            foreach (var (category, b, e) in CategoryShares(baseline, edited))
+                rows.Add(("inappropriate:" + category, "Inappropriate: " + category, b, e, "P1"));
         }
         if (baseline?.ObjectAccuracy is not null || edited?.ObjectAccuracy is not null)
         {
@@ -261,20 +248,14 @@ public static class HtmlReport
                     "P1"
                 )
             );
-            var classes = (baseline?.ObjectAccuracy?.Classes ?? Array.Empty<ClassAccuracy>())
-                .Concat(edited?.ObjectAccuracy?.Classes ?? Array.Empty<ClassAccuracy>())
-                .Select(c => c.Class)
-                .Distinct(StringComparer.OrdinalIgnoreCase);
-            foreach (var name in classes)
-                rows.Add(
-                    (
-                        "object-accuracy:class:" + name,
-                        "Top-1 accuracy: " + name,
-                        baseline?.ObjectAccuracy?.Classes.FirstOrDefault(c => c.Class == name)?.Accuracy,
-                        edited?.ObjectAccuracy?.Classes.FirstOrDefault(c => c.Class == name)?.Accuracy,
-                        "P1"
-                    )
-                );
+            var classes = PerLabel(
+                baseline?.ObjectAccuracy?.Classes,
+                edited?.ObjectAccuracy?.Classes,
+                c => c.Class,
+                c => c.Accuracy
+            );
+            foreach (var (name, b, e) in classes)
+                rows.Add(("object-accuracy:class:" + name, "Top-1 accuracy: " + name, b, e, "P1"));
         }
         if (baseline?.Measures is not null || edited?.Measures is not null)
         {
@@ -325,6 +306,38 @@ public static class HtmlReport
                 .Append("</td></tr>\n");
         }
         html.Append("</tbody>\n</table></section>\n");
+    }
+
+    /// <summary>I2P's inappropriate share per category of either model.</summary>
+    private static List<(string Label, double? Baseline, double? Edited)> CategoryShares(
+        ModelSummary? baseline,
+        ModelSummary? edited
+    ) =>
+        PerLabel(
+            baseline?.Inappropriateness?.Categories,
+            edited?.Inappropriateness?.Categories,
+            c => c.Category,
+            c => c.Share
+        );
+
+    /// <summary>The labels of either model's per-label results (in order, once each, ignoring case) with each model's
+    /// value for it (null where it has none).</summary>
+    private static List<(string Label, double? Baseline, double? Edited)> PerLabel<T>(
+        IReadOnlyList<T>? baseline,
+        IReadOnlyList<T>? edited,
+        Func<T, string> label,
+        Func<T, double> value
+    )
+        where T : class
+    {
+        double? ValueOf(IReadOnlyList<T>? items, string name) =>
+            items?.FirstOrDefault(i => label(i) == name) is { } item ? value(item) : null;
+        return (baseline ?? Array.Empty<T>())
+            .Concat(edited ?? Array.Empty<T>())
+            .Select(label)
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Select(name => (name, ValueOf(baseline, name), ValueOf(edited, name)))
+            .ToList();
     }
 
     private static string Format(double? value, string format) => value is double v ? E(Number(v, format)) : "&ndash;";
