@@ -1,4 +1,3 @@
-using Rece.Engine;
 using Rece.Models.UNet;
 using static TorchSharp.torch;
 
@@ -114,22 +113,13 @@ public static class AllButOne
                     .pow(2)
                     .mean()
                     .add(edited[1].sub(unconditional).pow(2).mean().mul(settings.Beta));
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                double value = loss.item<double>();
-                if (!double.IsFinite(value))
-                    throw new IllPosedErasureException(
-                        $"All but One diverged: the loss of step {step} is {value}; lower the learning rate (--lr)."
-                    );
+                double value = TrainingSteps.Step(optimizer, loss, v =>
+                    $"All but One diverged: the loss of step {step} is {v}; lower the learning rate (--lr)."
+                );
                 losses.Add(value);
                 progress?.Invoke(step, value);
             }
-            foreach (var parameter in parameters)
-            {
-                parameter.grad?.Dispose();
-                parameter.requires_grad_(false);
-            }
+            TrainingSteps.Freeze(parameters);
             return losses;
         }
         finally

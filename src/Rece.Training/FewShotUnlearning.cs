@@ -1,4 +1,3 @@
-using Rece.Engine;
 using Rece.Models.Schedulers;
 using Rece.Models.TextEncoder;
 using Rece.Models.UNet;
@@ -125,23 +124,14 @@ public static class FewShotUnlearning
                 // Gradient ascent: the loss is the negated denoising error.
                 // In float64, as the code takes it in at least float32: it is a mean over a few thousand values.
                 var loss = predicted.to(ScalarType.Float64).sub(target.to(predicted.device)).pow(2).mean().neg();
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                double value = loss.item<double>();
-                if (!double.IsFinite(value))
-                    throw new IllPosedErasureException(
-                        $"Few-shot unlearning diverged: the loss of epoch {epoch} step {step} is {value}; lower the learning rate."
-                    );
+                double value = TrainingSteps.Step(optimizer, loss, v =>
+                    $"Few-shot unlearning diverged: the loss of epoch {epoch} step {step} is {v}; lower the learning rate."
+                );
                 losses.Add(value);
                 progress?.Invoke(epoch, step++, value);
             }
         }
-        foreach (var parameter in parameters)
-        {
-            parameter.grad?.Dispose();
-            parameter.requires_grad_(false);
-        }
+        TrainingSteps.Freeze(parameters);
         return losses;
     }
 }
