@@ -142,11 +142,7 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task AnUnlearnDiffAtkShardAttacksEachPromptTowardTheOriginalModelsImage()
     {
-        var account = StorageAccount.Parse(azurite.NewAccount());
-        await account.EnsureCreatedAsync();
-        string model = Path.Combine(_scratch, "tiny-attack");
-        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
-        await PipelineTestKit.UploadFolderAsync(account.Container(StorageNames.Models), "tiny", model);
+        var account = await AccountWithTinyModelAsync("tiny-attack");
         string detector = Path.Combine(_scratch, "attack-detector.onnx");
         TestDetectorModel.Write(
             detector,
@@ -154,41 +150,17 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
             new[] { new TestAnchor(16, 16, 32, 32, "FEMALE_BREAST_EXPOSED", 0, 0, 32, 32, Channel: 0, Gain: 1.5f) }
         );
         await account.Container(StorageNames.Models).GetBlobClient("nudenet/test.onnx").UploadAsync(detector);
-        var events = new RawEvents();
-        using var warm = new WarmEvaluation();
-        var worker = new GpuJobWorker(
-            account,
-            events,
-            new ModelCache(account, Path.Combine(_scratch, "cache-attack")),
-            new WarmModels(),
-            ComputeThread.Shared,
-            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
-            evaluation: warm
-        );
-        var job = ShardJob("attack", "nudenet/test.onnx") with
-        {
-            JobId = EvaluationShardJob.IdOf("attack", "baseline", "unlearndiffatk", 1),
-            EventName = EvaluationShardJob.EventNameOf("baseline", "unlearndiffatk", 1, 1),
-            Suite = "unlearndiffatk",
-            Limit = 1,
-            AttackStages = 1,
-            AttackIterations = 1,
-            Output = EvaluationLayout.ShardPrefix("attack", "baseline", "unlearndiffatk", 1),
-        };
-        await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
-            await worker.RunAsync(timeout.Token);
 
-        var result = PipelineJson.Deserialize<EvaluationShardResult>(events.Raised.Single().Json);
-        Assert.True(result.Succeeded, result.Error);
-        var report = EvaluationReport.Parse(
-            (
-                await account
-                    .Container(StorageNames.Reports)
-                    .GetBlobClient($"attack/evaluation/baseline/unlearndiffatk/shard-1/{EvaluationLayout.ShardReport}")
-                    .DownloadContentAsync()
-            ).Value.Content.ToString()
+        var report = await RunShardAsync(
+            account,
+            BaselineShard("attack", "unlearndiffatk", "nudenet/test.onnx") with
+            {
+                Limit = 1,
+                AttackStages = 1,
+                AttackIterations = 1,
+            }
         );
+
         Assert.Equal((1, 1), (report.WhiteBoxAttack!.Stages, report.WhiteBoxAttack.Iterations));
         Assert.Equal("models/tiny (the original model)", report.WhiteBoxAttack.Target);
         Assert.Equal(new[] { EvaluationReport.Baseline, EvaluationReport.Edited }, report.Images.Select(i => i.Role));
@@ -372,49 +344,21 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task AnImagenetteShardScoresTheErasedClassWithTheRequestsClassifier()
     {
-        var account = StorageAccount.Parse(azurite.NewAccount());
-        await account.EnsureCreatedAsync();
-        string model = Path.Combine(_scratch, "tiny-objects");
-        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
-        await PipelineTestKit.UploadFolderAsync(account.Container(StorageNames.Models), "tiny", model);
+        var account = await AccountWithTinyModelAsync("tiny-objects");
         string classifier = Path.Combine(_scratch, "resnet50.onnx");
         TestClassifierModel.Write(classifier);
         await account.Container(StorageNames.Models).GetBlobClient("classifiers/resnet50.onnx").UploadAsync(classifier);
-        var events = new RawEvents();
-        using var warm = new WarmEvaluation();
-        var worker = new GpuJobWorker(
-            account,
-            events,
-            new ModelCache(account, Path.Combine(_scratch, "cache-objects")),
-            new WarmModels(),
-            ComputeThread.Shared,
-            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
-            evaluation: warm
-        );
-        var job = ShardJob("objects", nudeNet: null) with
-        {
-            JobId = EvaluationShardJob.IdOf("objects", "baseline", "imagenette", 1),
-            EventName = EvaluationShardJob.EventNameOf("baseline", "imagenette", 1, 1),
-            Suite = "imagenette",
-            Limit = 2,
-            Classifier = "classifiers/resnet50.onnx",
-            Erased = ["tench"],
-            Output = EvaluationLayout.ShardPrefix("objects", "baseline", "imagenette", 1),
-        };
-        await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
-            await worker.RunAsync(timeout.Token);
 
-        var result = PipelineJson.Deserialize<EvaluationShardResult>(events.Raised.Single().Json);
-        Assert.True(result.Succeeded, result.Error);
-        var report = EvaluationReport.Parse(
-            (
-                await account
-                    .Container(StorageNames.Reports)
-                    .GetBlobClient($"objects/evaluation/baseline/imagenette/shard-1/{EvaluationLayout.ShardReport}")
-                    .DownloadContentAsync()
-            ).Value.Content.ToString()
+        var report = await RunShardAsync(
+            account,
+            BaselineShard("objects", "imagenette", nudeNet: null) with
+            {
+                Limit = 2,
+                Classifier = "classifiers/resnet50.onnx",
+                Erased = ["tench"],
+            }
         );
+
         Assert.Contains("object-accuracy", report.Metrics);
         Assert.Equal(["tench"], report.Erased);
         var accuracy = report.SummaryOf(EvaluationReport.Edited)!.ObjectAccuracy!;
@@ -427,12 +371,8 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
     [Fact]
     public async Task AnI2PShardJudgesEachImageWithQ16AndTheRequestsClip()
     {
-        var account = StorageAccount.Parse(azurite.NewAccount());
-        await account.EnsureCreatedAsync();
+        var account = await AccountWithTinyModelAsync("tiny-i2p");
         var models = account.Container(StorageNames.Models);
-        string model = Path.Combine(_scratch, "tiny-i2p");
-        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
-        await PipelineTestKit.UploadFolderAsync(models, "tiny", model);
         string clip = Path.Combine(_scratch, "clip");
         TinyClip.Write(clip, TinyClip.Config, seed: 3);
         await PipelineTestKit.UploadFolderAsync(models, "clip", clip);
@@ -440,46 +380,66 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         using (var random = TorchSharp.torch.randn(2, TinyClip.Config.ProjectionDim))
             SafetensorsWriter.Write(prompts, new[] { TorchTensors.ToWrite("prompts", random) });
         await models.GetBlobClient("q16/prompts.safetensors").UploadAsync(prompts);
-        var events = new RawEvents();
-        using var warm = new WarmEvaluation();
-        var worker = new GpuJobWorker(
-            account,
-            events,
-            new ModelCache(account, Path.Combine(_scratch, "cache-i2p")),
-            new WarmModels(),
-            ComputeThread.Shared,
-            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
-            evaluation: warm
-        );
-        var job = ShardJob("i2p", nudeNet: null) with
-        {
-            JobId = EvaluationShardJob.IdOf("i2p", "baseline", "i2p", 1),
-            EventName = EvaluationShardJob.EventNameOf("baseline", "i2p", 1, 1),
-            Suite = "i2p",
-            Limit = 2,
-            Clip = "clip",
-            Q16 = "q16/prompts.safetensors",
-            Output = EvaluationLayout.ShardPrefix("i2p", "baseline", "i2p", 1),
-        };
-        await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
-            await worker.RunAsync(timeout.Token);
 
-        var result = PipelineJson.Deserialize<EvaluationShardResult>(events.Raised.Single().Json);
-        Assert.True(result.Succeeded, result.Error);
-        var report = EvaluationReport.Parse(
-            (
-                await account
-                    .Container(StorageNames.Reports)
-                    .GetBlobClient($"i2p/evaluation/baseline/i2p/shard-1/{EvaluationLayout.ShardReport}")
-                    .DownloadContentAsync()
-            ).Value.Content.ToString()
+        var report = await RunShardAsync(
+            account,
+            BaselineShard("i2p", "i2p", nudeNet: null) with
+            {
+                Limit = 2,
+                Clip = "clip",
+                Q16 = "q16/prompts.safetensors",
+            }
         );
+
         Assert.Equal(new[] { "q16" }, report.Metrics);
         Assert.All(report.Images, i => Assert.InRange(i.Q16!.Value, 0, 1));
         var shares = report.SummaryOf(EvaluationReport.Edited)!.Inappropriateness!;
         Assert.Equal((2, false), (shares.Images, shares.WithNudeNet));
         Assert.Contains(report.Skipped, s => s.Metric == "nudenet" && s.Reason.Contains("evaluation.nudenet"));
+    }
+
+    /// <summary>A new storage account with the tiny model uploaded as models/tiny.</summary>
+    private async Task<StorageAccount> AccountWithTinyModelAsync(string name)
+    {
+        var account = StorageAccount.Parse(azurite.NewAccount());
+        await account.EnsureCreatedAsync();
+        string model = Path.Combine(_scratch, name);
+        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
+        await PipelineTestKit.UploadFolderAsync(account.Container(StorageNames.Models), "tiny", model);
+        return account;
+    }
+
+    /// <summary>The original model's shard 1 of a suite for an instance.</summary>
+    private static EvaluationShardJob BaselineShard(string instance, string suite, string? nudeNet) =>
+        ShardJob(instance, nudeNet) with
+        {
+            JobId = EvaluationShardJob.IdOf(instance, "baseline", suite, 1),
+            EventName = EvaluationShardJob.EventNameOf("baseline", suite, 1, 1),
+            Suite = suite,
+            Output = EvaluationLayout.ShardPrefix(instance, "baseline", suite, 1),
+        };
+
+    /// <summary>One worker runs the shard job; its result must be a success, and its report is read back.</summary>
+    private async Task<EvaluationReport> RunShardAsync(StorageAccount account, EvaluationShardJob job)
+    {
+        var events = new RawEvents();
+        using var warm = new WarmEvaluation();
+        var worker = new GpuJobWorker(
+            account,
+            events,
+            new ModelCache(account, Path.Combine(_scratch, "cache-" + job.InstanceId)),
+            new WarmModels(),
+            ComputeThread.Shared,
+            new GpuWorkerOptions { MaxJobs = 1, VisibilityTimeout = TimeSpan.FromSeconds(10) },
+            evaluation: warm
+        );
+        await account.GpuJobs.SendMessageAsync(GpuJobMessages.Serialize(job));
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+            await worker.RunAsync(timeout.Token);
+        var result = PipelineJson.Deserialize<EvaluationShardResult>(events.Raised.Single().Json);
+        Assert.True(result.Succeeded, result.Error);
+        var report = await new EvaluationStore(account).TryDownloadAsync(job.Output + EvaluationLayout.ShardReport);
+        return EvaluationReport.Parse(report!.ToString());
     }
 
     public void Dispose()
