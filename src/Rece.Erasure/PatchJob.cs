@@ -24,6 +24,8 @@ public static class PatchJob
         OutputFolder.Check(outputDirectory, force, modelDirectory);
         var model = timings.Time("openModel", () => DiffusersModel.Open(modelDirectory));
         using var scope = NewDisposeScope();
+        if (TrainedWeightsPatch.IsOne(patchPath))
+            return ApplyTrainedWeights(model, patchPath, outputDirectory, force, timings, total);
         using var patch = timings.Time("readPatch", () => RecePatch.Read(patchPath));
         if (patch.Dimension != model.EmbeddingDim)
             throw new ErasureInputException(
@@ -106,5 +108,73 @@ public static class PatchJob
             foreach (var file in files)
                 file.Dispose();
         }
+    }
+
+    /// <summary>A trained method's patch: the weights file it names rewritten with its tensors, the rest
+    /// linked.</summary>
+    private static ErasureReport ApplyTrainedWeights(
+        DiffusersModel model,
+        string patchPath,
+        string outputDirectory,
+        bool force,
+        StageTimer timings,
+        Stopwatch total
+    )
+    {
+        using var patch = timings.Time("readPatch", () => TrainedWeightsPatch.Read(patchPath));
+        string weightsPath = patch.Locate(model, $"The patch {patchPath}");
+        using var output = OutputFolder.Begin(outputDirectory, force, model.Root);
+        var written = timings.Time(
+            patch.Component == DiffusersModel.TextEncoderFolder ? "writeTextEncoder" : "writeUNet",
+            () => EditedModelWriter.WriteTrainedWeights(model, output.TemporaryPath, weightsPath, patch.Weights)
+        );
+        var skipped = timings.Time("copyComponents", () =>
+            patch.Component == DiffusersModel.TextEncoderFolder
+                ? EditedModelWriter.CopyAllButTextEncoder(model, output.TemporaryPath)
+                : EditedModelWriter.CopyOtherFiles(
+                    model,
+                    output.TemporaryPath,
+                    model.UNetWeights.Where(w => w.Path == weightsPath).ToList()
+                )
+        );
+        string copiedPatch = output.PathOf(RecePatch.FileName);
+        File.Copy(patchPath, copiedPatch);
+        var report = new ErasureReport
+        {
+            Command = "apply-patch",
+            CreatedUtc = DateTimeOffset.UtcNow,
+            Inputs = new ReportInputs(
+                model.Root,
+                Array.Empty<string>(),
+                Array.Empty<string>(),
+                Array.Empty<string>(),
+                null,
+                null,
+                Path.GetFullPath(patchPath)
+            ),
+            Model = new ReportModel(
+                model.Architecture,
+                model.EmbeddingDim,
+                0,
+                model.UNetWeights.Select(w => ReportWeightsFile.Of(model.Root, w.Path)).ToList(),
+                ReportWeightsFile.Of(model.Root, model.TextEncoderWeightsPath)
+            ),
+            Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
+            Outputs = new ReportOutputs(
+                output.Destination,
+                new ReportFile(RecePatch.FileName, new FileInfo(copiedPatch).Length, RecePatch.FileSha256(copiedPatch)),
+                Array.Empty<WrittenWeights>(),
+                skipped,
+                PatchOnly: false
+            )
+            {
+                TextEncoder = patch.Component == DiffusersModel.TextEncoderFolder ? written : null,
+                UNet = patch.Component == DiffusersModel.UNetFolder ? written : null,
+            },
+            PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
+        };
+        File.WriteAllText(output.PathOf(ErasureReport.FileName), report.ToJson());
+        output.Commit();
+        return report;
     }
 }

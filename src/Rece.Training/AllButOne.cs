@@ -1,3 +1,4 @@
+using Rece.Engine;
 using Rece.Models.UNet;
 using static TorchSharp.torch;
 
@@ -59,6 +60,65 @@ public static class AllButOne
         Tensor empty,
         AllButOneSettings settings,
         Action<int, double>? progress = null
+    ) =>
+        Run(
+            unet,
+            trajectories,
+            timesteps,
+            concept,
+            alternative,
+            empty,
+            settings,
+            settings.Steps,
+            resume: null,
+            capture: false,
+            progress
+        ).Losses;
+
+    /// <summary>
+    /// <see cref="Train"/> up to step <paramref name="untilStep"/>, continued from <paramref name="resume"/> (the
+    /// state an earlier call returned; null: from the start), on the original model's weights: a run cut into parts
+    /// this way equals, bit for bit, the uninterrupted one. The state returned holds the trajectories and timesteps
+    /// as inputs "trajectories" and "timesteps".
+    /// </summary>
+    public static TrainingState TrainUntil(
+        UNet2DConditionModel unet,
+        Tensor trajectories,
+        IReadOnlyList<double> timesteps,
+        Tensor concept,
+        Tensor alternative,
+        Tensor empty,
+        AllButOneSettings settings,
+        int untilStep,
+        TrainingState? resume,
+        Action<int, double>? progress = null
+    ) =>
+        Run(
+            unet,
+            trajectories,
+            timesteps,
+            concept,
+            alternative,
+            empty,
+            settings,
+            untilStep,
+            resume,
+            capture: true,
+            progress
+        ).State!;
+
+    private static (IReadOnlyList<double> Losses, TrainingState? State) Run(
+        UNet2DConditionModel unet,
+        Tensor trajectories,
+        IReadOnlyList<double> timesteps,
+        Tensor concept,
+        Tensor alternative,
+        Tensor empty,
+        AllButOneSettings settings,
+        int untilStep,
+        TrainingState? resume,
+        bool capture,
+        Action<int, double>? progress
     )
     {
         ArgumentNullException.ThrowIfNull(unet);
@@ -77,6 +137,12 @@ public static class AllButOne
                 $"The trajectories must be [samples, {timesteps.Count} steps, {unet.Config.InChannels}, h, w], got [{string.Join(", ", trajectories.shape)}].",
                 nameof(trajectories)
             );
+        int from = resume?.Completed ?? 0;
+        if (untilStep < from || untilStep > settings.Steps)
+            throw new ArgumentOutOfRangeException(
+                nameof(untilStep),
+                $"The run trains steps {from + 1} to {settings.Steps}; it cannot stop after step {untilStep}."
+            );
         var names = TrainedWeights(unet.Config, settings.Parameters);
         var originals = names.ToDictionary(name => name, name => unet.Weights[name].detach().clone());
         try
@@ -85,13 +151,19 @@ public static class AllButOne
             using var frozen = unet.Sharing(originals);
             var parameters = names.Select(unet.Train).ToList();
             // Adam at torch's defaults but the learning rate, as ESD-x trains.
-            using var optimizer = optim.Adam(parameters, lr: settings.LearningRate);
-            using var generator = new Generator(unchecked((ulong)settings.Seed));
+            using var training = new ResumableTraining(
+                ErasureMethod.AllButOne.Name(),
+                names,
+                parameters,
+                optim.Adam(parameters, lr: settings.LearningRate),
+                settings.Seed,
+                resume
+            );
+            var (optimizer, generator, losses) = (training.Optimizer, training.Generator, training.Losses);
             var device = unet.Device;
             var frozenContext = cat(new[] { alternative, empty }, 0);
             var trainedContext = cat(new[] { concept, empty }, 0);
-            var losses = new List<double>();
-            for (int step = 0; step < settings.Steps; step++)
+            for (int step = from; step < untilStep; step++)
             {
                 using var scope = NewDisposeScope();
                 long sample = randint(trajectories.shape[0], new long[] { 1 }, generator: generator).item<long>();
@@ -119,8 +191,17 @@ public static class AllButOne
                 losses.Add(value);
                 progress?.Invoke(step, value);
             }
+            TrainingState? state = null;
+            if (capture)
+            {
+                using var times = tensor(timesteps.ToArray());
+                state = training.Capture(
+                    untilStep,
+                    new Dictionary<string, Tensor> { ["trajectories"] = trajectories, ["timesteps"] = times }
+                );
+            }
             TrainingSteps.Freeze(parameters);
-            return losses;
+            return (losses.ToList(), state);
         }
         finally
         {

@@ -111,6 +111,16 @@ public static class AllButOneJob
         var skipped = timings.Time("copyComponents", () =>
             EditedModelWriter.CopyOtherFiles(files.Model, output.TemporaryPath, new[] { weightsFile })
         );
+        var patchFile = timings.Time("writePatch", () =>
+            TrainedPatches.Write(
+                files.Model,
+                files.UNetWeights,
+                trained.ToDictionary(name => name, name => pipeline.UNet.Weights[name]),
+                ErasureMethod.AllButOne,
+                concept,
+                output.PathOf(RecePatch.FileName)
+            )
+        );
         var report = new ErasureReport
         {
             Command = "erase",
@@ -147,7 +157,7 @@ public static class AllButOneJob
                 Guidance = settings.Guidance,
             },
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
-            Outputs = new ReportOutputs(output.Destination, null, Array.Empty<WrittenWeights>(), skipped, false)
+            Outputs = new ReportOutputs(output.Destination, patchFile, Array.Empty<WrittenWeights>(), skipped, false)
             {
                 UNet = written,
             },

@@ -113,6 +113,16 @@ public static class FewShotJob
         var skipped = timings.Time("copyComponents", () =>
             EditedModelWriter.CopyAllButTextEncoder(files.Model, output.TemporaryPath)
         );
+        var patchFile = timings.Time("writePatch", () =>
+            TrainedPatches.Write(
+                files.Model,
+                files.Model.TextEncoderWeightsPath,
+                trained.ToDictionary(name => name, name => encoder.Weights[name]),
+                Rece.Engine.ErasureMethod.FewShot,
+                concept,
+                output.PathOf(RecePatch.FileName)
+            )
+        );
         var report = new ErasureReport
         {
             Command = "erase",
@@ -140,7 +150,7 @@ public static class FewShotJob
                 BatchSize = settings.BatchSize,
             },
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
-            Outputs = new ReportOutputs(output.Destination, null, Array.Empty<WrittenWeights>(), skipped, false)
+            Outputs = new ReportOutputs(output.Destination, patchFile, Array.Empty<WrittenWeights>(), skipped, false)
             {
                 TextEncoder = written,
             },

@@ -1,3 +1,4 @@
+using Rece.Engine;
 using Rece.Models.Schedulers;
 using Rece.Models.TextEncoder;
 using Rece.Models.UNet;
@@ -53,6 +54,68 @@ public static class FewShotUnlearning
         string concept,
         FewShotSettings settings,
         Action<int, int, double>? progress = null
+    ) =>
+        Run(
+            encoder,
+            unet,
+            schedule,
+            predictionType,
+            latents,
+            tokenize,
+            concept,
+            settings,
+            settings.Epochs,
+            resume: null,
+            capture: false,
+            progress
+        ).Losses;
+
+    /// <summary>
+    /// <see cref="Train"/> up to the end of epoch <paramref name="untilEpoch"/> (1-based), continued from
+    /// <paramref name="resume"/> (the state an earlier call returned; null: from the start): a run cut into parts this
+    /// way equals, bit for bit, the uninterrupted one. The state returned holds the latents as input "latents".
+    /// </summary>
+    public static TrainingState TrainUntil(
+        ClipTextEncoder encoder,
+        UNet2DConditionModel unet,
+        NoiseSchedule schedule,
+        string predictionType,
+        Tensor latents,
+        Func<string, int[]> tokenize,
+        string concept,
+        FewShotSettings settings,
+        int untilEpoch,
+        TrainingState? resume,
+        Action<int, int, double>? progress = null
+    ) =>
+        Run(
+            encoder,
+            unet,
+            schedule,
+            predictionType,
+            latents,
+            tokenize,
+            concept,
+            settings,
+            untilEpoch,
+            resume,
+            capture: true,
+            progress
+        ).State!;
+
+    private static (IReadOnlyList<double> Losses, TrainingState? State) Run(
+        ClipTextEncoder encoder,
+        UNet2DConditionModel unet,
+        NoiseSchedule schedule,
+        string predictionType,
+        Tensor latents,
+        Func<string, int[]> tokenize,
+        string concept,
+        FewShotSettings settings,
+        int untilEpoch,
+        TrainingState? resume,
+        bool capture,
+        Action<int, int, double>? progress
     )
     {
         ArgumentNullException.ThrowIfNull(encoder);
@@ -72,25 +135,37 @@ public static class FewShotUnlearning
                 $"The scheduler's prediction type must be epsilon or v_prediction, got {predictionType}.",
                 nameof(predictionType)
             );
+        int from = resume?.Completed ?? 0;
+        if (untilEpoch < from || untilEpoch > settings.Epochs)
+            throw new ArgumentOutOfRangeException(
+                nameof(untilEpoch),
+                $"The run trains epochs {from + 1} to {settings.Epochs}; it cannot stop after epoch {untilEpoch}."
+            );
         var templates = FewShotTemplates.For(settings.Template)!;
-        var parameters = TrainedWeights(encoder.Config).Select(encoder.Train).ToList();
-        using var optimizer = optim.Adam(
+        var names = TrainedWeights(encoder.Config);
+        var parameters = names.Select(encoder.Train).ToList();
+        using var training = new ResumableTraining(
+            ErasureMethod.FewShot.Name(),
+            names,
             parameters,
-            lr: settings.LearningRate,
-            beta1: settings.Beta1,
-            beta2: settings.Beta2,
-            eps: settings.Epsilon,
-            weight_decay: settings.WeightDecay
+            optim.Adam(
+                parameters,
+                lr: settings.LearningRate,
+                beta1: settings.Beta1,
+                beta2: settings.Beta2,
+                eps: settings.Epsilon,
+                weight_decay: settings.WeightDecay
+            ),
+            settings.Seed,
+            resume
         );
-        // Every draw comes from this CPU generator, so a seed fixes the run on any device.
-        using var generator = new Generator(unchecked((ulong)settings.Seed));
+        var (optimizer, generator, losses) = (training.Optimizer, training.Generator, training.Losses);
         using var alphas = tensor(schedule.AlphasCumprod.Select(a => (double)a).ToArray());
         long count = latents.shape[0];
         // The noise is drawn on the CPU (one generator for any device), so the noisy latents are formed there.
         using var hostLatents = latents.to(ScalarType.Float64, CPU);
         int timesteps = schedule.AlphasCumprod.Count;
-        var losses = new List<double>();
-        for (int epoch = 0; epoch < settings.Epochs; epoch++)
+        for (int epoch = from; epoch < untilEpoch; epoch++)
         {
             var order = randperm(count, generator: generator).data<long>().ToArray();
             int step = 0;
@@ -131,7 +206,10 @@ public static class FewShotUnlearning
                 progress?.Invoke(epoch, step++, value);
             }
         }
+        var state = capture
+            ? training.Capture(untilEpoch, new Dictionary<string, Tensor> { ["latents"] = latents })
+            : null;
         TrainingSteps.Freeze(parameters);
-        return losses;
+        return (losses.ToList(), state);
     }
 }

@@ -40,7 +40,6 @@ public sealed class AllButOneJobTests(TinyModels models)
         foreach (var (file, hash) in before.Where(kv => kv.Key != UNetWeights && kv.Key != fp16))
             Assert.Equal(hash, after[file]);
         Assert.NotEqual(before[UNetWeights], after[UNetWeights]);
-        Assert.False(File.Exists(Path.Combine(output, RecePatch.FileName)));
 
         using var original = SafetensorsFile.Open(Path.Combine(models.V1, UNetWeights));
         using var trained = SafetensorsFile.Open(Path.Combine(output, UNetWeights));
@@ -69,6 +68,13 @@ public sealed class AllButOneJobTests(TinyModels models)
         Assert.Equal(after[UNetWeights], report.Outputs.UNet!.Sha256);
         var parsed = ErasureReport.Parse(File.ReadAllText(Path.Combine(output, ErasureReport.FileName)));
         Assert.Equal(training.Losses, parsed.Training!.Losses);
+
+        // The patch beside it rebuilds the trained U-Net weights from the base, byte for byte.
+        string rebuilt = models.NewOutput();
+        var applied = PatchJob.Apply(models.V1, Path.Combine(output, RecePatch.FileName), rebuilt, force: false);
+        Assert.Equal(after[UNetWeights], TinyModels.HashTree(rebuilt)[UNetWeights]);
+        Assert.Equal(after[UNetWeights], applied.Outputs.UNet!.Sha256);
+        Assert.Equal(after[RecePatch.FileName], report.Outputs.Patch!.Sha256);
 
         // The edited folder is a model like any other: it loads and generates.
         using var pipeline = StableDiffusionPipeline.Load(output);

@@ -136,6 +136,97 @@ public sealed class AllButOneTests(TinyModels models)
     }
 
     [Fact]
+    public void ARunCutAtCheckpointsAndContinuedFromItsWrittenStateEqualsTheUninterruptedRun()
+    {
+        using var whole = new Setup(models.V1);
+        var losses = whole.Train(Settings(steps: 5));
+        var times = Timesteps.Take(3).ToList();
+        using var folder = new Rece.Testing.TempFolder("training-state");
+        string path = Path.Combine(folder.Path, "state.safetensors");
+        TrainingState? state = null;
+        UNet2DConditionModel? last = null;
+        // Each part on a freshly loaded model, as a worker job starts: only the written state carries over.
+        foreach (int until in new[] { 2, 2, 5 })
+        {
+            using var part = new Setup(models.V1);
+            using (var resumed = state is null ? null : TrainingState.Read(path))
+            {
+                state?.Dispose();
+                state = AllButOne.TrainUntil(
+                    part.UNet,
+                    part.Trajectories,
+                    times,
+                    part.Concept,
+                    part.Alternative,
+                    part.Empty,
+                    Settings(steps: 5),
+                    until,
+                    resumed
+                );
+            }
+            state.Write(path);
+            if (until == 5)
+            {
+                foreach (var name in AllButOne.TrainedWeights(part.UNet.Config, AllButOneSettings.CrossAttention))
+                    Assert.True(part.UNet.Weights[name].equal(whole.UNet.Weights[name]).all().item<bool>(), name);
+                last = part.UNet;
+            }
+        }
+        Assert.NotNull(last);
+        Assert.Equal(losses, state!.Losses);
+        Assert.Equal(5, state.Completed);
+        Assert.True(state.Inputs["trajectories"].equal(whole.Trajectories).all().item<bool>());
+        state.Dispose();
+    }
+
+    [Fact]
+    public void AStateContinuesOnlyItsOwnMethodAndTensorsAndNoStepBeforeIt()
+    {
+        using var setup = new Setup(models.V1);
+        var times = Timesteps.Take(3).ToList();
+        using var state = AllButOne.TrainUntil(
+            setup.UNet,
+            setup.Trajectories,
+            times,
+            setup.Concept,
+            setup.Alternative,
+            setup.Empty,
+            Settings(steps: 4),
+            2,
+            null
+        );
+        using var other = new Setup(models.V1);
+        var kv = Settings(steps: 4) with { Parameters = AllButOneSettings.KeysAndValues };
+        var e = Assert.Throws<ArgumentException>(() =>
+            AllButOne.TrainUntil(
+                other.UNet,
+                other.Trajectories,
+                times,
+                other.Concept,
+                other.Alternative,
+                other.Empty,
+                kv,
+                4,
+                state
+            )
+        );
+        Assert.Contains("other tensors", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() =>
+            AllButOne.TrainUntil(
+                other.UNet,
+                other.Trajectories,
+                times,
+                other.Concept,
+                other.Alternative,
+                other.Empty,
+                Settings(steps: 4),
+                1,
+                state
+            )
+        );
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameLossesAndWeights()
     {
         using var first = new Setup(models.V1);

@@ -34,7 +34,6 @@ public sealed class FewShotJobTests(TinyModels models)
             Assert.Equal(hash, after[file]);
         Assert.NotEqual(before[textEncoder], after[textEncoder]);
         Assert.True(File.Exists(Path.Combine(output, ErasureReport.FileName)));
-        Assert.False(File.Exists(Path.Combine(output, RecePatch.FileName)));
 
         using var original = SafetensorsFile.Open(Path.Combine(models.V1, textEncoder));
         using var trained = SafetensorsFile.Open(Path.Combine(output, textEncoder));
@@ -52,9 +51,33 @@ public sealed class FewShotJobTests(TinyModels models)
         );
         Assert.Equal(64, report.Training.Size);
         Assert.Equal(after[textEncoder], report.Outputs.TextEncoder!.Sha256);
-        Assert.Null(report.Outputs.Patch);
         var parsed = ErasureReport.Parse(File.ReadAllText(Path.Combine(output, ErasureReport.FileName)));
         Assert.Equal(report.Training.Losses, parsed.Training!.Losses);
+
+        // The patch beside it rebuilds the trained text encoder from the base, byte for byte.
+        string patch = Path.Combine(output, RecePatch.FileName);
+        Assert.Equal(after[RecePatch.FileName], report.Outputs.Patch!.Sha256);
+        string rebuilt = models.NewOutput();
+        var applied = PatchJob.Apply(models.V1, patch, rebuilt, force: false);
+        var rebuiltHashes = TinyModels.HashTree(rebuilt);
+        foreach (var (file, hash) in after.Where(kv => kv.Key != ErasureReport.FileName))
+            Assert.Equal(hash, rebuiltHashes[file]);
+        Assert.Equal(after[textEncoder], applied.Outputs.TextEncoder!.Sha256);
+    }
+
+    [Fact]
+    public void ItsPatchIsRefusedForAnotherBaseModel()
+    {
+        string output = models.NewOutput();
+        FewShotJob.Run(Request(output) with { Epochs = 1 });
+        string other = models.NewOutput();
+        Rece.Models.Fixtures.RandomModelFixture.Write(other, Rece.Models.Fixtures.FixtureKind.Tiny, seed: 8);
+        string rebuilt = models.NewOutput();
+        var e = Assert.Throws<ErasureInputException>(() =>
+            PatchJob.Apply(other, Path.Combine(output, RecePatch.FileName), rebuilt, force: false)
+        );
+        Assert.Contains("another base model", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(rebuilt));
     }
 
     [Fact]

@@ -109,6 +109,92 @@ public sealed class FewShotUnlearningTests(TinyModels models)
     }
 
     [Fact]
+    public void ARunCutAfterEachEpochAndContinuedFromItsWrittenStateEqualsTheUninterruptedRun()
+    {
+        var settings = new FewShotSettings
+        {
+            LearningRate = 1e-3,
+            Epochs = 3,
+            Seed = 4,
+        };
+        using var whole = new Setup(models.V1);
+        var losses = whole.Train(settings);
+        var expected = whole.EncoderBytes();
+        using var folder = new Rece.Testing.TempFolder("training-state");
+        string path = Path.Combine(folder.Path, "state.safetensors");
+        for (int epoch = 1; epoch <= 3; epoch++)
+        {
+            // Each epoch on a freshly loaded model, as a worker job starts: only the written state carries over.
+            using var part = new Setup(models.V1);
+            using var resumed = epoch == 1 ? null : TrainingState.Read(path);
+            using var state = FewShotUnlearning.TrainUntil(
+                part.Encoder,
+                part.UNet,
+                part.Schedule,
+                "epsilon",
+                part.Latents,
+                part.Tokenize,
+                "cat",
+                settings,
+                epoch,
+                resumed
+            );
+            state.Write(path);
+            Assert.Equal(epoch, state.Completed);
+            Assert.Equal(losses.Take(2 * epoch), state.Losses);
+            if (epoch == 3)
+                Assert.All(part.EncoderBytes(), kv => Assert.Equal(expected[kv.Key], kv.Value));
+            else
+                Assert.Contains(part.EncoderBytes(), kv => !kv.Value.AsSpan().SequenceEqual(expected[kv.Key]));
+        }
+    }
+
+    [Fact]
+    public void AStateOfAnotherMethodIsRefused()
+    {
+        using var setup = new Setup(models.V1);
+        var settings = new FewShotSettings { LearningRate = 1e-3, Epochs = 2 };
+        using var state = FewShotUnlearning.TrainUntil(
+            setup.Encoder,
+            setup.UNet,
+            setup.Schedule,
+            "epsilon",
+            setup.Latents,
+            setup.Tokenize,
+            "cat",
+            settings,
+            1,
+            null
+        );
+        using var foreign = new TrainingState(
+            "all-but-one",
+            1,
+            state.Names,
+            state.Weights,
+            state.Moments,
+            state.Generator,
+            state.Losses,
+            new Dictionary<string, Tensor>()
+        );
+        using var other = new Setup(models.V1);
+        var e = Assert.Throws<ArgumentException>(() =>
+            FewShotUnlearning.TrainUntil(
+                other.Encoder,
+                other.UNet,
+                other.Schedule,
+                "epsilon",
+                other.Latents,
+                other.Tokenize,
+                "cat",
+                settings,
+                2,
+                foreign
+            )
+        );
+        Assert.Contains("all-but-one", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameWeightsAndAnotherSeedOthers()
     {
         Dictionary<string, byte[]> Run(long seed)
