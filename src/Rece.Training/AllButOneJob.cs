@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Rece.Core.Settings;
 using Rece.Engine;
 using Rece.Erasure;
 using Rece.Generation;
@@ -22,59 +23,22 @@ public static class AllButOneJob
         ArgumentNullException.ThrowIfNull(request);
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();
-        MethodInputs.Check(request, ErasureMethod.AllButOne);
-        if (request.Concepts.Count != 1 || string.IsNullOrWhiteSpace(request.Concepts[0]))
-            throw new ErasureInputException(
-                "--method all-but-one erases one concept at a time: name exactly one --concept, e.g. --concept \"golf ball\"."
-            );
-        string concept = request.Concepts[0].Trim();
-        string alternative = request.Alternative?.Trim()
-            ?? throw new ErasureInputException(
-                "--method all-but-one maps the concept onto another: give --alternative TEXT, e.g. --concept \"golf ball\" --alternative \"ball\" (\"\" for the unconditional score)."
-            );
-        if (string.Equals(alternative, concept, StringComparison.OrdinalIgnoreCase))
-            throw new ErasureInputException(
-                $"--alternative is the concept itself (\"{concept}\"): nothing would be erased; name a different concept to take its place."
-            );
-        var defaults = new AllButOneSettings();
-        var settings = defaults with
-        {
-            Steps = request.Steps ?? defaults.Steps,
-            LearningRate = request.LearningRate ?? defaults.LearningRate,
-            Beta = request.Beta ?? defaults.Beta,
-            Parameters = request.TrainParameters ?? defaults.Parameters,
-            Samples = request.Samples ?? defaults.Samples,
-            Seed = request.Seed ?? 0,
-        };
-        try
-        {
-            settings.Validate();
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw ErasureInputException.From(e);
-        }
+        var plan = Check(request, timings);
         OutputFolder.Check(request.OutputDirectory, request.Force, request.ModelDirectory);
-        var files = timings.Time("openModel", () => ModelFiles.Locate(request.ModelDirectory));
-        var device = request.Device ?? ComputeDevice.Cpu;
+        var (files, settings, concept, alternative, device) = (
+            plan.Files,
+            plan.Settings,
+            plan.Concept,
+            plan.Alternative,
+            plan.Device
+        );
 
         using var scope = NewDisposeScope();
         using var pipeline = timings.Time("loadModel", () =>
             StableDiffusionPipeline.Load(files, log: log, device: device)
         );
-        int size = request.Size ?? pipeline.DefaultSize;
-        if (size < pipeline.SizeMultiple || size % pipeline.SizeMultiple != 0 || size > 2048)
-            throw new ErasureInputException(
-                $"--size must be a multiple of {pipeline.SizeMultiple} (the VAE's factor) up to 2048 (got {size})."
-            );
-        // Encoded under inference mode; cloned outside it, since autograd may not save inference tensors.
-        using var embeddings = pipeline.EncodePrompts(new[] { concept, alternative, "" });
-        var (conceptEmbedding, alternativeEmbedding, emptyEmbedding) = (
-            embeddings.narrow(0, 0, 1).clone(),
-            embeddings.narrow(0, 1, 1).clone(),
-            embeddings.narrow(0, 2, 1).clone()
-        );
-
+        int size = SizeOf(request, pipeline);
+        var (conceptEmbedding, alternativeEmbedding, emptyEmbedding) = Embeddings(pipeline, plan);
         log?.GeneratingTrajectories(settings.Samples, concept, size, settings.SampleSteps);
         var (trajectories, timesteps) = timings.Time("generateSamples", () =>
             Trajectories(pipeline, conceptEmbedding, size, settings)
@@ -90,11 +54,7 @@ public static class AllButOneJob
                 alternativeEmbedding,
                 emptyEmbedding,
                 settings,
-                (step, loss) =>
-                {
-                    if (step % 10 == 0 || step == settings.Steps - 1)
-                        log?.AllButOneStep(step + 1, settings.Steps, loss);
-                }
+                (step, loss) => LogStep(log, step, loss, settings.Steps)
             )
         );
 
@@ -167,6 +127,154 @@ public static class AllButOneJob
         File.WriteAllText(output.PathOf(ErasureReport.FileName), report.ToJson());
         output.Commit();
         return report;
+    }
+
+    /// <summary>
+    /// One part of the run as a pipeline job makes it: training up to step <paramref name="untilStep"/>, continued
+    /// from <paramref name="resume"/> (null: from the start, generating the trajectories), on the model folder of
+    /// <paramref name="request"/> (whose output folder is not used). Writes the part's patch to
+    /// <paramref name="patchPath"/> (its description naming <paramref name="baseModel"/>) and returns the state the
+    /// next part continues from.
+    /// </summary>
+    public static TrainedPart TrainPart(
+        ErasureRequest request,
+        int untilStep,
+        TrainingState? resume,
+        string patchPath,
+        string baseModel,
+        ILogger? log = null
+    )
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var timings = new StageTimer();
+        var plan = Check(request, timings);
+        using var scope = NewDisposeScope();
+        using var pipeline = StableDiffusionPipeline.Load(plan.Files, log: log, device: plan.Device);
+        int size = SizeOf(request, pipeline);
+        var (conceptEmbedding, alternativeEmbedding, emptyEmbedding) = Embeddings(pipeline, plan);
+        Tensor trajectories;
+        IReadOnlyList<double> timesteps;
+        if (resume is null)
+        {
+            log?.GeneratingTrajectories(plan.Settings.Samples, plan.Concept, size, plan.Settings.SampleSteps);
+            (trajectories, timesteps) = Trajectories(pipeline, conceptEmbedding, size, plan.Settings);
+        }
+        else
+        {
+            trajectories = FewShotJob.ResumedInput(resume, "trajectories");
+            timesteps = FewShotJob.ResumedInput(resume, "timesteps").data<double>().ToArray();
+        }
+        var trained = AllButOne.TrainedWeights(pipeline.UNet.Config, plan.Settings.Parameters);
+        log?.TrainingAllButOne(plan.Concept, plan.Alternative, trained.Count, untilStep - (resume?.Completed ?? 0));
+        TrainingState state;
+        try
+        {
+            state = AllButOne.TrainUntil(
+                pipeline.UNet,
+                trajectories,
+                timesteps,
+                conceptEmbedding,
+                alternativeEmbedding,
+                emptyEmbedding,
+                plan.Settings,
+                untilStep,
+                resume,
+                (step, loss) => LogStep(log, step, loss, untilStep)
+            );
+        }
+        catch (ArgumentException e)
+        {
+            throw new ErasureInputException($"The run's state does not continue this request: {e.Message}");
+        }
+        return TrainedPatches.Part(
+            plan.Files.Model,
+            plan.Files.UNetWeights,
+            trained.ToDictionary(name => name, name => pipeline.UNet.Weights[name]),
+            ErasureMethod.AllButOne,
+            plan.Concept,
+            patchPath,
+            baseModel,
+            state,
+            resume
+        );
+    }
+
+    private static void LogStep(ILogger? log, int step, double loss, int steps)
+    {
+        if (step % 10 == 0 || step == steps - 1)
+            log?.AllButOneStep(step + 1, steps, loss);
+    }
+
+    private sealed record Plan(
+        string Concept,
+        string Alternative,
+        AllButOneSettings Settings,
+        ModelFiles Files,
+        ComputeDevice Device
+    );
+
+    /// <summary>Every input checked, nothing heavy loaded.</summary>
+    private static Plan Check(ErasureRequest request, StageTimer timings)
+    {
+        MethodInputs.Check(request, ErasureMethod.AllButOne);
+        if (request.Concepts.Count != 1 || string.IsNullOrWhiteSpace(request.Concepts[0]))
+            throw new ErasureInputException(
+                "--method all-but-one erases one concept at a time: name exactly one --concept, e.g. --concept \"golf ball\"."
+            );
+        string concept = request.Concepts[0].Trim();
+        string alternative = request.Alternative?.Trim()
+            ?? throw new ErasureInputException(
+                "--method all-but-one maps the concept onto another: give --alternative TEXT, e.g. --concept \"golf ball\" --alternative \"ball\" (\"\" for the unconditional score)."
+            );
+        if (string.Equals(alternative, concept, StringComparison.OrdinalIgnoreCase))
+            throw new ErasureInputException(
+                $"--alternative is the concept itself (\"{concept}\"): nothing would be erased; name a different concept to take its place."
+            );
+        var defaults = new AllButOneSettings();
+        var settings = defaults with
+        {
+            Steps = request.Steps ?? defaults.Steps,
+            LearningRate = request.LearningRate ?? defaults.LearningRate,
+            Beta = request.Beta ?? defaults.Beta,
+            Parameters = request.TrainParameters ?? defaults.Parameters,
+            Samples = request.Samples ?? defaults.Samples,
+            Seed = request.Seed ?? 0,
+        };
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw ErasureInputException.From(e);
+        }
+        var files = timings.Time("openModel", () => ModelFiles.Locate(request.ModelDirectory));
+        return new Plan(concept, alternative, settings, files, request.Device ?? ComputeDevice.Cpu);
+    }
+
+    private static int SizeOf(ErasureRequest request, StableDiffusionPipeline pipeline)
+    {
+        int size = request.Size ?? pipeline.DefaultSize;
+        if (size < pipeline.SizeMultiple || size % pipeline.SizeMultiple != 0 || size > TrainingDefaults.MaxSize)
+            throw new ErasureInputException(
+                $"--size must be a multiple of {pipeline.SizeMultiple} (the VAE's factor) up to {TrainingDefaults.MaxSize} (got {size})."
+            );
+        return size;
+    }
+
+    /// <summary>The concept's, the alternative's and the empty prompt's embeddings [1, 77, d]: encoded under inference
+    /// mode, cloned outside it, since autograd may not save inference tensors.</summary>
+    private static (Tensor Concept, Tensor Alternative, Tensor Empty) Embeddings(
+        StableDiffusionPipeline pipeline,
+        Plan plan
+    )
+    {
+        using var embeddings = pipeline.EncodePrompts(new[] { plan.Concept, plan.Alternative, "" });
+        return (
+            embeddings.narrow(0, 0, 1).clone(),
+            embeddings.narrow(0, 1, 1).clone(),
+            embeddings.narrow(0, 2, 1).clone()
+        );
     }
 
     /// <summary>

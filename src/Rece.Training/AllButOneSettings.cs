@@ -1,3 +1,5 @@
+using Rece.Core.Settings;
+
 namespace Rece.Training;
 
 /// <summary>
@@ -12,7 +14,7 @@ public sealed record AllButOneSettings
     public const string KeysAndValues = "kv";
 
     /// <summary>Optimizer steps, one generated latent each.</summary>
-    public int Steps { get; init; } = 1000;
+    public int Steps { get; init; } = TrainingDefaults.AllButOneSteps;
 
     public double LearningRate { get; init; } = 1e-5;
 
@@ -25,7 +27,7 @@ public sealed record AllButOneSettings
     public string Parameters { get; init; } = CrossAttention;
 
     /// <summary>Images of the concept the original model generates; their trajectories are the training data.</summary>
-    public int Samples { get; init; } = 4;
+    public int Samples { get; init; } = TrainingDefaults.AllButOneSamples;
 
     /// <summary>DDIM steps of each generated image: the training timesteps are the sampler's.</summary>
     public int SampleSteps { get; init; } = 50;
@@ -43,8 +45,11 @@ public sealed record AllButOneSettings
     )]
     public void Validate()
     {
-        if (Steps is < 1 or > 1_000_000)
-            throw new ArgumentOutOfRangeException(nameof(Steps), $"--steps must be 1 to 1000000 (got {Steps}).");
+        if (Steps < 1 || Steps > TrainingDefaults.MaxSteps)
+            throw new ArgumentOutOfRangeException(
+                nameof(Steps),
+                $"--steps must be 1 to {TrainingDefaults.MaxSteps} (got {Steps})."
+            );
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
             throw new ArgumentOutOfRangeException(
                 nameof(LearningRate),
@@ -57,8 +62,11 @@ public sealed record AllButOneSettings
                 nameof(Parameters),
                 $"--train must be {CrossAttention} or {KeysAndValues} (got \"{Parameters}\")."
             );
-        if (Samples is < 1 or > 64)
-            throw new ArgumentOutOfRangeException(nameof(Samples), $"--samples must be 1 to 64 (got {Samples}).");
+        if (Samples < 1 || Samples > TrainingDefaults.MaxSamples)
+            throw new ArgumentOutOfRangeException(
+                nameof(Samples),
+                $"--samples must be 1 to {TrainingDefaults.MaxSamples} (got {Samples})."
+            );
         if (SampleSteps is < 1 or > 1000)
             throw new ArgumentOutOfRangeException(
                 nameof(SampleSteps),

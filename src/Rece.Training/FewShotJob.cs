@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Rece.Core.Settings;
 using Rece.Erasure;
 using Rece.Evaluation.Images;
 using Rece.Generation;
@@ -27,67 +28,28 @@ public static class FewShotJob
         ArgumentNullException.ThrowIfNull(request);
         var total = Stopwatch.StartNew();
         var timings = new StageTimer();
-        MethodInputs.Check(request, Rece.Engine.ErasureMethod.FewShot);
-        if (request.Concepts.Count != 1 || string.IsNullOrWhiteSpace(request.Concepts[0]))
-            throw new ErasureInputException(
-                "--method fewshot unlearns one concept at a time: name exactly one --concept, e.g. --concept \"Van Gogh\"."
-            );
-        string concept = request.Concepts[0].Trim();
-        var settings = new FewShotSettings
-        {
-            Epochs = request.Epochs ?? new FewShotSettings().Epochs,
-            LearningRate = request.LearningRate ?? new FewShotSettings().LearningRate,
-            Template = request.Template ?? FewShotTemplates.Object,
-            Seed = request.Seed ?? 0,
-        };
-        try
-        {
-            settings.Validate();
-        }
-        catch (ArgumentOutOfRangeException e)
-        {
-            throw ErasureInputException.From(e);
-        }
-        var images = ImageFiles(request.ImagesDirectory);
+        var plan = Check(request, timings);
         OutputFolder.Check(request.OutputDirectory, request.Force, request.ModelDirectory, request.ImagesDirectory!);
-        var files = timings.Time("openModel", () => ModelFiles.Locate(request.ModelDirectory));
-        var unetConfig = UNetConfig.Load(files.UNetConfig);
-        var vaeConfig = VaeConfig.Load(files.VaeConfig);
-        int size = request.Size ?? unetConfig.SampleSize * vaeConfig.ScaleFactor;
-        if (size < vaeConfig.ScaleFactor || size % vaeConfig.ScaleFactor != 0 || size > 2048)
-            throw new ErasureInputException(
-                $"--size must be a multiple of {vaeConfig.ScaleFactor} (the VAE's factor) up to 2048 (got {size})."
-            );
-        var scheduler = SchedulerConfig.Load(files.SchedulerConfig);
-        var device = request.Device ?? ComputeDevice.Cpu;
+        var (files, settings, concept, device) = (plan.Files, plan.Settings, plan.Concept, plan.Device);
 
         using var scope = NewDisposeScope();
-        // Decoded (and checked) before any model is loaded: an unreadable image fails fast.
-        var pixels = timings.Time("loadImages", () => images.Select(path => Pixels(path, size)).ToList());
-        log?.EncodingImages(images.Count, concept, size);
-        using var generator = new Generator(unchecked((ulong)settings.Seed));
-        var latents = timings.Time("encodeImages", () => Latents(files, pixels, device, generator));
-
-        using var encoder = timings.Time("loadTextEncoder", () =>
-            ClipTextEncoder.Load(files.Model.TextEncoderConfigPath, files.Model.TextEncoderWeightsPath, device.Torch)
-        );
-        using var unet = timings.Time("loadUNet", () =>
-            UNet2DConditionModel.Load(files.UNetConfig, files.UNetWeights, ScalarType.Float32, device.Torch)
-        );
-        var tokenizer = ClipTokenizer.FromFolder(files.Model.TokenizerDirectory);
+        var latents = EncodeImages(plan, timings, log);
+        var (encoder, unet, tokenizer) = Load(plan, timings);
+        using var ownedEncoder = encoder;
+        using var ownedUNet = unet;
         var trained = FewShotUnlearning.TrainedWeights(encoder.Config);
         log?.Unlearning(
             concept,
             trained.Count,
             settings.Epochs,
-            (images.Count + settings.BatchSize - 1) / settings.BatchSize
+            (plan.Images.Count + settings.BatchSize - 1) / settings.BatchSize
         );
         var losses = timings.Time("train", () =>
             FewShotUnlearning.Train(
                 encoder,
                 unet,
-                NoiseSchedule.From(scheduler),
-                scheduler.PredictionType,
+                NoiseSchedule.From(plan.Scheduler),
+                plan.Scheduler.PredictionType,
                 latents,
                 text => tokenizer.Encode(text).Ids,
                 concept,
@@ -142,9 +104,9 @@ public static class FewShotJob
                 Array.Empty<ReportWeightsFile>(),
                 ReportWeightsFile.Of(files.Model.Root, files.Model.TextEncoderWeightsPath)
             ),
-            Training = new ReportTraining("fewshot", size, settings.LearningRate, settings.Seed, trained, losses)
+            Training = new ReportTraining("fewshot", plan.Size, settings.LearningRate, settings.Seed, trained, losses)
             {
-                Images = images.Count,
+                Images = plan.Images.Count,
                 Template = settings.Template,
                 Epochs = settings.Epochs,
                 BatchSize = settings.BatchSize,
@@ -160,6 +122,173 @@ public static class FewShotJob
         File.WriteAllText(output.PathOf(ErasureReport.FileName), report.ToJson());
         output.Commit();
         return report;
+    }
+
+    /// <summary>
+    /// One part of the run as a pipeline job makes it: training up to the end of epoch <paramref name="untilEpoch"/>,
+    /// continued from <paramref name="resume"/> (null: from the start, encoding the images), on the model folder of
+    /// <paramref name="request"/> (whose output folder is not used). Writes the part's patch to
+    /// <paramref name="patchPath"/> (its description naming <paramref name="baseModel"/>) and returns the state the
+    /// next part continues from.
+    /// </summary>
+    public static TrainedPart TrainPart(
+        ErasureRequest request,
+        int untilEpoch,
+        TrainingState? resume,
+        string patchPath,
+        string baseModel,
+        ILogger? log = null
+    )
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var timings = new StageTimer();
+        var plan = Check(request, timings);
+        using var scope = NewDisposeScope();
+        var latents = resume is null ? EncodeImages(plan, timings, log) : ResumedInput(resume, "latents");
+        var (encoder, unet, tokenizer) = Load(plan, timings);
+        using var ownedEncoder = encoder;
+        using var ownedUNet = unet;
+        var trained = FewShotUnlearning.TrainedWeights(encoder.Config);
+        log?.Unlearning(
+            plan.Concept,
+            trained.Count,
+            untilEpoch - (resume?.Completed ?? 0),
+            (plan.Images.Count + plan.Settings.BatchSize - 1) / plan.Settings.BatchSize
+        );
+        TrainingState state;
+        try
+        {
+            state = FewShotUnlearning.TrainUntil(
+                encoder,
+                unet,
+                NoiseSchedule.From(plan.Scheduler),
+                plan.Scheduler.PredictionType,
+                latents,
+                text => tokenizer.Encode(text).Ids,
+                plan.Concept,
+                plan.Settings,
+                untilEpoch,
+                resume,
+                (epoch, step, loss) => log?.TrainingStep(epoch, step, loss)
+            );
+        }
+        catch (ArgumentException e)
+        {
+            throw new ErasureInputException($"The run's state does not continue this request: {e.Message}");
+        }
+        return TrainedPatches.Part(
+            plan.Files.Model,
+            plan.Files.Model.TextEncoderWeightsPath,
+            trained.ToDictionary(name => name, name => encoder.Weights[name]),
+            Rece.Engine.ErasureMethod.FewShot,
+            plan.Concept,
+            patchPath,
+            baseModel,
+            state,
+            resume
+        );
+    }
+
+    /// <summary>A prepared input the state carries, on the CPU.</summary>
+    internal static Tensor ResumedInput(TrainingState resume, string name) =>
+        resume.Inputs.TryGetValue(name, out var input)
+            ? input
+            : throw new ErasureInputException(
+                $"The run's state holds no {name}: it was not written by this version's {resume.Method} job; start the run again."
+            );
+
+    private sealed record Plan(
+        string Concept,
+        FewShotSettings Settings,
+        IReadOnlyList<string> Images,
+        ModelFiles Files,
+        SchedulerConfig Scheduler,
+        int Size,
+        ComputeDevice Device
+    );
+
+    /// <summary>Every input checked, nothing heavy loaded.</summary>
+    private static Plan Check(ErasureRequest request, StageTimer timings)
+    {
+        MethodInputs.Check(request, Rece.Engine.ErasureMethod.FewShot);
+        if (request.Concepts.Count != 1 || string.IsNullOrWhiteSpace(request.Concepts[0]))
+            throw new ErasureInputException(
+                "--method fewshot unlearns one concept at a time: name exactly one --concept, e.g. --concept \"Van Gogh\"."
+            );
+        var settings = new FewShotSettings
+        {
+            Epochs = request.Epochs ?? new FewShotSettings().Epochs,
+            LearningRate = request.LearningRate ?? new FewShotSettings().LearningRate,
+            Template = request.Template ?? FewShotTemplates.Object,
+            Seed = request.Seed ?? 0,
+        };
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw ErasureInputException.From(e);
+        }
+        var images = ImageFiles(request.ImagesDirectory);
+        var files = timings.Time("openModel", () => ModelFiles.Locate(request.ModelDirectory));
+        var unetConfig = UNetConfig.Load(files.UNetConfig);
+        var vaeConfig = VaeConfig.Load(files.VaeConfig);
+        int size = request.Size ?? unetConfig.SampleSize * vaeConfig.ScaleFactor;
+        if (size < vaeConfig.ScaleFactor || size % vaeConfig.ScaleFactor != 0 || size > TrainingDefaults.MaxSize)
+            throw new ErasureInputException(
+                $"--size must be a multiple of {vaeConfig.ScaleFactor} (the VAE's factor) up to {TrainingDefaults.MaxSize} (got {size})."
+            );
+        return new Plan(
+            request.Concepts[0].Trim(),
+            settings,
+            images,
+            files,
+            SchedulerConfig.Load(files.SchedulerConfig),
+            size,
+            request.Device ?? ComputeDevice.Cpu
+        );
+    }
+
+    /// <summary>The images decoded (and checked) first, so an unreadable one fails before the VAE loads; then their
+    /// latents.</summary>
+    private static Tensor EncodeImages(Plan plan, StageTimer timings, ILogger? log)
+    {
+        var pixels = timings.Time("loadImages", () => plan.Images.Select(path => Pixels(path, plan.Size)).ToList());
+        log?.EncodingImages(plan.Images.Count, plan.Concept, plan.Size);
+        using var generator = new Generator(unchecked((ulong)plan.Settings.Seed));
+        return timings.Time("encodeImages", () => Latents(plan.Files, pixels, plan.Device, generator));
+    }
+
+    private static (ClipTextEncoder Encoder, UNet2DConditionModel UNet, ClipTokenizer Tokenizer) Load(
+        Plan plan,
+        StageTimer timings
+    )
+    {
+        var encoder = timings.Time("loadTextEncoder", () =>
+            ClipTextEncoder.Load(
+                plan.Files.Model.TextEncoderConfigPath,
+                plan.Files.Model.TextEncoderWeightsPath,
+                plan.Device.Torch
+            )
+        );
+        try
+        {
+            var unet = timings.Time("loadUNet", () =>
+                UNet2DConditionModel.Load(
+                    plan.Files.UNetConfig,
+                    plan.Files.UNetWeights,
+                    ScalarType.Float32,
+                    plan.Device.Torch
+                )
+            );
+            return (encoder, unet, ClipTokenizer.FromFolder(plan.Files.Model.TokenizerDirectory));
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The images in <paramref name="directory"/>, in name order.</summary>

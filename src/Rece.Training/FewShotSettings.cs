@@ -1,3 +1,5 @@
+using Rece.Core.Settings;
+
 namespace Rece.Training;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace Rece.Training;
 /// </summary>
 public sealed record FewShotSettings
 {
-    public int Epochs { get; init; } = 5;
+    public int Epochs { get; init; } = TrainingDefaults.FewShotEpochs;
 
     public double LearningRate { get; init; } = 1e-5;
 

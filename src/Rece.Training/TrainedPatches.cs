@@ -1,6 +1,7 @@
 using Rece.Engine;
 using Rece.Erasure;
 using Rece.Models.Diffusers;
+using Rece.Models.Safetensors;
 using static TorchSharp.torch;
 
 namespace Rece.Training;
@@ -34,5 +35,51 @@ public static class TrainedPatches
         );
         patch.Write(path);
         return new ReportFile(Path.GetFileName(path), new FileInfo(path).Length, RecePatch.FileSha256(path));
+    }
+
+    /// <summary>Writes a pipeline part's patch and measures how far the trained tensors moved from the base's.</summary>
+    internal static TrainedPart Part(
+        DiffusersModel model,
+        string weightsPath,
+        IReadOnlyDictionary<string, Tensor> trained,
+        ErasureMethod method,
+        string concept,
+        string patchPath,
+        string baseModel,
+        TrainingState state,
+        TrainingState? resume
+    )
+    {
+        try
+        {
+            Write(model, weightsPath, trained, method, concept, patchPath, baseModel);
+            return new TrainedPart(
+                state,
+                state.Losses.Skip(resume?.Losses.Count ?? 0).ToList(),
+                RelativeChange(weightsPath, trained)
+            );
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>||W - W0|| / ||W0|| over <paramref name="trained"/>, W0 read from <paramref name="weightsPath"/>
+    /// (float64 sums).</summary>
+    public static double RelativeChange(string weightsPath, IReadOnlyDictionary<string, Tensor> trained)
+    {
+        using var file = SafetensorsFile.Open(weightsPath);
+        double change = 0,
+            norm = 0;
+        foreach (var (name, value) in trained)
+        {
+            using var scope = NewDisposeScope();
+            var original = TorchTensors.ReadFloat32(file, file[name]).to(ScalarType.Float64);
+            change += value.detach().to(ScalarType.Float64, CPU).sub(original).pow(2).sum().item<double>();
+            norm += original.pow(2).sum().item<double>();
+        }
+        return norm > 0 ? Math.Sqrt(change / norm) : 0;
     }
 }

@@ -90,6 +90,30 @@ public sealed class AllButOneJobTests(TinyModels models)
     }
 
     [Fact]
+    public void ARunMadeInPartsAsPipelineJobsMakeItEqualsTheCommandsRun()
+    {
+        string whole = models.NewOutput();
+        var report = AllButOneJob.Run(Request(whole));
+        using var folder = new TempFolder("all-but-one-parts");
+        string state = folder.File("state.safetensors");
+        string patch = folder.File(RecePatch.FileName);
+        var losses = new List<double>();
+        foreach (int until in new[] { 2, 4, 6 })
+        {
+            using var resume = until == 2 ? null : TrainingState.Read(state);
+            var part = AllButOneJob.TrainPart(Request(models.NewOutput()), until, resume, patch, "models/tiny");
+            using (part.State)
+                part.State.Write(state);
+            Assert.Equal(2, part.Losses.Count);
+            losses.AddRange(part.Losses);
+        }
+        string rebuilt = models.NewOutput();
+        PatchJob.Apply(models.V1, patch, rebuilt, force: false);
+        Assert.Equal(TinyModels.HashTree(whole)[UNetWeights], TinyModels.HashTree(rebuilt)[UNetWeights]);
+        Assert.Equal(report.Training!.Losses, losses);
+    }
+
+    [Fact]
     public void TheSameSeedWritesTheSameUNet()
     {
         string first = models.NewOutput();

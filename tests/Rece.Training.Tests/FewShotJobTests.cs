@@ -66,6 +66,32 @@ public sealed class FewShotJobTests(TinyModels models)
     }
 
     [Fact]
+    public void ARunMadeInPartsAsPipelineJobsMakeItEqualsTheCommandsRun()
+    {
+        string whole = models.NewOutput();
+        FewShotJob.Run(Request(whole));
+        using var folder = new TempFolder("fewshot-parts");
+        string state = folder.File("state.safetensors");
+        string patch = folder.File(RecePatch.FileName);
+        var losses = new List<double>();
+        for (int epoch = 1; epoch <= 2; epoch++)
+        {
+            using var resume = epoch == 1 ? null : TrainingState.Read(state);
+            var part = FewShotJob.TrainPart(Request(models.NewOutput()), epoch, resume, patch, "models/tiny");
+            using (part.State)
+                part.State.Write(state);
+            losses.AddRange(part.Losses);
+            Assert.True(part.RelativeWeightChange > 0);
+        }
+        string rebuilt = models.NewOutput();
+        PatchJob.Apply(models.V1, patch, rebuilt, force: false);
+        string textEncoder = Path.Combine("text_encoder", "model.safetensors");
+        Assert.Equal(TinyModels.HashTree(whole)[textEncoder], TinyModels.HashTree(rebuilt)[textEncoder]);
+        var report = ErasureReport.Parse(File.ReadAllText(Path.Combine(whole, ErasureReport.FileName)));
+        Assert.Equal(report.Training!.Losses, losses);
+    }
+
+    [Fact]
     public void ItsPatchIsRefusedForAnotherBaseModel()
     {
         string output = models.NewOutput();
