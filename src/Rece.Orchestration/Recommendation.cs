@@ -18,16 +18,38 @@ public static class Recommendation
     public static readonly string Rule =
         $"highest recovered-concept residual among checkpoints whose preservation drift is at most {DriftBudget.ToString(CultureInfo.InvariantCulture)}x their run's UCE drift (embedding-space measures; images not evaluated)";
 
+    public static readonly string TrainedRule =
+        "a trained method's final checkpoint (it has no embedding-space measures; evaluate the checkpoints to choose among them)";
+
     public static RecommendedCheckpoint? Choose(IReadOnlyList<RunOutput> runs)
     {
+        ArgumentNullException.ThrowIfNull(runs);
+        if (
+            runs.FirstOrDefault(r => r.Completed && r.Epochs.Count > 0 && r.Epochs[0].Measures[^1].IsTrained) is
+            { } trained
+        )
+        {
+            var last = trained.Epochs[^1];
+            return new RecommendedCheckpoint(
+                trained.Run,
+                last.Epoch,
+                last.Path,
+                last.Patch,
+                TrainedRule,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{trained.Run} epoch {last.Epoch} ({last.Measures[^1].Stage}): the last of {trained.Epochs.Count} checkpoints"
+                )
+            );
+        }
         var candidates = new List<(int RunIndex, RunOutput Run, CheckpointInfo Checkpoint, StageMeasure Final)>();
         int eligibleCount = 0;
         for (int r = 0; r < runs.Count; r++)
         {
             var run = runs[r];
-            if (!run.Completed || run.Epochs.Count == 0)
+            if (!run.Completed || run.Epochs.Count == 0 || run.Epochs[0].Measures[^1].IsTrained)
                 continue;
-            double uceDrift = run.Epochs[0].Measures[^1].PreservationDrift;
+            double uceDrift = run.Epochs[0].Measures[^1].PreservationDrift!.Value;
             double budget = DriftBudget * uceDrift;
             foreach (var checkpoint in run.Epochs)
             {

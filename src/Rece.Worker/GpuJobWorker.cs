@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
+using Rece.Engine;
 using Rece.Erasure;
 using Rece.Models.Devices;
 using Rece.Orchestration.Jobs;
@@ -341,13 +342,19 @@ public sealed class GpuJobWorker(
             previousState = (await _checkpoints.ReadVerifiedAsync(previous.State, cancellationToken)).ToArray();
         }
         var model = await models.GetAsync(job.Model, cancellationToken);
+        bool trained = ErasureMethods.Parse(job.Settings.Method).IsTrained();
+        string? images = job.Settings.Training?.Images is { } folder
+            ? await ImagesAsync(folder, cancellationToken)
+            : null;
         string scratch = Path.Combine(Path.GetTempPath(), $"rece-job-{Guid.NewGuid():N}");
         try
         {
             var made = await compute.RunAsync(() =>
             {
                 var computeClock = Stopwatch.StartNew();
-                var checkpoint = EpochEraser.Erase(warm, model, job, previousState, scratch);
+                var checkpoint = trained
+                    ? TrainedEpochs.Train(model, images, job, previousState, scratch, options.Device, log)
+                    : EpochEraser.Erase(warm, model, job, previousState, scratch);
                 _lastComputeSeconds = computeClock.Elapsed.TotalSeconds;
                 return checkpoint;
             });
@@ -372,6 +379,22 @@ public sealed class GpuJobWorker(
         {
             if (Directory.Exists(scratch))
                 Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>A fewshot run's images: the folder of the models container, downloaded and cached as models
+    /// are.</summary>
+    private async Task<string> ImagesAsync(string folder, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await models.GetAsync(folder, cancellationToken)).Directory;
+        }
+        catch (ModelNotFoundException)
+        {
+            throw new ErasureInputException(
+                $"The request's training.images names {StorageNames.Models}/{folder}/, which holds nothing: upload a few PNG, JPEG or WebP images of the concept there (the paper uses 4)."
+            );
         }
     }
 

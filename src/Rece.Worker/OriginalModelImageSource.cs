@@ -1,18 +1,17 @@
-using Rece.Erasure;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Running;
 
 namespace Rece.Worker;
 
 /// <summary>
-/// The original model's images from a warm pipeline that holds a checkpoint: for each image its K/V matrices are put
-/// back to the base model's, then the checkpoint's again. A white-box attack on a checkpoint needs the original
+/// The original model's images from a warm pipeline that holds a checkpoint: for each image its weights are put back
+/// to the base model's, then the checkpoint's again. A white-box attack on a checkpoint needs the original
 /// model's image of every prompt as its target, and the worker has one copy of the model in memory.
 /// </summary>
 internal sealed class OriginalModelImageSource(
     WarmPipeline warm,
     GeneratorImageSource generator,
-    RecePatch? checkpoint,
+    CheckpointPatch? checkpoint,
     string? checkpointSha256,
     string what
 ) : IImageSource

@@ -60,6 +60,87 @@ public class RequestAndPlanTests
     }
 
     [Fact]
+    public void AFewShotRequestPlansOneRunWithAnEpochPerTrainingEpoch()
+    {
+        var request = PipelineRequestParser.Parse(
+            """
+            { "model": "sd-v1-4", "concepts": [" Van Gogh "], "method": "fewshot", "epochs": 3,
+              "training": { "images": "/images/van-gogh/", "template": "style", "lr": 2e-5, "seed": 7 } }
+            """
+        );
+        var plan = ErasurePlan.Expand(request);
+        var run = Assert.Single(plan.Runs);
+        Assert.Equal(
+            ("fewshot", 3, 2, "none"),
+            (run.Settings.Method, run.Settings.Epochs, run.Settings.EffectiveEpochs, run.Settings.Preset)
+        );
+        Assert.Equal(new[] { "Van Gogh" }, run.Settings.Concepts);
+        Assert.Equal(
+            ("images/van-gogh", "style", 2e-5, 7L),
+            (
+                run.Settings.Training!.Images,
+                run.Settings.Training.Template,
+                run.Settings.Training.LearningRate,
+                run.Settings.Training.Seed
+            )
+        );
+        Assert.Equal(new[] { 1, 2, 3 }, Enumerable.Range(0, 3).Select(run.Settings.TrainedUntil));
+        Assert.Null(run.Settings.Lambda);
+        // The run's settings travel in every job message and come back unchanged.
+        var job = GpuJob.For("instance", "sd-v1-4", run, 2, attempt: 1);
+        var parsed = Assert.IsType<GpuJob>(GpuJobMessages.Parse(GpuJobMessages.Serialize(job)));
+        Assert.Equal(run.Settings.Training, parsed.Settings.Training);
+        Assert.Throws<ArgumentOutOfRangeException>(() => GpuJob.For("instance", "sd-v1-4", run, 3, attempt: 1));
+
+        var defaults = ErasurePlan.Expand(
+            PipelineRequestParser.Parse(
+                """{"model": "m", "concepts": ["x"], "method": "fewshot", "training": {"images": "i"}}"""
+            )
+        );
+        Assert.Equal(4, defaults.Runs[0].Settings.EffectiveEpochs);
+    }
+
+    [Fact]
+    public void AnAllButOneRequestSplitsItsStepsEvenlyIntoCheckpoints()
+    {
+        var run = ErasurePlan
+            .Expand(
+                PipelineRequestParser.Parse(
+                    """
+                    { "model": "m", "concepts": ["golf ball"], "method": "all-but-one",
+                      "training": { "alternative": "", "steps": 10, "checkpoints": 3, "train": "kv", "beta": 0 } }
+                    """
+                )
+            )
+            .Runs.Single();
+        Assert.Equal("", run.Settings.Training!.Alternative);
+        Assert.Equal(2, run.Settings.EffectiveEpochs);
+        Assert.Equal(new[] { 3, 6, 10 }, Enumerable.Range(0, 3).Select(run.Settings.TrainedUntil));
+        Assert.Null(run.Settings.Epochs);
+
+        // Defaults: 1000 steps in 5 checkpoints; fewer steps than checkpoints: one checkpoint per step.
+        var defaults = ErasurePlan
+            .Expand(
+                PipelineRequestParser.Parse(
+                    """{"model": "m", "concepts": ["x"], "method": "all-but-one", "training": {"alternative": "y"}}"""
+                )
+            )
+            .Runs.Single();
+        Assert.Equal(new[] { 200, 400, 600, 800, 1000 }, Enumerable.Range(0, 5).Select(defaults.Settings.TrainedUntil));
+        var few = ErasurePlan
+            .Expand(
+                PipelineRequestParser.Parse(
+                    """{"model": "m", "concepts": ["x"], "method": "all-but-one", "training": {"alternative": "y", "steps": 2}}"""
+                )
+            )
+            .Runs.Single();
+        Assert.Equal(
+            new[] { 1, 2 },
+            Enumerable.Range(0, few.Settings.EffectiveEpochs + 1).Select(few.Settings.TrainedUntil)
+        );
+    }
+
+    [Fact]
     public void TheIssuesExampleIsAccepted()
     {
         var request = PipelineRequestParser.Parse(
@@ -104,12 +185,92 @@ public class RequestAndPlanTests
         "method rece"
     )]
     [InlineData("""{"model": "m", "concepts": ["x"], "augmentations": 2.5}""", "augmentations", "whole number")]
-    [InlineData("""{"model": "m", "concepts": ["x"], "method": "fewshot"}""", "method", "runs from rece erase only")]
-    [InlineData("""{"model": "m", "concepts": ["x"], "method": "all-but-one"}""", "method", "all-but-one trains")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "method": "fewshot"}""", "training.images", "upload them")]
+    [InlineData("""{"model": "m", "concepts": ["x"], "method": "all-but-one"}""", "training.alternative", "missing")]
     [InlineData(
         """{"model": "m", "concepts": ["x"], "sweep": {"method": ["rece", "fewshot"]}}""",
         "sweep.method",
-        "the pipeline does not run it yet"
+        "send it as its own request"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "training": {"images": "i", "alternative": "y"}}""",
+        "training.alternative",
+        "applies to method all-but-one"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "all-but-one", "training": {"alternative": "y", "images": "i"}}""",
+        "training.images",
+        "applies to method fewshot"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["cat"], "method": "all-but-one", "training": {"alternative": "Cat"}}""",
+        "training.alternative",
+        "the concept itself"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "all-but-one", "training": {"alternative": "y", "steps": 3, "checkpoints": 4}}""",
+        "training.checkpoints",
+        "at least one step"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "all-but-one", "epochs": 3, "training": {"alternative": "y"}}""",
+        "epochs",
+        "training.checkpoints"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x", "y"], "method": "fewshot", "training": {"images": "i"}}""",
+        "concepts",
+        "one concept per request"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "preserve": ["y"], "training": {"images": "i"}}""",
+        "preserve",
+        "closed-form methods"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "reg": 0.1, "training": {"images": "i"}}""",
+        "reg",
+        "closed-form methods"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "epochs": 0, "training": {"images": "i"}}""",
+        "epochs",
+        "at least one epoch"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "training": {"images": "../x"}}""",
+        "training.images",
+        "not a folder"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "training": {"images": "i", "template": "photo"}}""",
+        "training.template",
+        "object or style"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "training": {"images": "i", "size": 100}}""",
+        "training.size",
+        "multiple of 8"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "training": {"images": "i", "lr": 0}}""",
+        "training.lr",
+        "positive"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "training": {"images": "i", "sweep": 1}}""",
+        "training.sweep",
+        "unknown field"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "training": {"images": "i"}}""",
+        "training",
+        "rece takes no training section"
+    )]
+    [InlineData(
+        """{"model": "m", "concepts": ["x"], "method": "fewshot", "training": {"images": "i"}, "evaluation": {"suite": "ring-a-bell"}}""",
+        "evaluation.suite",
+        "bypass the text encoder"
     )]
     [InlineData("""{"model": "m", "concepts": ["x"], "priorFilter": "yes"}""", "priorFilter", "on, off")]
     [InlineData(

@@ -92,7 +92,7 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         using var warm = new WarmEvaluation();
         var pipeline = warm.Pipeline(new CachedModel("tiny", model, "key"), precision);
         using var source = new GeneratorImageSource(pipeline.Pipeline, sampler);
-        using (var patch = RecePatch.Read(patchPath))
+        using (var patch = CheckpointPatch.Read(patchPath))
             pipeline.Apply(patch, RecePatch.FileSha256(patchPath), patchPath);
         var edited = Images(source);
         pipeline.Apply(null, null, "the base model");
@@ -124,7 +124,7 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         using var warm = new WarmEvaluation();
         var pipeline = warm.Pipeline(new CachedModel("tiny", model, "key"), Precision.Fp32);
         using var source = new GeneratorImageSource(pipeline.Pipeline, Sampler);
-        using var patch = RecePatch.Read(patchPath);
+        using var patch = CheckpointPatch.Read(patchPath);
         pipeline.Apply(patch, sha, patchPath);
         var checkpoint = Cases.Select(c => source.Generate(new GenerationRequest(c)).Pixels).ToList();
         var original = new OriginalModelImageSource(pipeline, source, patch, sha, patchPath);
@@ -187,7 +187,7 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
         );
         using var warm = new WarmEvaluation();
         var pipeline = warm.Pipeline(new CachedModel("tiny", model, "key"), Precision.Fp32);
-        using var patch = RecePatch.Read(Path.Combine(erased, RecePatch.FileName));
+        using var patch = CheckpointPatch.Read(Path.Combine(erased, RecePatch.FileName));
         var error = Assert.Throws<ErasureInputException>(() =>
             pipeline.Apply(patch, "sha", "checkpoints/x/rece-patch.safetensors")
         );

@@ -177,7 +177,7 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
             );
         }
         Assert.Equal(
-            report.Stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift)),
+            report.Stages.Select(s => (s.Stage, (double?)s.RecoveredConceptResidual, (double?)s.PreservationDrift)),
             result.Checkpoint.Measures.Select(m => (m.Stage, m.RecoveredConceptResidual, m.PreservationDrift))
         );
     }
@@ -218,7 +218,7 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         );
         Assert.Equal("models/tiny", fromPipeline.Description["rece.base_model"]);
         Assert.Equal(
-            report.Stages.Select(s => (s.Stage, s.RecoveredConceptResidual, s.PreservationDrift)),
+            report.Stages.Select(s => (s.Stage, (double?)s.RecoveredConceptResidual, (double?)s.PreservationDrift)),
             events
                 .Raised.SelectMany(e => e.Result.Checkpoint!.Measures)
                 .Select(m => (m.Stage, m.RecoveredConceptResidual, m.PreservationDrift))

@@ -94,6 +94,30 @@ public sealed class ClipTextEncoder : IDisposable
     public IReadOnlyDictionary<string, Tensor> Weights => _weights;
 
     /// <summary>
+    /// Overwrites named weights in place with new values of the same shapes (any device and dtype, converted as
+    /// loading converts stored tensors), so an encoder edited here equals one loaded from a file holding those values.
+    /// Used to evaluate a trained text encoder's checkpoints on one loaded base model. The caller keeps ownership of
+    /// <paramref name="replacements"/>.
+    /// </summary>
+    public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements)
+    {
+        ArgumentNullException.ThrowIfNull(replacements);
+        foreach (var (name, value) in replacements)
+        {
+            if (!_weights.TryGetValue(name, out var current))
+                throw new ArgumentException($"The text encoder has no weight {name}.", nameof(replacements));
+            if (!value.shape.SequenceEqual(current.shape))
+                throw new ArgumentException(
+                    $"Text encoder weight {name} has shape {TensorShape.Format(current.shape)}, the replacement {TensorShape.Format(value.shape)}.",
+                    nameof(replacements)
+                );
+        }
+        using var noGrad = no_grad();
+        foreach (var (name, value) in replacements)
+            _weights[name].copy_(value);
+    }
+
+    /// <summary>
     /// Makes the weight <paramref name="name"/> trainable: it becomes a parameter (same values, gradients recorded by
     /// <see cref="Forward"/>) that an optimizer updates in place, and the encoder computes with it from now on.
     /// </summary>

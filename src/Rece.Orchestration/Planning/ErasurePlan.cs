@@ -14,6 +14,8 @@ public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
     public static ErasurePlan Expand(PipelineRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Method is { } trained && PipelineRequestParser.TrainedMethods.Contains(trained))
+            return Trained(request, trained);
         var preset = request.Preset is null
             ? ErasurePreset.DefaultFor(request.Method)
             : ErasurePreset.Find(request.Preset)
@@ -75,4 +77,30 @@ public sealed record ErasurePlan(IReadOnlyList<RunPlan> Runs)
             .ToList();
         return new ErasurePlan(runs);
     }
+
+    /// <summary>A trained method's one run: no preset, no sweep; its settings are the training section's.</summary>
+    private static ErasurePlan Trained(PipelineRequest request, string method) =>
+        new(
+            new[]
+            {
+                new RunPlan(
+                    "run-0",
+                    new RunSettings
+                    {
+                        Concepts = request.Concepts,
+                        Preset = NoPreset,
+                        Method = method,
+                        Epochs =
+                            method == PipelineRequestParser.FewShot
+                                ? request.Epochs ?? TrainingDefaults.FewShotEpochs
+                                : null,
+                        Training = request.Training,
+                    },
+                    new SortedDictionary<string, JsonElement>(StringComparer.Ordinal)
+                ),
+            }
+        );
+
+    /// <summary>The preset a trained method's run names: none applies.</summary>
+    public const string NoPreset = "none";
 }

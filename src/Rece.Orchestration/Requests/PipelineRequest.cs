@@ -39,4 +39,9 @@ public sealed record PipelineRequest : EraseSettings
     /// <summary>Optional: evaluate every checkpoint on images and choose each run's checkpoint from them.</summary>
     [JsonPropertyName("evaluation")]
     public EvaluationSection? Evaluation { get; init; }
+
+    /// <summary>The inputs and settings of a trained method (fewshot, all-but-one); null for the closed-form
+    /// ones.</summary>
+    [JsonPropertyName("training")]
+    public TrainingSection? Training { get; init; }
 }

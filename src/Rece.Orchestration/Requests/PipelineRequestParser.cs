@@ -21,18 +21,12 @@ public static partial class PipelineRequestParser
     /// </summary>
     public const int MaxJobMessageBytes = 48 * 1024;
 
-    /// <summary>The methods that train by gradient: rece erase runs them; the pipeline's jobs do not yet.</summary>
-    private static readonly string[] TrainedMethods = ["fewshot", "all-but-one"];
-
-    private static string TrainedRefusal(string method) =>
-        $"{method} trains weights by gradient and runs from rece erase only; the pipeline does not run it yet";
-
     /// <summary>One concept, guide or preserve text: a prompt, not a document.</summary>
     public const int MaxTextLength = 1000;
 
     private static readonly string[] Known = new[] { "model", "concepts", "preset", "guide", "preserve" }
         .Concat(EraseSetting.All.Select(s => s.Name))
-        .Concat(new[] { "sweep", "output", "evaluation" })
+        .Concat(new[] { "sweep", "output", "evaluation", "training" })
         .ToArray();
 
     private static readonly string[] KnownSweep = EraseSetting.Sweepables.Select(s => s.Name).ToArray();
@@ -136,15 +130,18 @@ public static partial class PipelineRequestParser
         string method = settings.Method
             ?? (preset is null ? null : ErasurePreset.Find(preset)?.Method)
             ?? ErasurePreset.Default.Method;
-        if (TrainedMethods.Contains(method))
-            errors.Add(new FieldError("method", TrainedRefusal(method)));
-        else if (method != "rece" && settings.Epochs is > 0)
+        var training = ParseTraining(root, method, settings, concepts, errors);
+        if (!TrainedMethods.Contains(method) && method != "rece" && settings.Epochs is > 0)
             errors.Add(
                 new FieldError("epochs", $"epochs applies to method rece; {method} is a single closed-form edit")
             );
 
         IReadOnlyDictionary<string, IReadOnlyList<JsonElement>>? sweep = null;
-        if (root.TryGetProperty("sweep", out var sweepElement) && sweepElement.ValueKind != JsonValueKind.Null)
+        if (
+            !TrainedMethods.Contains(method)
+            && root.TryGetProperty("sweep", out var sweepElement)
+            && sweepElement.ValueKind != JsonValueKind.Null
+        )
             sweep = ParseSweep(sweepElement, method, errors);
 
         string? output = OptionalString(root, "output", errors);
@@ -162,6 +159,7 @@ public static partial class PipelineRequestParser
             && evaluationElement.ValueKind != JsonValueKind.Null
         )
             evaluation = ParseEvaluation(evaluationElement, errors);
+        CheckTrainedEvaluation(method, evaluation, errors);
 
         if (errors.Count > 0)
             throw new RequestValidationException(errors);
@@ -177,6 +175,7 @@ public static partial class PipelineRequestParser
                 Sweep = sweep,
                 Output = output?.Trim('/'),
                 Evaluation = evaluation,
+                Training = training,
             }
         );
         // Counted before expanding: the product of a few long lists would otherwise build millions of runs first.
@@ -321,7 +320,12 @@ public static partial class PipelineRequestParser
             sweep.TryGetValue("method", out var swept)
             && swept.Select(m => m.GetString()).FirstOrDefault(TrainedMethods.Contains) is { } trained
         )
-            errors.Add(new FieldError("sweep.method", TrainedRefusal(trained)));
+            errors.Add(
+                new FieldError(
+                    "sweep.method",
+                    $"{trained} trains once per request and cannot be swept with other methods; send it as its own request"
+                )
+            );
         var single = (sweep.TryGetValue("method", out var methods) ? methods.Select(m => m.GetString()!) : [method])
             .Where(m => m != "rece")
             .Distinct()

@@ -52,17 +52,4 @@ public sealed record TrainingSection
 
     [JsonPropertyName("seed")]
     public long? Seed { get; init; }
-
-    /// <summary>All but One's checkpoints when the request names none.</summary>
-    public const int DefaultCheckpoints = 5;
-
-    /// <summary>All but One's steps when the request names none (its CLI default).</summary>
-    public const int DefaultSteps = 1000;
-
-    /// <summary>Few-shot unlearning's epochs when the request names none (its CLI default).</summary>
-    public const int DefaultFewShotEpochs = 5;
-
-    /// <summary>The step All but One's part <paramref name="part"/> (0-based) of <paramref name="parts"/> ends at:
-    /// the steps split as evenly as whole steps allow.</summary>
-    public static int StepsAfter(int part, int parts, int steps) => (int)((long)steps * (part + 1) / parts);
 }
