@@ -21,7 +21,7 @@ public sealed class StableDiffusionPipeline : IDisposable
 {
     private static readonly string[] EmptyPrompt = { "" };
 
-    private readonly Tensor _emptyPromptEmbedding;
+    private Tensor _emptyPromptEmbedding;
 
     private StableDiffusionPipeline(
         ModelFiles files,
@@ -149,6 +149,19 @@ public sealed class StableDiffusionPipeline : IDisposable
     /// <returns>[prompts, 77, d], float32, on <see cref="Device"/>.</returns>
     public Tensor EncodePrompts(IReadOnlyList<string> prompts) =>
         TextEncoder.Encode(prompts.Select(p => Tokenizer.Encode(p).Ids).ToList());
+
+    /// <summary>
+    /// Overwrites text encoder weights in place (a trained text encoder's checkpoint, or the original weights back)
+    /// and re-encodes the empty prompt the sampler keeps for guidance, so the pipeline equals one loaded with those
+    /// weights. The caller keeps ownership of <paramref name="replacements"/>.
+    /// </summary>
+    public void ReplaceTextEncoderWeights(IReadOnlyDictionary<string, Tensor> replacements)
+    {
+        TextEncoder.ReplaceWeights(replacements);
+        var empty = EncodePrompts(EmptyPrompt).DetachFromDisposeScope();
+        _emptyPromptEmbedding.Dispose();
+        _emptyPromptEmbedding = empty;
+    }
 
     /// <returns>[77, d], float32 on <see cref="Device"/>: the conditioning of one prompt, e.g. to modify and pass back
     /// as <see cref="ImageRequest.Embedding"/>.</returns>

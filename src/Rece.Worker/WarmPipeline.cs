@@ -105,7 +105,7 @@ internal sealed class WarmPipeline : IDisposable
     private void Replace(string component, IReadOnlyDictionary<string, Tensor> weights)
     {
         if (component == Rece.Models.Diffusers.DiffusersModel.TextEncoderFolder)
-            Pipeline.TextEncoder.ReplaceWeights(weights);
+            Pipeline.ReplaceTextEncoderWeights(weights);
         else
             Pipeline.UNet.ReplaceWeights(weights);
     }

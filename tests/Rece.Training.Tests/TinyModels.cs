@@ -1,4 +1,3 @@
-using Rece.Evaluation.Images;
 using Rece.Models.Fixtures;
 
 namespace Rece.Training.Tests;
@@ -12,17 +11,7 @@ public sealed class TinyModels : IDisposable
     public TinyModels()
     {
         RandomModelFixture.Write(V1, FixtureKind.Tiny, seed: 7, fp16Variant: true);
-        Directory.CreateDirectory(Images);
-        var random = new Random(5);
-        for (int i = 0; i < 4; i++)
-        {
-            // Different sizes: the job resizes each to the training size.
-            var image = RgbImage.Filled(48 + 8 * i, 40, 200, 120, 40);
-            for (int y = 0; y < image.Height; y += 8)
-            for (int x = (y / 8) % 2 * 8; x < image.Width; x += 16)
-                image.Fill(x, y, 8, 8, (byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
-            image.SavePng(Path.Combine(Images, $"cat-{i}.png"));
-        }
+        ConceptImages.Write(Images);
     }
 
     public string Root => _folder.Path;

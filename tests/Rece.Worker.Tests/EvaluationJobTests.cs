@@ -105,6 +105,75 @@ public sealed class EvaluationJobTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public void TrainedCheckpointsAppliedInMemoryMakeTheImagesOfTheFoldersApplyPatchWritesAndTheBaseComesBack()
+    {
+        string model = Path.Combine(_scratch, "tiny-trained");
+        RandomModelFixture.Write(model, FixtureKind.Tiny, seed: 11);
+        string images = Path.Combine(_scratch, "concept-images");
+        ConceptImages.Write(images);
+        string fewShot = Path.Combine(_scratch, "fewshot");
+        Rece.Training.FewShotJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = model,
+                OutputDirectory = fewShot,
+                Concepts = new[] { "cat" },
+                Method = "fewshot",
+                ImagesDirectory = images,
+                Epochs = 1,
+                LearningRate = 1e-2,
+            }
+        );
+        string allButOne = Path.Combine(_scratch, "all-but-one");
+        Rece.Training.AllButOneJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = model,
+                OutputDirectory = allButOne,
+                Concepts = new[] { "cat" },
+                Method = "all-but-one",
+                Alternative = "dog",
+                Steps = 3,
+                Samples = 1,
+                LearningRate = 1e-2,
+            }
+        );
+        IReadOnlyList<byte[]> Images(IImageSource source) =>
+            Cases.Select(c => source.Generate(new GenerationRequest(c)).Pixels).ToList();
+        IReadOnlyList<byte[]> Loaded(string folder)
+        {
+            using var source = GeneratorImageSource.Load(folder, Sampler);
+            return Images(source);
+        }
+
+        using var warm = new WarmEvaluation();
+        var pipeline = warm.Pipeline(new CachedModel("tiny", model, "key"), Precision.Fp32);
+        using var source = new GeneratorImageSource(pipeline.Pipeline, Sampler);
+        var original = Images(source);
+        foreach (var trained in new[] { fewShot, allButOne, fewShot })
+        {
+            string patchPath = Path.Combine(trained, RecePatch.FileName);
+            using (var patch = CheckpointPatch.Read(patchPath))
+                pipeline.Apply(patch, RecePatch.FileSha256(patchPath), patchPath);
+            var edited = Images(source);
+            Assert.True(Loaded(trained).Zip(edited).All(p => p.First.AsSpan().SequenceEqual(p.Second)), trained);
+            Assert.NotEqual(original, edited);
+        }
+        pipeline.Apply(null, null, "the base model");
+        Assert.Equal(original, Images(source));
+        Assert.Equal(Loaded(model), original);
+
+        // A trained patch for another base is refused before anything changes.
+        string other = Path.Combine(_scratch, "tiny-other");
+        RandomModelFixture.Write(other, FixtureKind.Tiny, seed: 12);
+        var otherPipeline = warm.Pipeline(new CachedModel("other", other, "key2"), Precision.Fp32);
+        using var foreign = CheckpointPatch.Read(Path.Combine(fewShot, RecePatch.FileName));
+        var error = Assert.Throws<ErasureInputException>(() => otherPipeline.Apply(foreign, "sha", "checkpoints/y"));
+        Assert.Contains("checkpoints/y was made for another base model", error.Message, StringComparison.Ordinal);
+        Assert.Null(otherPipeline.Applied);
+    }
+
+    [Fact]
     public void TheOriginalModelsImagesComeFromTheWarmPipelineWhichKeepsTheCheckpoint()
     {
         string model = Path.Combine(_scratch, "tiny-original");

@@ -225,6 +225,92 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
         );
     }
 
+    [Theory]
+    [InlineData(
+        """{"model": "tiny", "concepts": ["cat"], "method": "fewshot", "epochs": 2, "training": {"images": "images/cat", "lr": 1e-4, "seed": 3}}""",
+        "text_encoder/model.safetensors"
+    )]
+    [InlineData(
+        """{"model": "tiny", "concepts": ["cat"], "method": "all-but-one", "training": {"alternative": "dog", "steps": 5, "checkpoints": 2, "samples": 2, "lr": 1e-3, "seed": 3}}""",
+        "unet/diffusion_pytorch_model.safetensors"
+    )]
+    public async Task TrainedEpochsChainedThroughCheckpointsGiveTheModelOfOneUninterruptedRun(
+        string json,
+        string trainedFile
+    )
+    {
+        var (account, worker, events, _) = await SetUpAsync();
+        string images = Path.Combine(_scratch, "cat-images");
+        ConceptImages.Write(images);
+        await PipelineTestKit.UploadFolderAsync(account.Container(StorageNames.Models), "images/cat", images);
+        var request = PipelineRequestParser.Parse(json);
+        var run = ErasurePlan.Expand(request).Runs.Single();
+        for (int epoch = 0; epoch <= 1; epoch++)
+        {
+            await account.GpuJobs.SendMessageAsync(
+                PipelineJson.Serialize(GpuJob.For("trained", "tiny", run, epoch, 1))
+            );
+            await RunOnceAsync(worker);
+        }
+        Assert.Equal(2, events.Raised.Count);
+        Assert.All(events.Raised, e => Assert.True(e.Result.Succeeded, e.Result.Error));
+        var measures = events.Raised.Select(e => Assert.Single(e.Result.Checkpoint!.Measures)).ToList();
+        Assert.All(measures, m => Assert.True(m.IsTrained && m.Loss is not null && m.RelativeWeightChange > 0));
+        Assert.True(measures[1].RelativeWeightChange > measures[0].RelativeWeightChange);
+
+        // The final checkpoint's patch, applied to the model, gives the weights `rece erase` trains in one run.
+        string patch = Path.Combine(_scratch, $"{run.Settings.Method}.safetensors");
+        await account
+            .Container(StorageNames.Checkpoints)
+            .GetBlobClient(BlobPath.Parse(events.Raised.Last().Result.Checkpoint!.Patch).Name)
+            .DownloadToAsync(patch);
+        string model = Path.Combine(_scratch, "tiny");
+        string rebuilt = Path.Combine(_scratch, $"{run.Settings.Method}-rebuilt");
+        PatchJob.Apply(model, patch, rebuilt, force: false);
+        string whole = Path.Combine(_scratch, $"{run.Settings.Method}-whole");
+        var erase = TrainedEpochs.ToErasureRequest(
+            run.Settings,
+            model,
+            run.Settings.Training!.Images is null ? null : images,
+            Rece.Models.Devices.ComputeDevice.Cpu
+        );
+        var report =
+            run.Settings.Method == "fewshot"
+                ? Rece.Training.FewShotJob.Run(erase with { OutputDirectory = whole })
+                : Rece.Training.AllButOneJob.Run(erase with { OutputDirectory = whole });
+        Assert.Equal(
+            FileHashes.Of(whole)[trainedFile.Replace('/', Path.DirectorySeparatorChar)],
+            FileHashes.Of(rebuilt)[trainedFile.Replace('/', Path.DirectorySeparatorChar)]
+        );
+        // Each checkpoint's loss is the mean of its own steps' (fewshot: 2 steps an epoch; all-but-one: steps 1-2, 3-5).
+        var losses = report.Training!.Losses;
+        int first = run.Settings.Method == "fewshot" ? 2 : run.Settings.TrainedUntil(0);
+        Assert.Equal(losses.Take(first).Average(), measures[0].Loss!.Value, 12);
+        Assert.Equal(losses.Skip(first).Average(), measures[1].Loss!.Value, 12);
+        using var fromPipeline = TrainedWeightsPatch.Read(patch);
+        Assert.Equal("models/tiny", fromPipeline.Description["rece.base_model"]);
+    }
+
+    [Fact]
+    public async Task AFewShotJobWhoseImagesAreMissingFailsAtOnceWithTheReason()
+    {
+        var (account, worker, events, _) = await SetUpAsync();
+        var run = ErasurePlan
+            .Expand(
+                PipelineRequestParser.Parse(
+                    """{"model": "tiny", "concepts": ["cat"], "method": "fewshot", "training": {"images": "images/none"}}"""
+                )
+            )
+            .Runs.Single();
+        await account.GpuJobs.SendMessageAsync(PipelineJson.Serialize(GpuJob.For("no-images", "tiny", run, 0, 1)));
+        await RunOnceAsync(worker);
+        var result = Assert.Single(events.Raised).Result;
+        Assert.False(result.Succeeded);
+        Assert.False(result.Retryable);
+        Assert.Contains("models/images/none/", result.Error, StringComparison.Ordinal);
+        Assert.Contains("upload a few", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task AJobForAMissingModelFailsAtOnceWithTheReasonAndLeavesNoMessage()
     {
