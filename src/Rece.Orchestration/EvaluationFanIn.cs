@@ -178,7 +178,7 @@ public static class EvaluationFanIn
             checkpoint.Epoch,
             checkpoint.Path,
             checkpoint.Patch,
-            Rule(section),
+            Rule(section, run.Settings.Method),
             choice.Summary
         )
         {
@@ -238,7 +238,9 @@ public static class EvaluationFanIn
         };
     }
 
-    public static string Rule(EvaluationSection section)
+    /// <param name="method">The run's method: a trained method's first checkpoint plays the UCE checkpoint's part,
+    /// its later ones the RECE epochs'.</param>
+    public static string Rule(EvaluationSection section, string? method = null)
     {
         string budget = section.ClipScoreBudget.ToString(CultureInfo.InvariantCulture);
         var suite = EvaluationSuites.Find(section.Suite) ?? EvaluationSuites.All[0];
@@ -251,8 +253,11 @@ public static class EvaluationFanIn
         if (suite.Name == "imagenette")
             clip +=
                 $" and the other classes' top-1 accuracy at most {(section.RetainedAccuracyBudget * 100).ToString("0.##", CultureInfo.InvariantCulture)} points below the baseline's";
-        return $"image evaluation, as the RECE reference chooses: per run, the RECE epoch with the lowest {suite.Measure} on {section.Suite} that beats both the baseline and the run's UCE checkpoint, "
+        var (later, first) = PipelineRequestParser.TrainedMethods.Contains(method ?? "")
+            ? ("later epoch", $"first {method} epoch")
+            : ("RECE epoch", "UCE checkpoint");
+        return $"image evaluation, as the RECE reference chooses: per run, the {later} with the lowest {suite.Measure} on {section.Suite} that beats both the baseline and the run's {first}, "
             + clip
-            + $"; else the UCE checkpoint if it beats the baseline within the budget; across runs, the lowest {suite.Measure}";
+            + $"; else the {first} if it beats the baseline within the budget; across runs, the lowest {suite.Measure}";
     }
 }

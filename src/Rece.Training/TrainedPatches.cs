@@ -37,7 +37,8 @@ public static class TrainedPatches
         return new ReportFile(Path.GetFileName(path), new FileInfo(path).Length, RecePatch.FileSha256(path));
     }
 
-    /// <summary>Writes a pipeline part's patch and measures how far the trained tensors moved from the base's.</summary>
+    /// <summary>Writes a pipeline part's patch and measures how far the trained tensors moved from the
+    /// base's.</summary>
     internal static TrainedPart Part(
         DiffusersModel model,
         string weightsPath,

@@ -418,6 +418,70 @@ public class EvaluationEndToEndTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task AFewShotRequestTrainsEpochByEpochFromItsUploadedImagesAndEveryEpochIsEvaluated()
+    {
+        await using var pipeline = await PipelineHarness.CreateAsync(azurite);
+        string images = Path.Combine(pipeline.Scratch, "tench-images");
+        ConceptImages.Write(images);
+        await PipelineTestKit.UploadFolderAsync(pipeline.Container(StorageNames.Models), "images/tench", images);
+        string classifier = Path.Combine(pipeline.Scratch, "resnet50.onnx");
+        TestClassifierModel.Write(classifier);
+        await pipeline
+            .Container(StorageNames.Models)
+            .GetBlobClient("classifiers/resnet50.onnx")
+            .UploadAsync(classifier);
+        await pipeline.StartServeAsync(workers: 2);
+
+        string id = await pipeline.SubmitAsync(
+            """
+            { "model": "tiny", "concepts": ["tench"], "method": "fewshot", "epochs": 2,
+              "training": { "images": "images/tench", "lr": 1e-3, "seed": 2 },
+              "evaluation": { "suite": "imagenette", "limit": 2, "classifier": "classifiers/resnet50.onnx",
+                              "allowMissingClipScore": true, "generation": { "steps": 3, "size": 64 } } }
+            """
+        );
+        var status = await pipeline.WaitForAsync(id, TimeSpan.FromMinutes(3));
+
+        Assert.True(status.RuntimeStatus == "Completed", status.Output?.GetRawText());
+        var output = PipelineJson.Deserialize<ErasureOutput>(status.Output!.Value.GetRawText());
+        var run = Assert.Single(output.Runs);
+        Assert.Equal(new[] { 0, 1 }, run.Epochs.Select(e => e.Epoch));
+        Assert.Equal(
+            new[] { "fewshot epoch 1", "fewshot epoch 2" },
+            run.Epochs.Select(e => Assert.Single(e.Measures).Stage)
+        );
+        Assert.All(run.Epochs, e => Assert.Null(e.Measures[0].PreservationDrift));
+        // Every epoch's checkpoint was evaluated (two prompts each) beside the original model.
+        var evaluation = run.Evaluation!;
+        Assert.Equal(2, evaluation.Checkpoints.Count);
+        Assert.All(evaluation.Checkpoints.Prepend(evaluation.Baseline!), c => Assert.NotNull(c.FlaggedShare));
+        Assert.NotNull(output.Recommended);
+
+        // The run's patch rebuilds the text encoder `rece erase --method fewshot` trains in one run.
+        var path = BlobPath.Parse(run.Patch!);
+        string patch = Path.Combine(pipeline.Scratch, "fewshot-patch.safetensors");
+        await pipeline.Container(path.Container).GetBlobClient(path.Name).DownloadToAsync(patch);
+        string rebuilt = Path.Combine(pipeline.Scratch, "fewshot-rebuilt");
+        PatchJob.Apply(pipeline.ModelFolder, patch, rebuilt, force: false);
+        string local = Path.Combine(pipeline.Scratch, "fewshot-local");
+        Rece.Training.FewShotJob.Run(
+            new ErasureRequest
+            {
+                ModelDirectory = pipeline.ModelFolder,
+                OutputDirectory = local,
+                Concepts = new[] { "tench" },
+                Method = "fewshot",
+                Epochs = 2,
+                ImagesDirectory = images,
+                LearningRate = 1e-3,
+                Seed = 2,
+            }
+        );
+        string textEncoder = Path.Combine("text_encoder", "model.safetensors");
+        Assert.Equal(FileHashes.Of(local)[textEncoder], FileHashes.Of(rebuilt)[textEncoder]);
+    }
+
+    [Fact]
     public async Task EachCheckpointsLpipsAndFidToTheBaselineAreMeasuredWhenTheRunIsJoined()
     {
         await using var pipeline = await PipelineHarness.CreateAsync(azurite);

@@ -282,7 +282,7 @@ public sealed class GpuJobWorkerTests(AzuriteFixture azurite) : IDisposable
             FileHashes.Of(whole)[trainedFile.Replace('/', Path.DirectorySeparatorChar)],
             FileHashes.Of(rebuilt)[trainedFile.Replace('/', Path.DirectorySeparatorChar)]
         );
-        // Each checkpoint's loss is the mean of its own steps' (fewshot: 2 steps an epoch; all-but-one: steps 1-2, 3-5).
+        // Each checkpoint's loss is the mean of its own steps' (fewshot: 2 an epoch; all-but-one: 1-2, 3-5).
         var losses = report.Training!.Losses;
         int first = run.Settings.Method == "fewshot" ? 2 : run.Settings.TrainedUntil(0);
         Assert.Equal(losses.Take(first).Average(), measures[0].Loss!.Value, 12);

@@ -13,7 +13,7 @@ public record EraseSettings
 {
     [JsonPropertyName("method")]
     [Description(
-        "rece: UCE, then RECE epochs; uce: the closed-form edit only; speed: SPEED's edit of the value projections, constrained to the null space of the preserved texts; fewshot: few-shot unlearning of the text encoder from --images; all-but-one: the U-Net's cross-attention trained so the concept guides as --alternative does (the last two from rece erase only)."
+        "rece: UCE, then RECE epochs; uce: the closed-form edit only; speed: SPEED's edit of the value projections, constrained to the null space of the preserved texts; fewshot: few-shot unlearning of the text encoder from --images; all-but-one: the U-Net's cross-attention trained so the concept guides as --alternative does (the last two train by gradient; a pipeline request gives their inputs in its training section)."
     )]
     [EraseSetting(
         "--method",

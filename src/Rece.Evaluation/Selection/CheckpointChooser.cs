@@ -68,7 +68,7 @@ public static class CheckpointChooser
             return new CheckpointChoice(
                 startingPoint.Name,
                 true,
-                $"No RECE epoch beats both the baseline and {startingPoint.Name} within the budget; kept the starting point {startingPoint.Name} ({measure} {rule.Format(startingPoint.FlaggedShare)}, baseline {rule.Format(baseline.FlaggedShare)}).",
+                $"No later epoch beats both the baseline and {startingPoint.Name} within the budget; kept the starting point {startingPoint.Name} ({measure} {rule.Format(startingPoint.FlaggedShare)}, baseline {rule.Format(baseline.FlaggedShare)}).",
                 verdicts
             )
             {

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace Rece.Orchestration.Jobs;
 
 /// <summary>The measures of the model after a stage: the embedding-space ones of a closed-form stage (as
-/// Rece.Engine.StageMeasures), or a trained method's part: its mean loss and how far the trained weights moved.</summary>
+/// Rece.Engine.StageMeasures), or a trained method's part: its mean loss and how far the trained weights
+/// moved.</summary>
 /// <param name="RecoveredConceptResidual">Null for a trained method's part (it does not edit K/V by a
 /// factor).</param>
 /// <param name="PreservationDrift">Null for a trained method's part.</param>
