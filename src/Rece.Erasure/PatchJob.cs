@@ -67,34 +67,15 @@ public static class PatchJob
             var skipped = timings.Time("copyComponents", () =>
                 EditedModelWriter.CopyOtherFiles(model, output.TemporaryPath, edits.Select(e => e.Item1).ToList())
             );
-            string copiedPatch = output.PathOf(RecePatch.FileName);
-            File.Copy(patchPath, copiedPatch);
+            var copiedPatch = CopyPatch(patchPath, output);
             var report = new ErasureReport
             {
                 Command = "apply-patch",
                 CreatedUtc = DateTimeOffset.UtcNow,
-                Inputs = new ReportInputs(
-                    model.Root,
-                    Array.Empty<string>(),
-                    Array.Empty<string>(),
-                    Array.Empty<string>(),
-                    null,
-                    null,
-                    Path.GetFullPath(patchPath)
-                ),
+                Inputs = Inputs(model, patchPath),
                 Model = ErasureJob.DescribeModel(model, edits[0].Item2, edits),
                 Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
-                Outputs = new ReportOutputs(
-                    output.Destination,
-                    new ReportFile(
-                        RecePatch.FileName,
-                        new FileInfo(copiedPatch).Length,
-                        RecePatch.FileSha256(copiedPatch)
-                    ),
-                    written,
-                    skipped,
-                    PatchOnly: false
-                ),
+                Outputs = new ReportOutputs(output.Destination, copiedPatch, written, skipped, PatchOnly: false),
                 PeakResidentBytes = ProcessMemory.PeakResidentBytes(),
             };
             File.WriteAllText(output.PathOf(ErasureReport.FileName), report.ToJson());
@@ -137,21 +118,12 @@ public static class PatchJob
                     model.UNetWeights.Where(w => w.Path == weightsPath).ToList()
                 )
         );
-        string copiedPatch = output.PathOf(RecePatch.FileName);
-        File.Copy(patchPath, copiedPatch);
+        var copiedPatch = CopyPatch(patchPath, output);
         var report = new ErasureReport
         {
             Command = "apply-patch",
             CreatedUtc = DateTimeOffset.UtcNow,
-            Inputs = new ReportInputs(
-                model.Root,
-                Array.Empty<string>(),
-                Array.Empty<string>(),
-                Array.Empty<string>(),
-                null,
-                null,
-                Path.GetFullPath(patchPath)
-            ),
+            Inputs = Inputs(model, patchPath),
             Model = new ReportModel(
                 model.Architecture,
                 model.EmbeddingDim,
@@ -162,7 +134,7 @@ public static class PatchJob
             Timings = timings.WithTotal(total.Elapsed.TotalSeconds),
             Outputs = new ReportOutputs(
                 output.Destination,
-                new ReportFile(RecePatch.FileName, new FileInfo(copiedPatch).Length, RecePatch.FileSha256(copiedPatch)),
+                copiedPatch,
                 Array.Empty<WrittenWeights>(),
                 skipped,
                 PatchOnly: false
@@ -176,5 +148,25 @@ public static class PatchJob
         File.WriteAllText(output.PathOf(ErasureReport.FileName), report.ToJson());
         output.Commit();
         return report;
+    }
+
+    /// <summary>What an applied patch's report names as its inputs: the base model and the patch.</summary>
+    private static ReportInputs Inputs(DiffusersModel model, string patchPath) =>
+        new(
+            model.Root,
+            Array.Empty<string>(),
+            Array.Empty<string>(),
+            Array.Empty<string>(),
+            null,
+            null,
+            Path.GetFullPath(patchPath)
+        );
+
+    /// <summary>The patch copied beside the model it rebuilt, as `rece erase` leaves it.</summary>
+    private static ReportFile CopyPatch(string patchPath, OutputFolder output)
+    {
+        string copied = output.PathOf(RecePatch.FileName);
+        File.Copy(patchPath, copied);
+        return new ReportFile(RecePatch.FileName, new FileInfo(copied).Length, RecePatch.FileSha256(copied));
     }
 }

@@ -122,11 +122,19 @@ public sealed class TrainingState : IDisposable
             owned.Add(t);
             return t;
         }
+        T[] Values<T>(string name)
+            where T : unmanaged
+        {
+            var t = Load(name);
+            owned.Remove(t);
+            using (t)
+                return t.data<T>().ToArray();
+        }
         try
         {
             var weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             var moments = new Dictionary<string, AdamMoments>(StringComparer.Ordinal);
-            var steps = Load("adam.step").data<long>().ToArray();
+            var steps = Values<long>("adam.step");
             if (steps.Length != names.Length)
                 throw new ModelFormatException($"{path} holds {steps.Length} step counts for {names.Length} tensors.");
             for (int i = 0; i < names.Length; i++)
@@ -139,7 +147,7 @@ public sealed class TrainingState : IDisposable
                 );
             }
             var generator = Load("generator");
-            var losses = Load("losses").data<double>().ToArray();
+            var losses = Values<double>("losses");
             var inputs = file
                 .Tensors.Where(t => t.Name.StartsWith("input.", StringComparison.Ordinal))
                 .ToDictionary(t => t.Name["input.".Length..], t => Load(t.Name), StringComparer.Ordinal);

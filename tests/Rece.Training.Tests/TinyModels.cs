@@ -1,3 +1,4 @@
+using Rece.Evaluation.Tests;
 using Rece.Models.Fixtures;
 
 namespace Rece.Training.Tests;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Rece.Erasure;
+using Rece.Evaluation.Tests;
 using Rece.Models.Fixtures;
 using Rece.Orchestration;
 using Rece.Orchestration.Jobs;

@@ -1,6 +1,6 @@
 using Rece.Evaluation.Images;
 
-namespace Rece.Testing;
+namespace Rece.Evaluation.Tests;
 
 /// <summary>A few PNG images "of a concept" for the few-shot method: patterned, each of another size (the method
 /// resizes them to its training size).</summary>
