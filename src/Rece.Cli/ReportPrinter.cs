@@ -25,10 +25,7 @@ public static class ReportPrinter
                 $"trained {training.TrainedWeights.Count} {(training.Method == "fewshot" ? "text encoder" : "U-Net")} weights for {training.Losses.Count} steps ({training.Method}): loss {training.Losses[0]:G4} -> {training.Losses[^1]:G4}"
             );
         string math = report.Timings.TryGetValue("erasureMath", out var m) ? $", erasure math {m:F3} s" : "";
-        string what =
-            report.Training is not null ? "edited model and report"
-            : report.Outputs.PatchOnly ? "patch and report"
-            : "edited model, patch and report";
+        string what = report.Outputs.PatchOnly ? "patch and report" : "edited model, patch and report";
         stdout.WriteLine($"wrote {report.Outputs.Folder} ({what}) in {report.Timings["total"]:F2} s{math}");
         foreach (var skipped in report.Outputs.NotCopied)
             stdout.WriteLine($"not copied: {skipped.File} ({skipped.Reason})");
