@@ -1,3 +1,4 @@
+using Rece.Erasure;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Reports;
 using Rece.Evaluation.Running;
@@ -142,6 +143,26 @@ public sealed class EvaluationJobTests : IDisposable
         );
         Assert.Throws<EvaluationInputException>(() =>
             MetricPlan.Create(EvaluationSuite.Nudity, _temp.File("absent.onnx"), null, null, null)
+        );
+
+        // A trained method's folder holds a trained-weights patch: no K/V edit to measure.
+        string trained = _temp.File("trained");
+        Directory.CreateDirectory(trained);
+        File.Copy(Path.Combine(_models.Erased, ErasureReport.FileName), Path.Combine(trained, ErasureReport.FileName));
+        var model = Rece.Models.Diffusers.DiffusersModel.Open(_models.Base);
+        using (var encoder = Rece.Models.Safetensors.SafetensorsFile.Open(model.TextEncoderWeightsPath))
+        using (var weight = Rece.Models.Safetensors.TorchTensors.Read(encoder, encoder.Tensors[0]))
+        using (
+            var patch = TrainedWeightsPatch.Make(
+                model,
+                model.TextEncoderWeightsPath,
+                new Dictionary<string, TorchSharp.torch.Tensor> { [encoder.Tensors[0].Name] = weight },
+                new Dictionary<string, string>()
+            )
+        )
+            patch.Write(Path.Combine(trained, RecePatch.FileName));
+        Assert.Contains(MetricPlan.Create(EvaluationSuite.Coco, null, null, trained, _models.Base).Skipped, s =>
+            s.Metric == MetricPlan.EmbeddingMeasures && s.Reason.Contains("trained by gradient")
         );
     }
 

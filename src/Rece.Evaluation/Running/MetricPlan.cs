@@ -178,6 +178,13 @@ public sealed record MetricPlan(IReadOnlyList<string> Run, IReadOnlyList<Skipped
                     $"The embedding-space measures need the edited model as rece erase wrote it (--model DIR holding {RecePatch.FileName} and {ErasureReport.FileName})."
                 )
             );
+        else if (TrainedWeightsPatch.IsOne(Path.Combine(modelDirectory, RecePatch.FileName)))
+            skipped.Add(
+                new SkippedMetric(
+                    EmbeddingMeasures,
+                    "The embedding-space measures describe a closed-form K/V edit; this model was trained by gradient (fewshot or all-but-one: its rece-report.json holds the training losses)."
+                )
+            );
         else if (baselineDirectory is null)
             skipped.Add(
                 new SkippedMetric(
