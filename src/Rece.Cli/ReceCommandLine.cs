@@ -23,6 +23,7 @@ public static class ReceCommandLine
         root.Add(ServeCommand.Build(stdout, stderr));
         root.Add(WorkerCommand.Build(stdout, stderr));
         root.Add(UploadModelCommand.Build(stdout, stderr));
+        root.Add(UploadImagesCommand.Build(stdout, stderr));
         root.Add(GenerateCommand.Build(stdout, stderr));
         return root;
     }

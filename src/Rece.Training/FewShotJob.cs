@@ -291,8 +291,9 @@ public static class FewShotJob
         }
     }
 
-    /// <summary>The images in <paramref name="directory"/>, in name order.</summary>
-    private static List<string> ImageFiles(string? directory)
+    /// <summary>The images (PNG, JPEG, WebP) in <paramref name="directory"/>, in name order.</summary>
+    /// <exception cref="ErasureInputException">No folder, or no image in it, naming the fix.</exception>
+    public static IReadOnlyList<string> ImageFiles(string? directory)
     {
         if (directory is null)
             throw new ErasureInputException(
@@ -318,21 +319,25 @@ public static class FewShotJob
     /// </summary>
     private static Tensor Pixels(string path, int size)
     {
-        RgbImage image;
-        try
-        {
-            image = RgbImage.Load(path);
-        }
-        catch (Rece.Evaluation.EvaluationInputException e)
-        {
-            throw new ErasureInputException($"{path} is not a readable image ({e.Message}); remove it or replace it.");
-        }
-        var resized = Resampling.BicubicPil(image, size, size);
+        var resized = Resampling.BicubicPil(LoadImage(path), size, size);
         return tensor(resized.Pixels, new long[] { size, size, 3 })
             .permute(2, 0, 1)
             .to(ScalarType.Float32)
             .div_(127.5)
             .sub_(1);
+    }
+
+    /// <exception cref="ErasureInputException">Not a readable image, naming the fix.</exception>
+    public static RgbImage LoadImage(string path)
+    {
+        try
+        {
+            return RgbImage.Load(path);
+        }
+        catch (Rece.Evaluation.EvaluationInputException e)
+        {
+            throw new ErasureInputException($"{path} is not a readable image ({e.Message}); remove it or replace it.");
+        }
     }
 
     /// <summary>Each image's latent, sampled from the VAE's distribution and scaled as the U-Net expects.</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Rece.Models.Diffusers;
-using Rece.Storage;
 using Rece.Worker;
 
 namespace Rece.Cli.Commands;
@@ -39,36 +38,27 @@ public static class UploadModelCommand
                             settings.Bind(PipelineOptions.Settings(parse));
                             var account = settings.Account();
                             string target = parse.GetRequiredValue(name).Trim('/');
-                            try
+                            if (
+                                ModelsContainerUpload.NameError(
+                                    target,
+                                    """{{"model": {0}, "concepts": ["x"]}}""",
+                                    "model"
+                                ) is
+                                { } error
+                            )
                             {
-                                Rece.Orchestration.Requests.PipelineRequestParser.Parse(
-                                    $$"""{"model": {{System.Text.Json.JsonSerializer.Serialize(target)}}, "concepts": ["x"]}"""
-                                );
-                            }
-                            catch (Rece.Orchestration.Requests.RequestValidationException e)
-                            {
-                                stderr.WriteLine($"error: --name {e.Errors[0].Message}");
+                                stderr.WriteLine($"error: --name {error}");
                                 return ReceCommandLine.BadInput;
                             }
                             // The layout is checked first: workers would refuse a broken folder anyway, later and
                             // farther away.
                             var opened = DiffusersModel.Open(parse.GetRequiredValue(model));
-                            var container = account.Container(StorageNames.Models);
-                            container.CreateIfNotExists(cancellationToken: cancellationToken);
                             var files = Directory
                                 .EnumerateFiles(opened.Root, "*", SearchOption.AllDirectories)
                                 .Where(f => !Path.GetRelativePath(opened.Root, f).StartsWith('.'))
                                 .ToList();
-                            long bytes = 0;
-                            foreach (var file in files)
-                            {
-                                string blob =
-                                    $"{target}/{Path.GetRelativePath(opened.Root, file).Replace(Path.DirectorySeparatorChar, '/')}";
-                                container.GetBlobClient(blob).Upload(file, overwrite: true, cancellationToken);
-                                bytes += new FileInfo(file).Length;
-                            }
                             stdout.WriteLine(
-                                $"{StorageNames.Models}/{target}/ ({files.Count} files, {bytes / 1e6:F1} MB)"
+                                ModelsContainerUpload.Upload(account, target, opened.Root, files, cancellationToken)
                             );
                             return ReceCommandLine.Success;
                         })))
