@@ -128,4 +128,34 @@ public static class StrictWeights
             // rounds the same way on every device.
             return host ? stored.to(dtype) : stored.to(device!).to(dtype);
     }
+
+    /// <summary>
+    /// Overwrites named tensors of a loaded component in place with values of the same shapes (any device and dtype,
+    /// converted as loading converts stored tensors); every name and shape is checked before anything changes.
+    /// </summary>
+    /// <param name="owner">The component, for messages (e.g. "U-Net").</param>
+    /// <param name="item">What it calls a tensor, for messages (e.g. "tensor").</param>
+    public static void Replace(
+        IReadOnlyDictionary<string, Tensor> weights,
+        IReadOnlyDictionary<string, Tensor> replacements,
+        string owner,
+        string item
+    )
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(replacements);
+        foreach (var (name, value) in replacements)
+        {
+            if (!weights.TryGetValue(name, out var current))
+                throw new ArgumentException($"The {owner} has no {item} {name}.", nameof(replacements));
+            if (!value.shape.SequenceEqual(current.shape))
+                throw new ArgumentException(
+                    $"{char.ToUpperInvariant(owner[0])}{owner[1..]} {item} {name} has shape {TensorShape.Format(current.shape)}, the replacement {TensorShape.Format(value.shape)}.",
+                    nameof(replacements)
+                );
+        }
+        using var noGrad = no_grad();
+        foreach (var (name, value) in replacements)
+            weights[name].copy_(value);
+    }
 }

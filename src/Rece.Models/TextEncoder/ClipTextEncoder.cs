@@ -99,23 +99,8 @@ public sealed class ClipTextEncoder : IDisposable
     /// Used to evaluate a trained text encoder's checkpoints on one loaded base model. The caller keeps ownership of
     /// <paramref name="replacements"/>.
     /// </summary>
-    public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements)
-    {
-        ArgumentNullException.ThrowIfNull(replacements);
-        foreach (var (name, value) in replacements)
-        {
-            if (!_weights.TryGetValue(name, out var current))
-                throw new ArgumentException($"The text encoder has no weight {name}.", nameof(replacements));
-            if (!value.shape.SequenceEqual(current.shape))
-                throw new ArgumentException(
-                    $"Text encoder weight {name} has shape {TensorShape.Format(current.shape)}, the replacement {TensorShape.Format(value.shape)}.",
-                    nameof(replacements)
-                );
-        }
-        using var noGrad = no_grad();
-        foreach (var (name, value) in replacements)
-            _weights[name].copy_(value);
-    }
+    public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements) =>
+        StrictWeights.Replace(_weights, replacements, "text encoder", "weight");
 
     /// <summary>
     /// Makes the weight <paramref name="name"/> trainable: it becomes a parameter (same values, gradients recorded by

@@ -142,22 +142,8 @@ public sealed class UNet2DConditionModel : IDisposable
     /// one loaded base model, without reallocating device memory. The caller keeps ownership of
     /// <paramref name="replacements"/>.
     /// </summary>
-    public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements)
-    {
-        foreach (var (name, value) in replacements)
-        {
-            if (!_weights.TryGetValue(name, out var current))
-                throw new ArgumentException($"The U-Net has no tensor {name}.", nameof(replacements));
-            if (!value.shape.SequenceEqual(current.shape))
-                throw new ArgumentException(
-                    $"U-Net tensor {name} has shape {TensorShape.Format(current.shape)}, the replacement {TensorShape.Format(value.shape)}.",
-                    nameof(replacements)
-                );
-        }
-        using var noGrad = no_grad();
-        foreach (var (name, value) in replacements)
-            _weights[name].copy_(value);
-    }
+    public void ReplaceWeights(IReadOnlyDictionary<string, Tensor> replacements) =>
+        StrictWeights.Replace(_weights, replacements, "U-Net", "tensor");
 
     /// <summary>The predicted noise (or v) for noisy latents at the given timesteps, conditioned on text
     /// embeddings.</summary>
