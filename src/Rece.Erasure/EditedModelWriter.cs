@@ -92,6 +92,32 @@ public static partial class EditedModelWriter
             return null;
         });
 
+    /// <summary>
+    /// The model a trained method made, in <paramref name="destinationRoot"/>: <paramref name="weightsPath"/> (the text
+    /// encoder's weights, or the U-Net file that was trained) written with <paramref name="trained"/> as
+    /// <see cref="WriteTrainedWeights"/> writes it, and every other file linked as the matching copy does
+    /// (<see cref="CopyAllButTextEncoder"/> or <see cref="CopyOtherFiles"/>), each step timed.
+    /// </summary>
+    public static (ReportFile Weights, IReadOnlyList<Skipped> NotCopied) WriteTrainedModel(
+        DiffusersModel model,
+        string destinationRoot,
+        string weightsPath,
+        IReadOnlyDictionary<string, Tensor> trained,
+        StageTimer timings
+    )
+    {
+        bool textEncoder = weightsPath == model.TextEncoderWeightsPath;
+        var written = timings.Time(textEncoder ? "writeTextEncoder" : "writeUNet", () =>
+            WriteTrainedWeights(model, destinationRoot, weightsPath, trained)
+        );
+        var skipped = timings.Time("copyComponents", () =>
+            textEncoder
+                ? CopyAllButTextEncoder(model, destinationRoot)
+                : CopyOtherFiles(model, destinationRoot, model.UNetWeights.Where(w => w.Path == weightsPath).ToList())
+        );
+        return (written, skipped);
+    }
+
     /// <summary>The reason <see cref="Copy"/>'s classifier gives for a file the caller writes itself.</summary>
     private const string Written = "";
 

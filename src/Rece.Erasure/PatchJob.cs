@@ -105,18 +105,12 @@ public static class PatchJob
         using var patch = timings.Time("readPatch", () => TrainedWeightsPatch.Read(patchPath));
         string weightsPath = patch.Locate(model, $"The patch {patchPath}");
         using var output = OutputFolder.Begin(outputDirectory, force, model.Root);
-        var written = timings.Time(
-            patch.Component == DiffusersModel.TextEncoderFolder ? "writeTextEncoder" : "writeUNet",
-            () => EditedModelWriter.WriteTrainedWeights(model, output.TemporaryPath, weightsPath, patch.Weights)
-        );
-        var skipped = timings.Time("copyComponents", () =>
-            patch.Component == DiffusersModel.TextEncoderFolder
-                ? EditedModelWriter.CopyAllButTextEncoder(model, output.TemporaryPath)
-                : EditedModelWriter.CopyOtherFiles(
-                    model,
-                    output.TemporaryPath,
-                    model.UNetWeights.Where(w => w.Path == weightsPath).ToList()
-                )
+        var (written, skipped) = EditedModelWriter.WriteTrainedModel(
+            model,
+            output.TemporaryPath,
+            weightsPath,
+            patch.Weights,
+            timings
         );
         var copiedPatch = CopyPatch(patchPath, output);
         var report = new ErasureReport

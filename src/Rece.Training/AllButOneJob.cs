@@ -59,27 +59,14 @@ public static class AllButOneJob
         );
 
         using var output = OutputFolder.Begin(request.OutputDirectory, request.Force, request.ModelDirectory);
-        var weightsFile = files.Model.UNetWeights.First(w => w.Path == files.UNetWeights);
-        var written = timings.Time("writeUNet", () =>
-            EditedModelWriter.WriteTrainedWeights(
-                files.Model,
-                output.TemporaryPath,
-                files.UNetWeights,
-                trained.ToDictionary(name => name, name => pipeline.UNet.Weights[name])
-            )
-        );
-        var skipped = timings.Time("copyComponents", () =>
-            EditedModelWriter.CopyOtherFiles(files.Model, output.TemporaryPath, new[] { weightsFile })
-        );
-        var patchFile = timings.Time("writePatch", () =>
-            TrainedPatches.Write(
-                files.Model,
-                files.UNetWeights,
-                trained.ToDictionary(name => name, name => pipeline.UNet.Weights[name]),
-                ErasureMethod.AllButOne,
-                concept,
-                output.PathOf(RecePatch.FileName)
-            )
+        var (written, skipped, patchFile) = TrainedPatches.WriteModel(
+            files.Model,
+            files.UNetWeights,
+            trained.ToDictionary(name => name, name => pipeline.UNet.Weights[name]),
+            ErasureMethod.AllButOne,
+            concept,
+            output,
+            timings
         );
         var report = new ErasureReport
         {
@@ -161,8 +148,8 @@ public static class AllButOneJob
         }
         else
         {
-            trajectories = FewShotJob.ResumedInput(resume, "trajectories");
-            timesteps = FewShotJob.ResumedInput(resume, "timesteps").data<double>().ToArray();
+            trajectories = resume.Input("trajectories");
+            timesteps = resume.Input("timesteps").data<double>().ToArray();
         }
         var trained = AllButOne.TrainedWeights(pipeline.UNet.Config, plan.Settings.Parameters);
         log?.TrainingAllButOne(plan.Concept, plan.Alternative, trained.Count, untilStep - (resume?.Completed ?? 0));

@@ -64,26 +64,14 @@ public static class FewShotJob
             request.ModelDirectory,
             request.ImagesDirectory!
         );
-        var written = timings.Time("writeTextEncoder", () =>
-            EditedModelWriter.WriteTrainedWeights(
-                files.Model,
-                output.TemporaryPath,
-                files.Model.TextEncoderWeightsPath,
-                trained.ToDictionary(name => name, name => encoder.Weights[name])
-            )
-        );
-        var skipped = timings.Time("copyComponents", () =>
-            EditedModelWriter.CopyAllButTextEncoder(files.Model, output.TemporaryPath)
-        );
-        var patchFile = timings.Time("writePatch", () =>
-            TrainedPatches.Write(
-                files.Model,
-                files.Model.TextEncoderWeightsPath,
-                trained.ToDictionary(name => name, name => encoder.Weights[name]),
-                Rece.Engine.ErasureMethod.FewShot,
-                concept,
-                output.PathOf(RecePatch.FileName)
-            )
+        var (written, skipped, patchFile) = TrainedPatches.WriteModel(
+            files.Model,
+            files.Model.TextEncoderWeightsPath,
+            trained.ToDictionary(name => name, name => encoder.Weights[name]),
+            Rece.Engine.ErasureMethod.FewShot,
+            concept,
+            output,
+            timings
         );
         var report = new ErasureReport
         {
@@ -144,7 +132,7 @@ public static class FewShotJob
         var timings = new StageTimer();
         var plan = Check(request, timings);
         using var scope = NewDisposeScope();
-        var latents = resume is null ? EncodeImages(plan, timings, log) : ResumedInput(resume, "latents");
+        var latents = resume is null ? EncodeImages(plan, timings, log) : resume.Input("latents");
         var (encoder, unet, tokenizer) = Load(plan, timings);
         using var ownedEncoder = encoder;
         using var ownedUNet = unet;
@@ -188,14 +176,6 @@ public static class FewShotJob
             resume
         );
     }
-
-    /// <summary>A prepared input the state carries, on the CPU.</summary>
-    internal static Tensor ResumedInput(TrainingState resume, string name) =>
-        resume.Inputs.TryGetValue(name, out var input)
-            ? input
-            : throw new ErasureInputException(
-                $"The run's state holds no {name}: it was not written by this version's {resume.Method} job; start the run again."
-            );
 
     private sealed record Plan(
         string Concept,

@@ -10,6 +10,34 @@ namespace Rece.Training;
 /// puts back into the base model's weights file.</summary>
 public static class TrainedPatches
 {
+    /// <summary>
+    /// What `rece erase` leaves for a trained method in <paramref name="output"/>: the model with
+    /// <paramref name="weightsPath"/> rewritten (<see cref="EditedModelWriter.WriteTrainedModel"/>) and the patch beside
+    /// it.
+    /// </summary>
+    public static (ReportFile Weights, IReadOnlyList<EditedModelWriter.Skipped> NotCopied, ReportFile Patch) WriteModel(
+        DiffusersModel model,
+        string weightsPath,
+        IReadOnlyDictionary<string, Tensor> trained,
+        ErasureMethod method,
+        string concept,
+        OutputFolder output,
+        StageTimer timings
+    )
+    {
+        var (written, skipped) = EditedModelWriter.WriteTrainedModel(
+            model,
+            output.TemporaryPath,
+            weightsPath,
+            trained,
+            timings
+        );
+        var patch = timings.Time("writePatch", () =>
+            Write(model, weightsPath, trained, method, concept, output.PathOf(RecePatch.FileName))
+        );
+        return (written, skipped, patch);
+    }
+
     /// <summary>Writes the patch of <paramref name="trained"/>, tensors of <paramref name="weightsPath"/>.</summary>
     /// <param name="baseModel">How the description names the base model (default: its folder).</param>
     public static ReportFile Write(

@@ -66,6 +66,15 @@ public sealed class TrainingState : IDisposable
     /// <summary>What the run prepared before training (e.g. "latents"), kept so it is made once.</summary>
     public IReadOnlyDictionary<string, Tensor> Inputs { get; }
 
+    /// <summary>The prepared input <paramref name="name"/> (on the CPU, owned by the state).</summary>
+    /// <exception cref="Rece.Erasure.ErasureInputException">The state holds no such input.</exception>
+    public Tensor Input(string name) =>
+        Inputs.TryGetValue(name, out var input)
+            ? input
+            : throw new Rece.Erasure.ErasureInputException(
+                $"The run's state holds no {name}: it was not written by this version's {Method} job; start the run again."
+            );
+
     /// <summary>Writes the state (atomically: a crash leaves no half-written file at <paramref name="path"/>).</summary>
     public void Write(string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
