@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Onnx;
@@ -23,33 +22,17 @@ public sealed class ImageNetClassifier : IDisposable
     private static readonly float[] Mean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] Std = [0.229f, 0.224f, 0.225f];
 
-    private readonly InferenceSession _session;
-    private readonly string _inputName;
-    private readonly string _outputName;
+    private readonly OnnxModelFile _model;
 
-    /// <summary>Whether the model takes a batch of any size (else one image per run).</summary>
-    private readonly bool _batched;
-
-    private ImageNetClassifier(
-        InferenceSession session,
-        string provider,
-        string inputName,
-        string outputName,
-        bool batched,
-        string path
-    )
+    private ImageNetClassifier(OnnxModelFile model)
     {
-        _session = session;
-        ExecutionProvider = provider;
-        _inputName = inputName;
-        _outputName = outputName;
-        _batched = batched;
-        Path = path;
+        _model = model;
+        Path = System.IO.Path.GetFullPath(model.Path);
     }
 
     public string Path { get; }
 
-    public string ExecutionProvider { get; }
+    public string ExecutionProvider => _model.Provider;
 
     public static ImageNetClassifier Load(string path, ComputeDevice? device = null) =>
         OnnxModelFile.Load(
@@ -76,14 +59,7 @@ public sealed class ImageNetClassifier : IDisposable
                     || outputDims[1] is > 0 and not Classes
                 )
                     throw model.OutputMismatch();
-                return new ImageNetClassifier(
-                    model.Session,
-                    model.Provider,
-                    model.InputName,
-                    model.OutputName,
-                    dims[0] <= 0,
-                    System.IO.Path.GetFullPath(path)
-                );
+                return new ImageNetClassifier(model);
             }
         );
 
@@ -92,27 +68,13 @@ public sealed class ImageNetClassifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         var predicted = new List<int>(images.Count);
-        int batch = _batched ? 16 : 1;
-        for (int start = 0; start < images.Count; start += batch)
+        _model.RunImages(images, CropSize, Preprocess, (count, shape, logits) =>
         {
-            var chunk = images.Skip(start).Take(batch).ToList();
-            int pixels = 3 * CropSize * CropSize;
-            var input = new float[chunk.Count * pixels];
-            for (int i = 0; i < chunk.Count; i++)
-                Preprocess(chunk[i]).CopyTo(input, i * pixels);
-            using var value = OrtValue.CreateTensorValueFromMemory(
-                input,
-                new long[] { chunk.Count, 3, CropSize, CropSize }
-            );
-            using var runOptions = new RunOptions();
-            using var outputs = _session.Run(runOptions, new[] { _inputName }, new[] { value }, new[] { _outputName });
-            var shape = outputs[0].GetTensorTypeAndShape().Shape;
-            if (shape.Length != 2 || shape[0] != chunk.Count || shape[1] != Classes)
+            if (shape.Length != 2 || shape[0] != count || shape[1] != Classes)
                 throw new EvaluationInputException(
-                    $"{Path} returned an output of shape [{string.Join(", ", shape)}], not [{chunk.Count}, {Classes}]; is it an ImageNet-1k classifier?"
+                    $"{Path} returned an output of shape [{string.Join(", ", shape)}], not [{count}, {Classes}]; is it an ImageNet-1k classifier?"
                 );
-            var logits = outputs[0].GetTensorDataAsSpan<float>();
-            for (int i = 0; i < chunk.Count; i++)
+            for (int i = 0; i < count; i++)
             {
                 var row = logits.Slice(i * Classes, Classes);
                 int best = 0;
@@ -123,7 +85,7 @@ public sealed class ImageNetClassifier : IDisposable
                 }
                 predicted.Add(best);
             }
-        }
+        });
         return predicted;
     }
 
@@ -164,5 +126,5 @@ public sealed class ImageNetClassifier : IDisposable
         return planes;
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => _model.Session.Dispose();
 }

@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using Rece.Evaluation.Images;
 using Rece.Evaluation.Onnx;
 using Rece.Models.Devices;
@@ -21,31 +20,17 @@ public sealed class InceptionFeatures : IDisposable
 
     public const int Size = 299;
 
-    private readonly InferenceSession _session;
-    private readonly string _inputName;
-    private readonly string _outputName;
-    private readonly bool _batched;
+    private readonly OnnxModelFile _model;
 
-    private InceptionFeatures(
-        InferenceSession session,
-        string provider,
-        string inputName,
-        string outputName,
-        bool batched,
-        string path
-    )
+    private InceptionFeatures(OnnxModelFile model)
     {
-        _session = session;
-        ExecutionProvider = provider;
-        _inputName = inputName;
-        _outputName = outputName;
-        _batched = batched;
-        Path = path;
+        _model = model;
+        Path = System.IO.Path.GetFullPath(model.Path);
     }
 
     public string Path { get; }
 
-    public string ExecutionProvider { get; }
+    public string ExecutionProvider => _model.Provider;
 
     public static InceptionFeatures Load(string path, ComputeDevice? device = null) =>
         OnnxModelFile.Load(
@@ -70,14 +55,7 @@ public sealed class InceptionFeatures : IDisposable
                     || model.Output.Dimensions.Length is not (2 or 4)
                 )
                     throw model.OutputMismatch();
-                return new InceptionFeatures(
-                    model.Session,
-                    model.Provider,
-                    model.InputName,
-                    model.OutputName,
-                    dims[0] <= 0,
-                    System.IO.Path.GetFullPath(path)
-                );
+                return new InceptionFeatures(model);
             }
         );
 
@@ -86,26 +64,18 @@ public sealed class InceptionFeatures : IDisposable
     {
         ArgumentNullException.ThrowIfNull(images);
         var rows = new List<float[]>(images.Count);
-        int batch = _batched ? 16 : 1;
         long width = -1;
-        for (int start = 0; start < images.Count; start += batch)
+        _model.RunImages(images, Size, Preprocess, (count, shape, data) =>
         {
-            var chunk = images.Skip(start).Take(batch).ToList();
-            var input = chunk.SelectMany(Preprocess).ToArray();
-            using var value = OrtValue.CreateTensorValueFromMemory(input, new long[] { chunk.Count, 3, Size, Size });
-            using var runOptions = new RunOptions();
-            using var outputs = _session.Run(runOptions, new[] { _inputName }, new[] { value }, new[] { _outputName });
-            var shape = outputs[0].GetTensorTypeAndShape().Shape;
             long perImage = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
-            if (shape[0] != chunk.Count || (shape.Length == 4 && (shape[2] != 1 || shape[3] != 1)))
+            if (shape[0] != count || (shape.Length == 4 && (shape[2] != 1 || shape[3] != 1)))
                 throw new EvaluationInputException(
-                    $"{Path} returned [{string.Join(", ", shape)}] for {chunk.Count} images, not pooled features [{chunk.Count}, D(, 1, 1)]; is it pytorch-fid's Inception?"
+                    $"{Path} returned [{string.Join(", ", shape)}] for {count} images, not pooled features [{count}, D(, 1, 1)]; is it pytorch-fid's Inception?"
                 );
             width = perImage;
-            var data = outputs[0].GetTensorDataAsSpan<float>();
-            for (int i = 0; i < chunk.Count; i++)
+            for (int i = 0; i < count; i++)
                 rows.Add(data.Slice((int)(i * perImage), (int)perImage).ToArray());
-        }
+        });
         return rows.Count == 0
             ? zeros(0, 0)
             : tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Count, width });
@@ -124,5 +94,5 @@ public sealed class InceptionFeatures : IDisposable
         return x.contiguous().data<float>().ToArray();
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose() => _model.Session.Dispose();
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Rece.Evaluation.Images;
 using Rece.Models.Devices;
 
 namespace Rece.Evaluation.Onnx;
@@ -62,6 +63,40 @@ internal sealed record OnnxModelFile(
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Whether the model takes a batch of any size (its first input dimension is symbolic); else one image
+    /// per run.</summary>
+    public bool Batched => Input.Dimensions[0] <= 0;
+
+    /// <summary>The output of one run: the images it took, the output's shape and values.</summary>
+    public delegate void ImageBatchOutput(int count, long[] shape, ReadOnlySpan<float> values);
+
+    /// <summary>
+    /// Runs the model over <paramref name="images"/> in order: 16 per run when it takes any batch size, else one at a
+    /// time; each image preprocessed to [3, <paramref name="size"/>, <paramref name="size"/>] floats.
+    /// </summary>
+    public void RunImages(
+        IReadOnlyList<RgbImage> images,
+        int size,
+        Func<RgbImage, float[]> preprocess,
+        ImageBatchOutput receive
+    )
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        int batch = Batched ? 16 : 1;
+        int pixels = 3 * size * size;
+        for (int start = 0; start < images.Count; start += batch)
+        {
+            int count = Math.Min(batch, images.Count - start);
+            var input = new float[count * pixels];
+            for (int i = 0; i < count; i++)
+                preprocess(images[start + i]).CopyTo(input, i * pixels);
+            using var value = OrtValue.CreateTensorValueFromMemory(input, new long[] { count, 3, size, size });
+            using var runOptions = new RunOptions();
+            using var outputs = Session.Run(runOptions, new[] { InputName }, new[] { value }, new[] { OutputName });
+            receive(count, outputs[0].GetTensorTypeAndShape().Shape, outputs[0].GetTensorDataAsSpan<float>());
         }
     }
 
