@@ -43,15 +43,7 @@ public sealed class ImageNetClassifier : IDisposable
             $"expected an ImageNet classifier with input [N, 3, {CropSize}, {CropSize}] and output [N, {Classes}]; {DownloadHint}",
             model =>
             {
-                var dims = model.Input.Dimensions;
-                if (
-                    model.Input.ElementDataType != TensorElementType.Float
-                    || dims.Length != 4
-                    || dims[1] != 3
-                    || dims[2] is > 0 and not CropSize
-                    || dims[3] is > 0 and not CropSize
-                )
-                    throw model.InputMismatch();
+                model.RequireImageInput(CropSize);
                 var outputDims = model.Output.Dimensions;
                 if (
                     model.Output.ElementDataType != TensorElementType.Float

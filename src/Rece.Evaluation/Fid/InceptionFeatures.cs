@@ -41,15 +41,7 @@ public sealed class InceptionFeatures : IDisposable
             $"expected pytorch-fid's Inception with input [N, 3, {Size}, {Size}] and output [N, 2048(, 1, 1)]; {DownloadHint}",
             model =>
             {
-                var dims = model.Input.Dimensions;
-                if (
-                    model.Input.ElementDataType != TensorElementType.Float
-                    || dims.Length != 4
-                    || dims[1] != 3
-                    || dims[2] is > 0 and not Size
-                    || dims[3] is > 0 and not Size
-                )
-                    throw model.InputMismatch();
+                model.RequireImageInput(Size);
                 if (
                     model.Output.ElementDataType != TensorElementType.Float
                     || model.Output.Dimensions.Length is not (2 or 4)

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Rece.Evaluation.Images;
 using Rece.Models.Devices;
+using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 
 namespace Rece.Evaluation.Onnx;
 
@@ -64,6 +65,21 @@ internal sealed record OnnxModelFile(
             session.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Refuses an input other than float [N, 3, <paramref name="size"/>, <paramref name="size"/>] (any
+    /// dimension may be symbolic but the channels).</summary>
+    public void RequireImageInput(int size)
+    {
+        var dims = Input.Dimensions;
+        if (
+            Input.ElementDataType != TensorElementType.Float
+            || dims.Length != 4
+            || dims[1] != 3
+            || (dims[2] > 0 && dims[2] != size)
+            || (dims[3] > 0 && dims[3] != size)
+        )
+            throw InputMismatch();
     }
 
     /// <summary>Whether the model takes a batch of any size (its first input dimension is symbolic); else one image
